@@ -1,0 +1,34 @@
+"""Feed writers by channel name, as markets name them in the configuration."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from feeds.contract import FeedWriter
+
+_WRITERS: dict[str, str] = {
+    "google": "feeds.google:GoogleMerchantFeed",
+}
+"""Channel name -> ``module:class``, imported only when a run needs it."""
+
+
+def channel_names() -> list[str]:
+    """Names of all registered channels."""
+    return sorted(_WRITERS)
+
+
+def writer_class(name: str) -> type[FeedWriter]:
+    """Return the writer class registered under ``name``.
+
+    Raises:
+        KeyError: naming the registered channels.
+    """
+    try:
+        target = _WRITERS[name]
+    except KeyError:
+        raise KeyError(f"no feed writer named {name!r}; registered: {', '.join(channel_names())}") from None
+    module_name, class_name = target.split(":")
+    cls: type[FeedWriter] = getattr(import_module(module_name), class_name)
+    return cls

@@ -1,0 +1,42 @@
+"""GS1 identifiers: GTIN-8, GTIN-12 (UPC-A), GTIN-13 (EAN) and GTIN-14.
+
+The check digit rule is GS1's modulo 10: from the rightmost data digit leftwards,
+digits are weighted 3, 1, 3, 1, ...; the check digit brings the sum up to a
+multiple of ten (GS1 General Specifications, section 7.9).
+"""
+
+from __future__ import annotations
+
+GTIN_LENGTHS = frozenset({8, 12, 13, 14})
+
+
+def gs1_check_digit(data_digits: str) -> int:
+    """Return the check digit for a string of data digits.
+
+    >>> gs1_check_digit("400638133393")
+    1
+    """
+    total = 0
+    for position, char in enumerate(reversed(data_digits)):
+        total += int(char) * (3 if position % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def gtin_problem(code: str) -> str | None:
+    """Say what is wrong with a GTIN, or return None when it is valid.
+
+    >>> gtin_problem("4006381333931") is None
+    True
+    >>> gtin_problem("4006381333932")
+    'check digit is 2, GS1 computes 1'
+    >>> gtin_problem("12345")
+    'has 5 digits; a GTIN has 8, 12, 13 or 14'
+    """
+    if not code.isascii() or not code.isdigit():
+        return "contains characters other than digits"
+    if len(code) not in GTIN_LENGTHS:
+        return f"has {len(code)} digits; a GTIN has 8, 12, 13 or 14"
+    expected = gs1_check_digit(code[:-1])
+    if int(code[-1]) != expected:
+        return f"check digit is {code[-1]}, GS1 computes {expected}"
+    return None

@@ -1,0 +1,52 @@
+"""A listing: one product re-expressed for one market, ready for a feed writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from schemas.product import Availability, Money, Quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What every feed writer of a market receives.
+
+    Texts are in the market's language and may still carry HTML; each channel
+    decides how much of it survives. The price is in the market's currency.
+
+    Attributes:
+        sku: Product identifier.
+        market: Market code (``DE``).
+        locale: Locale the texts are meant for (``de_DE``).
+        text_locale: Catalog locale the texts were taken from.
+        title: Title text.
+        description: Description, possibly HTML.
+        bullet_points: Selling points.
+        link: Product page URL in this market.
+        image_links: Absolute image URLs, main image first.
+        price: Price in the market's currency.
+        availability: Stock state.
+        brand: Brand name.
+        gtin: GTIN as in the catalog, unchecked.
+        mpn: Manufacturer part number.
+        categories: Catalog category codes.
+        weight: Shipping weight.
+    """
+
+    sku: str
+    market: str
+    locale: str
+    text_locale: str
+    title: str
+    description: str
+    link: str
+    price: Money
+    availability: Availability
+    bullet_points: tuple[str, ...] = ()
+    image_links: tuple[str, ...] = ()
+    brand: str | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    categories: tuple[str, ...] = ()
+    weight: Quantity | None = None
+    attributes: dict[str, str] = field(default_factory=dict)

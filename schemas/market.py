@@ -1,0 +1,229 @@
+"""Markets as data: the typed model of ``config/markets.toml`` and its loader.
+
+Adding a country is a change to the TOML file, not to code. A config that does
+not fit the model fails at load with `ConfigError`, whose message names the
+market and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ChannelName = Literal["google"]
+"""Feed channels a market may publish to; each is a writer in `feeds.registry`."""
+
+CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
+
+_LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class ConfigError(ValueError):
+    """The configuration file does not describe a usable pipeline."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_locale(value: str) -> str:
+    if not _LOCALE.match(value):
+        raise ValueError(f"{value!r} is not a locale like de_DE")
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError(f"{value!r} is not a locale CLDR knows") from exc
+    return value
+
+
+class Market(_Strict):
+    """One country (or country-language pair) the merchant sells in."""
+
+    code: str
+    """Market code, the key of the ``[markets.<code>]`` table (``DE``)."""
+    country: Annotated[str, Field(pattern=_COUNTRY.pattern)]
+    """ISO 3166-1 alpha-2 country the feeds are for."""
+    locale: str
+    """Locale the buyers read (``de_AT``): language of feed texts and number formats."""
+    currency: Annotated[str, Field(pattern=_CURRENCY.pattern)]
+    """ISO 4217 currency of feed prices."""
+    text_locales: list[str] = Field(default_factory=list)
+    """Catalog locales whose texts are acceptable here, in order of preference;
+    defaults to ``[locale]``. Austria can read ``de_DE`` texts, for instance."""
+    channels: list[ChannelName] = Field(min_length=1)
+    """Feed channels this market publishes to."""
+    product_url: str
+    """Template of the product page link; ``{sku}`` and ``{locale}`` are filled in."""
+    shop_name: str = "grenzenlos demo shop"
+    """Shown as the feed's title."""
+
+    @field_validator("locale")
+    @classmethod
+    def _locale_known(cls, value: str) -> str:
+        return _check_locale(value)
+
+    @field_validator("text_locales")
+    @classmethod
+    def _text_locales_known(cls, value: list[str]) -> list[str]:
+        return [_check_locale(v) for v in value]
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_known(cls, value: str) -> str:
+        from babel.numbers import get_currency_name
+
+        # Babel returns the code itself for a currency CLDR does not know.
+        if get_currency_name(value, locale="en") == value:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency")
+        return value
+
+    @field_validator("product_url")
+    @classmethod
+    def _url_has_sku(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or "{sku}" not in value:
+            raise ValueError("must be an absolute http(s) URL containing {sku}")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_text_locales(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("text_locales") and "locale" in data:
+            data = {**data, "text_locales": [data["locale"]]}
+        return data
+
+    @property
+    def shop_url(self) -> str:
+        """The shop's home page: scheme and host of `product_url`."""
+        parts = urlsplit(self.product_url)
+        return f"{parts.scheme}://{parts.netloc}/"
+
+    def link_for(self, sku: str) -> str:
+        """Product page URL of ``sku`` in this market."""
+        return self.product_url.format(sku=sku, locale=self.locale)
+
+
+class CatalogSource(_Strict):
+    """Where the master catalog comes from."""
+
+    format: CatalogFormat
+    """Reader to use: ``akeneo`` (Akeneo PIM CSV export), ``csv`` and ``jsonl``
+    (the project's own formats) or ``postgres`` (a table or query)."""
+    path: str | None = None
+    """File to read, relative to the config file; for the file formats."""
+    product_models_path: str | None = None
+    """Akeneo ``product_models.csv`` whose values variants inherit; optional."""
+    asset_base_url: str | None = None
+    """Prefix that turns the PIM's relative image paths into absolute URLs."""
+    description_scopes: list[str] = Field(default_factory=lambda: ["ecommerce", "print"])
+    """Akeneo channels (scopes) to take descriptions from, first non-empty wins."""
+    postgres_conn_id: str = "grenzenlos_catalog"
+    """Airflow connection of the catalog database, for ``postgres``."""
+    query: str | None = None
+    """SQL returning rows in the project's CSV columns, for ``postgres``."""
+
+    @model_validator(mode="after")
+    def _needs_location(self) -> CatalogSource:
+        if self.format == "postgres" and not self.query:
+            raise ValueError("format 'postgres' needs a query")
+        if self.format != "postgres" and not self.path:
+            raise ValueError(f"format {self.format!r} needs a path")
+        return self
+
+
+class Storage(_Strict):
+    """Where runs stage their work and publish feeds, as URLs (``file://``, ``s3://``)."""
+
+    staging_url: str
+    """Root of the per-run staging area (snapshots, unpublished feeds, findings)."""
+    output_url: str
+    """Root of the published feeds, one folder per market."""
+
+
+class PipelineConfig(_Strict):
+    """The whole checked-in configuration."""
+
+    catalog: CatalogSource
+    """The master catalog."""
+    storage: Storage
+    """Staging and output locations."""
+    markets: dict[str, Market]
+    """Markets by code."""
+
+    def market(self, code: str) -> Market:
+        """Return market ``code`` or raise `ConfigError` naming the known ones."""
+        try:
+            return self.markets[code]
+        except KeyError:
+            known = ", ".join(sorted(self.markets))
+            raise ConfigError(f"unknown market {code!r}; configured markets: {known}") from None
+
+
+def _describe(error_loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in error_loc]
+    if len(parts) >= 2 and parts[0] == "markets":
+        rest = ".".join(parts[2:]) or "(whole table)"
+        return f"market {parts[1]}, field {rest}"
+    return "field " + ".".join(parts)
+
+
+def _resolve_relative(raw: dict[str, object], base: Path) -> None:
+    """Make file paths and ``file://`` URLs relative to the config file absolute."""
+    catalog = raw.get("catalog")
+    if isinstance(catalog, dict):
+        for key in ("path", "product_models_path"):
+            value = catalog.get(key)
+            if isinstance(value, str) and not os.path.isabs(value):
+                catalog[key] = str((base / value).resolve())
+    storage = raw.get("storage")
+    if isinstance(storage, dict):
+        for key, value in list(storage.items()):
+            if isinstance(value, str) and "://" not in value:
+                storage[key] = (base / value).resolve().as_uri()
+
+
+def load_config(path: str | os.PathLike[str], *, env: dict[str, str] | None = None) -> PipelineConfig:
+    """Load and check the pipeline configuration.
+
+    Storage URLs may be overridden by ``GRENZENLOS_STAGING_URL`` and
+    ``GRENZENLOS_OUTPUT_URL`` (in ``env``, default `os.environ`), so a deployment
+    points the same checked-in file at object storage.
+
+    Raises:
+        ConfigError: naming the file, the market and the field at fault.
+    """
+    env = dict(os.environ) if env is None else env
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    markets = raw.get("markets")
+    if isinstance(markets, dict):
+        for code, table in markets.items():
+            if isinstance(table, dict):
+                table.setdefault("code", code)
+    storage = raw.setdefault("storage", {})
+    if isinstance(storage, dict):
+        for key, var in (("staging_url", "GRENZENLOS_STAGING_URL"), ("output_url", "GRENZENLOS_OUTPUT_URL")):
+            if env.get(var):
+                storage[key] = env[var]
+    _resolve_relative(raw, path.parent)
+    try:
+        config = PipelineConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_describe(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: {problems}") from None
+    for code, market in config.markets.items():
+        if market.code != code:
+            raise ConfigError(f"{path}: market {code}, field code: must equal the table key {code!r}")
+    return config

@@ -1,0 +1,182 @@
+"""The canonical product model every reader produces and every later step consumes.
+
+A `Product` is the merchant's master record, independent of any market. Texts are
+keyed by the catalog locale they were written in (``de_DE``); a text that is the
+same in every language (a model name such as "Lexmark X464de") sits under
+`ANY_LOCALE`. Money is `Decimal` from the moment it is parsed.
+
+The JSON form (`product_to_json` / `product_from_json`) is the project's own JSON
+Lines format and also the staged snapshot format: decimals travel as strings so
+that no float ever touches a price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, get_args
+
+ANY_LOCALE = "*"
+"""Key of a text that applies to every locale (names, model numbers)."""
+
+Availability = Literal["in_stock", "out_of_stock", "preorder", "backorder"]
+AVAILABILITY_VALUES: frozenset[str] = frozenset(get_args(Availability))
+
+TaxClass = Literal["standard", "reduced", "super_reduced", "zero"]
+TAX_CLASSES: frozenset[str] = frozenset(get_args(TaxClass))
+
+UNIT_CODES: frozenset[str] = frozenset(
+    {"mg", "g", "kg", "oz", "lb", "mm", "cm", "m", "in", "ft", "ml", "cl", "l", "floz"}
+)
+"""Units a catalog quantity may carry (symbols as Google's unit pricing uses them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in one currency.
+
+    Attributes:
+        amount: Exact decimal amount, never a float.
+        currency: ISO 4217 code, upper case (``EUR``).
+    """
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A measured value with its unit.
+
+    Attributes:
+        value: Exact decimal value.
+        unit: One of `UNIT_CODES`.
+    """
+
+    value: Decimal
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.unit}"
+
+
+@dataclass(slots=True)
+class Product:
+    """One product of the master catalog.
+
+    Attributes:
+        sku: The merchant's identifier, unique in the catalog.
+        gtin: GTIN (EAN-8/12/13/14) as digits, unchecked here.
+        brand: Brand name.
+        mpn: Manufacturer part number.
+        title: Title per catalog locale (or `ANY_LOCALE`).
+        description: Description per catalog locale; may contain HTML.
+        bullet_points: Selling points per catalog locale.
+        prices: Price per ISO 4217 currency, as the catalog states it.
+        tax_class: VAT class the price is taxed at.
+        weight: Shipping weight.
+        length: Package length.
+        width: Package width.
+        height: Package height.
+        volume: Net volume (for liquids).
+        categories: Catalog category codes, most specific first as the PIM lists them.
+        image_links: Absolute image URLs, main image first.
+        availability: Stock state in Google's vocabulary.
+        enabled: False when the PIM switched the product off.
+        attributes: Any other attribute, as text, by attribute code.
+    """
+
+    sku: str
+    gtin: str | None = None
+    brand: str | None = None
+    mpn: str | None = None
+    title: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+    bullet_points: dict[str, list[str]] = field(default_factory=dict)
+    prices: dict[str, Money] = field(default_factory=dict)
+    tax_class: TaxClass = "standard"
+    weight: Quantity | None = None
+    length: Quantity | None = None
+    width: Quantity | None = None
+    height: Quantity | None = None
+    volume: Quantity | None = None
+    categories: list[str] = field(default_factory=list)
+    image_links: list[str] = field(default_factory=list)
+    availability: Availability = "in_stock"
+    enabled: bool = True
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+QUANTITY_FIELDS = ("weight", "length", "width", "height", "volume")
+
+
+def _quantity_to_json(quantity: Quantity | None) -> dict[str, str] | None:
+    if quantity is None:
+        return None
+    return {"value": str(quantity.value), "unit": quantity.unit}
+
+
+def _quantity_from_json(data: dict[str, str] | None) -> Quantity | None:
+    if data is None:
+        return None
+    return Quantity(Decimal(data["value"]), data["unit"])
+
+
+def product_to_json(product: Product) -> dict[str, Any]:
+    """Return the JSON-ready form of a product (decimals as strings).
+
+    >>> product_to_json(Product(sku="A1", prices={"EUR": Money(Decimal("9.90"), "EUR")}))["prices"]
+    {'EUR': '9.90'}
+    """
+    data: dict[str, Any] = {
+        "sku": product.sku,
+        "gtin": product.gtin,
+        "brand": product.brand,
+        "mpn": product.mpn,
+        "title": product.title,
+        "description": product.description,
+        "bullet_points": product.bullet_points,
+        "prices": {cur: str(money.amount) for cur, money in product.prices.items()},
+        "tax_class": product.tax_class,
+        "categories": product.categories,
+        "image_links": product.image_links,
+        "availability": product.availability,
+        "enabled": product.enabled,
+        "attributes": product.attributes,
+    }
+    for name in QUANTITY_FIELDS:
+        data[name] = _quantity_to_json(getattr(product, name))
+    return data
+
+
+def product_from_json(data: dict[str, Any]) -> Product:
+    """Rebuild a product from `product_to_json` output.
+
+    Raises:
+        KeyError: when ``sku`` is missing.
+        decimal.InvalidOperation: when a price or quantity is not a number.
+    """
+    return Product(
+        sku=data["sku"],
+        gtin=data.get("gtin"),
+        brand=data.get("brand"),
+        mpn=data.get("mpn"),
+        title=dict(data.get("title") or {}),
+        description=dict(data.get("description") or {}),
+        bullet_points={k: list(v) for k, v in (data.get("bullet_points") or {}).items()},
+        prices={
+            cur.upper(): Money(Decimal(amount), cur.upper())
+            for cur, amount in (data.get("prices") or {}).items()
+        },
+        tax_class=data.get("tax_class") or "standard",
+        weight=_quantity_from_json(data.get("weight")),
+        length=_quantity_from_json(data.get("length")),
+        width=_quantity_from_json(data.get("width")),
+        height=_quantity_from_json(data.get("height")),
+        volume=_quantity_from_json(data.get("volume")),
+        categories=list(data.get("categories") or []),
+        image_links=list(data.get("image_links") or []),
+        availability=data.get("availability") or "in_stock",
+        enabled=bool(data.get("enabled", True)),
+        attributes=dict(data.get("attributes") or {}),
+    )

@@ -1,0 +1,211 @@
+"""Reader for Akeneo PIM's CSV product export.
+
+The export is ``;``-separated with one header row. Its column names say what a
+value is:
+
+- ``<attr>`` for a plain value (``sku``, ``name``, ``ean``, ``brand``);
+- ``<attr>-<locale>`` and ``<attr>-<locale>-<channel>`` for localized and
+  channel-scoped values (``description-de_DE-ecommerce``);
+- ``<attr>-unit`` beside a metric value (``weight`` = ``500``, ``weight-unit`` = ``GRAM``);
+- ``price-<CUR>`` for each currency of a price collection (``price-EUR``).
+
+Text values store line breaks as the two characters ``\\n``; descriptions carry
+HTML. Variants name their product model in ``parent``; when the export's
+``product_models.csv`` is given, a variant inherits every value it leaves empty
+from its model (and the model's own parent), as Akeneo does.
+
+The reader streams: one row in memory at a time (plus the product models,
+which are few). A row it cannot use is reported as a `Finding` and skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import TYPE_CHECKING
+
+from schemas.findings import Finding
+from schemas.product import ANY_LOCALE, Money, Product
+from transforms.catalog_values import (
+    RowContext,
+    absolute_link,
+    parse_amount,
+    parse_availability,
+    parse_enabled,
+    parse_quantity,
+    parse_tax_class,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
+
+DELIMITER = ";"
+_LOCALIZED = re.compile(r"^(?P<attr>[A-Za-z0-9_]+)-(?P<locale>[a-z]{2,3}_[A-Z]{2})(?:-(?P<scope>[A-Za-z0-9_]+))?$")
+_PRICE = re.compile(r"^price-(?P<currency>[A-Z]{3})$")
+
+IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
+"""Media attributes that become image links, main image first."""
+QUANTITY_ATTRIBUTES = ("weight", "length", "width", "height", "volume")
+"""Metric attributes that map onto the canonical model's quantities."""
+_MAPPED = {
+    "sku", "ean", "gtin", "brand", "mpn", "name", "categories", "enabled",
+    "parent", "groups", "tax_class", "availability", "code", "family_variant",
+    *IMAGE_ATTRIBUTES, *QUANTITY_ATTRIBUTES,
+}
+# Association columns describe links to other products, not this product's values.
+_ASSOCIATION_SUFFIXES = ("-groups", "-products", "-product_models")
+
+
+def _text(value: str) -> str:
+    """Undo the export's escaping of line breaks."""
+    return value.replace("\\n", "\n").strip()
+
+
+def read_product_models(path: Path) -> dict[str, dict[str, str]]:
+    """Load ``product_models.csv`` as ``{code: non-empty values}``."""
+    models: dict[str, dict[str, str]] = {}
+    with path.open(newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream, delimiter=DELIMITER):
+            code = (row.get("code") or "").strip()
+            if code:
+                models[code] = {k: v for k, v in row.items() if k and v}
+    return models
+
+
+def _inherit(row: dict[str, str], models: dict[str, dict[str, str]]) -> None:
+    """Fill the row's empty values from its product model chain, in place."""
+    parent = row.get("parent", "")
+    seen: set[str] = set()
+    while parent and parent in models and parent not in seen:
+        seen.add(parent)
+        model = models[parent]
+        for key, value in model.items():
+            if key in ("code", "parent", "family_variant", "categories"):
+                continue
+            if not row.get(key):
+                row[key] = value
+        parent = model.get("parent", "")
+
+
+def read_akeneo(
+    path: Path,
+    *,
+    product_models: Path | None = None,
+    asset_base_url: str | None = None,
+    description_scopes: Sequence[str] = ("ecommerce", "print"),
+) -> Iterator[Product | Finding]:
+    """Stream products (and findings about bad rows) from an Akeneo CSV export.
+
+    Args:
+        path: The export's ``products.csv``.
+        product_models: Its ``product_models.csv``, for variants to inherit from.
+        asset_base_url: Prefix for the PIM's relative media paths.
+        description_scopes: Akeneo channels to take texts from, first non-empty wins.
+    """
+    models = read_product_models(product_models) if product_models else {}
+    scope_rank = {scope: rank for rank, scope in enumerate(description_scopes)}
+    with path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream, delimiter=DELIMITER)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        width = len(header)
+        for number, values in enumerate(reader, start=1):
+            if not values:
+                continue
+            sku = values[0].strip() if header[0] == "sku" and values else None
+            context = RowContext(number, sku or None)
+            if len(values) != width:
+                context.reject(
+                    "(row)",
+                    "wrong_field_count",
+                    f"row has {len(values)} fields but the header has {width}",
+                )
+                yield from context.findings
+                continue
+            row = dict(zip(header, values, strict=True))
+            if models:
+                _inherit(row, models)
+            product = _product_from_row(row, context, scope_rank, asset_base_url)
+            yield from context.findings
+            if product is not None:
+                yield product
+
+
+def _product_from_row(
+    row: dict[str, str],
+    context: RowContext,
+    scope_rank: dict[str, int],
+    asset_base_url: str | None,
+) -> Product | None:
+    sku = row.get("sku", "").strip()
+    if not sku:
+        context.reject("sku", "missing_sku", "the row has no sku")
+        return None
+    product = Product(sku=sku)
+    product.gtin = (row.get("ean") or row.get("gtin") or "").strip() or None
+    product.brand = row.get("brand", "").strip() or None
+    product.mpn = row.get("mpn", "").strip() or None
+    name = _text(row.get("name", ""))
+    if name:
+        product.title[ANY_LOCALE] = name
+    product.categories = [c for c in row.get("categories", "").split(",") if c]
+    enabled = context.take("enabled", parse_enabled, row.get("enabled", ""))
+    product.enabled = True if enabled is None else enabled
+    if row.get("tax_class"):
+        tax_class = context.take("tax_class", parse_tax_class, row["tax_class"])
+        if tax_class is not None:
+            product.tax_class = tax_class  # type: ignore[assignment]
+    if row.get("availability"):
+        availability = context.take("availability", parse_availability, row["availability"])
+        if availability is not None:
+            product.availability = availability  # type: ignore[assignment]
+    for attr in QUANTITY_ATTRIBUTES:
+        value = row.get(attr, "").strip()
+        if value:
+            unit = row.get(f"{attr}-unit", "")
+            setattr(product, attr, context.take(attr, parse_quantity, value, unit))
+    for attr in IMAGE_ATTRIBUTES:
+        value = row.get(attr, "").strip()
+        if value:
+            link = context.take(attr, absolute_link, value, asset_base_url)  # type: ignore[arg-type]
+            if link is not None and link not in product.image_links:
+                product.image_links.append(link)
+
+    description_rank: dict[str, int] = {}
+    bullets_rank: dict[str, int] = {}
+    for column, value in row.items():
+        if not value or column in _MAPPED or column.endswith("-unit"):
+            continue
+        if column.endswith(_ASSOCIATION_SUFFIXES):
+            continue
+        price = _PRICE.match(column)
+        if price:
+            currency = price["currency"]
+            amount = context.take(column, parse_amount, value)
+            if amount is not None:
+                product.prices[currency] = Money(amount, currency)
+            continue
+        localized = _LOCALIZED.match(column)
+        if localized:
+            attr, locale, scope = localized["attr"], localized["locale"], localized["scope"]
+            rank = scope_rank.get(scope, len(scope_rank)) if scope else -1
+            text = _text(value)
+            if attr == "description":
+                if rank < description_rank.get(locale, len(scope_rank) + 1):
+                    description_rank[locale] = rank
+                    product.description[locale] = text
+            elif attr == "short_description":
+                if rank < bullets_rank.get(locale, len(scope_rank) + 1):
+                    bullets_rank[locale] = rank
+                    product.bullet_points[locale] = [line.strip() for line in text.split("\n") if line.strip()]
+            elif attr == "name":
+                product.title[locale] = text
+            else:
+                product.attributes[column] = text
+            continue
+        unit = row.get(f"{column}-unit", "")
+        product.attributes[column] = f"{value.strip()} {unit}".strip()
+    return product

@@ -1,0 +1,230 @@
+"""Readers for the project's own catalog formats and for a PostgreSQL table.
+
+**CSV** (comma-separated, UTF-8, RFC 4180 quoting, one header row). Columns:
+
+==========================  ==================================================
+``sku``                     required
+``gtin`` ``brand`` ``mpn``  identifiers
+``tax_class``               standard, reduced, super_reduced, zero
+``availability``            in_stock, out_of_stock, preorder, backorder
+``enabled``                 1/0 (empty means enabled)
+``categories``              category codes separated by ``|``
+``image_links``             absolute URLs separated by spaces, main image first
+``weight`` ``length`` ...   a number and a unit: ``1.5 kg``, ``30 cm``, ``0,75 l``
+``price_<CUR>``             one column per currency: ``price_EUR`` = ``19.99``
+``title_<locale>``          ``title_de_DE``; ``title`` alone for every locale
+``description_<locale>``    may contain HTML
+``bullet_points_<locale>``  one selling point per line
+``attr_<name>``             any other attribute
+==========================  ==================================================
+
+Column names are matched case-insensitively, so a PostgreSQL table or query with
+the same (folded to lower case) column names reads the same way.
+
+**JSON Lines**: one object per line in the form of `schemas.product.product_to_json`
+(the same form as the pipeline's staged snapshots).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from schemas.findings import Finding
+from schemas.product import ANY_LOCALE, Money, Product
+from transforms.catalog_values import (
+    RowContext,
+    parse_amount,
+    parse_availability,
+    parse_currency,
+    parse_enabled,
+    parse_quantity_text,
+    parse_tax_class,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from pathlib import Path
+
+_LOCALIZED = re.compile(
+    r"^(?P<attr>title|description|bullet_points)(?:_(?P<lang>[a-z]{2,3})_(?P<region>[a-z]{2}))?$",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(r"^price_(?P<currency>[a-z]{3})$", re.IGNORECASE)
+_QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume")
+
+
+def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | None:
+    """Build a product from one row of the project's CSV columns (or a database row)."""
+    values = {key.lower(): ("" if value is None else str(value)) for key, value in row.items() if key}
+    sku = values.get("sku", "").strip()
+    if not sku:
+        context.reject("sku", "missing_sku", "the row has no sku")
+        return None
+    context.sku = sku
+    product = Product(sku=sku)
+    product.gtin = values.get("gtin", "").strip() or None
+    product.brand = values.get("brand", "").strip() or None
+    product.mpn = values.get("mpn", "").strip() or None
+    if values.get("tax_class"):
+        tax_class = context.take("tax_class", parse_tax_class, values["tax_class"])
+        if tax_class is not None:
+            product.tax_class = tax_class  # type: ignore[assignment]
+    if values.get("availability"):
+        availability = context.take("availability", parse_availability, values["availability"])
+        if availability is not None:
+            product.availability = availability  # type: ignore[assignment]
+    enabled = context.take("enabled", parse_enabled, values.get("enabled", ""))
+    product.enabled = True if enabled is None else enabled
+    product.categories = [c.strip() for c in values.get("categories", "").split("|") if c.strip()]
+    product.image_links = values.get("image_links", "").split()
+    for name in _QUANTITY_COLUMNS:
+        if values.get(name, "").strip():
+            setattr(product, name, context.take(name, parse_quantity_text, values[name]))
+    for column, raw in values.items():
+        if not raw:
+            continue
+        price = _PRICE.match(column)
+        if price:
+            currency = price["currency"].upper()
+            amount = context.take(column, parse_amount, raw)
+            if amount is not None:
+                product.prices[currency] = Money(amount, currency)
+            continue
+        localized = _LOCALIZED.match(column)
+        if localized:
+            locale = (
+                f"{localized['lang'].lower()}_{localized['region'].upper()}"
+                if localized["lang"]
+                else ANY_LOCALE
+            )
+            attr = localized["attr"].lower()
+            text = raw.strip()
+            if attr == "title":
+                product.title[locale] = text
+            elif attr == "description":
+                product.description[locale] = text
+            else:
+                product.bullet_points[locale] = [ln.strip() for ln in text.splitlines() if ln.strip()]
+            continue
+        if column.startswith("attr_"):
+            product.attributes[column[5:]] = raw.strip()
+    return product
+
+
+def read_native_csv(path: Path) -> Iterator[Product | Finding]:
+    """Stream products from the project's CSV format (see the module docstring)."""
+    with path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        for number, values in enumerate(reader, start=1):
+            if not values:
+                continue
+            if len(values) != len(header):
+                context = RowContext(number, values[header.index("sku")] if "sku" in header and
+                                     header.index("sku") < len(values) else None)
+                context.reject(
+                    "(row)",
+                    "wrong_field_count",
+                    f"row has {len(values)} fields but the header has {len(header)}",
+                )
+                yield from context.findings
+                continue
+            yield from _read_row(dict(zip(header, values, strict=True)), number)
+
+
+def read_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[Product | Finding]:
+    """Turn mappings with the CSV format's columns into products and findings."""
+    for number, row in enumerate(rows, start=1):
+        yield from _read_row(row, number)
+
+
+def _read_row(row: Mapping[str, Any], number: int) -> Iterator[Product | Finding]:
+    context = RowContext(number, None)
+    product = parse_native_row(row, context)
+    yield from context.findings
+    if product is not None:
+        yield product
+
+
+def read_jsonl(path: Path) -> Iterator[Product | Finding]:
+    """Stream products from JSON Lines in the `product_to_json` form."""
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            context = RowContext(number, None)
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                context.reject("(row)", "invalid_json", f"line is not JSON: {exc.msg}", line)
+                yield from context.findings
+                continue
+            product = _checked_json_product(data, context)
+            yield from context.findings
+            if product is not None:
+                yield product
+
+
+def _checked_json_product(data: Any, context: RowContext) -> Product | None:
+    if not isinstance(data, dict) or not str(data.get("sku") or "").strip():
+        context.reject("sku", "missing_sku", "the object has no sku")
+        return None
+    context.sku = str(data["sku"]).strip()
+    try:
+        product = Product(sku=context.sku)
+        product.gtin, product.brand, product.mpn = data.get("gtin"), data.get("brand"), data.get("mpn")
+        product.title = dict(data.get("title") or {})
+        product.description = dict(data.get("description") or {})
+        product.bullet_points = {k: list(v) for k, v in (data.get("bullet_points") or {}).items()}
+        product.categories = list(data.get("categories") or [])
+        product.image_links = list(data.get("image_links") or [])
+        product.attributes = {str(k): str(v) for k, v in (data.get("attributes") or {}).items()}
+        product.enabled = bool(data.get("enabled", True))
+    except (TypeError, ValueError, AttributeError) as exc:
+        context.reject("(row)", "wrong_shape", f"the object does not have the product shape: {exc}")
+        return None
+    for currency, amount in (data.get("prices") or {}).items():
+        code = context.take("prices", parse_currency, str(currency))
+        value = context.take(f"prices.{currency}", parse_amount, str(amount))
+        if code is not None and value is not None:
+            product.prices[code] = Money(value, code)
+    if data.get("tax_class"):
+        tax_class = context.take("tax_class", parse_tax_class, str(data["tax_class"]))
+        if tax_class is not None:
+            product.tax_class = tax_class  # type: ignore[assignment]
+    if data.get("availability"):
+        availability = context.take("availability", parse_availability, str(data["availability"]))
+        if availability is not None:
+            product.availability = availability  # type: ignore[assignment]
+    for name in _QUANTITY_COLUMNS:
+        quantity = data.get(name)
+        if not quantity:
+            continue
+        try:
+            text = f"{quantity['value']} {quantity['unit']}"
+        except (TypeError, KeyError):
+            text = str(quantity)
+        setattr(product, name, context.take(name, parse_quantity_text, text))
+    return product
+
+
+def read_postgres(conninfo: str, query: str, *, batch_size: int = 2000) -> Iterator[Product | Finding]:
+    """Stream products from a PostgreSQL query whose columns follow the CSV format.
+
+    A server-side cursor fetches ``batch_size`` rows at a time, so memory stays
+    flat whatever the table's size.
+    """
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(conninfo) as connection, connection.transaction():
+        with connection.cursor(name="grenzenlos_catalog", row_factory=dict_row) as cursor:
+            cursor.itersize = batch_size
+            cursor.execute(query)
+            yield from read_rows(cursor)

@@ -1,0 +1,128 @@
+"""Re-express a catalog product for one market.
+
+This first version is deliberately plain and honest:
+
+- texts come from the catalog's own localized values, in the order of the
+  market's ``text_locales``; a product without a description in any of them is
+  set aside with the rule ``missing_translation`` (machine translation is a
+  later step behind this same function);
+- the price is the catalog's price in the market's currency, used as it stands
+  (the catalog is taken to hold consumer prices for that currency); a product
+  without one is set aside with ``missing_price``.
+
+The result is either a `Listing` or the findings that explain why there is none.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from schemas.findings import Finding, shorten
+from schemas.listing import Listing
+from schemas.product import ANY_LOCALE
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from schemas.market import Market
+    from schemas.product import Product
+
+
+def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] | None:
+    for locale in locales:
+        text = texts.get(locale)
+        if text:
+            return locale, text
+    return None
+
+
+def localize(product: Product, market: Market) -> Listing | list[Finding]:
+    """Return the product's listing for ``market``, or the findings that set it aside.
+
+    Every finding is an ``error`` naming the product, the market, the field and
+    the rule.
+    """
+    problems: list[Finding] = []
+
+    def set_aside(field: str, rule: str, message: str, value: str | None = None) -> None:
+        problems.append(
+            Finding(
+                stage="localize",
+                severity="error",
+                sku=product.sku,
+                market=market.code,
+                field=field,
+                rule=rule,
+                message=message,
+                value=value,
+            )
+        )
+
+    if not product.enabled:
+        set_aside("enabled", "product_disabled", "the product is disabled in the catalog")
+        return problems
+
+    looked_in = ", ".join(market.text_locales)
+    title = _pick(product.title, market.text_locales) or _pick(product.title, (ANY_LOCALE,))
+    if title is None:
+        set_aside(
+            "title",
+            "missing_translation",
+            f"no title in {looked_in}; catalog has {_available(product.title)}",
+        )
+    description = _pick(product.description, market.text_locales)
+    if description is None:
+        set_aside(
+            "description",
+            "missing_translation",
+            f"no description in {looked_in}; catalog has {_available(product.description)}",
+        )
+    price = product.prices.get(market.currency)
+    if price is None:
+        set_aside(
+            "price",
+            "missing_price",
+            f"no price in {market.currency}; catalog has {_available(product.prices)}",
+        )
+    elif price.amount <= 0:
+        set_aside(
+            "price",
+            "non_positive_price",
+            f"price in {market.currency} must be greater than zero",
+            shorten(price.amount),
+        )
+    if problems or title is None or description is None or price is None:
+        return problems
+
+    bullets = _pick_list(product.bullet_points, market.text_locales)
+    return Listing(
+        sku=product.sku,
+        market=market.code,
+        locale=market.locale,
+        text_locale=description[0],
+        title=title[1],
+        description=description[1],
+        link=market.link_for(product.sku),
+        price=price,
+        availability=product.availability,
+        bullet_points=tuple(bullets),
+        image_links=tuple(product.image_links),
+        brand=product.brand,
+        gtin=product.gtin,
+        mpn=product.mpn,
+        categories=tuple(product.categories),
+        weight=product.weight,
+        attributes=product.attributes,
+    )
+
+
+def _pick_list(values: Mapping[str, list[str]], locales: Sequence[str]) -> list[str]:
+    for locale in (*locales, ANY_LOCALE):
+        if values.get(locale):
+            return values[locale]
+    return []
+
+
+def _available(values: Mapping[str, object]) -> str:
+    keys = sorted(k if k != ANY_LOCALE else "all-locale" for k in values if values[k])
+    return ", ".join(keys) if keys else "none"

@@ -1,0 +1,104 @@
+"""Storage-agnostic file handling: staging paths and atomic publishing.
+
+Functions here take any path object with the `pathlib`-like surface of
+`StoragePath`: a `pathlib.Path` in tests and tools, Airflow's
+``ObjectStoragePath`` (``file://``, ``s3://``, ``gs://``) inside the DAG. This
+package never imports Airflow itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import IO, Any, Protocol, Self, runtime_checkable
+
+CHUNK = 1 << 20
+
+
+@runtime_checkable
+class StoragePath(Protocol):
+    """The part of the pathlib API the pipeline uses."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def parent(self) -> Any: ...
+
+    def __truediv__(self, other: str) -> Self: ...
+
+    def open(self, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]: ...
+
+    def exists(self) -> bool: ...
+
+    def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None: ...
+
+
+def local_path(path: StoragePath | Path) -> Path | None:
+    """The local file system path behind ``path``, or None for remote storage."""
+    if isinstance(path, Path):
+        return path
+    if getattr(path, "protocol", None) in ("file", "local"):
+        return Path(str(getattr(path, "path")))
+    return None
+
+
+def ensure_dir(path: StoragePath | Path) -> None:
+    """Create a folder (and its parents); object stores need none, so errors there are ignored."""
+    local = local_path(path)
+    if local is not None:
+        local.mkdir(parents=True, exist_ok=True)
+    else:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except (OSError, NotImplementedError):  # pragma: no cover - object stores without folders
+            pass
+
+
+def publish_atomically(source: StoragePath | Path, target: StoragePath | Path) -> str:
+    """Copy ``source`` to ``target`` so that readers see the old file or the whole new one.
+
+    On a local file system the bytes go to a temporary file in the target's
+    folder, are flushed to disk with fsync, and the temporary file is renamed
+    over the target (``os.replace`` is atomic within one file system). On object
+    storage the object is written in one upload that becomes visible only when
+    it completes. A failure at any point leaves the previous target in place.
+
+    Returns:
+        The sha256 hex digest of the published bytes.
+    """
+    digest = hashlib.sha256()
+    local = local_path(target)
+    if local is None:
+        with source.open("rb") as src, target.open("wb") as dst:
+            _copy(src, dst, digest)
+        return digest.hexdigest()
+    local.parent.mkdir(parents=True, exist_ok=True)
+    temporary = local.with_name(f".{local.name}.{os.getpid()}.partial")
+    try:
+        with source.open("rb") as src, temporary.open("wb") as dst:
+            _copy(src, dst, digest)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(temporary, local)
+        _fsync_dir(local.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return digest.hexdigest()
+
+
+def _copy(src: IO[bytes], dst: IO[bytes], digest: Any) -> None:
+    while chunk := src.read(CHUNK):
+        digest.update(chunk)
+        dst.write(chunk)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist the rename itself (the directory entry) on POSIX file systems."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
