@@ -32,6 +32,8 @@ def gtin_problem(code: str) -> str | None:
     >>> gtin_problem("12345")
     'has 5 digits; a GTIN has 8, 12, 13 or 14'
     """
+    if not code:
+        return "is empty"
     if not code.isascii() or not code.isdigit():
         return "contains characters other than digits"
     if len(code) not in GTIN_LENGTHS:

@@ -170,7 +170,7 @@ def _product_from_row(
     for attr in IMAGE_ATTRIBUTES:
         value = row.get(attr, "").strip()
         if value:
-            link = context.take(attr, absolute_link, value, asset_base_url)  # type: ignore[arg-type]
+            link = context.take(attr, absolute_link, value, asset_base_url)
             if link is not None and link not in product.image_links:
                 product.image_links.append(link)
 

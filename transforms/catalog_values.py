@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 _SIMPLE_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_QUANTITY = re.compile(r"^\s*(?P<value>[^\s]+)\s*(?P<unit>[A-Za-z]+)\s*$")
+_QUANTITY = re.compile(r"^\s*(?P<value>[-+]?[\d.,]+)\s*(?P<unit>[A-Za-z]+)\s*$")
 
 UNIT_ALIASES: dict[str, str] = {
     "MILLIGRAM": "mg",
@@ -182,7 +182,7 @@ class RowContext:
         self.findings: list[Finding] = []
         self.rejected = False
 
-    def take(self, field: str, parse: Callable[..., T], *args: str) -> T | None:
+    def take(self, field: str, parse: Callable[..., T], *args: str | None) -> T | None:
         try:
             return parse(*args)
         except ValueProblem as problem:
@@ -194,7 +194,7 @@ class RowContext:
                     field=field,
                     rule=problem.rule,
                     message=f"{problem.message}; the value was ignored",
-                    value=shorten(" ".join(args)),
+                    value=shorten(" ".join(a for a in args if a)),
                     row=self.row,
                 )
             )

@@ -1,0 +1,53 @@
+# grenzenlos: two commands do everything on a fresh machine with Python 3.11.
+#   make demo   install, then run localize_catalog once on the bundled sample catalog
+#   make test   install, then run the whole test suite
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+RUN_DATE ?= $(shell date -u +%Y-%m-%d)
+
+export AIRFLOW_HOME ?= $(ROOT)/var/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test lint install airflow-db airflow-ui benchmark clean
+
+install: $(BIN)/airflow
+$(BIN)/airflow: pyproject.toml uv.lock
+	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	uv sync --frozen --python 3.11 --quiet
+	@touch $@
+
+airflow-db: install
+	@mkdir -p $(AIRFLOW_HOME) var/logs
+	@airflow db migrate > var/logs/airflow-db-migrate.log 2>&1 || (tail -20 var/logs/airflow-db-migrate.log; exit 1)
+
+demo: airflow-db
+	@echo "Running localize_catalog for $(RUN_DATE) (full log: var/logs/demo-$(RUN_DATE).log) ..."
+	@airflow dags test localize_catalog $(RUN_DATE) > var/logs/demo-$(RUN_DATE).log 2>&1 \
+		|| (grep -E "ERROR|Error|error" var/logs/demo-$(RUN_DATE).log | tail -20; exit 1)
+	@echo
+	@cat var/output/runs/$(RUN_DATE)/summary.txt
+	@echo "Feeds are in $(ROOT)/var/output/<market>/, findings in var/output/runs/$(RUN_DATE)/."
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+benchmark: install
+	$(BIN)/python benchmarks/ingest_and_feed.py --products 100000
+	$(BIN)/python benchmarks/ingest_and_feed.py --products 1000000
+
+airflow-ui: airflow-db
+	AIRFLOW__CORE__PARALLELISM=4 airflow standalone
+
+clean:
+	rm -rf var

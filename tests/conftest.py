@@ -1,0 +1,31 @@
+"""Shared fixtures. Airflow's environment is set here, before anything imports Airflow,
+so no test ever touches a developer's own AIRFLOW_HOME."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+SAMPLE_CATALOG = ROOT / "examples" / "sample_catalog"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "akeneo-icecat-demo"
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="grenzenlos-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ.pop("GRENZENLOS_STAGING_URL", None)
+os.environ.pop("GRENZENLOS_OUTPUT_URL", None)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real Akeneo demo export beside the project; skipped where it is absent."""
+    if not (SHARED_DATA / "products.csv").exists():
+        pytest.skip(f"the shared Akeneo export is not at {SHARED_DATA}")
+    return SHARED_DATA
