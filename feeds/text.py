@@ -11,7 +11,7 @@ _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section"}
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_MANY_NEWLINES = re.compile(r"\n{3,}")
+_MANY_NEWLINES = re.compile(r"\n{2,}")
 _TAG_HINT = re.compile(r"<[A-Za-z/!]")
 
 
@@ -57,7 +57,7 @@ def html_to_text(markup: str) -> str:
 
 def _tidy(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    return _MANY_NEWLINES.sub("\n", "\n".join(lines)).strip()
 
 
 def cut_at_word(text: str, limit: int) -> str:

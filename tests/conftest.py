@@ -29,3 +29,25 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "products.csv").exists():
         pytest.skip(f"the shared Akeneo export is not at {SHARED_DATA}")
     return SHARED_DATA
+
+
+POSTGRES_CONNINFO = os.environ.get(
+    "GRENZENLOS_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_conninfo() -> str:
+    """The local PostgreSQL test database. Skips when no server answers, unless
+    GRENZENLOS_REQUIRE_POSTGRES is set (as .ci/run does), where it fails instead."""
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_CONNINFO) as connection:
+            connection.execute("select 1")
+    except psycopg.OperationalError as exc:
+        message = f"no PostgreSQL server at {POSTGRES_CONNINFO!r}: {exc}"
+        if os.environ.get("GRENZENLOS_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_CONNINFO
