@@ -32,16 +32,14 @@ if TYPE_CHECKING:
 
     from schemas.market import PipelineConfig
 
-CONFIG_PATH = os.environ.get(
-    "GRENZENLOS_CONFIG", str(Path(__file__).resolve().parent.parent / "config" / "markets.toml")
-)
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
 
 
 def _config() -> PipelineConfig:
     from schemas.market import load_config
 
-    return load_config(CONFIG_PATH)
+    return load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
 
 
 def _run_key() -> str:

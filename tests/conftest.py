@@ -51,3 +51,16 @@ def postgres_conninfo() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return POSTGRES_CONNINFO
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated Airflow metadata database (SQLite) in a throw-away AIRFLOW_HOME."""
+    import subprocess
+    import sys
+
+    airflow = Path(sys.executable).parent / "airflow"
+    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return _AIRFLOW_HOME

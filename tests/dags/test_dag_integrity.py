@@ -1,0 +1,66 @@
+"""Every DAG loads, is configured for unattended runs, and is light to parse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT
+
+HEAVY = ("pandas", "great_expectations", "pint", "deepl", "lxml", "psycopg", "babel")
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> object:
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+def test_no_import_errors(dagbag: object) -> None:
+    assert dagbag.import_errors == {}  # type: ignore[attr-defined]
+    assert "localize_catalog" in dagbag.dag_ids  # type: ignore[attr-defined]
+
+
+def test_every_dag_has_tags_retries_and_an_explicit_schedule(dagbag: object) -> None:
+    for dag_id, dag in dagbag.dags.items():  # type: ignore[attr-defined]
+        assert dag.tags, dag_id
+        assert dag.timetable is not None and dag.schedule is not None, dag_id
+        for task in dag.tasks:
+            assert task.retries >= 1, f"{dag_id}.{task.task_id}"
+
+
+def test_localize_catalog_graph(dagbag: object) -> None:
+    dag = dagbag.dags["localize_catalog"]  # type: ignore[attr-defined]
+    assert dag.schedule == "0 2 * * *"
+    edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
+    assert edges == {
+        ("extract", "localize_market"),
+        ("extract", "summary"),
+        ("select_markets", "localize_market"),
+        ("localize_market", "publish"),
+        ("localize_market", "summary"),
+        ("publish", "summary"),
+    }
+    assert dag.get_task("localize_market").is_mapped
+    assert set(dag.params.keys()) == {"markets", "dry_run"}
+    assert dag.params["dry_run"] is False and dag.params["markets"] == []
+
+
+def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, time, runpy\n"
+        "import airflow.sdk\n"
+        "start = time.perf_counter()\n"
+        f"runpy.run_path({str(ROOT / 'dags' / 'localize_catalog.py')!r})\n"
+        "print(time.perf_counter() - start)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    parse_seconds, heavy = result.stdout.strip().splitlines()[-2:]
+    assert heavy == "[]"
+    assert float(parse_seconds) < 1.0, f"DAG file took {parse_seconds}s (total {time.perf_counter() - started:.1f}s)"

@@ -1,0 +1,102 @@
+"""A real Airflow run of localize_catalog (dag.test on SQLite) over the bundled sample catalog."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pytest
+from lxml import etree
+
+from feeds.google import G_NS
+from feeds.text import html_to_text
+from tests.conftest import SAMPLE_CATALOG
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+G = f"{{{G_NS}}}"
+LOGICAL_DATE = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRENZENLOS_STAGING_URL", (tmp_path / "staging").as_uri())
+    monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (tmp_path / "output").as_uri())
+    return tmp_path
+
+
+def run_dag(logical_date: datetime, conf: dict[str, object] | None = None) -> str:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import ROOT
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    return str(run.state)
+
+
+def catalog_rows() -> dict[str, dict[str, str]]:
+    with (SAMPLE_CATALOG / "products.csv").open(newline="", encoding="utf-8") as stream:
+        return {row["sku"]: row for row in csv.DictReader(stream, delimiter=";") if row["sku"]}
+
+
+def set_aside(findings: Path, market: str) -> set[str]:
+    skus = set()
+    for line in findings.read_text(encoding="utf-8").splitlines():
+        finding = json.loads(line)
+        if finding["market"] == market and finding["severity"] == "error":
+            skus.add(finding["sku"])
+    return skus
+
+
+def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path) -> None:
+    assert run_dag(LOGICAL_DATE) == "success"
+    output = storage / "output"
+    report = output / "runs" / "2026-11-20"
+    rows = catalog_rows()
+    snapshot = (storage / "staging" / "2026-11-20" / "catalog.jsonl").read_text(encoding="utf-8")
+    staged = len(snapshot.splitlines())
+    first_bytes = {}
+    for market, currency, locale in (("DE", "EUR", "de_DE"), ("FR", "EUR", "fr_FR"), ("US", "USD", "en_US")):
+        feed = output / market / "google.xml"
+        first_bytes[market] = feed.read_bytes()
+        items = etree.parse(str(feed)).getroot().findall("channel/item")
+        listed = {item.findtext(f"{G}id") for item in items}
+        assert len(items) == staged - len(set_aside(report / "findings.jsonl", market))
+        assert not listed & set_aside(report / "findings.jsonl", market)
+        for item in items:
+            row = rows[item.findtext(f"{G}id")]  # type: ignore[index]
+            amount = Decimal(row[f"price-{currency}"]).quantize(Decimal("0.01"))
+            assert item.findtext(f"{G}price") == f"{amount} {currency}"
+            assert item.findtext(f"{G}description") == html_to_text(
+                row[f"description-{locale}-ecommerce"].replace("\\n", "\n")
+            )
+    # Every market got a feed, even one with nothing to list (PL: no Polish texts, no PLN prices).
+    assert etree.parse(str(output / "PL" / "google.xml")).getroot().findall("channel/item") == []
+    summary = (report / "summary.txt").read_text(encoding="utf-8")
+    assert "DE  google" in summary and "missing_translation" in summary
+    with (report / "findings.csv").open(newline="", encoding="utf-8") as stream:
+        findings = list(csv.DictReader(stream))
+    assert {("GZ-BOT-0002", "invalid_gtin"), ("GZ-HEA-0026", "missing_price"), ("", "missing_sku")} <= {
+        (f["sku"], f["rule"]) for f in findings
+    }
+
+    # A rerun of the same logical date overwrites with byte-identical feeds.
+    assert run_dag(LOGICAL_DATE) == "success"
+    for market, data in first_bytes.items():
+        assert (output / market / "google.xml").read_bytes() == data
+
+
+def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage: Path) -> None:
+    date = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    assert run_dag(date, {"markets": ["de", "AT"], "dry_run": True}) == "success"
+    assert not (storage / "output" / "DE").exists()
+    staged_markets = sorted(p.name for p in (storage / "staging" / "2026-11-21").iterdir() if p.is_dir())
+    assert staged_markets == ["AT", "DE"]
+    summary = (storage / "output" / "runs" / "2026-11-21" / "summary.txt").read_text(encoding="utf-8")
+    assert "not published (dry run)" in summary
