@@ -85,7 +85,7 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             type="array",
             items={"type": "string"},
             title="Markets",
-            description="Market codes to run (DE, AT, FR, ...); leave empty for every configured market.",
+            description="Market codes to run (DE, AT, ...); empty runs every configured market.",
         ),
         "dry_run": Param(
             False,
@@ -124,7 +124,9 @@ def localize_catalog() -> None:
 
         config = _config()
         market_dir = ObjectStoragePath(config.storage.staging_url) / _run_key() / market
-        return build_market_feeds(ObjectStoragePath(staged["snapshot"]), config.market(market), market_dir)
+        return build_market_feeds(
+            ObjectStoragePath(staged["snapshot"]), config.market(market), market_dir
+        )
 
     @task(outlets=[FEEDS])
     def publish(built: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
@@ -141,7 +143,9 @@ def localize_catalog() -> None:
             for feed in publish_market(result, output, ObjectStoragePath):
                 published.append(feed)
                 outlet_events[FEEDS].add(
-                    Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{feed['channel']}"),
+                    Asset(
+                        uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{feed['channel']}"
+                    ),
                     extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
                 )
         return published
@@ -154,7 +158,9 @@ def localize_catalog() -> None:
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
-        text = write_run_report(_run_key(), staged, list(_each(built)), published, report_dir, ObjectStoragePath)
+        text = write_run_report(
+            _run_key(), staged, list(_each(built)), published, report_dir, ObjectStoragePath
+        )
         print(text)
         return str(report_dir / "summary.txt")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from schemas.findings import Finding
@@ -42,7 +42,7 @@ class FeedWriter(ABC):
 
     spec: ClassVar[FeedSpec]
 
-    def __init__(self, stream: BinaryIO, market: Market) -> None:
+    def __init__(self, stream: IO[bytes], market: Market) -> None:
         self.stream = stream
         self.market = market
         self.items_written = 0

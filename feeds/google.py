@@ -68,7 +68,10 @@ class GoogleMerchantFeed(FeedWriter):
         for tag, text in (
             ("title", f"{market.shop_name} ({market.code})"),
             ("link", market.shop_url),
-            ("description", f"Products for {market.country} in {market.locale}, prices in {market.currency}"),
+            (
+                "description",
+                f"Products for {market.country} in {market.locale}, prices in {market.currency}",
+            ),
         ):
             element = etree.Element(tag)
             element.text = text
@@ -81,7 +84,9 @@ class GoogleMerchantFeed(FeedWriter):
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
 
-        def report(severity: str, field: str, rule: str, message: str, value: object = None) -> None:
+        def report(
+            severity: str, field: str, rule: str, message: str, value: object = None
+        ) -> None:
             findings.append(
                 Finding(
                     stage="feed",
@@ -97,11 +102,18 @@ class GoogleMerchantFeed(FeedWriter):
             )
 
         title = self._text(listing.title, "title", TITLE_LIMIT, report)
-        description = self._text(html_to_text(listing.description), "description", DESCRIPTION_LIMIT, report)
+        description = self._text(
+            html_to_text(listing.description), "description", DESCRIPTION_LIMIT, report
+        )
         if not title:
             report("error", "title", "empty_title", "title is empty after cleaning")
         if not description:
-            report("error", "description", "empty_description", "description is empty after removing HTML")
+            report(
+                "error",
+                "description",
+                "empty_description",
+                "description is empty after removing HTML",
+            )
         if not listing.image_links:
             report("error", "image_link", "missing_image_link", "Google requires an image_link")
         if not listing.brand:

@@ -28,7 +28,9 @@ def writer_class(name: str) -> type[FeedWriter]:
     try:
         target = _WRITERS[name]
     except KeyError:
-        raise KeyError(f"no feed writer named {name!r}; registered: {', '.join(channel_names())}") from None
+        raise KeyError(
+            f"no feed writer named {name!r}; registered: {', '.join(channel_names())}"
+        ) from None
     module_name, class_name = target.split(":")
     cls: type[FeedWriter] = getattr(import_module(module_name), class_name)
     return cls

@@ -87,6 +87,8 @@ def write_findings_csv(findings: Iterable[Finding], stream: IO[str]) -> int:
     writer.writerow(FINDING_COLUMNS)
     count = 0
     for finding in findings:
-        writer.writerow(["" if v is None else v for v in (getattr(finding, c) for c in FINDING_COLUMNS)])
+        writer.writerow(
+            ["" if v is None else v for v in (getattr(finding, c) for c in FINDING_COLUMNS)]
+        )
         count += 1
     return count

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from schemas.product import Availability, Money, Quantity
+if TYPE_CHECKING:
+    from schemas.product import Availability, Money, Quantity
 
 
 @dataclass(frozen=True, slots=True)

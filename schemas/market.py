@@ -191,7 +191,9 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
                 storage[key] = (base / value).resolve().as_uri()
 
 
-def load_config(path: str | os.PathLike[str], *, env: dict[str, str] | None = None) -> PipelineConfig:
+def load_config(
+    path: str | os.PathLike[str], *, env: dict[str, str] | None = None
+) -> PipelineConfig:
     """Load and check the pipeline configuration.
 
     Storage URLs may be overridden by ``GRENZENLOS_STAGING_URL`` and
@@ -214,7 +216,10 @@ def load_config(path: str | os.PathLike[str], *, env: dict[str, str] | None = No
                 table.setdefault("code", code)
     storage = raw.setdefault("storage", {})
     if isinstance(storage, dict):
-        for key, var in (("staging_url", "GRENZENLOS_STAGING_URL"), ("output_url", "GRENZENLOS_OUTPUT_URL")):
+        for key, var in (
+            ("staging_url", "GRENZENLOS_STAGING_URL"),
+            ("output_url", "GRENZENLOS_OUTPUT_URL"),
+        ):
             if env.get(var):
                 storage[key] = env[var]
     _resolve_relative(raw, path.parent)
@@ -225,5 +230,7 @@ def load_config(path: str | os.PathLike[str], *, env: dict[str, str] | None = No
         raise ConfigError(f"{path}: {problems}") from None
     for code, market in config.markets.items():
         if market.code != code:
-            raise ConfigError(f"{path}: market {code}, field code: must equal the table key {code!r}")
+            raise ConfigError(
+                f"{path}: market {code}, field code: must equal the table key {code!r}"
+            )
     return config

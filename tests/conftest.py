@@ -32,7 +32,8 @@ def shared_data() -> Path:
 
 
 POSTGRES_CONNINFO = os.environ.get(
-    "GRENZENLOS_TEST_POSTGRES", "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
+    "GRENZENLOS_TEST_POSTGRES",
+    "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3",
 )
 
 
@@ -60,7 +61,9 @@ def airflow_db() -> Path:
     import sys
 
     airflow = Path(sys.executable).parent / "airflow"
-    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(airflow), "db", "migrate"], capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return _AIRFLOW_HOME

@@ -24,7 +24,6 @@ import csv
 import re
 from typing import TYPE_CHECKING
 
-from schemas.findings import Finding
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.catalog_values import (
     RowContext,
@@ -40,8 +39,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
+    from schemas.findings import Finding
+
 DELIMITER = ";"
-_LOCALIZED = re.compile(r"^(?P<attr>[A-Za-z0-9_]+)-(?P<locale>[a-z]{2,3}_[A-Z]{2})(?:-(?P<scope>[A-Za-z0-9_]+))?$")
+_LOCALIZED = re.compile(
+    r"^(?P<attr>[A-Za-z0-9_]+)-(?P<locale>[a-z]{2,3}_[A-Z]{2})(?:-(?P<scope>[A-Za-z0-9_]+))?$"
+)
 _PRICE = re.compile(r"^price-(?P<currency>[A-Z]{3})$")
 
 IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
@@ -49,9 +52,22 @@ IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
 QUANTITY_ATTRIBUTES = ("weight", "length", "width", "height", "volume")
 """Metric attributes that map onto the canonical model's quantities."""
 _MAPPED = {
-    "sku", "ean", "gtin", "brand", "mpn", "name", "categories", "enabled",
-    "parent", "groups", "tax_class", "availability", "code", "family_variant",
-    *IMAGE_ATTRIBUTES, *QUANTITY_ATTRIBUTES,
+    "sku",
+    "ean",
+    "gtin",
+    "brand",
+    "mpn",
+    "name",
+    "categories",
+    "enabled",
+    "parent",
+    "groups",
+    "tax_class",
+    "availability",
+    "code",
+    "family_variant",
+    *IMAGE_ATTRIBUTES,
+    *QUANTITY_ATTRIBUTES,
 }
 # Association columns describe links to other products, not this product's values.
 _ASSOCIATION_SUFFIXES = ("-groups", "-products", "-product_models")
@@ -200,7 +216,9 @@ def _product_from_row(
             elif attr == "short_description":
                 if rank < bullets_rank.get(locale, len(scope_rank) + 1):
                     bullets_rank[locale] = rank
-                    product.bullet_points[locale] = [line.strip() for line in text.split("\n") if line.strip()]
+                    product.bullet_points[locale] = [
+                        line.strip() for line in text.split("\n") if line.strip()
+                    ]
             elif attr == "name":
                 product.title[locale] = text
             else:

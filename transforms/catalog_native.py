@@ -32,7 +32,6 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from schemas.findings import Finding
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.catalog_values import (
     RowContext,
@@ -48,6 +47,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
+    from schemas.findings import Finding
+
 _LOCALIZED = re.compile(
     r"^(?P<attr>title|description|bullet_points)(?:_(?P<lang>[a-z]{2,3})_(?P<region>[a-z]{2}))?$",
     re.IGNORECASE,
@@ -58,7 +59,9 @@ _QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume")
 
 def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | None:
     """Build a product from one row of the project's CSV columns (or a database row)."""
-    values = {key.lower(): ("" if value is None else str(value)) for key, value in row.items() if key}
+    values = {
+        key.lower(): ("" if value is None else str(value)) for key, value in row.items() if key
+    }
     sku = values.get("sku", "").strip()
     if not sku:
         context.reject("sku", "missing_sku", "the row has no sku")
@@ -107,7 +110,9 @@ def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | N
             elif attr == "description":
                 product.description[locale] = text
             else:
-                product.bullet_points[locale] = [ln.strip() for ln in text.splitlines() if ln.strip()]
+                product.bullet_points[locale] = [
+                    ln.strip() for ln in text.splitlines() if ln.strip()
+                ]
             continue
         if column.startswith("attr_"):
             product.attributes[column[5:]] = raw.strip()
@@ -126,8 +131,12 @@ def read_native_csv(path: Path) -> Iterator[Product | Finding]:
             if not values:
                 continue
             if len(values) != len(header):
-                context = RowContext(number, values[header.index("sku")] if "sku" in header and
-                                     header.index("sku") < len(values) else None)
+                context = RowContext(
+                    number,
+                    values[header.index("sku")]
+                    if "sku" in header and header.index("sku") < len(values)
+                    else None,
+                )
                 context.reject(
                     "(row)",
                     "wrong_field_count",
@@ -178,7 +187,11 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
     context.sku = str(data["sku"]).strip()
     try:
         product = Product(sku=context.sku)
-        product.gtin, product.brand, product.mpn = data.get("gtin"), data.get("brand"), data.get("mpn")
+        product.gtin, product.brand, product.mpn = (
+            data.get("gtin"),
+            data.get("brand"),
+            data.get("mpn"),
+        )
         product.title = dict(data.get("title") or {})
         product.description = dict(data.get("description") or {})
         product.bullet_points = {k: list(v) for k, v in (data.get("bullet_points") or {}).items()}
@@ -214,7 +227,9 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
     return product
 
 
-def read_postgres(conninfo: str, query: str, *, batch_size: int = 2000) -> Iterator[Product | Finding]:
+def read_postgres(
+    conninfo: str, query: str, *, batch_size: int = 2000
+) -> Iterator[Product | Finding]:
     """Stream products from a PostgreSQL query whose columns follow the CSV format.
 
     A server-side cursor fetches ``batch_size`` rows at a time, so memory stays

@@ -129,7 +129,9 @@ def parse_currency(code: str) -> str:
 def parse_availability(text: str) -> str:
     value = text.strip().lower()
     if value not in AVAILABILITY_VALUES:
-        raise ValueProblem("unknown_availability", f"{text!r} is not one of {sorted(AVAILABILITY_VALUES)}")
+        raise ValueProblem(
+            "unknown_availability", f"{text!r} is not one of {sorted(AVAILABILITY_VALUES)}"
+        )
     return value
 
 

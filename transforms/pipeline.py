@@ -39,7 +39,9 @@ INGEST_FINDINGS = "ingest_findings.jsonl"
 MARKET_FINDINGS = "findings.jsonl"
 
 
-def read_catalog(source: CatalogSource, *, conninfo: str | None = None) -> Iterator[Product | Finding]:
+def read_catalog(
+    source: CatalogSource, *, conninfo: str | None = None
+) -> Iterator[Product | Finding]:
     """Stream the configured catalog as products and ingestion findings.
 
     Args:
@@ -73,7 +75,9 @@ def read_catalog(source: CatalogSource, *, conninfo: str | None = None) -> Itera
     return read_postgres(conninfo, source.query)
 
 
-def stage_catalog(items: Iterable[Product | Finding], run_dir: StoragePath | Path) -> dict[str, Any]:
+def stage_catalog(
+    items: Iterable[Product | Finding], run_dir: StoragePath | Path
+) -> dict[str, Any]:
     """Write the staged snapshot and the ingestion findings of one run.
 
     Returns:
@@ -82,12 +86,15 @@ def stage_catalog(items: Iterable[Product | Finding], run_dir: StoragePath | Pat
     """
     ensure_dir(run_dir)
     products = rejected = warnings = 0
-    with (run_dir / SNAPSHOT).open("w", encoding="utf-8") as snapshot, (
-        run_dir / INGEST_FINDINGS
-    ).open("w", encoding="utf-8") as findings:
+    with (
+        (run_dir / SNAPSHOT).open("w", encoding="utf-8") as snapshot,
+        (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
+    ):
         for item in items:
             if isinstance(item, Product):
-                snapshot.write(json.dumps(product_to_json(item), ensure_ascii=False, sort_keys=True))
+                snapshot.write(
+                    json.dumps(product_to_json(item), ensure_ascii=False, sort_keys=True)
+                )
                 snapshot.write("\n")
                 products += 1
             else:
@@ -119,8 +126,8 @@ def build_market_feeds(
     Returns:
         ``market``, ``products`` considered, ``set_aside`` for the whole market,
         ``reasons`` (rule -> number of products it set aside; channel rules
-        are prefixed with the channel) and ``feeds``: one dict per channel with ``channel``, ``path``
-        and ``items`` written.
+        are prefixed with the channel) and ``feeds``: one dict per channel
+        with ``channel``, ``path`` and ``items`` written.
     """
     from feeds.registry import writer_class
 
@@ -151,7 +158,9 @@ def build_market_feeds(
                     continue
                 for writer in writers:
                     found = writer.write_item(listing)
-                    reasons.update({f"{writer.spec.name}:{f.rule}" for f in found if f.severity == "error"})
+                    reasons.update(
+                        {f"{writer.spec.name}:{f.rule}" for f in found if f.severity == "error"}
+                    )
                     write_findings_jsonl(found, findings_stream)
             for writer, feed in zip(writers, feeds, strict=True):
                 writer.write_footer()

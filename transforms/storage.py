@@ -40,7 +40,7 @@ def local_path(path: StoragePath | Path) -> Path | None:
     if isinstance(path, Path):
         return path
     if getattr(path, "protocol", None) in ("file", "local"):
-        return Path(str(getattr(path, "path")))
+        return Path(str(path.path))  # type: ignore[attr-defined]  # ObjectStoragePath
     return None
 
 
@@ -101,4 +101,3 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-

@@ -14,14 +14,43 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 COLUMNS = [
-    "sku", "categories", "enabled", "family", "parent", "groups", "brand", "mpn", "ean", "name",
-    "description-de_DE-ecommerce", "description-en_US-ecommerce", "description-fr_FR-ecommerce",
-    "short_description-de_DE-ecommerce", "short_description-en_US-ecommerce",
-    "short_description-fr_FR-ecommerce", "color", "material", "image", "picture",
-    "price-CHF", "price-EUR", "price-GBP", "price-USD", "tax_class",
-    "weight", "weight-unit", "length", "length-unit", "width", "width-unit",
-    "height", "height-unit", "volume", "volume-unit",
-    "UPSELL-groups", "UPSELL-products",
+    "sku",
+    "categories",
+    "enabled",
+    "family",
+    "parent",
+    "groups",
+    "brand",
+    "mpn",
+    "ean",
+    "name",
+    "description-de_DE-ecommerce",
+    "description-en_US-ecommerce",
+    "description-fr_FR-ecommerce",
+    "short_description-de_DE-ecommerce",
+    "short_description-en_US-ecommerce",
+    "short_description-fr_FR-ecommerce",
+    "color",
+    "material",
+    "image",
+    "picture",
+    "price-CHF",
+    "price-EUR",
+    "price-GBP",
+    "price-USD",
+    "tax_class",
+    "weight",
+    "weight-unit",
+    "length",
+    "length-unit",
+    "width",
+    "width-unit",
+    "height",
+    "height-unit",
+    "volume",
+    "volume-unit",
+    "UPSELL-groups",
+    "UPSELL-products",
 ]
 
 # family: (brand, category, name pattern, texts per locale, weight, dims, volume, base EUR)
@@ -31,60 +60,69 @@ FAMILIES = {
         "categories": "drinkware,outdoor",
         "name": "Nordquell Trail Bottle {size} ml {color_en}",
         "en": "<p>Double-walled <b>stainless steel</b> bottle that keeps drinks cold for 24 hours "
-              "and hot for 12.</p><ul><li>{size} ml</li><li>Leak-proof screw cap</li></ul>",
+        "and hot for 12.</p><ul><li>{size} ml</li><li>Leak-proof screw cap</li></ul>",
         "de": "<p>Doppelwandige Flasche aus <b>Edelstahl</b>: hält Getränke 24 Stunden kalt "
-              "und 12 Stunden heiß.</p><ul><li>{size} ml</li><li>Auslaufsicherer Schraubdeckel</li></ul>",
+        "und 12 Stunden heiß.</p><ul><li>{size} ml</li><li>Auslaufsicherer Schraubdeckel</li></ul>",
         "fr": "<p>Gourde à double paroi en <b>acier inoxydable</b> : boissons fraîches 24 heures, "
-              "chaudes 12 heures.</p><ul><li>{size} ml</li><li>Bouchon à vis étanche</li></ul>",
+        "chaudes 12 heures.</p><ul><li>{size} ml</li><li>Bouchon à vis étanche</li></ul>",
         "bullets_en": "Keeps cold 24 h\\nDishwasher-safe lid",
         "bullets_de": "24 Stunden kalt\\nDeckel spülmaschinenfest",
         "bullets_fr": "Froid pendant 24 h\\nCouvercle lavable au lave-vaisselle",
-        "sizes": [500, 750, 1000], "weight": ("{w}", "GRAM"), "base": 24.90,
+        "sizes": [500, 750, 1000],
+        "weight": ("{w}", "GRAM"),
+        "base": 24.90,
     },
     "backpacks": {
         "brand": "Bergfink",
         "categories": "bags,outdoor",
         "name": "Bergfink Daypack {size} L {color_en}",
         "en": "<p>Light daypack with a padded back panel and a laptop sleeve up to 15 inches. "
-              "Recycled polyester, water-repellent.</p>",
+        "Recycled polyester, water-repellent.</p>",
         "de": "<p>Leichter Tagesrucksack mit gepolstertem Rücken und Laptopfach bis 15 Zoll. "
-              "Recyceltes Polyester, wasserabweisend.</p>",
+        "Recyceltes Polyester, wasserabweisend.</p>",
         "fr": "<p>Sac à dos léger avec dos rembourré et poche pour ordinateur jusqu'à 15 pouces. "
-              "Polyester recyclé, déperlant.</p>",
+        "Polyester recyclé, déperlant.</p>",
         "bullets_en": "Laptop sleeve\\nRain cover included",
         "bullets_de": "Laptopfach\\nRegenhülle inklusive",
         "bullets_fr": "Poche ordinateur\\nHousse de pluie incluse",
-        "sizes": [18, 24, 30], "weight": ("{kg}", "KILOGRAM"), "base": 79.00,
+        "sizes": [18, 24, 30],
+        "weight": ("{kg}", "KILOGRAM"),
+        "base": 79.00,
     },
     "headphones": {
         "brand": "Klangwerk",
         "categories": "audio,electronics",
         "name": "Klangwerk KW-{size} Wireless Headphones {color_en}",
         "en": "<p>Over-ear headphones with active noise cancelling and up to 40 hours of battery "
-              "life.</p><p>Bluetooth 5.3, USB-C fast charging.</p>",
+        "life.</p><p>Bluetooth 5.3, USB-C fast charging.</p>",
         "de": "<p>Over-Ear-Kopfhörer mit aktiver Geräuschunterdrückung und bis zu 40 Stunden "
-              "Akkulaufzeit.</p><p>Bluetooth 5.3, Schnellladen über USB-C.</p>",
+        "Akkulaufzeit.</p><p>Bluetooth 5.3, Schnellladen über USB-C.</p>",
         "fr": "<p>Casque circum-auriculaire à réduction de bruit active, jusqu'à 40 heures "
-              "d'autonomie.</p><p>Bluetooth 5.3, charge rapide USB-C.</p>",
+        "d'autonomie.</p><p>Bluetooth 5.3, charge rapide USB-C.</p>",
         "bullets_en": "40 h battery\\nActive noise cancelling",
         "bullets_de": "40 h Akku\\nAktive Geräuschunterdrückung",
         "bullets_fr": "40 h d'autonomie\\nRéduction de bruit active",
-        "sizes": [300, 500, 700], "weight": ("{w}", "GRAM"), "base": 129.00,
+        "sizes": [300, 500, 700],
+        "weight": ("{w}", "GRAM"),
+        "base": 129.00,
     },
     "lamps": {
         "brand": "Lichtform",
         "categories": "home,lighting",
         "name": "Lichtform Desk Lamp {size} {color_en}",
         "en": "<p>LED desk lamp with five colour temperatures and a dimmer. The arm is "
-              "{size} inches long.</p>",
+        "{size} inches long.</p>",
         "de": "<p>LED-Schreibtischleuchte mit fünf Farbtemperaturen und Dimmer. Der Arm ist "
-              "{size} Zoll lang.</p>",
+        "{size} Zoll lang.</p>",
         "fr": "<p>Lampe de bureau LED avec cinq températures de couleur et variateur. Le bras "
-              "mesure {size} pouces.</p>",
+        "mesure {size} pouces.</p>",
         "bullets_en": "Dimmable\\nUSB charging port",
         "bullets_de": "Dimmbar\\nUSB-Ladeanschluss",
         "bullets_fr": "Intensité réglable\\nPort de charge USB",
-        "sizes": [14, 18, 22], "weight": ("{kg}", "KILOGRAM"), "dims_inch": True, "base": 59.00,
+        "sizes": [14, 18, 22],
+        "weight": ("{kg}", "KILOGRAM"),
+        "dims_inch": True,
+        "base": 59.00,
     },
     "teas": {
         "brand": "Teegarten Sieben",
@@ -96,7 +134,10 @@ FAMILIES = {
         "bullets_en": "Organic\\nResealable bag",
         "bullets_de": "Bio\\nWiederverschließbar",
         "bullets_fr": "Bio\\nSachet refermable",
-        "sizes": [100, 250, 500], "weight": ("{size}", "GRAM"), "base": 7.50, "tax": "reduced",
+        "sizes": [100, 250, 500],
+        "weight": ("{size}", "GRAM"),
+        "base": 7.50,
+        "tax": "reduced",
     },
     "oils": {
         "brand": "Olivera",
@@ -108,16 +149,32 @@ FAMILIES = {
         "bullets_en": "Single estate\\nCold-pressed",
         "bullets_de": "Von einem Gut\\nKalt gepresst",
         "bullets_fr": "Un seul domaine\\nPressée à froid",
-        "sizes": [250, 500, 1000], "weight": ("{w}", "GRAM"), "volume": True, "base": 11.90,
+        "sizes": [250, 500, 1000],
+        "weight": ("{w}", "GRAM"),
+        "volume": True,
+        "base": 11.90,
         "tax": "reduced",
     },
 }
-COLORS = [("black", "schwarz", "noir"), ("blue", "blau", "bleu"), ("green", "grün", "vert"),
-          ("red", "rot", "rouge")]
-TEAS = [("Green Tea", "Grüntee", "Thé vert"), ("Black Tea", "Schwarztee", "Thé noir"),
-        ("Rooibos", "Rooibos", "Rooibos"), ("Chamomile", "Kamillentee", "Camomille")]
-MODELS = {"bergfink-daypack": {"brand": "Bergfink", "material": "recycled polyester",
-                               "price-EUR": "79.00"}}
+COLORS = [
+    ("black", "schwarz", "noir"),
+    ("blue", "blau", "bleu"),
+    ("green", "grün", "vert"),
+    ("red", "rot", "rouge"),
+]
+TEAS = [
+    ("Green Tea", "Grüntee", "Thé vert"),
+    ("Black Tea", "Schwarztee", "Thé noir"),
+    ("Rooibos", "Rooibos", "Rooibos"),
+    ("Chamomile", "Kamillentee", "Camomille"),
+]
+MODELS = {
+    "bergfink-daypack": {
+        "brand": "Bergfink",
+        "material": "recycled polyester",
+        "price-EUR": "79.00",
+    }
+}
 
 
 def ean13(serial: int) -> str:
@@ -137,8 +194,12 @@ def products() -> list[dict[str, str]]:
                 color = COLORS[index % len(COLORS)]
                 tea = TEAS[index % len(TEAS)]
                 values = {
-                    "size": size, "color_en": color[0], "tea_en": tea[0],
-                    "tea_en_lower": tea[0].lower(), "tea_de": tea[1], "tea_fr": tea[2],
+                    "size": size,
+                    "color_en": color[0],
+                    "tea_en": tea[0],
+                    "tea_en_lower": tea[0].lower(),
+                    "tea_de": tea[1],
+                    "tea_fr": tea[2],
                 }
                 base = spec["base"] * (1 + 0.15 * spec["sizes"].index(size))
                 grams = 180 + size // 2 if family != "teas" else size
@@ -165,15 +226,32 @@ def products() -> list[dict[str, str]]:
                     row[f"description-{locale}-ecommerce"] = spec[lang].format(**values)
                     row[f"short_description-{locale}-ecommerce"] = spec[f"bullets_{lang}"]
                 weight, unit = spec["weight"]
-                row["weight"] = weight.format(w=grams, kg=f"{grams / 1000 + size / 40:.2f}", size=size)
+                row["weight"] = weight.format(
+                    w=grams, kg=f"{grams / 1000 + size / 40:.2f}", size=size
+                )
                 row["weight-unit"] = unit
                 if spec.get("dims_inch"):
-                    row.update({"length": str(size), "length-unit": "INCH", "width": "6",
-                                "width-unit": "INCH", "height": "4", "height-unit": "INCH"})
+                    row.update(
+                        {
+                            "length": str(size),
+                            "length-unit": "INCH",
+                            "width": "6",
+                            "width-unit": "INCH",
+                            "height": "4",
+                            "height-unit": "INCH",
+                        }
+                    )
                 else:
-                    row.update({"length": f"{10 + size / 50:.1f}", "length-unit": "CENTIMETER",
-                                "width": "8", "width-unit": "CENTIMETER", "height": "25",
-                                "height-unit": "CENTIMETER"})
+                    row.update(
+                        {
+                            "length": f"{10 + size / 50:.1f}",
+                            "length-unit": "CENTIMETER",
+                            "width": "8",
+                            "width-unit": "CENTIMETER",
+                            "height": "25",
+                            "height-unit": "CENTIMETER",
+                        }
+                    )
                 if spec.get("volume"):
                     row.update({"volume": str(size), "volume-unit": "MILLILITER"})
                 if family == "backpacks":
@@ -186,15 +264,21 @@ def products() -> list[dict[str, str]]:
 DIRTY_ROWS = {
     # sku suffix -> what is wrong with it, and how
     "GZ-BOT-0002": ("invalid EAN check digit", {"ean": "4260990000021"}),
-    "GZ-BOT-0003": ("no German or French text", {"description-de_DE-ecommerce": "",
-                                                 "description-fr_FR-ecommerce": ""}),
+    "GZ-BOT-0003": (
+        "no German or French text",
+        {"description-de_DE-ecommerce": "", "description-fr_FR-ecommerce": ""},
+    ),
     "GZ-HEA-0026": ("no EUR price", {"price-EUR": ""}),
     "GZ-HEA-0027": ("weight that is not a number", {"weight": "3,5,0"}),
     "GZ-LAM-0040": ("unit nobody knows", {"weight-unit": "STONE"}),
-    "GZ-LAM-0041": ("control characters and an over-long title",
-                    {"name": "Lichtform Desk Lamp\x07 with an extraordinarily long title that "
-                             "goes on about dimming, colour temperatures, the USB port, the arm, "
-                             "the base, the cable and the switch until no marketplace accepts it"}),
+    "GZ-LAM-0041": (
+        "control characters and an over-long title",
+        {
+            "name": "Lichtform Desk Lamp\x07 with an extraordinarily long title that "
+            "goes on about dimming, colour temperatures, the USB port, the arm, "
+            "the base, the cable and the switch until no marketplace accepts it"
+        },
+    ),
     "GZ-TEA-0050": ("switched off in the PIM", {"enabled": "0"}),
     "GZ-OIL-0062": ("negative price", {"price-EUR": "-11.90"}),
     "GZ-OIL-0063": ("no brand", {"brand": ""}),
@@ -222,8 +306,7 @@ def main() -> None:
         writer = csv.writer(stream, delimiter=";", lineterminator="\n")
         writer.writerow(model_columns)
         for code, values in MODELS.items():
-            writer.writerow([code, "backpacks_by_size", "", "bags,outdoor",
-                             *values.values()])
+            writer.writerow([code, "backpacks_by_size", "", "bags,outdoor", *values.values()])
 
 
 if __name__ == "__main__":

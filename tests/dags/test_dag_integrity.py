@@ -60,7 +60,11 @@ def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     parse_seconds, heavy = result.stdout.strip().splitlines()[-2:]
     assert heavy == "[]"
-    assert float(parse_seconds) < 1.0, f"DAG file took {parse_seconds}s (total {time.perf_counter() - started:.1f}s)"
+    assert float(parse_seconds) < 1.0, (
+        f"DAG file took {parse_seconds}s (total {time.perf_counter() - started:.1f}s)"
+    )

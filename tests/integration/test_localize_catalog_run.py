@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 G = f"{{{G_NS}}}"
-LOGICAL_DATE = datetime(2026, 11, 20, tzinfo=timezone.utc)
+LOGICAL_DATE = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -62,7 +62,11 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     snapshot = (storage / "staging" / "2026-11-20" / "catalog.jsonl").read_text(encoding="utf-8")
     staged = len(snapshot.splitlines())
     first_bytes = {}
-    for market, currency, locale in (("DE", "EUR", "de_DE"), ("FR", "EUR", "fr_FR"), ("US", "USD", "en_US")):
+    for market, currency, locale in (
+        ("DE", "EUR", "de_DE"),
+        ("FR", "EUR", "fr_FR"),
+        ("US", "USD", "en_US"),
+    ):
         feed = output / market / "google.xml"
         first_bytes[market] = feed.read_bytes()
         items = etree.parse(str(feed)).getroot().findall("channel/item")
@@ -82,9 +86,11 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     assert "DE  google" in summary and "missing_translation" in summary
     with (report / "findings.csv").open(newline="", encoding="utf-8") as stream:
         findings = list(csv.DictReader(stream))
-    assert {("GZ-BOT-0002", "invalid_gtin"), ("GZ-HEA-0026", "missing_price"), ("", "missing_sku")} <= {
-        (f["sku"], f["rule"]) for f in findings
-    }
+    assert {
+        ("GZ-BOT-0002", "invalid_gtin"),
+        ("GZ-HEA-0026", "missing_price"),
+        ("", "missing_sku"),
+    } <= {(f["sku"], f["rule"]) for f in findings}
 
     # A rerun of the same logical date overwrites with byte-identical feeds.
     assert run_dag(LOGICAL_DATE) == "success"
@@ -93,10 +99,14 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
 
 
 def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage: Path) -> None:
-    date = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    date = datetime(2026, 11, 21, tzinfo=UTC)
     assert run_dag(date, {"markets": ["de", "AT"], "dry_run": True}) == "success"
     assert not (storage / "output" / "DE").exists()
-    staged_markets = sorted(p.name for p in (storage / "staging" / "2026-11-21").iterdir() if p.is_dir())
+    staged_markets = sorted(
+        p.name for p in (storage / "staging" / "2026-11-21").iterdir() if p.is_dir()
+    )
     assert staged_markets == ["AT", "DE"]
-    summary = (storage / "output" / "runs" / "2026-11-21" / "summary.txt").read_text(encoding="utf-8")
+    summary = (storage / "output" / "runs" / "2026-11-21" / "summary.txt").read_text(
+        encoding="utf-8"
+    )
     assert "not published (dry run)" in summary

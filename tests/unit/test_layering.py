@@ -27,7 +27,9 @@ def _imports(path: object) -> set[str]:
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_module_imports_airflow(package: str) -> None:
     offenders = {
-        str(path.relative_to(ROOT)): sorted(n for n in _imports(path) if n.split(".")[0] == "airflow")
+        str(path.relative_to(ROOT)): sorted(
+            n for n in _imports(path) if n.split(".")[0] == "airflow"
+        )
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
@@ -44,5 +46,7 @@ def test_importing_every_module_loads_no_airflow() -> None:
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'airflow'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

@@ -104,7 +104,11 @@ def test_long_texts_are_cut_at_words_and_reported() -> None:
     cut_title = item.findtext(f"{G}title")
     assert cut_title is not None and len(cut_title) <= 150 and cut_title.endswith("sehr")
     cut_description = item.findtext(f"{G}description")
-    assert cut_description is not None and len(cut_description) <= 5000 and cut_description.endswith("Wort")
+    assert (
+        cut_description is not None
+        and len(cut_description) <= 5000
+        and cut_description.endswith("Wort")
+    )
     assert [(f.field, f.rule, f.severity) for f in findings[0]] == [  # type: ignore[attr-defined]
         ("title", "text_truncated", "warning"),
         ("description", "text_truncated", "warning"),

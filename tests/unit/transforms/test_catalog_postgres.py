@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 
 from schemas.product import Money, Product, Quantity
 from transforms.catalog_native import read_postgres
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.postgres
 
@@ -25,21 +28,42 @@ def catalog_table(postgres_conninfo: str) -> Iterator[str]:
                 price_eur numeric(12, 2), weight text, image_links text, availability text)"""
         )
         rows = [
-            (f"PG-{n:05d}", "Olivera", "4006381333931", "Olivenöl", "<p>Kalt gepresst</p>",
-             Decimal("11.90") + n, "500 g", "https://cdn.example/oil.jpg", "in_stock")
+            (
+                f"PG-{n:05d}",
+                "Olivera",
+                "4006381333931",
+                "Olivenöl",
+                "<p>Kalt gepresst</p>",
+                Decimal("11.90") + n,
+                "500 g",
+                "https://cdn.example/oil.jpg",
+                "in_stock",
+            )
             for n in range(2500)
         ]
-        rows.append(("PG-BAD", "Olivera", None, "Öl", None, Decimal("1.00"), "viel", None, "sometimes"))
+        rows.append(
+            ("PG-BAD", "Olivera", None, "Öl", None, Decimal("1.00"), "viel", None, "sometimes")
+        )
         rows.append((None, "Olivera", None, "Ohne SKU", None, None, None, None, None))
         with connection.cursor() as cursor:
-            cursor.executemany(f"insert into {table} values (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
+            cursor.executemany(
+                f"insert into {table} values (%s, %s, %s, %s, %s, %s, %s, %s, %s)", rows
+            )
     yield table
     with psycopg.connect(postgres_conninfo, autocommit=True) as connection:
         connection.execute(f"drop table {table}")
 
 
-def test_reads_every_row_in_batches_and_reports_bad_ones(postgres_conninfo: str, catalog_table: str) -> None:
-    items = list(read_postgres(postgres_conninfo, f"select * from {catalog_table} order by sku nulls last", batch_size=500))
+def test_reads_every_row_in_batches_and_reports_bad_ones(
+    postgres_conninfo: str, catalog_table: str
+) -> None:
+    items = list(
+        read_postgres(
+            postgres_conninfo,
+            f"select * from {catalog_table} order by sku nulls last",
+            batch_size=500,
+        )
+    )
     products = [i for i in items if isinstance(i, Product)]
     findings = [i for i in items if not isinstance(i, Product)]
     assert len(products) == 2501

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from schemas.findings import Finding
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, product_from_json, product_to_json
 from tests.conftest import CASES, SAMPLE_CATALOG
 from transforms.catalog_akeneo import read_akeneo
@@ -17,6 +16,8 @@ from transforms.catalog_native import read_jsonl, read_native_csv
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from schemas.findings import Finding
 
 BAD = CASES / "catalog"
 
@@ -47,7 +48,9 @@ def test_sample_catalog_reads_with_its_dirty_rows_reported() -> None:
     assert {(f.rule, f.row) for f in rejected} == {("missing_sku", 73), ("wrong_field_count", 74)}
     by_sku = {p.sku: p for p in products}
     assert {f.sku for f in findings if f.severity == "warning"} == {
-        "GZ-HEA-0027", "GZ-LAM-0040", "GZ-OIL-0062",
+        "GZ-HEA-0027",
+        "GZ-LAM-0040",
+        "GZ-OIL-0062",
     }
     bottle = by_sku["GZ-BOT-0001"]
     assert set(bottle.description) == {"en_US", "de_DE", "fr_FR"}
@@ -72,9 +75,13 @@ def test_sample_catalog_reads_with_its_dirty_rows_reported() -> None:
         ("akeneo_enabled_not_boolean.csv", "A-5", "enabled", "not_a_boolean", "warning"),
     ],
 )
-def test_bad_akeneo_rows_are_reported(case: str, sku: str | None, field: str, rule: str, severity: str) -> None:
+def test_bad_akeneo_rows_are_reported(
+    case: str, sku: str | None, field: str, rule: str, severity: str
+) -> None:
     products, findings = split(read_akeneo(BAD / case))
-    assert [(f.sku, f.field, f.rule, f.severity) for f in findings] == [(sku, field, rule, severity)]
+    assert [(f.sku, f.field, f.rule, f.severity) for f in findings] == [
+        (sku, field, rule, severity)
+    ]
     assert findings[0].row is not None
     assert findings[0].message
     if severity == "warning":  # the product goes on without the bad value
@@ -108,7 +115,9 @@ def test_real_akeneo_export_reads_completely(shared_data: Path) -> None:
     rejected = {f.row for f in findings if f.severity == "error"}
     assert len(products) + len(rejected) == len(rows)
     # Independent recount: products with a German description in any scope.
-    german = {r["sku"] for r in rows if r["description-de_DE-print"] or r["description-de_DE-ecommerce"]}
+    german = {
+        r["sku"] for r in rows if r["description-de_DE-print"] or r["description-de_DE-ecommerce"]
+    }
     assert german <= {p.sku for p in products if "de_DE" in p.description}
     # Images without an asset base URL are reported, not invented.
     with_image = sum(1 for r in rows if r["image"] or r["picture"])
@@ -132,7 +141,10 @@ def test_native_csv_reads_localized_columns(tmp_path: Path) -> None:
     assert product.title == {ANY_LOCALE: "Mill", "de_DE": "Mühle"}
     assert product.description == {"fr_FR": "<p>Moulin</p>"}
     assert product.bullet_points == {"de_DE": ["Leise", "Robust"]}
-    assert product.prices == {"EUR": Money(Decimal("49.90"), "EUR"), "CHF": Money(Decimal("52.00"), "CHF")}
+    assert product.prices == {
+        "EUR": Money(Decimal("49.90"), "EUR"),
+        "CHF": Money(Decimal("52.00"), "CHF"),
+    }
     assert product.weight == Quantity(Decimal("0.8"), "kg")
     assert product.image_links == ["https://a.example/1.jpg", "https://a.example/2.jpg"]
     assert product.categories == ["kitchen", "coffee"]
@@ -142,14 +154,24 @@ def test_native_csv_reads_localized_columns(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("reader", "case", "expected"),
     [
-        (read_native_csv, "native_row_with_too_few_fields.csv", [("N-2", "(row)", "wrong_field_count")]),
+        (
+            read_native_csv,
+            "native_row_with_too_few_fields.csv",
+            [("N-2", "(row)", "wrong_field_count")],
+        ),
         (read_native_csv, "native_weight_without_unit.csv", [("N-3", "weight", "not_a_quantity")]),
         (read_jsonl, "jsonl_line_cut_off.jsonl", [(None, "(row)", "invalid_json")]),
         (read_jsonl, "jsonl_currency_not_iso4217.jsonl", [("J-3", "prices", "unknown_currency")]),
-        (read_jsonl, "jsonl_availability_unknown.jsonl", [("J-4", "availability", "unknown_availability")]),
+        (
+            read_jsonl,
+            "jsonl_availability_unknown.jsonl",
+            [("J-4", "availability", "unknown_availability")],
+        ),
     ],
 )
-def test_bad_native_rows_are_reported(reader: object, case: str, expected: list[tuple[str | None, str, str]]) -> None:
+def test_bad_native_rows_are_reported(
+    reader: object, case: str, expected: list[tuple[str | None, str, str]]
+) -> None:
     _, findings = split(reader(BAD / case))  # type: ignore[operator]
     assert [(f.sku, f.field, f.rule) for f in findings] == expected
 

@@ -29,7 +29,11 @@ def product(**changes: object) -> Product:
 def test_german_market_gets_german_text_and_euro_price() -> None:
     listing = localize(product(), CONFIG.market("DE"))
     assert isinstance(listing, Listing)
-    assert (listing.description, listing.text_locale, listing.locale) == ("<p>Flasche</p>", "de_DE", "de_DE")
+    assert (listing.description, listing.text_locale, listing.locale) == (
+        "<p>Flasche</p>",
+        "de_DE",
+        "de_DE",
+    )
     assert listing.price == Money(Decimal("24.90"), "EUR")
     assert listing.link == "https://shop.grenzenlos.example/de-de/p/P-1"
 
@@ -41,7 +45,9 @@ def test_austria_falls_back_to_catalog_german() -> None:
 
 
 def test_localized_title_wins_over_the_all_locale_one() -> None:
-    listing = localize(product(title={ANY_LOCALE: "Trail Bottle", "de_DE": "Trinkflasche"}), CONFIG.market("DE"))
+    listing = localize(
+        product(title={ANY_LOCALE: "Trail Bottle", "de_DE": "Trinkflasche"}), CONFIG.market("DE")
+    )
     assert isinstance(listing, Listing)
     assert listing.title == "Trinkflasche"
 
@@ -57,7 +63,9 @@ def test_localized_title_wins_over_the_all_locale_one() -> None:
         ("DE", {"title": {}}, [("title", "missing_translation")]),
     ],
 )
-def test_products_are_set_aside_with_a_reason(market: str, changes: dict[str, object], expected: list[tuple[str, str]]) -> None:
+def test_products_are_set_aside_with_a_reason(
+    market: str, changes: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
     findings = localize(product(**changes), CONFIG.market(market))
     assert isinstance(findings, list)
     assert [(f.field, f.rule) for f in findings] == expected
