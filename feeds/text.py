@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 _XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters outside the XML 1.0 ``Char`` production (W3C XML 1.0, section 2.2)."""
 
 _BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
-        "tr",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-    }
+    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section"}
 )
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_MANY_NEWLINES = re.compile(r"\n{2,}")
-_TAG_HINT = re.compile(r"<[A-Za-z/!]")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_HIDDEN = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
 
 
 def strip_xml_illegal(text: str) -> tuple[str, int]:
@@ -42,38 +28,30 @@ def strip_xml_illegal(text: str) -> tuple[str, int]:
 
 
 def html_to_text(markup: str) -> str:
-    """Turn an HTML fragment into plain text, keeping paragraphs as line breaks.
+    """Turn an HTML fragment into plain text, keeping blocks as line breaks.
+
+    Comments, scripts and styles go entirely; block-level tags become line
+    breaks, other tags vanish; entities are decoded; runs of spaces and blank
+    lines collapse. A ``<`` that does not open a tag stays as text.
 
     >>> html_to_text("<p>Fast &amp; <b>quiet</b></p><ul><li>2 kg</li><li>USB</li></ul>")
     'Fast & quiet\\n2 kg\\nUSB'
+    >>> html_to_text("3 < 4 <br/>and 5 > 2")
+    '3 < 4\\nand 5 > 2'
     """
-    if not _TAG_HINT.search(markup) and "&" not in markup:
-        return _tidy(markup)
-    from lxml import etree, html
-
-    try:
-        root = html.fragment_fromstring(markup, create_parent="div")
-    except etree.ParserError:
-        return _tidy(markup)
-    parts: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if event == "start":
-            if tag in _BLOCK_TAGS:
-                parts.append("\n")
-            if element.text and tag not in ("script", "style"):
-                parts.append(element.text)
-        else:
-            if tag in _BLOCK_TAGS:
-                parts.append("\n")
-            if element.tail and element is not root:
-                parts.append(element.tail)
-    return _tidy("".join(parts))
+    if "<" in markup:
+        lowered = markup.lower()
+        if "<!--" in markup or "<script" in lowered or "<style" in lowered:
+            markup = _HIDDEN.sub("", markup)
+        markup = _TAG.sub(_tag_replacement, markup)
+    if "&" in markup:
+        markup = html.unescape(markup)
+    text = _SPACES.sub(" ", markup)
+    return _NEWLINES.sub("\n", text).strip()
 
 
-def _tidy(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _MANY_NEWLINES.sub("\n", "\n".join(lines)).strip()
+def _tag_replacement(match: re.Match[str]) -> str:
+    return "\n" if match[1].lower() in _BLOCK_TAGS else ""
 
 
 def cut_at_word(text: str, limit: int) -> str:
