@@ -46,7 +46,9 @@ def main() -> None:
         started = time.perf_counter()
         generate(catalog, args.products)
         generated = time.perf_counter()
-        staged = stage_catalog(read_akeneo(catalog, asset_base_url="https://cdn.example/"), work / "run")
+        staged = stage_catalog(
+            read_akeneo(catalog, asset_base_url="https://cdn.example/"), work / "run"
+        )
         ingested = time.perf_counter()
         built = build_market_feeds(Path(staged["snapshot"]), MARKET, work / "run" / "DE")
         written = time.perf_counter()
@@ -56,8 +58,11 @@ def main() -> None:
     localize_seconds = written - ingested
     print(f"products            {args.products:>12,}")
     print(f"generate            {generated - started:>11.1f} s")
-    print(f"ingest (read+stage) {ingested - generated:>11.1f} s  {args.products / (ingested - generated):>10,.0f} products/s")
-    print(f"localize + write    {localize_seconds:>11.1f} s  {args.products / localize_seconds:>10,.0f} listings/s")
+    ingest_seconds = ingested - generated
+    ingest_rate = args.products / ingest_seconds
+    localize_rate = args.products / localize_seconds
+    print(f"ingest (read+stage) {ingest_seconds:>11.1f} s  {ingest_rate:>10,.0f} products/s")
+    print(f"localize + write    {localize_seconds:>11.1f} s  {localize_rate:>10,.0f} listings/s")
     print(f"listed / set aside  {listings:>12,} / {built['set_aside']:,}")
     print(f"feed size           {feed_size / 2**20:>11.1f} MiB")
     print(f"peak RSS            {peak_mib:>11.1f} MiB")

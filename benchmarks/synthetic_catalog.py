@@ -13,11 +13,11 @@ import csv
 import random
 from pathlib import Path
 
-COLUMNS = [
-    "sku", "categories", "enabled", "family", "brand", "ean", "name",
-    "description-de_DE-ecommerce", "description-en_US-ecommerce", "description-fr_FR-ecommerce",
-    "image", "price-EUR", "price-USD", "weight", "weight-unit",
-]
+COLUMNS = (
+    "sku categories enabled family brand ean name description-de_DE-ecommerce "
+    "description-en_US-ecommerce description-fr_FR-ecommerce image price-EUR price-USD "
+    "weight weight-unit"
+).split()
 WORDS = (
     "robust leicht kompakt leise schnell edelstahl recycelt wasserdicht kabellos ergonomisch "
     "modular faltbar langlebig präzise sparsam hochwertig"
