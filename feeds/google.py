@@ -25,6 +25,7 @@ from lxml import etree
 
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.text import cut_at_word, html_to_text, strip_xml_illegal
+from feeds.xml import ElementTemplates
 from schemas.findings import Finding, shorten
 from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
@@ -64,8 +65,10 @@ class GoogleMerchantFeed(FeedWriter):
 
     _stack: ExitStack
     _xf: Any
+    _items: ElementTemplates
 
     def write_header(self) -> None:
+        self._items = ElementTemplates("item", _g, nsmap={"g": G_NS})
         self._stack = ExitStack()
         self._xf = self._stack.enter_context(etree.xmlfile(self.stream, encoding="utf-8"))
         self._xf.write_declaration()
@@ -133,46 +136,38 @@ class GoogleMerchantFeed(FeedWriter):
         if any(f.severity == "error" for f in findings):
             return findings
 
-        item = etree.Element("item", nsmap={"g": G_NS})
-        add = self._adder(item)
-        add("id", listing.sku)
-        add("title", title)
-        add("description", description)
-        add("link", listing.link)
-        add("image_link", listing.image_links[0])
+        children = [
+            ("id", listing.sku),
+            ("title", title),
+            ("description", description),
+            ("link", listing.link),
+            ("image_link", listing.image_links[0]),
+        ]
         for link in listing.image_links[1 : 1 + ADDITIONAL_IMAGES_LIMIT]:
-            add("additional_image_link", link)
-        add("availability", listing.availability)
+            children.append(("additional_image_link", link))
         price = round_to_minor_units(listing.price)
-        add("price", f"{price.amount} {price.currency}")
-        add("brand", listing.brand)
+        children.append(("availability", listing.availability))
+        children.append(("price", f"{price.amount} {price.currency}"))
+        children.append(("brand", listing.brand))  # type: ignore[arg-type]  # checked above
         if gtin:
-            add("gtin", gtin)
+            children.append(("gtin", gtin))
         if listing.mpn:
-            add("mpn", listing.mpn)
+            children.append(("mpn", listing.mpn))
         if not gtin and not listing.mpn:
-            add("identifier_exists", "no")
+            children.append(("identifier_exists", "no"))
         if listing.categories:
-            add("product_type", " > ".join(listing.categories[:5]))
+            children.append(("product_type", " > ".join(listing.categories[:5])))
         for highlight in listing.bullet_points[:HIGHLIGHTS_MAX]:
             text = cut_at_word(strip_xml_illegal(html_to_text(highlight))[0], HIGHLIGHT_LIMIT)
             if text:
-                add("product_highlight", text)
+                children.append(("product_highlight", text))
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
-            add("shipping_weight", f"{weight.value.normalize():f} {weight.unit}")
-        self._xf.write(item)
+            children.append(("shipping_weight", f"{weight.value.normalize():f} {weight.unit}"))
+        self._xf.write(self._items.fill(children))
         self._xf.write("\n")
         self.items_written += 1
         return findings
-
-    @staticmethod
-    def _adder(item: Any) -> Any:
-        def add(name: str, text: str | None) -> None:
-            child = etree.SubElement(item, _g(name))
-            child.text = text
-
-        return add
 
     @staticmethod
     def _text(text: str, field: str, limit: int, report: Any) -> str:

@@ -9,10 +9,9 @@ _XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U00
 """Characters outside the XML 1.0 ``Char`` production (W3C XML 1.0, section 2.2)."""
 
 _BLOCK_TAGS = frozenset("p div br li ul ol tr table h1 h2 h3 h4 h5 h6 section".split())
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
 _HIDDEN = re.compile(r"<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
+_BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS)) + r")\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*\b[^>]*>")
 
 
 def strip_xml_illegal(text: str) -> tuple[str, int]:
@@ -41,15 +40,12 @@ def html_to_text(markup: str) -> str:
         lowered = markup.lower()
         if "<!--" in markup or "<script" in lowered or "<style" in lowered:
             markup = _HIDDEN.sub("", markup)
-        markup = _TAG.sub(_tag_replacement, markup)
+        markup = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))
     if "&" in markup:
         markup = html.unescape(markup)
-    text = _SPACES.sub(" ", markup)
-    return _NEWLINES.sub("\n", text).strip()
-
-
-def _tag_replacement(match: re.Match[str]) -> str:
-    return "\n" if match[1].lower() in _BLOCK_TAGS else ""
+    # str.split() folds every kind of white space (no-break space too) in C,
+    # several times faster than a regex that stops at each space.
+    return "\n".join(filter(None, (" ".join(line.split()) for line in markup.split("\n"))))
 
 
 def cut_at_word(text: str, limit: int) -> str:

@@ -16,9 +16,8 @@ def gs1_check_digit(data_digits: str) -> int:
     >>> gs1_check_digit("400638133393")
     1
     """
-    total = 0
-    for position, char in enumerate(reversed(data_digits)):
-        total += int(char) * (3 if position % 2 == 0 else 1)
+    # Rightmost data digit and every second one leftwards weigh 3, the others 1.
+    total = 3 * sum(map(int, data_digits[::-2])) + sum(map(int, data_digits[-2::-2]))
     return (10 - total % 10) % 10
 
 

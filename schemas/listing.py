@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from schemas.product import Availability, Money, Quantity
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Listing:
     """What every feed writer of a market receives.
 
