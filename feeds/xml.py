@@ -24,7 +24,7 @@ class ElementTemplates:
         self,
         tag: str,
         qualify: Callable[[str], str],
-        nsmap: dict[str | None, str] | None = None,
+        nsmap: dict[str, str] | None = None,
         max_shapes: int = 256,
     ) -> None:
         self.tag = tag
