@@ -252,15 +252,20 @@ def write_run_report(
         reasons = ", ".join(f"{rule} {count}" for rule, count in result["reasons"].items())
         for feed in result["feeds"]:
             target = published_by_key.get((result["market"], feed["channel"]))
-            where = target["path"] if target else "not published (dry run)"
+            where = _for_people(target["path"]) if target else "not published (dry run)"
             lines.append(
                 f"{result['market']:<3} {feed['channel']:<8} {feed['items']:>6} listed, "
                 f"{result['products'] - feed['items']:>6} set aside"
                 + (f" ({reasons})" if reasons else "")
                 + f" -> {where}"
             )
-    lines.append(f"findings: {report_dir / 'findings.csv'}")
+    lines.append(f"findings: {_for_people(str(report_dir / 'findings.csv'))}")
     summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
     return summary
+
+
+def _for_people(location: str) -> str:
+    """A local file URL as a plain path, which terminals and file managers open."""
+    return location.removeprefix("file://")
