@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -72,12 +71,14 @@ product_url = "https://shop.example/de/p/{{sku}}"
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    run = dag.test(logical_date=datetime(2026, 11, 22, tzinfo=timezone.utc))
+    run = dag.test(logical_date=datetime(2026, 11, 22, tzinfo=UTC))
     assert str(run.state) == "success"
-    items = etree.parse(str(tmp_path / "output" / "DE" / "google.xml")).getroot().findall("channel/item")
+    feed = etree.parse(str(tmp_path / "output" / "DE" / "google.xml"))
+    items = feed.getroot().findall("channel/item")
     assert [i.findtext(f"{G}id") for i in items] == ["DB-1", "DB-3"]
-    assert items[0].findtext(f"{G}price") == f"{Decimal('11.90')} EUR"
+    assert items[0].findtext(f"{G}price") == "11.90 EUR"
     assert items[1].findtext(f"{G}identifier_exists") == "no"
-    summary = (tmp_path / "output" / "runs" / "2026-11-22" / "summary.txt").read_text(encoding="utf-8")
+    report = tmp_path / "output" / "runs" / "2026-11-22"
+    summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "3 products read" in summary
     assert "missing_translation 1" in summary
