@@ -1,31 +1,48 @@
 """
 ### localize_catalog
 
-Nightly: read the master catalog, re-express every product for each market and
-publish one feed per market and channel.
+Nightly: read the master catalog, check it, re-express every product for each
+market and publish one feed per market and channel.
 
 1. **extract** stages a snapshot of the catalog for the run's date and records
    the rows it could not read.
-2. **select_markets** checks the `markets` parameter against `config/markets.toml`.
-3. **localize_market** (one mapped task per market) localizes texts and prices
-   and writes the market's feeds to the staging area; products it cannot list
-   are set aside with a finding.
-4. **publish** replaces the live feeds atomically (skipped on a dry run) and
+2. **validate** runs the catalog rules with Great Expectations, quarantines the
+   products that break an error rule, builds the Data Docs, and stops the run
+   when too much of the catalog is quarantined or the catalog shrank too much.
+3. **select_markets** checks the `markets` parameter against `config/markets.toml`.
+4. **localize_market** (one mapped task per market) localizes texts and prices,
+   checks each channel's required attributes (completeness) and writes the
+   market's feeds to the staging area; every product left out gets a finding.
+5. **check_gates** stops the run when a feed lost too many listings since the
+   last successful run.
+6. **publish** replaces the live feeds atomically (skipped on a dry run) and
    emits one Asset event per feed through the `grenzenlos_feeds` alias.
-5. **summary** writes `findings.csv`, `findings.jsonl` and `summary.txt` for the
-   run and prints one line per market.
+7. **summary** always runs: it writes `findings.csv`, `findings.jsonl`,
+   `completeness.csv` and `summary.txt` for the run, prints them, and fails the
+   run with the reason when a gate stopped it.
 
 Trigger parameters: `markets` (empty: every configured market) and `dry_run`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, AssetAlias, ObjectStoragePath, Param, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetAlias,
+    ObjectStoragePath,
+    Param,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
+from airflow.sdk.exceptions import AirflowFailException
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -47,6 +64,18 @@ def _run_key() -> str:
     context = get_current_context()
     moment = context.get("logical_date") or context["dag_run"].run_after
     return moment.strftime("%Y-%m-%d")
+
+
+def _run_dir(config: PipelineConfig) -> ObjectStoragePath:
+    """The run's staging folder, keyed by its date."""
+    return ObjectStoragePath(config.storage.staging_url) / _run_key()
+
+
+def _local_dir(path: ObjectStoragePath) -> Path | None:
+    """Local folder behind ``path`` (GX writes Data Docs only to a local file system)."""
+    if path.protocol not in ("file", "local"):
+        return None
+    return Path(path.path)
 
 
 def _catalog_conninfo(conn_id: str) -> str:
@@ -78,7 +107,13 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     max_active_runs=1,
     tags=["grenzenlos", "feeds"],
     doc_md=__doc__,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "retries": 2,
+        # Tests shorten the wait, so a failing task does not hold dag.test() for minutes.
+        "retry_delay": timedelta(
+            seconds=float(os.environ.get("GRENZENLOS_RETRY_DELAY_SECONDS", 300))
+        ),
+    },
     params={
         "markets": Param(
             [],
@@ -106,10 +141,27 @@ def localize_catalog() -> None:
             if config.catalog.format == "postgres"
             else None
         )
-        run_dir = ObjectStoragePath(config.storage.staging_url) / _run_key()
-        return stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
+        return stage_catalog(read_catalog(config.catalog, conninfo=conninfo), _run_dir(config))
 
-    @task
+    @task(retries=0)
+    def validate(staged: dict[str, Any]) -> dict[str, Any]:
+        from transforms.gates import GateClosed
+        from transforms.pipeline import validate_snapshot
+
+        config = _config()
+        output = ObjectStoragePath(config.storage.output_url)
+        try:
+            return validate_snapshot(
+                ObjectStoragePath(staged["snapshot"]),
+                config.validation,
+                _local_dir(output / "runs" / _run_key() / "data_docs"),
+                output,
+                _run_key(),
+            )
+        except GateClosed as closed:
+            raise AirflowFailException(str(closed)) from None
+
+    @task(retries=0)  # a wrong market code does not heal by waiting
     def select_markets() -> list[str]:
         config = _config()
         params = get_current_context()["params"]
@@ -119,17 +171,44 @@ def localize_catalog() -> None:
         return wanted or sorted(config.markets)
 
     @task(max_active_tis_per_dagrun=2)
-    def localize_market(market: str, staged: dict[str, Any]) -> dict[str, Any]:
+    def localize_market(
+        market: str, staged: dict[str, Any], validated: dict[str, Any]
+    ) -> dict[str, Any]:
         from transforms.pipeline import build_market_feeds
 
         config = _config()
-        market_dir = ObjectStoragePath(config.storage.staging_url) / _run_key() / market
+        chosen = config.market(market)
+        with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
+            quarantine = json.load(stream)
         return build_market_feeds(
-            ObjectStoragePath(staged["snapshot"]), config.market(market), market_dir
+            ObjectStoragePath(staged["snapshot"]),
+            chosen,
+            _run_dir(config) / market,
+            requirements={c: config.requirements(chosen, c) for c in chosen.channels},
+            quarantine=quarantine,
         )
 
+    @task(retries=0)
+    def check_gates(built: Sequence[dict[str, Any]]) -> None:
+        from transforms.gates import GateClosed
+        from transforms.pipeline import check_feed_shrink
+
+        config = _config()
+        try:
+            check_feed_shrink(
+                _each(built),
+                config.validation,
+                ObjectStoragePath(config.storage.output_url),
+                _run_dir(config),
+            )
+        except GateClosed as closed:
+            raise AirflowFailException(str(closed)) from None
+
     @task(outlets=[FEEDS])
-    def publish(built: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    def publish(
+        staged: dict[str, Any], built: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]] | None:
+        from transforms.gates import record_success
         from transforms.pipeline import publish_market
 
         if get_current_context()["params"].get("dry_run"):
@@ -148,25 +227,45 @@ def localize_catalog() -> None:
                     ),
                     extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
                 )
+        record_success(_run_key(), staged["products"], published, _run_dir(config), output)
         return published
 
-    @task
+    @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summary(
-        staged: dict[str, Any], built: list[dict[str, Any]], published: list[dict[str, Any]] | None
+        staged: dict[str, Any] | None,
+        validated: dict[str, Any] | None,
+        built: Sequence[dict[str, Any]] | None,
+        published: list[dict[str, Any]] | None,
     ) -> str:
+        """Report whatever the run got to; fail the run if a gate stopped it."""
         from transforms.pipeline import write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
-        text = write_run_report(
-            _run_key(), staged, list(_each(built)), published, report_dir, ObjectStoragePath
+        text, stopped = write_run_report(
+            _run_key(),
+            _run_dir(config),
+            report_dir,
+            staged=staged,
+            validated=validated,
+            built=list(_each(built)) if built else [],
+            published=published,
+            dry_run=bool(get_current_context()["params"].get("dry_run")),
+            path_factory=ObjectStoragePath,
         )
         print(text)
+        if stopped:
+            raise AirflowFailException(stopped)
         return str(report_dir / "summary.txt")
 
     staged = extract()
-    built = localize_market.partial(staged=staged).expand(market=select_markets())
-    summary(staged, built, publish(built))
+    validated = validate(staged)
+    built = localize_market.partial(staged=staged, validated=validated).expand(
+        market=select_markets()
+    )
+    published = publish(staged, built)
+    check_gates(built) >> published
+    summary(staged, validated, built, published)
 
 
 localize_catalog()

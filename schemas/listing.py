@@ -33,6 +33,10 @@ class Listing:
         mpn: Manufacturer part number.
         categories: Catalog category codes.
         weight: Shipping weight.
+        length: Package length.
+        width: Package width.
+        height: Package height.
+        attributes: Free attributes of the catalog.
     """
 
     sku: str
@@ -51,4 +55,7 @@ class Listing:
     mpn: str | None = None
     categories: tuple[str, ...] = ()
     weight: Quantity | None = None
+    length: Quantity | None = None
+    width: Quantity | None = None
+    height: Quantity | None = None
     attributes: dict[str, str] = field(default_factory=dict)

@@ -21,6 +21,24 @@ ChannelName = Literal["google"]
 
 CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
 
+Requirement = Literal[
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "price",
+    "availability",
+    "brand",
+    "gtin",
+    "mpn",
+    "gtin_or_mpn",
+    "weight",
+    "dimensions",
+    "bullet_points",
+    "category",
+]
+"""Attributes a channel can require of a localized listing (see `transforms.completeness`)."""
+
 _LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -66,6 +84,8 @@ class Market(_Strict):
     """Template of the product page link; ``{sku}`` and ``{locale}`` are filled in."""
     shop_name: str = "grenzenlos demo shop"
     """Shown as the feed's title."""
+    required: dict[ChannelName, list[Requirement]] = Field(default_factory=dict)
+    """Per channel, attributes this market requires instead of the channel's defaults."""
 
     @field_validator("locale")
     @classmethod
@@ -140,6 +160,31 @@ class CatalogSource(_Strict):
         return self
 
 
+class Channel(_Strict):
+    """Defaults of one feed channel, whatever the market."""
+
+    required: list[Requirement] = Field(min_length=1)
+    """Attributes a listing needs before it may go into this channel's feed."""
+
+
+class Validation(_Strict):
+    """The catalog gate's settings."""
+
+    source_locale: str = "en_US"
+    """Locale the catalog is written in: its title and description must be there."""
+    max_blocked_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Fail the run, publishing nothing, when more than this share of products is
+    quarantined by the catalog rules."""
+    max_shrink_share: Annotated[float, Field(ge=0, le=1)] = 0.3
+    """Fail the run, publishing nothing, when the catalog or any feed has shrunk by
+    more than this share since the last successful run."""
+
+    @field_validator("source_locale")
+    @classmethod
+    def _locale_known(cls, value: str) -> str:
+        return _check_locale(value)
+
+
 class Storage(_Strict):
     """Where runs stage their work and publish feeds, as URLs (``file://``, ``s3://``)."""
 
@@ -158,6 +203,24 @@ class PipelineConfig(_Strict):
     """Staging and output locations."""
     markets: dict[str, Market]
     """Markets by code."""
+    channels: dict[ChannelName, Channel]
+    """Channel defaults by name; every channel a market uses needs one."""
+    validation: Validation = Field(default_factory=Validation)
+    """The catalog gate."""
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> PipelineConfig:
+        for code, market in self.markets.items():
+            for channel in market.channels:
+                if channel not in self.channels:
+                    raise ValueError(
+                        f"market {code} publishes to {channel!r}, which has no [channels.{channel}]"
+                    )
+        return self
+
+    def requirements(self, market: Market, channel: ChannelName) -> list[Requirement]:
+        """What ``market`` requires of a listing in ``channel``."""
+        return market.required.get(channel) or self.channels[channel].required
 
     def market(self, code: str) -> Market:
         """Return market ``code`` or raise `ConfigError` naming the known ones."""

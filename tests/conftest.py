@@ -19,6 +19,7 @@ os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["GRENZENLOS_RETRY_DELAY_SECONDS"] = "1"
 os.environ.pop("GRENZENLOS_STAGING_URL", None)
 os.environ.pop("GRENZENLOS_OUTPUT_URL", None)
 

@@ -112,6 +112,9 @@ def localize(product: Product, market: Market) -> Listing | list[Finding]:
         mpn=product.mpn,
         categories=tuple(product.categories),
         weight=product.weight,
+        length=product.length,
+        width=product.width,
+        height=product.height,
         attributes=product.attributes,
     )
 

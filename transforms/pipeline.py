@@ -18,25 +18,33 @@ Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 from schemas.product import Product, product_from_json, product_to_json
+from transforms.completeness import completeness
+from transforms.gates import GateClosed
 from transforms.localize import localize
 from transforms.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from schemas.market import CatalogSource, Market
+    from schemas.market import CatalogSource, Market, Requirement, Validation
     from transforms.storage import StoragePath
 
 SNAPSHOT = "catalog.jsonl"
 INGEST_FINDINGS = "ingest_findings.jsonl"
+VALIDATION_FINDINGS = "validation_findings.jsonl"
+QUARANTINE = "quarantine.json"
+GATE_CLOSED = "gate_closed.txt"
 MARKET_FINDINGS = "findings.jsonl"
+COMPLETENESS = "completeness.csv"
 
 
 def read_catalog(
@@ -118,57 +126,177 @@ def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
             yield product_from_json(json.loads(line))
 
 
+def validate_snapshot(
+    snapshot: StoragePath | Path,
+    settings: Validation,
+    docs_dir: Path | None,
+    output_root: StoragePath | Path,
+    run_id: str,
+) -> dict[str, Any]:
+    """Run the catalog rules on the staged snapshot and close the gate if it must.
+
+    Writes ``validation_findings.jsonl`` and ``quarantine.json`` (sku -> rules)
+    beside the snapshot and GX Data Docs into ``docs_dir``. Then checks the
+    blocked share and the catalog's shrink against the last successful run.
+
+    Raises:
+        GateClosed: after writing ``gate_closed.txt`` with the reason.
+    """
+    from transforms.gates import check_blocked_share, check_shrink, read_state
+    from transforms.validation import validate_catalog
+
+    run_dir = _parent(snapshot)
+    gate_file = run_dir / GATE_CLOSED
+    if gate_file.exists():  # an earlier attempt of this run closed it
+        gate_file.unlink()
+    result = validate_catalog(
+        read_snapshot(snapshot),
+        source_locale=settings.source_locale,
+        docs_dir=docs_dir,
+        run_name=run_id,
+    )
+    with (run_dir / VALIDATION_FINDINGS).open("w", encoding="utf-8") as stream:
+        write_findings_jsonl(result.findings, stream)
+    with (run_dir / QUARANTINE).open("w", encoding="utf-8") as stream:
+        json.dump(result.quarantined, stream, sort_keys=True)
+    summary = {
+        "products": result.products,
+        "quarantined": len(result.quarantined),
+        "warnings": sum(1 for f in result.findings if f.severity == "warning"),
+        "expectations": result.expectations,
+        "failed_expectations": result.failed_expectations,
+        "quarantine": str(run_dir / QUARANTINE),
+        "findings": str(run_dir / VALIDATION_FINDINGS),
+        "data_docs": str(docs_dir / "index.html") if docs_dir is not None else None,
+    }
+    previous = read_state(output_root)
+    try:
+        check_blocked_share(result.products, len(result.quarantined), settings.max_blocked_share)
+        check_shrink(
+            {"catalog": result.products},
+            previous["products"],
+            settings.max_shrink_share,
+            "products",
+        )
+    except GateClosed as closed:
+        with gate_file.open("w", encoding="utf-8") as stream:
+            stream.write(f"{closed}\n")
+        raise
+    return summary
+
+
+def check_feed_shrink(
+    built: Iterable[dict[str, Any]],
+    settings: Validation,
+    output_root: StoragePath | Path,
+    run_dir: StoragePath | Path,
+) -> None:
+    """Refuse to publish when any feed lost more listings than allowed since the last good run.
+
+    Raises:
+        GateClosed: after writing ``gate_closed.txt`` with the reason.
+    """
+    from transforms.gates import check_shrink, read_state
+
+    current = {f"{b['market']}/{f['channel']}": f["items"] for b in built for f in b["feeds"]}
+    try:
+        check_shrink(
+            current, read_state(output_root)["feeds"], settings.max_shrink_share, "listings"
+        )
+    except GateClosed as closed:
+        with (run_dir / GATE_CLOSED).open("w", encoding="utf-8") as stream:
+            stream.write(f"{closed}\n")
+        raise
+
+
+def _parent(path: StoragePath | Path) -> Any:
+    return path.parent
+
+
 def build_market_feeds(
-    snapshot: StoragePath | Path, market: Market, market_dir: StoragePath | Path
+    snapshot: StoragePath | Path,
+    market: Market,
+    market_dir: StoragePath | Path,
+    *,
+    requirements: Mapping[str, Sequence[Requirement]] | None = None,
+    quarantine: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Localize every product for one market and write its feeds (unpublished).
+
+    A product goes into a channel's feed only if it is not quarantined by the
+    catalog rules, localizes for the market, meets the channel's requirements
+    for this market (completeness 100 %) and passes the writer's own checks.
+    Each step that sets it aside writes findings; ``completeness.csv`` records
+    every localized product's completeness per channel.
+
+    Args:
+        requirements: Channel -> required attributes (none checked when absent).
+        quarantine: Sku -> catalog rules that block it.
 
     Returns:
         ``market``, ``products`` considered, ``set_aside`` for the whole market,
         ``reasons`` (rule -> number of products it set aside; channel rules
-        are prefixed with the channel) and ``feeds``: one dict per channel
-        with ``channel``, ``path`` and ``items`` written.
+        are prefixed with the channel), ``feeds`` (one dict per channel with
+        ``channel``, ``path`` and ``items`` written) and the ``findings`` and
+        ``completeness`` files.
     """
     from feeds.registry import writer_class
 
+    requirements = requirements or {}
+    quarantine = quarantine or {}
     ensure_dir(market_dir)
     reasons: Counter[str] = Counter()
     products = set_aside = 0
     feeds: list[dict[str, Any]] = []
-    with (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as findings_stream:
-        streams = []
+    with (
+        (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as findings_stream,
+        (market_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as completeness_stream,
+        ExitStack() as streams,
+    ):
+        completeness_rows = csv.writer(completeness_stream, lineterminator="\r\n")
+        completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
         writers = []
-        try:
-            for channel in market.channels:
-                cls = writer_class(channel)
-                path = market_dir / f"{channel}.{cls.spec.extension}"
-                stream = path.open("wb")
-                streams.append(stream)
-                writer = cls(stream, market)
-                writer.write_header()
-                writers.append(writer)
-                feeds.append({"channel": channel, "path": str(path)})
-            for product in read_snapshot(snapshot):
-                products += 1
-                listing = localize(product, market)
-                if isinstance(listing, list):
-                    set_aside += 1
-                    reasons.update({f.rule for f in listing})
-                    write_findings_jsonl(listing, findings_stream)
+        for channel in market.channels:
+            cls = writer_class(channel)
+            path = market_dir / f"{channel}.{cls.spec.extension}"
+            writer = cls(streams.enter_context(path.open("wb")), market)
+            writer.write_header()
+            writers.append(writer)
+            feeds.append({"channel": channel, "path": str(path)})
+        for product in read_snapshot(snapshot):
+            products += 1
+            blocked = quarantine.get(product.sku)
+            if blocked:
+                set_aside += 1
+                reasons["quarantined"] += 1
+                write_findings_jsonl(
+                    (_quarantined(product.sku, market.code, blocked),), findings_stream
+                )
+                continue
+            listing = localize(product, market)
+            if isinstance(listing, list):
+                set_aside += 1
+                reasons.update({f.rule for f in listing})
+                write_findings_jsonl(listing, findings_stream)
+                continue
+            for writer in writers:
+                name = writer.spec.name
+                percent, missing = completeness(listing, requirements.get(name, ()))
+                completeness_rows.writerow(
+                    (listing.sku, market.code, name, percent, " ".join(missing))
+                )
+                if missing:
+                    reasons[f"{name}:incomplete"] += 1
+                    incomplete = _incomplete(listing.sku, market.code, name, percent, missing)
+                    write_findings_jsonl(incomplete, findings_stream)
                     continue
-                for writer in writers:
-                    found = writer.write_item(listing)
-                    reasons.update(
-                        {f"{writer.spec.name}:{f.rule}" for f in found if f.severity == "error"}
-                    )
-                    write_findings_jsonl(found, findings_stream)
-            for writer, feed in zip(writers, feeds, strict=True):
-                writer.write_footer()
-                writer.close()
-                feed["items"] = writer.items_written
-        finally:
-            for stream in streams:
-                stream.close()
+                found = writer.write_item(listing)
+                reasons.update({f"{name}:{f.rule}" for f in found if f.severity == "error"})
+                write_findings_jsonl(found, findings_stream)
+        for writer, feed in zip(writers, feeds, strict=True):
+            writer.write_footer()
+            writer.close()
+            feed["items"] = writer.items_written
     return {
         "market": market.code,
         "products": products,
@@ -176,7 +304,38 @@ def build_market_feeds(
         "reasons": dict(sorted(reasons.items())),
         "feeds": feeds,
         "findings": str(market_dir / MARKET_FINDINGS),
+        "completeness": str(market_dir / COMPLETENESS),
     }
+
+
+def _quarantined(sku: str, market: str, rules: Sequence[str]) -> Finding:
+    return Finding(
+        stage="validate",
+        severity="error",
+        sku=sku,
+        market=market,
+        field="(product)",
+        rule="quarantined",
+        message=f"left out: catalog rules {', '.join(rules)} failed (see the validate findings)",
+    )
+
+
+def _incomplete(
+    sku: str, market: str, channel: str, percent: int, missing: Sequence[str]
+) -> list[Finding]:
+    return [
+        Finding(
+            stage="completeness",
+            severity="error",
+            sku=sku,
+            market=market,
+            channel=channel,
+            field=name,
+            rule="required_for_channel",
+            message=f"{channel} in {market} requires {name}; the listing is {percent}% complete",
+        )
+        for name in missing
+    ]
 
 
 def publish_market(
@@ -214,23 +373,34 @@ def publish_market(
 
 def write_run_report(
     run_id: str,
-    staged: dict[str, Any],
-    built: list[dict[str, Any]],
-    published: list[dict[str, Any]] | None,
+    run_dir: StoragePath | Path,
     report_dir: StoragePath | Path,
+    *,
+    staged: dict[str, Any] | None,
+    validated: dict[str, Any] | None,
+    built: Sequence[dict[str, Any]],
+    published: Sequence[dict[str, Any]] | None,
+    dry_run: bool = False,
     path_factory: Any = Path,
-) -> str:
-    """Gather every finding of the run into CSV and JSON Lines and write the summary.
+) -> tuple[str, str | None]:
+    """Gather the run's findings and completeness and write the summary.
 
-    Args:
-        published: Feeds published, or None for a dry run.
+    Works on whatever the run got to: a run stopped by a gate still reports
+    what it found, and says why it stopped.
 
     Returns:
-        The summary text (also written to ``summary.txt``).
+        The summary text (also in ``summary.txt``) and the reason the run was
+        stopped, or None when it was not.
     """
     ensure_dir(report_dir)
-    sources = [path_factory(staged["snapshot"]).parent / INGEST_FINDINGS]
+    gate_file = run_dir / GATE_CLOSED
+    stopped = None
+    if gate_file.exists():
+        with gate_file.open("r", encoding="utf-8") as stream:
+            stopped = stream.read().strip()
+    sources = [run_dir / INGEST_FINDINGS, run_dir / VALIDATION_FINDINGS]
     sources += [path_factory(b["findings"]) for b in built]
+    sources = [source for source in sources if source.exists()]
 
     def all_findings() -> Iterator[Finding]:
         for source in sources:
@@ -242,28 +412,54 @@ def write_run_report(
         total = write_findings_jsonl(all_findings(), stream)
     with (report_dir / "findings.csv").open("w", encoding="utf-8", newline="") as stream:
         write_findings_csv(all_findings(), stream)
+    with (report_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as out:
+        for number, result in enumerate(sorted(built, key=lambda r: r["market"])):
+            with path_factory(result["completeness"]).open(
+                "r", encoding="utf-8", newline=""
+            ) as src:
+                header = src.readline()
+                if number == 0:
+                    out.write(header)
+                for line in src:
+                    out.write(line)
 
-    lines = [
-        f"grenzenlos run {run_id}: {staged['products']} products read, "
-        f"{staged['rejected_rows']} rows rejected, {total} findings",
-    ]
+    lines = [f"grenzenlos run {run_id}"]
+    if stopped:
+        lines.append(f"RUN STOPPED, nothing published: {stopped}")
+    if staged:
+        lines.append(
+            f"catalog: {staged['products']} products read, {staged['rejected_rows']} rows rejected"
+        )
+    if validated:
+        lines.append(
+            f"catalog rules: {validated['quarantined']} products quarantined, "
+            f"{validated['warnings']} warnings, {validated['failed_expectations']} of "
+            f"{validated['expectations']} expectations failed"
+        )
+    if published is not None:
+        not_published = "not published"
+    else:
+        not_published = "not published (dry run)" if dry_run else "not published"
     published_by_key = {(p["market"], p["channel"]): p for p in published or []}
     for result in sorted(built, key=lambda r: r["market"]):
         reasons = ", ".join(f"{rule} {count}" for rule, count in result["reasons"].items())
         for feed in result["feeds"]:
             target = published_by_key.get((result["market"], feed["channel"]))
-            where = _for_people(target["path"]) if target else "not published (dry run)"
+            where = _for_people(target["path"]) if target else not_published
             lines.append(
                 f"{result['market']:<3} {feed['channel']:<8} {feed['items']:>6} listed, "
                 f"{result['products'] - feed['items']:>6} set aside"
                 + (f" ({reasons})" if reasons else "")
                 + f" -> {where}"
             )
-    lines.append(f"findings: {_for_people(str(report_dir / 'findings.csv'))}")
+    lines.append(f"findings ({total}): {_for_people(str(report_dir / 'findings.csv'))}")
+    lines.append(f"completeness: {_for_people(str(report_dir / COMPLETENESS))}")
+    if validated and validated.get("data_docs"):
+        lines.append(f"data docs: {_for_people(validated['data_docs'])}")
     summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
-    return summary
+    return summary, stopped
 
 
 def _for_people(location: str) -> str:

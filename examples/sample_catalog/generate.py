@@ -280,6 +280,12 @@ DIRTY_ROWS = {
         },
     ),
     "GZ-TEA-0050": ("switched off in the PIM", {"enabled": "0"}),
+    "GZ-TEA-0051": (
+        "description too short to help a buyer",
+        {
+            "description-en_US-ecommerce": "<p>Black tea.</p>",
+        },
+    ),
     "GZ-OIL-0062": ("negative price", {"price-EUR": "-11.90"}),
     "GZ-OIL-0063": ("no brand", {"brand": ""}),
 }

@@ -87,7 +87,7 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     with (report / "findings.csv").open(newline="", encoding="utf-8") as stream:
         findings = list(csv.DictReader(stream))
     assert {
-        ("GZ-BOT-0002", "invalid_gtin"),
+        ("GZ-BOT-0002", "gtin_check_digit"),
         ("GZ-HEA-0026", "missing_price"),
         ("", "missing_sku"),
     } <= {(f["sku"], f["rule"]) for f in findings}

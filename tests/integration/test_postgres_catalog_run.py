@@ -57,6 +57,12 @@ query = "select * from {catalog_table} order by sku"
 staging_url = "staging"
 output_url = "output"
 
+[channels.google]
+required = ["title", "description", "image_link", "price", "brand"]
+
+[validation]
+source_locale = "de_DE"
+
 [markets.DE]
 country = "DE"
 locale = "de_DE"
@@ -81,4 +87,4 @@ product_url = "https://shop.example/de/p/{{sku}}"
     report = tmp_path / "output" / "runs" / "2026-11-22"
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "3 products read" in summary
-    assert "missing_translation 1" in summary
+    assert "1 products quarantined" in summary

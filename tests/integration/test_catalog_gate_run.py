@@ -1,0 +1,187 @@
+"""The catalog gate in real DAG runs: quarantine per market, and the guards that stop publishing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+from lxml import etree
+
+from feeds.google import G_NS
+from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+G = f"{{{G_NS}}}"
+COLUMNS = [
+    "sku",
+    "brand",
+    "gtin",
+    "title",
+    "description_en_US",
+    "price_EUR",
+    "price_USD",
+    "weight",
+    "image_links",
+]
+DESCRIPTION = "<p>Double-walled stainless steel bottle, keeps drinks cold for a whole day.</p>"
+
+
+def product(n: int, **changes: str) -> dict[str, str]:
+    row = {
+        "sku": f"T-{n:03d}",
+        "brand": "Nordquell",
+        "gtin": "",
+        "title": f"Trail Bottle {n}",
+        "description_en_US": DESCRIPTION,
+        "price_EUR": "24.90",
+        "price_USD": "27.00",
+        "weight": "0.4 kg",
+        "image_links": f"https://cdn.example/{n}.jpg",
+    }
+    row.update(changes)
+    return row
+
+
+def write_setup(
+    folder: Path, rows: list[dict[str, str]], *, de_requires_weight: bool = True
+) -> None:
+    with (folder / "catalog.csv").open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    de_required = (
+        '\nrequired = { google = ["title", "price", "brand", "weight"] }'
+        if de_requires_weight
+        else ""
+    )
+    (folder / "markets.toml").write_text(
+        f"""
+[catalog]
+format = "csv"
+path = "catalog.csv"
+
+[storage]
+staging_url = "staging"
+output_url = "output"
+
+[channels.google]
+required = ["title", "description", "image_link", "price", "brand"]
+
+[validation]
+source_locale = "en_US"
+max_blocked_share = 0.5
+max_shrink_share = 0.3
+
+[markets.DE]
+country = "DE"
+locale = "de_DE"
+currency = "EUR"
+text_locales = ["de_DE", "en_US"]
+channels = ["google"]
+product_url = "https://shop.example/de/p/{{sku}}"{de_required}
+
+[markets.US]
+country = "US"
+locale = "en_US"
+currency = "USD"
+channels = ["google"]
+product_url = "https://shop.example/us/p/{{sku}}"
+""",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))
+    return tmp_path
+
+
+def run(day: int) -> str:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    return str(dag.test(logical_date=datetime(2026, 11, day, tzinfo=UTC)).state)
+
+
+def listed(folder: Path, market: str) -> list[str]:
+    root = etree.parse(str(folder / "output" / market / "google.xml")).getroot()
+    return [str(item.findtext(f"{G}id")) for item in root.findall("channel/item")]
+
+
+def findings(folder: Path, day: int) -> list[dict[str, str]]:
+    path = folder / "output" / "runs" / f"2026-11-{day:02d}" / "findings.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_passes(
+    airflow_db: Path, setup: Path
+) -> None:
+    rows = [product(n) for n in range(1, 9)]
+    rows.append(product(9, weight=""))  # DE requires a weight for Google, US does not
+    rows.append(product(10, gtin="4006381333932"))  # wrong GS1 check digit: blocked everywhere
+    rows.append(product(11, description_en_US="<p>Short.</p>"))  # a warning only
+    write_setup(setup, rows)
+    assert run(1) == "success"
+    assert "T-009" not in listed(setup, "DE")
+    assert "T-009" in listed(setup, "US")
+    assert "T-010" not in listed(setup, "DE") + listed(setup, "US")
+    assert "T-011" in listed(setup, "DE")
+    found = {
+        (f["sku"], f["market"], f["channel"], f["rule"], f["severity"]) for f in findings(setup, 1)
+    }
+    assert ("T-009", "DE", "google", "required_for_channel", "error") in found
+    assert ("T-010", None, None, "gtin_check_digit", "error") in found
+    assert ("T-010", "DE", None, "quarantined", "error") in found
+    assert ("T-011", None, None, "description_short", "warning") in found
+    with (setup / "output" / "runs" / "2026-11-01" / "completeness.csv").open(
+        encoding="utf-8"
+    ) as stream:
+        completeness = {(r["sku"], r["market"]): r for r in csv.DictReader(stream)}
+    assert completeness[("T-009", "DE")]["completeness"] == "75"
+    assert completeness[("T-009", "DE")]["missing"] == "weight"
+    assert completeness[("T-009", "US")]["completeness"] == "100"
+    assert (setup / "output" / "runs" / "2026-11-01" / "data_docs" / "index.html").exists()
+
+
+def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
+    airflow_db: Path, setup: Path
+) -> None:
+    write_setup(setup, [product(n) for n in range(1, 11)])
+    assert run(2) == "success"
+    before = {m: (setup / "output" / m / "google.xml").read_bytes() for m in ("DE", "US")}
+    write_setup(setup, [product(n) for n in range(1, 4)])  # the export came back with 3 of 10
+    assert run(3) == "failed"
+    for market, data in before.items():
+        assert (setup / "output" / market / "google.xml").read_bytes() == data
+    summary = (setup / "output" / "runs" / "2026-11-03" / "summary.txt").read_text(encoding="utf-8")
+    assert "RUN STOPPED, nothing published" in summary
+    assert "catalog: 10 -> 3 products" in summary
+    state = json.loads((setup / "output" / "last_successful_run.json").read_text(encoding="utf-8"))
+    assert state["run"] == "2026-11-02"
+
+
+def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path) -> None:
+    write_setup(setup, [product(n, brand="" if n > 3 else "Nordquell") for n in range(1, 11)])
+    assert run(4) == "failed"
+    assert not (setup / "output" / "DE").exists()
+    summary = (setup / "output" / "runs" / "2026-11-04" / "summary.txt").read_text(encoding="utf-8")
+    assert "7 of 10 products (70.0%) are quarantined" in summary
+
+
+def test_feed_that_lost_most_listings_is_not_published(airflow_db: Path, setup: Path) -> None:
+    write_setup(setup, [product(n) for n in range(1, 11)], de_requires_weight=False)
+    assert run(5) == "success"
+    before = (setup / "output" / "DE" / "google.xml").read_bytes()
+    # Same catalog, but DE now requires weights that 8 of 10 products lack.
+    write_setup(setup, [product(n, weight="" if n > 2 else "0.4 kg") for n in range(1, 11)])
+    assert run(6) == "failed"
+    assert (setup / "output" / "DE" / "google.xml").read_bytes() == before
+    summary = (setup / "output" / "runs" / "2026-11-06" / "summary.txt").read_text(encoding="utf-8")
+    assert "DE/google: 10 -> 2 listings" in summary
