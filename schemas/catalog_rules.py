@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 Table = Literal["products", "prices", "images", "quantities"]
 
-GTIN_PATTERN = r"^(\d{8}|\d{12}|\d{13}|\d{14})$"
-ABSOLUTE_HTTP_URL = r"^https?://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?$"
+GTIN_PATTERN = r"^(?:\d{8}|\d{12}|\d{13}|\d{14})$"
+ABSOLUTE_HTTP_URL = r"^https?://[^\s/?#]+\.[^\s/?#]+(?:/[^\s]*)?$"
 MIN_DESCRIPTION_LENGTH = 50
 
 
