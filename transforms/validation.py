@@ -30,7 +30,7 @@ from schemas.findings import Finding, shorten
 from schemas.product import ANY_LOCALE, QUANTITY_FIELDS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
 
     import pandas as pd
@@ -166,8 +166,20 @@ def validate_catalog(
         run_name: Name of the GX run (the pipeline passes the run's date).
         rules: The suite; defaults to `schemas.catalog_rules.catalog_rules`.
     """
+    return validate_tables(
+        catalog_tables(products, source_locale), docs_dir=docs_dir, run_name=run_name, rules=rules
+    )
+
+
+def validate_tables(
+    tables: Mapping[Table, pd.DataFrame],
+    *,
+    docs_dir: Path | None = None,
+    run_name: str = "catalog",
+    rules: Sequence[CatalogRule] | None = None,
+) -> CatalogValidation:
+    """Run the catalog suite on tables built by `catalog_tables` (see `validate_catalog`)."""
     rules = tuple(rules) if rules is not None else catalog_rules()
-    tables = catalog_tables(products, source_locale)
     context = _gx_context(docs_dir)
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier

@@ -17,6 +17,8 @@ BAD_CONFIGS = {
     "channels_missing.toml": ("market PL", "field channels"),
     "unknown_field.toml": ("market CH", "field vat"),
     "catalog_section_missing.toml": ("field catalog",),
+    "blocked_share_above_one.toml": ("field validation.max_blocked_share",),
+    "requirement_unknown.toml": ("field channels.google.required.1",),
 }
 
 
