@@ -41,7 +41,8 @@ class CatalogRule:
         kwargs: Arguments of that expectation.
         field: Catalog field the finding names.
         severity: ``error`` quarantines the product, ``warning`` only reports.
-        message: The sentence for people.
+        message: The sentence for people; ``{column}`` placeholders are filled from
+            the columns GX reports for the row.
         value_column: Column whose value a finding shows; defaults to the
             expectation's ``column`` (or ``column_A``).
     """
@@ -108,7 +109,8 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             },
             "gtin",
             "error",
-            "the GTIN's check digit is wrong (GS1 modulo 10)",
+            "the GTIN's check digit is {gtin_check_digit}, "
+            "GS1 computes {gtin_computed_check_digit}",
             value_column="gtin",
         ),
         CatalogRule(

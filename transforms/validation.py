@@ -252,11 +252,21 @@ def _findings(rule: CatalogRule, unexpected: list[dict[str, Any]]) -> list[Findi
                 sku=None if _missing(sku) else str(sku),
                 field=str(row["field"]) if rule.table == "quantities" else rule.field,
                 rule=rule.rule,
-                message=rule.message,
+                message=_fill(rule.message, row),
                 value=None if _missing(value) else shorten(_plain(value)),
             )
         )
     return found
+
+
+def _fill(template: str, row: dict[str, Any]) -> str:
+    """Put the row's reported values into the message; leave it as is when one is absent."""
+    if "{" not in template:
+        return template
+    try:
+        return template.format(**{k: _plain(v) for k, v in row.items()})
+    except (KeyError, IndexError):
+        return template
 
 
 def _missing(value: object) -> bool:

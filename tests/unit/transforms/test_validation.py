@@ -82,10 +82,9 @@ def test_case_breaks_exactly_its_rule(outcome: tuple[CatalogValidation, Path], c
 def test_findings_carry_the_offending_value(outcome: tuple[CatalogValidation, Path]) -> None:
     result, _ = outcome
     by_case = {(f.sku, f.rule): f for f in result.findings}
-    assert (
-        by_case[("gtin_check_digit__last_digit_off_by_one", "gtin_check_digit")].value
-        == "4006381333932"
-    )
+    wrong_digit = by_case[("gtin_check_digit__last_digit_off_by_one", "gtin_check_digit")]
+    assert wrong_digit.value == "4006381333932"
+    assert wrong_digit.message == "the GTIN's check digit is 2, GS1 computes 1"
     assert by_case[("currency_iso4217__made_up_currency", "currency_iso4217")].value == "XYZ"
     assert by_case[("price_positive__zero_price", "price_positive")].value == "0.00"
     assert (
