@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 _XML_ILLEGAL = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters outside the XML 1.0 ``Char`` production (W3C XML 1.0, section 2.2)."""
@@ -24,6 +25,9 @@ def strip_xml_illegal(text: str) -> tuple[str, int]:
     return cleaned, count
 
 
+@lru_cache(
+    maxsize=4096
+)  # completeness and the writer ask for the same text, and variants share texts
 def html_to_text(markup: str) -> str:
     """Turn an HTML fragment into plain text, keeping blocks as line breaks.
 
