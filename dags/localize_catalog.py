@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,19 +148,28 @@ def localize_catalog() -> None:
     def validate(staged: dict[str, Any]) -> dict[str, Any]:
         from transforms.gates import GateClosed
         from transforms.pipeline import validate_snapshot
+        from transforms.storage import upload_tree
 
         config = _config()
         output = ObjectStoragePath(config.storage.output_url)
-        try:
-            return validate_snapshot(
-                ObjectStoragePath(staged["snapshot"]),
-                config.validation,
-                _local_dir(output / "runs" / _run_key() / "data_docs"),
-                output,
-                _run_key(),
-            )
-        except GateClosed as closed:
-            raise AirflowFailException(str(closed)) from None
+        docs = output / "runs" / _run_key() / "data_docs"
+        with tempfile.TemporaryDirectory(prefix="grenzenlos-docs-") as scratch:
+            # GX writes Data Docs to a local disk only: build them aside, then upload.
+            local_docs = _local_dir(docs) or Path(scratch)
+            try:
+                return validate_snapshot(
+                    ObjectStoragePath(staged["snapshot"]),
+                    config.validation,
+                    local_docs,
+                    output,
+                    _run_key(),
+                    docs_url=str(docs / "index.html"),
+                )
+            except GateClosed as closed:
+                raise AirflowFailException(str(closed)) from None
+            finally:
+                if _local_dir(docs) is None:
+                    upload_tree(local_docs, docs)
 
     @task(retries=0)  # a wrong market code does not heal by waiting
     def select_markets() -> list[str]:

@@ -132,12 +132,16 @@ def validate_snapshot(
     docs_dir: Path | None,
     output_root: StoragePath | Path,
     run_id: str,
+    *,
+    docs_url: str | None = None,
 ) -> dict[str, Any]:
     """Run the catalog rules on the staged snapshot and close the gate if it must.
 
     Writes ``validation_findings.jsonl`` and ``quarantine.json`` (sku -> rules)
     beside the snapshot and GX Data Docs into ``docs_dir``. Then checks the
     blocked share and the catalog's shrink against the last successful run.
+    ``docs_url`` is where people will find the Data Docs' index (when the
+    caller uploads them elsewhere).
 
     Raises:
         GateClosed: after writing ``gate_closed.txt`` with the reason.
@@ -167,7 +171,7 @@ def validate_snapshot(
         "failed_expectations": result.failed_expectations,
         "quarantine": str(run_dir / QUARANTINE),
         "findings": str(run_dir / VALIDATION_FINDINGS),
-        "data_docs": str(docs_dir / "index.html") if docs_dir is not None else None,
+        "data_docs": docs_url or (str(docs_dir / "index.html") if docs_dir is not None else None),
     }
     previous = read_state(output_root)
     try:

@@ -101,3 +101,21 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def upload_tree(local_dir: Path, target: StoragePath | Path) -> int:
+    """Copy every file below ``local_dir`` to the same relative place below ``target``.
+
+    For reports built on the local disk (GX Data Docs) whose home is object storage.
+    Returns the number of files copied.
+    """
+    count = 0
+    for source in sorted(p for p in local_dir.rglob("*") if p.is_file()):
+        destination = target
+        for part in source.relative_to(local_dir).parts:
+            destination = destination / part
+        ensure_dir(destination.parent)
+        with source.open("rb") as src, destination.open("wb") as dst:
+            _copy(src, dst, hashlib.sha256())
+        count += 1
+    return count

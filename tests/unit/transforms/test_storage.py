@@ -6,7 +6,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
-from transforms.storage import publish_atomically
+from transforms.storage import publish_atomically, upload_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,3 +46,30 @@ def test_failed_publish_leaves_the_previous_feed_in_place(tmp_path: Path) -> Non
         publish_atomically(_BreaksMidway(), target)  # type: ignore[arg-type]
     assert target.read_bytes() == b"<rss>last good feed</rss>"
     assert [p.name for p in tmp_path.iterdir()] == ["google.xml"]  # no partial file left
+
+
+def test_publish_to_object_storage_writes_the_whole_object(tmp_path: Path) -> None:
+    from upath import UPath
+
+    source = tmp_path / "google.xml"
+    source.write_bytes(b"<rss>" + b"x" * (3 << 20) + b"</rss>")
+    target = UPath("memory://feeds-bucket/output/DE/google.xml")
+    digest = publish_atomically(source, target)
+    assert target.read_bytes() == source.read_bytes()
+    assert digest == hashlib.sha256(source.read_bytes()).hexdigest()
+
+
+def test_upload_tree_keeps_the_folder_layout(tmp_path: Path) -> None:
+    from upath import UPath
+
+    (tmp_path / "validations" / "run").mkdir(parents=True)
+    (tmp_path / "index.html").write_text("<html>index</html>", encoding="utf-8")
+    (tmp_path / "validations" / "run" / "page.html").write_text(
+        "<html>page</html>", encoding="utf-8"
+    )
+    target = UPath("memory://feeds-bucket/runs/2026-11-27/data_docs")
+    assert upload_tree(tmp_path, target) == 2
+    assert (target / "index.html").read_text(encoding="utf-8") == "<html>index</html>"
+    assert (target / "validations" / "run" / "page.html").read_text(
+        encoding="utf-8"
+    ) == "<html>page</html>"

@@ -1,0 +1,49 @@
+"""The same DAG on object storage: staging and output as fsspec URLs, no local paths.
+
+fsspec's ``memory://`` file system stands in for S3 or GCS; dag.test() runs every
+task in this process, so they all see the same bucket.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+from lxml import etree
+
+from feeds.google import G_NS
+from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+
+def test_run_with_staging_and_output_on_object_storage(
+    airflow_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.io import attach
+    from fsspec.implementations.memory import MemoryFileSystem
+    from upath import UPath
+
+    # No provider registers memory://; attach it as a deployment attaches s3:// to a connection.
+    attach("memory", fs=MemoryFileSystem())
+
+    bucket = f"memory://grenzenlos-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("GRENZENLOS_STAGING_URL", f"{bucket}/staging")
+    monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", f"{bucket}/output")
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    run = dag.test(logical_date=datetime(2026, 11, 23, tzinfo=UTC), run_conf={"markets": ["DE"]})
+    assert str(run.state) == "success"
+    output = UPath(f"{bucket}/output")
+    feed = etree.fromstring((output / "DE" / "google.xml").read_bytes())
+    assert len(feed.findall("channel/item")) == 66
+    assert feed.find("channel/item").findtext(f"{{{G_NS}}}id") == "GZ-BOT-0001"  # type: ignore[union-attr]
+    report = output / "runs" / "2026-11-23"
+    assert "DE  google" in (report / "summary.txt").read_text(encoding="utf-8")
+    assert (report / "data_docs" / "index.html").exists()
+    assert (output / "last_successful_run.json").exists()
