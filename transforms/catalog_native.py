@@ -187,10 +187,10 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
     context.sku = str(data["sku"]).strip()
     try:
         product = Product(sku=context.sku)
+        # JSON may carry a GTIN as a number; identifiers are text from here on.
         product.gtin, product.brand, product.mpn = (
-            data.get("gtin"),
-            data.get("brand"),
-            data.get("mpn"),
+            None if data.get(key) in (None, "") else str(data[key]).strip()
+            for key in ("gtin", "brand", "mpn")
         )
         product.title = dict(data.get("title") or {})
         product.description = dict(data.get("description") or {})

@@ -149,7 +149,7 @@ def validate_snapshot(
     from transforms.gates import check_blocked_share, check_shrink, read_state
     from transforms.validation import validate_catalog
 
-    run_dir = _parent(snapshot)
+    run_dir = snapshot.parent
     gate_file = run_dir / GATE_CLOSED
     if gate_file.exists():  # an earlier attempt of this run closed it
         gate_file.unlink()
@@ -211,10 +211,6 @@ def check_feed_shrink(
         with (run_dir / GATE_CLOSED).open("w", encoding="utf-8") as stream:
             stream.write(f"{closed}\n")
         raise
-
-
-def _parent(path: StoragePath | Path) -> Any:
-    return path.parent
 
 
 def build_market_feeds(

@@ -30,6 +30,9 @@ def storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+LAST_RUN_ID: list[str] = []
+
+
 def run_dag(logical_date: datetime, conf: dict[str, object] | None = None) -> str:
     from airflow.dag_processing.dagbag import DagBag
 
@@ -37,7 +40,23 @@ def run_dag(logical_date: datetime, conf: dict[str, object] | None = None) -> st
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
     run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    LAST_RUN_ID[:] = [run.run_id]
     return str(run.state)
+
+
+def asset_events(run_id: str) -> dict[str, dict[str, object]]:
+    """Asset events the run emitted, by asset name, read from Airflow's metadata database."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.name, AssetModel.uri, AssetEvent.extra)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetEvent.source_run_id == run_id)
+        ).all()
+    return {name: {"uri": uri, **(extra or {})} for name, uri, extra in rows}
 
 
 def catalog_rows() -> dict[str, dict[str, str]]:
@@ -92,6 +111,15 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         ("", "missing_sku"),
     } <= {(f["sku"], f["rule"]) for f in findings}
 
+    # Each published feed is an Airflow Asset event, so an upload DAG can follow it.
+    events = asset_events(LAST_RUN_ID[0])
+    markets = ("AT", "CH", "DE", "FR", "GB", "PL", "US")
+    assert set(events) == {f"grenzenlos_feed_{m}_google" for m in markets}
+    de_feed = output / "DE" / "google.xml"
+    assert events["grenzenlos_feed_DE_google"]["uri"] == de_feed.as_uri()
+    items = etree.parse(str(de_feed)).getroot().findall("channel/item")
+    assert events["grenzenlos_feed_DE_google"]["items"] == len(items)
+
     # A rerun of the same logical date overwrites with byte-identical feeds.
     assert run_dag(LOGICAL_DATE) == "success"
     for market, data in first_bytes.items():
@@ -110,3 +138,4 @@ def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage:
         encoding="utf-8"
     )
     assert "not published (dry run)" in summary
+    assert asset_events(LAST_RUN_ID[0]) == {}

@@ -176,6 +176,12 @@ def test_bad_native_rows_are_reported(
     assert [(f.sku, f.field, f.rule) for f in findings] == expected
 
 
+def test_jsonl_gtin_written_as_a_number_becomes_text() -> None:
+    [product] = read_jsonl(BAD / "jsonl_gtin_as_number.jsonl")
+    assert isinstance(product, Product)
+    assert product.gtin == "4006381333931"
+
+
 def test_jsonl_round_trips_the_snapshot_form(tmp_path: Path) -> None:
     original = Product(
         sku="R-1",
