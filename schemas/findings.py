@@ -93,14 +93,28 @@ def write_findings_jsonl(findings: Iterable[Finding], stream: IO[str]) -> int:
     return count
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """Text a spreadsheet shows as text: a cell starting like a formula gets a leading quote.
+
+    Findings echo catalog values, and the data team opens the CSV in a spreadsheet
+    (OWASP, CSV injection).
+
+    >>> spreadsheet_safe("=SUM(A1:A9)"), spreadsheet_safe("-11.90"), spreadsheet_safe(27)
+    ("'=SUM(A1:A9)", "'-11.90", '27')
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def write_findings_csv(findings: Iterable[Finding], stream: IO[str]) -> int:
     """Write findings as RFC 4180 CSV with a header row; return how many."""
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(FINDING_COLUMNS)
     count = 0
     for finding in findings:
-        writer.writerow(
-            ["" if v is None else v for v in (getattr(finding, c) for c in FINDING_COLUMNS)]
-        )
+        writer.writerow([spreadsheet_safe(getattr(finding, column)) for column in FINDING_COLUMNS])
         count += 1
     return count

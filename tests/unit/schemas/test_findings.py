@@ -39,6 +39,7 @@ def test_csv_has_every_field_with_the_filter_columns_first() -> None:
     assert set(rows[0]) == {f.name for f in fields(Finding)}
     assert rows[1]["message"] == FINDINGS[1].message
     assert (rows[1]["sku"], rows[1]["row"]) == ("", "27")
+    assert rows[1]["value"] == "'=1+2"  # a catalog value never runs as a spreadsheet formula
 
 
 def test_jsonl_round_trips() -> None:
