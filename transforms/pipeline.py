@@ -2,16 +2,23 @@
 
 A run lays out its staging area like this (``<run>`` is the logical date)::
 
-    <staging>/<run>/catalog.jsonl            staged snapshot of the catalog
-    <staging>/<run>/ingest_findings.jsonl    rows that could not be read
-    <staging>/<run>/<market>/<channel>.xml   feeds, written but not yet published
-    <staging>/<run>/<market>/findings.jsonl  products set aside in that market
+    <staging>/<run>/catalog.jsonl              staged snapshot of the catalog
+    <staging>/<run>/ingest_findings.jsonl      rows that could not be read
+    <staging>/<run>/validation_findings.jsonl  what the catalog rules found
+    <staging>/<run>/quarantine.json            sku -> rules that keep it out of every market
+    <staging>/<run>/gate_closed.txt            why the run stopped, when a gate closed
+    <staging>/<run>/<market>/<channel>.xml     feeds, written but not yet published
+    <staging>/<run>/<market>/findings.jsonl    products set aside in that market
+    <staging>/<run>/<market>/completeness.csv  each listing's completeness per channel
 
 and publishes to::
 
-    <output>/<market>/<channel>.<ext>        the live feed, replaced atomically
-    <output>/runs/<run>/findings.csv|jsonl   every finding of the run
-    <output>/runs/<run>/summary.txt          what the run did, one line per market
+    <output>/<market>/<channel>.<ext>          the live feed, replaced atomically
+    <output>/last_successful_run.json          counts the shrink guard compares with
+    <output>/runs/<run>/findings.csv|jsonl     every finding of the run
+    <output>/runs/<run>/completeness.csv       completeness of every market's listings
+    <output>/runs/<run>/data_docs/             Great Expectations Data Docs
+    <output>/runs/<run>/summary.txt            what the run did, one line per feed
 
 Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 """
