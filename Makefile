@@ -29,7 +29,9 @@ airflow-db: install
 demo: airflow-db
 	@echo "Running localize_catalog for $(RUN_DATE) (full log: var/logs/demo-$(RUN_DATE).log) ..."
 	@airflow dags test localize_catalog $(RUN_DATE) > var/logs/demo-$(RUN_DATE).log 2>&1 \
-		|| (grep -E "ERROR|Error|error" var/logs/demo-$(RUN_DATE).log | tail -20; exit 1)
+		|| (cat var/output/runs/$(RUN_DATE)/summary.txt 2>/dev/null \
+			|| grep -E "ERROR|Error|error" var/logs/demo-$(RUN_DATE).log | tail -20; \
+			echo "The run failed; full log: var/logs/demo-$(RUN_DATE).log"; exit 1)
 	@echo
 	@cat var/output/runs/$(RUN_DATE)/summary.txt
 	@echo "Feeds are in $(ROOT)/var/output/<market>/, findings in var/output/runs/$(RUN_DATE)/."
