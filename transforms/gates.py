@@ -31,13 +31,13 @@ def check_blocked_share(products: int, quarantined: int, max_share: float) -> No
     >>> check_blocked_share(100, 30, 0.2)
     Traceback (most recent call last):
     ...
-    transforms.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Nothing was published: fix the catalog or raise validation.max_blocked_share.
+    transforms.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Fix the catalog or raise validation.max_blocked_share.
     """  # noqa: E501
     if products and quarantined / products > max_share:
         raise GateClosed(
             f"{quarantined} of {products} products ({quarantined / products:.1%}) are quarantined "
-            f"by the catalog rules; the limit is {max_share:.1%}. Nothing was published: fix the "
-            "catalog or raise validation.max_blocked_share."
+            f"by the catalog rules; the limit is {max_share:.1%}. Fix the catalog or raise "
+            "validation.max_blocked_share."
         )
 
 
@@ -61,8 +61,8 @@ def check_shrink(
         raise GateClosed(
             f"shrank by more than {max_share:.0%} since the last successful run: "
             + "; ".join(shrunk)
-            + ". Nothing was published; the previous feeds stay live. If the change is "
-            "intended, raise validation.max_shrink_share for one run."
+            + ". The previous feeds stay live; if the change is intended, raise "
+            "validation.max_shrink_share for one run."
         )
 
 

@@ -461,8 +461,11 @@ def write_run_report(
             )
     lines.append(f"findings ({total}): {_for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {_for_people(str(report_dir / COMPLETENESS))}")
-    if validated and validated.get("data_docs"):
-        lines.append(f"data docs: {_for_people(validated['data_docs'])}")
+    docs = validated.get("data_docs") if validated else None
+    if docs is None and (report_dir / "data_docs" / "index.html").exists():
+        docs = str(report_dir / "data_docs" / "index.html")  # built before a gate closed
+    if docs:
+        lines.append(f"data docs: {_for_people(docs)}")
     summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)

@@ -173,6 +173,7 @@ def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path)
     assert not (setup / "output" / "DE").exists()
     summary = (setup / "output" / "runs" / "2026-11-04" / "summary.txt").read_text(encoding="utf-8")
     assert "7 of 10 products (70.0%) are quarantined" in summary
+    assert "data docs:" in summary  # built before the gate closed, so the team can see why
 
 
 def test_feed_that_lost_most_listings_is_not_published(airflow_db: Path, setup: Path) -> None:
