@@ -229,7 +229,7 @@ def localize_catalog() -> None:
         outlet_events = get_current_context()["outlet_events"]
         published: list[dict[str, Any]] = []
         for result in _each(built):
-            for feed in publish_market(result, output, ObjectStoragePath):
+            for feed in publish_market(result, output, ObjectStoragePath, run_id=_run_key()):
                 published.append(feed)
                 outlet_events[FEEDS].add(
                     Asset(

@@ -14,6 +14,7 @@ A run lays out its staging area like this (``<run>`` is the logical date)::
 and publishes to::
 
     <output>/<market>/<channel>.<ext>          the live feed, replaced atomically
+    <output>/<market>/manifest.json            file, channel, items and sha256 of each feed
     <output>/last_successful_run.json          counts the shrink guard compares with
     <output>/runs/<run>/findings.csv|jsonl     every finding of the run
     <output>/runs/<run>/completeness.csv       completeness of every market's listings
@@ -52,6 +53,7 @@ QUARANTINE = "quarantine.json"
 GATE_CLOSED = "gate_closed.txt"
 MARKET_FINDINGS = "findings.jsonl"
 COMPLETENESS = "completeness.csv"
+MANIFEST = "manifest.json"
 
 
 def read_catalog(
@@ -346,15 +348,24 @@ def _incomplete(
 
 
 def publish_market(
-    built: dict[str, Any], output_root: StoragePath | Path, path_factory: Any = Path
+    built: dict[str, Any],
+    output_root: StoragePath | Path,
+    path_factory: Any = Path,
+    *,
+    run_id: str = "",
 ) -> list[dict[str, Any]]:
     """Publish one market's staged feeds atomically under ``<output>/<market>/``.
+
+    After the feeds, ``manifest.json`` is published beside them (also
+    atomically): per feed its file, channel, item count and sha256, and the
+    run that produced them, so an uploader can check what it sends.
 
     Args:
         built: What `build_market_feeds` returned.
         output_root: Root of the published feeds.
         path_factory: Turns the staged path strings back into path objects
             (``ObjectStoragePath`` in the DAG).
+        run_id: The run's key, recorded in the manifest.
 
     Returns:
         One dict per feed: ``market``, ``channel``, ``path``, ``items``, ``sha256``.
@@ -375,6 +386,24 @@ def publish_market(
                 "sha256": sha256,
             }
         )
+    manifest = {
+        "market": built["market"],
+        "run": run_id,
+        "feeds": [
+            {
+                "file": path_factory(f["path"]).name,
+                "channel": f["channel"],
+                "items": f["items"],
+                "sha256": p["sha256"],
+            }
+            for f, p in zip(built["feeds"], published, strict=True)
+        ],
+    }
+    staged_manifest = path_factory(built["findings"]).parent / MANIFEST
+    with staged_manifest.open("w", encoding="utf-8") as stream:
+        json.dump(manifest, stream, indent=1, sort_keys=True)
+        stream.write("\n")
+    publish_atomically(staged_manifest, market_dir / MANIFEST)
     return published
 
 

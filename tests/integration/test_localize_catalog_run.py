@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -119,6 +120,18 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     assert events["grenzenlos_feed_DE_google"]["uri"] == de_feed.as_uri()
     items = etree.parse(str(de_feed)).getroot().findall("channel/item")
     assert events["grenzenlos_feed_DE_google"]["items"] == len(items)
+
+    # Beside the feeds, a manifest an uploader can check them against.
+    manifest = json.loads((output / "DE" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run"] == "2026-11-20"
+    assert manifest["feeds"] == [
+        {
+            "file": "google.xml",
+            "channel": "google",
+            "items": len(items),
+            "sha256": hashlib.sha256(de_feed.read_bytes()).hexdigest(),
+        }
+    ]
 
     # A rerun of the same logical date overwrites with byte-identical feeds.
     assert run_dag(LOGICAL_DATE) == "success"
