@@ -150,33 +150,38 @@ def product_to_json(product: Product) -> dict[str, Any]:
 
 
 def product_from_json(data: dict[str, Any]) -> Product:
-    """Rebuild a product from `product_to_json` output.
+    """Rebuild a product from `product_to_json` output (the staged snapshot's lines).
+
+    The input is trusted to have that exact shape: every run reads the snapshot
+    once per market, so this is on the hot path and copies nothing that
+    ``json.loads`` already created fresh.
 
     Raises:
-        KeyError: when ``sku`` is missing.
+        KeyError: when a key of the snapshot form is missing.
         decimal.InvalidOperation: when a price or quantity is not a number.
     """
+    prices = data["prices"]
+    weight, length, width, height, volume = (data[name] for name in QUANTITY_FIELDS)
     return Product(
         sku=data["sku"],
-        gtin=data.get("gtin"),
-        brand=data.get("brand"),
-        mpn=data.get("mpn"),
-        title=dict(data.get("title") or {}),
-        description=dict(data.get("description") or {}),
-        bullet_points={k: list(v) for k, v in (data.get("bullet_points") or {}).items()},
-        prices={
-            cur.upper(): Money(Decimal(amount), cur.upper())
-            for cur, amount in (data.get("prices") or {}).items()
-        },
-        tax_class=data.get("tax_class") or "standard",
-        weight=_quantity_from_json(data.get("weight")),
-        length=_quantity_from_json(data.get("length")),
-        width=_quantity_from_json(data.get("width")),
-        height=_quantity_from_json(data.get("height")),
-        volume=_quantity_from_json(data.get("volume")),
-        categories=list(data.get("categories") or []),
-        image_links=list(data.get("image_links") or []),
-        availability=data.get("availability") or "in_stock",
-        enabled=bool(data.get("enabled", True)),
-        attributes=dict(data.get("attributes") or {}),
+        gtin=data["gtin"],
+        brand=data["brand"],
+        mpn=data["mpn"],
+        title=data["title"],
+        description=data["description"],
+        bullet_points=data["bullet_points"],
+        prices={cur: Money(Decimal(amount), cur) for cur, amount in prices.items()}
+        if prices
+        else {},
+        tax_class=data["tax_class"],
+        weight=weight and _quantity_from_json(weight),
+        length=length and _quantity_from_json(length),
+        width=width and _quantity_from_json(width),
+        height=height and _quantity_from_json(height),
+        volume=volume and _quantity_from_json(volume),
+        categories=data["categories"],
+        image_links=data["image_links"],
+        availability=data["availability"],
+        enabled=data["enabled"],
+        attributes=data["attributes"],
     )
