@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,11 @@ ChannelName = Literal["google"]
 """Feed channels a market may publish to; each is a writer in `feeds.registry`."""
 
 CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
+
+PriceEnding = Literal["exact", "99", "95", "whole"]
+"""``99``/``95``: raise to the next price ending in .99/.95; ``whole``: round to whole units."""
+
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
 Requirement = Literal[
     "title",
@@ -86,6 +92,20 @@ class Market(_Strict):
     """Shown as the feed's title."""
     required: dict[ChannelName, list[Requirement]] = Field(default_factory=dict)
     """Per channel, attributes this market requires instead of the channel's defaults."""
+    prices_include_vat: bool = True
+    """Feed prices include the destination's VAT (EU, UK, CH); False for net prices (US)."""
+    markup_percent: Percent = Decimal(0)
+    """Added to prices converted from another currency (exchange risk, fees)."""
+    price_ending: PriceEnding = "exact"
+    """Price ending applied after rounding to minor units."""
+    cash_rounding: bool = False
+    """Round to the currency's cash increment from CLDR (CHF: 0.05) as the last step."""
+
+    @model_validator(mode="after")
+    def _ending_fits_cash_rounding(self) -> Market:
+        if self.cash_rounding and self.price_ending == "99":
+            raise ValueError("price_ending '99' cannot survive cash_rounding; use '95' or 'whole'")
+        return self
 
     @field_validator("locale")
     @classmethod
@@ -185,6 +205,30 @@ class Validation(_Strict):
         return _check_locale(value)
 
 
+class TaxBasis(_Strict):
+    """How the catalog states its prices in one currency."""
+
+    includes_vat_of: str | None = None
+    """Country whose VAT these prices include (gross prices); absent for net prices."""
+
+
+class Pricing(_Strict):
+    """Where feed prices come from: catalog prices, exchange rates and VAT."""
+
+    base_currency: Annotated[str, Field(pattern=_CURRENCY.pattern)] = "EUR"
+    """Currency converted from when a product has no price in a market's currency."""
+    rates: str
+    """ECB ``eurofxref-daily.xml``: a file (relative to the config) or an http(s) URL."""
+    catalog_prices: dict[str, TaxBasis]
+    """Per catalog currency, whether its prices are net or include a country's VAT."""
+    vat: dict[str, dict[str, Percent]]
+    """VAT in percent per country and tax class (standard, reduced, ...)."""
+
+    def vat_percent(self, country: str, tax_class: str) -> Decimal | None:
+        """The VAT of a tax class in a country, or None when the config has none."""
+        return self.vat.get(country, {}).get(tax_class)
+
+
 class Storage(_Strict):
     """Where runs stage their work and publish feeds, as URLs (``file://``, ``s3://``)."""
 
@@ -207,10 +251,19 @@ class PipelineConfig(_Strict):
     """Channel defaults by name; every channel a market uses needs one."""
     validation: Validation = Field(default_factory=Validation)
     """The catalog gate."""
+    pricing: Pricing
+    """Catalog prices, exchange rates and VAT."""
 
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:
         for code, market in self.markets.items():
+            if market.prices_include_vat and "standard" not in self.pricing.vat.get(
+                market.country, {}
+            ):
+                raise ValueError(
+                    f"market {code} shows gross prices but [pricing.vat.{market.country}] "
+                    "has no standard rate"
+                )
             for channel in market.channels:
                 if channel not in self.channels:
                     raise ValueError(
@@ -247,6 +300,11 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
             value = catalog.get(key)
             if isinstance(value, str) and not os.path.isabs(value):
                 catalog[key] = str((base / value).resolve())
+    pricing = raw.get("pricing")
+    if isinstance(pricing, dict):
+        rates = pricing.get("rates")
+        if isinstance(rates, str) and "://" not in rates and not os.path.isabs(rates):
+            pricing["rates"] = str((base / rates).resolve())
     storage = raw.get("storage")
     if isinstance(storage, dict):
         for key, value in list(storage.items()):

@@ -1,11 +1,21 @@
-"""Exact money arithmetic for feeds."""
+"""Exact money for feeds: minor units, VAT, conversion, price endings and cash rounding."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from schemas.product import Money
+from transforms.ecb_rates import RatesError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from schemas.market import Market, Pricing
+    from transforms.ecb_rates import EcbRates
 
 
 @lru_cache(maxsize=64)
@@ -28,3 +38,188 @@ def round_to_minor_units(money: Money) -> Money:
     """
     quantum = minor_unit_exponent(money.currency)
     return Money(money.amount.quantize(quantum, rounding=ROUND_HALF_UP), money.currency)
+
+
+class PriceProblem(ValueError):
+    """No feed price can be made; ``rule`` is the finding's rule code."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class PriceQuote:
+    """A feed price and how it was made.
+
+    Attributes:
+        price: The price the feed shows.
+        source: The catalog price it was made from.
+        rate: Units of the market's currency per unit of the source's, when converted.
+        rate_day: The ECB working day of that rate.
+        vat_percent: Destination VAT included in ``price`` (0 for net prices).
+        explanation: Every step, for people.
+    """
+
+    price: Money
+    source: Money
+    rate: Decimal | None
+    rate_day: date | None
+    vat_percent: Decimal
+    explanation: str
+
+
+def cash_increment(currency: str) -> Decimal:
+    """The smallest cash amount from CLDR's currency data (CHF: 0.05).
+
+    >>> cash_increment("CHF"), cash_increment("EUR")
+    (Decimal('0.05'), Decimal('0.01'))
+    """
+    from babel.core import get_global
+
+    fractions = get_global("currency_fractions")
+    digits, _, cash_digits, cash_rounding = fractions.get(currency, fractions["DEFAULT"])
+    step = Decimal(cash_rounding or 1)
+    return step.scaleb(-cash_digits)
+
+
+def apply_ending(amount: Decimal, currency: str, ending: str) -> Decimal:
+    """Apply a price ending to an amount already rounded to minor units.
+
+    ``99`` and ``95`` raise the price to the next one ending in .99 or .95 (an
+    amount that already ends so stays); ``whole`` rounds half up to whole units.
+    Currencies without minor units only take ``whole``.
+
+    >>> apply_ending(Decimal("25.11"), "EUR", "99"), apply_ending(Decimal("25.99"), "EUR", "99")
+    (Decimal('25.99'), Decimal('25.99'))
+    >>> apply_ending(Decimal("25.96"), "EUR", "95"), apply_ending(Decimal("25.50"), "EUR", "whole")
+    (Decimal('26.95'), Decimal('26.00'))
+    """
+    quantum = minor_unit_exponent(currency)
+    if ending == "exact" or (quantum >= 1 and ending != "whole"):
+        return amount
+    if ending == "whole":
+        return amount.quantize(Decimal(1), rounding=ROUND_HALF_UP).quantize(quantum)
+    cents = Decimal(ending).scaleb(-2)
+    candidate = amount.to_integral_value(rounding=ROUND_FLOOR) + cents
+    return candidate if candidate >= amount else candidate + 1
+
+
+def quote_price(
+    prices: Mapping[str, Money],
+    tax_class: str,
+    market: Market,
+    pricing: Pricing,
+    rates: EcbRates | None,
+) -> PriceQuote:
+    """Make a market's feed price from the catalog's prices.
+
+    The order of operations, each step on exact decimals with no rounding in
+    between:
+
+    1. take the catalog price in the market's currency; failing that, the price
+       in the base currency, to be converted;
+    2. remove the VAT the catalog price includes (per ``pricing.catalog_prices``),
+       giving the net price;
+    3. when converting, multiply by the ECB cross rate, then add the market's markup;
+    4. add the destination country's VAT for the tax class, unless the market
+       shows net prices (US);
+    5. round half up to the currency's minor units (ISO 4217 via CLDR: 2 for
+       EUR, 0 for JPY);
+    6. apply the market's price ending (.99, .95, whole units);
+    7. round half up to the cash increment when the market asks (CHF 0.05).
+
+    Raises:
+        PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
+    """
+    steps: list[str] = []
+    source = prices.get(market.currency)
+    converting = source is None
+    if source is None:
+        source = prices.get(pricing.base_currency)
+    if source is None:
+        have = ", ".join(sorted(prices)) or "none"
+        raise PriceProblem(
+            "missing_price",
+            f"no price in {market.currency} and none in {pricing.base_currency} to convert; "
+            f"catalog has {have}",
+        )
+    basis = pricing.catalog_prices.get(source.currency)
+    if basis is None:
+        raise PriceProblem(
+            "unknown_tax_basis",
+            f"[pricing.catalog_prices] does not say whether {source.currency} prices are "
+            "net or gross",
+        )
+    # Multiply first and divide once at the end: a gross price re-based to the
+    # same VAT then comes back exactly (10.005 / 1.19 * 1.19 would not, at 28 digits).
+    numerator, divisor = source.amount, Decimal(1)
+    steps.append(f"{source.currency} {source.amount}")
+    if basis.includes_vat_of:
+        home_vat = _vat(pricing, basis.includes_vat_of, tax_class)
+        divisor = 1 + home_vat / 100
+        steps.append(
+            f"less {home_vat}% {basis.includes_vat_of} VAT = {_show(numerator / divisor)} net"
+        )
+    rate = rate_day = None
+    if converting:
+        if rates is None:
+            raise PriceProblem("missing_rate", "no exchange rates were loaded for this run")
+        try:
+            rate = rates.rate(source.currency, market.currency)
+        except RatesError as exc:
+            raise PriceProblem("missing_rate", str(exc)) from None
+        rate_day = rates.day
+        numerator *= rate
+        steps.append(
+            f"x {_show(rate)} {market.currency}/{source.currency} (ECB {rate_day})"
+            f" = {_show(numerator / divisor)}"
+        )
+        if market.markup_percent:
+            numerator *= 1 + market.markup_percent / 100
+            steps.append(f"+ {market.markup_percent}% markup = {_show(numerator / divisor)}")
+    vat_percent = Decimal(0)
+    if market.prices_include_vat:
+        vat_percent = _vat(pricing, market.country, tax_class)
+        numerator *= 1 + vat_percent / 100
+        steps.append(f"+ {vat_percent}% {market.country} VAT = {_show(numerator / divisor)}")
+    amount = numerator / divisor
+    rounded = round_to_minor_units(Money(amount, market.currency)).amount
+    steps.append(f"rounded {rounded}")
+    final = apply_ending(rounded, market.currency, market.price_ending)
+    if final != rounded:
+        steps.append(
+            f"ending .{market.price_ending} {final}"
+            if market.price_ending != "whole"
+            else f"whole {final}"
+        )
+    if market.cash_rounding:
+        increment = cash_increment(market.currency)
+        cash = (final / increment).quantize(Decimal(1), rounding=ROUND_HALF_UP) * increment
+        cash = cash.quantize(minor_unit_exponent(market.currency))
+        if cash != final:
+            steps.append(f"cash rounding to {increment}: {cash}")
+        final = cash
+    return PriceQuote(
+        price=Money(final, market.currency),
+        source=source,
+        rate=rate,
+        rate_day=rate_day,
+        vat_percent=vat_percent,
+        explanation="; ".join(steps),
+    )
+
+
+def _vat(pricing: Pricing, country: str, tax_class: str) -> Decimal:
+    percent = pricing.vat_percent(country, tax_class)
+    if percent is None:
+        raise PriceProblem(
+            "missing_vat_rate", f"[pricing.vat.{country}] has no rate for tax class {tax_class!r}"
+        )
+    return percent
+
+
+def _show(value: Decimal) -> str:
+    """An intermediate amount for the explanation, to four decimals."""
+    return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))

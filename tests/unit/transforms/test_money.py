@@ -1,0 +1,155 @@
+"""Feed prices: the golden table (computed by hand), properties, and the ECB rates file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.market import load_config
+from schemas.product import Money
+from tests.conftest import CASES
+from transforms.ecb_rates import EcbRates, RatesError, parse_ecb_rates
+from transforms.money import PriceProblem, quote_price
+
+PRICES = CASES / "prices"
+CONFIG = load_config(PRICES / "markets.toml", env={})
+with (PRICES / "eurofxref-2026-11-20.xml").open("rb") as _stream:
+    RATES = parse_ecb_rates(_stream)
+with (PRICES / "golden_prices.csv").open(newline="", encoding="utf-8") as _stream:
+    GOLDEN = list(csv.DictReader(_stream))
+
+
+def _prices(text: str) -> dict[str, Money]:
+    prices = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        currency, amount = part.split()
+        prices[currency] = Money(Decimal(amount), currency)
+    return prices
+
+
+def test_golden_table_is_big_enough_and_covers_every_market() -> None:
+    assert len(GOLDEN) >= 30
+    assert {row["market"] for row in GOLDEN} >= {"DE", "AT", "FR", "CH", "GB", "US", "PL", "JP"}
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[row["case"] for row in GOLDEN])
+def test_golden_price(case: dict[str, str]) -> None:
+    market = CONFIG.market(case["market"])
+    prices = _prices(case["catalog_prices"])
+    if case["rule"]:
+        with pytest.raises(PriceProblem) as problem:
+            quote_price(prices, case["tax_class"], market, CONFIG.pricing, RATES)
+        assert problem.value.rule == case["rule"]
+        return
+    quote = quote_price(prices, case["tax_class"], market, CONFIG.pricing, RATES)
+    currency, amount = case["expected"].split()
+    assert quote.price == Money(Decimal(amount), currency)
+    assert str(quote.price.amount) == amount  # also the number of decimals the feed prints
+    if market.currency not in prices:
+        assert quote.rate_day == date(2026, 11, 20)
+        assert "(ECB 2026-11-20)" in quote.explanation
+    else:
+        assert quote.rate is None
+
+
+def test_explanation_shows_every_step() -> None:
+    quote = quote_price(
+        _prices("EUR 24.90"), "standard", CONFIG.market("CH"), CONFIG.pricing, RATES
+    )
+    assert quote.explanation == (
+        "EUR 24.90; less 19% DE VAT = 20.9244 net; x 0.9363 CHF/EUR (ECB 2026-11-20) = 19.5915; "
+        "+ 2% markup = 19.9833; + 8.1% CH VAT = 21.6020; rounded 21.60"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    net=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2),
+    country=st.sampled_from(["DE", "AT", "FR", "CH", "GB", "PL"]),
+    tax_class=st.sampled_from(["standard", "reduced"]),
+)
+def test_gross_back_to_net_within_one_minor_unit(
+    net: Decimal, country: str, tax_class: str
+) -> None:
+    market = next(m for m in CONFIG.markets.values() if m.country == country)
+    # A net USD catalog price in a gross market: only the VAT step and rounding apply.
+    update = {"cash_rounding": False, "currency": "USD", "price_ending": "exact"}
+    market = market.model_copy(update=update)
+    quote = quote_price({"USD": Money(net, "USD")}, tax_class, market, CONFIG.pricing, RATES)
+    rate = CONFIG.pricing.vat_percent(country, tax_class)
+    assert rate is not None
+    back = (quote.price.amount / (1 + rate / 100)).quantize(Decimal("0.01"))
+    assert abs(back - net) <= Decimal("0.01")
+    assert isinstance(quote.price.amount, Decimal)
+
+
+def test_no_float_reaches_a_price() -> None:
+    for case in GOLDEN:
+        if case["rule"]:
+            continue
+        quote = quote_price(
+            _prices(case["catalog_prices"]),
+            case["tax_class"],
+            CONFIG.market(case["market"]),
+            CONFIG.pricing,
+            RATES,
+        )
+        for value in (
+            quote.price.amount,
+            quote.source.amount,
+            quote.vat_percent,
+            quote.rate or Decimal(0),
+        ):
+            assert type(value) is Decimal
+
+
+# --- the ECB file -----------------------------------------------------------------------------
+
+
+def test_ecb_file_of_a_friday_serves_the_weekend() -> None:
+    # The bundled fixture is Friday's file; a run on Sunday 2026-11-22 finds no newer one,
+    # and converted prices record Friday as their rate date.
+    assert RATES.day == date(2026, 11, 20)
+    assert date(2026, 11, 22).weekday() == 6
+    quote = quote_price(
+        _prices("EUR 10.00"), "standard", CONFIG.market("US"), CONFIG.pricing, RATES
+    )
+    assert quote.rate_day == date(2026, 11, 20)
+
+
+def test_ecb_rates_and_cross_rates() -> None:
+    assert RATES.per_euro["USD"] == Decimal("1.0835")
+    assert RATES.per_euro["EUR"] == 1
+    assert RATES.rate("USD", "CHF") == Decimal("0.9363") / Decimal("1.0835")
+    with pytest.raises(RatesError, match="no rate for ISK"):
+        RATES.rate("EUR", "ISK")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (b"<not-xml", "not XML"),
+        (b"<rss/>", "not gesmes:Envelope"),
+        (
+            b'<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" '
+            b'xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">'
+            b'<Cube><Cube time="2026-11-20"><Cube currency="USD" rate="abc"/></Cube></Cube>'
+            b"</gesmes:Envelope>",
+            "malformed date or rate",
+        ),
+    ],
+)
+def test_bad_rates_files_are_refused(document: bytes, message: str) -> None:
+    with pytest.raises(RatesError, match=message):
+        parse_ecb_rates(io.BytesIO(document))
+
+
+def test_rates_object_is_plain_data() -> None:
+    rates = EcbRates(date(2026, 11, 20), {"EUR": Decimal(1), "PLN": Decimal("4.2705")})
+    assert rates.rate("PLN", "EUR") == 1 / Decimal("4.2705")
