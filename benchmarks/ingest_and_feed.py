@@ -24,7 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.synthetic_catalog import generate  # noqa: E402
 from schemas.market import load_config  # noqa: E402
 from transforms.catalog_akeneo import read_akeneo  # noqa: E402
-from transforms.pipeline import build_market_feeds, stage_catalog  # noqa: E402
+from transforms.pipeline import (  # noqa: E402
+    build_market_feeds,
+    load_rates,
+    stage_catalog,
+    stage_rates,
+)
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "config" / "markets.toml")
 MARKET = CONFIG.market("DE")
@@ -49,6 +54,8 @@ def main() -> None:
             Path(staged["snapshot"]),
             MARKET,
             work / "run" / "DE",
+            pricing=CONFIG.pricing,
+            rates=load_rates(Path(stage_rates(CONFIG.pricing, work / "run"))),
             requirements={"google": CONFIG.requirements(MARKET, "google")},
             quarantine={},
         )

@@ -134,7 +134,7 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 def localize_catalog() -> None:
     @task
     def extract() -> dict[str, Any]:
-        from transforms.pipeline import read_catalog, stage_catalog
+        from transforms.pipeline import read_catalog, stage_catalog, stage_rates
 
         config = _config()
         conninfo = (
@@ -142,7 +142,8 @@ def localize_catalog() -> None:
             if config.catalog.format == "postgres"
             else None
         )
-        return stage_catalog(read_catalog(config.catalog, conninfo=conninfo), _run_dir(config))
+        staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), _run_dir(config))
+        return {**staged, "rates": stage_rates(config.pricing, _run_dir(config))}
 
     @task(retries=0)
     def validate(staged: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def localize_catalog() -> None:
     def localize_market(
         market: str, staged: dict[str, Any], validated: dict[str, Any]
     ) -> dict[str, Any]:
-        from transforms.pipeline import build_market_feeds
+        from transforms.pipeline import build_market_feeds, load_rates
 
         config = _config()
         chosen = config.market(market)
@@ -194,6 +195,8 @@ def localize_catalog() -> None:
             ObjectStoragePath(staged["snapshot"]),
             chosen,
             _run_dir(config) / market,
+            pricing=config.pricing,
+            rates=load_rates(ObjectStoragePath(staged["rates"])),
             requirements={c: config.requirements(chosen, c) for c in chosen.channels},
             quarantine=quarantine,
         )

@@ -37,6 +37,7 @@ class Listing:
         width: Package width.
         height: Package height.
         attributes: Free attributes of the catalog.
+        price_note: How the price was made from the catalog's, step by step.
     """
 
     sku: str
@@ -59,3 +60,4 @@ class Listing:
     width: Quantity | None = None
     height: Quantity | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    price_note: str = ""

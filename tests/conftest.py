@@ -13,6 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 SAMPLE_CATALOG = ROOT / "examples" / "sample_catalog"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "akeneo-icecat-demo"
+SAMPLE_RATES = ROOT / "examples" / "ecb" / "eurofxref-daily.xml"
+PRICING_TOML = f"""
+[pricing]
+base_currency = "EUR"
+rates = "{SAMPLE_RATES}"
+
+[pricing.catalog_prices]
+EUR = {{ includes_vat_of = "DE" }}
+USD = {{}}
+
+[pricing.vat]
+DE = {{ standard = 19, reduced = 7 }}
+"""
+"""A [pricing] section for configurations written by tests: EUR gross in DE, USD net."""
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="grenzenlos-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)

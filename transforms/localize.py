@@ -6,9 +6,11 @@ This first version is deliberately plain and honest:
   market's ``text_locales``; a product without a description in any of them is
   set aside with the rule ``missing_translation`` (machine translation is a
   later step behind this same function);
-- the price is the catalog's price in the market's currency, used as it stands
-  (the catalog is taken to hold consumer prices for that currency); a product
-  without one is set aside with ``missing_price``.
+- the price comes from `transforms.money.quote_price`: the catalog's price in
+  the market's currency or its base-currency price converted with the ECB
+  rates, re-based to the destination's VAT, rounded and ended as the market
+  wants; a product without a usable price is set aside with the rule the
+  pricing names (``missing_price``, ``missing_rate``, ...).
 
 The result is either a `Listing` or the findings that explain why there is none.
 """
@@ -20,12 +22,14 @@ from typing import TYPE_CHECKING
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE
+from transforms.money import PriceProblem, quote_price
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from schemas.market import Market
+    from schemas.market import Market, Pricing
     from schemas.product import Product
+    from transforms.ecb_rates import EcbRates
 
 
 def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] | None:
@@ -36,7 +40,9 @@ def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] |
     return None
 
 
-def localize(product: Product, market: Market) -> Listing | list[Finding]:
+def localize(
+    product: Product, market: Market, pricing: Pricing, rates: EcbRates | None
+) -> Listing | list[Finding]:
     """Return the product's listing for ``market``, or the findings that set it aside.
 
     Every finding is an ``error`` naming the product, the market, the field and
@@ -77,21 +83,19 @@ def localize(product: Product, market: Market) -> Listing | list[Finding]:
             "missing_translation",
             f"no description in {looked_in}; catalog has {_available(product.description)}",
         )
-    price = product.prices.get(market.currency)
-    if price is None:
-        set_aside(
-            "price",
-            "missing_price",
-            f"no price in {market.currency}; catalog has {_available(product.prices)}",
-        )
-    elif price.amount <= 0:
+    quote = None
+    try:
+        quote = quote_price(product.prices, product.tax_class, market, pricing, rates)
+    except PriceProblem as problem:
+        set_aside("price", problem.rule, problem.message)
+    if quote is not None and quote.price.amount <= 0:
         set_aside(
             "price",
             "non_positive_price",
             f"price in {market.currency} must be greater than zero",
-            shorten(price.amount),
+            shorten(quote.price.amount),
         )
-    if problems or title is None or description is None or price is None:
+    if problems or title is None or description is None or quote is None:
         return problems
 
     bullets = _pick_list(product.bullet_points, market.text_locales)
@@ -103,7 +107,8 @@ def localize(product: Product, market: Market) -> Listing | list[Finding]:
         title=title[1],
         description=description[1],
         link=market.link_for(product.sku),
-        price=price,
+        price=quote.price,
+        price_note=quote.explanation,
         availability=product.availability,
         bullet_points=tuple(bullets),
         image_links=tuple(product.image_links),

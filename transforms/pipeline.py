@@ -3,6 +3,7 @@
 A run lays out its staging area like this (``<run>`` is the logical date)::
 
     <staging>/<run>/catalog.jsonl              staged snapshot of the catalog
+    <staging>/<run>/eurofxref-daily.xml        the ECB rates this run converts with
     <staging>/<run>/ingest_findings.jsonl      rows that could not be read
     <staging>/<run>/validation_findings.jsonl  what the catalog rules found
     <staging>/<run>/quarantine.json            sku -> rules that keep it out of every market
@@ -10,6 +11,7 @@ A run lays out its staging area like this (``<run>`` is the logical date)::
     <staging>/<run>/<market>/<channel>.xml     feeds, written but not yet published
     <staging>/<run>/<market>/findings.jsonl    products set aside in that market
     <staging>/<run>/<market>/completeness.csv  each listing's completeness per channel
+    <staging>/<run>/<market>/prices.csv        each listing's price and how it was made
 
 and publishes to::
 
@@ -18,6 +20,7 @@ and publishes to::
     <output>/last_successful_run.json          counts the shrink guard compares with
     <output>/runs/<run>/findings.csv|jsonl     every finding of the run
     <output>/runs/<run>/completeness.csv       completeness of every market's listings
+    <output>/runs/<run>/prices.csv             every feed price and how it was made
     <output>/runs/<run>/data_docs/             Great Expectations Data Docs
     <output>/runs/<run>/summary.txt            what the run did, one line per feed
 
@@ -27,6 +30,7 @@ Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter
 from contextlib import ExitStack
@@ -43,7 +47,8 @@ from transforms.storage import ensure_dir, publish_atomically
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from schemas.market import CatalogSource, Market, Requirement, Validation
+    from schemas.market import CatalogSource, Market, Pricing, Requirement, Validation
+    from transforms.ecb_rates import EcbRates
     from transforms.storage import StoragePath
 
 SNAPSHOT = "catalog.jsonl"
@@ -53,6 +58,8 @@ QUARANTINE = "quarantine.json"
 GATE_CLOSED = "gate_closed.txt"
 MARKET_FINDINGS = "findings.jsonl"
 COMPLETENESS = "completeness.csv"
+PRICES = "prices.csv"
+RATES = "eurofxref-daily.xml"
 MANIFEST = "manifest.json"
 
 
@@ -126,6 +133,44 @@ def stage_catalog(
         "rejected_rows": rejected,
         "warnings": warnings,
     }
+
+
+def stage_rates(pricing: Pricing, run_dir: StoragePath | Path) -> str:
+    """Keep the run's ECB rates beside its snapshot, fetched once per logical date.
+
+    A rerun of the same date reuses the staged file, so its prices do not move
+    because the ECB published a newer day in between.
+
+    Returns:
+        The staged file's path.
+    """
+    from transforms.ecb_rates import parse_ecb_rates
+
+    ensure_dir(run_dir)
+    staged = run_dir / RATES
+    if staged.exists():
+        return str(staged)
+    if pricing.rates.startswith(("https://", "http://")):
+        from urllib.request import urlopen
+
+        with urlopen(pricing.rates, timeout=30) as response:  # noqa: S310 - configured URL
+            data = response.read()
+    else:
+        data = Path(pricing.rates).read_bytes()
+    parse_ecb_rates(io.BytesIO(data))  # refuse a broken file before anything uses it
+    temporary = run_dir / f"{RATES}.partial"
+    with temporary.open("wb") as stream:
+        stream.write(data)
+    publish_atomically(temporary, staged)
+    return str(staged)
+
+
+def load_rates(path: StoragePath | Path) -> EcbRates:
+    """The ECB rates staged for a run."""
+    from transforms.ecb_rates import parse_ecb_rates
+
+    with path.open("rb") as stream:
+        return parse_ecb_rates(stream)
 
 
 def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
@@ -227,6 +272,8 @@ def build_market_feeds(
     market: Market,
     market_dir: StoragePath | Path,
     *,
+    pricing: Pricing,
+    rates: EcbRates | None,
     requirements: Mapping[str, Sequence[Requirement]] | None = None,
     quarantine: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
@@ -239,6 +286,8 @@ def build_market_feeds(
     every localized product's completeness per channel.
 
     Args:
+        pricing: Catalog prices, VAT and the base currency (``[pricing]``).
+        rates: The run's ECB rates, for prices to convert.
         requirements: Channel -> required attributes (none checked when absent).
         quarantine: Sku -> catalog rules that block it.
 
@@ -260,10 +309,13 @@ def build_market_feeds(
     with (
         (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as findings_stream,
         (market_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as completeness_stream,
+        (market_dir / PRICES).open("w", encoding="utf-8", newline="") as prices_stream,
         ExitStack() as streams,
     ):
         completeness_rows = csv.writer(completeness_stream, lineterminator="\r\n")
         completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
+        price_rows = csv.writer(prices_stream, lineterminator="\r\n")
+        price_rows.writerow(("sku", "market", "price", "currency", "how"))
         writers = []
         for channel in market.channels:
             cls = writer_class(channel)
@@ -282,12 +334,16 @@ def build_market_feeds(
                     (_quarantined(product.sku, market.code, blocked),), findings_stream
                 )
                 continue
-            listing = localize(product, market)
+            listing = localize(product, market, pricing, rates)
             if isinstance(listing, list):
                 set_aside += 1
                 reasons.update({f.rule for f in listing})
                 write_findings_jsonl(listing, findings_stream)
                 continue
+            price = listing.price
+            price_rows.writerow(
+                (listing.sku, market.code, price.amount, price.currency, listing.price_note)
+            )
             for writer in writers:
                 name = writer.spec.name
                 percent, missing = completeness(listing, requirements.get(name, ()))
@@ -314,6 +370,7 @@ def build_market_feeds(
         "feeds": feeds,
         "findings": str(market_dir / MARKET_FINDINGS),
         "completeness": str(market_dir / COMPLETENESS),
+        "prices": str(market_dir / PRICES),
     }
 
 
@@ -448,16 +505,9 @@ def write_run_report(
         total = write_findings_jsonl(all_findings(), stream)
     with (report_dir / "findings.csv").open("w", encoding="utf-8", newline="") as stream:
         write_findings_csv(all_findings(), stream)
-    with (report_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as out:
-        for number, result in enumerate(sorted(built, key=lambda r: r["market"])):
-            with path_factory(result["completeness"]).open(
-                "r", encoding="utf-8", newline=""
-            ) as src:
-                header = src.readline()
-                if number == 0:
-                    out.write(header)
-                for line in src:
-                    out.write(line)
+    markets = sorted(built, key=lambda r: r["market"])
+    for name, key in ((COMPLETENESS, "completeness"), (PRICES, "prices")):
+        _concatenate_csv([path_factory(r[key]) for r in markets], report_dir / name)
 
     lines = [f"grenzenlos run {run_id}"]
     if stopped:
@@ -490,6 +540,7 @@ def write_run_report(
             )
     lines.append(f"findings ({total}): {_for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {_for_people(str(report_dir / COMPLETENESS))}")
+    lines.append(f"prices, step by step: {_for_people(str(report_dir / PRICES))}")
     docs = validated.get("data_docs") if validated else None
     if docs is None and (report_dir / "data_docs" / "index.html").exists():
         docs = str(report_dir / "data_docs" / "index.html")  # built before a gate closed
@@ -499,6 +550,18 @@ def write_run_report(
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
     return summary, stopped
+
+
+def _concatenate_csv(sources: Sequence[StoragePath | Path], target: StoragePath | Path) -> None:
+    """One CSV from several with the same header (kept once)."""
+    with target.open("w", encoding="utf-8", newline="") as out:
+        for number, source in enumerate(sources):
+            with source.open("r", encoding="utf-8", newline="") as src:
+                header = src.readline()
+                if number == 0:
+                    out.write(header)
+                for line in src:
+                    out.write(line)
 
 
 def _for_people(location: str) -> str:

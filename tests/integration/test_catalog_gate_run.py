@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import ROOT
+from tests.conftest import PRICING_TOML, ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +72,7 @@ output_url = "output"
 
 [channels.google]
 required = ["title", "description", "image_link", "price", "brand"]
-
+{PRICING_TOML}
 [validation]
 source_locale = "en_US"
 max_blocked_share = 0.5
@@ -90,6 +90,7 @@ product_url = "https://shop.example/de/p/{{sku}}"{de_required}
 country = "US"
 locale = "en_US"
 currency = "USD"
+prices_include_vat = false
 channels = ["google"]
 product_url = "https://shop.example/us/p/{{sku}}"
 """,

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 import pytest
@@ -65,6 +65,25 @@ def catalog_rows() -> dict[str, dict[str, str]]:
         return {row["sku"]: row for row in csv.DictReader(stream, delimiter=";") if row["sku"]}
 
 
+def expected_price(market: str, row: dict[str, str]) -> Decimal:
+    """The feed price by config/markets.toml's rules, recomputed from the raw catalog row.
+
+    Catalog EUR prices include German VAT (19 %, 7 % reduced), USD prices are net;
+    the sample rates file has 1 EUR = 1.0835 USD.
+    """
+    home = Decimal("1.07") if row["tax_class"] == "reduced" else Decimal("1.19")
+    if market == "DE":
+        value = Decimal(row["price-EUR"])
+    elif market == "FR":
+        french = Decimal("1.055") if row["tax_class"] == "reduced" else Decimal("1.20")
+        value = Decimal(row["price-EUR"]) * french / home
+    elif row["price-USD"]:
+        value = Decimal(row["price-USD"])
+    else:
+        value = Decimal(row["price-EUR"]) * Decimal("1.0835") / home
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def set_aside(findings: Path, market: str) -> set[str]:
     skus = set()
     for line in findings.read_text(encoding="utf-8").splitlines():
@@ -95,12 +114,11 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         assert not listed & set_aside(report / "findings.jsonl", market)
         for item in items:
             row = rows[item.findtext(f"{G}id")]  # type: ignore[index]
-            amount = Decimal(row[f"price-{currency}"]).quantize(Decimal("0.01"))
-            assert item.findtext(f"{G}price") == f"{amount} {currency}"
+            assert item.findtext(f"{G}price") == f"{expected_price(market, row)} {currency}"
             assert item.findtext(f"{G}description") == html_to_text(
                 row[f"description-{locale}-ecommerce"].replace("\\n", "\n")
             )
-    # Every market got a feed, even one with nothing to list (PL: no Polish texts, no PLN prices).
+    # Every market got a feed, even one with nothing to list (PL: no Polish texts).
     assert etree.parse(str(output / "PL" / "google.xml")).getroot().findall("channel/item") == []
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "DE  google" in summary and "missing_translation" in summary

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import ROOT
+from tests.conftest import PRICING_TOML, ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,7 +62,7 @@ required = ["title", "description", "image_link", "price", "brand"]
 
 [validation]
 source_locale = "de_DE"
-
+{PRICING_TOML}
 [markets.DE]
 country = "DE"
 locale = "de_DE"

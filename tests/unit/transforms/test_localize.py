@@ -1,16 +1,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from schemas.listing import Listing
-from schemas.market import load_config
+from schemas.market import Market, load_config
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.conftest import ROOT
-from transforms.localize import localize
+from transforms.ecb_rates import parse_ecb_rates
+from transforms.localize import localize as localize_for
+
+if TYPE_CHECKING:
+    from schemas.findings import Finding
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
+with (ROOT / "examples" / "ecb" / "eurofxref-daily.xml").open("rb") as _stream:
+    RATES = parse_ecb_rates(_stream)
+
+
+def localize(product: Product, market: Market) -> Listing | list[Finding]:
+    return localize_for(product, market, CONFIG.pricing, RATES)
 
 
 def product(**changes: object) -> Product:
@@ -38,6 +49,14 @@ def test_german_market_gets_german_text_and_euro_price() -> None:
     assert listing.link == "https://shop.grenzenlos.example/de-de/p/P-1"
 
 
+def test_switzerland_converts_the_euro_price_and_says_how() -> None:
+    listing = localize(product(), CONFIG.market("CH"))
+    assert isinstance(listing, Listing)
+    # 24.90 / 1.19 * 0.9363 * 1.02 (markup) * 1.081 (CH VAT) = 21.602 -> 21.60 (cash 0.05)
+    assert listing.price == Money(Decimal("21.60"), "CHF")
+    assert "(ECB 2026-11-26)" in listing.price_note
+
+
 def test_austria_falls_back_to_catalog_german() -> None:
     listing = localize(product(), CONFIG.market("AT"))
     assert isinstance(listing, Listing)
@@ -56,8 +75,8 @@ def test_localized_title_wins_over_the_all_locale_one() -> None:
     ("market", "changes", "expected"),
     [
         ("FR", {}, [("description", "missing_translation")]),
-        ("CH", {}, [("price", "missing_price")]),
-        ("PL", {}, [("description", "missing_translation"), ("price", "missing_price")]),
+        ("CH", {"prices": {"USD": Money(Decimal("27.00"), "USD")}}, [("price", "missing_price")]),
+        ("PL", {}, [("description", "missing_translation")]),
         ("DE", {"prices": {"EUR": Money(Decimal("0"), "EUR")}}, [("price", "non_positive_price")]),
         ("DE", {"enabled": False}, [("enabled", "product_disabled")]),
         ("DE", {"title": {}}, [("title", "missing_translation")]),
