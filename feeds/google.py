@@ -10,7 +10,9 @@ Rules from the Merchant Center product data specification
 - ``availability`` in_stock, out_of_stock, preorder, backorder [6324448];
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
   and ``identifier_exists`` = no when it has neither [6324478];
-- ``image_link`` required, up to 10 ``additional_image_link``.
+- ``image_link`` required, up to 10 ``additional_image_link``;
+- ``shipping_weight`` in lb, oz, g or kg; ``unit_pricing_measure`` and
+  ``unit_pricing_base_measure`` where the product has a net content [6324490].
 
 Items are written one at a time with ``lxml.etree.xmlfile``; the file has no
 timestamp, so the same input gives byte-identical output.
@@ -29,6 +31,7 @@ from feeds.xml import ElementTemplates
 from schemas.findings import Finding, shorten
 from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
+from transforms.units import google_measure
 
 if TYPE_CHECKING:
     from schemas.listing import Listing
@@ -163,7 +166,10 @@ class GoogleMerchantFeed(FeedWriter):
                 children.append(("product_highlight", text))
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
-            children.append(("shipping_weight", f"{weight.value.normalize():f} {weight.unit}"))
+            children.append(("shipping_weight", google_measure(weight)))
+        if listing.unit_pricing_measure and listing.unit_pricing_base_measure:
+            children.append(("unit_pricing_measure", listing.unit_pricing_measure))
+            children.append(("unit_pricing_base_measure", listing.unit_pricing_base_measure))
         self._xf.write(self._items.fill(children))
         self._xf.write("\n")
         self.items_written += 1

@@ -38,6 +38,9 @@ class Listing:
         height: Package height.
         attributes: Free attributes of the catalog.
         price_note: How the price was made from the catalog's, step by step.
+        unit_pricing_measure: Google's measure of the net content (``750 ml``).
+        unit_pricing_base_measure: Google's base measure (``1 l``).
+        unit_price_text: The unit price as buyers read it (``5,98 €/kg``).
     """
 
     sku: str
@@ -61,3 +64,6 @@ class Listing:
     height: Quantity | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     price_note: str = ""
+    unit_pricing_measure: str | None = None
+    unit_pricing_base_measure: str | None = None
+    unit_price_text: str | None = None

@@ -100,6 +100,10 @@ class Market(_Strict):
     """Price ending applied after rounding to minor units."""
     cash_rounding: bool = False
     """Round to the currency's cash increment from CLDR (CHF: 0.05) as the last step."""
+    units: Literal["metric", "us"] = "metric"
+    """Unit system of weights and dimensions: kg/g and cm, or lb/oz and in."""
+    unit_pricing: bool = True
+    """Show the price per 1 kg / 1 l / 1 m / 1 m² where a product has a net content."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:

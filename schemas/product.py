@@ -26,7 +26,7 @@ TaxClass = Literal["standard", "reduced", "super_reduced", "zero"]
 TAX_CLASSES: frozenset[str] = frozenset(get_args(TaxClass))
 
 UNIT_CODES: frozenset[str] = frozenset(
-    {"mg", "g", "kg", "oz", "lb", "mm", "cm", "m", "in", "ft", "ml", "cl", "l", "floz"}
+    {"mg", "g", "kg", "oz", "lb", "mm", "cm", "m", "in", "ft", "ml", "cl", "l", "floz", "m2"}
 )
 """Units a catalog quantity may carry (symbols as Google's unit pricing uses them)."""
 
@@ -79,6 +79,8 @@ class Product:
         width: Package width.
         height: Package height.
         volume: Net volume (for liquids).
+        net_content: What the buyer gets by weight, volume, length or area; the
+            unit price (per kg, l, m or m²) is computed from it.
         categories: Catalog category codes, most specific first as the PIM lists them.
         image_links: Absolute image URLs, main image first.
         availability: Stock state in Google's vocabulary.
@@ -100,6 +102,7 @@ class Product:
     width: Quantity | None = None
     height: Quantity | None = None
     volume: Quantity | None = None
+    net_content: Quantity | None = None
     categories: list[str] = field(default_factory=list)
     image_links: list[str] = field(default_factory=list)
     availability: Availability = "in_stock"
@@ -107,7 +110,7 @@ class Product:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-QUANTITY_FIELDS = ("weight", "length", "width", "height", "volume")
+QUANTITY_FIELDS = ("weight", "length", "width", "height", "volume", "net_content")
 
 
 def _quantity_to_json(quantity: Quantity | None) -> dict[str, str] | None:
@@ -161,7 +164,9 @@ def product_from_json(data: dict[str, Any]) -> Product:
         decimal.InvalidOperation: when a price or quantity is not a number.
     """
     prices = data["prices"]
-    weight, length, width, height, volume = (data[name] for name in QUANTITY_FIELDS)
+    weight, length, width, height, volume, net_content = (
+        data.get(name) for name in QUANTITY_FIELDS
+    )
     return Product(
         sku=data["sku"],
         gtin=data["gtin"],
@@ -179,6 +184,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
         width=width and _quantity_from_json(width),
         height=height and _quantity_from_json(height),
         volume=volume and _quantity_from_json(volume),
+        net_content=net_content and _quantity_from_json(net_content),
         categories=data["categories"],
         image_links=data["image_links"],
         availability=data["availability"],

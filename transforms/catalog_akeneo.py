@@ -49,7 +49,7 @@ _PRICE = re.compile(r"^price-(?P<currency>[A-Z]{3})$")
 
 IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
 """Media attributes that become image links, main image first."""
-QUANTITY_ATTRIBUTES = ("weight", "length", "width", "height", "volume")
+QUANTITY_ATTRIBUTES = ("weight", "length", "width", "height", "volume", "net_content")
 """Metric attributes that map onto the canonical model's quantities."""
 _MAPPED = {
     "sku",

@@ -54,7 +54,7 @@ _LOCALIZED = re.compile(
     re.IGNORECASE,
 )
 _PRICE = re.compile(r"^price_(?P<currency>[a-z]{3})$", re.IGNORECASE)
-_QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume")
+_QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume", "net_content")
 
 
 def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | None:

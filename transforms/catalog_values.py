@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 _SIMPLE_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-_QUANTITY = re.compile(r"^\s*(?P<value>[-+]?[\d.,]+)\s*(?P<unit>[A-Za-z]+)\s*$")
+_QUANTITY = re.compile(r"^\s*(?P<value>[-+]?[\d.,]+)\s*(?P<unit>[A-Za-z][A-Za-z0-9]*)\s*$")
 
 UNIT_ALIASES: dict[str, str] = {
     "MILLIGRAM": "mg",
@@ -38,6 +38,7 @@ UNIT_ALIASES: dict[str, str] = {
     "CENTILITER": "cl",
     "LITER": "l",
     "FLUID_OUNCE": "floz",
+    "SQUARE_METER": "m2",
 }
 """Akeneo metric unit codes and the unit symbols the canonical model uses."""
 

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE
-from transforms.money import PriceProblem, quote_price
+from transforms.money import PriceProblem, quote_price, unit_price
+from transforms.units import for_market
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from schemas.market import Market, Pricing
-    from schemas.product import Product
+    from schemas.product import Product, Quantity
     from transforms.ecb_rates import EcbRates
 
 
@@ -99,6 +100,13 @@ def localize(
         return problems
 
     bullets = _pick_list(product.bullet_points, market.text_locales)
+    per_unit = None
+    if market.unit_pricing and product.net_content is not None:
+        per_unit = unit_price(quote.price, product.net_content, market.locale)
+
+    def local(quantity: Quantity | None) -> Quantity | None:
+        return None if quantity is None else for_market(quantity, market.units)
+
     return Listing(
         sku=product.sku,
         market=market.code,
@@ -109,6 +117,9 @@ def localize(
         link=market.link_for(product.sku),
         price=quote.price,
         price_note=quote.explanation,
+        unit_pricing_measure=per_unit.measure if per_unit else None,
+        unit_pricing_base_measure=per_unit.base_measure if per_unit else None,
+        unit_price_text=per_unit.text if per_unit else None,
         availability=product.availability,
         bullet_points=tuple(bullets),
         image_links=tuple(product.image_links),
@@ -116,10 +127,10 @@ def localize(
         gtin=product.gtin,
         mpn=product.mpn,
         categories=tuple(product.categories),
-        weight=product.weight,
-        length=product.length,
-        width=product.width,
-        height=product.height,
+        weight=local(product.weight),
+        length=local(product.length),
+        width=local(product.width),
+        height=local(product.height),
         attributes=product.attributes,
     )
 

@@ -7,7 +7,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from schemas.product import Money
+from schemas.product import Money, Quantity
 from transforms.ecb_rates import RatesError
 
 if TYPE_CHECKING:
@@ -223,3 +223,53 @@ def _vat(pricing: Pricing, country: str, tax_class: str) -> Decimal:
 def _show(value: Decimal) -> str:
     """An intermediate amount for the explanation, to four decimals."""
     return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+UNIT_PRICE_BASE = {"mass": "kg", "volume": "l", "length": "m", "area": "m2"}
+"""Reference quantity of a unit price: per 1 kg, 1 l, 1 m, 1 m² (PAngV 2022 § 5)."""
+_BASE_SYMBOL = {"kg": "kg", "l": "l", "m": "m", "m2": "m²"}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrice:
+    """The price per reference quantity, for shelf labels and Google.
+
+    Attributes:
+        per_base: Price of one base unit, rounded half up to minor units.
+        base_unit: ``kg``, ``l``, ``m`` or ``m2``.
+        measure: Google ``unit_pricing_measure`` (the content, ``750 ml``).
+        base_measure: Google ``unit_pricing_base_measure`` (``1 l``).
+        text: The unit price as the market's buyers read it (``5,98 €/kg``).
+    """
+
+    per_base: Money
+    base_unit: str
+    measure: str
+    base_measure: str
+    text: str
+
+
+def unit_price(price: Money, net_content: Quantity, locale: str) -> UnitPrice | None:
+    """The unit price of ``price`` for ``net_content``, or None for an empty content.
+
+    >>> unit_price(Money(Decimal("2.99"), "EUR"), Quantity(Decimal("500"), "g"), "de_DE").text
+    '5,98\\xa0€/kg'
+    """
+    from babel.numbers import format_currency
+
+    from transforms.units import KIND, convert, google_measure
+
+    base = UNIT_PRICE_BASE[KIND[net_content.unit]]
+    in_base = convert(net_content, base).value
+    if in_base <= 0:
+        return None
+    per_base = round_to_minor_units(Money(price.amount / in_base, price.currency))
+    shown = net_content if net_content.unit != "mm" else convert(net_content, "cm")
+    text = format_currency(per_base.amount, price.currency, locale=locale)
+    return UnitPrice(
+        per_base=per_base,
+        base_unit=base,
+        measure=google_measure(shown, places=3),
+        base_measure=google_measure(Quantity(Decimal(1), base)),
+        text=f"{text}/{_BASE_SYMBOL[base]}",
+    )

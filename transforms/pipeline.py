@@ -315,7 +315,7 @@ def build_market_feeds(
         completeness_rows = csv.writer(completeness_stream, lineterminator="\r\n")
         completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
         price_rows = csv.writer(prices_stream, lineterminator="\r\n")
-        price_rows.writerow(("sku", "market", "price", "currency", "how"))
+        price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
         writers = []
         for channel in market.channels:
             cls = writer_class(channel)
@@ -342,7 +342,14 @@ def build_market_feeds(
                 continue
             price = listing.price
             price_rows.writerow(
-                (listing.sku, market.code, price.amount, price.currency, listing.price_note)
+                (
+                    listing.sku,
+                    market.code,
+                    price.amount,
+                    price.currency,
+                    listing.unit_price_text or "",
+                    listing.price_note,
+                )
             )
             for writer in writers:
                 name = writer.spec.name

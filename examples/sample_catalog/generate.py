@@ -49,6 +49,8 @@ COLUMNS = [
     "height-unit",
     "volume",
     "volume-unit",
+    "net_content",
+    "net_content-unit",
     "UPSELL-groups",
     "UPSELL-products",
 ]
@@ -254,6 +256,9 @@ def products() -> list[dict[str, str]]:
                     )
                 if spec.get("volume"):
                     row.update({"volume": str(size), "volume-unit": "MILLILITER"})
+                if family in ("teas", "oils"):  # sold by content: shelf labels need a unit price
+                    unit = "GRAM" if family == "teas" else "MILLILITER"
+                    row.update({"net_content": str(size), "net_content-unit": unit})
                 if family == "backpacks":
                     row["parent"] = "bergfink-daypack"
                     row["brand"] = ""  # inherited from the product model
