@@ -225,6 +225,20 @@ def _show(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
+def format_price(money: Money, locale: str) -> str:
+    """A price as a person of ``locale`` reads it, rounded half up first.
+
+    Babel rounds half to even, so 0.125 would print as 0,12; prices round half up.
+
+    >>> format_price(Money(Decimal("0.125"), "EUR"), "de_DE")
+    '0,13\xa0€'
+    """
+    from babel.numbers import format_currency
+
+    rounded = round_to_minor_units(money)
+    return str(format_currency(rounded.amount, rounded.currency, locale=locale))
+
+
 UNIT_PRICE_BASE = {"mass": "kg", "volume": "l", "length": "m", "area": "m2"}
 """Reference quantity of a unit price: per 1 kg, 1 l, 1 m, 1 m² (PAngV 2022 § 5)."""
 _BASE_SYMBOL = {"kg": "kg", "l": "l", "m": "m", "m2": "m²"}
@@ -255,8 +269,6 @@ def unit_price(price: Money, net_content: Quantity, locale: str) -> UnitPrice | 
     >>> unit_price(Money(Decimal("2.99"), "EUR"), Quantity(Decimal("500"), "g"), "de_DE").text
     '5,98\\xa0€/kg'
     """
-    from babel.numbers import format_currency
-
     from transforms.units import KIND, convert, google_measure
 
     base = UNIT_PRICE_BASE[KIND[net_content.unit]]
@@ -265,7 +277,7 @@ def unit_price(price: Money, net_content: Quantity, locale: str) -> UnitPrice | 
         return None
     per_base = round_to_minor_units(Money(price.amount / in_base, price.currency))
     shown = net_content if net_content.unit != "mm" else convert(net_content, "cm")
-    text = format_currency(per_base.amount, price.currency, locale=locale)
+    text = format_price(per_base, locale)
     return UnitPrice(
         per_base=per_base,
         base_unit=base,
