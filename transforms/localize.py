@@ -102,7 +102,7 @@ def localize(
     bullets = _pick_list(product.bullet_points, market.text_locales)
     per_unit = None
     if market.unit_pricing and product.net_content is not None:
-        per_unit = unit_price(quote.price, product.net_content, market.locale)
+        per_unit = unit_price(quote.price, product.net_content)
 
     def local(quantity: Quantity | None) -> Quantity | None:
         return None if quantity is None else for_market(quantity, market.units)
@@ -119,7 +119,7 @@ def localize(
         price_note=quote.explanation,
         unit_pricing_measure=per_unit.measure if per_unit else None,
         unit_pricing_base_measure=per_unit.base_measure if per_unit else None,
-        unit_price_text=per_unit.text if per_unit else None,
+        unit_price_text=per_unit.text(market.locale) if per_unit else None,
         availability=product.availability,
         bullet_points=tuple(bullets),
         image_links=tuple(product.image_links),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from schemas.product import Money, Quantity
 from transforms.ecb_rates import RatesError
@@ -49,9 +49,9 @@ class PriceProblem(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made a million times a run, and frozen init is slow
 class PriceQuote:
-    """A feed price and how it was made.
+    """A feed price and every number that made it.
 
     Attributes:
         price: The price the feed shows.
@@ -59,7 +59,13 @@ class PriceQuote:
         rate: Units of the market's currency per unit of the source's, when converted.
         rate_day: The ECB working day of that rate.
         vat_percent: Destination VAT included in ``price`` (0 for net prices).
-        explanation: Every step, for people.
+        home_vat: VAT the catalog price included, removed first (None: net price).
+        home_country: Country of ``home_vat``.
+        markup_percent: Markup added to a converted price.
+        rounded: The amount after rounding to minor units.
+        ending: The market's price ending.
+        ended: The amount after the ending.
+        cash_step: The cash increment rounded to last, when the market asks.
     """
 
     price: Money
@@ -67,9 +73,48 @@ class PriceQuote:
     rate: Decimal | None
     rate_day: date | None
     vat_percent: Decimal
-    explanation: str
+    home_vat: Decimal | None = None
+    home_country: str | None = None
+    markup_percent: Decimal = Decimal(0)
+    rounded: Decimal | None = None
+    ending: str = "exact"
+    ended: Decimal | None = None
+    cash_step: Decimal | None = None
+    country: str = ""
+
+    @property
+    def explanation(self) -> str:
+        """Every step, for people (rendered when asked: runs only need it for reports)."""
+        target = self.price.currency
+        numerator, divisor = self.source.amount, Decimal(1)
+        steps = [f"{self.source.currency} {self.source.amount}"]
+        if self.home_vat is not None:
+            divisor = 1 + self.home_vat / 100
+            steps.append(
+                f"less {self.home_vat}% {self.home_country} VAT = {_show(numerator / divisor)} net"
+            )
+        if self.rate is not None:
+            numerator *= self.rate
+            steps.append(
+                f"x {_show(self.rate)} {target}/{self.source.currency} (ECB {self.rate_day})"
+                f" = {_show(numerator / divisor)}"
+            )
+            if self.markup_percent:
+                numerator *= 1 + self.markup_percent / 100
+                steps.append(f"+ {self.markup_percent}% markup = {_show(numerator / divisor)}")
+        if self.vat_percent:
+            numerator *= 1 + self.vat_percent / 100
+            steps.append(f"+ {self.vat_percent}% {self.country} VAT = {_show(numerator / divisor)}")
+        steps.append(f"rounded {self.rounded}")
+        if self.ended is not None and self.ended != self.rounded:
+            label = "whole" if self.ending == "whole" else f"ending .{self.ending}"
+            steps.append(f"{label} {self.ended}")
+        if self.cash_step is not None and self.price.amount != self.ended:
+            steps.append(f"cash rounding to {self.cash_step}: {self.price.amount}")
+        return "; ".join(steps)
 
 
+@lru_cache(maxsize=64)
 def cash_increment(currency: str) -> Decimal:
     """The smallest cash amount from CLDR's currency data (CHF: 0.05).
 
@@ -133,7 +178,6 @@ def quote_price(
     Raises:
         PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
     """
-    steps: list[str] = []
     source = prices.get(market.currency)
     converting = source is None
     if source is None:
@@ -155,14 +199,12 @@ def quote_price(
     # Multiply first and divide once at the end: a gross price re-based to the
     # same VAT then comes back exactly (10.005 / 1.19 * 1.19 would not, at 28 digits).
     numerator, divisor = source.amount, Decimal(1)
-    steps.append(f"{source.currency} {source.amount}")
+    home_vat = None
     if basis.includes_vat_of:
         home_vat = _vat(pricing, basis.includes_vat_of, tax_class)
         divisor = 1 + home_vat / 100
-        steps.append(
-            f"less {home_vat}% {basis.includes_vat_of} VAT = {_show(numerator / divisor)} net"
-        )
     rate = rate_day = None
+    markup = Decimal(0)
     if converting:
         if rates is None:
             raise PriceProblem("missing_rate", "no exchange rates were loaded for this run")
@@ -172,42 +214,36 @@ def quote_price(
             raise PriceProblem("missing_rate", str(exc)) from None
         rate_day = rates.day
         numerator *= rate
-        steps.append(
-            f"x {_show(rate)} {market.currency}/{source.currency} (ECB {rate_day})"
-            f" = {_show(numerator / divisor)}"
-        )
-        if market.markup_percent:
-            numerator *= 1 + market.markup_percent / 100
-            steps.append(f"+ {market.markup_percent}% markup = {_show(numerator / divisor)}")
+        markup = market.markup_percent
+        if markup:
+            numerator *= 1 + markup / 100
     vat_percent = Decimal(0)
     if market.prices_include_vat:
         vat_percent = _vat(pricing, market.country, tax_class)
         numerator *= 1 + vat_percent / 100
-        steps.append(f"+ {vat_percent}% {market.country} VAT = {_show(numerator / divisor)}")
-    amount = numerator / divisor
-    rounded = round_to_minor_units(Money(amount, market.currency)).amount
-    steps.append(f"rounded {rounded}")
-    final = apply_ending(rounded, market.currency, market.price_ending)
-    if final != rounded:
-        steps.append(
-            f"ending .{market.price_ending} {final}"
-            if market.price_ending != "whole"
-            else f"whole {final}"
-        )
+    rounded = (numerator / divisor).quantize(
+        minor_unit_exponent(market.currency), rounding=ROUND_HALF_UP
+    )
+    ended = apply_ending(rounded, market.currency, market.price_ending)
+    final, cash_step = ended, None
     if market.cash_rounding:
-        increment = cash_increment(market.currency)
-        cash = (final / increment).quantize(Decimal(1), rounding=ROUND_HALF_UP) * increment
-        cash = cash.quantize(minor_unit_exponent(market.currency))
-        if cash != final:
-            steps.append(f"cash rounding to {increment}: {cash}")
-        final = cash
+        cash_step = cash_increment(market.currency)
+        final = (ended / cash_step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * cash_step
+        final = final.quantize(minor_unit_exponent(market.currency))
     return PriceQuote(
         price=Money(final, market.currency),
         source=source,
         rate=rate,
         rate_day=rate_day,
         vat_percent=vat_percent,
-        explanation="; ".join(steps),
+        home_vat=home_vat,
+        home_country=basis.includes_vat_of,
+        markup_percent=markup,
+        rounded=rounded,
+        ending=market.price_ending,
+        ended=ended,
+        cash_step=cash_step,
+        country=market.country,
     )
 
 
@@ -233,10 +269,20 @@ def format_price(money: Money, locale: str) -> str:
     >>> format_price(Money(Decimal("0.125"), "EUR"), "de_DE")
     '0,13\xa0€'
     """
-    from babel.numbers import format_currency
-
     rounded = round_to_minor_units(money)
-    return str(format_currency(rounded.amount, rounded.currency, locale=locale))
+    parsed, pattern = _currency_pattern(locale)
+    return str(
+        pattern.apply(rounded.amount, parsed, currency=rounded.currency, currency_digits=True)
+    )
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str) -> tuple[Any, Any]:
+    """The locale and its standard currency pattern, parsed once (Babel parses per call)."""
+    from babel import Locale
+
+    parsed = Locale.parse(locale)
+    return parsed, parsed.currency_formats["standard"]
 
 
 UNIT_PRICE_BASE = {"mass": "kg", "volume": "l", "length": "m", "area": "m2"}
@@ -253,35 +299,42 @@ class UnitPrice:
         base_unit: ``kg``, ``l``, ``m`` or ``m2``.
         measure: Google ``unit_pricing_measure`` (the content, ``750 ml``).
         base_measure: Google ``unit_pricing_base_measure`` (``1 l``).
-        text: The unit price as the market's buyers read it (``5,98 €/kg``).
     """
 
     per_base: Money
     base_unit: str
     measure: str
     base_measure: str
-    text: str
+
+    def text(self, locale: str) -> str:
+        """The unit price as the market's buyers read it (``5,98 €/kg``)."""
+        return f"{format_price(self.per_base, locale)}/{_BASE_SYMBOL[self.base_unit]}"
 
 
-def unit_price(price: Money, net_content: Quantity, locale: str) -> UnitPrice | None:
+def unit_price(price: Money, net_content: Quantity) -> UnitPrice | None:
     """The unit price of ``price`` for ``net_content``, or None for an empty content.
 
-    >>> unit_price(Money(Decimal("2.99"), "EUR"), Quantity(Decimal("500"), "g"), "de_DE").text
-    '5,98\\xa0€/kg'
+    >>> unit_price(Money(Decimal("2.99"), "EUR"), Quantity(Decimal("500"), "g")).text("de_DE")
+    '5,98\xa0€/kg'
     """
-    from transforms.units import KIND, convert, google_measure
+    from transforms.units import KIND, convert, factor, google_measure
 
     base = UNIT_PRICE_BASE[KIND[net_content.unit]]
-    in_base = convert(net_content, base).value
+    in_base = net_content.value * factor(net_content.unit, base)
     if in_base <= 0:
         return None
     per_base = round_to_minor_units(Money(price.amount / in_base, price.currency))
     shown = net_content if net_content.unit != "mm" else convert(net_content, "cm")
-    text = format_price(per_base, locale)
     return UnitPrice(
         per_base=per_base,
         base_unit=base,
         measure=google_measure(shown, places=3),
-        base_measure=google_measure(Quantity(Decimal(1), base)),
-        text=f"{text}/{_BASE_SYMBOL[base]}",
+        base_measure=_base_measure(base),
     )
+
+
+@lru_cache(maxsize=8)
+def _base_measure(base: str) -> str:
+    from transforms.units import google_measure
+
+    return google_measure(Quantity(Decimal(1), base))

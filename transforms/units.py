@@ -155,6 +155,7 @@ def _plain(value: Decimal, places: int = 2) -> str:
     return f"{rounded:f}"
 
 
+@lru_cache(maxsize=4096)  # a catalog has few distinct contents and weights
 def google_measure(quantity: Quantity, places: int = 2) -> str:
     """Google's ``<number> <unit>`` text (``shipping_weight``, ``unit_pricing_measure``).
 
