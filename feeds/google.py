@@ -167,6 +167,9 @@ class GoogleMerchantFeed(FeedWriter):
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
             children.append(("shipping_weight", google_measure(weight)))
+        if listing.size and listing.size_system:
+            children.append(("size", listing.size))
+            children.append(("size_system", listing.size_system))
         if listing.unit_pricing_measure and listing.unit_pricing_base_measure:
             children.append(("unit_pricing_measure", listing.unit_pricing_measure))
             children.append(("unit_pricing_base_measure", listing.unit_pricing_base_measure))

@@ -41,6 +41,8 @@ class Listing:
         unit_pricing_measure: Google's measure of the net content (``750 ml``).
         unit_pricing_base_measure: Google's base measure (``1 l``).
         unit_price_text: The unit price as buyers read it (``5,98 €/kg``).
+        size: Clothing or shoe size in the market's size system.
+        size_system: Google's ``size_system`` of ``size`` (EU, UK, US).
     """
 
     sku: str
@@ -67,3 +69,5 @@ class Listing:
     unit_pricing_measure: str | None = None
     unit_pricing_base_measure: str | None = None
     unit_price_text: str | None = None
+    size: str | None = None
+    size_system: str | None = None

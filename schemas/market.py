@@ -104,6 +104,8 @@ class Market(_Strict):
     """Unit system of weights and dimensions: kg/g and cm, or lb/oz and in."""
     unit_pricing: bool = True
     """Show the price per 1 kg / 1 l / 1 m / 1 m² where a product has a net content."""
+    size_system: Literal["EU", "UK", "US"] = "EU"
+    """Size system of clothing and shoe sizes in this market's feeds."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:
@@ -166,6 +168,8 @@ class CatalogSource(_Strict):
     """File to read, relative to the config file; for the file formats."""
     product_models_path: str | None = None
     """Akeneo ``product_models.csv`` whose values variants inherit; optional."""
+    attribute_options_path: str | None = None
+    """Akeneo ``attribute_options.csv``, for the labels of size options; optional."""
     asset_base_url: str | None = None
     """Prefix that turns the PIM's relative image paths into absolute URLs."""
     description_scopes: list[str] = Field(default_factory=lambda: ["ecommerce", "print"])
@@ -300,7 +304,7 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
     """Make file paths and ``file://`` URLs relative to the config file absolute."""
     catalog = raw.get("catalog")
     if isinstance(catalog, dict):
-        for key in ("path", "product_models_path"):
+        for key in ("path", "product_models_path", "attribute_options_path"):
             value = catalog.get(key)
             if isinstance(value, str) and not os.path.isabs(value):
                 catalog[key] = str((base / value).resolve())

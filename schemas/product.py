@@ -84,6 +84,8 @@ class Product:
         categories: Catalog category codes, most specific first as the PIM lists them.
         image_links: Absolute image URLs, main image first.
         availability: Stock state in Google's vocabulary.
+        size: EU size as the catalog states it (``41``, ``M``).
+        size_kind: Whether ``size`` is a shoe or a clothing size.
         enabled: False when the PIM switched the product off.
         attributes: Any other attribute, as text, by attribute code.
     """
@@ -106,6 +108,8 @@ class Product:
     categories: list[str] = field(default_factory=list)
     image_links: list[str] = field(default_factory=list)
     availability: Availability = "in_stock"
+    size: str | None = None
+    size_kind: Literal["shoes", "clothing"] | None = None
     enabled: bool = True
     attributes: dict[str, str] = field(default_factory=dict)
 
@@ -144,6 +148,8 @@ def product_to_json(product: Product) -> dict[str, Any]:
         "categories": product.categories,
         "image_links": product.image_links,
         "availability": product.availability,
+        "size": product.size,
+        "size_kind": product.size_kind,
         "enabled": product.enabled,
         "attributes": product.attributes,
     }
@@ -188,6 +194,8 @@ def product_from_json(data: dict[str, Any]) -> Product:
         categories=data["categories"],
         image_links=data["image_links"],
         availability=data["availability"],
+        size=data.get("size"),
+        size_kind=data.get("size_kind"),
         enabled=data["enabled"],
         attributes=data["attributes"],
     )

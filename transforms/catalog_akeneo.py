@@ -51,6 +51,8 @@ IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
 """Media attributes that become image links, main image first."""
 QUANTITY_ATTRIBUTES = ("weight", "length", "width", "height", "volume", "net_content")
 """Metric attributes that map onto the canonical model's quantities."""
+SIZE_ATTRIBUTES = {"eu_shoes_size": "shoes", "size": "clothing"}
+"""Akeneo size attributes and the kind of size they hold."""
 _MAPPED = {
     "sku",
     "ean",
@@ -68,6 +70,7 @@ _MAPPED = {
     "family_variant",
     *IMAGE_ATTRIBUTES,
     *QUANTITY_ATTRIBUTES,
+    *SIZE_ATTRIBUTES,
 }
 # Association columns describe links to other products, not this product's values.
 _ASSOCIATION_SUFFIXES = ("-groups", "-products", "-product_models")
@@ -87,6 +90,16 @@ def read_product_models(path: Path) -> dict[str, dict[str, str]]:
             if code:
                 models[code] = {k: v for k, v in row.items() if k and v}
     return models
+
+
+def read_option_labels(path: Path, locale: str = "en_US") -> dict[tuple[str, str], str]:
+    """Load ``attribute_options.csv`` as ``{(attribute, option code): label}``."""
+    labels: dict[tuple[str, str], str] = {}
+    with path.open(newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream, delimiter=DELIMITER):
+            label = row.get(f"label-{locale}") or row.get("code", "")
+            labels[(row.get("attribute", ""), row.get("code", ""))] = label
+    return labels
 
 
 def _inherit(row: dict[str, str], models: dict[str, dict[str, str]]) -> None:
@@ -110,16 +123,20 @@ def read_akeneo(
     product_models: Path | None = None,
     asset_base_url: str | None = None,
     description_scopes: Sequence[str] = ("ecommerce", "print"),
+    attribute_options: Path | None = None,
 ) -> Iterator[Product | Finding]:
     """Stream products (and findings about bad rows) from an Akeneo CSV export.
 
     Args:
         path: The export's ``products.csv``.
         product_models: Its ``product_models.csv``, for variants to inherit from.
+        attribute_options: Its ``attribute_options.csv``: option codes of the size
+            attributes become their labels (``410`` -> ``41``).
         asset_base_url: Prefix for the PIM's relative media paths.
         description_scopes: Akeneo channels to take texts from, first non-empty wins.
     """
     models = read_product_models(product_models) if product_models else {}
+    labels = read_option_labels(attribute_options) if attribute_options else {}
     scope_rank = {scope: rank for rank, scope in enumerate(description_scopes)}
     with path.open(newline="", encoding="utf-8") as stream:
         reader = csv.reader(stream, delimiter=DELIMITER)
@@ -144,7 +161,7 @@ def read_akeneo(
             row = dict(zip(header, values, strict=True))
             if models:
                 _inherit(row, models)
-            product = _product_from_row(row, context, scope_rank, asset_base_url)
+            product = _product_from_row(row, context, scope_rank, asset_base_url, labels)
             yield from context.findings
             if product is not None:
                 yield product
@@ -155,6 +172,7 @@ def _product_from_row(
     context: RowContext,
     scope_rank: dict[str, int],
     asset_base_url: str | None,
+    labels: dict[tuple[str, str], str],
 ) -> Product | None:
     sku = row.get("sku", "").strip()
     if not sku:
@@ -183,6 +201,11 @@ def _product_from_row(
         if value:
             unit = row.get(f"{attr}-unit", "")
             setattr(product, attr, context.take(attr, parse_quantity, value, unit))
+    for attr, kind in SIZE_ATTRIBUTES.items():
+        code = row.get(attr, "").strip()
+        if code:
+            product.size = labels.get((attr, code), code)
+            product.size_kind = kind  # type: ignore[assignment]
     for attr in IMAGE_ATTRIBUTES:
         value = row.get(attr, "").strip()
         if value:

@@ -23,6 +23,7 @@ from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE
 from transforms.money import PriceProblem, quote_price, unit_price
+from transforms.sizes import default_table, gender_of
 from transforms.units import for_market
 
 if TYPE_CHECKING:
@@ -104,6 +105,12 @@ def localize(
     if market.unit_pricing and product.net_content is not None:
         per_unit = unit_price(quote.price, product.net_content)
 
+    size = size_system = None
+    if product.size and product.size_kind:
+        size, size_system = default_table().for_market(
+            product.size, product.size_kind, gender_of(product.categories), market.size_system
+        )
+
     def local(quantity: Quantity | None) -> Quantity | None:
         return None if quantity is None else for_market(quantity, market.units)
 
@@ -120,6 +127,8 @@ def localize(
         unit_pricing_measure=per_unit.measure if per_unit else None,
         unit_pricing_base_measure=per_unit.base_measure if per_unit else None,
         unit_price_text=per_unit.text(market.locale) if per_unit else None,
+        size=size,
+        size_system=size_system,
         availability=product.availability,
         bullet_points=tuple(bullets),
         image_links=tuple(product.image_links),

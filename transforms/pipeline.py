@@ -79,6 +79,9 @@ def read_catalog(
         return read_akeneo(
             Path(source.path),
             product_models=Path(source.product_models_path) if source.product_models_path else None,
+            attribute_options=(
+                Path(source.attribute_options_path) if source.attribute_options_path else None
+            ),
             asset_base_url=source.asset_base_url,
             description_scopes=source.description_scopes,
         )

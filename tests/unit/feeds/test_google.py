@@ -129,3 +129,22 @@ def test_price_rounds_half_up_to_minor_units() -> None:
 
 def test_same_input_gives_identical_bytes() -> None:
     assert write(listing(), listing(sku="GZ-2"))[2] == write(listing(), listing(sku="GZ-2"))[2]
+
+
+def test_size_unit_pricing_and_weight_attributes() -> None:
+    root, _, _ = write(
+        listing(
+            size="7",
+            size_system="UK",
+            unit_pricing_measure="750 ml",
+            unit_pricing_base_measure="1 l",
+            weight=Quantity(Decimal("1.10231"), "lb"),
+        )
+    )
+    item = root.find("channel/item")
+    assert item is not None
+    assert item.findtext(f"{G}size") == "7"
+    assert item.findtext(f"{G}size_system") == "UK"
+    assert item.findtext(f"{G}unit_pricing_measure") == "750 ml"
+    assert item.findtext(f"{G}unit_pricing_base_measure") == "1 l"
+    assert item.findtext(f"{G}shipping_weight") == "1.1 lb"
