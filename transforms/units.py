@@ -173,12 +173,7 @@ def amazon_measure(quantity: Quantity) -> dict[str, object]:
     >>> amazon_measure(Quantity(Decimal("430"), "g"))
     {'value': Decimal('430'), 'unit': 'grams'}
     """
-    target = (
-        quantity
-        if quantity.unit in AMAZON_UNITS
-        else convert(quantity, "kg" if KIND.get(quantity.unit) == "mass" else "cm")
-    )
-    return {"value": Decimal(_plain(target.value)), "unit": AMAZON_UNITS[target.unit]}
+    return _channel_measure(quantity, AMAZON_UNITS)
 
 
 def ebay_measure(quantity: Quantity) -> dict[str, object]:
@@ -187,12 +182,15 @@ def ebay_measure(quantity: Quantity) -> dict[str, object]:
     >>> ebay_measure(Quantity(Decimal("14"), "in"))
     {'value': Decimal('14'), 'unit': 'INCH'}
     """
-    target = (
-        quantity
-        if quantity.unit in EBAY_UNITS
-        else convert(quantity, "kg" if KIND.get(quantity.unit) == "mass" else "cm")
-    )
-    return {"value": Decimal(_plain(target.value)), "unit": EBAY_UNITS[target.unit]}
+    return _channel_measure(quantity, EBAY_UNITS)
+
+
+def _channel_measure(quantity: Quantity, names: dict[str, str]) -> dict[str, object]:
+    """``{value, unit}`` in a channel's unit names; a unit it lacks becomes kg or cm first."""
+    target = quantity
+    if quantity.unit not in names:
+        target = convert(quantity, "kg" if KIND.get(quantity.unit) == "mass" else "cm")
+    return {"value": Decimal(_plain(target.value)), "unit": names[target.unit]}
 
 
 def human(quantity: Quantity, locale: str, places: int = 2) -> str:
