@@ -49,6 +49,7 @@ benchmark: install
 	$(BIN)/python benchmarks/ingest_and_feed.py --products 1000000
 	$(BIN)/python benchmarks/validate_catalog.py --products 100000
 	$(BIN)/python benchmarks/validate_catalog.py --products 1000000
+	$(BIN)/python benchmarks/localize_pairs.py --pairs 1000000
 
 airflow-ui: airflow-db
 	AIRFLOW__CORE__PARALLELISM=4 airflow standalone
