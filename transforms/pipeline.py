@@ -164,7 +164,10 @@ def stage_rates(pricing: Pricing, run_dir: StoragePath | Path) -> str:
     temporary = run_dir / f"{RATES}.partial"
     with temporary.open("wb") as stream:
         stream.write(data)
-    publish_atomically(temporary, staged)
+    try:
+        publish_atomically(temporary, staged)
+    finally:
+        temporary.unlink()
     return str(staged)
 
 

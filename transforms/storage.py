@@ -34,6 +34,8 @@ class StoragePath(Protocol):
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None: ...
 
+    def unlink(self, missing_ok: bool = False) -> None: ...
+
 
 def local_path(path: StoragePath | Path) -> Path | None:
     """The local file system path behind ``path``, or None for remote storage."""
