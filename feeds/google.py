@@ -45,15 +45,9 @@ HIGHLIGHTS_MAX = 10
 SHIPPING_WEIGHT_UNITS = frozenset({"lb", "oz", "g", "kg"})
 
 
-_QNAMES: dict[str, str] = {}
-
-
 def _g(name: str) -> str:
-    """Qualified name in the g: namespace (cached: it is built for every attribute)."""
-    qname = _QNAMES.get(name)
-    if qname is None:
-        qname = _QNAMES[name] = f"{{{G_NS}}}{name}"
-    return qname
+    """Qualified name in the g: namespace (called only when an item shape is first built)."""
+    return f"{{{G_NS}}}{name}"
 
 
 class GoogleMerchantFeed(FeedWriter):

@@ -223,7 +223,8 @@ def validate_tables(
                 findings.extend(_findings(rule, outcome.result.get("unexpected_index_list") or []))
     if docs_dir is not None:
         context.build_data_docs(site_names=[DOCS_SITE])
-    findings.sort(key=lambda f: [r.rule for r in rules].index(f.rule))
+    order = {rule.rule: position for position, rule in enumerate(rules)}
+    findings.sort(key=lambda f: order[f.rule])
     quarantined: dict[str, list[str]] = {}
     for finding in findings:
         if finding.severity == "error" and finding.sku is not None:

@@ -150,6 +150,8 @@ def test_bad_rates_files_are_refused(document: bytes, message: str) -> None:
         parse_ecb_rates(io.BytesIO(document))
 
 
-def test_rates_object_is_plain_data() -> None:
+def test_converting_away_from_the_euro_uses_the_inverse_rate() -> None:
     rates = EcbRates(date(2026, 11, 20), {"EUR": Decimal(1), "PLN": Decimal("4.2705")})
-    assert rates.rate("PLN", "EUR") == 1 / Decimal("4.2705")
+    # 100 PLN at 4.2705 PLN per euro is 23.4164... EUR: 23.42 after rounding half up.
+    euros = (Decimal("100") * rates.rate("PLN", "EUR")).quantize(Decimal("0.01"))
+    assert euros == Decimal("23.42")
