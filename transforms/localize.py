@@ -6,7 +6,7 @@ This first version is deliberately plain and honest:
   market's ``text_locales``; a product without a description in any of them is
   set aside with the rule ``missing_translation`` (machine translation is a
   later step behind this same function);
-- the price comes from `transforms.money.quote_price`: the catalog's price in
+- the price comes from the market's `transforms.money.Pricer`: the catalog's price in
   the market's currency or its base-currency price converted with the ECB
   rates, re-based to the destination's VAT, rounded and ended as the market
   wants; a product without a usable price is set aside with the rule the
@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE
-from transforms.money import PriceProblem, quote_price, unit_price
+from transforms.money import PriceProblem, unit_price
 from transforms.sizes import default_table, gender_of
 from transforms.units import for_market
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from schemas.market import Market, Pricing
+    from schemas.market import Market
     from schemas.product import Product, Quantity
-    from transforms.ecb_rates import EcbRates
+    from transforms.money import Pricer
 
 
 def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] | None:
@@ -42,10 +42,11 @@ def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] |
     return None
 
 
-def localize(
-    product: Product, market: Market, pricing: Pricing, rates: EcbRates | None
-) -> Listing | list[Finding]:
+def localize(product: Product, market: Market, pricer: Pricer) -> Listing | list[Finding]:
     """Return the product's listing for ``market``, or the findings that set it aside.
+
+    ``pricer`` is the market's (one per market and run: it plans each currency
+    and tax class once).
 
     Every finding is an ``error`` naming the product, the market, the field and
     the rule.
@@ -87,7 +88,7 @@ def localize(
         )
     quote = None
     try:
-        quote = quote_price(product.prices, product.tax_class, market, pricing, rates)
+        quote = pricer.quote(product.prices, product.tax_class)
     except PriceProblem as problem:
         set_aside("price", problem.rule, problem.message)
     if quote is not None and quote.price.amount <= 0:

@@ -49,6 +49,34 @@ class PriceProblem(ValueError):
         self.message = message
 
 
+@dataclass(frozen=True, slots=True)
+class PricePlan:
+    """What turns a catalog price into a market's price, worked out once.
+
+    Every product with a price in the same currency and tax class goes through
+    the same steps with the same numbers, so a `Pricer` keeps one plan per
+    (source currency, tax class) and only the amount changes per product.
+
+    Attributes:
+        multiplier: Exact product of the rate, the markup and the destination VAT factor.
+        divisor: Exact home VAT factor (1 when the catalog price is net).
+    """
+
+    currency: str
+    multiplier: Decimal
+    divisor: Decimal
+    quantum: Decimal
+    rate: Decimal | None
+    rate_day: date | None
+    vat_percent: Decimal
+    home_vat: Decimal | None
+    home_country: str | None
+    markup_percent: Decimal
+    ending: str
+    cash_step: Decimal | None
+    country: str
+
+
 @dataclass(slots=True)  # not frozen: made a million times a run, and frozen init is slow
 class PriceQuote:
     """A feed price and every number that made it.
@@ -56,61 +84,62 @@ class PriceQuote:
     Attributes:
         price: The price the feed shows.
         source: The catalog price it was made from.
-        rate: Units of the market's currency per unit of the source's, when converted.
-        rate_day: The ECB working day of that rate.
-        vat_percent: Destination VAT included in ``price`` (0 for net prices).
-        home_vat: VAT the catalog price included, removed first (None: net price).
-        home_country: Country of ``home_vat``.
-        markup_percent: Markup added to a converted price.
         rounded: The amount after rounding to minor units.
-        ending: The market's price ending.
-        ended: The amount after the ending.
-        cash_step: The cash increment rounded to last, when the market asks.
+        ended: The amount after the price ending.
+        plan: The steps shared by every price of the same currency and tax class.
     """
 
     price: Money
     source: Money
-    rate: Decimal | None
-    rate_day: date | None
-    vat_percent: Decimal
-    home_vat: Decimal | None = None
-    home_country: str | None = None
-    markup_percent: Decimal = Decimal(0)
-    rounded: Decimal | None = None
-    ending: str = "exact"
-    ended: Decimal | None = None
-    cash_step: Decimal | None = None
-    country: str = ""
+    rounded: Decimal
+    ended: Decimal
+    plan: PricePlan
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Units of the market's currency per unit of the source's, when converted."""
+        return self.plan.rate
+
+    @property
+    def rate_day(self) -> date | None:
+        """The ECB working day of ``rate``."""
+        return self.plan.rate_day
+
+    @property
+    def vat_percent(self) -> Decimal:
+        """Destination VAT included in ``price`` (0 for net prices)."""
+        return self.plan.vat_percent
 
     @property
     def explanation(self) -> str:
         """Every step, for people (rendered when asked: runs only need it for reports)."""
+        plan = self.plan
         target = self.price.currency
         numerator, divisor = self.source.amount, Decimal(1)
         steps = [f"{self.source.currency} {self.source.amount}"]
-        if self.home_vat is not None:
-            divisor = 1 + self.home_vat / 100
+        if plan.home_vat is not None:
+            divisor = plan.divisor
             steps.append(
-                f"less {self.home_vat}% {self.home_country} VAT = {_show(numerator / divisor)} net"
+                f"less {plan.home_vat}% {plan.home_country} VAT = {_show(numerator / divisor)} net"
             )
-        if self.rate is not None:
-            numerator *= self.rate
+        if plan.rate is not None:
+            numerator *= plan.rate
             steps.append(
-                f"x {_show(self.rate)} {target}/{self.source.currency} (ECB {self.rate_day})"
+                f"x {_show(plan.rate)} {target}/{self.source.currency} (ECB {plan.rate_day})"
                 f" = {_show(numerator / divisor)}"
             )
-            if self.markup_percent:
-                numerator *= 1 + self.markup_percent / 100
-                steps.append(f"+ {self.markup_percent}% markup = {_show(numerator / divisor)}")
-        if self.vat_percent:
-            numerator *= 1 + self.vat_percent / 100
-            steps.append(f"+ {self.vat_percent}% {self.country} VAT = {_show(numerator / divisor)}")
+            if plan.markup_percent:
+                numerator *= 1 + plan.markup_percent / 100
+                steps.append(f"+ {plan.markup_percent}% markup = {_show(numerator / divisor)}")
+        if plan.vat_percent:
+            numerator *= 1 + plan.vat_percent / 100
+            steps.append(f"+ {plan.vat_percent}% {plan.country} VAT = {_show(numerator / divisor)}")
         steps.append(f"rounded {self.rounded}")
-        if self.ended is not None and self.ended != self.rounded:
-            label = "whole" if self.ending == "whole" else f"ending .{self.ending}"
+        if self.ended != self.rounded:
+            label = "whole" if plan.ending == "whole" else f"ending .{plan.ending}"
             steps.append(f"{label} {self.ended}")
-        if self.cash_step is not None and self.price.amount != self.ended:
-            steps.append(f"cash rounding to {self.cash_step}: {self.price.amount}")
+        if plan.cash_step is not None and self.price.amount != self.ended:
+            steps.append(f"cash rounding to {plan.cash_step}: {self.price.amount}")
         return "; ".join(steps)
 
 
@@ -151,14 +180,8 @@ def apply_ending(amount: Decimal, currency: str, ending: str) -> Decimal:
     return candidate if candidate >= amount else candidate + 1
 
 
-def quote_price(
-    prices: Mapping[str, Money],
-    tax_class: str,
-    market: Market,
-    pricing: Pricing,
-    rates: EcbRates | None,
-) -> PriceQuote:
-    """Make a market's feed price from the catalog's prices.
+class Pricer:
+    """Feed prices for one market, with the steps planned once per currency and tax class.
 
     The order of operations, each step on exact decimals with no rounding in
     between:
@@ -175,76 +198,123 @@ def quote_price(
     6. apply the market's price ending (.99, .95, whole units);
     7. round half up to the cash increment when the market asks (CHF 0.05).
 
+    Steps 2 to 4 multiply the amount by one exact factor and divide once by the
+    home VAT factor: a gross price re-based to the same VAT then comes back
+    exactly (10.005 / 1.19 * 1.19 would not, at 28 digits).
+    """
+
+    def __init__(self, market: Market, pricing: Pricing, rates: EcbRates | None) -> None:
+        self.market = market
+        self.pricing = pricing
+        self.rates = rates
+        self._plans: dict[tuple[str, str], PricePlan | tuple[str, str]] = {}
+
+    def quote(self, prices: Mapping[str, Money], tax_class: str) -> PriceQuote:
+        """The market's feed price for a product's catalog prices.
+
+        Raises:
+            PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
+        """
+        source = prices.get(self.market.currency)
+        if source is None:
+            source = prices.get(self.pricing.base_currency)
+            if source is None:
+                have = ", ".join(sorted(prices)) or "none"
+                raise PriceProblem(
+                    "missing_price",
+                    f"no price in {self.market.currency} and none in "
+                    f"{self.pricing.base_currency} to convert; catalog has {have}",
+                )
+        key = (source.currency, tax_class)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(source.currency, tax_class)
+        if type(plan) is tuple:  # a problem, kept so it is worked out once too
+            raise PriceProblem(*plan)
+        assert isinstance(plan, PricePlan)
+        amount = source.amount * plan.multiplier
+        if plan.home_vat is not None:
+            amount /= plan.divisor
+        rounded = amount.quantize(plan.quantum, rounding=ROUND_HALF_UP)
+        ended = rounded
+        if plan.ending != "exact":
+            ended = apply_ending(rounded, plan.currency, plan.ending)
+        final = ended
+        if plan.cash_step is not None:
+            step = plan.cash_step
+            final = (ended / step).quantize(_ONE, rounding=ROUND_HALF_UP) * step
+            final = final.quantize(plan.quantum)
+        return PriceQuote(Money(final, plan.currency), source, rounded, ended, plan)
+
+    def _plan(self, source_currency: str, tax_class: str) -> PricePlan | tuple[str, str]:
+        market, pricing = self.market, self.pricing
+        basis = pricing.catalog_prices.get(source_currency)
+        if basis is None:
+            return (
+                "unknown_tax_basis",
+                f"[pricing.catalog_prices] does not say whether {source_currency} prices are "
+                "net or gross",
+            )
+        try:
+            home_vat = None
+            divisor = Decimal(1)
+            if basis.includes_vat_of:
+                home_vat = _vat(pricing, basis.includes_vat_of, tax_class)
+                divisor = 1 + home_vat / 100
+            multiplier = Decimal(1)
+            rate = rate_day = None
+            markup = Decimal(0)
+            if source_currency != market.currency:
+                if self.rates is None:
+                    return ("missing_rate", "no exchange rates were loaded for this run")
+                try:
+                    rate = self.rates.rate(source_currency, market.currency)
+                except RatesError as exc:
+                    return ("missing_rate", str(exc))
+                rate_day = self.rates.day
+                multiplier *= rate
+                markup = market.markup_percent
+                if markup:
+                    multiplier *= 1 + markup / 100
+            vat_percent = Decimal(0)
+            if market.prices_include_vat:
+                vat_percent = _vat(pricing, market.country, tax_class)
+                multiplier *= 1 + vat_percent / 100
+        except PriceProblem as problem:
+            return (problem.rule, problem.message)
+        return PricePlan(
+            currency=market.currency,
+            multiplier=multiplier,
+            divisor=divisor,
+            quantum=minor_unit_exponent(market.currency),
+            rate=rate,
+            rate_day=rate_day,
+            vat_percent=vat_percent,
+            home_vat=home_vat,
+            home_country=basis.includes_vat_of,
+            markup_percent=markup,
+            ending=market.price_ending,
+            cash_step=cash_increment(market.currency) if market.cash_rounding else None,
+            country=market.country,
+        )
+
+
+_ONE = Decimal(1)
+
+
+def quote_price(
+    prices: Mapping[str, Money],
+    tax_class: str,
+    market: Market,
+    pricing: Pricing,
+    rates: EcbRates | None,
+) -> PriceQuote:
+    """One feed price, planned from scratch (see `Pricer` for the order of operations).
+
     Raises:
         PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
     """
-    source = prices.get(market.currency)
-    converting = source is None
-    if source is None:
-        source = prices.get(pricing.base_currency)
-    if source is None:
-        have = ", ".join(sorted(prices)) or "none"
-        raise PriceProblem(
-            "missing_price",
-            f"no price in {market.currency} and none in {pricing.base_currency} to convert; "
-            f"catalog has {have}",
-        )
-    basis = pricing.catalog_prices.get(source.currency)
-    if basis is None:
-        raise PriceProblem(
-            "unknown_tax_basis",
-            f"[pricing.catalog_prices] does not say whether {source.currency} prices are "
-            "net or gross",
-        )
-    # Multiply first and divide once at the end: a gross price re-based to the
-    # same VAT then comes back exactly (10.005 / 1.19 * 1.19 would not, at 28 digits).
-    numerator, divisor = source.amount, Decimal(1)
-    home_vat = None
-    if basis.includes_vat_of:
-        home_vat = _vat(pricing, basis.includes_vat_of, tax_class)
-        divisor = 1 + home_vat / 100
-    rate = rate_day = None
-    markup = Decimal(0)
-    if converting:
-        if rates is None:
-            raise PriceProblem("missing_rate", "no exchange rates were loaded for this run")
-        try:
-            rate = rates.rate(source.currency, market.currency)
-        except RatesError as exc:
-            raise PriceProblem("missing_rate", str(exc)) from None
-        rate_day = rates.day
-        numerator *= rate
-        markup = market.markup_percent
-        if markup:
-            numerator *= 1 + markup / 100
-    vat_percent = Decimal(0)
-    if market.prices_include_vat:
-        vat_percent = _vat(pricing, market.country, tax_class)
-        numerator *= 1 + vat_percent / 100
-    rounded = (numerator / divisor).quantize(
-        minor_unit_exponent(market.currency), rounding=ROUND_HALF_UP
-    )
-    ended = apply_ending(rounded, market.currency, market.price_ending)
-    final, cash_step = ended, None
-    if market.cash_rounding:
-        cash_step = cash_increment(market.currency)
-        final = (ended / cash_step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * cash_step
-        final = final.quantize(minor_unit_exponent(market.currency))
-    return PriceQuote(
-        price=Money(final, market.currency),
-        source=source,
-        rate=rate,
-        rate_day=rate_day,
-        vat_percent=vat_percent,
-        home_vat=home_vat,
-        home_country=basis.includes_vat_of,
-        markup_percent=markup,
-        rounded=rounded,
-        ending=market.price_ending,
-        ended=ended,
-        cash_step=cash_step,
-        country=market.country,
-    )
+    return Pricer(market, pricing, rates).quote(prices, tax_class)
 
 
 def _vat(pricing: Pricing, country: str, tax_class: str) -> Decimal:
@@ -290,7 +360,7 @@ UNIT_PRICE_BASE = {"mass": "kg", "volume": "l", "length": "m", "area": "m2"}
 _BASE_SYMBOL = {"kg": "kg", "l": "l", "m": "m", "m2": "m²"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per listing, and frozen init is slow
 class UnitPrice:
     """The price per reference quantity, for shelf labels and Google.
 
@@ -317,20 +387,24 @@ def unit_price(price: Money, net_content: Quantity) -> UnitPrice | None:
     >>> unit_price(Money(Decimal("2.99"), "EUR"), Quantity(Decimal("500"), "g")).text("de_DE")
     '5,98\xa0€/kg'
     """
+    in_base, base, measure, base_measure = _content(net_content)
+    if in_base <= 0:
+        return None
+    per_base = (price.amount / in_base).quantize(
+        minor_unit_exponent(price.currency), rounding=ROUND_HALF_UP
+    )
+    return UnitPrice(Money(per_base, price.currency), base, measure, base_measure)
+
+
+@lru_cache(maxsize=4096)  # a catalog has few distinct contents (500 g, 750 ml, ...)
+def _content(net_content: Quantity) -> tuple[Decimal, str, str, str]:
+    """A net content in its PAngV base unit, and Google's texts for it."""
     from transforms.units import KIND, convert, factor, google_measure
 
     base = UNIT_PRICE_BASE[KIND[net_content.unit]]
     in_base = net_content.value * factor(net_content.unit, base)
-    if in_base <= 0:
-        return None
-    per_base = round_to_minor_units(Money(price.amount / in_base, price.currency))
     shown = net_content if net_content.unit != "mm" else convert(net_content, "cm")
-    return UnitPrice(
-        per_base=per_base,
-        base_unit=base,
-        measure=google_measure(shown, places=3),
-        base_measure=_base_measure(base),
-    )
+    return in_base, base, google_measure(shown, places=3), _base_measure(base)
 
 
 @lru_cache(maxsize=8)

@@ -42,6 +42,7 @@ from schemas.product import Product, product_from_json, product_to_json
 from transforms.completeness import completeness
 from transforms.gates import GateClosed
 from transforms.localize import localize
+from transforms.money import Pricer
 from transforms.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
@@ -322,6 +323,7 @@ def build_market_feeds(
         completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
         price_rows = csv.writer(prices_stream, lineterminator="\r\n")
         price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
+        pricer = Pricer(market, pricing, rates)
         writers = []
         for channel in market.channels:
             cls = writer_class(channel)
@@ -340,7 +342,7 @@ def build_market_feeds(
                     (_quarantined(product.sku, market.code, blocked),), findings_stream
                 )
                 continue
-            listing = localize(product, market, pricing, rates)
+            listing = localize(product, market, pricer)
             if isinstance(listing, list):
                 set_aside += 1
                 reasons.update({f.rule for f in listing})

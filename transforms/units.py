@@ -123,6 +123,7 @@ def convert(quantity: Quantity, unit: str) -> Quantity:
     return Quantity(quantity.value * factor(quantity.unit, unit), unit)
 
 
+@lru_cache(maxsize=65536)  # weights and sizes repeat across products and markets
 def for_market(quantity: Quantity, system: UnitSystem) -> Quantity:
     """The quantity in the unit buyers of a market expect.
 

@@ -11,6 +11,7 @@ from schemas.product import ANY_LOCALE, Money, Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates
 from transforms.localize import localize as localize_for
+from transforms.money import Pricer
 
 if TYPE_CHECKING:
     from schemas.findings import Finding
@@ -21,7 +22,7 @@ with (ROOT / "examples" / "ecb" / "eurofxref-daily.xml").open("rb") as _stream:
 
 
 def localize(product: Product, market: Market) -> Listing | list[Finding]:
-    return localize_for(product, market, CONFIG.pricing, RATES)
+    return localize_for(product, market, Pricer(market, CONFIG.pricing, RATES))
 
 
 def product(**changes: object) -> Product:

@@ -15,7 +15,7 @@ from schemas.market import load_config
 from schemas.product import Money
 from tests.conftest import CASES
 from transforms.ecb_rates import EcbRates, RatesError, parse_ecb_rates
-from transforms.money import PriceProblem, quote_price
+from transforms.money import PriceProblem, Pricer, quote_price
 
 PRICES = CASES / "prices"
 CONFIG = load_config(PRICES / "markets.toml", env={})
@@ -56,6 +56,24 @@ def test_golden_price(case: dict[str, str]) -> None:
         assert "(ECB 2026-11-20)" in quote.explanation
     else:
         assert quote.rate is None
+
+
+def test_one_pricer_per_market_serves_every_golden_case_in_turn() -> None:
+    # A run keeps one Pricer per market and plans each currency and tax class
+    # once: reused across the whole table (twice over, so every plan and every
+    # problem comes from the cache the second time) it must give what the
+    # golden table says.
+    pricers = {code: Pricer(m, CONFIG.pricing, RATES) for code, m in CONFIG.markets.items()}
+    for case in GOLDEN * 2:
+        pricer = pricers[case["market"]]
+        prices = _prices(case["catalog_prices"])
+        if case["rule"]:
+            with pytest.raises(PriceProblem) as problem:
+                pricer.quote(prices, case["tax_class"])
+            assert problem.value.rule == case["rule"], case["case"]
+        else:
+            quote = pricer.quote(prices, case["tax_class"])
+            assert f"{quote.price.currency} {quote.price.amount}" == case["expected"], case["case"]
 
 
 def test_explanation_shows_every_step() -> None:

@@ -12,6 +12,7 @@ from tests.conftest import ROOT
 from transforms.catalog_akeneo import read_akeneo
 from transforms.ecb_rates import parse_ecb_rates
 from transforms.localize import localize
+from transforms.money import Pricer
 from transforms.sizes import SizeTable, gender_of
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ def _shoe(size: str, categories: list[str]) -> Product:
 def test_markets_get_sizes_in_their_system() -> None:
     shoe = _shoe("41", ["master_men_shoes"])
     for market, expected in (("DE", ("41", "EU")), ("GB", ("7", "UK")), ("US", ("8", "US"))):
-        listing = localize(shoe, CONFIG.market(market), CONFIG.pricing, RATES)
+        target = CONFIG.market(market)
+        listing = localize(shoe, target, Pricer(target, CONFIG.pricing, RATES))
         assert isinstance(listing, Listing)
         assert (listing.size, listing.size_system) == expected
 
