@@ -10,14 +10,19 @@ market and publish one feed per market and channel.
    products that break an error rule, builds the Data Docs, and stops the run
    when too much of the catalog is quarantined or the catalog shrank too much.
 3. **select_markets** checks the `markets` parameter against `config/markets.toml`.
-4. **localize_market** (one mapped task per market) localizes texts and prices,
+4. **translate** gives every market the texts its locales lack, once per target
+   language: translators' TMX/XLIFF files and the translation memory first, DeepL
+   for the rest (key from the `deepl_default` connection or `DEEPL_AUTH_KEY`;
+   without one, what the memory lacks is pending). It writes the per-language
+   report (characters sent and billed, hit rate, cost) and XLIFF files for review.
+5. **localize_market** (one mapped task per market) localizes texts and prices,
    checks each channel's required attributes (completeness) and writes the
    market's feeds to the staging area; every product left out gets a finding.
-5. **check_gates** stops the run when a feed lost too many listings since the
+6. **check_gates** stops the run when a feed lost too many listings since the
    last successful run.
-6. **publish** replaces the live feeds atomically (skipped on a dry run) and
+7. **publish** replaces the live feeds atomically (skipped on a dry run) and
    emits one Asset event per feed through the `grenzenlos_feeds` alias.
-7. **summary** always runs: it writes `findings.csv`, `findings.jsonl`,
+8. **summary** always runs: it writes `findings.csv`, `findings.jsonl`,
    `completeness.csv` and `summary.txt` for the run, prints them, and fails the
    run with the reason when a gate stopped it.
 
@@ -92,6 +97,34 @@ def _catalog_conninfo(conn_id: str) -> str:
         password=conn.password or "",
         dbname=conn.schema or "",
     )
+
+
+def _deepl_access() -> tuple[str | None, str | None]:
+    """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
+
+    The connection's password is the key and its host, when set, the API base URL.
+    The key is registered with Airflow's secrets masker, so no log line shows it.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from airflow.sdk.log import mask_secret
+
+    key = server = None
+    try:
+        conn = Connection.get("deepl_default")
+    except AirflowNotFoundException:
+        conn = None
+    if conn is not None and conn.password:
+        key = conn.password
+        if conn.host:
+            scheme = f"{conn.schema}://" if conn.schema and "://" not in conn.host else ""
+            port = f":{conn.port}" if conn.port else ""
+            server = f"{scheme}{conn.host}{port}"
+    else:
+        key = os.environ.get("DEEPL_AUTH_KEY") or None
+    if key:
+        mask_secret(key)
+    return key, server
 
 
 def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -181,9 +214,37 @@ def localize_catalog() -> None:
             config.market(code)  # raises ConfigError naming the configured markets
         return wanted or sorted(config.markets)
 
+    @task
+    def translate(
+        staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
+    ) -> dict[str, Any]:
+        from transforms.pipeline import translate_snapshot
+
+        config = _config()
+        settings = config.translation
+        key, server = _deepl_access()
+        if server:
+            settings = settings.model_copy(update={"server_url": server})
+        with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
+            quarantine = json.load(stream)
+        result = translate_snapshot(
+            ObjectStoragePath(staged["snapshot"]),
+            [config.market(code) for code in markets],
+            settings,
+            _run_dir(config),
+            ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
+            auth_key=key,
+            run_id=_run_key(),
+            memory_conninfo=(
+                _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
+            ),
+            quarantine=quarantine,
+        )
+        return {"files": result["files"], "report": result["report"]}
+
     @task(max_active_tis_per_dagrun=2)
     def localize_market(
-        market: str, staged: dict[str, Any], validated: dict[str, Any]
+        market: str, staged: dict[str, Any], validated: dict[str, Any], translated: dict[str, Any]
     ) -> dict[str, Any]:
         from transforms.pipeline import build_market_feeds, load_rates
 
@@ -199,6 +260,8 @@ def localize_catalog() -> None:
             rates=load_rates(ObjectStoragePath(staged["rates"])),
             requirements={c: config.requirements(chosen, c) for c in chosen.channels},
             quarantine=quarantine,
+            translations=ObjectStoragePath(translated["files"][market]),
+            source_locale=config.translation.source_locale,
         )
 
     @task(retries=0)
@@ -247,6 +310,7 @@ def localize_catalog() -> None:
     def summary(
         staged: dict[str, Any] | None,
         validated: dict[str, Any] | None,
+        translated: dict[str, Any] | None,
         built: Sequence[dict[str, Any]] | None,
         published: list[dict[str, Any]] | None,
     ) -> str:
@@ -261,6 +325,7 @@ def localize_catalog() -> None:
             report_dir,
             staged=staged,
             validated=validated,
+            translated=translated,
             built=list(_each(built)) if built else [],
             published=published,
             dry_run=bool(get_current_context()["params"].get("dry_run")),
@@ -273,12 +338,14 @@ def localize_catalog() -> None:
 
     staged = extract()
     validated = validate(staged)
-    built = localize_market.partial(staged=staged, validated=validated).expand(
-        market=select_markets()
-    )
+    markets = select_markets()
+    translated = translate(staged, validated, markets)
+    built = localize_market.partial(
+        staged=staged, validated=validated, translated=translated
+    ).expand(market=markets)
     published = publish(staged, built)
     check_gates(built) >> published
-    summary(staged, validated, built, published)
+    summary(staged, validated, translated, built, published)
 
 
 localize_catalog()

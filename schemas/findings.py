@@ -19,7 +19,7 @@ Severity = Literal["error", "warning"]
 """``error``: the product is left out (of the catalog, or of one market or feed).
 ``warning``: the product goes out, changed or worth a look."""
 
-Stage = Literal["ingest", "validate", "localize", "completeness", "feed"]
+Stage = Literal["ingest", "validate", "translate", "localize", "completeness", "feed"]
 
 
 @dataclass(frozen=True, slots=True)

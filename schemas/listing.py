@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from schemas.findings import Finding
     from schemas.product import Availability, Money, Quantity
 
 
@@ -43,6 +44,8 @@ class Listing:
         unit_price_text: The unit price as buyers read it (``5,98 €/kg``).
         size: Clothing or shoe size in the market's size system.
         size_system: Google's ``size_system`` of ``size`` (EU, UK, US).
+        warnings: Findings about this listing that do not keep it out of the feeds
+            (a text published in the source language, bullet points left out).
     """
 
     sku: str
@@ -71,3 +74,4 @@ class Listing:
     unit_price_text: str | None = None
     size: str | None = None
     size_system: str | None = None
+    warnings: tuple[Finding, ...] = ()

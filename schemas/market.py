@@ -27,6 +27,42 @@ PriceEnding = Literal["exact", "99", "95", "whole"]
 
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 
+Formality = Literal["default", "more", "less", "prefer_more", "prefer_less"]
+"""DeepL's ``formality`` values."""
+
+WhenPending = Literal["set_aside", "source_text"]
+"""What a market does with a text that has no translation yet: leave the product out
+with a finding, or publish the catalog's source text (with a warning finding)."""
+
+TranslatedField = Literal["title", "description", "bullet_points"]
+_ALL_TRANSLATED_FIELDS: tuple[TranslatedField, ...] = ("title", "description", "bullet_points")
+
+FORMALITY_TARGETS = frozenset(
+    {"DE", "ES", "ES-419", "FR", "IT", "JA", "NL", "PL", "PT-BR", "PT-PT", "RU"}
+)
+"""DeepL target languages that take ``formality`` (../shared/DOMAIN.md); others get none."""
+
+_DEEPL_TARGET = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,4})?$")
+_VARIANT_TARGETS = {
+    "en": {"GB": "EN-GB", "US": "EN-US", None: "EN-US"},
+    "pt": {"BR": "PT-BR", "PT": "PT-PT", None: "PT-PT"},
+    "zh": {"TW": "ZH-HANT", "HK": "ZH-HANT", "MO": "ZH-HANT", None: "ZH-HANS"},
+}
+
+
+def deepl_target_for(locale: str) -> str:
+    """The DeepL target language for a locale: English, Portuguese and Chinese need a variant.
+
+    >>> [deepl_target_for(x) for x in ("de_AT", "en_GB", "pt_BR", "zh_CN", "zh_TW", "pl_PL")]
+    ['DE', 'EN-GB', 'PT-BR', 'ZH-HANS', 'ZH-HANT', 'PL']
+    """
+    language, _, region = locale.partition("_")
+    variants = _VARIANT_TARGETS.get(language)
+    if variants is None:
+        return language.upper()
+    return variants.get(region) or variants[None]
+
+
 Requirement = Literal[
     "title",
     "description",
@@ -106,6 +142,17 @@ class Market(_Strict):
     """Show the price per 1 kg / 1 l / 1 m / 1 m² where a product has a net content."""
     size_system: Literal["EU", "UK", "US"] = "EU"
     """Size system of clothing and shoe sizes in this market's feeds."""
+    translation_target: Annotated[str, Field(pattern=_DEEPL_TARGET.pattern)] | None = None
+    """DeepL target language of texts the catalog lacks here; derived from ``locale``
+    when absent (``de_AT`` -> DE, ``en_GB`` -> EN-GB, ``zh_CN`` -> ZH-HANS)."""
+    formality: Formality = "default"
+    """DeepL formality; sent only for target languages that support it."""
+    when_pending: WhenPending = "set_aside"
+    """A text without a translation yet (no key, quota, budget, DeepL down):
+    ``set_aside`` leaves the product out, ``source_text`` publishes the source text."""
+    translation_variant: bool = False
+    """Keep this market's translations apart from other markets with the same target
+    language (a Swiss German variant reviewed by a translator, say)."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:
@@ -146,6 +193,27 @@ class Market(_Strict):
         if isinstance(data, dict) and not data.get("text_locales") and "locale" in data:
             data = {**data, "text_locales": [data["locale"]]}
         return data
+
+    @property
+    def deepl_target(self) -> str:
+        """DeepL target language code of this market's translations."""
+        return self.translation_target or deepl_target_for(self.locale)
+
+    @property
+    def effective_formality(self) -> str:
+        """The formality sent to DeepL ('' when the target takes none, or for default)."""
+        if self.formality == "default" or self.deepl_target not in FORMALITY_TARGETS:
+            return ""
+        return self.formality
+
+    @property
+    def translation_unit(self) -> tuple[str, str, str]:
+        """Markets with the same unit share one translation: (target, formality, variant)."""
+        return (
+            self.deepl_target,
+            self.effective_formality,
+            self.locale if self.translation_variant else "",
+        )
 
     @property
     def shop_url(self) -> str:
@@ -237,6 +305,52 @@ class Pricing(_Strict):
         return self.vat.get(country, {}).get(tax_class)
 
 
+class Translation(_Strict):
+    """Machine translation with DeepL, behind a translation memory."""
+
+    source_locale: str = "en_US"
+    """Locale texts are translated from (titles without a locale count as this one)."""
+    fields: list[TranslatedField] = Field(default_factory=lambda: list(_ALL_TRANSLATED_FIELDS))
+    """Texts translated where a market's ``text_locales`` have none."""
+    memory_path: str | None = None
+    """SQLite file of the translation memory, relative to the config file; absent:
+    ``translation_memory.sqlite`` in a local staging folder."""
+    memory_conn_id: str | None = None
+    """Airflow connection of a PostgreSQL translation memory; replaces ``memory_path``."""
+    glossary_path: str | None = None
+    """The checked-in glossary (TOML), relative to the config file."""
+    human_translations: list[str] = Field(default_factory=list)
+    """TMX 1.4 or XLIFF 1.2 files from translators, imported into the memory as
+    approved entries (each file once per content)."""
+    character_budget: Annotated[int, Field(ge=0)] = 1_000_000
+    """Characters a run may send to DeepL; texts beyond it stay pending."""
+    price_per_million_characters: Annotated[Decimal, Field(ge=0)] = Decimal(20)
+    """Price of a million billed characters, for the run report's cost estimate."""
+    price_currency: Annotated[str, Field(pattern=_CURRENCY.pattern)] = "EUR"
+    """Currency of ``price_per_million_characters``."""
+    max_retries: Annotated[int, Field(ge=0, le=20)] = 5
+    """Retries of a request that got 429, 5xx or no answer (the client backs off
+    1 s x 1.6 per retry); then the run stops calling DeepL."""
+    request_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """Longest wait for one answer before it counts as a failed attempt."""
+    server_url: str | None = None
+    """DeepL API base URL; absent: the client picks Pro or Free from the key."""
+    max_texts_per_request: Annotated[int, Field(ge=1, le=50)] = 50
+    """Texts per request (DeepL allows 50)."""
+    max_request_bytes: Annotated[int, Field(ge=1024, le=131072)] = 120 * 1024
+    """Request body size limit (DeepL allows 128 KiB; the rest is headroom for parameters)."""
+
+    @field_validator("source_locale")
+    @classmethod
+    def _locale_known(cls, value: str) -> str:
+        return _check_locale(value)
+
+    @property
+    def source_lang(self) -> str:
+        """DeepL source language code (no variants for sources: EN, DE, ...)."""
+        return self.source_locale.partition("_")[0].upper()
+
+
 class Storage(_Strict):
     """Where runs stage their work and publish feeds, as URLs (``file://``, ``s3://``)."""
 
@@ -261,6 +375,8 @@ class PipelineConfig(_Strict):
     """The catalog gate."""
     pricing: Pricing
     """Catalog prices, exchange rates and VAT."""
+    translation: Translation = Field(default_factory=Translation)
+    """Machine translation and the translation memory."""
 
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:
@@ -313,6 +429,18 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
         rates = pricing.get("rates")
         if isinstance(rates, str) and "://" not in rates and not os.path.isabs(rates):
             pricing["rates"] = str((base / rates).resolve())
+    translation = raw.get("translation")
+    if isinstance(translation, dict):
+        for key in ("memory_path", "glossary_path"):
+            value = translation.get(key)
+            if isinstance(value, str) and not os.path.isabs(value):
+                translation[key] = str((base / value).resolve())
+        files = translation.get("human_translations")
+        if isinstance(files, list):
+            translation["human_translations"] = [
+                v if not isinstance(v, str) or os.path.isabs(v) else str((base / v).resolve())
+                for v in files
+            ]
     storage = raw.get("storage")
     if isinstance(storage, dict):
         for key, value in list(storage.items()):

@@ -6,8 +6,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.deepl_server import FakeDeepL
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -82,3 +88,13 @@ def airflow_db() -> Path:
     if result.returncode != 0:
         pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def deepl_server() -> Iterator[FakeDeepL]:
+    """A local server speaking the DeepL API (see `tests.deepl_server`), stopped afterwards."""
+    from tests.deepl_server import FakeDeepL
+
+    server = FakeDeepL().start()
+    yield server
+    server.stop()

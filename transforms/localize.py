@@ -1,11 +1,13 @@
 """Re-express a catalog product for one market.
 
-This first version is deliberately plain and honest:
-
 - texts come from the catalog's own localized values, in the order of the
-  market's ``text_locales``; a product without a description in any of them is
-  set aside with the rule ``missing_translation`` (machine translation is a
-  later step behind this same function);
+  market's ``text_locales``; failing those, from the run's translation outcome
+  (`transforms.translate`: translators' work, the memory or DeepL). A text still
+  pending follows the market's ``when_pending`` (left out with
+  ``translation_pending``, or published in the source language with a warning);
+  one that failed the QA gate is held back (``translation_qa_failed``). Without a
+  translation outcome, a product lacking a description in the market's locales
+  is set aside with ``missing_translation``;
 - the price comes from the market's `transforms.money.Pricer`: the catalog's price in
   the market's currency or its base-currency price converted with the ECB
   rates, re-based to the destination's VAT, rounded and ended as the market
@@ -17,7 +19,7 @@ The result is either a `Listing` or the findings that explain why there is none.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
@@ -42,11 +44,21 @@ def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] |
     return None
 
 
-def localize(product: Product, market: Market, pricer: Pricer) -> Listing | list[Finding]:
+def localize(
+    product: Product,
+    market: Market,
+    pricer: Pricer,
+    translated: Mapping[str, Any] | None = None,
+    *,
+    source_locale: str = "en_US",
+) -> Listing | list[Finding]:
     """Return the product's listing for ``market``, or the findings that set it aside.
 
     ``pricer`` is the market's (one per market and run: it plans each currency
-    and tax class once).
+    and tax class once). ``translated`` is the product's line of the market's
+    translation outcome (`transforms.translate`): texts the catalog lacks in the
+    market's locales, or why they are pending or held back. ``source_locale`` is
+    the locale translations are made from.
 
     Every finding is an ``error`` naming the product, the market, the field and
     the rule.
@@ -71,21 +83,74 @@ def localize(product: Product, market: Market, pricer: Pricer) -> Listing | list
         set_aside("enabled", "product_disabled", "the product is disabled in the catalog")
         return problems
 
+    translated = translated or {}
+    warnings: list[Finding] = []
+
+    def from_translation(field: str, source: str | None) -> tuple[str | None, bool]:
+        """The translated text of ``field``, and whether a translation outcome existed."""
+        entry = translated.get(field)
+        if entry is None:
+            return None, False
+        if entry["status"] == "ok":
+            return entry["text"], True
+        target = market.deepl_target
+        if entry["status"] == "flagged":
+            set_aside(
+                field,
+                "translation_qa_failed",
+                f"the {target} translation is held back: {entry['reason']}; approve it in "
+                "the run's review XLIFF or fix the source text",
+            )
+        elif market.when_pending == "source_text" and source:
+            warnings.append(
+                Finding(
+                    stage="localize",
+                    severity="warning",
+                    sku=product.sku,
+                    market=market.code,
+                    field=field,
+                    rule="published_in_source_language",
+                    message=f"no {target} translation yet ({entry['reason']}); "
+                    f"the {source_locale} text is published",
+                )
+            )
+            return source, True
+        else:
+            set_aside(
+                field,
+                "translation_pending",
+                f"no {target} translation yet: {entry['reason']}",
+            )
+        return None, True
+
     looked_in = ", ".join(market.text_locales)
-    title = _pick(product.title, market.text_locales) or _pick(product.title, (ANY_LOCALE,))
+    title = _pick(product.title, market.text_locales)
     if title is None:
-        set_aside(
-            "title",
-            "missing_translation",
-            f"no title in {looked_in}; catalog has {_available(product.title)}",
-        )
+        source_title = product.title.get(source_locale) or product.title.get(ANY_LOCALE)
+        text, handled = from_translation("title", source_title)
+        if text is not None:
+            title = (market.locale, text)
+        elif not handled:
+            title = _pick(product.title, (source_locale, ANY_LOCALE))
+            if title is None:
+                set_aside(
+                    "title",
+                    "missing_translation",
+                    f"no title in {looked_in}; catalog has {_available(product.title)}",
+                )
     description = _pick(product.description, market.text_locales)
     if description is None:
-        set_aside(
-            "description",
-            "missing_translation",
-            f"no description in {looked_in}; catalog has {_available(product.description)}",
-        )
+        source_text = product.description.get(source_locale)
+        text, handled = from_translation("description", source_text)
+        if text is not None:
+            shown_in = market.locale if text != source_text else source_locale
+            description = (shown_in, text)
+        elif not handled:
+            set_aside(
+                "description",
+                "missing_translation",
+                f"no description in {looked_in}; catalog has {_available(product.description)}",
+            )
     quote = None
     try:
         quote = pricer.quote(product.prices, product.tax_class)
@@ -101,7 +166,11 @@ def localize(product: Product, market: Market, pricer: Pricer) -> Listing | list
     if problems or title is None or description is None or quote is None:
         return problems
 
-    bullets = _pick_list(product.bullet_points, market.text_locales)
+    bullets, bullet_warning = _bullet_points(
+        product, market, translated.get("bullet_points"), source_locale
+    )
+    if bullet_warning is not None:
+        warnings.append(bullet_warning)
     per_unit = None
     if market.unit_pricing and product.net_content is not None:
         per_unit = unit_price(quote.price, product.net_content)
@@ -142,11 +211,47 @@ def localize(product: Product, market: Market, pricer: Pricer) -> Listing | list
         width=local(product.width),
         height=local(product.height),
         attributes=product.attributes,
+        warnings=tuple(warnings),
     )
 
 
-def _pick_list(values: Mapping[str, list[str]], locales: Sequence[str]) -> list[str]:
-    for locale in (*locales, ANY_LOCALE):
+def _bullet_points(
+    product: Product, market: Market, entry: Mapping[str, Any] | None, source_locale: str
+) -> tuple[list[str], Finding | None]:
+    """The market's bullet points, and a warning when they are not translated ones.
+
+    Bullet points are optional in every channel, so a missing translation never
+    keeps a product out: the listing goes without them (or with the source text
+    when the market publishes pending texts in the source language).
+    """
+    own = _pick_list(product.bullet_points, market.text_locales, fallback=False)
+    if own or entry is None:
+        return own or _pick_list(product.bullet_points, market.text_locales), None
+    if entry["status"] == "ok":
+        return list(entry["texts"]), None
+    points = list(product.bullet_points.get(source_locale) or [])
+    if entry["status"] == "pending" and market.when_pending == "source_text" and points:
+        rule = "published_in_source_language"
+        what = f"the {source_locale} bullet points are published"
+    else:
+        rule, what, points = "bullet_points_left_out", "the listing goes out without them", []
+    warning = Finding(
+        stage="localize",
+        severity="warning",
+        sku=product.sku,
+        market=market.code,
+        field="bullet_points",
+        rule=rule,
+        message=f"bullet points not translated to {market.deepl_target} "
+        f"({entry['status']}: {entry['reason']}); {what}",
+    )
+    return points, warning
+
+
+def _pick_list(
+    values: Mapping[str, list[str]], locales: Sequence[str], *, fallback: bool = True
+) -> list[str]:
+    for locale in (*locales, ANY_LOCALE) if fallback else locales:
         if values.get(locale):
             return values[locale]
     return []

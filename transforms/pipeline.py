@@ -44,11 +44,12 @@ from transforms.gates import GateClosed
 from transforms.localize import localize
 from transforms.money import Pricer
 from transforms.storage import ensure_dir, publish_atomically
+from transforms.translate import read_market_translations
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from schemas.market import CatalogSource, Market, Pricing, Requirement, Validation
+    from schemas.market import CatalogSource, Market, Pricing, Requirement, Translation, Validation
     from transforms.ecb_rates import EcbRates
     from transforms.storage import StoragePath
 
@@ -62,6 +63,7 @@ COMPLETENESS = "completeness.csv"
 PRICES = "prices.csv"
 RATES = "eurofxref-daily.xml"
 MANIFEST = "manifest.json"
+TRANSLATION_REPORT = "translation.json"
 
 
 def read_catalog(
@@ -250,6 +252,98 @@ def validate_snapshot(
     return summary
 
 
+def translate_snapshot(
+    snapshot: StoragePath | Path,
+    markets: Sequence[Market],
+    settings: Translation,
+    run_dir: StoragePath | Path,
+    report_dir: StoragePath | Path,
+    *,
+    auth_key: str | None,
+    run_id: str,
+    memory_conninfo: str | None = None,
+    quarantine: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """Translate what the markets lack (see `transforms.translate`) and report it.
+
+    The memory is PostgreSQL when ``memory_conninfo`` is given, else the SQLite
+    file of ``settings.memory_path`` (default: in the local staging folder).
+    Review XLIFF files and ``translation.json`` go to ``report_dir``.
+
+    Returns:
+        ``files`` (market -> translation outcome file), ``report`` (per target
+        language: segments, memory hits, characters sent and billed, cost,
+        pending, flagged) and ``report_path``.
+    """
+    from transforms.glossary import load_glossary
+    from transforms.storage import local_path
+    from transforms.translate import import_human_translations, translate_catalog
+    from transforms.translation_memory import TranslationMemory
+
+    if memory_conninfo:
+        memory = TranslationMemory.open_postgres(memory_conninfo)
+    else:
+        location = settings.memory_path
+        if location is None:
+            local = local_path(run_dir)
+            if local is None:
+                raise ValueError(
+                    "[translation] needs memory_path or memory_conn_id when staging is "
+                    "not on a local disk"
+                )
+            location = str(local.parent / "translation_memory.sqlite")
+        memory = TranslationMemory.open_sqlite(location)
+    glossary_file = Path(settings.glossary_path) if settings.glossary_path else None
+    glossary = load_glossary(glossary_file, settings.source_lang)
+    with memory:
+        variants = {m.locale for m in markets if m.translation_variant}
+        imported = import_human_translations(
+            memory, [Path(f) for f in settings.human_translations], settings, variants, run_id
+        )
+        ensure_dir(report_dir)
+        outcome = translate_catalog(
+            lambda: read_snapshot(snapshot),
+            markets,
+            settings,
+            glossary,
+            memory,
+            run_dir / "translations",
+            review_dir=report_dir,
+            auth_key=auth_key,
+            run=run_id,
+            skip=quarantine,
+        )
+    report = {**outcome.report, "imported": imported}
+    with (run_dir / TRANSLATION_REPORT).open("w", encoding="utf-8") as stream:
+        json.dump(report, stream, indent=1, sort_keys=True)
+    publish_atomically(run_dir / TRANSLATION_REPORT, report_dir / TRANSLATION_REPORT)
+    return {
+        "files": outcome.files,
+        "report": report,
+        "report_path": str(report_dir / TRANSLATION_REPORT),
+    }
+
+
+def translation_lines(report: Mapping[str, Any]) -> list[str]:
+    """The translation part of the run summary, one line per target language."""
+    lines = []
+    if report.get("stopped"):
+        lines.append(f"translation: DeepL calls stopped: {report['stopped']}")
+    elif not report.get("deepl_key"):
+        lines.append("translation: no DeepL key, memory only (texts it lacks are pending)")
+    for target, lang in report.get("languages", {}).items():
+        lines.append(
+            f"translation {target:<7} {lang['segments']:>6} texts: {lang['human']} human, "
+            f"{lang['memory']} from memory, {lang['deepl']} by DeepL, {lang['pending']} pending, "
+            f"{lang['flagged']} held back by QA; hit rate {lang['hit_rate']:.1%}; "
+            f"{lang['characters_sent']} characters sent, {lang['characters_billed']} billed, "
+            f"about {lang['estimated_cost']} {report.get('currency', 'EUR')}"
+        )
+    for target, path in report.get("review_files", {}).items():
+        lines.append(f"review {target}: {_for_people(path)}")
+    return lines
+
+
 def check_feed_shrink(
     built: Iterable[dict[str, Any]],
     settings: Validation,
@@ -283,6 +377,8 @@ def build_market_feeds(
     rates: EcbRates | None,
     requirements: Mapping[str, Sequence[Requirement]] | None = None,
     quarantine: Mapping[str, Sequence[str]] | None = None,
+    translations: StoragePath | Path | None = None,
+    source_locale: str = "en_US",
 ) -> dict[str, Any]:
     """Localize every product for one market and write its feeds (unpublished).
 
@@ -297,6 +393,8 @@ def build_market_feeds(
         rates: The run's ECB rates, for prices to convert.
         requirements: Channel -> required attributes (none checked when absent).
         quarantine: Sku -> catalog rules that block it.
+        translations: The market's translation outcome (`transforms.translate`).
+        source_locale: Locale translations were made from.
 
     Returns:
         ``market``, ``products`` considered, ``set_aside`` for the whole market,
@@ -324,6 +422,7 @@ def build_market_feeds(
         price_rows = csv.writer(prices_stream, lineterminator="\r\n")
         price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
         pricer = Pricer(market, pricing, rates)
+        translated = read_market_translations(translations)
         writers = []
         for channel in market.channels:
             cls = writer_class(channel)
@@ -342,12 +441,20 @@ def build_market_feeds(
                     (_quarantined(product.sku, market.code, blocked),), findings_stream
                 )
                 continue
-            listing = localize(product, market, pricer)
+            listing = localize(
+                product,
+                market,
+                pricer,
+                translated.get(product.sku),
+                source_locale=source_locale,
+            )
             if isinstance(listing, list):
                 set_aside += 1
                 reasons.update({f.rule for f in listing})
                 write_findings_jsonl(listing, findings_stream)
                 continue
+            if listing.warnings:
+                write_findings_jsonl(listing.warnings, findings_stream)
             price = listing.price
             price_rows.writerow(
                 (
@@ -488,6 +595,7 @@ def write_run_report(
     validated: dict[str, Any] | None,
     built: Sequence[dict[str, Any]],
     published: Sequence[dict[str, Any]] | None,
+    translated: dict[str, Any] | None = None,
     dry_run: bool = False,
     path_factory: Any = Path,
 ) -> tuple[str, str | None]:
@@ -537,6 +645,8 @@ def write_run_report(
             f"{validated['warnings']} warnings, {validated['failed_expectations']} of "
             f"{validated['expectations']} expectations failed"
         )
+    if translated:
+        lines.extend(translation_lines(translated["report"]))
     if published is not None:
         not_published = "not published"
     else:

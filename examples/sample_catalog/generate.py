@@ -1,17 +1,23 @@
 """Write the bundled sample catalog in Akeneo's CSV export format.
 
 Run ``python examples/sample_catalog/generate.py`` to regenerate
-``products.csv`` and ``product_models.csv`` beside this file. The texts were
-written for grenzenlos; the output is deterministic. A handful of rows are
-dirty on purpose (see DIRTY_ROWS) so the demo shows what the pipeline reports.
+``products.csv`` and ``product_models.csv`` beside this file, and
+``translations.tmx``: a translator's work (TMX 1.4) for the texts the catalog
+has only in English (Polish texts, and German, French and Polish titles), so the
+demo publishes translated feeds without a DeepL key. The texts were written for
+grenzenlos; the output is deterministic. A handful of rows are dirty on purpose
+(see DIRTY_ROWS), and two Polish titles are left untranslated (UNTRANSLATED) so
+the demo shows what the pipeline reports.
 """
 
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
 
 COLUMNS = [
     "sku",
@@ -159,17 +165,70 @@ FAMILIES = {
     },
 }
 COLORS = [
-    ("black", "schwarz", "noir"),
-    ("blue", "blau", "bleu"),
-    ("green", "grün", "vert"),
-    ("red", "rot", "rouge"),
+    ("black", "schwarz", "noir", "czarny"),
+    ("blue", "blau", "bleu", "niebieski"),
+    ("green", "grün", "vert", "zielony"),
+    ("red", "rot", "rouge", "czerwony"),
 ]
 TEAS = [
-    ("Green Tea", "Grüntee", "Thé vert"),
-    ("Black Tea", "Schwarztee", "Thé noir"),
-    ("Rooibos", "Rooibos", "Rooibos"),
-    ("Chamomile", "Kamillentee", "Camomille"),
+    ("Green Tea", "Grüntee", "Thé vert", "Zielona herbata"),
+    ("Black Tea", "Schwarztee", "Thé noir", "Czarna herbata"),
+    ("Rooibos", "Rooibos", "Rooibos", "Rooibos"),
+    ("Chamomile", "Kamillentee", "Camomille", "Rumianek"),
 ]
+
+# The translator's work: titles in de/fr/pl, Polish descriptions and bullet points.
+TRANSLATIONS = {
+    "bottles": {
+        "title_de": "Nordquell Trail Bottle {size} ml {color_de}",
+        "title_fr": "Nordquell Trail Bottle {size} ml {color_fr}",
+        "title_pl": "Nordquell Trail Bottle {size} ml {color_pl}",
+        "pl": "<p>Dwuścienna butelka ze <b>stali nierdzewnej</b>: napoje pozostają zimne przez "
+        "24 godziny i gorące przez 12.</p><ul><li>{size} ml</li><li>Szczelna nakrętka</li></ul>",
+        "bullets_pl": ["Utrzymuje chłód 24 h", "Pokrywka do zmywarki"],
+    },
+    "backpacks": {
+        "title_de": "Bergfink Daypack {size} L {color_de}",
+        "title_fr": "Bergfink Daypack {size} L {color_fr}",
+        "title_pl": "Bergfink Daypack {size} L {color_pl}",
+        "pl": "<p>Lekki plecak z wyściełanym tyłem i kieszenią na laptopa do 15 cali. "
+        "Poliester z recyklingu, hydrofobowy.</p>",
+        "bullets_pl": ["Kieszeń na laptopa", "Pokrowiec przeciwdeszczowy w zestawie"],
+    },
+    "headphones": {
+        "title_de": "Klangwerk KW-{size} Kabellose Kopfhörer {color_de}",
+        "title_fr": "Casque sans fil Klangwerk KW-{size} {color_fr}",
+        "title_pl": "Słuchawki bezprzewodowe Klangwerk KW-{size} {color_pl}",
+        "pl": "<p>Słuchawki nauszne z aktywną redukcją szumów i do 40 godzin pracy na "
+        "baterii.</p><p>Bluetooth 5.3, szybkie ładowanie przez USB-C.</p>",
+        "bullets_pl": ["Bateria 40 h", "Aktywna redukcja szumów"],
+    },
+    "lamps": {
+        "title_de": "Lichtform Schreibtischleuchte {size} {color_de}",
+        "title_fr": "Lampe de bureau Lichtform {size} {color_fr}",
+        "title_pl": "Lampka biurkowa Lichtform {size} {color_pl}",
+        "pl": "<p>Lampka biurkowa LED z pięcioma temperaturami barwowymi i ściemniaczem. "
+        "Ramię ma {size} cali długości.</p>",
+        "bullets_pl": ["Ściemnialna", "Port ładowania USB"],
+    },
+    "teas": {
+        "title_de": "Teegarten Sieben {tea_de} {size} g",
+        "title_fr": "Teegarten Sieben {tea_fr} {size} g",
+        "title_pl": "Teegarten Sieben {tea_pl} {size} g",
+        "pl": "<p>{tea_pl} liściasta z rodzinnych ogrodów, w woreczku z zamknięciem.</p>",
+        "bullets_pl": ["Ekologiczna", "Woreczek wielokrotnego zamykania"],
+    },
+    "oils": {
+        "title_de": "Olivera Natives Olivenöl Extra {size} ml",
+        "title_fr": "Olivera Huile d'olive vierge extra {size} ml",
+        "title_pl": "Olivera Oliwa z oliwek extra virgin {size} ml",
+        "pl": "<p>Oliwa z oliwek extra virgin tłoczona na zimno, z jednej posiadłości. "
+        "Zbiór 2026.</p>",
+        "bullets_pl": ["Z jednej posiadłości", "Tłoczona na zimno"],
+    },
+}
+UNTRANSLATED = {"GZ-LAM-0037", "GZ-LAM-0038"}
+"""Products whose Polish title the translator has not delivered yet."""
 MODELS = {
     "bergfink-daypack": {
         "brand": "Bergfink",
@@ -187,7 +246,11 @@ def ean13(serial: int) -> str:
 
 
 def products() -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = []
+    return [row for row, _ in _products()]
+
+
+def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
+    rows: list[tuple[dict[str, str], dict[str, object]]] = []
     serial = 0
     for family, spec in FAMILIES.items():
         for size in spec["sizes"]:
@@ -202,6 +265,10 @@ def products() -> list[dict[str, str]]:
                     "tea_en_lower": tea[0].lower(),
                     "tea_de": tea[1],
                     "tea_fr": tea[2],
+                    "tea_pl": tea[3],
+                    "color_de": color[1],
+                    "color_fr": color[2],
+                    "color_pl": color[3],
                 }
                 base = spec["base"] * (1 + 0.15 * spec["sizes"].index(size))
                 grams = 180 + size // 2 if family != "teas" else size
@@ -262,8 +329,28 @@ def products() -> list[dict[str, str]]:
                 if family == "backpacks":
                     row["parent"] = "bergfink-daypack"
                     row["brand"] = ""  # inherited from the product model
-                rows.append(row)
+                rows.append((row, values))
     return rows
+
+
+def translation_units() -> dict[str, dict[str, str]]:
+    """English source text -> {locale: translation}, from the translator's templates."""
+    units: dict[str, dict[str, str]] = {}
+    for row, values in _products():
+        if row["sku"] == "GZ-LAM-0041":  # its over-long title is rewritten in the PIM first
+            continue
+        spec = TRANSLATIONS[row["family"]]
+        title = units.setdefault(row["name"], {})
+        for language, locale in (("de", "de_DE"), ("fr", "fr_FR"), ("pl", "pl_PL")):
+            if not (language == "pl" and row["sku"] in UNTRANSLATED):
+                title[locale] = str(spec[f"title_{language}"]).format(**values)
+        units.setdefault(row["description-en_US-ecommerce"], {})["pl_PL"] = str(spec["pl"]).format(
+            **values
+        )
+        english = row["short_description-en_US-ecommerce"].split("\\n")
+        for source, polish in zip(english, spec["bullets_pl"], strict=True):  # type: ignore[call-overload]
+            units.setdefault(source, {})["pl_PL"] = polish
+    return units
 
 
 DIRTY_ROWS = {
@@ -312,6 +399,18 @@ def main() -> None:
         missing_sku.update(name="Orphan row without sku", enabled="1", family="teas")
         writer.writerow([missing_sku[c] for c in COLUMNS])
         stream.write("GZ-BROKEN-0099;food,tea;1;teas;;;Olivera\n")
+    from transforms.translation_exchange import write_tmx
+
+    with (HERE / "translations.tmx").open("wb") as stream:
+        write_tmx(
+            stream,
+            "en_US",
+            (
+                (f"{n:04d}", source, targets)
+                for n, (source, targets) in enumerate(sorted(translation_units().items()), start=1)
+            ),
+            tool="grenzenlos sample generator",
+        )
     model_columns = ["code", "family_variant", "parent", "categories", *MODELS["bergfink-daypack"]]
     with (HERE / "product_models.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream, delimiter=";", lineterminator="\n")
