@@ -35,7 +35,7 @@ WhenPending = Literal["set_aside", "source_text"]
 with a finding, or publish the catalog's source text (with a warning finding)."""
 
 TranslatedField = Literal["title", "description", "bullet_points"]
-_ALL_TRANSLATED_FIELDS: tuple[TranslatedField, ...] = ("title", "description", "bullet_points")
+_DEFAULT_TRANSLATED: tuple[TranslatedField, ...] = ("description", "bullet_points")
 
 FORMALITY_TARGETS = frozenset(
     {"DE", "ES", "ES-419", "FR", "IT", "JA", "NL", "PL", "PT-BR", "PT-PT", "RU"}
@@ -310,8 +310,9 @@ class Translation(_Strict):
 
     source_locale: str = "en_US"
     """Locale texts are translated from (titles without a locale count as this one)."""
-    fields: list[TranslatedField] = Field(default_factory=lambda: list(_ALL_TRANSLATED_FIELDS))
-    """Texts translated where a market's ``text_locales`` have none."""
+    fields: list[TranslatedField] = Field(default_factory=lambda: list(_DEFAULT_TRANSLATED))
+    """Texts translated where a market's ``text_locales`` have none. Titles are not by
+    default: many catalogs keep product names in one language on purpose."""
     memory_path: str | None = None
     """SQLite file of the translation memory, relative to the config file; absent:
     ``translation_memory.sqlite`` in a local staging folder."""
@@ -455,7 +456,8 @@ def load_config(
 
     Storage URLs may be overridden by ``GRENZENLOS_STAGING_URL`` and
     ``GRENZENLOS_OUTPUT_URL`` (in ``env``, default `os.environ`), so a deployment
-    points the same checked-in file at object storage.
+    points the same checked-in file at object storage; the SQLite translation
+    memory by ``GRENZENLOS_TRANSLATION_MEMORY`` (a local file).
 
     Raises:
         ConfigError: naming the file, the market and the field at fault.
@@ -479,6 +481,10 @@ def load_config(
         ):
             if env.get(var):
                 storage[key] = env[var]
+    if env.get("GRENZENLOS_TRANSLATION_MEMORY"):
+        translation = raw.setdefault("translation", {})
+        if isinstance(translation, dict):
+            translation["memory_path"] = env["GRENZENLOS_TRANSLATION_MEMORY"]
     _resolve_relative(raw, path.parent)
     try:
         config = PipelineConfig.model_validate(raw)

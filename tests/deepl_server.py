@@ -162,7 +162,7 @@ def fake_translation(
 
     >>> fake_translation("<p>Steel bottle, 750 ml</p>", "DE", html=True, glossary={},
     ...     formality=None)
-    ('<p>[DE] Steel bottle, 750 ml</p>', 21)
+    ('<p>[DE] Steel bottle, 750 ml</p>', 20)
     """
     label = f"[{target} {formality}] " if formality else f"[{target}] "
     pieces = _TAG.split(text) if html else [text]
@@ -192,11 +192,14 @@ def _handler(state: FakeDeepL) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, status: int, payload: dict[str, Any] | list[Any] | None) -> None:
             data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting (the stall fault)
 
         def _body(self) -> dict[str, Any] | None:
             length = int(self.headers.get("Content-Length") or 0)

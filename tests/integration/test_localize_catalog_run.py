@@ -101,6 +101,14 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     snapshot = (storage / "staging" / "2026-11-20" / "catalog.jsonl").read_text(encoding="utf-8")
     staged = len(snapshot.splitlines())
     first_bytes = {}
+    # A product without its own German or French text (GZ-BOT-0003) gets the text another
+    # product has for the same English one: the catalog's translations count as human.
+    by_source = {
+        (row["description-en_US-ecommerce"], locale): row[f"description-{locale}-ecommerce"]
+        for row in rows.values()
+        for locale in ("de_DE", "fr_FR")
+        if row[f"description-{locale}-ecommerce"]
+    }
     for market, currency, locale in (
         ("DE", "EUR", "de_DE"),
         ("FR", "EUR", "fr_FR"),
@@ -115,13 +123,31 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         for item in items:
             row = rows[item.findtext(f"{G}id")]  # type: ignore[index]
             assert item.findtext(f"{G}price") == f"{expected_price(market, row)} {currency}"
-            assert item.findtext(f"{G}description") == html_to_text(
-                row[f"description-{locale}-ecommerce"].replace("\\n", "\n")
-            )
-    # Every market got a feed, even one with nothing to list (PL: no Polish texts).
-    assert etree.parse(str(output / "PL" / "google.xml")).getroot().findall("channel/item") == []
+            english = row["description-en_US-ecommerce"]
+            own = row[f"description-{locale}-ecommerce"] or by_source.get((english, locale))
+            assert item.findtext(f"{G}description") == html_to_text(own or english)
+    assert rows["GZ-BOT-0003"]["description-de_DE-ecommerce"] == ""
+    de_items = etree.parse(str(output / "DE" / "google.xml")).getroot().findall("channel/item")
+    de_titles = {item.findtext(f"{G}id"): item.findtext(f"{G}title") for item in de_items}
+    assert de_titles["GZ-BOT-0001"] == "Nordquell Trail Bottle 500 ml schwarz"  # the TMX
+    # The catalog has no Polish at all: the translator's TMX supplies it, offline. Two
+    # titles the translator has not delivered are pending, and PL leaves those products out.
+    pl_items = etree.parse(str(output / "PL" / "google.xml")).getroot().findall("channel/item")
+    pl = {item.findtext(f"{G}id"): item for item in pl_items}
+    assert pl["GZ-TEA-0049"].findtext(f"{G}title") == "Teegarten Sieben Zielona herbata 100 g"
+    assert pl["GZ-TEA-0049"].findtext(f"{G}description", "").startswith("Zielona herbata")
+    pl_findings = [
+        json.loads(line)
+        for line in (report / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["market"] == "PL"
+    ]
+    pending = {f["sku"] for f in pl_findings if f["rule"] == "translation_pending"}
+    assert {"GZ-LAM-0037", "GZ-LAM-0038"} <= pending
+    assert not pending & set(pl)
     summary = (report / "summary.txt").read_text(encoding="utf-8")
-    assert "DE  google" in summary and "missing_translation" in summary
+    assert "translation PL" in summary and "translation_pending" in summary
+    assert "no DeepL key" in summary
+    assert (report / "review-PL.xlf").exists()
     with (report / "findings.csv").open(newline="", encoding="utf-8") as stream:
         findings = list(csv.DictReader(stream))
     assert {
@@ -164,7 +190,7 @@ def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage:
     staged_markets = sorted(
         p.name for p in (storage / "staging" / "2026-11-21").iterdir() if p.is_dir()
     )
-    assert staged_markets == ["AT", "DE"]
+    assert staged_markets == ["AT", "DE", "translations"]
     summary = (storage / "output" / "runs" / "2026-11-21" / "summary.txt").read_text(
         encoding="utf-8"
     )

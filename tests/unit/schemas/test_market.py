@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.market import ConfigError, load_config
+from schemas.market import ConfigError, Market, load_config
 from tests.conftest import CASES, ROOT
 
 CONFIG = ROOT / "config" / "markets.toml"
@@ -19,6 +19,9 @@ BAD_CONFIGS = {
     "catalog_section_missing.toml": ("field catalog",),
     "blocked_share_above_one.toml": ("field validation.max_blocked_share",),
     "requirement_unknown.toml": ("field channels.google.required.1",),
+    "when_pending_unknown.toml": ("market FR", "field when_pending"),
+    "translation_target_not_deepl.toml": ("market FR", "field translation_target"),
+    "deepl_budget_negative.toml": ("field translation.character_budget",),
 }
 
 
@@ -65,3 +68,43 @@ def test_unknown_market_lists_the_configured_ones() -> None:
     config = load_config(CONFIG, env={})
     with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, CH, DE"):
         config.market("XX")
+
+
+def test_translation_settings_of_the_checked_in_config() -> None:
+    config = load_config(CONFIG, env={})
+    units = {code: m.translation_unit for code, m in config.markets.items()}
+    # DE, AT and CH share one German translation; English markets need none from English.
+    assert units["DE"] == units["AT"] == units["CH"] == ("DE", "more", "")
+    assert units["GB"][0] == "EN-GB" and units["US"][0] == "EN-US"
+    assert config.translation.source_lang == "EN"
+    assert config.translation.glossary_path is not None
+    assert Path(config.translation.glossary_path).exists()
+    assert all(Path(p).exists() for p in config.translation.human_translations)
+
+
+@pytest.mark.parametrize(
+    ("locale", "formality", "unit"),
+    [
+        ("pt_PT", "less", ("PT-PT", "less", "")),
+        ("zh_CN", "more", ("ZH-HANS", "", "")),  # Chinese takes no formality
+        ("en_GB", "prefer_more", ("EN-GB", "", "")),
+        ("ja_JP", "default", ("JA", "", "")),
+    ],
+)
+def test_translation_unit_per_market(
+    locale: str, formality: str, unit: tuple[str, str, str]
+) -> None:
+    market = Market.model_validate(
+        {
+            "code": "XX",
+            "country": locale[-2:],
+            "locale": locale,
+            "currency": "EUR",
+            "channels": ["google"],
+            "product_url": "https://shop.example/{sku}",
+            "formality": formality,
+        }
+    )
+    assert market.translation_unit == unit
+    variant = market.model_copy(update={"translation_variant": True})
+    assert variant.translation_unit == (*unit[:2], locale)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from lxml import etree
 
-from schemas.market import Market, Translation
+from schemas.market import Market, Pricing, Translation
 from schemas.product import ANY_LOCALE, Money, Product
+from tests.deepl_server import fake_translation
 from transforms.glossary import Glossary
-from transforms.translate import translate_catalog
+from transforms.localize import localize
+from transforms.money import Pricer
+from transforms.translate import import_human_translations, translate_catalog
+from transforms.translation_exchange import XLIFF_NS, read_xliff, write_tmx
 from transforms.translation_memory import TranslationMemory
 
 if TYPE_CHECKING:
@@ -22,6 +28,13 @@ if TYPE_CHECKING:
     from transforms.translate import TranslationOutcome
 
 KEY = "test-key:fx"
+PRICING = Pricing.model_validate(
+    {
+        "rates": "unused.xml",
+        "catalog_prices": {"EUR": {"includes_vat_of": "DE"}},
+        "vat": {c: {"standard": 20} for c in ("DE", "AT", "PL", "CZ")},
+    }
+)
 GLOSSARY = Glossary("EN", keep=("Nordquell",), terms={"DE": {"stainless steel": "Edelstahl"}})
 
 
@@ -179,3 +192,236 @@ def test_120_texts_take_3_requests_with_html_intact(
     assert report["estimated_cost"] == str(
         (Decimal(report["characters_billed"]) * 20 / 1_000_000).quantize(Decimal("0.01"))
     )
+
+
+def test_target_codes_and_formality_only_where_deepl_takes_it(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    markets = [
+        market("BR", "pt_BR", formality="less"),
+        market("CN", "zh_CN", formality="more"),
+        market("JP", "ja_JP", formality="prefer_more"),
+    ]
+    run([product(1)], markets, memory, tmp_path, settings(deepl_server))
+    sent = {r["target_lang"]: r.get("formality") for r in deepl_server.translate_requests}
+    assert sent == {"PT-BR": "less", "ZH-HANS": None, "JA": "prefer_more"}
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+
+def outcome_per_product(
+    products: Sequence[Product], target: Market, outcome: TranslationOutcome
+) -> dict[str, str]:
+    """What became of each product in ``target``: translated, source text, or a finding's rule."""
+    translated = lines(outcome, target.code)
+    pricer = Pricer(target, PRICING, None)
+    result = {}
+    for item in products:
+        listing = localize(item, target, pricer, translated.get(item.sku))
+        if isinstance(listing, list):
+            result[item.sku] = "+".join(sorted({f.rule for f in listing}))
+        elif listing.description == item.description["en_US"]:
+            assert [w.rule for w in listing.warnings] == ["published_in_source_language"]
+            result[item.sku] = "source text"
+        else:
+            assert listing.text_locale == target.locale
+            result[item.sku] = "translated"
+    return result
+
+
+def test_quota_exceeded_mid_run_stops_calls_and_loses_no_product(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    products = [product(n) for n in range(120)]
+    one_batch = sum(fake_translation(p.description["en_US"], "PL", html=True, glossary={},
+                                     formality=None)[1] for p in products[:50])  # fmt: skip
+    deepl_server.quota = one_batch + 10  # the second request is refused with 456
+    outcome = run(products, [PL, market("CZ", "cs_CZ", when_pending="source_text")], memory,
+                  tmp_path, settings(deepl_server))  # fmt: skip
+    assert "quota exceeded (HTTP 456)" in outcome.report["stopped"]
+    # Czech comes first (CS < PL): its first request passes, the second gets the 456, and
+    # nothing more is sent, so Polish gets no request at all.
+    assert [r["target_lang"] for r in deepl_server.translate_requests] == ["CS", "CS"]
+    cz = outcome_per_product(products, market("CZ", "cs_CZ", when_pending="source_text"), outcome)
+    pl = outcome_per_product(products, PL, outcome)
+    assert list(cz.values()).count("translated") == 50
+    assert list(cz.values()).count("source text") == 70  # CZ publishes pending texts in English
+    assert set(pl.values()) == {"translation_pending"}  # PL leaves them out, with a finding
+    assert len(pl) == len(cz) == 120
+    assert outcome.report["languages"]["CS"]["pending"] == 70
+    assert outcome.report["languages"]["PL"]["pending"] == 120
+
+
+def test_429_is_retried_by_the_client_and_then_succeeds(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    deepl_server.faults = [429]
+    outcome = run([product(n) for n in range(3)], [DE], memory, tmp_path, settings(deepl_server))
+    assert len(deepl_server.translate_requests) == 2  # the 429, then the retry
+    assert outcome.report["stopped"] is None
+    assert outcome.report["languages"]["DE"]["deepl"] == 3
+
+
+@pytest.mark.parametrize(
+    ("faults", "changes", "reason"),
+    [
+        ([503, 503], {}, "DeepL answered HTTP 503"),
+        (["stall"], {"max_retries": 0, "request_timeout_seconds": 0.5}, "did not answer"),
+        ([], {"character_budget": 100}, "character budget of 100 would be exceeded"),
+    ],
+    ids=["5xx-after-retries", "stall", "budget"],
+)
+def test_faults_leave_texts_pending_with_the_reason(
+    deepl_server: FakeDeepL,
+    memory: TranslationMemory,
+    tmp_path: Path,
+    faults: list[int | str],
+    changes: dict[str, Any],
+    reason: str,
+) -> None:
+    deepl_server.faults = list(faults)
+    products = [product(n) for n in range(3)]
+    outcome = run(products, [DE], memory, tmp_path, settings(deepl_server, **changes))
+    assert reason in outcome.report["stopped"]
+    entries = lines(outcome, "DE")
+    assert {e["description"]["status"] for e in entries.values()} == {"pending"}
+    assert all(reason in e["description"]["reason"] for e in entries.values())
+    assert memory.count() == 0  # nothing pending is stored: the next run asks again
+    assert set(outcome_per_product(products, DE, outcome).values()) == {"translation_pending"}
+
+
+def test_no_key_means_memory_only_and_pending_never_faked(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    outcome = run([product(1)], [DE], memory, tmp_path, settings(deepl_server), key=None)
+    assert deepl_server.requests == []
+    [entry] = lines(outcome, "DE").values()
+    assert entry["description"]["status"] == "pending"
+    assert "no DeepL key" in entry["description"]["reason"]
+
+
+def test_the_key_never_appears_in_logs_files_or_reasons(
+    deepl_server: FakeDeepL,
+    memory: TranslationMemory,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "0f3c9e1a-5b7d-4c2e-9a8f-secret-key:fx"
+    caplog.set_level(logging.DEBUG)
+    products = [product(n) for n in range(60)]
+    deepl_server.auth_key = secret
+    deepl_server.quota = 1000  # the first request hits 456
+    first = run(products, [DE], memory, tmp_path, settings(deepl_server), key=secret)
+    refused = run(products, [PL], memory, tmp_path, settings(deepl_server), key=secret + "x",
+                  name="2026-11-28")  # fmt: skip
+    assert "refused the key (HTTP 403)" in refused.report["stopped"]
+    written = "".join(
+        path.read_text(encoding="utf-8") for path in tmp_path.rglob("*") if path.is_file()
+        and path.suffix in (".jsonl", ".xlf")
+    )  # fmt: skip
+    reports = json.dumps([first.report, refused.report])
+    assert "quota exceeded" in reports and "Request to DeepL API" in caplog.text
+    for text in (written, reports, caplog.text):
+        assert secret not in text
+
+
+# --- glossary, human translations, QA ---------------------------------------------------------
+
+
+def test_glossary_is_synced_once_used_everywhere_and_a_change_retranslates_only_its_texts(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    steel = product(1, "<p>A <b>stainless steel</b> bottle, 500 ml.</p>")
+    lid = product(2, "<p>A bottle with a lid, 500 ml.</p>")
+    outcome = run([steel, lid], [DE], memory, tmp_path, settings(deepl_server))
+    creations = [b for m, p, b in deepl_server.requests if p == "/v3/glossaries"]
+    assert len(creations) == 1
+    glossary_id = next(iter(deepl_server.glossaries))
+    assert all(r["glossary_id"] == glossary_id for r in deepl_server.translate_requests)
+    assert "<b>[DE more] Edelstahl</b>" in texts(outcome, "DE")["SKU-00001"]
+
+    deepl_server.reset_log()
+    changed = Glossary("EN", keep=("Nordquell",), terms={"DE": {"stainless steel": "Edelstahl",
+                                                                 "lid": "Deckel"}})  # fmt: skip
+    outcome = run([steel, lid], [DE], memory, tmp_path, settings(deepl_server), glossary=changed,
+                  name="2026-11-28")  # fmt: skip
+    assert deepl_server.texts_received == [lid.description["en_US"]]
+    assert list(deepl_server.glossaries) != [glossary_id]  # replaced, the old one deleted
+    assert len(deepl_server.glossaries) == 1
+    assert "with a Deckel" in texts(outcome, "DE")["SKU-00002"]
+
+
+def test_human_translations_win_and_machine_output_never_replaces_them(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    item = product(1)
+    source = item.description["en_US"]
+    run([item], [DE], memory, tmp_path, settings(deepl_server))  # a machine entry first
+    tmx = tmp_path / "translator.tmx"
+    with tmx.open("wb") as stream:
+        write_tmx(stream, "en_US", [("1", source, {"de_DE": "<p>Flasche 1, <b>750 ml</b>.</p>"})])
+    imported = import_human_translations(memory, [tmx], settings(), set(), "2026-11-28")
+    assert imported == {"translator.tmx": {"imported": 1, "skipped": 0}}
+    assert import_human_translations(memory, [tmx], settings(), set(), "2026-11-29") == {
+        "translator.tmx": {"status": "unchanged since last import"}
+    }
+    deepl_server.reset_log()
+    outcome = run([item], [DE, AT], memory, tmp_path, settings(deepl_server), name="2026-11-28")
+    assert deepl_server.requests == []
+    assert texts(outcome, "AT") == {"SKU-00001": "<p>Flasche 1, <b>750 ml</b>.</p>"}
+    assert lines(outcome, "DE")["SKU-00001"]["description"]["origin"] == "human"
+    assert memory.count("human") == 1 and memory.count("machine") == 1
+
+
+def test_catalog_texts_count_as_human_translations_for_other_products(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    source = "<p>Bottle, <b>750 ml</b>.</p>"
+    localized = product(1, source)
+    localized.description["de_DE"] = "<p>Flasche, <b>750 ml</b>.</p>"
+    lacking = product(2, source)
+    outcome = run([localized, lacking], [DE], memory, tmp_path, settings(deepl_server))
+    assert deepl_server.requests == []
+    assert texts(outcome, "DE") == {"SKU-00002": "<p>Flasche, <b>750 ml</b>.</p>"}
+
+
+def test_qa_gate_holds_back_a_translation_until_a_translator_approves_it(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    products = [product(n) for n in range(1, 4)]
+    deepl_server.drop_numbers_in = {"number 2,"}
+    outcome = run(products, [DE], memory, tmp_path, settings(deepl_server))
+    assert outcome_per_product(products, DE, outcome) == {
+        "SKU-00001": "translated",
+        "SKU-00002": "translation_qa_failed",
+        "SKU-00003": "translated",
+    }
+    flagged = lines(outcome, "DE")["SKU-00002"]["description"]
+    assert flagged["status"] == "flagged"
+    assert "number 2 is missing" in flagged["reason"]
+    assert "number 750 is missing" in flagged["reason"]
+
+    # The review file carries every new translation; the translator fixes and approves one.
+    review = tmp_path / "2026-11-27" / "review" / "review-DE.xlf"
+    document = review.read_text(encoding="utf-8")
+    assert document.count("<trans-unit") == 3 and "failed QA" in document
+    tree = etree.fromstring(review.read_bytes())
+    ns = {"x": XLIFF_NS}
+    [unit] = [
+        u for u in tree.iterfind(".//x:trans-unit", ns) if "QA" in u.findtext("x:note", "", ns)
+    ]
+    unit.set("approved", "yes")
+    unit.find("x:target", ns).text = "<p>Flasche Nummer 2, <b>750 ml</b>, hält kalt.</p>"
+    approved_file = tmp_path / "approved.xlf"
+    approved_file.write_bytes(etree.tostring(tree))
+    with approved_file.open("rb") as stream:
+        approved, not_approved = read_xliff(stream)
+    assert not_approved == 2 and len(approved) == 1
+    import_human_translations(memory, [approved_file], settings(), set(), "2026-11-28")
+
+    deepl_server.reset_log()
+    again = run(products, [DE], memory, tmp_path, settings(deepl_server), name="2026-11-28")
+    assert deepl_server.translate_requests == []  # flagged texts are not paid for twice
+    assert set(outcome_per_product(products, DE, again).values()) == {"translated"}
+    assert texts(again, "DE")["SKU-00002"] == "<p>Flasche Nummer 2, <b>750 ml</b>, hält kalt.</p>"
