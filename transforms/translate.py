@@ -388,26 +388,34 @@ def _from_deepl(
     """Send the misses to DeepL in batches; returns the keys DeepL translated this run."""
     if translator is None or not misses:
         return set()
-    groups: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for key in misses:
-        segment, category = needs[key].segment, needs[key].category
-        groups[(segment.target, segment.formality, segment.tag_handling, category)].append(key)
+        segment = needs[key].segment
+        groups[(segment.target, segment.formality, segment.tag_handling)].append(key)
     targets = sorted({target for target, *_ in groups})
     translated: set[str] = set()
-    for (target, formality, tag_handling, category), keys in sorted(groups.items()):
+    for (target, formality, tag_handling), keys in sorted(groups.items()):
+        # Texts of one category travel together, so a request's context fits most of them.
+        keys.sort(key=lambda k: needs[k].category)
         by_text: dict[str, list[str]] = defaultdict(list)
         for key in keys:
             by_text[needs[key].segment.source_text].append(key)
-        context = _context(category, tag_handling, [t for k in keys[:20] for t in needs[k].titles])
         batches, too_big = plan_batches(
             list(by_text),
             target=target,
             formality=formality,
             tag_handling=tag_handling,
-            context=context,
+            context="x" * _CONTEXT_LIMIT,  # room for the longest context
             max_texts=settings.max_texts_per_request,
             max_bytes=settings.max_request_bytes,
         )
+        for batch in batches:
+            batch_needs = [needs[k] for text in batch.texts for k in by_text[text]]
+            batch.context = _context(
+                [n.category for n in batch_needs],
+                tag_handling,
+                [t for n in batch_needs for t in n.titles],
+            )
         for text in too_big:
             for key in by_text[text]:
                 resolutions[key] = Resolution(
@@ -460,15 +468,22 @@ def _from_deepl(
     return translated
 
 
-def _context(category: str, tag_handling: str, titles: Sequence[str]) -> str:
-    """Context for one request: the products' category and titles (not translated, not billed)."""
+def _context(categories: Sequence[str], tag_handling: str, titles: Sequence[str]) -> str:
+    """Context for one request: the products' categories and titles (not translated, not billed).
+
+    >>> _context(["tea", "tea", "oil"], "", ["Green Tea 100 g", "Olive Oil"])
+    'Product titles and selling points from an online shop, categories tea, oil. Products: ...'
+    """
     kind = "descriptions" if tag_handling == "html" else "titles and selling points"
     text = f"Product {kind} from an online shop"
-    if category:
-        text += f", category {category}"
+    named = [c for c in dict.fromkeys(categories) if c]
+    if len(named) == 1:
+        text += f", category {named[0]}"
+    elif named:
+        text += ", categories " + ", ".join(named[:8])
     unique = list(dict.fromkeys(titles))
     if unique:
-        text += ". Products: " + "; ".join(unique)
+        text += ". Products: " + "; ".join(unique[:20])
     return text[:_CONTEXT_LIMIT]
 
 
