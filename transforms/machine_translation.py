@@ -77,7 +77,8 @@ def plan_batches(
     current: list[str] = []
     size = overhead
     for text in texts:
-        text_bytes = len(json.dumps(text, ensure_ascii=False).encode()) + 2
+        # The client's HTTP library sends JSON with non-ASCII escaped (ä is 6 bytes: \u00e4).
+        text_bytes = len(json.dumps(text).encode()) + 2
         if overhead + text_bytes > max_bytes:
             too_big.append(text)
             continue

@@ -44,7 +44,8 @@ def pipeline(
         '"glossary.toml"', f'"{ROOT}/config/glossary.toml"'
     )
     config = tmp_path / "markets.toml"
-    config.write_text(text + '\nmemory_conn_id = "grenzenlos_tm"\n', encoding="utf-8")
+    extra = f'\nmemory_conn_id = "grenzenlos_tm"\nserver_url = "{deepl_server.url}"\n'
+    config.write_text(text + extra, encoding="utf-8")
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
     monkeypatch.setenv("GRENZENLOS_STAGING_URL", (tmp_path / "staging").as_uri())
     monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (tmp_path / "output").as_uri())
@@ -73,6 +74,7 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
     deepl_server: FakeDeepL,
     postgres_conninfo: str,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import psycopg
 
@@ -103,10 +105,14 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
         )
     assert origins["machine"] == 4 and origins["human"] > 100
 
+    # The next night the key comes from DEEPL_AUTH_KEY instead of the connection.
+    monkeypatch.delenv("AIRFLOW_CONN_DEEPL_DEFAULT")
+    monkeypatch.setenv("DEEPL_AUTH_KEY", SECRET)
     deepl_server.reset_log()
     assert run_dag(25) == "success"
     assert deepl_server.translate_requests == []
     report = json.loads((output / "runs" / "2026-11-25" / "translation.json").read_text())
+    assert report["deepl_key"] is True
     assert report["languages"]["PL"]["characters_sent"] == 0
     assert report["languages"]["PL"]["hit_rate"] == 1.0
 
