@@ -355,13 +355,21 @@ def translate_catalog(
 def _from_memory(
     memory: TranslationMemory, needs: Mapping[str, _Need]
 ) -> tuple[dict[str, Resolution], list[str]]:
-    """Resolve from the memory: human first, then machine entries (flagged stay flagged)."""
-    human_keys = {key: need.segment.human_key for key, need in needs.items()}
-    found = memory.lookup([*human_keys.values(), *needs])
+    """Resolve from the memory: human first, then machine entries (flagged stay flagged).
+
+    A market variant (de_CH) takes a translator's text for that variant first, then the
+    one for its language as a whole.
+    """
+    human_keys: dict[str, tuple[str, ...]] = {}
+    for key, need in needs.items():
+        segment = need.segment
+        general = human_key(segment.source_text, segment.source_lang, segment.target)
+        human_keys[key] = (segment.human_key, general) if segment.variant else (general,)
+    found = memory.lookup([*(k for keys in human_keys.values() for k in keys), *needs])
     resolutions: dict[str, Resolution] = {}
     misses: list[str] = []
     for key in needs:
-        human = found.get(human_keys[key])
+        human = next((found[k] for k in human_keys[key] if k in found), None)
         machine = found.get(key)
         if human is not None:
             resolutions[key] = Resolution("ok", human.target_text, "human")

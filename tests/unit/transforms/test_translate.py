@@ -425,3 +425,28 @@ def test_qa_gate_holds_back_a_translation_until_a_translator_approves_it(
     assert deepl_server.translate_requests == []  # flagged texts are not paid for twice
     assert set(outcome_per_product(products, DE, again).values()) == {"translated"}
     assert texts(again, "DE")["SKU-00002"] == "<p>Flasche Nummer 2, <b>750 ml</b>, hält kalt.</p>"
+
+
+def test_a_market_variant_takes_its_own_human_text_then_the_languages(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    swiss = market("CH", "de_CH", formality="more", translation_variant=True)
+    first, second = product(1), product(2)
+    tmx = tmp_path / "translator.tmx"
+    with tmx.open("wb") as stream:
+        write_tmx(stream, "en_US", [
+            ("1", first.description["en_US"], {"de_CH": "<p>Flasche 1 (Schweiz)</p>",
+                                                "de_DE": "<p>Flasche 1</p>"}),
+            ("2", second.description["en_US"], {"de_DE": "<p>Flasche 2</p>"}),
+        ])  # fmt: skip
+    import_human_translations(memory, [tmx], settings(), {"de_CH"}, "2026-11-27")
+    outcome = run([first, second], [DE, swiss], memory, tmp_path, settings(deepl_server))
+    assert deepl_server.requests == []
+    assert texts(outcome, "CH") == {
+        "SKU-00001": "<p>Flasche 1 (Schweiz)</p>",
+        "SKU-00002": "<p>Flasche 2</p>",
+    }
+    assert texts(outcome, "DE") == {
+        "SKU-00001": "<p>Flasche 1</p>",
+        "SKU-00002": "<p>Flasche 2</p>",
+    }
