@@ -3,7 +3,9 @@ from the Airflow connection `deepl_default`, and the translation memory in Postg
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -76,9 +78,41 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The client's own log, whatever Airflow did to the root logger's handlers.
+    client_log = io.StringIO()
+    handler = logging.StreamHandler(client_log)
+    logging.getLogger("deepl").addHandler(handler)
+    logging.getLogger("deepl").setLevel(logging.DEBUG)
+    try:
+        assert run_dag(24) == "success"
+        first_logs = capfd.readouterr()
+        check_first_run(pipeline, deepl_server, postgres_conninfo)
+        # The next night the key comes from DEEPL_AUTH_KEY instead of the connection.
+        monkeypatch.delenv("AIRFLOW_CONN_DEEPL_DEFAULT")
+        monkeypatch.setenv("DEEPL_AUTH_KEY", SECRET)
+        deepl_server.reset_log()
+        assert run_dag(25) == "success"
+    finally:
+        logging.getLogger("deepl").removeHandler(handler)
+        logging.getLogger("deepl").setLevel(logging.NOTSET)
+    assert deepl_server.translate_requests == []
+    output = pipeline / "output"
+    report = json.loads((output / "runs" / "2026-11-25" / "translation.json").read_text())
+    assert report["deepl_key"] is True
+    assert report["languages"]["PL"]["characters_sent"] == 0
+    assert report["languages"]["PL"]["hit_rate"] == 1.0
+
+    logs = first_logs.out + first_logs.err + "".join(capfd.readouterr())
+    files = [p for p in pipeline.rglob("*") if p.is_file() and p.suffix != ".sqlite"]
+    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+    assert "Request to DeepL API" in client_log.getvalue()  # the client logged its requests,
+    assert "Authorization" not in client_log.getvalue()
+    assert SECRET not in client_log.getvalue() + logs + written  # never the key
+
+
+def check_first_run(pipeline: Path, deepl_server: FakeDeepL, postgres_conninfo: str) -> None:
     import psycopg
 
-    assert run_dag(24) == "success"
     # The TMX covers the catalog but for two lamp titles, one over-long title and one new
     # description: only those four texts went to DeepL, in two requests (titles, HTML).
     sent = sorted(deepl_server.texts_received)
@@ -104,20 +138,3 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
             ).fetchall()
         )
     assert origins["machine"] == 4 and origins["human"] > 100
-
-    # The next night the key comes from DEEPL_AUTH_KEY instead of the connection.
-    monkeypatch.delenv("AIRFLOW_CONN_DEEPL_DEFAULT")
-    monkeypatch.setenv("DEEPL_AUTH_KEY", SECRET)
-    deepl_server.reset_log()
-    assert run_dag(25) == "success"
-    assert deepl_server.translate_requests == []
-    report = json.loads((output / "runs" / "2026-11-25" / "translation.json").read_text())
-    assert report["deepl_key"] is True
-    assert report["languages"]["PL"]["characters_sent"] == 0
-    assert report["languages"]["PL"]["hit_rate"] == 1.0
-
-    logs = capfd.readouterr()
-    files = [p for p in pipeline.rglob("*") if p.is_file() and p.suffix != ".sqlite"]
-    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
-    assert "Request to DeepL API" in logs.out + logs.err  # the client logged its requests ...
-    assert SECRET not in logs.out + logs.err + written  # ... never the key
