@@ -26,7 +26,9 @@ market and publish one feed per market and channel.
    `completeness.csv` and `summary.txt` for the run, prints them, and fails the
    run with the reason when a gate stopped it.
 
-Trigger parameters: `markets` (empty: every configured market) and `dry_run`.
+Trigger parameters: `markets` (empty: every configured market), `mode` (`full`,
+or `delta`: Amazon and eBay get only what changed since the last published feed,
+plus deletions) and `dry_run`.
 """
 
 from __future__ import annotations
@@ -156,6 +158,14 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             title="Markets",
             description="Market codes to run (DE, AT, ...); empty runs every configured market.",
         ),
+        "mode": Param(
+            "full",
+            type="string",
+            enum=["full", "delta"],
+            title="Mode",
+            description="delta: Amazon and eBay get only what changed since the last "
+            "published feed (and deletions); Google and the CSV channels always get full files.",
+        ),
         "dry_run": Param(
             False,
             type="boolean",
@@ -246,10 +256,12 @@ def localize_catalog() -> None:
     def localize_market(
         market: str, staged: dict[str, Any], validated: dict[str, Any], translated: dict[str, Any]
     ) -> dict[str, Any]:
+        from schemas.categories import load_category_map
         from transforms.pipeline import build_market_feeds, load_rates
 
         config = _config()
         chosen = config.market(market)
+        categories = Path(config.categories_path) if config.categories_path else None
         with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
             quarantine = json.load(stream)
         return build_market_feeds(
@@ -262,6 +274,11 @@ def localize_catalog() -> None:
             quarantine=quarantine,
             translations=ObjectStoragePath(translated["files"][market]),
             source_locale=config.translation.source_locale,
+            channel_settings=config.channels,
+            category_map=load_category_map(categories),
+            mode=get_current_context()["params"].get("mode") or "full",
+            live_dir=ObjectStoragePath(config.storage.output_url) / market,
+            run_id=_run_key(),
         )
 
     @task(retries=0)
@@ -297,10 +314,9 @@ def localize_catalog() -> None:
         for result in _each(built):
             for feed in publish_market(result, output, ObjectStoragePath, run_id=_run_key()):
                 published.append(feed)
+                stem = feed["file"].rsplit(".", 1)[0]
                 outlet_events[FEEDS].add(
-                    Asset(
-                        uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{feed['channel']}"
-                    ),
+                    Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{stem}"),
                     extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
                 )
         record_success(_run_key(), staged["products"], published, _run_dir(config), output)

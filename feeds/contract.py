@@ -6,18 +6,27 @@ and ``close()``. It never builds the whole feed in memory. ``write_item``
 applies the channel's rules and returns findings: an ``error`` finding means
 the item was left out of the file, ``warning`` findings describe what was
 changed (a title cut to length, say).
+
+A channel whose files hold a limited number of items (Amazon: 10,000 messages)
+sets ``FeedSpec.max_items_per_file``; the caller then starts a new file, with a
+new writer sharing the same `WriterContext`, whenever one is full. Before a
+file is published the caller runs ``check_file`` on it: a file that does not
+pass the channel's format check is not published.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
     from schemas.findings import Finding
     from schemas.listing import Listing
-    from schemas.market import Market
+    from schemas.market import Channel, Market
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +44,33 @@ class FeedSpec:
     extension: str
     media_type: str
     description: str
+    max_items_per_file: int | None = None
+    delta: bool = False
+    """An API channel that takes only what changed (and deletions) on a delta run."""
+
+
+@dataclass
+class WriterContext:
+    """What a writer needs beyond the market, shared by all files of one channel and run.
+
+    Attributes:
+        channel: The channel's configuration (``[channels.<name>]``).
+        categories: Catalog category -> this channel's category for the market.
+        previous: On a delta run, content hash per sku of the last published feed;
+            None on a full run.
+        hashes: Content hash per sku of every item written (kept for the next delta run).
+        deleted: Skus the writer sent a deletion for.
+        run_id: The run's id (its date).
+        unchanged: Items a delta run left out because they did not change.
+    """
+
+    channel: Channel | None = None
+    categories: Mapping[str, str] = field(default_factory=dict)
+    previous: Mapping[str, str] | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    run_id: str = ""
+    unchanged: int = 0
 
 
 class FeedWriter(ABC):
@@ -42,10 +78,53 @@ class FeedWriter(ABC):
 
     spec: ClassVar[FeedSpec]
 
-    def __init__(self, stream: IO[bytes], market: Market) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        market: Market,
+        context: WriterContext | None = None,
+        *,
+        part: int = 1,
+    ) -> None:
         self.stream = stream
         self.market = market
+        self.context = context or WriterContext()
+        self.part = part
         self.items_written = 0
+
+    def write_deletion(self, sku: str) -> bool:
+        """Tell the channel a product is gone; False for channels that have no deletions
+        (a full feed: what it does not list is removed)."""
+        return False
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        """Problems of a written file against the channel's format; none by default."""
+        return []
+
+    def finding(
+        self,
+        listing: Listing,
+        severity: str,
+        field: str,
+        rule: str,
+        message: str,
+        value: object = None,
+    ) -> Finding:
+        """A finding about one listing in this channel."""
+        from schemas.findings import Finding, shorten
+
+        return Finding(
+            stage="feed",
+            severity=severity,  # type: ignore[arg-type]
+            sku=listing.sku,
+            market=listing.market,
+            channel=self.spec.name,
+            field=field,
+            rule=rule,
+            message=message,
+            value=None if value is None else shorten(value),
+        )
 
     @abstractmethod
     def write_header(self) -> None:

@@ -10,6 +10,12 @@ if TYPE_CHECKING:
 
 _WRITERS: dict[str, str] = {
     "google": "feeds.google:GoogleMerchantFeed",
+    "amazon": "feeds.amazon:AmazonListingsFeed",
+    "ebay": "feeds.ebay:EbayInventoryFeed",
+    "idealo": "feeds.idealo:IdealoFeed",
+    "kaufland": "feeds.kaufland:KauflandFeed",
+    "allegro": "feeds.allegro:AllegroOffers",
+    "mobile_cn": "feeds.mobile_cn:MobileStorefrontFeed",
 }
 """Channel name -> ``module:class``, imported only when a run needs it."""
 

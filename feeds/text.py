@@ -70,3 +70,57 @@ def cut_at_word(text: str, limit: int) -> str:
     space = max(head.rfind(" "), head.rfind("\n"))
     cut = text[:space] if space > 0 else text[:limit]
     return cut.rstrip(" \n,;:-–—/")
+
+
+SAFE_TAGS = frozenset({"p", "br", "ul", "ol", "li", "b", "strong", "i", "em"})
+"""Formatting tags a channel that takes HTML gets; nothing else survives `safe_html`."""
+_ANY_TAG = re.compile(r"<(/?)\s*([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
+
+
+def safe_html(markup: str, allowed: frozenset[str] = SAFE_TAGS) -> str:
+    """Keep only harmless formatting: ``allowed`` tags (`SAFE_TAGS`), without one attribute.
+
+    Scripts, styles and comments go with their content; every other tag goes
+    but its text stays; attributes go, so no event handler, ``style`` or
+    ``javascript:`` link can survive.
+
+    >>> safe_html('<p onclick="x()">Hi <a href="javascript:go()">you</a></p><script>f()</script>')
+    '<p>Hi you</p>'
+    >>> safe_html("<UL><LI class='x'>2 kg<br/></LI></UL>")
+    '<ul><li>2 kg<br></li></ul>'
+    """
+    if "<" not in markup:
+        return markup
+    markup = _HIDDEN.sub("", markup)
+
+    def keep(match: re.Match[str]) -> str:
+        name = match.group(2).lower()
+        if name not in allowed:
+            return ""
+        if name == "br":
+            return "<br>"
+        return f"<{match.group(1)}{name}>"
+
+    return _ANY_TAG.sub(keep, markup)
+
+
+def plain_text(markup: str, limit: int | None = None) -> tuple[str, bool]:
+    """Plain, XML-safe text cut at a word boundary to ``limit``, and whether it was cut."""
+    text = strip_xml_illegal(html_to_text(markup))[0]
+    if limit is None or len(text) <= limit:
+        return text, False
+    return cut_at_word(text, limit), True
+
+
+def cut_to_bytes(text: str, limit: int) -> tuple[str, bool]:
+    """Cut at a word boundary so the UTF-8 encoding fits ``limit`` bytes (Amazon counts bytes).
+
+    >>> cut_to_bytes("Größe über alles", 13)
+    ('Größe über', True)
+    """
+    if len(text.encode()) <= limit:
+        return text, False
+    cut = text
+    while len(cut.encode()) > limit:
+        cut = cut_at_word(cut, max(1, len(cut) - max(1, (len(cut.encode()) - limit) // 2)))
+    return cut, True

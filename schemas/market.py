@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ChannelName = Literal["google"]
+ChannelName = Literal["google", "amazon", "ebay", "idealo", "kaufland", "allegro", "mobile_cn"]
 """Feed channels a market may publish to; each is a writer in `feeds.registry`."""
 
 CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
@@ -261,6 +261,18 @@ class Channel(_Strict):
 
     required: list[Requirement] = Field(min_length=1)
     """Attributes a listing needs before it may go into this channel's feed."""
+    seller_id: str | None = None
+    """The merchant's id at the channel (Amazon ``sellerId``)."""
+    title_length: Annotated[int, Field(ge=10, le=500)] | None = None
+    """Shorter titles than the channel allows (small screens of a mobile storefront)."""
+    max_selling_points: Annotated[int, Field(ge=0, le=10)] = 5
+    """Most bullet points (selling points) an item carries."""
+    carrier: str = "dhl"
+    """Carrier of the shipping-cost column (idealo ``deliveryCosts_<carrier>``)."""
+    delivery_cost: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    """Shipping cost in the market's currency, for channels that list it per item."""
+    delivery_time: str = "1-3 Werktage"
+    """Delivery time as the channel shows it."""
 
 
 class Validation(_Strict):
@@ -378,6 +390,9 @@ class PipelineConfig(_Strict):
     """Catalog prices, exchange rates and VAT."""
     translation: Translation = Field(default_factory=Translation)
     """Machine translation and the translation memory."""
+    categories_path: str | None = None
+    """Category mapping (TOML): catalog category -> Google taxonomy id and each channel's
+    category per market; relative to the config file."""
 
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:
@@ -430,6 +445,9 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
         rates = pricing.get("rates")
         if isinstance(rates, str) and "://" not in rates and not os.path.isabs(rates):
             pricing["rates"] = str((base / rates).resolve())
+    categories = raw.get("categories_path")
+    if isinstance(categories, str) and not os.path.isabs(categories):
+        raw["categories_path"] = str((base / categories).resolve())
     translation = raw.get("translation")
     if isinstance(translation, dict):
         for key in ("memory_path", "glossary_path"):

@@ -92,7 +92,7 @@ def record_success(
 
     state = read_state(output_root)
     feeds = dict(state.get("feeds") or {})
-    feeds.update({f"{p['market']}/{p['channel']}": p["items"] for p in published})
+    feeds.update({f"{p['market']}/{p['channel']}": p.get("listed", p["items"]) for p in published})
     staged = work_dir / STATE_FILE
     with staged.open("w", encoding="utf-8") as stream:
         json.dump({"run": run, "products": {"catalog": products}, "feeds": feeds}, stream, indent=1)

@@ -35,8 +35,9 @@ import json
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from feeds.contract import WriterContext
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 from schemas.product import Product, product_from_json, product_to_json
 from transforms.completeness import completeness
@@ -49,7 +50,19 @@ from transforms.translate import read_market_translations
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from schemas.market import CatalogSource, Market, Pricing, Requirement, Translation, Validation
+    from feeds.contract import FeedWriter
+    from schemas.categories import CategoryMap
+    from schemas.findings import Finding as FindingType
+    from schemas.listing import Listing
+    from schemas.market import (
+        CatalogSource,
+        Channel,
+        Market,
+        Pricing,
+        Requirement,
+        Translation,
+        Validation,
+    )
     from transforms.ecb_rates import EcbRates
     from transforms.storage import StoragePath
 
@@ -64,6 +77,8 @@ PRICES = "prices.csv"
 RATES = "eurofxref-daily.xml"
 MANIFEST = "manifest.json"
 TRANSLATION_REPORT = "translation.json"
+STATE_SUFFIX = ".state.json"
+"""Beside an API channel's feeds: content hash per sku, for the next delta run."""
 
 
 def read_catalog(
@@ -357,7 +372,11 @@ def check_feed_shrink(
     """
     from transforms.gates import check_shrink, read_state
 
-    current = {f"{b['market']}/{f['channel']}": f["items"] for b in built for f in b["feeds"]}
+    current = {
+        f"{b['market']}/{channel}": info["listed"]
+        for b in built
+        for channel, info in b["channels"].items()
+    }
     try:
         check_shrink(
             current, read_state(output_root)["feeds"], settings.max_shrink_share, "listings"
@@ -379,6 +398,11 @@ def build_market_feeds(
     quarantine: Mapping[str, Sequence[str]] | None = None,
     translations: StoragePath | Path | None = None,
     source_locale: str = "en_US",
+    channel_settings: Mapping[str, Channel] | None = None,
+    category_map: CategoryMap | None = None,
+    mode: Literal["full", "delta"] = "full",
+    live_dir: StoragePath | Path | None = None,
+    run_id: str = "",
 ) -> dict[str, Any]:
     """Localize every product for one market and write its feeds (unpublished).
 
@@ -395,6 +419,12 @@ def build_market_feeds(
         quarantine: Sku -> catalog rules that block it.
         translations: The market's translation outcome (`transforms.translate`).
         source_locale: Locale translations were made from.
+        channel_settings: ``[channels.<name>]`` of the configuration.
+        category_map: Catalog category -> each channel's category.
+        mode: ``delta`` sends API channels (Amazon, eBay) only what changed since the
+            last published feed, and deletions; other channels always get full files.
+        live_dir: The market's published folder, where the last content hashes are.
+        run_id: The run's key.
 
     Returns:
         ``market``, ``products`` considered, ``set_aside`` for the whole market,
@@ -423,14 +453,24 @@ def build_market_feeds(
         price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
         pricer = Pricer(market, pricing, rates)
         translated = read_market_translations(translations)
-        writers = []
-        for channel in market.channels:
-            cls = writer_class(channel)
-            path = market_dir / f"{channel}.{cls.spec.extension}"
-            writer = cls(streams.enter_context(path.open("wb")), market)
-            writer.write_header()
-            writers.append(writer)
-            feeds.append({"channel": channel, "path": str(path)})
+        outputs = [
+            _ChannelFiles(
+                writer_class(channel),
+                market,
+                market_dir,
+                streams,
+                WriterContext(
+                    channel=(channel_settings or {}).get(channel),
+                    categories=category_map.for_channel(channel, market.code)
+                    if category_map
+                    else {},
+                    run_id=run_id,
+                ),
+                previous_state=_previous_state(live_dir, channel),
+                delta=mode == "delta",
+            )
+            for channel in market.channels
+        ]
         for product in read_snapshot(snapshot):
             products += 1
             blocked = quarantine.get(product.sku)
@@ -466,8 +506,8 @@ def build_market_feeds(
                     listing.price_note,
                 )
             )
-            for writer in writers:
-                name = writer.spec.name
+            for output in outputs:
+                name = output.name
                 percent, missing = completeness(listing, requirements.get(name, ()))
                 completeness_rows.writerow(
                     (listing.sku, market.code, name, percent, " ".join(missing))
@@ -477,23 +517,159 @@ def build_market_feeds(
                     incomplete = _incomplete(listing.sku, market.code, name, percent, missing)
                     write_findings_jsonl(incomplete, findings_stream)
                     continue
-                found = writer.write_item(listing)
+                found = output.write(listing)
                 reasons.update({f"{name}:{f.rule}" for f in found if f.severity == "error"})
                 write_findings_jsonl(found, findings_stream)
-        for writer, feed in zip(writers, feeds, strict=True):
-            writer.write_footer()
-            writer.close()
-            feed["items"] = writer.items_written
+        channels: dict[str, Any] = {}
+        for output in outputs:
+            output.finish()
+            feeds.extend(output.parts)
+            channels[output.name] = output.summary()
+            for problem in output.problems:
+                write_findings_jsonl((problem,), findings_stream)
     return {
         "market": market.code,
         "products": products,
         "set_aside": set_aside,
         "reasons": dict(sorted(reasons.items())),
         "feeds": feeds,
+        "channels": channels,
+        "mode": mode,
+        "rate_day": str(rates.day) if rates is not None else None,
         "findings": str(market_dir / MARKET_FINDINGS),
         "completeness": str(market_dir / COMPLETENESS),
         "prices": str(market_dir / PRICES),
     }
+
+
+def _previous_state(live_dir: StoragePath | Path | None, channel: str) -> dict[str, str] | None:
+    """Content hashes of the channel's last published feed (None when there is none)."""
+    if live_dir is None:
+        return None
+    path = live_dir / f"{channel}{STATE_SUFFIX}"
+    if not path.exists():
+        return None
+    with path.open("r", encoding="utf-8") as stream:
+        loaded: dict[str, str] = json.load(stream)
+    return loaded
+
+
+class _ChannelFiles:
+    """One channel's files for one market: parts of at most ``max_items_per_file`` items,
+    deletions at the end, a format check of every file, the content hashes for next time."""
+
+    def __init__(
+        self,
+        cls: type[FeedWriter],
+        market: Market,
+        market_dir: StoragePath | Path,
+        streams: ExitStack,
+        context: WriterContext,
+        *,
+        previous_state: dict[str, str] | None,
+        delta: bool,
+    ) -> None:
+        self.cls = cls
+        self.name = cls.spec.name
+        self.market = market
+        self.market_dir = market_dir
+        self.streams = streams
+        self.context = context
+        self.previous_state = previous_state
+        self.api = cls.spec.delta
+        if self.api and delta:
+            context.previous = previous_state or {}
+        self.parts: list[dict[str, Any]] = []
+        self.problems: list[FindingType] = []
+        self.writer: FeedWriter | None = None
+        self._open()
+
+    def _open(self) -> FeedWriter:
+        spec = self.cls.spec
+        part = len(self.parts) + 1
+        name = f"{spec.name}-{part:04d}" if spec.max_items_per_file else spec.name
+        path = self.market_dir / f"{name}.{spec.extension}"
+        stream = self.streams.enter_context(path.open("wb"))
+        self.writer = self.cls(stream, self.market, self.context, part=part)
+        self.writer.write_header()
+        self.parts.append({"channel": spec.name, "path": str(path), "items": 0})
+        return self.writer
+
+    def write(self, listing: Listing) -> list[FindingType]:
+        writer = self.writer or self._open()
+        found = writer.write_item(listing)
+        self._rotate()
+        return found
+
+    def _rotate(self) -> None:
+        limit = self.cls.spec.max_items_per_file
+        if self.writer is not None and limit and self.writer.items_written >= limit:
+            self._close()
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.write_footer()
+            self.writer.close()
+            self.parts[-1]["items"] = self.writer.items_written
+            self.writer = None
+
+    def finish(self) -> None:
+        """Write deletions, close the last file and check every file's format."""
+        if self.api and self.previous_state:
+            for sku in sorted(set(self.previous_state) - set(self.context.hashes)):
+                writer = self.writer or self._open()
+                writer.write_deletion(sku)
+                self._rotate()
+        self._close()
+        for part in self.parts:
+            part["valid"] = True
+            if self.api and part["items"] == 0:
+                part["valid"] = False  # nothing to send: no file goes out
+                continue
+            found = self.cls.check_file(_path_like(self.market_dir, part["path"]))
+            if found:
+                part["valid"] = False
+                self.problems.append(
+                    Finding(
+                        stage="feed",
+                        severity="error",
+                        sku=None,
+                        market=self.market.code,
+                        channel=self.name,
+                        field="(file)",
+                        rule="feed_file_invalid",
+                        message=f"{part['path'].rsplit('/', 1)[-1]} fails the {self.name} "
+                        "format check and is not published: " + "; ".join(found),
+                    )
+                )
+        if self.api:
+            state = self.market_dir / f"{self.name}{STATE_SUFFIX}"
+            with state.open("w", encoding="utf-8") as stream:
+                json.dump(self.context.hashes, stream, indent=0, sort_keys=True)
+            self.state_path: str | None = str(state)
+        else:
+            self.state_path = None
+
+    def summary(self) -> dict[str, Any]:
+        """Per channel: listed, sent, unchanged, deleted, whether every file passed."""
+        hashes = self.context.hashes
+        sent = sum(p["items"] for p in self.parts)
+        return {
+            "listed": len(hashes) if self.api else sent,
+            "sent": sent,
+            "unchanged": self.context.unchanged,
+            "deleted": len(self.context.deleted),
+            "valid": all(p["valid"] or (self.api and p["items"] == 0) for p in self.parts),
+            "state": self.state_path,
+        }
+
+
+def _path_like(like: StoragePath | Path, location: str) -> Any:
+    """``location`` as the same kind of path as ``like`` (local or object storage)."""
+    if isinstance(like, Path):
+        return Path(location)
+    factory: Any = type(like)
+    return factory(location)
 
 
 def _quarantined(sku: str, market: str, rules: Sequence[str]) -> Finding:
@@ -552,7 +728,11 @@ def publish_market(
     market_dir = output_root / built["market"]
     ensure_dir(market_dir)
     published = []
+    channels = built["channels"]
     for feed in built["feeds"]:
+        info = channels[feed["channel"]]
+        if not feed.get("valid", True) or not info["valid"]:
+            continue  # an API file with nothing to send, or a channel that failed its check
         source = path_factory(feed["path"])
         target = market_dir / source.name
         sha256 = publish_atomically(source, target)
@@ -561,21 +741,29 @@ def publish_market(
                 "market": built["market"],
                 "channel": feed["channel"],
                 "path": str(target),
+                "file": source.name,
                 "items": feed["items"],
+                "listed": info["listed"],
                 "sha256": sha256,
             }
         )
+    for info in channels.values():
+        if info.get("state") and info["valid"]:
+            source = path_factory(info["state"])
+            publish_atomically(source, market_dir / source.name)
     manifest = {
         "market": built["market"],
         "run": run_id,
+        "mode": built.get("mode", "full"),
+        "rate_day": built.get("rate_day"),
         "feeds": [
             {
-                "file": path_factory(f["path"]).name,
-                "channel": f["channel"],
-                "items": f["items"],
+                "file": p["file"],
+                "channel": p["channel"],
+                "items": p["items"],
                 "sha256": p["sha256"],
             }
-            for f, p in zip(built["feeds"], published, strict=True)
+            for p in published
         ],
     }
     staged_manifest = path_factory(built["findings"]).parent / MANIFEST
@@ -651,16 +839,34 @@ def write_run_report(
         not_published = "not published"
     else:
         not_published = "not published (dry run)" if dry_run else "not published"
-    published_by_key = {(p["market"], p["channel"]): p for p in published or []}
+    published_by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for p in published or []:
+        published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
     for result in sorted(built, key=lambda r: r["market"]):
         reasons = ", ".join(f"{rule} {count}" for rule, count in result["reasons"].items())
-        for feed in result["feeds"]:
-            target = published_by_key.get((result["market"], feed["channel"]))
-            where = _for_people(target["path"]) if target else not_published
+        for channel, info in result["channels"].items():
+            files = published_by_key.get((result["market"], channel))
+            if files:
+                where = _for_people(files[0]["path"])
+                if len(files) > 1:
+                    where += f" (+{len(files) - 1} more files)"
+            elif not info["valid"]:
+                where = "NOT PUBLISHED: the file failed its format check (see findings)"
+            elif info["sent"] == 0 and info["state"] is not None:
+                where = "nothing to send"
+            else:
+                where = not_published
+            delta = ""
+            if info["state"] is not None:
+                delta = (
+                    f" [{result.get('mode', 'full')}: {info['sent']} sent, "
+                    f"{info['unchanged']} unchanged, {info['deleted']} deleted]"
+                )
             lines.append(
-                f"{result['market']:<3} {feed['channel']:<8} {feed['items']:>6} listed, "
-                f"{result['products'] - feed['items']:>6} set aside"
+                f"{result['market']:<3} {channel:<9} {info['listed']:>6} listed, "
+                f"{result['products'] - info['listed']:>6} set aside"
                 + (f" ({reasons})" if reasons else "")
+                + delta
                 + f" -> {where}"
             )
     lines.append(f"findings ({total}): {_for_people(str(report_dir / 'findings.csv'))}")

@@ -1,0 +1,130 @@
+"""Allegro (PL) offers as JSON Lines: one ``POST /sale/product-offers`` body per line.
+
+Per offer: ``external.id`` (the SKU), ``name`` at most 75 characters, the Allegro
+``category.id`` from the category mapping, the product by GTIN, image URLs, a
+description of one text section in Allegro's HTML subset (h1, h2, p, ul, ol, li,
+b), ``sellingMode`` BUY_NOW with the price in PLN and ``language`` pl-PL
+(../shared/DOMAIN.md: PLN, ``language: pl-PL``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from feeds.checks import schema_problems
+from feeds.contract import FeedSpec, FeedWriter
+from feeds.jsonfeed import dumps, loads
+from feeds.text import plain_text, safe_html
+from schemas.categories import first_mapped
+from schemas.gtin import gtin_problem
+from transforms.money import round_to_minor_units
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from schemas.findings import Finding
+    from schemas.listing import Listing
+
+SCHEMA = "allegro_offer"
+NAME_LIMIT = 75
+ALLEGRO_TAGS = frozenset({"h1", "h2", "p", "ul", "ol", "li", "b"})
+
+
+class AllegroOffers(FeedWriter):
+    """Writes one market's Allegro offers."""
+
+    spec = FeedSpec(
+        name="allegro",
+        extension="jsonl",
+        media_type="application/x-ndjson",
+        description="Allegro product-offers request bodies (JSON Lines)",
+    )
+
+    def write_header(self) -> None:
+        if self.market.currency != "PLN":
+            raise ValueError(f"market {self.market.code}: Allegro takes PLN prices only")
+
+    def write_footer(self) -> None:
+        pass
+
+    def write_item(self, listing: Listing) -> list[Finding]:
+        findings: list[Finding] = []
+        name, cut = plain_text(listing.title, NAME_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "name",
+                    "title_too_long",
+                    f"name cut to {NAME_LIMIT} characters",
+                    listing.title,
+                )
+            )
+        category = first_mapped(listing.categories, dict(self.context.categories))
+        description = safe_html(listing.description, ALLEGRO_TAGS).strip()
+        for value, field, rule, message in (
+            (name, "name", "empty_title", "name is empty after cleaning"),
+            (category, "category", "missing_category", "no Allegro category in the mapping"),
+            (listing.image_links, "images", "missing_image_link", "Allegro needs an image"),
+            (description, "description", "empty_description", "Allegro needs a description"),
+        ):
+            if not value:
+                findings.append(self.finding(listing, "error", field, rule, message))
+        if listing.gtin and gtin_problem(listing.gtin):
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "productSet",
+                    "invalid_gtin",
+                    f"GTIN {gtin_problem(listing.gtin)}",
+                    listing.gtin,
+                )
+            )
+        if any(f.severity == "error" for f in findings):
+            return findings
+        price = round_to_minor_units(listing.price)
+        offer: dict[str, Any] = {
+            "external": {"id": listing.sku},
+            "name": name,
+            "category": {"id": category},
+            "images": list(listing.image_links[:16]),
+            "description": {"sections": [{"items": [{"type": "TEXT", "content": description}]}]},
+            "sellingMode": {
+                "format": "BUY_NOW",
+                "price": {"amount": str(price.amount), "currency": price.currency},
+            },
+            "language": "pl-PL",
+        }
+        if listing.gtin:
+            offer["productSet"] = [{"product": {"id": listing.gtin, "idType": "GTIN"}}]
+        problems = schema_problems(SCHEMA, offer)
+        if problems:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "(offer)",
+                    "schema_invalid",
+                    "the offer breaks Allegro's rules: " + "; ".join(problems),
+                )
+            )
+            return findings
+        self.stream.write((dumps(offer) + "\n").encode())
+        self.items_written += 1
+        return findings
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        problems: list[str] = []
+        with path.open("rb") as stream:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    offer = loads(line)
+                except ValueError as exc:
+                    return [f"line {number}: not JSON: {exc}"]
+                problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, offer)]
+                if len(problems) >= 5:
+                    break
+        return problems

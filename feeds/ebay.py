@@ -1,0 +1,237 @@
+"""eBay Inventory API: ``inventory_item`` documents for bulkCreateOrReplaceInventoryItem.
+
+Rules (developer.ebay.com, Inventory API v1.17; ../shared/DOMAIN.md):
+
+- one ``inventory_item`` per SKU: ``product.title`` at most 80 characters,
+  ``product.description`` at most 4000 (HTML, restricted here to a safe subset),
+  ``aspects`` (``{"Brand": ["..."]}``), ``brand`` and ``mpn`` at most 65, ``ean``
+  as an array, ``imageUrls``, ``packageWeightAndSize`` with eBay's unit enums;
+- at most 25 items per bulk call, sent with the market's ``Content-Language`` to
+  its eBay marketplace.
+
+The file is JSON Lines: each line is one bulk call, ``{"marketplaceId",
+"contentLanguage", "body": {"requests": [...]}}``; a line ``{"marketplaceId",
+"deleteInventoryItems": [...]}`` lists SKUs to delete (products the last
+published feed had and this run does not).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from feeds.checks import schema_problems
+from feeds.contract import FeedSpec, FeedWriter
+from feeds.jsonfeed import content_hash, dumps, loads
+from feeds.text import cut_at_word, plain_text, safe_html
+from schemas.gtin import gtin_problem
+from transforms.units import convert, ebay_measure
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from schemas.findings import Finding
+    from schemas.listing import Listing
+
+MARKETPLACE_IDS = {
+    "US": "EBAY_US",
+    "GB": "EBAY_GB",
+    "DE": "EBAY_DE",
+    "FR": "EBAY_FR",
+    "IT": "EBAY_IT",
+    "ES": "EBAY_ES",
+    "NL": "EBAY_NL",
+    "PL": "EBAY_PL",
+    "AT": "EBAY_AT",
+    "BE": "EBAY_BE",
+    "CH": "EBAY_CH",
+}
+"""eBay marketplace ids by country (../shared/DOMAIN.md)."""
+SCHEMA = "ebay_inventory"
+BATCH = 25
+TITLE_LIMIT = 80
+DESCRIPTION_LIMIT = 4000
+NAME_LIMIT = 65
+
+
+class EbayInventoryFeed(FeedWriter):
+    """Writes one market's eBay inventory items, 25 to a bulk call."""
+
+    spec = FeedSpec(
+        name="ebay",
+        extension="jsonl",
+        media_type="application/x-ndjson",
+        description="eBay Inventory API bulkCreateOrReplaceInventoryItem bodies (JSON Lines)",
+        delta=True,
+    )
+
+    def write_header(self) -> None:
+        country = self.market.country
+        if country not in MARKETPLACE_IDS:
+            raise ValueError(
+                f"market {self.market.code}: eBay has no marketplace for {country}; "
+                f"known: {', '.join(sorted(MARKETPLACE_IDS))}"
+            )
+        self.marketplace_id = MARKETPLACE_IDS[country]
+        self._pending: list[dict[str, Any]] = []
+        self._deletions: list[str] = []
+
+    def write_footer(self) -> None:
+        self._flush()
+        if self._deletions:
+            line = {"marketplaceId": self.marketplace_id, "deleteInventoryItems": self._deletions}
+            self.stream.write((dumps(line) + "\n").encode())
+
+    def write_deletion(self, sku: str) -> bool:
+        self._deletions.append(sku)
+        self.context.deleted.append(sku)
+        return True
+
+    def write_item(self, listing: Listing) -> list[Finding]:
+        findings: list[Finding] = []
+        title, cut = plain_text(listing.title, TITLE_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "product.title",
+                    "title_too_long",
+                    f"title cut at a word boundary to {TITLE_LIMIT} characters",
+                    listing.title,
+                )
+            )
+        description = safe_html(listing.description)
+        if len(description) > DESCRIPTION_LIMIT:
+            description, _ = plain_text(description, DESCRIPTION_LIMIT)
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "product.description",
+                    "description_too_long",
+                    f"description cut to {DESCRIPTION_LIMIT} characters as plain text",
+                )
+            )
+        if not title:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "product.title",
+                    "empty_title",
+                    "title is empty after cleaning",
+                )
+            )
+        if not listing.image_links:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "product.imageUrls",
+                    "missing_image_link",
+                    "eBay needs at least one image",
+                )
+            )
+        product: dict[str, Any] = {"title": title, "description": description}
+        aspects = {}
+        if listing.brand:
+            brand = cut_at_word(listing.brand, NAME_LIMIT)
+            product["brand"] = brand
+            aspects["Brand"] = [brand]
+        if listing.mpn:
+            product["mpn"] = listing.mpn[:NAME_LIMIT]
+        if aspects:
+            product["aspects"] = aspects
+        if listing.gtin:
+            problem = gtin_problem(listing.gtin)
+            if problem is not None:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        "product.ean",
+                        "invalid_gtin",
+                        f"GTIN {problem}",
+                        listing.gtin,
+                    )
+                )
+            elif len(listing.gtin) == 12:
+                product["upc"] = [listing.gtin]
+            else:
+                product["ean"] = [listing.gtin]
+        product["imageUrls"] = list(listing.image_links[:24])
+        item: dict[str, Any] = {
+            "sku": listing.sku,
+            "locale": self.market.locale,
+            "condition": "NEW",
+            "product": product,
+        }
+        package = self._package(listing)
+        if package:
+            item["packageWeightAndSize"] = package
+        if any(f.severity == "error" for f in findings):
+            return findings
+        problems = schema_problems(SCHEMA, item, "inventory_item")
+        if problems:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "(item)",
+                    "schema_invalid",
+                    "the item breaks eBay's rules: " + "; ".join(problems),
+                )
+            )
+            return findings
+        digest = content_hash(item)
+        self.context.hashes[listing.sku] = digest
+        previous = self.context.previous
+        if previous is not None and previous.get(listing.sku) == digest:
+            self.context.unchanged += 1
+            return findings
+        self._pending.append(item)
+        self.items_written += 1
+        if len(self._pending) == BATCH:
+            self._flush()
+        return findings
+
+    def _package(self, listing: Listing) -> dict[str, Any]:
+        package: dict[str, Any] = {}
+        if listing.weight is not None:
+            package["weight"] = ebay_measure(listing.weight)
+        sides = (listing.length, listing.width, listing.height)
+        if all(side is not None for side in sides):
+            unit = "in" if self.market.units == "us" else "cm"
+            measured = [ebay_measure(convert(side, unit)) for side in sides]  # type: ignore[arg-type]
+            package["dimensions"] = {
+                "length": measured[0]["value"],
+                "width": measured[1]["value"],
+                "height": measured[2]["value"],
+                "unit": measured[0]["unit"],
+            }
+        return package
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        line = {
+            "marketplaceId": self.marketplace_id,
+            "contentLanguage": self.market.locale.replace("_", "-"),
+            "body": {"requests": self._pending},
+        }
+        self.stream.write((dumps(line) + "\n").encode())
+        self._pending = []
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        problems: list[str] = []
+        with path.open("rb") as stream:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    document = loads(line)
+                except ValueError as exc:
+                    return [f"line {number}: not JSON: {exc}"]
+                problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, document)]
+                if len(problems) >= 5:
+                    break
+        return problems

@@ -1,0 +1,138 @@
+"""idealo (DE) CSV offer feed, per idealo's CSV importer fields (idealo.github.io/csv-importer).
+
+Columns: ``sku``, ``brand``, ``title``, ``categoryPath``, ``url``, ``eans``,
+``price``, ``deliveryCosts_<carrier>``, ``deliveryTime``, ``imageUrls`` (several
+separated by ``;``) and ``description`` (plain text). Comma-separated, RFC 4180,
+UTF-8; cells starting with ``=``, ``+``, ``-`` or ``@`` are neutralised.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from feeds.checks import Column, csv_problems
+from feeds.contract import FeedSpec
+from feeds.csvfeed import CsvFeedWriter
+from feeds.text import plain_text
+from schemas.categories import first_mapped
+from schemas.gtin import gtin_problem
+from transforms.money import round_to_minor_units
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from schemas.findings import Finding
+    from schemas.listing import Listing
+
+TITLE_LIMIT = 255
+DESCRIPTION_LIMIT = 1000
+
+
+def _with_carrier(carrier: str) -> tuple[Column, ...]:
+    """The columns with the carrier in the shipping-cost column's name (deliveryCosts_dhl)."""
+    return tuple(
+        Column(f"deliveryCosts_{carrier}", required=True) if c.name == "deliveryCosts" else c
+        for c in IdealoFeed.columns
+    )
+
+
+class IdealoFeed(CsvFeedWriter):
+    """Writes one market's idealo CSV file."""
+
+    spec = FeedSpec(
+        name="idealo",
+        extension="csv",
+        media_type="text/csv",
+        description="idealo CSV offer feed (csv-importer fields)",
+    )
+    columns = (
+        Column("sku", required=True, max_length=100),
+        Column("brand", required=True),
+        Column("title", required=True, max_length=TITLE_LIMIT),
+        Column("categoryPath", required=True),
+        Column("url", required=True),
+        Column("eans"),
+        Column("price", required=True),
+        Column("deliveryCosts", required=True),
+        Column("deliveryTime", required=True),
+        Column("imageUrls", required=True),
+        Column("description", max_length=DESCRIPTION_LIMIT),
+    )
+
+    def write_header(self) -> None:
+        carrier = self.context.channel.carrier if self.context.channel else "dhl"
+        self.columns = _with_carrier(carrier)  # type: ignore[misc,assignment]
+        super().write_header()
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        with path.open(encoding="utf-8") as stream:
+            header = stream.readline()
+        found = re.search(r"deliveryCosts_(\w+)", header)
+        return csv_problems(path, _with_carrier(found.group(1) if found else "?"), cls.delimiter)
+
+    def write_item(self, listing: Listing) -> list[Finding]:
+        findings: list[Finding] = []
+        title, cut = plain_text(listing.title, TITLE_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "title",
+                    "title_too_long",
+                    f"title cut to {TITLE_LIMIT} characters",
+                    listing.title,
+                )
+            )
+        description, cut = plain_text(listing.description, DESCRIPTION_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "description",
+                    "description_too_long",
+                    f"description cut to {DESCRIPTION_LIMIT} characters",
+                )
+            )
+        category = first_mapped(listing.categories, dict(self.context.categories))
+        for value, field, rule, message in (
+            (title, "title", "empty_title", "title is empty after cleaning"),
+            (listing.brand, "brand", "missing_brand", "idealo requires a brand"),
+            (category, "categoryPath", "missing_category", "no idealo category in the mapping"),
+            (listing.image_links, "imageUrls", "missing_image_link", "idealo needs an image"),
+        ):
+            if not value:
+                findings.append(self.finding(listing, "error", field, rule, message))
+        if listing.gtin and gtin_problem(listing.gtin):
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "eans",
+                    "invalid_gtin",
+                    f"GTIN {gtin_problem(listing.gtin)}",
+                    listing.gtin,
+                )
+            )
+        if any(f.severity == "error" for f in findings):
+            return findings
+        channel = self.context.channel
+        self.write_row(
+            [
+                listing.sku,
+                listing.brand,
+                title,
+                category,
+                listing.link,
+                listing.gtin or "",
+                round_to_minor_units(listing.price).amount,
+                f"{channel.delivery_cost if channel else 0:.2f}",
+                channel.delivery_time if channel else "",
+                ";".join(listing.image_links),
+                description,
+            ]
+        )
+        return findings

@@ -1,0 +1,38 @@
+"""Shared pieces of the JSON feed writers: exact numbers, stable bytes, content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+_NUMBER = "\u0000decimal:"
+_PLACEHOLDER = re.compile('"\u0000decimal:([-+0-9.eE]+)"'.replace("\u0000", "\\\\u0000"))
+
+
+def _decimal(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"{_NUMBER}{value}"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(document: Any) -> str:
+    """JSON text with `Decimal` written as the exact number it is (never through float).
+
+    >>> dumps({"value": Decimal("24.90"), "unit": "EUR"})
+    '{"value":24.90,"unit":"EUR"}'
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_decimal)
+    return _PLACEHOLDER.sub(r"\1", text)
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse a feed file with decimals kept exact (so ``multipleOf 0.01`` checks hold)."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def content_hash(document: Any) -> str:
+    """Hash of an item's content, for delta runs (same content, same hash)."""
+    return hashlib.sha256(dumps(document).encode()).hexdigest()[:32]

@@ -1,0 +1,118 @@
+"""Kaufland marketplace CSV (DE, CZ, SK, PL): ``;``-separated, UTF-8, price in cents.
+
+Per ../shared/DOMAIN.md: one ``locale`` column, prices in cents of the market's
+currency, repeated columns for several values (``picture`` up to five times).
+RFC 4180 quoting; formula-looking cells are neutralised.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from feeds.checks import Column
+from feeds.contract import FeedSpec
+from feeds.csvfeed import CsvFeedWriter
+from feeds.text import plain_text
+from schemas.categories import first_mapped
+from schemas.gtin import gtin_problem
+from transforms.money import minor_unit_exponent, round_to_minor_units
+
+if TYPE_CHECKING:
+    from schemas.findings import Finding
+    from schemas.listing import Listing
+
+PICTURES = 5
+TITLE_LIMIT = 250
+DESCRIPTION_LIMIT = 4000
+
+
+class KauflandFeed(CsvFeedWriter):
+    """Writes one market's Kaufland product CSV."""
+
+    spec = FeedSpec(
+        name="kaufland",
+        extension="csv",
+        media_type="text/csv",
+        description="Kaufland marketplace product CSV (;-separated, price in cents)",
+    )
+    delimiter = ";"
+    columns = (
+        Column("id_offer", required=True, max_length=100),
+        Column("ean", required=True),
+        Column("locale", required=True),
+        Column("title", required=True, max_length=TITLE_LIMIT),
+        Column("description", required=True, max_length=DESCRIPTION_LIMIT),
+        Column("category", required=True),
+        Column("manufacturer", required=True),
+        Column("price_cent", required=True, digits_only=True),
+        Column("currency", required=True),
+        *(Column("picture", required=n == 0) for n in range(PICTURES)),
+    )
+
+    def write_item(self, listing: Listing) -> list[Finding]:
+        findings: list[Finding] = []
+        title, cut = plain_text(listing.title, TITLE_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "title",
+                    "title_too_long",
+                    f"title cut to {TITLE_LIMIT} characters",
+                    listing.title,
+                )
+            )
+        description, cut = plain_text(listing.description, DESCRIPTION_LIMIT)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "description",
+                    "description_too_long",
+                    f"description cut to {DESCRIPTION_LIMIT} characters",
+                )
+            )
+        category = first_mapped(listing.categories, dict(self.context.categories))
+        for value, field, rule, message in (
+            (title, "title", "empty_title", "title is empty after cleaning"),
+            (description, "description", "empty_description", "Kaufland needs a description"),
+            (listing.gtin, "ean", "missing_gtin", "Kaufland lists products by EAN"),
+            (listing.brand, "manufacturer", "missing_brand", "Kaufland needs the manufacturer"),
+            (category, "category", "missing_category", "no Kaufland category in the mapping"),
+            (listing.image_links, "picture", "missing_image_link", "Kaufland needs a picture"),
+        ):
+            if not value:
+                findings.append(self.finding(listing, "error", field, rule, message))
+        if listing.gtin and gtin_problem(listing.gtin):
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "ean",
+                    "invalid_gtin",
+                    f"GTIN {gtin_problem(listing.gtin)}",
+                    listing.gtin,
+                )
+            )
+        if any(f.severity == "error" for f in findings):
+            return findings
+        price = round_to_minor_units(listing.price)
+        cents = int(price.amount / minor_unit_exponent(price.currency))
+        pictures = list(listing.image_links[:PICTURES]) + [""] * PICTURES
+        self.write_row(
+            [
+                listing.sku,
+                listing.gtin,
+                listing.locale.replace("_", "-"),
+                title,
+                description,
+                category,
+                listing.brand,
+                cents,
+                price.currency,
+                *pictures[:PICTURES],
+            ]
+        )
+        return findings

@@ -1,0 +1,138 @@
+"""A mobile-first JSON feed for a Chinese storefront (market CN: zh_CN, CNY, ZH-HANS texts).
+
+Made for small screens: image links come first in every item, the title is cut
+to the channel's ``title_length`` (30 characters by default; Chinese has no
+spaces, so the cut is hard there), at most ``max_selling_points`` (5) selling
+points, and the price as a string in the market's currency. The layout is the
+project's own, checked against ``schemas/feeds/mobile_cn.schema.json``; a real
+Chinese channel (Tmall, JD) would be one more writer behind the same contract.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from feeds.checks import schema_problems
+from feeds.contract import FeedSpec, FeedWriter
+from feeds.jsonfeed import dumps, loads
+from feeds.text import plain_text
+from schemas.categories import first_mapped
+from transforms.money import round_to_minor_units
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from schemas.findings import Finding
+    from schemas.listing import Listing
+
+SCHEMA = "mobile_cn"
+TITLE_LENGTH = 30
+SELLING_POINT_LIMIT = 40
+
+
+class MobileStorefrontFeed(FeedWriter):
+    """Writes one market's mobile storefront JSON."""
+
+    spec = FeedSpec(
+        name="mobile_cn",
+        extension="json",
+        media_type="application/json",
+        description="Mobile-first storefront feed (JSON): images first, short titles",
+    )
+
+    def write_header(self) -> None:
+        head = {
+            "market": self.market.code,
+            "locale": self.market.locale,
+            "currency": self.market.currency,
+        }
+        self.stream.write(dumps(head)[:-1].encode() + b',"items":[')
+
+    def write_footer(self) -> None:
+        self.stream.write(b"\n]}\n")
+
+    def write_item(self, listing: Listing) -> list[Finding]:
+        findings: list[Finding] = []
+        channel = self.context.channel
+        limit = (channel.title_length if channel else None) or TITLE_LENGTH
+        most = channel.max_selling_points if channel else 5
+        full_title, _ = plain_text(listing.title)
+        title, cut = plain_text(listing.title, limit)
+        if cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "title",
+                    "title_shortened",
+                    f"title shortened to {limit} characters for small screens",
+                    listing.title,
+                )
+            )
+        if not title:
+            findings.append(
+                self.finding(
+                    listing, "error", "title", "empty_title", "title is empty after cleaning"
+                )
+            )
+        if not listing.image_links:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "images",
+                    "missing_image_link",
+                    "a mobile storefront item needs an image",
+                )
+            )
+        if any(f.severity == "error" for f in findings):
+            return findings
+        points = [plain_text(p, SELLING_POINT_LIMIT)[0] for p in listing.bullet_points]
+        points = [p for p in points if p]
+        if len(points) > most:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "selling_points",
+                    "too_many_selling_points",
+                    f"{len(points)} selling points, the first {most} are kept",
+                )
+            )
+        price = round_to_minor_units(listing.price)
+        item: dict[str, Any] = {
+            "images": list(listing.image_links),
+            "id": listing.sku,
+            "title": title,
+            "full_title": full_title,
+            "price": str(price.amount),
+            "selling_points": points[:most],
+            "link": listing.link,
+        }
+        category = first_mapped(listing.categories, dict(self.context.categories))
+        if category:
+            item["category"] = category
+        problems = schema_problems(SCHEMA, item, "item")
+        if problems:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "(item)",
+                    "schema_invalid",
+                    "the item breaks the feed's rules: " + "; ".join(problems),
+                )
+            )
+            return findings
+        self.items_written += 1
+        separator = "\n" if self.items_written == 1 else ",\n"
+        self.stream.write((separator + dumps(item)).encode())
+        return findings
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        try:
+            document = loads(path.read_bytes())
+        except ValueError as exc:
+            return [f"not JSON: {exc}"]
+        return schema_problems(SCHEMA, document)
