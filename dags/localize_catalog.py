@@ -129,6 +129,19 @@ def _deepl_access() -> tuple[str | None, str | None]:
     return key, server
 
 
+def _finished(mapped: Sequence[dict[str, Any]] | None) -> list[dict[str, Any] | None]:
+    """Results of a mapped task as far as they exist (None for a failed map index)."""
+    if not mapped:
+        return []
+    results: list[dict[str, Any] | None] = []
+    for index in range(len(mapped)):
+        try:
+            results.append(mapped[index])
+        except (KeyError, IndexError, LookupError):
+            results.append(None)
+    return results
+
+
 def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Results of a mapped task, read by index (iterating probes one past the end)."""
     for index in range(len(mapped)):
@@ -330,11 +343,22 @@ def localize_catalog() -> None:
         built: Sequence[dict[str, Any]] | None,
         published: list[dict[str, Any]] | None,
     ) -> str:
-        """Report whatever the run got to; fail the run if a gate stopped it."""
+        """Report whatever the run got to; fail the run if a gate stopped it or a task failed.
+
+        This task always runs, so the run's own state comes from here: a run whose
+        localize or publish step failed must not look green.
+        """
         from transforms.pipeline import write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
+        dry_run = bool(get_current_context()["params"].get("dry_run"))
+        results = _finished(built)
+        incomplete = None
+        if None in (staged, validated, translated) or not results or None in results:
+            incomplete = "a task failed before every market was built"
+        elif not dry_run and published is None:
+            incomplete = "the publish step failed"
         text, stopped = write_run_report(
             _run_key(),
             _run_dir(config),
@@ -342,14 +366,17 @@ def localize_catalog() -> None:
             staged=staged,
             validated=validated,
             translated=translated,
-            built=list(_each(built)) if built else [],
+            built=[r for r in results if r],
             published=published,
-            dry_run=bool(get_current_context()["params"].get("dry_run")),
+            dry_run=dry_run,
             path_factory=ObjectStoragePath,
+            failed=incomplete,
         )
         print(text)
         if stopped:
             raise AirflowFailException(stopped)
+        if incomplete:
+            raise AirflowFailException(f"run incomplete: {incomplete} (see that task's log)")
         return str(report_dir / "summary.txt")
 
     staged = extract()

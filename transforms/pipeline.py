@@ -786,6 +786,7 @@ def write_run_report(
     translated: dict[str, Any] | None = None,
     dry_run: bool = False,
     path_factory: Any = Path,
+    failed: str | None = None,
 ) -> tuple[str, str | None]:
     """Gather the run's findings and completeness and write the summary.
 
@@ -823,6 +824,11 @@ def write_run_report(
     lines = [f"grenzenlos run {run_id}"]
     if stopped:
         lines.append(f"RUN STOPPED, nothing published: {stopped}")
+    elif failed:
+        lines.append(
+            f"RUN INCOMPLETE: {failed}; feeds not published stay as they were (see the "
+            "failed task's log)"
+        )
     if staged:
         lines.append(
             f"catalog: {staged['products']} products read, {staged['rejected_rows']} rows rejected"

@@ -64,8 +64,9 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     }
     assert dag.get_task("summary").trigger_rule == "all_done"
     assert dag.get_task("localize_market").is_mapped
-    assert set(dag.params.keys()) == {"markets", "dry_run"}
+    assert set(dag.params.keys()) == {"markets", "mode", "dry_run"}
     assert dag.params["dry_run"] is False and dag.params["markets"] == []
+    assert dag.params["mode"] == "full"
 
 
 def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:

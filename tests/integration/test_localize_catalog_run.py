@@ -158,8 +158,15 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
 
     # Each published feed is an Airflow Asset event, so an upload DAG can follow it.
     events = asset_events(LAST_RUN_ID[0])
-    markets = ("AT", "CH", "DE", "FR", "GB", "PL", "US")
-    assert set(events) == {f"grenzenlos_feed_{m}_google" for m in markets}
+    feed_files = [
+        p
+        for p in output.glob("*/*.*")
+        if p.name != "manifest.json" and not p.name.endswith(".state.json")
+    ]
+    expected = {f"grenzenlos_feed_{p.parent.name}_{p.stem}" for p in feed_files}
+    assert {f"grenzenlos_feed_{m}_google" for m in ("AT", "DE", "PL", "US")} <= expected
+    assert "grenzenlos_feed_DE_amazon-0001" in expected
+    assert set(events) == expected
     de_feed = output / "DE" / "google.xml"
     assert events["grenzenlos_feed_DE_google"]["uri"] == de_feed.as_uri()
     items = etree.parse(str(de_feed)).getroot().findall("channel/item")
@@ -168,14 +175,19 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     # Beside the feeds, a manifest an uploader can check them against.
     manifest = json.loads((output / "DE" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run"] == "2026-11-20"
-    assert manifest["feeds"] == [
-        {
-            "file": "google.xml",
-            "channel": "google",
-            "items": len(items),
-            "sha256": hashlib.sha256(de_feed.read_bytes()).hexdigest(),
-        }
-    ]
+    assert manifest["rate_day"] == "2026-11-26" and manifest["mode"] == "full"
+    assert [f["file"] for f in manifest["feeds"]] == [
+        "google.xml", "amazon-0001.json", "ebay.jsonl", "idealo.csv", "kaufland.csv"
+    ]  # fmt: skip
+    assert manifest["feeds"][0] == {
+        "file": "google.xml",
+        "channel": "google",
+        "items": len(items),
+        "sha256": hashlib.sha256(de_feed.read_bytes()).hexdigest(),
+    }
+    for entry in manifest["feeds"]:
+        data = (output / "DE" / entry["file"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
     # A rerun of the same logical date overwrites with byte-identical feeds.
     assert run_dag(LOGICAL_DATE) == "success"
@@ -196,3 +208,29 @@ def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage:
     )
     assert "not published (dry run)" in summary
     assert asset_events(LAST_RUN_ID[0]) == {}
+
+
+def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
+    airflow_db: Path, storage: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import ROOT
+
+    assert run_dag(datetime(2026, 11, 22, tzinfo=UTC), {"markets": ["DE"]}) == "success"
+    live = storage / "output" / "DE" / "google.xml"
+    before = live.read_bytes()
+    # The next night the category mapping is gone: every localize_market attempt fails.
+    text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
+    text = text.replace('"../', f'"{ROOT}/').replace(
+        '"glossary.toml"', f'"{ROOT}/config/glossary.toml"'
+    )
+    config = storage / "broken.toml"
+    config.write_text(
+        text.replace('"categories.toml"', '"missing-categories.toml"'), encoding="utf-8"
+    )
+    monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
+    assert run_dag(datetime(2026, 11, 23, tzinfo=UTC), {"markets": ["DE"]}) == "failed"
+    assert live.read_bytes() == before
+    summary = (storage / "output" / "runs" / "2026-11-23" / "summary.txt").read_text(
+        encoding="utf-8"
+    )
+    assert "RUN INCOMPLETE: a task failed before every market was built" in summary

@@ -42,9 +42,9 @@ def pipeline(
         for table in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
-    text = text.replace('"../', f'"{ROOT}/').replace(
-        '"glossary.toml"', f'"{ROOT}/config/glossary.toml"'
-    )
+    text = text.replace('"../', f'"{ROOT}/')
+    for name in ("glossary.toml", "categories.toml"):
+        text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     config = tmp_path / "markets.toml"
     extra = f'\nmemory_conn_id = "grenzenlos_tm"\nserver_url = "{deepl_server.url}"\n'
     config.write_text(text + extra, encoding="utf-8")

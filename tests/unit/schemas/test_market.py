@@ -66,7 +66,7 @@ def test_bad_config_names_market_and_field(case: str, expected: tuple[str, ...])
 
 def test_unknown_market_lists_the_configured_ones() -> None:
     config = load_config(CONFIG, env={})
-    with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, CH, DE"):
+    with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, CH, CN, DE"):
         config.market("XX")
 
 
