@@ -11,6 +11,8 @@ Rules from the Merchant Center product data specification
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
   and ``identifier_exists`` = no when it has neither [6324478];
 - ``image_link`` required, up to 10 ``additional_image_link``;
+- ``google_product_category``: the Google product taxonomy id from the category
+  mapping, when the listing's categories have one;
 - ``shipping_weight`` in lb, oz, g or kg; ``unit_pricing_measure`` and
   ``unit_pricing_base_measure`` where the product has a net content [6324490].
 
@@ -28,6 +30,7 @@ from lxml import etree
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.text import cut_at_word, html_to_text, strip_xml_illegal
 from feeds.xml import ElementTemplates
+from schemas.categories import first_mapped
 from schemas.findings import Finding, shorten
 from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
@@ -154,6 +157,9 @@ class GoogleMerchantFeed(FeedWriter):
             children.append(("identifier_exists", "no"))
         if listing.categories:
             children.append(("product_type", " > ".join(listing.categories[:5])))
+        taxonomy_id = first_mapped(listing.categories, dict(self.context.categories))
+        if taxonomy_id:
+            children.append(("google_product_category", taxonomy_id))
         for highlight in listing.bullet_points[:HIGHLIGHTS_MAX]:
             text = cut_at_word(strip_xml_illegal(html_to_text(highlight))[0], HIGHLIGHT_LIMIT)
             if text:

@@ -1,0 +1,286 @@
+"""Every marketplace writer: golden files from fixed listings, format checks, bad data.
+
+Golden files live in ``tests/cases/feeds/``; after an intended change, regenerate
+them with ``GRENZENLOS_UPDATE_GOLDEN=1 pytest tests/unit/feeds/test_channels.py`` and
+read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from feeds.checks import SCHEMAS, schema_problems, validator_for
+from feeds.contract import FeedSpec, WriterContext
+from feeds.registry import channel_names, writer_class
+from schemas.categories import load_category_map
+from schemas.listing import Listing
+from schemas.market import load_config
+from schemas.product import Money, Quantity
+from tests.conftest import CASES, ROOT
+
+if TYPE_CHECKING:
+    from schemas.findings import Finding
+    from schemas.market import Market
+
+CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
+CATEGORIES = load_category_map(ROOT / "config" / "categories.toml")
+GOLDEN = CASES / "feeds"
+REFERENCE = ROOT.parent / "shared" / "reference"
+CHANNEL_MARKET = {
+    "google": "DE",
+    "amazon": "DE",
+    "ebay": "DE",
+    "idealo": "DE",
+    "kaufland": "DE",
+    "allegro": "PL",
+    "mobile_cn": "CN",
+}
+
+
+def listing(market: Market, **changes: object) -> Listing:
+    values: dict[str, object] = {
+        "sku": "GZ-BOT-0001",
+        "market": market.code,
+        "locale": market.locale,
+        "text_locale": market.locale,
+        "title": "Nordquell Trail Bottle 750 ml schwarz",
+        "description": "<p>Doppelwandige Flasche aus <b>Edelstahl</b>.</p><ul><li>750 ml</li></ul>",
+        "link": market.link_for("GZ-BOT-0001"),
+        "price": Money(Decimal("24.90"), market.currency),
+        "availability": "in_stock",
+        "image_links": ("https://cdn.example/1.jpg", "https://cdn.example/2.jpg"),
+        "brand": "Nordquell",
+        "gtin": "4260990000015",
+        "mpn": "BO750-1",
+        "categories": ("drinkware", "outdoor"),
+        "weight": Quantity(Decimal("555"), "g"),
+        "length": Quantity(Decimal("25"), "cm"),
+        "width": Quantity(Decimal("8"), "cm"),
+        "height": Quantity(Decimal("8"), "cm"),
+        "bullet_points": ("24 Stunden kalt", "Deckel spülmaschinenfest"),
+    }
+    values.update(changes)
+    return Listing(**values)  # type: ignore[arg-type]
+
+
+def fixed_listings(market: Market) -> list[Listing]:
+    return [
+        listing(market),
+        listing(market, sku="GZ-TEA-0049", title="Teegarten Sieben Grüntee 100 g",
+                link=market.link_for("GZ-TEA-0049"),
+                description="<p>Loser Grüntee.</p>", gtin="4260990000497", mpn=None,
+                categories=("food", "tea"), weight=Quantity(Decimal("100"), "g"),
+                length=None, width=None, height=None, bullet_points=("Bio",),
+                price=Money(Decimal("7.50"), market.currency)),
+    ]  # fmt: skip
+
+
+def write(
+    channel: str, market: Market, listings: list[Listing], context: WriterContext | None = None
+) -> tuple[bytes, list[list[Finding]]]:
+    cls = writer_class(channel)
+    context = context or WriterContext(
+        channel=CONFIG.channels.get(channel),  # type: ignore[call-overload]
+        categories=CATEGORIES.for_channel(channel, market.code),
+    )
+    buffer = io.BytesIO()
+    writer = cls(buffer, market, context)
+    writer.write_header()
+    findings = [writer.write_item(item) for item in listings]
+    writer.write_footer()
+    writer.close()
+    return buffer.getvalue(), findings
+
+
+def check(channel: str, data: bytes, tmp_path: Path) -> list[str]:
+    cls = writer_class(channel)
+    path = tmp_path / f"feed.{cls.spec.extension}"
+    path.write_bytes(data)
+    return cls.check_file(path)
+
+
+def test_every_channel_is_registered() -> None:
+    assert set(channel_names()) == set(CHANNEL_MARKET)
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
+def test_golden_file(channel: str, tmp_path: Path) -> None:
+    market = CONFIG.market(CHANNEL_MARKET[channel])
+    data, findings = write(channel, market, fixed_listings(market))
+    assert [[f for f in found if f.severity == "error"] for found in findings] == [[], []]
+    assert check(channel, data, tmp_path) == []
+    golden = GOLDEN / f"{channel}.{writer_class(channel).spec.extension}"
+    if os.environ.get("GRENZENLOS_UPDATE_GOLDEN"):
+        golden.write_bytes(data)
+    assert data == golden.read_bytes()
+
+
+def test_amazon_file_meets_amazons_own_schemas(tmp_path: Path) -> None:
+    if not (REFERENCE / "amazon-listings-feed-schema-v2.json").exists():
+        pytest.skip(f"Amazon's reference schemas are not at {REFERENCE}")
+    us = CONFIG.market("US")
+    listings = [listing(us, price=Money(Decimal("27.14"), "USD")),
+                listing(us, sku="GZ-2", gtin="012345678905")]  # fmt: skip
+    data, findings = write("amazon", us, listings)
+    assert findings == [[], []]
+    document = json.loads(data, parse_float=Decimal)
+    envelope = validator_for(REFERENCE / "amazon-listings-feed-schema-v2.json")
+    assert list(envelope.iter_errors(document)) == []
+    # The attributes we emit, against the PRODUCT sample product-type schema (US).
+    sample = json.loads((REFERENCE / "amazon-product-type-PRODUCT-sample-schema.json").read_text())
+    emitted = {name for m in document["messages"] for name in m["attributes"]}
+    assert {"item_name", "brand", "bullet_point", "product_description", "list_price",
+            "externally_assigned_product_identifier", "item_package_weight",
+            "item_package_dimensions"} == emitted  # fmt: skip
+    subset = {
+        "$schema": sample["$schema"],
+        "$defs": sample["$defs"],
+        "type": "object",
+        "properties": {name: sample["properties"][name] for name in emitted},
+        "additionalProperties": False,
+    }
+    path = tmp_path / "product-subset.schema.json"
+    path.write_text(json.dumps(subset))
+    for message in document["messages"]:
+        assert schema_problems(path, message["attributes"]) == [], message["sku"]
+    assert (
+        document["messages"][1]["attributes"]["externally_assigned_product_identifier"][0]["type"]
+        == "upc"
+    )
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
+def test_bad_data_ends_up_safe_and_reported(channel: str, tmp_path: Path) -> None:
+    market = CONFIG.market(CHANNEL_MARKET[channel])
+    nasty = listing(
+        market,
+        title='=HYPERLINK("http://evil.example") ' + "Flasche " * 70 + "\x07Ende",
+        description='<p onclick="steal()">Gut <a href="javascript:alert(1)">hier</a></p>'
+        "<script>alert('x')</script><style>p{}</style>\x1b",
+        brand="@Nordquell",
+    )
+    data, [found] = write(channel, market, [nasty])
+    assert check(channel, data, tmp_path) == []
+    text = data.decode()
+    for unsafe in ("<script", "onclick", "javascript:", "alert(", "\x07", "\x1b", "<style"):
+        assert unsafe not in text, (channel, unsafe)
+    rules = {f.rule for f in found}
+    assert rules & {"title_too_long", "title_shortened", "text_truncated"}, (channel, rules)
+    if writer_class(channel).spec.extension == "csv":
+        rows = list(csv.reader(io.StringIO(text), delimiter=writer_class(channel).delimiter))  # type: ignore[attr-defined]
+        assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
+        assert any(c.startswith("'=HYPERLINK") for row in rows for c in row)
+
+
+@pytest.mark.parametrize(
+    ("channel", "changes", "rule"),
+    [
+        ("amazon", {"categories": ("unmapped",)}, "missing_product_type"),
+        ("amazon", {"gtin": "4260990000016"}, "invalid_gtin"),
+        ("amazon", {"brand": None}, "missing_brand"),
+        ("ebay", {"image_links": ()}, "missing_image_link"),
+        ("idealo", {"categories": ()}, "missing_category"),
+        ("kaufland", {"gtin": None}, "missing_gtin"),
+        ("allegro", {"description": "<script>x()</script>"}, "empty_description"),
+        ("mobile_cn", {"image_links": ()}, "missing_image_link"),
+    ],
+)
+def test_an_item_the_channel_would_reject_is_left_out(
+    channel: str, changes: dict[str, object], rule: str
+) -> None:
+    market = CONFIG.market(CHANNEL_MARKET[channel])
+    data, [found] = write(channel, market, [listing(market, **changes)])
+    assert rule in {f.rule for f in found if f.severity == "error"}
+    assert b"GZ-BOT-0001" not in data
+
+
+def test_amazon_limits_bullets_and_description_bytes() -> None:
+    de = CONFIG.market("DE")
+    many = tuple(f"Punkt {n} " + "ü" * 800 for n in range(12))
+    long_text = "<p>" + "Größe " * 3000 + "</p>"
+    data, [found] = write("amazon", de, [listing(de, bullet_points=many, description=long_text)])
+    attributes = json.loads(data)["messages"][0]["attributes"]
+    assert len(attributes["bullet_point"]) == 10
+    assert all(len(b["value"]) <= 700 for b in attributes["bullet_point"])
+    assert len(attributes["product_description"][0]["value"].encode()) <= 10_000
+    assert {"too_many_bullet_points", "bullet_point_too_long", "description_too_long"} <= {
+        f.rule for f in found
+    }
+
+
+def test_ebay_groups_25_items_per_call_and_keeps_safe_html() -> None:
+    de = CONFIG.market("DE")
+    items = [listing(de, sku=f"SKU-{n}") for n in range(60)]
+    data, _ = write("ebay", de, items)
+    calls = [json.loads(line) for line in data.splitlines()]
+    assert [len(c["body"]["requests"]) for c in calls] == [25, 25, 10]
+    assert {c["contentLanguage"] for c in calls} == {"de-DE"} and calls[0][
+        "marketplaceId"
+    ] == "EBAY_DE"
+    description = calls[0]["body"]["requests"][0]["product"]["description"]
+    assert (
+        description == "<p>Doppelwandige Flasche aus <b>Edelstahl</b>.</p><ul><li>750 ml</li></ul>"
+    )
+
+
+def test_kaufland_prices_are_cents_and_pictures_repeat() -> None:
+    de = CONFIG.market("DE")
+    data, _ = write("kaufland", de, [listing(de, price=Money(Decimal("1234.5"), "EUR"))])
+    header, row = list(csv.reader(io.StringIO(data.decode()), delimiter=";"))
+    assert header.count("picture") == 5
+    assert row[header.index("price_cent")] == "123450"
+    assert row[header.index("locale")] == "de-DE"
+
+
+def test_file_checks_catch_what_the_writers_never_write(tmp_path: Path) -> None:
+    broken_amazon = tmp_path / "a.json"
+    broken_amazon.write_text('{"header": {"sellerId": "X", "version": "1.0"}, "messages": []}')
+    assert writer_class("amazon").check_file(broken_amazon)
+    broken_csv = tmp_path / "k.csv"
+    de = CONFIG.market("DE")
+    data, _ = write("kaufland", de, [listing(de)])
+    broken_csv.write_bytes(data.replace(b"Nordquell;", b"=cmd|' /C calc'!A0;", 1))
+    assert any("formula" in p for p in writer_class("kaufland").check_file(broken_csv))
+
+
+def test_schemas_are_valid_json_schemas() -> None:
+    from jsonschema import Draft7Validator
+
+    for path in SCHEMAS.glob("*.schema.json"):
+        Draft7Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import ExitStack
+
+    from feeds.amazon import AmazonListingsFeed
+    from transforms.pipeline import _ChannelFiles
+
+    spec = AmazonListingsFeed.spec
+    small = FeedSpec(spec.name, spec.extension, spec.media_type, spec.description, 3, True)
+    monkeypatch.setattr(AmazonListingsFeed, "spec", small)
+    de = CONFIG.market("DE")
+    with ExitStack() as stack:
+        files = _ChannelFiles(AmazonListingsFeed, de, tmp_path, stack,
+                              WriterContext(channel=CONFIG.channels["amazon"],
+                                            categories=CATEGORIES.for_channel("amazon", "DE")),
+                              previous_state={"GONE-1": "x"}, delta=False)  # fmt: skip
+        for n in range(7):
+            files.write(listing(de, sku=f"SKU-{n}"))
+        files.finish()
+    # Seven items and one deletion (a product the last feed had): 3 + 3 + 2 messages.
+    assert [p["items"] for p in files.parts] == [3, 3, 2]
+    names = [Path(p["path"]).name for p in files.parts]
+    assert names[:3] == ["amazon-0001.json", "amazon-0002.json", "amazon-0003.json"]
+    last = json.loads(Path(files.parts[-1]["path"]).read_text())
+    assert last["messages"][-1] == {"messageId": len(last["messages"]), "sku": "GONE-1",
+                                    "operationType": "DELETE"}  # fmt: skip
+    assert all(p["valid"] for p in files.parts)
