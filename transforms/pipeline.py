@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
@@ -751,6 +752,7 @@ def publish_market(
         if info.get("state") and info["valid"]:
             source = path_factory(info["state"])
             publish_atomically(source, market_dir / source.name)
+    _remove_stale_parts(market_dir, channels, {p["file"] for p in published})
     manifest = {
         "market": built["market"],
         "run": run_id,
@@ -772,6 +774,24 @@ def publish_market(
         stream.write("\n")
     publish_atomically(staged_manifest, market_dir / MANIFEST)
     return published
+
+
+def _remove_stale_parts(
+    market_dir: StoragePath | Path, channels: Mapping[str, Any], published: set[str]
+) -> None:
+    """Remove a channel's files this run did not replace (an older, longer Amazon file set,
+    or last night's delta when nothing changed), so the folder holds this run's files only.
+    Channels whose files failed their check keep theirs."""
+    from feeds.registry import writer_class
+
+    for channel, info in channels.items():
+        if not info["valid"]:
+            continue
+        extension = writer_class(channel).spec.extension
+        pattern = re.compile(rf"^{re.escape(channel)}(-\d{{4}})?\.{re.escape(extension)}$")
+        for path in market_dir.iterdir():
+            if pattern.match(path.name) and path.name not in published:
+                path.unlink()
 
 
 def write_run_report(

@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import IO, Any, Protocol, Self, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 CHUNK = 1 << 20
 
@@ -35,6 +38,8 @@ class StoragePath(Protocol):
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None: ...
 
     def unlink(self, missing_ok: bool = False) -> None: ...
+
+    def iterdir(self) -> Iterator[Any]: ...
 
 
 def local_path(path: StoragePath | Path) -> Path | None:
