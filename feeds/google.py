@@ -23,6 +23,7 @@ timestamp, so the same input gives byte-identical output.
 from __future__ import annotations
 
 from contextlib import ExitStack
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -37,6 +38,8 @@ from transforms.money import round_to_minor_units
 from transforms.units import google_measure
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from schemas.listing import Listing
 
 G_NS = "http://base.google.com/ns/1.0"
@@ -46,6 +49,11 @@ ADDITIONAL_IMAGES_LIMIT = 10
 HIGHLIGHT_LIMIT = 150
 HIGHLIGHTS_MAX = 10
 SHIPPING_WEIGHT_UNITS = frozenset({"lb", "oz", "g", "kg"})
+
+
+@lru_cache(maxsize=2)
+def _relaxng(path: str) -> etree.RelaxNG:
+    return etree.RelaxNG(etree.parse(path))
 
 
 def _g(name: str) -> str:
@@ -90,6 +98,21 @@ class GoogleMerchantFeed(FeedWriter):
 
     def write_footer(self) -> None:
         self._stack.close()
+
+    @classmethod
+    def check_file(cls, path: Path) -> list[str]:
+        """The file against ``schemas/feeds/google_rss.rng`` (Google publishes no schema)."""
+        from feeds.checks import SCHEMAS
+
+        relaxng = _relaxng(str(SCHEMAS / "google_rss.rng"))
+        try:
+            with path.open("rb") as stream:
+                document = etree.parse(stream)
+        except etree.XMLSyntaxError as exc:
+            return [f"not well-formed XML: {exc}"]
+        if relaxng.validate(document):
+            return []
+        return [f"line {e.line}: {e.message}" for e in list(relaxng.error_log)[:5]]
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []

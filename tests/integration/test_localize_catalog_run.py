@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
+from feeds.registry import writer_class
 from feeds.text import html_to_text
 from tests.conftest import SAMPLE_CATALOG
 
@@ -164,6 +165,9 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         if p.name != "manifest.json" and not p.name.endswith(".state.json")
     ]
     expected = {f"grenzenlos_feed_{p.parent.name}_{p.stem}" for p in feed_files}
+    # Every published file passes its channel's format check (JSON Schema, RelaxNG, columns).
+    for path in feed_files:
+        assert writer_class(path.stem.split("-")[0]).check_file(path) == [], path
     assert {f"grenzenlos_feed_{m}_google" for m in ("AT", "DE", "PL", "US")} <= expected
     assert "grenzenlos_feed_DE_amazon-0001" in expected
     assert set(events) == expected

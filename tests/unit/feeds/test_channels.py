@@ -251,6 +251,15 @@ def test_file_checks_catch_what_the_writers_never_write(tmp_path: Path) -> None:
     assert any("formula" in p for p in writer_class("kaufland").check_file(broken_csv))
 
 
+def test_google_files_are_checked_against_the_projects_relaxng(tmp_path: Path) -> None:
+    golden = (GOLDEN / "google.xml").read_bytes()
+    broken = tmp_path / "google.xml"
+    broken.write_bytes(golden.replace(b"<g:price>24.90 EUR", b"<g:price>24,90 EUR", 1))
+    assert any("price" in p for p in writer_class("google").check_file(broken))
+    broken.write_bytes(golden.replace(b"<g:availability>in_stock", b"<g:availability>soon", 1))
+    assert writer_class("google").check_file(broken)
+
+
 def test_schemas_are_valid_json_schemas() -> None:
     from jsonschema import Draft7Validator
 
