@@ -51,6 +51,7 @@ benchmark: install
 	$(BIN)/python benchmarks/validate_catalog.py --products 1000000
 	$(BIN)/python benchmarks/localize_pairs.py --pairs 1000000
 	$(BIN)/python benchmarks/translation.py --segments 1000000 --products 100000
+	$(BIN)/python benchmarks/feeds.py --products 100000
 
 airflow-ui: airflow-db
 	AIRFLOW__CORE__PARALLELISM=4 airflow standalone
