@@ -238,3 +238,55 @@ def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
         encoding="utf-8"
     )
     assert "RUN INCOMPLETE: a task failed before every market was built" in summary
+
+
+def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(
+    airflow_db: Path, storage: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import ROOT
+
+    catalog = storage / "products.csv"
+    with (SAMPLE_CATALOG / "products.csv").open(newline="", encoding="utf-8") as stream:
+        lines = list(csv.reader(stream, delimiter=";"))
+    header = lines[0]
+    text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
+    text = text.replace('"../examples/sample_catalog/products.csv"', f'"{catalog}"')
+    text = text.replace('"../', f'"{ROOT}/')
+    for name in ("glossary.toml", "categories.toml"):
+        text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
+    config = storage / "markets.toml"
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
+
+    def write(rows: list[list[str]]) -> None:
+        with catalog.open("w", newline="", encoding="utf-8") as stream:
+            csv.writer(stream, delimiter=";", lineterminator="\n").writerows(rows)
+
+    write(lines)
+    assert run_dag(datetime(2026, 11, 24, tzinfo=UTC), {"markets": ["DE"]}) == "success"
+    changed = {"GZ-BOT-0001", "GZ-HEA-0025", "GZ-OIL-0061"}
+    gone = "GZ-TEA-0049"
+    description = header.index("description-de_DE-ecommerce")
+    next_rows = [header]
+    for row in lines[1:]:
+        if row and row[0] == gone:
+            continue
+        if row and row[0] in changed:
+            row = list(row)
+            row[description] = row[description].replace("</p>", " Jetzt neu.</p>", 1)
+        next_rows.append(row)
+    write(next_rows)
+    assert run_dag(datetime(2026, 11, 25, tzinfo=UTC), {"markets": ["DE"], "mode": "delta"}) == (
+        "success"
+    )
+    output = storage / "output" / "DE"
+    messages = json.loads((output / "amazon-0001.json").read_text(encoding="utf-8"))["messages"]
+    assert {m["sku"] for m in messages if m["operationType"] == "UPDATE"} == changed
+    assert [m["sku"] for m in messages if m["operationType"] == "DELETE"] == [gone]
+    calls = [json.loads(line) for line in (output / "ebay.jsonl").read_text().splitlines()]
+    assert {i["sku"] for c in calls for i in c.get("body", {}).get("requests", [])} == changed
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["mode"] == "delta"
+    assert {f["file"]: f["items"] for f in manifest["feeds"]}["amazon-0001.json"] == 4
+    google = etree.parse(str(output / "google.xml")).getroot().findall("channel/item")
+    assert len(google) == 66  # full file: 67 listed before, one product gone
