@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import schema_problems
+from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import dumps, loads
-from feeds.text import plain_text, safe_html
+from feeds.jsonfeed import dumps
+from feeds.text import safe_html
 from schemas.categories import first_mapped
-from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
@@ -49,40 +48,18 @@ class AllegroOffers(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        name, cut = plain_text(listing.title, NAME_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "name",
-                    "title_too_long",
-                    f"name cut to {NAME_LIMIT} characters",
-                    listing.title,
-                )
-            )
+        name = self.cut(listing, findings, "name", listing.title, NAME_LIMIT, "title_too_long")
         category = first_mapped(listing.categories, dict(self.context.categories))
         description = safe_html(listing.description, ALLEGRO_TAGS).strip()
-        for value, field, rule, message in (
+        if not self.require(
+            listing,
+            findings,
             (name, "name", "empty_title", "name is empty after cleaning"),
             (category, "category", "missing_category", "no Allegro category in the mapping"),
             (listing.image_links, "images", "missing_image_link", "Allegro needs an image"),
             (description, "description", "empty_description", "Allegro needs a description"),
+            gtin_field="productSet",
         ):
-            if not value:
-                findings.append(self.finding(listing, "error", field, rule, message))
-        if listing.gtin and gtin_problem(listing.gtin):
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "productSet",
-                    "invalid_gtin",
-                    f"GTIN {gtin_problem(listing.gtin)}",
-                    listing.gtin,
-                )
-            )
-        if any(f.severity == "error" for f in findings):
             return findings
         price = round_to_minor_units(listing.price)
         offer: dict[str, Any] = {
@@ -117,14 +94,4 @@ class AllegroOffers(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path) -> list[str]:
-        problems: list[str] = []
-        with path.open("rb") as stream:
-            for number, line in enumerate(stream, start=1):
-                try:
-                    offer = loads(line)
-                except ValueError as exc:
-                    return [f"line {number}: not JSON: {exc}"]
-                problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, offer)]
-                if len(problems) >= 5:
-                    break
-        return problems
+        return json_lines_problems(path, SCHEMA)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import schema_problems
+from feeds.checks import json_file_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import content_hash, dumps, loads
+from feeds.jsonfeed import content_hash, dumps
 from feeds.text import cut_at_word, cut_to_bytes, plain_text
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
@@ -252,8 +252,4 @@ class AmazonListingsFeed(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path) -> list[str]:
-        try:
-            document = loads(path.read_bytes())
-        except ValueError as exc:
-            return [f"not JSON: {exc}"]
-        return schema_problems(SCHEMA, document)
+        return json_file_problems(path, SCHEMA)

@@ -64,6 +64,30 @@ def schema_problems(
     return sorted(found)
 
 
+def json_file_problems(path: Path, schema: str) -> list[str]:
+    """A whole JSON feed file against its schema."""
+    try:
+        document = json.loads(path.read_bytes(), parse_float=Decimal)
+    except ValueError as exc:
+        return [f"not JSON: {exc}"]
+    return schema_problems(schema, document)
+
+
+def json_lines_problems(path: Path, schema: str, limit: int = 5) -> list[str]:
+    """Every line of a JSON Lines feed file against its schema."""
+    problems: list[str] = []
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            try:
+                document = json.loads(line, parse_float=Decimal)
+            except ValueError as exc:
+                return [f"line {number}: not JSON: {exc}"]
+            problems += [f"line {number}: {p}" for p in schema_problems(schema, document)]
+            if len(problems) >= limit:
+                break
+    return problems[:limit]
+
+
 def cell(value: object) -> str:
     """A CSV cell that no spreadsheet runs as a formula, without line-breaking control characters.
 

@@ -102,6 +102,61 @@ class FeedWriter(ABC):
         """Problems of a written file against the channel's format; none by default."""
         return []
 
+    def cut(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        field: str,
+        markup: str,
+        limit: int,
+        rule: str = "text_too_long",
+    ) -> str:
+        """``markup`` as plain text cut at a word boundary to ``limit``; a cut is reported."""
+        from feeds.text import plain_text
+
+        text, was_cut = plain_text(markup, limit)
+        if was_cut:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    field,
+                    rule,
+                    f"{field} cut at a word boundary to {limit} characters",
+                    markup,
+                )
+            )
+        return text
+
+    def require(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        *checks: tuple[object, str, str, str],
+        gtin_field: str | None = None,
+    ) -> bool:
+        """Report each (value, field, rule, message) whose value is empty, and an invalid
+        GTIN under ``gtin_field``; True when nothing so far keeps the item out."""
+        from schemas.gtin import gtin_problem
+
+        for value, name, rule, message in checks:
+            if not value:
+                findings.append(self.finding(listing, "error", name, rule, message))
+        if gtin_field and listing.gtin:
+            problem = gtin_problem(listing.gtin)
+            if problem is not None:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        gtin_field,
+                        "invalid_gtin",
+                        f"GTIN {problem}",
+                        listing.gtin,
+                    )
+                )
+        return not any(f.severity == "error" for f in findings)
+
     def finding(
         self,
         listing: Listing,

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import schema_problems
+from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import content_hash, dumps, loads
+from feeds.jsonfeed import content_hash, dumps
 from feeds.text import cut_at_word, plain_text, safe_html
 from schemas.gtin import gtin_problem
 from transforms.units import convert, ebay_measure
@@ -224,14 +224,4 @@ class EbayInventoryFeed(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path) -> list[str]:
-        problems: list[str] = []
-        with path.open("rb") as stream:
-            for number, line in enumerate(stream, start=1):
-                try:
-                    document = loads(line)
-                except ValueError as exc:
-                    return [f"line {number}: not JSON: {exc}"]
-                problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, document)]
-                if len(problems) >= 5:
-                    break
-        return problems
+        return json_lines_problems(path, SCHEMA)

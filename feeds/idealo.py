@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column, csv_problems
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
-from feeds.text import plain_text
 from schemas.categories import first_mapped
-from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
@@ -74,50 +72,20 @@ class IdealoFeed(CsvFeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title, cut = plain_text(listing.title, TITLE_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "title",
-                    "title_too_long",
-                    f"title cut to {TITLE_LIMIT} characters",
-                    listing.title,
-                )
-            )
-        description, cut = plain_text(listing.description, DESCRIPTION_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "description",
-                    "description_too_long",
-                    f"description cut to {DESCRIPTION_LIMIT} characters",
-                )
-            )
+        title = self.cut(listing, findings, "title", listing.title, TITLE_LIMIT, "title_too_long")
+        description = self.cut(
+            listing, findings, "description", listing.description, DESCRIPTION_LIMIT
+        )
         category = first_mapped(listing.categories, dict(self.context.categories))
-        for value, field, rule, message in (
+        if not self.require(
+            listing,
+            findings,
             (title, "title", "empty_title", "title is empty after cleaning"),
             (listing.brand, "brand", "missing_brand", "idealo requires a brand"),
             (category, "categoryPath", "missing_category", "no idealo category in the mapping"),
             (listing.image_links, "imageUrls", "missing_image_link", "idealo needs an image"),
+            gtin_field="eans",
         ):
-            if not value:
-                findings.append(self.finding(listing, "error", field, rule, message))
-        if listing.gtin and gtin_problem(listing.gtin):
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "eans",
-                    "invalid_gtin",
-                    f"GTIN {gtin_problem(listing.gtin)}",
-                    listing.gtin,
-                )
-            )
-        if any(f.severity == "error" for f in findings):
             return findings
         channel = self.context.channel
         self.write_row(

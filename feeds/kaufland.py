@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
-from feeds.text import plain_text
 from schemas.categories import first_mapped
-from schemas.gtin import gtin_problem
 from transforms.money import minor_unit_exponent, round_to_minor_units
 
 if TYPE_CHECKING:
@@ -51,52 +49,22 @@ class KauflandFeed(CsvFeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title, cut = plain_text(listing.title, TITLE_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "title",
-                    "title_too_long",
-                    f"title cut to {TITLE_LIMIT} characters",
-                    listing.title,
-                )
-            )
-        description, cut = plain_text(listing.description, DESCRIPTION_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "description",
-                    "description_too_long",
-                    f"description cut to {DESCRIPTION_LIMIT} characters",
-                )
-            )
+        title = self.cut(listing, findings, "title", listing.title, TITLE_LIMIT, "title_too_long")
+        description = self.cut(
+            listing, findings, "description", listing.description, DESCRIPTION_LIMIT
+        )
         category = first_mapped(listing.categories, dict(self.context.categories))
-        for value, field, rule, message in (
+        if not self.require(
+            listing,
+            findings,
             (title, "title", "empty_title", "title is empty after cleaning"),
             (description, "description", "empty_description", "Kaufland needs a description"),
             (listing.gtin, "ean", "missing_gtin", "Kaufland lists products by EAN"),
             (listing.brand, "manufacturer", "missing_brand", "Kaufland needs the manufacturer"),
             (category, "category", "missing_category", "no Kaufland category in the mapping"),
             (listing.image_links, "picture", "missing_image_link", "Kaufland needs a picture"),
+            gtin_field="ean",
         ):
-            if not value:
-                findings.append(self.finding(listing, "error", field, rule, message))
-        if listing.gtin and gtin_problem(listing.gtin):
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "ean",
-                    "invalid_gtin",
-                    f"GTIN {gtin_problem(listing.gtin)}",
-                    listing.gtin,
-                )
-            )
-        if any(f.severity == "error" for f in findings):
             return findings
         price = round_to_minor_units(listing.price)
         cents = int(price.amount / minor_unit_exponent(price.currency))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import schema_problems
+from feeds.checks import json_file_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import dumps, loads
+from feeds.jsonfeed import dumps
 from feeds.text import plain_text
 from schemas.categories import first_mapped
 from transforms.money import round_to_minor_units
@@ -131,8 +131,4 @@ class MobileStorefrontFeed(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path) -> list[str]:
-        try:
-            document = loads(path.read_bytes())
-        except ValueError as exc:
-            return [f"not JSON: {exc}"]
-        return schema_problems(SCHEMA, document)
+        return json_file_problems(path, SCHEMA)
