@@ -111,7 +111,7 @@ def run_channel(channel: str, count: int) -> None:
             write_seconds += time.perf_counter() - started
             started = time.perf_counter()
             for part in files.parts:
-                problems += len(cls.check_file(Path(part["path"])))
+                problems += len(cls.check_file(Path(part["path"]), context.checked))
                 written += part["items"]
             check_seconds += time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

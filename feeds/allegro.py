@@ -93,5 +93,5 @@ class AllegroOffers(FeedWriter):
         return findings
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
         return json_lines_problems(path, SCHEMA)

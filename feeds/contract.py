@@ -62,6 +62,7 @@ class WriterContext:
         deleted: Skus the writer sent a deletion for.
         run_id: The run's id (its date).
         unchanged: Items a delta run left out because they did not change.
+        checked: Content hashes of the items the writer checked against the schema.
     """
 
     channel: Channel | None = None
@@ -71,6 +72,7 @@ class WriterContext:
     deleted: list[str] = field(default_factory=list)
     run_id: str = ""
     unchanged: int = 0
+    checked: set[str] = field(default_factory=set)
 
 
 class FeedWriter(ABC):
@@ -98,8 +100,13 @@ class FeedWriter(ABC):
         return False
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
-        """Problems of a written file against the channel's format; none by default."""
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+        """Problems of a written file against the channel's format; none by default.
+
+        ``known_good`` holds the content hashes of items this run's writer already
+        checked against the same rules; a channel may skip re-checking those (it still
+        reads every item, so anything else in the file is checked in full).
+        """
         return []
 
     def cut(

@@ -36,5 +36,5 @@ class CsvFeedWriter(FeedWriter):
         self._text.detach()  # the caller owns the binary stream
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
         return csv_problems(path, cls.columns, cls.delimiter)

@@ -17,6 +17,8 @@ published feed had and this run does not).
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from feeds.checks import json_lines_problems, schema_problems
@@ -185,6 +187,7 @@ class EbayInventoryFeed(FeedWriter):
             return findings
         digest = content_hash(item)
         self.context.hashes[listing.sku] = digest
+        self.context.checked.add(digest)
         previous = self.context.previous
         if previous is not None and previous.get(listing.sku) == digest:
             self.context.unchanged += 1
@@ -223,5 +226,26 @@ class EbayInventoryFeed(FeedWriter):
         self._pending = []
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
-        return json_lines_problems(path, SCHEMA)
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+        """Every line against the schema; an item the writer checked already
+        (``known_good``) is not put through the schema again (see the contract)."""
+        if not known_good:
+            return json_lines_problems(path, SCHEMA)
+        problems: list[str] = []
+        with path.open("rb") as stream:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    document = json.loads(line, parse_float=Decimal)
+                except ValueError as exc:
+                    return [f"line {number}: not JSON: {exc}"]
+                requests = (document.get("body") or {}).get("requests")
+                if isinstance(requests, list) and requests:
+                    if len(requests) > BATCH:
+                        problems.append(f"line {number}: {len(requests)} items, more than {BATCH}")
+                    unknown = [r for r in requests if content_hash(r) not in known_good]
+                    body = {**document["body"], "requests": unknown or requests[:1]}
+                    document = {**document, "body": body}
+                problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, document)]
+                if len(problems) >= 5:
+                    break
+        return problems[:5]

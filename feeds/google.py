@@ -111,7 +111,7 @@ class GoogleMerchantFeed(FeedWriter):
         self._stack.close()
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
         """The file against ``schemas/feeds/google_rss.rng`` (Google publishes no schema).
 
         Items are checked one at a time as the file streams by and then dropped, so a

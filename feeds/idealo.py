@@ -64,7 +64,7 @@ class IdealoFeed(CsvFeedWriter):
         super().write_header()
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
         with path.open(encoding="utf-8") as stream:
             header = stream.readline()
         found = re.search(r"deliveryCosts_(\w+)", header)

@@ -130,5 +130,5 @@ class MobileStorefrontFeed(FeedWriter):
         return findings
 
     @classmethod
-    def check_file(cls, path: Path) -> list[str]:
+    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
         return json_file_problems(path, SCHEMA)

@@ -627,7 +627,9 @@ class _ChannelFiles:
             if self.api and part["items"] == 0:
                 part["valid"] = False  # nothing to send: no file goes out
                 continue
-            found = self.cls.check_file(_path_like(self.market_dir, part["path"]))
+            found = self.cls.check_file(
+                _path_like(self.market_dir, part["path"]), self.context.checked
+            )
             if found:
                 part["valid"] = False
                 self.problems.append(

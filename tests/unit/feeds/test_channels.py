@@ -293,3 +293,33 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert last["messages"][-1] == {"messageId": len(last["messages"]), "sku": "GONE-1",
                                     "operationType": "DELETE"}  # fmt: skip
     assert all(p["valid"] for p in files.parts)
+
+
+def test_amazon_file_check_trusts_only_messages_the_writer_checked(tmp_path: Path) -> None:
+    de = CONFIG.market("DE")
+    context = WriterContext(
+        channel=CONFIG.channels["amazon"], categories=CATEGORIES.for_channel("amazon", "DE")
+    )
+    data, _ = write("amazon", de, [listing(de, sku=f"SKU-{n}") for n in range(3)], context)
+    path = tmp_path / "amazon-0001.json"
+    path.write_bytes(data)
+    cls = writer_class("amazon")
+    assert len(context.checked) == 3
+    assert cls.check_file(path, context.checked) == []
+    # A message changed after the writer checked it is checked in full, and caught.
+    path.write_bytes(data.replace(b'"currency":"EUR"', b'"currency":"EURO"', 1))
+    assert any("EURO" in p for p in cls.check_file(path, context.checked))
+    path.write_bytes(data.replace(b'"messageId":2', b'"messageId":7', 1))
+    assert any("messageId" in p for p in cls.check_file(path, context.checked))
+
+
+def test_ebay_file_check_trusts_only_items_the_writer_checked(tmp_path: Path) -> None:
+    de = CONFIG.market("DE")
+    context = WriterContext(channel=CONFIG.channels["ebay"])
+    data, _ = write("ebay", de, [listing(de, sku=f"SKU-{n}") for n in range(30)], context)
+    path = tmp_path / "ebay.jsonl"
+    path.write_bytes(data)
+    cls = writer_class("ebay")
+    assert cls.check_file(path, context.checked) == []
+    path.write_bytes(data.replace(b'"condition":"NEW"', b'"condition":"USED"', 1))
+    assert any("USED" in p for p in cls.check_file(path, context.checked))
