@@ -173,6 +173,13 @@ class EbayInventoryFeed(FeedWriter):
             item["packageWeightAndSize"] = package
         if any(f.severity == "error" for f in findings):
             return findings
+        digest = content_hash(item)
+        previous = self.context.previous
+        if previous is not None and previous.get(listing.sku) == digest:
+            # Sent before exactly so, in a file that passed its check: nothing to send.
+            self.context.hashes[listing.sku] = digest
+            self.context.unchanged += 1
+            return findings
         problems = schema_problems(SCHEMA, item, "inventory_item")
         if problems:
             findings.append(
@@ -185,13 +192,8 @@ class EbayInventoryFeed(FeedWriter):
                 )
             )
             return findings
-        digest = content_hash(item)
         self.context.hashes[listing.sku] = digest
         self.context.checked.add(digest)
-        previous = self.context.previous
-        if previous is not None and previous.get(listing.sku) == digest:
-            self.context.unchanged += 1
-            return findings
         self._pending.append(item)
         self.items_written += 1
         if len(self._pending) == BATCH:
