@@ -223,43 +223,26 @@ def _catalog_pairs(
     from schemas.market import deepl_target_for
 
     source_locale, source_lang = settings.source_locale, settings.source_lang
+    pairs: list[tuple[str, str, str]] = []  # (source text, locale, translation)
     for values in (product.title, product.description):
         source = values.get(source_locale) or (
             values.get(ANY_LOCALE) if values is product.title else None
         )
-        if not source:
-            continue
-        for locale, text in values.items():
-            if locale in (source_locale, ANY_LOCALE) or not text:
-                continue
-            target = deepl_target_for(locale)
-            if target in targets:
-                yield NewEntry(
-                    human_key(source, source_lang, target),
-                    "human",
-                    source_lang,
-                    target,
-                    "",
-                    source,
-                    text,
-                )
+        if source:
+            pairs += [
+                (source, locale, text)
+                for locale, text in values.items()
+                if locale not in (source_locale, ANY_LOCALE) and text
+            ]
     source_points = product.bullet_points.get(source_locale) or []
     for locale, points in product.bullet_points.items():
-        if locale in (source_locale, ANY_LOCALE) or len(points) != len(source_points):
-            continue
+        if locale not in (source_locale, ANY_LOCALE) and len(points) == len(source_points):
+            pairs += [(s, locale, t) for s, t in zip(source_points, points, strict=True) if s and t]
+    for source, locale, text in pairs:
         target = deepl_target_for(locale)
         if target in targets:
-            for source, text in zip(source_points, points, strict=True):
-                if source and text:
-                    yield NewEntry(
-                        human_key(source, source_lang, target),
-                        "human",
-                        source_lang,
-                        target,
-                        "",
-                        source,
-                        text,
-                    )
+            key = human_key(source, source_lang, target)
+            yield NewEntry(key, "human", source_lang, target, "", source, text)
 
 
 def translate_catalog(
