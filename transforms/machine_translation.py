@@ -119,6 +119,7 @@ class DeepLTranslator:
     _client: Any = None
     _glossary_id: str | None = None
     _glossary_synced: bool = False
+    _glossary_recreated: bool = False
     _sent: int = 0
 
     def translate(self, batch: Batch, targets: Sequence[str]) -> list[tuple[str, int]]:
@@ -166,12 +167,19 @@ class DeepLTranslator:
                 **options,
             )
         except deepl.DeepLException as exc:
+            spend.requests += 1
             if self._stops_run(exc):
                 self.stopped = self._reason(exc)
                 return []
+            if "glossary" in options and getattr(exc, "http_status_code", None) == 404:
+                if not self._glossary_recreated:
+                    # The glossary was deleted on DeepL's side: make it again, once.
+                    self._glossary_recreated = True
+                    self.memory.set_glossary_state(GLOSSARY_NAME, "", "")
+                    self._glossary_synced = False
+                    return self.translate(batch, targets)
             raise BatchFailed(self._reason(exc)) from None
-        finally:
-            spend.requests += 1
+        spend.requests += 1
         self._sent += batch.characters
         spend.characters_sent += batch.characters
         out = [(r.text, int(r.billed_characters or 0)) for r in results]
@@ -219,7 +227,7 @@ class DeepLTranslator:
             return
         self._glossary_id = info.glossary_id
         self.memory.set_glossary_state(GLOSSARY_NAME, content, info.glossary_id)
-        if state:
+        if state and state[1]:
             try:
                 self._client.delete_multilingual_glossary(state[1])
             except deepl.DeepLException:

@@ -450,3 +450,19 @@ def test_a_market_variant_takes_its_own_human_text_then_the_languages(
         "SKU-00001": "<p>Flasche 1</p>",
         "SKU-00002": "<p>Flasche 2</p>",
     }
+
+
+def test_a_glossary_deleted_at_deepl_is_made_again(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    run([product(1)], [DE], memory, tmp_path, settings(deepl_server))
+    deepl_server.glossaries.clear()  # someone deleted it in DeepL's console
+    deepl_server.reset_log()
+    outcome = run([product(2)], [DE], memory, tmp_path, settings(deepl_server), name="2026-11-28")
+    assert texts(outcome, "DE")["SKU-00002"].startswith("<p>[DE more] Bottle number 2")
+    assert [p for m, p, b in deepl_server.requests if m == "POST"] == [
+        "/v2/translate",  # 404: glossary not found
+        "/v3/glossaries",  # made again
+        "/v2/translate",
+    ]
+    assert len(deepl_server.glossaries) == 1
