@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import dumps
+from feeds.jsonfeed import content_hash, dumps
 from feeds.text import safe_html
 from schemas.categories import first_mapped
 from transforms.money import round_to_minor_units
@@ -88,10 +88,11 @@ class AllegroOffers(FeedWriter):
                 )
             )
             return findings
+        self.context.checked.add(content_hash(offer))
         self.stream.write((dumps(offer) + "\n").encode())
         self.items_written += 1
         return findings
 
     @classmethod
     def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
-        return json_lines_problems(path, SCHEMA)
+        return json_lines_problems(path, SCHEMA, known_good)

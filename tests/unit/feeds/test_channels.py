@@ -323,3 +323,15 @@ def test_ebay_file_check_trusts_only_items_the_writer_checked(tmp_path: Path) ->
     assert cls.check_file(path, context.checked) == []
     path.write_bytes(data.replace(b'"condition":"NEW"', b'"condition":"USED"', 1))
     assert any("USED" in p for p in cls.check_file(path, context.checked))
+
+
+def test_allegro_file_check_trusts_only_offers_the_writer_checked(tmp_path: Path) -> None:
+    pl = CONFIG.market("PL")
+    context = WriterContext(categories=CATEGORIES.for_channel("allegro", "PL"))
+    data, _ = write("allegro", pl, [listing(pl, sku=f"SKU-{n}") for n in range(3)], context)
+    path = tmp_path / "allegro.jsonl"
+    path.write_bytes(data)
+    cls = writer_class("allegro")
+    assert len(context.checked) == 3 and cls.check_file(path, context.checked) == []
+    path.write_bytes(data.replace(b'"currency":"PLN"', b'"currency":"EUR"', 1))
+    assert cls.check_file(path, context.checked)
