@@ -293,7 +293,13 @@ def translate_catalog(
                 if title and len(need.titles) < 3 and title not in need.titles:
                     need.titles.append(title)
     known = memory.lookup(catalog_pairs)
-    memory.store([e for k, e in catalog_pairs.items() if k not in known], run)
+    # New pairs, and pairs whose localized text the merchant has since edited.
+    changed_pairs = [
+        e
+        for k, e in catalog_pairs.items()
+        if k not in known or known[k].target_text != e.target_text
+    ]
+    memory.store(changed_pairs, run)
 
     resolutions, misses = _from_memory(memory, needs)
     translator = DeepLTranslator(auth_key, settings, glossary, memory) if auth_key else None
@@ -330,7 +336,7 @@ def translate_catalog(
         "stopped": translator.stopped if translator else None,
         "deepl_key": bool(auth_key),
         "review_files": review,
-        "catalog_pairs_recorded": len(catalog_pairs) - len(known),
+        "catalog_pairs_recorded": len(changed_pairs),
     }
     return TranslationOutcome(files=files, report=report)
 

@@ -384,6 +384,11 @@ def test_catalog_texts_count_as_human_translations_for_other_products(
     outcome = run([localized, lacking], [DE], memory, tmp_path, settings(deepl_server))
     assert deepl_server.requests == []
     assert texts(outcome, "DE") == {"SKU-00002": "<p>Flasche, <b>750 ml</b>.</p>"}
+    # The merchant edits the German text in the PIM: the other product follows.
+    localized.description["de_DE"] = "<p>Trinkflasche, <b>750 ml</b>.</p>"
+    outcome = run([localized, lacking], [DE], memory, tmp_path, settings(deepl_server), name="2")
+    assert texts(outcome, "DE") == {"SKU-00002": "<p>Trinkflasche, <b>750 ml</b>.</p>"}
+    assert outcome.report["catalog_pairs_recorded"] == 1
 
 
 def test_qa_gate_holds_back_a_translation_until_a_translator_approves_it(
