@@ -32,7 +32,6 @@ from feeds.contract import FeedSpec, FeedWriter
 from feeds.text import cut_at_word, html_to_text, strip_xml_illegal
 from feeds.xml import ElementTemplates
 from schemas.categories import first_mapped
-from schemas.findings import Finding, shorten
 from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
 from transforms.units import google_measure
@@ -40,6 +39,7 @@ from transforms.units import google_measure
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from schemas.findings import Finding
     from schemas.listing import Listing
 
 G_NS = "http://base.google.com/ns/1.0"
@@ -146,19 +146,7 @@ class GoogleMerchantFeed(FeedWriter):
         def report(
             severity: str, field: str, rule: str, message: str, value: object = None
         ) -> None:
-            findings.append(
-                Finding(
-                    stage="feed",
-                    severity=severity,  # type: ignore[arg-type]
-                    sku=listing.sku,
-                    market=listing.market,
-                    channel=self.spec.name,
-                    field=field,
-                    rule=rule,
-                    message=message,
-                    value=None if value is None else shorten(value),
-                )
-            )
+            findings.append(self.finding(listing, severity, field, rule, message, value))
 
         title = self._text(listing.title, "title", TITLE_LIMIT, report)
         description = self._text(
