@@ -291,7 +291,6 @@ def localize_catalog() -> None:
             category_map=load_category_map(categories),
             mode=get_current_context()["params"].get("mode") or "full",
             live_dir=ObjectStoragePath(config.storage.output_url) / market,
-            run_id=_run_key(),
         )
 
     @task(retries=0)

@@ -72,13 +72,7 @@ class AmazonListingsFeed(FeedWriter):
     )
 
     def write_header(self) -> None:
-        country = self.market.country
-        if country not in MARKETPLACE_IDS:
-            raise ValueError(
-                f"market {self.market.code}: Amazon has no marketplace for {country}; "
-                f"known: {', '.join(sorted(MARKETPLACE_IDS))}"
-            )
-        self.marketplace_id = MARKETPLACE_IDS[country]
+        self.market_id = self.marketplace_id(MARKETPLACE_IDS)
         seller = self.context.channel.seller_id if self.context.channel else None
         header = {
             "sellerId": seller or "UNSET",
@@ -151,20 +145,11 @@ class AmazonListingsFeed(FeedWriter):
         )
 
     def _attributes(self, listing: Listing, findings: list[Finding]) -> dict[str, Any]:
-        where = {"language_tag": self.market.locale, "marketplace_id": self.marketplace_id}
-        only_market = {"marketplace_id": self.marketplace_id}
-        title, cut = plain_text(listing.title, TITLE_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "item_name",
-                    "title_too_long",
-                    f"title cut at a word boundary to {TITLE_LIMIT} characters",
-                    listing.title,
-                )
-            )
+        where = {"language_tag": self.market.locale, "marketplace_id": self.market_id}
+        only_market = {"marketplace_id": self.market_id}
+        title = self.cut(
+            listing, findings, "item_name", listing.title, TITLE_LIMIT, "title_too_long"
+        )
         if not title:
             findings.append(
                 self.finding(
@@ -181,18 +166,9 @@ class AmazonListingsFeed(FeedWriter):
         }
         bullets = []
         for point in listing.bullet_points[:BULLETS_MAX]:
-            text, cut = plain_text(point, BULLET_LIMIT)
-            if cut:
-                findings.append(
-                    self.finding(
-                        listing,
-                        "warning",
-                        "bullet_point",
-                        "bullet_point_too_long",
-                        f"bullet point cut to {BULLET_LIMIT} characters",
-                        point,
-                    )
-                )
+            text = self.cut(
+                listing, findings, "bullet_point", point, BULLET_LIMIT, "bullet_point_too_long"
+            )
             if text:
                 bullets.append({"value": text, **where})
         if len(listing.bullet_points) > BULLETS_MAX:

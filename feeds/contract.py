@@ -60,7 +60,6 @@ class WriterContext:
             None on a full run.
         hashes: Content hash per sku of every item written (kept for the next delta run).
         deleted: Skus the writer sent a deletion for.
-        run_id: The run's id (its date).
         unchanged: Items a delta run left out because they did not change.
         checked: Content hashes of the items the writer checked against the schema.
     """
@@ -70,7 +69,6 @@ class WriterContext:
     previous: Mapping[str, str] | None = None
     hashes: dict[str, str] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
-    run_id: str = ""
     unchanged: int = 0
     checked: set[str] = field(default_factory=set)
 
@@ -108,6 +106,20 @@ class FeedWriter(ABC):
         reads every item, so anything else in the file is checked in full).
         """
         return []
+
+    def marketplace_id(self, ids: Mapping[str, str]) -> str:
+        """The channel's marketplace id for this market's country.
+
+        Raises:
+            ValueError: naming the market and the countries the channel serves.
+        """
+        country = self.market.country
+        if country not in ids:
+            raise ValueError(
+                f"market {self.market.code}: {self.spec.name} has no marketplace for {country}; "
+                f"known: {', '.join(sorted(ids))}"
+            )
+        return ids[country]
 
     def cut(
         self,

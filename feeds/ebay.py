@@ -67,20 +67,14 @@ class EbayInventoryFeed(FeedWriter):
     )
 
     def write_header(self) -> None:
-        country = self.market.country
-        if country not in MARKETPLACE_IDS:
-            raise ValueError(
-                f"market {self.market.code}: eBay has no marketplace for {country}; "
-                f"known: {', '.join(sorted(MARKETPLACE_IDS))}"
-            )
-        self.marketplace_id = MARKETPLACE_IDS[country]
+        self.market_id = self.marketplace_id(MARKETPLACE_IDS)
         self._pending: list[dict[str, Any]] = []
         self._deletions: list[str] = []
 
     def write_footer(self) -> None:
         self._flush()
         if self._deletions:
-            line = {"marketplaceId": self.marketplace_id, "deleteInventoryItems": self._deletions}
+            line = {"marketplaceId": self.market_id, "deleteInventoryItems": self._deletions}
             self.stream.write((dumps(line) + "\n").encode())
 
     def write_deletion(self, sku: str) -> bool:
@@ -220,7 +214,7 @@ class EbayInventoryFeed(FeedWriter):
         if not self._pending:
             return
         line = {
-            "marketplaceId": self.marketplace_id,
+            "marketplaceId": self.market_id,
             "contentLanguage": self.market.locale.replace("_", "-"),
             "body": {"requests": self._pending},
         }

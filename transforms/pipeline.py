@@ -403,7 +403,6 @@ def build_market_feeds(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
-    run_id: str = "",
 ) -> dict[str, Any]:
     """Localize every product for one market and write its feeds (unpublished).
 
@@ -425,7 +424,6 @@ def build_market_feeds(
         mode: ``delta`` sends API channels (Amazon, eBay) only what changed since the
             last published feed, and deletions; other channels always get full files.
         live_dir: The market's published folder, where the last content hashes are.
-        run_id: The run's key.
 
     Returns:
         ``market``, ``products`` considered, ``set_aside`` for the whole market,
@@ -465,7 +463,6 @@ def build_market_feeds(
                     categories=category_map.for_channel(channel, market.code)
                     if category_map
                     else {},
-                    run_id=run_id,
                 ),
                 previous_state=_previous_state(live_dir, channel),
                 delta=mode == "delta",

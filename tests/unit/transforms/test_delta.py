@@ -34,7 +34,6 @@ def build(products: list[Product], work: Path, output: Path, mode: str, run: str
         category_map=load_category_map(ROOT / "config" / "categories.toml"),
         mode=mode,  # type: ignore[arg-type]
         live_dir=output / "DE",
-        run_id=run,
     )
     assert staged["products"] == len(products)
     publish_market(built, output, run_id=run)
