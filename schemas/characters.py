@@ -1,0 +1,81 @@
+"""Characters that must not reach a feed or a report, and the one spreadsheet formula guard.
+
+Catalog text arrives from spreadsheets, PIM exports and translators' files. Some
+characters in it are invisible to the person who reads the text but not to the
+software that ingests it:
+
+- **C0 and C1 control characters** (NUL, escape, U+0080-U+009F; tab, line feed and
+  carriage return stay): XML 1.0 forbids most of them, and they break CSV viewers.
+- **Bidirectional controls** (Unicode's ``Bidi_Control`` property: U+061C, U+200E,
+  U+200F, U+202A-U+202E, U+2066-U+2069): they reorder what a buyer sees, the
+  "Trojan Source" trick (CVE-2021-42574) applied to marketplace titles.
+- **Noncharacters** (U+FDD0-U+FDEF and the last two code points of every plane)
+  and **lone surrogates** (U+D800-U+DFFF, which no UTF-8 file can hold).
+
+Zero-width joiners, variation selectors and emoji are ordinary text and stay.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 (but tab, LF, CR), DEL, C1
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # Bidi_Control
+    "\ud800-\udfff" + _NONCHARACTERS + "]"
+)
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula (OWASP, CSV injection)."""
+
+
+def remove_invisible(text: str) -> tuple[str, int]:
+    """Remove control, bidirectional-control, noncharacter and surrogate code points.
+
+    Returns the text and how many code points went.
+
+    >>> remove_invisible("Tee\\u202e 100 g\\x00")
+    ('Tee 100 g', 2)
+    >>> remove_invisible("👩\\u200d💻 Laptop\\tbag")
+    ('👩\\u200d💻 Laptop\\tbag', 0)
+    """
+    if text.isprintable():  # one C pass; true for most catalog text
+        return text, 0
+    return _INVISIBLE.subn("", text)
+
+
+def describe_invisible(text: str, limit: int = 3) -> str:
+    """Name the invisible code points in ``text`` for a finding's message.
+
+    >>> describe_invisible("a\\u202eb\\x00c\\x00")
+    'U+202E RIGHT-TO-LEFT OVERRIDE, U+0000 (control)'
+    """
+    seen: list[str] = []
+    for match in _INVISIBLE.finditer(text):
+        char = match.group()
+        name = unicodedata.name(char, "")
+        label = f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X} (control)"
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            label = f"U+{ord(char):04X} (lone surrogate)"
+        if label not in seen:
+            seen.append(label)
+        if len(seen) >= limit:
+            break
+    return ", ".join(seen)
+
+
+def spreadsheet_safe(value: object) -> str:
+    """Text a spreadsheet shows as text: invisible characters removed, and a cell that
+    starts like a formula gets a leading quote. Every CSV the project writes uses it.
+
+    >>> spreadsheet_safe("=SUM(A1:A9)"), spreadsheet_safe("-11.90"), spreadsheet_safe(27)
+    ("'=SUM(A1:A9)", "'-11.90", '27')
+    >>> spreadsheet_safe("\\tcmd"), spreadsheet_safe("ok\\x1b[31m")
+    ("'\\tcmd", 'ok[31m')
+    """
+    text = "" if value is None else remove_invisible(str(value))[0]
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
