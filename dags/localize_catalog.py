@@ -36,9 +36,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import functools
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from airflow.sdk import (
     Asset,
@@ -53,12 +54,14 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from schemas.market import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _config() -> PipelineConfig:
@@ -129,6 +132,26 @@ def _deepl_access() -> tuple[str | None, str | None]:
     return key, server
 
 
+def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
+    """Let Airflow retry only what can heal (network, database, object storage); any
+    other error (bad data, bad config, a bug) fails the task at once, with its reason."""
+
+    @functools.wraps(step)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from transforms.faults import heals_by_retry
+
+        try:
+            return step(*args, **kwargs)
+        except AirflowFailException:
+            raise
+        except Exception as error:
+            if heals_by_retry(error):
+                raise
+            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+
+    return run
+
+
 def _finished(mapped: Sequence[dict[str, Any]] | None) -> list[dict[str, Any] | None]:
     """Results of a mapped task as far as they exist (None for a failed map index)."""
     if not mapped:
@@ -189,17 +212,36 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 )
 def localize_catalog() -> None:
     @task
+    @_fail_fast
     def extract() -> dict[str, Any]:
-        from transforms.pipeline import read_catalog, stage_catalog, stage_rates
+        from transforms.faults import heals_by_retry
+        from transforms.gates import GateClosed
+        from transforms.pipeline import (
+            check_catalog_read,
+            read_catalog,
+            record_extract_failure,
+            stage_catalog,
+            stage_rates,
+        )
 
         config = _config()
-        conninfo = (
-            _catalog_conninfo(config.catalog.postgres_conn_id)
-            if config.catalog.format == "postgres"
-            else None
-        )
-        staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), _run_dir(config))
-        return {**staged, "rates": stage_rates(config.pricing, _run_dir(config))}
+        run_dir = _run_dir(config)
+        try:
+            conninfo = (
+                _catalog_conninfo(config.catalog.postgres_conn_id)
+                if config.catalog.format == "postgres"
+                else None
+            )
+            staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
+            check_catalog_read(staged, config.validation, run_dir)
+            return {**staged, "rates": stage_rates(config.pricing, run_dir)}
+        except GateClosed as closed:
+            raise AirflowFailException(str(closed)) from None
+        except Exception as error:
+            if heals_by_retry(error):
+                raise  # network, database or object storage: the next try may work
+            reason = record_extract_failure(run_dir, error)
+            raise AirflowFailException(reason) from error
 
     @task(retries=0)
     def validate(staged: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +280,7 @@ def localize_catalog() -> None:
         return wanted or sorted(config.markets)
 
     @task
+    @_fail_fast
     def translate(
         staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
     ) -> dict[str, Any]:
@@ -266,6 +309,7 @@ def localize_catalog() -> None:
         return {"files": result["files"], "report": result["report"]}
 
     @task(max_active_tis_per_dagrun=2)
+    @_fail_fast
     def localize_market(
         market: str, staged: dict[str, Any], validated: dict[str, Any], translated: dict[str, Any]
     ) -> dict[str, Any]:
@@ -310,6 +354,7 @@ def localize_catalog() -> None:
             raise AirflowFailException(str(closed)) from None
 
     @task(outlets=[FEEDS])
+    @_fail_fast
     def publish(
         staged: dict[str, Any], built: Sequence[dict[str, Any]]
     ) -> list[dict[str, Any]] | None:

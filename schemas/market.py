@@ -150,6 +150,11 @@ class Market(_Strict):
     when_pending: WhenPending = "set_aside"
     """A text without a translation yet (no key, quota, budget, DeepL down):
     ``set_aside`` leaves the product out, ``source_text`` publishes the source text."""
+    allow_empty_feeds: bool = False
+    """The market may publish a feed with no listings (a market being opened or wound
+    down). Otherwise an empty feed is withheld: marketplaces read an empty full feed as
+    "delete everything". Even when allowed, an empty feed never replaces a live one
+    that had listings."""
     translation_variant: bool = False
     """Keep this market's translations apart from other markets with the same target
     language (a Swiss German variant reviewed by a translator, say)."""
@@ -246,6 +251,24 @@ class CatalogSource(_Strict):
     """Airflow connection of the catalog database, for ``postgres``."""
     query: str | None = None
     """SQL returning rows in the project's CSV columns, for ``postgres``."""
+    encoding: str = "utf-8"
+    """Encoding of the catalog files (``cp1252``, ``latin-1`` for legacy exports). A file
+    that starts with a UTF-8 byte-order mark is read as UTF-8 whatever this says."""
+    decimal_mark: Literal[".", ","] | None = None
+    """The catalog's decimal mark, when it uses one consistently. Then the other mark may
+    group thousands (``1.250,50``). Unset, a number like ``1,250`` is ambiguous and its
+    product is set aside with an ``ambiguous_number`` finding."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_known(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"{value!r} is not an encoding Python knows") from None
+        return value
 
     @model_validator(mode="after")
     def _needs_location(self) -> CatalogSource:
@@ -286,6 +309,10 @@ class Validation(_Strict):
     max_shrink_share: Annotated[float, Field(ge=0, le=1)] = 0.3
     """Fail the run, publishing nothing, when the catalog or any feed has shrunk by
     more than this share since the last successful run."""
+    max_rejected_share: Annotated[float, Field(ge=0, le=1)] = 0.25
+    """Fail the run at extract, publishing nothing, when more than this share of the
+    catalog's rows could not be read (a wrong encoding or a broken export). A catalog
+    that read no product at all always stops the run."""
 
     @field_validator("source_locale")
     @classmethod

@@ -20,14 +20,16 @@ which are few). A row it cannot use is reported as a `Finding` and skipped.
 
 from __future__ import annotations
 
-import csv
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from schemas.product import ANY_LOCALE, Money, Product
+from transforms.catalog_files import csv_records
 from transforms.catalog_values import (
     RowContext,
     absolute_link,
+    clean_texts,
     parse_amount,
     parse_availability,
     parse_enabled,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.findings import Finding
+    from transforms.catalog_values import DecimalMark
 
 DELIMITER = ";"
 _LOCALIZED = re.compile(
@@ -81,24 +84,44 @@ def _text(value: str) -> str:
     return value.replace("\\n", "\n").strip()
 
 
-def read_product_models(path: Path) -> dict[str, dict[str, str]]:
-    """Load ``product_models.csv`` as ``{code: non-empty values}``."""
+def read_product_models(
+    path: Path, encoding: str = "utf-8"
+) -> tuple[dict[str, dict[str, str]], list[Finding]]:
+    """Load ``product_models.csv`` as ``{code: non-empty values}``, and findings about
+    model rows that cannot be used (their variants then inherit nothing from them)."""
     models: dict[str, dict[str, str]] = {}
-    with path.open(newline="", encoding="utf-8") as stream:
-        for row in csv.DictReader(stream, delimiter=DELIMITER):
-            code = (row.get("code") or "").strip()
-            if code:
-                models[code] = {k: v for k, v in row.items() if k and v}
-    return models
+    problems: list[Finding] = []
+    for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="code"):
+        if not isinstance(record, tuple):
+            # Variants still read; they inherit nothing from a model row that is unusable.
+            problems.append(
+                replace(
+                    record,
+                    severity="warning",
+                    field=f"{path.name}: {record.field}",
+                    message=record.message.replace(
+                        "the row was skipped", "variants of that model inherit nothing from it"
+                    ),
+                )
+            )
+            continue
+        code = record[1].get("code", "").strip()
+        if code:
+            models[code] = {k: v for k, v in record[1].items() if k and v}
+    return models, problems
 
 
-def read_option_labels(path: Path, locale: str = "en_US") -> dict[tuple[str, str], str]:
+def read_option_labels(
+    path: Path, locale: str = "en_US", encoding: str = "utf-8"
+) -> dict[tuple[str, str], str]:
     """Load ``attribute_options.csv`` as ``{(attribute, option code): label}``."""
     labels: dict[tuple[str, str], str] = {}
-    with path.open(newline="", encoding="utf-8") as stream:
-        for row in csv.DictReader(stream, delimiter=DELIMITER):
-            label = row.get(f"label-{locale}") or row.get("code", "")
-            labels[(row.get("attribute", ""), row.get("code", ""))] = label
+    for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="code"):
+        if isinstance(record, tuple):
+            row = record[1]
+            labels[(row.get("attribute", ""), row.get("code", ""))] = (
+                row.get(f"label-{locale}") or row.get("code", "")
+            )
     return labels
 
 
@@ -124,6 +147,8 @@ def read_akeneo(
     asset_base_url: str | None = None,
     description_scopes: Sequence[str] = ("ecommerce", "print"),
     attribute_options: Path | None = None,
+    encoding: str = "utf-8",
+    decimal_mark: DecimalMark | None = None,
 ) -> Iterator[Product | Finding]:
     """Stream products (and findings about bad rows) from an Akeneo CSV export.
 
@@ -134,37 +159,32 @@ def read_akeneo(
             attributes become their labels (``410`` -> ``41``).
         asset_base_url: Prefix for the PIM's relative media paths.
         description_scopes: Akeneo channels to take texts from, first non-empty wins.
+        encoding: The export's encoding (a UTF-8 byte-order mark always wins).
+        decimal_mark: ``"."`` or ``","`` when the export says which it uses; without
+            it a number like ``1,250`` is ambiguous and holds its product back.
+
+    Raises:
+        CatalogFileError: when a file is empty or its header has no ``sku`` column
+            (``code`` for the product models).
     """
-    models = read_product_models(product_models) if product_models else {}
-    labels = read_option_labels(attribute_options) if attribute_options else {}
+    models, model_problems = (
+        read_product_models(product_models, encoding) if product_models else ({}, [])
+    )
+    yield from model_problems
+    labels = read_option_labels(attribute_options, encoding=encoding) if attribute_options else {}
     scope_rank = {scope: rank for rank, scope in enumerate(description_scopes)}
-    with path.open(newline="", encoding="utf-8") as stream:
-        reader = csv.reader(stream, delimiter=DELIMITER)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        width = len(header)
-        for number, values in enumerate(reader, start=1):
-            if not values:
-                continue
-            sku = values[0].strip() if header[0] == "sku" and values else None
-            context = RowContext(number, sku or None)
-            if len(values) != width:
-                context.reject(
-                    "(row)",
-                    "wrong_field_count",
-                    f"row has {len(values)} fields but the header has {width}",
-                )
-                yield from context.findings
-                continue
-            row = dict(zip(header, values, strict=True))
-            if models:
-                _inherit(row, models)
-            product = _product_from_row(row, context, scope_rank, asset_base_url, labels)
-            yield from context.findings
-            if product is not None:
-                yield product
+    for record in csv_records(path, delimiter=DELIMITER, encoding=encoding):
+        if not isinstance(record, tuple):
+            yield record
+            continue
+        number, row = record
+        context = RowContext(number, row["sku"].strip() or None, decimal_mark)
+        if models:
+            _inherit(row, models)
+        product = _product_from_row(row, context, scope_rank, asset_base_url, labels)
+        yield from context.findings
+        if product is not None:
+            yield product
 
 
 def _product_from_row(
@@ -200,7 +220,7 @@ def _product_from_row(
         value = row.get(attr, "").strip()
         if value:
             unit = row.get(f"{attr}-unit", "")
-            setattr(product, attr, context.take(attr, parse_quantity, value, unit))
+            setattr(product, attr, context.number(attr, parse_quantity, value, unit))
     for attr, kind in SIZE_ATTRIBUTES.items():
         code = row.get(attr, "").strip()
         if code:
@@ -223,7 +243,7 @@ def _product_from_row(
         price = _PRICE.match(column)
         if price:
             currency = price["currency"]
-            amount = context.take(column, parse_amount, value)
+            amount = context.number(column, parse_amount, value)
             if amount is not None:
                 product.prices[currency] = Money(amount, currency)
             continue
@@ -249,4 +269,4 @@ def _product_from_row(
             continue
         unit = row.get(f"{column}-unit", "")
         product.attributes[column] = f"{value.strip()} {unit}".strip()
-    return product
+    return product if clean_texts(product, context) else None

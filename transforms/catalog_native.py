@@ -27,14 +27,15 @@ the same (folded to lower case) column names reads the same way.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from typing import TYPE_CHECKING, Any
 
 from schemas.product import ANY_LOCALE, Money, Product
+from transforms.catalog_files import csv_records, text_lines, undecodable
 from transforms.catalog_values import (
     RowContext,
+    clean_texts,
     parse_amount,
     parse_availability,
     parse_currency,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.findings import Finding
+    from transforms.catalog_values import DecimalMark
 
 _LOCALIZED = re.compile(
     r"^(?P<attr>title|description|bullet_points)(?:_(?P<lang>[a-z]{2,3})_(?P<region>[a-z]{2}))?$",
@@ -85,14 +87,14 @@ def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | N
     product.image_links = values.get("image_links", "").split()
     for name in _QUANTITY_COLUMNS:
         if values.get(name, "").strip():
-            setattr(product, name, context.take(name, parse_quantity_text, values[name]))
+            setattr(product, name, context.number(name, parse_quantity_text, values[name]))
     for column, raw in values.items():
         if not raw:
             continue
         price = _PRICE.match(column)
         if price:
             currency = price["currency"].upper()
-            amount = context.take(column, parse_amount, raw)
+            amount = context.number(f"price_{currency}", parse_amount, raw)
             if amount is not None:
                 product.prices[currency] = Money(amount, currency)
             continue
@@ -116,72 +118,125 @@ def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | N
             continue
         if column.startswith("attr_"):
             product.attributes[column[5:]] = raw.strip()
-    return product
+    return product if clean_texts(product, context) else None
 
 
-def read_native_csv(path: Path) -> Iterator[Product | Finding]:
-    """Stream products from the project's CSV format (see the module docstring)."""
-    with path.open(newline="", encoding="utf-8") as stream:
-        reader = csv.reader(stream)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        for number, values in enumerate(reader, start=1):
-            if not values:
-                continue
-            if len(values) != len(header):
-                context = RowContext(
-                    number,
-                    values[header.index("sku")]
-                    if "sku" in header and header.index("sku") < len(values)
-                    else None,
-                )
-                context.reject(
-                    "(row)",
-                    "wrong_field_count",
-                    f"row has {len(values)} fields but the header has {len(header)}",
-                )
-                yield from context.findings
-                continue
-            yield from _read_row(dict(zip(header, values, strict=True)), number)
+def read_native_csv(
+    path: Path, *, encoding: str = "utf-8", decimal_mark: DecimalMark | None = None
+) -> Iterator[Product | Finding]:
+    """Stream products from the project's CSV format (see the module docstring).
+
+    Args:
+        encoding: The file's encoding (a UTF-8 byte-order mark always wins).
+        decimal_mark: ``"."`` or ``","`` when the catalog says which it uses; without
+            it a number like ``1,250`` is ambiguous and holds its product back.
+
+    Raises:
+        CatalogFileError: when the file is empty or its header has no ``sku`` column.
+    """
+    for record in csv_records(path, delimiter=",", encoding=encoding, fold=True):
+        if isinstance(record, tuple):
+            number, row = record
+            yield from _read_row(row, number, decimal_mark)
+        else:
+            yield record
 
 
-def read_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[Product | Finding]:
+def read_rows(
+    rows: Iterable[Mapping[str, Any]], *, decimal_mark: DecimalMark | None = None
+) -> Iterator[Product | Finding]:
     """Turn mappings with the CSV format's columns into products and findings."""
     for number, row in enumerate(rows, start=1):
-        yield from _read_row(row, number)
+        yield from _read_row(row, number, decimal_mark)
 
 
-def _read_row(row: Mapping[str, Any], number: int) -> Iterator[Product | Finding]:
-    context = RowContext(number, None)
+def _read_row(
+    row: Mapping[str, Any], number: int, decimal_mark: DecimalMark | None
+) -> Iterator[Product | Finding]:
+    context = RowContext(number, None, decimal_mark)
     product = parse_native_row(row, context)
     yield from context.findings
     if product is not None:
         yield product
 
 
-def read_jsonl(path: Path) -> Iterator[Product | Finding]:
-    """Stream products from JSON Lines in the `product_to_json` form."""
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            context = RowContext(number, None)
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                context.reject("(row)", "invalid_json", f"line is not JSON: {exc.msg}", line)
-                yield from context.findings
-                continue
-            product = _checked_json_product(data, context)
+def read_jsonl(
+    path: Path, *, encoding: str = "utf-8", decimal_mark: DecimalMark | None = None
+) -> Iterator[Product | Finding]:
+    """Stream products from JSON Lines in the `product_to_json` form.
+
+    A line whose bytes do not decode is reported (``invalid_encoding``, with its sku
+    when the rest of the line is readable) and skipped.
+    """
+    for number, line, raw in text_lines(path, encoding):
+        if not raw.strip():
+            continue
+        context = RowContext(number, None, decimal_mark)
+        if line is None:
+            context.sku = _sku_of_undecodable(raw)
+            context.reject(
+                "(row)",
+                "invalid_encoding",
+                f"the line holds bytes that are not valid {encoding}",
+                raw.decode(encoding, "backslashreplace"),
+            )
             yield from context.findings
-            if product is not None:
-                yield product
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            context.reject("(row)", "invalid_json", f"line is not JSON: {exc.msg}", line)
+            yield from context.findings
+            continue
+        except RecursionError:
+            context.reject("(row)", "invalid_json", "line nests too deeply to be a product", line)
+            yield from context.findings
+            continue
+        product = _checked_json_product(data, context)
+        yield from context.findings
+        if product is not None:
+            yield product
+
+
+def _sku_of_undecodable(raw: bytes) -> str | None:
+    """The sku of a JSON line with bad bytes elsewhere, when the sku itself is clean."""
+    try:
+        data = json.loads(raw.decode("utf-8", "surrogateescape"))
+    except (ValueError, RecursionError):
+        return None
+    sku = data.get("sku") if isinstance(data, dict) else None
+    if isinstance(sku, str) and sku.strip() and not undecodable(sku):
+        return sku.strip()
+    return None
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{key} is a {type(value).__name__}, not an object")
+    return value
+
+
+def _texts(data: dict[str, Any], key: str) -> dict[str, str]:
+    texts = _mapping(data, key)
+    if not all(isinstance(v, str) for v in texts.values()):
+        raise TypeError(f"{key} holds a value that is not text")
+    return dict(texts)
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if not value:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{key} is not a list of texts")
+    return list(value)
 
 
 def _checked_json_product(data: Any, context: RowContext) -> Product | None:
-    if not isinstance(data, dict) or not str(data.get("sku") or "").strip():
+    if not isinstance(data, dict) or not isinstance(data.get("sku"), str | int):
+        context.reject("sku", "missing_sku", "the object has no sku")
+        return None
+    if not str(data["sku"]).strip():
         context.reject("sku", "missing_sku", "the object has no sku")
         return None
     context.sku = str(data["sku"]).strip()
@@ -192,19 +247,23 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
             None if data.get(key) in (None, "") else str(data[key]).strip()
             for key in ("gtin", "brand", "mpn")
         )
-        product.title = dict(data.get("title") or {})
-        product.description = dict(data.get("description") or {})
-        product.bullet_points = {k: list(v) for k, v in (data.get("bullet_points") or {}).items()}
-        product.categories = list(data.get("categories") or [])
-        product.image_links = list(data.get("image_links") or [])
-        product.attributes = {str(k): str(v) for k, v in (data.get("attributes") or {}).items()}
+        product.title = _texts(data, "title")
+        product.description = _texts(data, "description")
+        product.bullet_points = {
+            locale: _strings(points, f"bullet_points.{locale}")
+            for locale, points in _mapping(data, "bullet_points").items()
+        }
+        product.categories = _strings(data.get("categories"), "categories")
+        product.image_links = _strings(data.get("image_links"), "image_links")
+        product.attributes = {str(k): str(v) for k, v in _mapping(data, "attributes").items()}
         product.enabled = bool(data.get("enabled", True))
+        prices = _mapping(data, "prices")
     except (TypeError, ValueError, AttributeError) as exc:
         context.reject("(row)", "wrong_shape", f"the object does not have the product shape: {exc}")
         return None
-    for currency, amount in (data.get("prices") or {}).items():
+    for currency, amount in prices.items():
         code = context.take("prices", parse_currency, str(currency))
-        value = context.take(f"prices.{currency}", parse_amount, str(amount))
+        value = context.number(f"prices.{currency}", parse_amount, str(amount))
         if code is not None and value is not None:
             product.prices[code] = Money(value, code)
     if data.get("tax_class"):
@@ -223,12 +282,12 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
             text = f"{quantity['value']} {quantity['unit']}"
         except (TypeError, KeyError):
             text = str(quantity)
-        setattr(product, name, context.take(name, parse_quantity_text, text))
-    return product
+        setattr(product, name, context.number(name, parse_quantity_text, text))
+    return product if clean_texts(product, context) else None
 
 
 def read_postgres(
-    conninfo: str, query: str, *, batch_size: int = 2000
+    conninfo: str, query: str, *, batch_size: int = 2000, decimal_mark: DecimalMark | None = None
 ) -> Iterator[Product | Finding]:
     """Stream products from a PostgreSQL query whose columns follow the CSV format.
 
@@ -242,4 +301,4 @@ def read_postgres(
         with connection.cursor(name="grenzenlos_catalog", row_factory=dict_row) as cursor:
             cursor.itersize = batch_size
             cursor.execute(query)
-            yield from read_rows(cursor)
+            yield from read_rows(cursor, decimal_mark=decimal_mark)

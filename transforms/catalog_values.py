@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
+from schemas.characters import describe_invisible, remove_invisible
 from schemas.findings import Finding, shorten
-from schemas.product import AVAILABILITY_VALUES, TAX_CLASSES, UNIT_CODES, Quantity
+from schemas.product import ANY_LOCALE, AVAILABILITY_VALUES, TAX_CLASSES, UNIT_CODES, Quantity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from schemas.product import Product
+
 T = TypeVar("T")
 
 _SIMPLE_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")
+"""One mark after one to three digits (not a lone 0) and before exactly three: 1,250."""
+_GROUPED_DOT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?$|^[+-]?\.\d+$")
+_GROUPED_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d*)?$|^[+-]?,\d+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _QUANTITY = re.compile(r"^\s*(?P<value>[-+]?[\d.,]+)\s*(?P<unit>[A-Za-z][A-Za-z0-9]*)\s*$")
 
@@ -52,31 +59,64 @@ class ValueProblem(ValueError):
         self.message = message
 
 
-def parse_decimal(text: str) -> Decimal:
-    """Parse a catalog number: a dot or a comma as decimal mark, no grouping.
+DecimalMark = Literal[".", ","]
 
-    PIM exports write plain numbers (``1234.5`` or ``1234,5``); a string with
-    grouping or two marks is refused rather than guessed.
 
-    >>> parse_decimal("1,5"), parse_decimal("999"), parse_decimal("12.50")
-    (Decimal('1.5'), Decimal('999'), Decimal('12.50'))
+def parse_decimal(text: str, decimal_mark: DecimalMark | None = None) -> Decimal:
+    """Parse a catalog number.
+
+    Without ``decimal_mark`` (the default), a dot or a comma is the decimal mark and
+    grouping is refused; a number whose one mark is followed by exactly three digits
+    (``1,250``, ``1.250``) could be either, so it is refused as ambiguous rather than
+    read 1000 times too small or too large. With ``decimal_mark`` (``[catalog]
+    decimal_mark``), that mark is the decimal mark and the other one may group
+    thousands (``1.250,50`` with ``","``).
+
+    >>> parse_decimal("1,5"), parse_decimal("999"), parse_decimal("12.50"), parse_decimal("0,250")
+    (Decimal('1.5'), Decimal('999'), Decimal('12.50'), Decimal('0.250'))
+    >>> parse_decimal("1,250")
+    Traceback (most recent call last):
+    ...
+    transforms.catalog_values.ValueProblem: '1,250' could be 1.250 or 1250: the comma may separate thousands; [catalog] decimal_mark says which
+    >>> parse_decimal("1,250", "."), parse_decimal("1.250,5", ","), parse_decimal("1,250", ",")
+    (Decimal('1250'), Decimal('1250.5'), Decimal('1.250'))
     """
     cleaned = text.strip()
-    if not _SIMPLE_NUMBER.match(cleaned):
-        raise ValueProblem("not_a_number", f"{text!r} is not a plain number")
+    if decimal_mark is None:
+        if not _SIMPLE_NUMBER.match(cleaned):
+            raise ValueProblem("not_a_number", f"{text!r} is not a plain number")
+        if _AMBIGUOUS.match(cleaned):
+            mark = "comma" if "," in cleaned else "dot"
+            raise ValueProblem(
+                "ambiguous_number",
+                f"{text!r} could be {cleaned.replace(',', '.')} or "
+                f"{cleaned.replace(',', '').replace('.', '')}: the {mark} may separate "
+                "thousands; [catalog] decimal_mark says which",
+            )
+        number = cleaned.replace(",", ".")
+    else:
+        grouping = "," if decimal_mark == "." else "."
+        pattern = _GROUPED_DOT if decimal_mark == "." else _GROUPED_COMMA
+        if not pattern.match(cleaned):
+            raise ValueProblem(
+                "not_a_number",
+                f"{text!r} is not a number with {decimal_mark!r} as decimal mark "
+                f"(and {grouping!r} grouping thousands)",
+            )
+        number = cleaned.replace(grouping, "").replace(decimal_mark, ".")
     try:
-        return Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+        return Decimal(number)
+    except InvalidOperation:  # pragma: no cover - the patterns admit only valid numbers
         raise ValueProblem("not_a_number", f"{text!r} is not a plain number") from None
 
 
-def parse_amount(text: str) -> Decimal:
+def parse_amount(text: str, decimal_mark: DecimalMark | None = None) -> Decimal:
     """Parse a price amount; it must not be negative.
 
     >>> parse_amount("19.99")
     Decimal('19.99')
     """
-    amount = parse_decimal(text)
+    amount = parse_decimal(text, decimal_mark)
     if amount < 0:
         raise ValueProblem("negative_price", f"price {text!r} is negative")
     return amount
@@ -95,19 +135,19 @@ def parse_unit(text: str) -> str:
     return unit
 
 
-def parse_quantity(value: str, unit: str) -> Quantity:
+def parse_quantity(value: str, unit: str, decimal_mark: DecimalMark | None = None) -> Quantity:
     """Build a quantity from a number and a unit code.
 
     >>> parse_quantity("1,5", "LITER")
     Quantity(value=Decimal('1.5'), unit='l')
     """
-    number = parse_decimal(value)
+    number = parse_decimal(value, decimal_mark)
     if number < 0:
         raise ValueProblem("negative_quantity", f"{value!r} is negative")
     return Quantity(number, parse_unit(unit))
 
 
-def parse_quantity_text(text: str) -> Quantity:
+def parse_quantity_text(text: str, decimal_mark: DecimalMark | None = None) -> Quantity:
     """Parse ``"1.5 kg"`` (the project's CSV format).
 
     >>> parse_quantity_text("250 g")
@@ -116,7 +156,7 @@ def parse_quantity_text(text: str) -> Quantity:
     match = _QUANTITY.match(text)
     if not match:
         raise ValueProblem("not_a_quantity", f"{text!r} is not a number followed by a unit")
-    return parse_quantity(match["value"], match["unit"])
+    return parse_quantity(match["value"], match["unit"], decimal_mark)
 
 
 def parse_currency(code: str) -> str:
@@ -169,19 +209,27 @@ def absolute_link(path: str, base_url: str | None) -> str:
     return base_url.rstrip("/") + "/" + cleaned.lstrip("/")
 
 
+HOLDING_RULES = frozenset({"ambiguous_number"})
+"""Value problems that keep the product out of every market (quarantined) instead of
+only dropping the value: a price read 1000 times off is worse than no listing."""
+
+
 class RowContext:
     """Collects the findings of one source row while its values are parsed.
 
     `take` runs a parser on one field; on `ValueProblem` it records a warning
-    (the value is ignored, the product goes on) and returns None. Problems that
-    make the whole row unusable are recorded with `reject`.
+    (the value is ignored, the product goes on) and returns None, or, for a rule in
+    `HOLDING_RULES`, an ``error`` finding: the product is still read but held back
+    from every market (`stage_catalog` quarantines it). Problems that make the whole
+    row unusable are recorded with `reject`.
     """
 
-    __slots__ = ("findings", "rejected", "row", "sku")
+    __slots__ = ("decimal_mark", "findings", "rejected", "row", "sku")
 
-    def __init__(self, row: int, sku: str | None) -> None:
+    def __init__(self, row: int, sku: str | None, decimal_mark: DecimalMark | None = None) -> None:
         self.row = row
         self.sku = sku
+        self.decimal_mark = decimal_mark
         self.findings: list[Finding] = []
         self.rejected = False
 
@@ -189,19 +237,41 @@ class RowContext:
         try:
             return parse(*args)
         except ValueProblem as problem:
+            held = problem.rule in HOLDING_RULES
             self.findings.append(
                 Finding(
                     stage="ingest",
-                    severity="warning",
+                    severity="error" if held else "warning",
                     sku=self.sku,
                     field=field,
                     rule=problem.rule,
-                    message=f"{problem.message}; the value was ignored",
+                    message=f"{problem.message}; the product is set aside in every market"
+                    if held
+                    else f"{problem.message}; the value was ignored",
                     value=shorten(" ".join(a for a in args if a)),
                     row=self.row,
                 )
             )
             return None
+
+    def number(self, field: str, parse: Callable[..., T], *args: str | None) -> T | None:
+        """`take` for a parser of numbers, with the catalog's decimal mark."""
+        return self.take(field, lambda *a: parse(*a, self.decimal_mark), *args)
+
+    def warn(self, field: str, rule: str, message: str, value: str | None = None) -> None:
+        """Record a warning about a value that was changed or dropped."""
+        self.findings.append(
+            Finding(
+                stage="ingest",
+                severity="warning",
+                sku=self.sku,
+                field=field,
+                rule=rule,
+                message=message,
+                value=None if value is None else shorten(value),
+                row=self.row,
+            )
+        )
 
     def reject(self, field: str, rule: str, message: str, value: str | None = None) -> None:
         self.rejected = True
@@ -217,3 +287,53 @@ class RowContext:
                 row=self.row,
             )
         )
+
+
+def _clean(context: RowContext, field: str, text: str) -> str:
+    cleaned, removed = remove_invisible(text)
+    if removed:
+        context.warn(
+            field,
+            "invisible_characters_removed",
+            f"{field} held {removed} invisible or control character(s) "
+            f"({describe_invisible(text)}); they were removed",
+            text,
+        )
+    return cleaned
+
+
+def _localized(name: str, locale: str) -> str:
+    return name if locale == ANY_LOCALE else f"{name} ({locale})"
+
+
+def clean_texts(product: Product, context: RowContext) -> bool:
+    """Remove control, bidirectional-control and noncharacter code points from every text
+    of ``product``, with a warning naming each field (`schemas.characters`).
+
+    Returns False when the sku itself holds one: an identifier with hidden characters
+    cannot be matched at the marketplace, so the row is rejected.
+    """
+    if remove_invisible(product.sku)[1]:
+        context.reject(
+            "sku",
+            "invalid_sku",
+            f"the sku holds invisible or control characters ({describe_invisible(product.sku)})",
+            product.sku,
+        )
+        return False
+    for name in ("gtin", "brand", "mpn", "size"):
+        value = getattr(product, name)
+        if value:
+            setattr(product, name, _clean(context, name, value))
+    for name in ("title", "description"):
+        texts: dict[str, str] = getattr(product, name)
+        for locale, text in texts.items():
+            texts[locale] = _clean(context, _localized(name, locale), text)
+    for locale, points in product.bullet_points.items():
+        field = _localized("bullet_points", locale)
+        product.bullet_points[locale] = [_clean(context, field, p) for p in points]
+    product.categories = [_clean(context, "categories", c) for c in product.categories]
+    product.image_links = [_clean(context, "image_links", link) for link in product.image_links]
+    for key, value in product.attributes.items():
+        product.attributes[key] = _clean(context, key, value)
+    return True

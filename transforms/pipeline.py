@@ -5,6 +5,7 @@ A run lays out its staging area like this (``<run>`` is the logical date)::
     <staging>/<run>/catalog.jsonl              staged snapshot of the catalog
     <staging>/<run>/eurofxref-daily.xml        the ECB rates this run converts with
     <staging>/<run>/ingest_findings.jsonl      rows that could not be read
+    <staging>/<run>/ingest_holds.json          sku -> rules of products read but held back
     <staging>/<run>/validation_findings.jsonl  what the catalog rules found
     <staging>/<run>/quarantine.json            sku -> rules that keep it out of every market
     <staging>/<run>/gate_closed.txt            why the run stopped, when a gate closed
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 
 SNAPSHOT = "catalog.jsonl"
 INGEST_FINDINGS = "ingest_findings.jsonl"
+INGEST_HOLDS = "ingest_holds.json"
 VALIDATION_FINDINGS = "validation_findings.jsonl"
 QUARANTINE = "quarantine.json"
 GATE_CLOSED = "gate_closed.txt"
@@ -103,22 +105,28 @@ def read_catalog(
             ),
             asset_base_url=source.asset_base_url,
             description_scopes=source.description_scopes,
+            encoding=source.encoding,
+            decimal_mark=source.decimal_mark,
         )
     if source.format == "csv":
         from transforms.catalog_native import read_native_csv
 
         assert source.path is not None
-        return read_native_csv(Path(source.path))
+        return read_native_csv(
+            Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
+        )
     if source.format == "jsonl":
         from transforms.catalog_native import read_jsonl
 
         assert source.path is not None
-        return read_jsonl(Path(source.path))
+        return read_jsonl(
+            Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
+        )
     from transforms.catalog_native import read_postgres
 
     if conninfo is None or source.query is None:
         raise ValueError("the postgres catalog needs a connection and a query")
-    return read_postgres(conninfo, source.query)
+    return read_postgres(conninfo, source.query, decimal_mark=source.decimal_mark)
 
 
 def stage_catalog(
@@ -126,12 +134,21 @@ def stage_catalog(
 ) -> dict[str, Any]:
     """Write the staged snapshot and the ingestion findings of one run.
 
+    An ``error`` finding whose rule holds a product back (`HOLDING_RULES`: an
+    ambiguous price, say) comes with its product, which validation then quarantines
+    (``ingest_holds.json``); any other ``error`` finding is a rejected row.
+
     Returns:
-        ``snapshot`` path, ``products`` read, ``rejected_rows`` skipped and
-        ``warnings`` about values that were ignored.
+        ``snapshot`` path, ``products`` read, ``rejected_rows`` skipped, ``held``
+        products read but set aside, ``warnings`` about values that were ignored or
+        changed, and ``holds`` (the file of held skus and their rules).
     """
+    from transforms.catalog_values import HOLDING_RULES
+
     ensure_dir(run_dir)
-    products = rejected = warnings = 0
+    products = warnings = 0
+    rejected_rows: set[int | None] = set()
+    holds: dict[str, list[str]] = {}
     with (
         (run_dir / SNAPSHOT).open("w", encoding="utf-8") as snapshot,
         (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
@@ -143,18 +160,83 @@ def stage_catalog(
                 )
                 snapshot.write("\n")
                 products += 1
+                continue
+            write_findings_jsonl((item,), findings)
+            if item.severity != "error":
+                warnings += 1
+            elif item.rule in HOLDING_RULES and item.sku is not None:
+                rules = holds.setdefault(item.sku, [])
+                if item.rule not in rules:
+                    rules.append(item.rule)
             else:
-                write_findings_jsonl((item,), findings)
-                if item.severity == "error":
-                    rejected += 1
-                else:
-                    warnings += 1
+                rejected_rows.add(item.row)
+    with (run_dir / INGEST_HOLDS).open("w", encoding="utf-8") as stream:
+        json.dump(holds, stream, sort_keys=True)
     return {
         "snapshot": str(run_dir / SNAPSHOT),
         "products": products,
-        "rejected_rows": rejected,
+        "rejected_rows": len(rejected_rows),
+        "held": len(holds),
         "warnings": warnings,
+        "holds": str(run_dir / INGEST_HOLDS),
     }
+
+
+def check_catalog_read(
+    staged: Mapping[str, Any], settings: Validation, run_dir: StoragePath | Path
+) -> None:
+    """Stop the run when the catalog read nothing, or rejected too many of its rows.
+
+    Marketplaces read an empty (or half-empty) full feed as "delete everything that is
+    missing", so such a catalog publishes nothing, first run or not.
+
+    Raises:
+        GateClosed: after writing ``gate_closed.txt`` with the reason.
+    """
+    products, rejected = staged["products"], staged["rejected_rows"]
+    rows = products + rejected
+    reason = None
+    if products == 0:
+        reason = (
+            f"the catalog read 0 products ({rejected} rows rejected, see the ingest findings); "
+            "nothing is published"
+        )
+    elif rejected / rows > settings.max_rejected_share:
+        reason = (
+            f"{rejected} of {rows} catalog rows ({rejected / rows:.1%}) could not be read; "
+            f"the limit is {settings.max_rejected_share:.1%}. Fix the export (see the ingest "
+            "findings) or raise validation.max_rejected_share."
+        )
+    if reason is not None:
+        record_stop(run_dir, reason)
+        raise GateClosed(reason)
+
+
+def record_stop(run_dir: StoragePath | Path, reason: str) -> None:
+    """Write why the run stopped (``gate_closed.txt``), for the summary to say."""
+    ensure_dir(run_dir)
+    with (run_dir / GATE_CLOSED).open("w", encoding="utf-8") as stream:
+        stream.write(f"{reason}\n")
+
+
+def record_extract_failure(run_dir: StoragePath | Path, error: BaseException) -> str:
+    """Name why extract failed, as a finding and as the run's stop reason; return it."""
+    from schemas.characters import remove_invisible
+
+    reason = remove_invisible(f"extract failed: {error}")[0]
+    ensure_dir(run_dir)
+    finding = Finding(
+        stage="ingest",
+        severity="error",
+        sku=None,
+        field="(file)",
+        rule="catalog_unreadable",
+        message=f"{reason}; nothing was published",
+    )
+    with (run_dir / INGEST_FINDINGS).open("a", encoding="utf-8") as stream:
+        write_findings_jsonl((finding,), stream)
+    record_stop(run_dir, reason)
+    return reason
 
 
 def stage_rates(pricing: Pricing, run_dir: StoragePath | Path) -> str:
@@ -240,11 +322,16 @@ def validate_snapshot(
     )
     with (run_dir / VALIDATION_FINDINGS).open("w", encoding="utf-8") as stream:
         write_findings_jsonl(result.findings, stream)
+    quarantined = dict(result.quarantined)
+    if (run_dir / INGEST_HOLDS).exists():  # products read with a value that holds them back
+        with (run_dir / INGEST_HOLDS).open("r", encoding="utf-8") as stream:
+            for sku, rules in json.load(stream).items():
+                quarantined[sku] = [*quarantined.get(sku, []), *rules]
     with (run_dir / QUARANTINE).open("w", encoding="utf-8") as stream:
-        json.dump(result.quarantined, stream, sort_keys=True)
+        json.dump(quarantined, stream, sort_keys=True)
     summary = {
         "products": result.products,
-        "quarantined": len(result.quarantined),
+        "quarantined": len(quarantined),
         "warnings": sum(1 for f in result.findings if f.severity == "warning"),
         "expectations": result.expectations,
         "failed_expectations": result.failed_expectations,
@@ -254,7 +341,7 @@ def validate_snapshot(
     }
     previous = read_state(output_root)
     try:
-        check_blocked_share(result.products, len(result.quarantined), settings.max_blocked_share)
+        check_blocked_share(result.products, len(quarantined), settings.max_blocked_share)
         check_shrink(
             {"catalog": result.products},
             previous["products"],
@@ -466,6 +553,7 @@ def build_market_feeds(
                 ),
                 previous_state=_previous_state(live_dir, channel),
                 delta=mode == "delta",
+                live_listed=_live_listings(live_dir, market.code, channel),
             )
             for channel in market.channels
         ]
@@ -488,7 +576,7 @@ def build_market_feeds(
             )
             if isinstance(listing, list):
                 set_aside += 1
-                reasons.update({f.rule for f in listing})
+                reasons[_first_error(listing)] += 1
                 write_findings_jsonl(listing, findings_stream)
                 continue
             if listing.warnings:
@@ -511,18 +599,19 @@ def build_market_feeds(
                     (listing.sku, market.code, name, percent, " ".join(missing))
                 )
                 if missing:
-                    reasons[f"{name}:incomplete"] += 1
+                    output.reasons["incomplete"] += 1
                     incomplete = _incomplete(listing.sku, market.code, name, percent, missing)
                     write_findings_jsonl(incomplete, findings_stream)
                     continue
                 found = output.write(listing)
-                reasons.update({f"{name}:{f.rule}" for f in found if f.severity == "error"})
+                if any(f.severity == "error" for f in found):
+                    output.reasons[_first_error(found)] += 1
                 write_findings_jsonl(found, findings_stream)
         channels: dict[str, Any] = {}
         for output in outputs:
-            output.finish()
+            output.finish(products, reasons)
             feeds.extend(output.parts)
-            channels[output.name] = output.summary()
+            channels[output.name] = output.summary(products, reasons)
             for problem in output.problems:
                 write_findings_jsonl((problem,), findings_stream)
     return {
@@ -566,8 +655,13 @@ class _ChannelFiles:
         *,
         previous_state: dict[str, str] | None,
         delta: bool,
+        live_listed: int = 0,
     ) -> None:
         self.cls = cls
+        self.live_listed = live_listed
+        self.reasons: Counter[str] = Counter()
+        """Rule -> listings of this channel set aside by it (one rule per product)."""
+        self.withheld: str | None = None
         self.name = cls.spec.name
         self.market = market
         self.market_dir = market_dir
@@ -611,8 +705,13 @@ class _ChannelFiles:
             self.parts[-1]["items"] = self.writer.items_written
             self.writer = None
 
-    def finish(self) -> None:
-        """Write deletions, close the last file and check every file's format."""
+    def listed(self) -> int:
+        """Products this channel lists (on a delta run, sent or unchanged)."""
+        return len(self.context.hashes) if self.api else sum(p["items"] for p in self.parts)
+
+    def finish(self, products: int, market_reasons: Mapping[str, int]) -> None:
+        """Write deletions, close the last file, check every file's format, and withhold
+        a feed with no listings (see `Market.allow_empty_feeds`)."""
         if self.api and self.previous_state:
             for sku in sorted(set(self.previous_state) - set(self.context.hashes)):
                 writer = self.writer or self._open()
@@ -642,6 +741,8 @@ class _ChannelFiles:
                         "format check and is not published: " + "; ".join(found),
                     )
                 )
+        if self.listed() == 0 and (self.live_listed or not self.market.allow_empty_feeds):
+            self._withhold(products, market_reasons)
         if self.api:
             state = self.market_dir / f"{self.name}{STATE_SUFFIX}"
             with state.open("w", encoding="utf-8") as stream:
@@ -650,18 +751,75 @@ class _ChannelFiles:
         else:
             self.state_path = None
 
-    def summary(self) -> dict[str, Any]:
-        """Per channel: listed, sent, unchanged, deleted, whether every file passed."""
-        hashes = self.context.hashes
-        sent = sum(p["items"] for p in self.parts)
+    def _withhold(self, products: int, market_reasons: Mapping[str, int]) -> None:
+        if self.live_listed:
+            why = (
+                f"the live {self.name} feed lists {self.live_listed} products and this run's "
+                "lists none; the live feed stays"
+            )
+        else:
+            why = (
+                f"this run's {self.name} feed lists none of the market's {products} products; "
+                "nothing is published (allow_empty_feeds is off for the market)"
+            )
+        causes = Counter(market_reasons) + self.reasons
+        if causes:
+            why += " (set aside: " + ", ".join(f"{r} {n}" for r, n in causes.most_common(3)) + ")"
+        self.withheld = why
+        for part in self.parts:
+            part["valid"] = False
+        self.problems.append(
+            Finding(
+                stage="feed",
+                severity="error",
+                sku=None,
+                market=self.market.code,
+                channel=self.name,
+                field="(file)",
+                rule="empty_feed_withheld",
+                message=f"{why}; an empty full feed would delist every product",
+            )
+        )
+
+    def summary(self, products: int, market_reasons: Mapping[str, int]) -> dict[str, Any]:
+        """Per channel: listed, set aside and why (one reason per product, adding up to
+        ``products - listed``), sent, unchanged, deleted, whether every file passed."""
+        listed = self.listed()
+        reasons = Counter(market_reasons) + self.reasons
+        unexplained = products - listed - sum(reasons.values())
+        if unexplained:  # a bug, shown rather than hidden: the line must add up
+            reasons["unexplained"] += unexplained
         return {
-            "listed": len(hashes) if self.api else sent,
-            "sent": sent,
+            "listed": listed,
+            "set_aside": products - listed,
+            "reasons": dict(sorted(reasons.items())),
+            "sent": sum(p["items"] for p in self.parts),
             "unchanged": self.context.unchanged,
             "deleted": len(self.context.deleted),
-            "valid": all(p["valid"] or (self.api and p["items"] == 0) for p in self.parts),
+            "valid": self.withheld is None
+            and all(p["valid"] or (self.api and p["items"] == 0) for p in self.parts),
+            "withheld": self.withheld,
             "state": self.state_path,
         }
+
+
+def _first_error(findings: Sequence[FindingType]) -> str:
+    """The rule a product is counted under when several set it aside: the first error."""
+    return next(f.rule for f in findings if f.severity == "error")
+
+
+def _live_listings(live_dir: StoragePath | Path | None, market: str, channel: str) -> int:
+    """Listings of the channel's live feed: the last successful run's count, or 1 when
+    there is a live file but no count (so an empty feed never replaces it)."""
+    from transforms.gates import read_state
+
+    if live_dir is None:
+        return 0
+    listed = int(read_state(live_dir.parent)["feeds"].get(f"{market}/{channel}", 0))
+    if listed == 0 and live_dir.exists():
+        if any(p.name.startswith((f"{channel}.", f"{channel}-")) for p in live_dir.iterdir()):
+            return 1
+    return listed
 
 
 def _path_like(like: StoragePath | Path, location: str) -> Any:
@@ -680,7 +838,8 @@ def _quarantined(sku: str, market: str, rules: Sequence[str]) -> Finding:
         market=market,
         field="(product)",
         rule="quarantined",
-        message=f"left out: catalog rules {', '.join(rules)} failed (see the validate findings)",
+        message=f"left out: catalog rules {', '.join(rules)} failed (see the ingest and "
+        "validate findings)",
     )
 
 
@@ -849,8 +1008,10 @@ def write_run_report(
             "failed task's log)"
         )
     if staged:
+        held = f", {staged['held']} held back" if staged.get("held") else ""
         lines.append(
-            f"catalog: {staged['products']} products read, {staged['rejected_rows']} rows rejected"
+            f"catalog: {staged['products']} products read{held}, "
+            f"{staged['rejected_rows']} rows rejected"
         )
     if validated:
         lines.append(
@@ -868,13 +1029,15 @@ def write_run_report(
     for p in published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
     for result in sorted(built, key=lambda r: r["market"]):
-        reasons = ", ".join(f"{rule} {count}" for rule, count in result["reasons"].items())
         for channel, info in result["channels"].items():
+            reasons = ", ".join(f"{rule} {count}" for rule, count in info["reasons"].items())
             files = published_by_key.get((result["market"], channel))
             if files:
                 where = _for_people(files[0]["path"])
                 if len(files) > 1:
                     where += f" (+{len(files) - 1} more files)"
+            elif info.get("withheld"):
+                where = f"NOT PUBLISHED: {info['withheld']}"
             elif not info["valid"]:
                 where = "NOT PUBLISHED: the file failed its format check (see findings)"
             elif info["sent"] == 0 and info["state"] is not None:
@@ -889,7 +1052,7 @@ def write_run_report(
                 )
             lines.append(
                 f"{result['market']:<3} {channel:<9} {info['listed']:>6} listed, "
-                f"{result['products'] - info['listed']:>6} set aside"
+                f"{info['set_aside']:>6} set aside"
                 + (f" ({reasons})" if reasons else "")
                 + delta
                 + f" -> {where}"

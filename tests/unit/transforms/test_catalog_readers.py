@@ -29,6 +29,10 @@ def split(items: object) -> tuple[list[Product], list[Finding]]:
     return products, findings
 
 
+def by_sku_title(products: list[Product], sku: str) -> str:
+    return next(p.title[ANY_LOCALE] for p in products if p.sku == sku)
+
+
 # --- Akeneo export -------------------------------------------------------------------------
 
 
@@ -47,11 +51,13 @@ def test_sample_catalog_reads_with_its_dirty_rows_reported() -> None:
     assert 50 <= len(products) <= 100
     assert {(f.rule, f.row) for f in rejected} == {("missing_sku", 73), ("wrong_field_count", 74)}
     by_sku = {p.sku: p for p in products}
-    assert {f.sku for f in findings if f.severity == "warning"} == {
-        "GZ-HEA-0027",
-        "GZ-LAM-0040",
-        "GZ-OIL-0062",
+    assert {(f.sku, f.rule) for f in findings if f.severity == "warning"} == {
+        ("GZ-HEA-0027", "not_a_number"),
+        ("GZ-LAM-0040", "unknown_unit"),
+        ("GZ-LAM-0041", "invisible_characters_removed"),  # a BEL character in its title
+        ("GZ-OIL-0062", "negative_price"),
     }
+    assert "\x07" not in by_sku_title(products, "GZ-LAM-0041")
     bottle = by_sku["GZ-BOT-0001"]
     assert set(bottle.description) == {"en_US", "de_DE", "fr_FR"}
     assert "<b>Edelstahl</b>" in bottle.description["de_DE"]

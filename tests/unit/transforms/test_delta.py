@@ -72,7 +72,8 @@ def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path:
     messages = amazon_messages(output)
     assert {m["sku"] for m in messages if m["operationType"] == "UPDATE"} == changed
     assert [m["sku"] for m in messages if m["operationType"] == "DELETE"] == [gone]
-    assert second["channels"]["amazon"] == {
+    amazon = second["channels"]["amazon"]
+    assert {k: amazon[k] for k in ("listed", "sent", "unchanged", "deleted", "valid", "state")} == {
         "listed": listed - 1,
         "sent": 4,
         "unchanged": listed - 4,
@@ -80,6 +81,8 @@ def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path:
         "valid": True,
         "state": str(tmp_path / "staging" / "2026-11-25" / "DE" / "amazon.state.json"),
     }
+    # Every product the delta run does not list is explained once.
+    assert amazon["listed"] + sum(amazon["reasons"].values()) == second["products"]
     calls = [json.loads(line) for line in (output / "DE" / "ebay.jsonl").read_text().splitlines()]
     sent = [item["sku"] for call in calls for item in call.get("body", {}).get("requests", [])]
     assert set(sent) == changed
