@@ -119,9 +119,9 @@ def read_option_labels(
     for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="code"):
         if isinstance(record, tuple):
             row = record[1]
-            labels[(row.get("attribute", ""), row.get("code", ""))] = (
-                row.get(f"label-{locale}") or row.get("code", "")
-            )
+            labels[(row.get("attribute", ""), row.get("code", ""))] = row.get(
+                f"label-{locale}"
+            ) or row.get("code", "")
     return labels
 
 

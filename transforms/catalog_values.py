@@ -77,7 +77,7 @@ def parse_decimal(text: str, decimal_mark: DecimalMark | None = None) -> Decimal
     >>> parse_decimal("1,250")
     Traceback (most recent call last):
     ...
-    transforms.catalog_values.ValueProblem: '1,250' could be 1.250 or 1250: the comma may separate thousands; [catalog] decimal_mark says which
+    transforms.catalog_values.ValueProblem: '1,250' could be 1.250 or 1250: the comma may ...
     >>> parse_decimal("1,250", "."), parse_decimal("1.250,5", ","), parse_decimal("1,250", ",")
     (Decimal('1250'), Decimal('1250.5'), Decimal('1.250'))
     """

@@ -4,13 +4,13 @@ every refusal is named, and what no retry can heal fails once."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import PRICING_TOML, ROOT
+from tests.integration.conftest import summary_problems
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -90,22 +90,6 @@ def report(folder: Path, day: int, name: str) -> str:
     return (folder / "output" / "runs" / f"2026-10-{day:02d}" / name).read_text(encoding="utf-8")
 
 
-def check_summary_adds_up(summary: str) -> None:
-    """Each feed line: its reasons add up to its set-aside count, and listed + set aside
-    is the same for every channel of a market."""
-    totals: dict[str, set[int]] = {}
-    for line in summary.splitlines():
-        match = re.match(r"^(\w+)\s+(\w+)\s+(\d+) listed,\s+(\d+) set aside(?: \((.*?)\))?", line)
-        if not match:
-            continue
-        market, _, listed, aside, reasons = match.groups()
-        counts = [int(part.rsplit(" ", 1)[1]) for part in (reasons or "").split(", ") if part]
-        assert sum(counts) == int(aside), line
-        assert "unexplained" not in line
-        totals.setdefault(market, set()).add(int(listed) + int(aside))
-    assert all(len(sums) == 1 for sums in totals.values()), totals
-
-
 def test_first_run_whose_rows_are_all_rejected_publishes_nothing(
     airflow_db: Path, setup: Path
 ) -> None:
@@ -142,17 +126,17 @@ def test_undecodable_header_fails_extract_once_with_a_finding(
 def test_empty_feed_is_withheld_and_the_rest_published(airflow_db: Path, setup: Path) -> None:
     """DE requires a weight no product has: its Google feed would list nothing."""
     catalog = HEADER + "".join(row(n, weight="") for n in range(1, 5))
-    write_setup(
-        setup, catalog.encode(), de_requires='required = { google = ["title", "weight"] }'
-    )
+    write_setup(setup, catalog.encode(), de_requires='required = { google = ["title", "weight"] }')
     state, _ = run(3)
     assert state == "success"
     assert not (setup / "output" / "DE" / "google.xml").exists()
-    assert (setup / "output" / "US" / "google.xml").read_text(encoding="utf-8").count("</item>") == 4
+    assert (setup / "output" / "US" / "google.xml").read_text(encoding="utf-8").count(
+        "</item>"
+    ) == 4
     summary = report(setup, 3, "summary.txt")
     de_line = next(line for line in summary.splitlines() if line.startswith("DE "))
     assert "0 listed,      4 set aside (incomplete 4) -> NOT PUBLISHED" in de_line
-    check_summary_adds_up(summary)
+    assert summary_problems(summary) == []
     findings = [json.loads(line) for line in report(setup, 3, "findings.jsonl").splitlines()]
     assert ("DE", "empty_feed_withheld") in {(f["market"], f["rule"]) for f in findings}
 
@@ -179,4 +163,4 @@ def test_hostile_text_and_ambiguous_prices_in_a_whole_run(airflow_db: Path, setu
     assert ("T-004", "ambiguous_number") in findings
     summary = report(setup, 4, "summary.txt")
     assert "catalog: 6 products read, 1 held back, 0 rows rejected" in summary
-    check_summary_adds_up(summary)
+    assert summary_problems(summary) == []

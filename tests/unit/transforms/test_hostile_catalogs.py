@@ -51,9 +51,9 @@ def test_hostile_catalog_file(expected_file: Path) -> None:
     products = {p.sku: p for p in items if isinstance(p, Product)}
     findings = [f for f in items if not isinstance(f, Product)]
     assert sorted(products) == expected["products"]
-    assert sorted(
-        [f.sku, f.row, f.field, f.rule, f.severity] for f in findings
-    ) == sorted(expected["findings"], key=lambda f: [str(v) for v in f])
+    assert sorted([f.sku, f.row, f.field, f.rule, f.severity] for f in findings) == sorted(
+        expected["findings"], key=lambda f: [str(v) for v in f]
+    )
     for sku, title in expected.get("titles", {}).items():
         texts = products[sku].title
         assert (texts.get("en_US") or texts.get(ANY_LOCALE)) == title

@@ -50,7 +50,9 @@ def rows(width: int) -> st.SearchStrategy[list[list[str]]]:
     return st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=8)
 
 
-def to_file(tmp: Path, header: list[str], data: list[list[str]], delimiter: str, bad: bytes) -> Path:
+def to_file(
+    tmp: Path, header: list[str], data: list[list[str]], delimiter: str, bad: bytes
+) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
@@ -158,7 +160,9 @@ def test_arbitrary_bytes_never_crash_a_reader(tmp_path: Path, raw: bytes) -> Non
     path = tmp_path / "catalog.bin"
     path.write_bytes(raw)
     for reader in (read_native_csv, read_akeneo, read_jsonl):
+        refused = None
         try:
             account(reader(path))
-        except CatalogFileError as refused:  # a header the format cannot have: named, at once
-            assert path.name in str(refused) or "encoding" in str(refused)
+        except CatalogFileError as error:  # a header the format cannot have: named, at once
+            refused = str(error)
+        assert refused is None or path.name in refused
