@@ -24,11 +24,13 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from schemas.characters import remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.catalog_files import csv_records
 from transforms.catalog_values import (
     RowContext,
     absolute_link,
+    clean_text,
     clean_texts,
     parse_amount,
     parse_availability,
@@ -105,9 +107,16 @@ def read_product_models(
                 )
             )
             continue
-        code = record[1].get("code", "").strip()
-        if code:
-            models[code] = {k: v for k, v in record[1].items() if k and v}
+        number, row, clean = record
+        code = row.get("code", "").strip()
+        if not code:
+            continue
+        if not clean:  # variants inherit these values: clean them once, here
+            context = RowContext(number, code)
+            for key, value in row.items():
+                row[key] = clean_text(context, f"{path.name}: {key}", value)
+            problems.extend(context.findings)
+        models[code] = {k: v for k, v in row.items() if k and v}
     return models, problems
 
 
@@ -118,7 +127,7 @@ def read_option_labels(
     labels: dict[tuple[str, str], str] = {}
     for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="code"):
         if isinstance(record, tuple):
-            row = record[1]
+            row = {k: remove_invisible(v)[0] for k, v in record[1].items()}
             labels[(row.get("attribute", ""), row.get("code", ""))] = row.get(
                 f"label-{locale}"
             ) or row.get("code", "")
@@ -177,11 +186,11 @@ def read_akeneo(
         if not isinstance(record, tuple):
             yield record
             continue
-        number, row = record
+        number, row, clean = record
         context = RowContext(number, row["sku"].strip() or None, decimal_mark)
         if models:
-            _inherit(row, models)
-        product = _product_from_row(row, context, scope_rank, asset_base_url, labels)
+            _inherit(row, models)  # model values were cleaned as they were read
+        product = _product_from_row(row, context, scope_rank, asset_base_url, labels, clean)
         yield from context.findings
         if product is not None:
             yield product
@@ -193,6 +202,7 @@ def _product_from_row(
     scope_rank: dict[str, int],
     asset_base_url: str | None,
     labels: dict[tuple[str, str], str],
+    clean: bool = False,
 ) -> Product | None:
     sku = row.get("sku", "").strip()
     if not sku:
@@ -269,4 +279,4 @@ def _product_from_row(
             continue
         unit = row.get(f"{column}-unit", "")
         product.attributes[column] = f"{value.strip()} {unit}".strip()
-    return product if clean_texts(product, context) else None
+    return product if clean or clean_texts(product, context) else None

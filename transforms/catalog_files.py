@@ -21,6 +21,7 @@ import csv
 import re
 from typing import IO, TYPE_CHECKING
 
+from schemas.characters import has_invisible
 from transforms.catalog_values import RowContext
 
 if TYPE_CHECKING:
@@ -131,9 +132,11 @@ def csv_records(
     encoding: str,
     sku_column: str = "sku",
     fold: bool = False,
-) -> Iterator[tuple[int, dict[str, str]] | Finding]:
-    """Stream ``(row number, {column: value})`` from a catalog CSV file, reporting the
-    rows that cannot be used as findings (and skipping them).
+) -> Iterator[tuple[int, dict[str, str], bool] | Finding]:
+    """Stream ``(row number, {column: value}, clean)`` from a catalog CSV file, reporting
+    the rows that cannot be used as findings (and skipping them). ``clean`` is True when
+    no cell holds an invisible character (`schemas.characters`), so the reader can skip
+    cleaning the row's texts one by one.
 
     Row numbers count data rows from 1 (the header is row 0). A blank line is not a
     row. Reported: a row the csv module cannot parse (``malformed_row``), a row with
@@ -174,7 +177,9 @@ def csv_records(
                 continue
             sku = values[sku_index].strip() if sku_index < len(values) else ""
             readable_sku = sku if sku and not undecodable(sku) else None
-            if undecodable("".join(values)):
+            joined = "".join(values)
+            clean = not has_invisible(joined)  # undecoded bytes are invisible characters too
+            if not clean and undecodable(joined):
                 column, value = next(
                     (header[i] if i < width else f"cell {i + 1}", v)
                     for i, v in enumerate(values)
@@ -200,7 +205,7 @@ def csv_records(
                 )
                 yield from context.findings
                 continue
-            yield number, dict(zip(header, values, strict=True))
+            yield number, dict(zip(header, values, strict=True)), clean
 
 
 def text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:

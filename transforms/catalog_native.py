@@ -59,8 +59,13 @@ _PRICE = re.compile(r"^price_(?P<currency>[a-z]{3})$", re.IGNORECASE)
 _QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume", "net_content")
 
 
-def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | None:
-    """Build a product from one row of the project's CSV columns (or a database row)."""
+def parse_native_row(
+    row: Mapping[str, Any], context: RowContext, *, clean: bool = False
+) -> Product | None:
+    """Build a product from one row of the project's CSV columns (or a database row).
+
+    ``clean``: the caller checked that no value holds an invisible character.
+    """
     values = {
         key.lower(): ("" if value is None else str(value)) for key, value in row.items() if key
     }
@@ -118,7 +123,7 @@ def parse_native_row(row: Mapping[str, Any], context: RowContext) -> Product | N
             continue
         if column.startswith("attr_"):
             product.attributes[column[5:]] = raw.strip()
-    return product if clean_texts(product, context) else None
+    return product if clean or clean_texts(product, context) else None
 
 
 def read_native_csv(
@@ -136,8 +141,8 @@ def read_native_csv(
     """
     for record in csv_records(path, delimiter=",", encoding=encoding, fold=True):
         if isinstance(record, tuple):
-            number, row = record
-            yield from _read_row(row, number, decimal_mark)
+            number, row, clean = record
+            yield from _read_row(row, number, decimal_mark, clean=clean)
         else:
             yield record
 
@@ -151,10 +156,10 @@ def read_rows(
 
 
 def _read_row(
-    row: Mapping[str, Any], number: int, decimal_mark: DecimalMark | None
+    row: Mapping[str, Any], number: int, decimal_mark: DecimalMark | None, *, clean: bool = False
 ) -> Iterator[Product | Finding]:
     context = RowContext(number, None, decimal_mark)
-    product = parse_native_row(row, context)
+    product = parse_native_row(row, context, clean=clean)
     yield from context.findings
     if product is not None:
         yield product

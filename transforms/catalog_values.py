@@ -289,7 +289,8 @@ class RowContext:
         )
 
 
-def _clean(context: RowContext, field: str, text: str) -> str:
+def clean_text(context: RowContext, field: str, text: str) -> str:
+    """``text`` without invisible characters; their removal is reported as a warning."""
     cleaned, removed = remove_invisible(text)
     if removed:
         context.warn(
@@ -324,16 +325,16 @@ def clean_texts(product: Product, context: RowContext) -> bool:
     for name in ("gtin", "brand", "mpn", "size"):
         value = getattr(product, name)
         if value:
-            setattr(product, name, _clean(context, name, value))
+            setattr(product, name, clean_text(context, name, value))
     for name in ("title", "description"):
         texts: dict[str, str] = getattr(product, name)
         for locale, text in texts.items():
-            texts[locale] = _clean(context, _localized(name, locale), text)
+            texts[locale] = clean_text(context, _localized(name, locale), text)
     for locale, points in product.bullet_points.items():
         field = _localized("bullet_points", locale)
-        product.bullet_points[locale] = [_clean(context, field, p) for p in points]
-    product.categories = [_clean(context, "categories", c) for c in product.categories]
-    product.image_links = [_clean(context, "image_links", link) for link in product.image_links]
+        product.bullet_points[locale] = [clean_text(context, field, p) for p in points]
+    product.categories = [clean_text(context, "categories", c) for c in product.categories]
+    product.image_links = [clean_text(context, "image_links", link) for link in product.image_links]
     for key, value in product.attributes.items():
-        product.attributes[key] = _clean(context, key, value)
+        product.attributes[key] = clean_text(context, key, value)
     return True
