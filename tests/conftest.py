@@ -13,6 +13,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from tests.deepl_mock import DeepLMock
     from tests.deepl_server import FakeDeepL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +99,21 @@ def deepl_server() -> Iterator[FakeDeepL]:
     server = FakeDeepL().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def deepl_mock() -> Iterator[DeepLMock]:
+    """DeepL's own mock server (see `tests.deepl_mock`), installed once and started once per
+    test session, stopped afterwards. Skips when Node/npm or the vendored mock are missing or
+    its install fails, unless GRENZENLOS_REQUIRE_DEEPL_MOCK is set (as .ci/run does), where
+    it fails instead."""
+    from tests.deepl_mock import DeepLMockUnavailable, start_deepl_mock
+
+    try:
+        mock = start_deepl_mock()
+    except DeepLMockUnavailable as exc:
+        if os.environ.get("GRENZENLOS_REQUIRE_DEEPL_MOCK"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    with mock:
+        yield mock
