@@ -150,6 +150,10 @@ class Market(_Strict):
     when_pending: WhenPending = "set_aside"
     """A text without a translation yet (no key, quota, budget, DeepL down):
     ``set_aside`` leaves the product out, ``source_text`` publishes the source text."""
+    when_held_back: WhenPending | None = None
+    """What to do with a text whose machine translation the QA gate held back (a number or
+    a tag lost): ``set_aside`` or ``source_text``, as for ``when_pending``; absent, the
+    market's ``when_pending`` applies."""
     allow_empty_feeds: bool = False
     """The market may publish a feed with no listings (a market being opened or wound
     down). Otherwise an empty feed is withheld: marketplaces read an empty full feed as
@@ -369,16 +373,22 @@ class Translation(_Strict):
     price_currency: Annotated[str, Field(pattern=_CURRENCY.pattern)] = "EUR"
     """Currency of ``price_per_million_characters``."""
     max_retries: Annotated[int, Field(ge=0, le=20)] = 5
-    """Retries of a request that got 429, 5xx or no answer (the client backs off
-    1 s x 1.6 per retry); then the run stops calling DeepL."""
+    """Retries of a request that got 429, 5xx or no answer, backing off 1 s x 1.6 per
+    retry; then that language stops for the run (its texts stay pending)."""
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
-    """Longest wait for one answer before it counts as a failed attempt."""
+    """Longest wait for one answer before it counts as a failed attempt (the client's
+    floor is about 1 s: shorter values act as 1 s)."""
+    max_outage_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """Longest time one target language spends waiting on a DeepL that does not answer
+    (timeouts, 429, 5xx and the waits between retries); then that language stops for the
+    run and the others go on."""
     server_url: str | None = None
     """DeepL API base URL; absent: the client picks Pro or Free from the key."""
     max_texts_per_request: Annotated[int, Field(ge=1, le=50)] = 50
     """Texts per request (DeepL allows 50)."""
-    max_request_bytes: Annotated[int, Field(ge=1024, le=131072)] = 120 * 1024
-    """Request body size limit (DeepL allows 128 KiB; the rest is headroom for parameters)."""
+    max_request_bytes: Annotated[int, Field(ge=1024, le=131072)] = 100 * 1024
+    """Request body size limit (DeepL documents 128 KiB, its own mock refuses more than
+    100 KiB with 413; a batch refused with 413 is split and sent again)."""
 
     @field_validator("source_locale")
     @classmethod

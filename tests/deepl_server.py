@@ -229,7 +229,12 @@ def _handler(state: FakeDeepL) -> type[BaseHTTPRequestHandler]:
                 limit = state.quota if state.quota is not None else 10**9
                 self._answer(200, {"character_count": state.billed, "character_limit": limit})
             elif path == "/v2/languages":
-                kind = parse_qs(urlsplit(self.path).query).get("type", ["source"])[0]
+                # The client sends ``type`` as a form body, even on GET.
+                body = self._body() or {}
+                kind = (
+                    body.get("type")
+                    or parse_qs(urlsplit(self.path).query).get("type", ["source"])[0]
+                )
                 codes = TARGETS if kind == "target" else sorted({t[:2] for t in TARGETS})
                 self._answer(
                     200,

@@ -94,14 +94,14 @@ def localize(
         if entry["status"] == "ok":
             return entry["text"], True
         target = market.deepl_target
-        if entry["status"] == "flagged":
-            set_aside(
-                field,
-                "translation_qa_failed",
-                f"the {target} translation is held back: {entry['reason']}; approve it in "
-                "the run's review XLIFF or fix the source text",
+        held = entry["status"] == "flagged"
+        if _policy(market, entry) == "source_text" and source:
+            why = (
+                f"the {target} translation is held back by the QA gate ({entry['reason']}); "
+                "a translator can correct it in the run's review XLIFF"
+                if held
+                else f"no {target} translation yet ({entry['reason']})"
             )
-        elif market.when_pending == "source_text" and source:
             warnings.append(
                 Finding(
                     stage="localize",
@@ -110,11 +110,17 @@ def localize(
                     market=market.code,
                     field=field,
                     rule="published_in_source_language",
-                    message=f"no {target} translation yet ({entry['reason']}); "
-                    f"the {source_locale} text is published",
+                    message=f"{why}; the {source_locale} text is published",
                 )
             )
             return source, True
+        if held:
+            set_aside(
+                field,
+                "translation_qa_failed",
+                f"the {target} translation is held back: {entry['reason']}; approve it in "
+                "the run's review XLIFF or fix the source text",
+            )
         else:
             set_aside(
                 field,
@@ -230,7 +236,7 @@ def _bullet_points(
     if entry["status"] == "ok":
         return list(entry["texts"]), None
     points = list(product.bullet_points.get(source_locale) or [])
-    if entry["status"] == "pending" and market.when_pending == "source_text" and points:
+    if _policy(market, entry) == "source_text" and points:
         rule = "published_in_source_language"
         what = f"the {source_locale} bullet points are published"
     else:
@@ -246,6 +252,14 @@ def _bullet_points(
         f"({entry['status']}: {entry['reason']}); {what}",
     )
     return points, warning
+
+
+def _policy(market: Market, entry: Mapping[str, Any]) -> str:
+    """What the market does with a text it has no usable translation for: a held-back one
+    follows ``when_held_back`` (default: ``when_pending``), a pending one ``when_pending``."""
+    if entry["status"] == "flagged":
+        return market.when_held_back or market.when_pending
+    return market.when_pending
 
 
 def _pick_list(

@@ -1,25 +1,30 @@
 """DeepL through its official client: batches, glossary sync, budget and faults.
 
 `DeepLTranslator` sends what the translation memory lacks. It never raises for
-DeepL's faults: a quota exceeded (456), a refused key (403), an exhausted budget,
-or 429/5xx/timeouts that outlast the client's retries all *stop* further calls
-for the run, and `stopped` says why in words that never contain the key. The
-texts not yet sent stay pending for the caller to report.
+DeepL's faults: a quota exceeded (456), a refused key (403) or an exhausted budget
+*stop* further calls for the run; a target DeepL does not support, or 429/5xx/no
+answer beyond the retries and ``max_outage_seconds``, stop that language only.
+`stopped` and `language_stopped` say why in words that never contain the key or an
+HTML error page. The texts not yet sent stay pending for the caller to report.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from transforms.glossary import base_language
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from schemas.market import Translation
     from transforms.glossary import Glossary
     from transforms.translation_memory import TranslationMemory
 
+T = TypeVar("T")
 GLOSSARY_NAME = "grenzenlos"
 """Name of the glossary's sync record in the memory (DeepL names carry its hash too)."""
 
@@ -97,43 +102,80 @@ class Spend:
     """What one target language cost in a run."""
 
     requests: int = 0
+    retries: int = 0
     characters_sent: int = 0
     characters_billed: int = 0
+    waited_seconds: float = 0.0
+
+
+class _Retry(Exception):
+    """An attempt that may succeed later (429, 5xx, no answer)."""
 
 
 @dataclass
 class DeepLTranslator:
     """The run's DeepL session.
 
+    Failure scope: only account-wide answers (403 key refused, 456 quota) and the run's
+    character budget stop every language. A language DeepL does not translate into, or
+    one whose requests keep failing after the retries (429, 5xx, no answer within
+    ``max_outage_seconds``), stops alone; a request DeepL rejects (400) fails alone, and
+    one too large (413) is split in two and sent again.
+
     Attributes:
-        stopped: Why no more requests are sent, or None while they are.
-        spend: Per target language, requests and characters.
+        stopped: Why no more requests are sent for any language, or None while they are.
+        language_stopped: Per target language, why its requests stopped.
+        spend: Per target language, requests, retries and characters.
+        warnings: Things the run did differently than configured (no glossary for a
+            language pair DeepL has none for), for the report.
+        glossary_targets: Every configured target language: the glossary's dictionaries
+            cover all of them, so a run that needs only one does not replace it.
     """
 
     auth_key: str
     settings: Translation
     glossary: Glossary
     memory: TranslationMemory
+    glossary_targets: Sequence[str] = ()
     stopped: str | None = None
+    language_stopped: dict[str, str] = field(default_factory=dict)
     spend: dict[str, Spend] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    sleep: Callable[[float], None] = time.sleep
     _client: Any = None
+    _targets: frozenset[str] | None = None
     _glossary_id: str | None = None
+    _glossary_bases: frozenset[str] = frozenset()
     _glossary_synced: bool = False
     _glossary_recreated: bool = False
     _sent: int = 0
 
-    def translate(self, batch: Batch, targets: Sequence[str]) -> list[tuple[str, int]]:
+    def unsupported(self, target: str) -> str | None:
+        """Why DeepL cannot translate into ``target`` (its target language list, read once
+        per run; the language stops, and no request is made for it), or None when it can
+        or the list could not be read."""
+        self._connect(target)
+        if self._targets is None or target.upper() in self._targets:
+            return None
+        self.language_stopped[target] = f"DeepL does not translate into {target}"
+        return self.language_stopped[target]
+
+    def reason_for(self, target: str) -> str | None:
+        """Why ``target`` gets no more requests this run, or None."""
+        return self.stopped or self.language_stopped.get(target)
+
+    def translate(self, batch: Batch, targets: Sequence[str] = ()) -> list[tuple[str, int]]:
         """Translate one batch: (translation, billed characters) per text.
 
-        ``targets`` are all target languages of the run (the glossary is synced
-        for all of them at the first request).
-
-        Returns an empty list when calls have stopped (see `stopped`).
+        Returns an empty list when calls have stopped for the batch's language or the
+        whole run (see `reason_for`).
 
         Raises:
             BatchFailed: DeepL rejected this request only.
         """
-        if self.stopped:
+        if self.reason_for(batch.target):
+            return []
+        if self.unsupported(batch.target) or self.reason_for(batch.target):
             return []
         budget = self.settings.character_budget
         if self._sent + batch.characters > budget:
@@ -142,11 +184,13 @@ class DeepLTranslator:
                 f"({self._sent:,} sent, the next request has {batch.characters:,})"
             )
             return []
-        client = self._connect()
         if not self._glossary_synced:
-            self._sync_glossary(targets)
-            if self.stopped:
+            self._sync_glossary([*self.glossary_targets, *targets, batch.target], batch.target)
+            if self.reason_for(batch.target):
                 return []
+        return self._send(batch)
+
+    def _send(self, batch: Batch) -> list[tuple[str, int]]:
         import deepl
 
         spend = self.spend.setdefault(batch.target, Spend())
@@ -157,75 +201,226 @@ class DeepLTranslator:
             options["tag_handling"] = batch.tag_handling
         if batch.context:
             options["context"] = batch.context
-        if self._glossary_id and self.glossary.entries(batch.target):
+        base = base_language(batch.target)
+        if self._glossary_id and base in self._glossary_bases:
             options["glossary"] = self._glossary_id
         try:
-            results = client.translate_text(
-                batch.texts,
-                source_lang=self.settings.source_lang,
-                target_lang=batch.target,
-                **options,
+            results = self._with_retries(
+                batch.target,
+                lambda: self._client.translate_text(
+                    batch.texts,
+                    source_lang=self.settings.source_lang,
+                    target_lang=batch.target,
+                    **options,
+                ),
+                translate=True,
             )
         except deepl.DeepLException as exc:
-            spend.requests += 1
-            if self._stops_run(exc):
-                self.stopped = self._reason(exc)
+            status = getattr(exc, "http_status_code", None)
+            self._stop_for(batch.target, exc)
+            if self.reason_for(batch.target):
                 return []
-            if "glossary" in options and getattr(exc, "http_status_code", None) == 404:
-                if not self._glossary_recreated:
-                    # The glossary was deleted on DeepL's side: make it again, once.
-                    self._glossary_recreated = True
-                    self.memory.set_glossary_state(GLOSSARY_NAME, "", "")
-                    self._glossary_synced = False
-                    return self.translate(batch, targets)
+            if status == 413:
+                return self._split(batch)
+            if "glossary" in options and _glossary_missing(exc):
+                return self._without_stale_glossary(batch, exc)
             raise BatchFailed(self._reason(exc)) from None
-        spend.requests += 1
+        if results is None:  # the language's outage budget ran out
+            return []
         self._sent += batch.characters
         spend.characters_sent += batch.characters
         out = [(r.text, int(r.billed_characters or 0)) for r in results]
         spend.characters_billed += sum(billed for _, billed in out)
         return out
 
-    def _connect(self) -> Any:
+    def _split(self, batch: Batch) -> list[tuple[str, int]]:
+        """A request DeepL found too large (413): send each half on its own."""
+        if len(batch.texts) == 1:
+            raise BatchFailed("the text is too large for one DeepL request (HTTP 413)")
+        middle = len(batch.texts) // 2
+        halves = (batch.texts[:middle], batch.texts[middle:])
+        out: list[tuple[str, int]] = []
+        for texts in halves:
+            part = self._send(
+                Batch(texts, batch.target, batch.formality, batch.tag_handling, batch.context)
+            )
+            if not part:
+                return []
+            out += part
+        return out
+
+    def _without_stale_glossary(self, batch: Batch, exc: Exception) -> list[tuple[str, int]]:
+        """DeepL no longer knows the glossary (deleted on the account, or another account's
+        key): make it again, once per run; if that fails, translate without it."""
+        if not self._glossary_recreated:
+            self._glossary_recreated = True
+            self.memory.set_glossary_state(GLOSSARY_NAME, "", "")
+            self._glossary_id = None
+            self._glossary_synced = False
+            self._sync_glossary([*self.glossary_targets, batch.target], batch.target)
+            if self.reason_for(batch.target):
+                return []
+            return self._send(batch)
+        self.warnings.append(
+            f"the DeepL glossary was refused again ({self._reason(exc)}); "
+            f"{batch.target} is translated without it this run"
+        )
+        self._glossary_bases = self._glossary_bases - {base_language(batch.target)}
+        return self._send(batch)
+
+    def _with_retries(
+        self, target: str, call: Callable[[], T], *, translate: bool = False
+    ) -> T | None:
+        """Run ``call``, retrying 429, 5xx and no answer with back-off (1 s x 1.6) up to
+        ``max_retries`` times, and while the language's waiting stays within
+        ``max_outage_seconds``. None when that waiting budget ran out first. Translate
+        requests (``translate``) are counted in the language's ``requests``.
+
+        Raises:
+            deepl.DeepLException: what DeepL answered last, when it is not retried or the
+                retries are used up.
+        """
+        import deepl
+
+        spend = self.spend.setdefault(target, Spend())
+        settings = self.settings
+        backoff = 1.0
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                spend.requests += translate
+                return call()
+            except deepl.DeepLException as exc:
+                spend.waited_seconds += time.monotonic() - started
+                status = getattr(exc, "http_status_code", None)
+                transient = (
+                    isinstance(exc, deepl.ConnectionException)
+                    or status == 429
+                    or (status is not None and status >= 500)
+                )
+                if not transient or attempt >= settings.max_retries:
+                    raise
+                if spend.waited_seconds + backoff > settings.max_outage_seconds:
+                    self.language_stopped[target] = (
+                        f"DeepL did not answer {target} within max_outage_seconds "
+                        f"({settings.max_outage_seconds:g} s; {attempt} retries): "
+                        f"{self._reason(exc)}"
+                    )
+                    return None
+                self.sleep(backoff)
+                spend.waited_seconds += backoff
+                spend.retries += 1
+                attempt += 1
+                backoff = min(backoff * 1.6, 30.0)
+
+    def _connect(self, target: str) -> Any:
+        """The client, made at the first request; DeepL's target languages are read then,
+        their waiting charged to ``target`` (the language that needed them first)."""
         if self._client is None:
             import deepl
 
-            # The client reads its retry limits from module settings.
-            deepl.http_client.max_network_retries = self.settings.max_retries
+            # Retries are ours (bounded per language); the client's timeout per attempt is
+            # max(its 1 s back-off deadline, min_connection_timeout).
+            deepl.http_client.max_network_retries = 0
             deepl.http_client.min_connection_timeout = self.settings.request_timeout_seconds
             self._client = deepl.DeepLClient(
                 self.auth_key, server_url=self.settings.server_url, send_platform_info=False
             )
+            self._targets = self._target_languages(target)
         return self._client
 
-    def _sync_glossary(self, targets: Sequence[str]) -> None:
-        """Make DeepL's glossary match the file; a new one replaces the old when it changed."""
+    def _target_languages(self, target: str) -> frozenset[str] | None:
+        """DeepL's target language codes, or None when they could not be read (then every
+        target is tried, and a wrong one fails on its own)."""
+        import deepl
+
+        try:
+            languages = self._with_retries(target, self._client.get_target_languages)
+        except deepl.DeepLException as exc:
+            self._stop_for(target, exc)
+            return None
+        if languages is None:
+            return None
+        return frozenset(language.code.upper() for language in languages)
+
+    def _glossary_pairs(self, target: str) -> set[tuple[str, str]] | None:
+        import deepl
+
+        try:
+            pairs = self._with_retries(target, self._client.get_glossary_languages)
+        except deepl.DeepLException as exc:
+            self._stop_for(target, exc)
+            return None
+        if pairs is None:
+            return None
+        return {(p.source_lang.upper(), p.target_lang.upper()) for p in pairs}
+
+    def _stop_for(self, target: str, exc: Exception) -> None:
+        """After a failed request made for ``target``: stop the run for an account-wide
+        answer, the language when DeepL is out of reach; a rejected request stops nothing."""
+        import deepl
+
+        status = getattr(exc, "http_status_code", None)
+        if self._account_wide(exc):
+            self.stopped = self._reason(exc)
+        elif (
+            isinstance(exc, deepl.ConnectionException)
+            or status == 429
+            or (status is not None and status >= 500)
+        ):
+            self.language_stopped[target] = self._reason(exc)
+
+    def _sync_glossary(self, targets: Sequence[str], charged: str) -> None:
+        """Make DeepL's glossary match the file, for every configured language DeepL has a
+        glossary pair for; a new one replaces the old only when that content changed."""
         import deepl
         from deepl.api_data import MultilingualGlossaryDictionaryEntries
 
         self._glossary_synced = True
-        bases = sorted({t.partition("-")[0] for t in targets if self.glossary.entries(t)})
+        wanted = sorted({base_language(t) for t in targets if self.glossary.entries(t)})
+        if not wanted:
+            return
+        self._connect(charged)
+        pairs = self._glossary_pairs(charged)
+        if self.reason_for(charged):
+            return
+        source = self.settings.source_lang
+        bases = [b for b in wanted if pairs is None or (source, b) in pairs]
+        for base in sorted(set(wanted) - set(bases)):
+            self.warnings.append(
+                f"DeepL has no glossary for {source}->{base}: {base} is translated without "
+                "the project glossary"
+            )
         if not bases:
             return
-        content = self.glossary.content_hash(list(bases))
+        content = self.glossary.content_hash(bases)
         state = self.memory.glossary_state(GLOSSARY_NAME)
         if state and state[0] == content:
-            self._glossary_id = state[1]
+            self._glossary_id, self._glossary_bases = state[1], frozenset(bases)
             return
         dictionaries = [
-            MultilingualGlossaryDictionaryEntries(
-                self.settings.source_lang, base, self.glossary.entries(base)
-            )
+            MultilingualGlossaryDictionaryEntries(source, base, self.glossary.entries(base))
             for base in bases
         ]
         try:
-            info = self._client.create_multilingual_glossary(
-                f"{GLOSSARY_NAME} {content[:12]}", dictionaries
+            info = self._with_retries(
+                charged,
+                lambda: self._client.create_multilingual_glossary(
+                    f"{GLOSSARY_NAME} {content[:12]}", dictionaries
+                ),
             )
         except deepl.DeepLException as exc:
-            self.stopped = f"the glossary could not be synced to DeepL: {self._reason(exc)}"
+            self._stop_for(charged, exc)
+            if not self.reason_for(charged):
+                self.warnings.append(
+                    f"the glossary could not be synced to DeepL ({self._reason(exc)}); "
+                    "texts are translated without it this run"
+                )
             return
-        self._glossary_id = info.glossary_id
+        if info is None:
+            return
+        self._glossary_id, self._glossary_bases = info.glossary_id, frozenset(bases)
         self.memory.set_glossary_state(GLOSSARY_NAME, content, info.glossary_id)
         if state and state[1]:
             try:
@@ -233,25 +428,18 @@ class DeepLTranslator:
             except deepl.DeepLException:
                 pass  # an orphaned old glossary costs nothing; the new one is in use
 
-    def _stops_run(self, exc: Exception) -> bool:
+    def _account_wide(self, exc: Exception) -> bool:
+        """403 (key refused) and 456 (quota): no request of any language can succeed."""
         import deepl
 
-        if isinstance(
-            exc,
-            deepl.QuotaExceededException
-            | deepl.AuthorizationException
-            | deepl.TooManyRequestsException
-            | deepl.ConnectionException,
-        ):
-            return True
-        status = getattr(exc, "http_status_code", None)
-        return status is None or status >= 500
+        return isinstance(exc, deepl.QuotaExceededException | deepl.AuthorizationException)
 
     def _reason(self, exc: Exception) -> str:
-        """DeepL's fault in words, never with the key in them."""
+        """DeepL's fault in words: never the key, never an HTML error page."""
         import deepl
 
         retries = self.settings.max_retries
+        status = getattr(exc, "http_status_code", None)
         if isinstance(exc, deepl.QuotaExceededException):
             text = "DeepL quota exceeded (HTTP 456): no more texts are sent this run"
         elif isinstance(exc, deepl.AuthorizationException):
@@ -259,8 +447,34 @@ class DeepLTranslator:
         elif isinstance(exc, deepl.TooManyRequestsException):
             text = f"DeepL still answered 429 (too many requests) after {retries} retries"
         elif isinstance(exc, deepl.ConnectionException):
-            text = f"DeepL did not answer after {retries} retries ({type(exc).__name__})"
+            text = f"DeepL did not answer after {retries} retries ({_plain(str(exc))})"
+        elif status is not None and status >= 500:
+            text = f"DeepL answered HTTP {status} after {retries} retries: {_plain(str(exc))}"
         else:
-            status = getattr(exc, "http_status_code", None)
-            text = f"DeepL answered HTTP {status}: {exc}"
+            text = f"DeepL answered HTTP {status}: {_plain(str(exc))}"
         return text.replace(self.auth_key, "***") if self.auth_key else text
+
+
+def _glossary_missing(exc: Exception) -> bool:
+    """DeepL no longer knows the glossary id: 404, or 400 "Glossary not found"."""
+    import deepl
+
+    if isinstance(exc, deepl.GlossaryNotFoundException):
+        return True
+    status = getattr(exc, "http_status_code", None)
+    return status in (400, 404) and "glossary not found" in str(exc).lower()
+
+
+def _plain(message: str, limit: int = 200) -> str:
+    """An error message fit for a report: markup (an HTML error page) reduced to its
+    text, white space folded, cut to ``limit`` characters.
+
+    >>> _plain("Bad request, message: <html><title>413 Too Large</title><p>nginx</p></html>")
+    'Bad request, message: 413 Too Large nginx'
+    """
+    if "<" in message:
+        from feeds.text import html_to_text
+
+        message = html_to_text(message)
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -366,8 +366,12 @@ def translate_snapshot(
     run_id: str,
     memory_conninfo: str | None = None,
     quarantine: Mapping[str, Sequence[str]] | None = None,
+    glossary_targets: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Translate what the markets lack (see `transforms.translate`) and report it.
+
+    ``glossary_targets``: every configured market's target language, so the DeepL
+    glossary stays the same whichever markets a run translates for.
 
     The memory is PostgreSQL when ``memory_conninfo`` is given, else the SQLite
     file of ``settings.memory_path`` (default: in the local staging folder).
@@ -415,6 +419,7 @@ def translate_snapshot(
             auth_key=auth_key,
             run=run_id,
             skip=quarantine,
+            glossary_targets=glossary_targets,
         )
     report = {**outcome.report, "imported": imported}
     with (run_dir / TRANSLATION_REPORT).open("w", encoding="utf-8") as stream:
@@ -435,13 +440,18 @@ def translation_lines(report: Mapping[str, Any]) -> list[str]:
     elif not report.get("deepl_key"):
         lines.append("translation: no DeepL key, memory only (texts it lacks are pending)")
     for target, lang in report.get("languages", {}).items():
+        retries = f", {lang['retries']} retries" if lang.get("retries") else ""
         lines.append(
             f"translation {target:<7} {lang['segments']:>6} texts: {lang['human']} human, "
             f"{lang['memory']} from memory, {lang['deepl']} by DeepL, {lang['pending']} pending, "
             f"{lang['flagged']} held back by QA; hit rate {lang['hit_rate']:.1%}; "
             f"{lang['characters_sent']} characters sent, {lang['characters_billed']} billed, "
-            f"about {lang['estimated_cost']} {report.get('currency', 'EUR')}"
+            f"about {lang['estimated_cost']} {report.get('currency', 'EUR')}{retries}"
         )
+        if lang.get("stopped"):
+            lines.append(f"translation {target:<7} stopped: {lang['stopped']}")
+    for warning in report.get("warnings", []):
+        lines.append(f"translation: {warning}")
     for target, path in report.get("review_files", {}).items():
         lines.append(f"review {target}: {_for_people(path)}")
     return lines

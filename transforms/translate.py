@@ -97,8 +97,10 @@ class LanguageReport:
     pending: int = 0
     flagged: int = 0
     requests: int = 0
+    retries: int = 0
     characters_sent: int = 0
     characters_billed: int = 0
+    stopped: str | None = None
 
 
 @dataclass
@@ -257,6 +259,7 @@ def translate_catalog(
     auth_key: str | None,
     run: str,
     skip: Mapping[str, object] | None = None,
+    glossary_targets: Sequence[str] = (),
 ) -> TranslationOutcome:
     """Resolve every segment the markets need and write one file per market.
 
@@ -266,7 +269,8 @@ def translate_catalog(
 
     ``read_products`` is called twice (the snapshot is streamed twice rather
     than held in memory); products in ``skip`` (quarantined) and disabled ones
-    are not translated.
+    are not translated. ``glossary_targets`` are every configured market's target
+    language: the DeepL glossary covers all of them, whichever this run needs.
     """
     skip = skip or {}
     targets = {
@@ -302,7 +306,17 @@ def translate_catalog(
     memory.store(changed_pairs, run)
 
     resolutions, misses = _from_memory(memory, needs)
-    translator = DeepLTranslator(auth_key, settings, glossary, memory) if auth_key else None
+    translator = (
+        DeepLTranslator(
+            auth_key,
+            settings,
+            glossary,
+            memory,
+            glossary_targets=sorted({*glossary_targets, *targets}),
+        )
+        if auth_key
+        else None
+    )
     new_machine = _from_deepl(translator, misses, needs, resolutions, settings, glossary, run)
     if translator is None and misses:
         reason = (
@@ -334,6 +348,7 @@ def translate_catalog(
         },
         "currency": settings.price_currency,
         "stopped": translator.stopped if translator else None,
+        "warnings": translator.warnings if translator else [],
         "deepl_key": bool(auth_key),
         "review_files": review,
         "catalog_pairs_recorded": len(changed_pairs),
@@ -366,7 +381,9 @@ def _from_memory(
             resolutions[key] = Resolution("ok", machine.target_text, "memory")
         elif machine is not None:
             resolutions[key] = Resolution(
-                "flagged", reason=f"machine translation failed QA: {machine.qa_problems}"
+                "flagged",
+                machine.target_text,
+                reason=f"machine translation failed QA: {machine.qa_problems}",
             )
         else:
             misses.append(key)
@@ -392,6 +409,8 @@ def _from_deepl(
     targets = sorted({target for target, *_ in groups})
     translated: set[str] = set()
     for (target, formality, tag_handling), keys in sorted(groups.items()):
+        if translator.reason_for(target) or translator.unsupported(target):
+            continue  # the language (or the run) stopped: pending, below, with the reason
         # Texts of one category travel together, so a request's context fits most of them.
         keys.sort(key=lambda k: needs[k].category)
         by_text: dict[str, list[str]] = defaultdict(list)
@@ -427,7 +446,7 @@ def _from_deepl(
                         resolutions[key] = Resolution("pending", reason=str(failed))
                 continue
             if not results:
-                break  # calls stopped; the caller marks the rest pending
+                break  # calls stopped for this language or the run: pending, below
             entries = []
             for text, (translation, billed) in zip(batch.texts, results, strict=True):
                 for key in by_text[text]:
@@ -454,14 +473,18 @@ def _from_deepl(
                     )
                     translated.add(key)
                     resolutions[key] = (
-                        Resolution("flagged", reason=f"machine translation failed QA: {qa}")
+                        Resolution(
+                            "flagged", translation, reason=f"machine translation failed QA: {qa}"
+                        )
                         if qa
                         else Resolution("ok", translation, "deepl")
                     )
             translator.memory.store(entries, run)
-    if translator.stopped:
-        for key in misses:
-            resolutions.setdefault(key, Resolution("pending", reason=translator.stopped))
+    for key in misses:
+        target = needs[key].segment.target
+        reason = translator.reason_for(target) or translator.unsupported(target)
+        if reason:
+            resolutions.setdefault(key, Resolution("pending", reason=reason))
     return translated
 
 
@@ -550,8 +573,11 @@ def _language_reports(
         for target, spend in translator.spend.items():
             report = reports[target]
             report.requests = spend.requests
+            report.retries = spend.retries
             report.characters_sent = spend.characters_sent
             report.characters_billed = spend.characters_billed
+        for target, report in reports.items():
+            report.stopped = translator.language_stopped.get(target)
     return dict(reports)
 
 

@@ -264,11 +264,16 @@ def test_429_is_retried_by_the_client_and_then_succeeds(
 
 
 @pytest.mark.parametrize(
-    ("faults", "changes", "reason"),
+    ("faults", "changes", "reason", "scope"),
     [
-        ([503, 503], {}, "DeepL answered HTTP 503"),
-        (["stall"], {"max_retries": 0, "request_timeout_seconds": 0.5}, "did not answer"),
-        ([], {"character_budget": 100}, "character budget of 100 would be exceeded"),
+        ([503, 503], {}, "DeepL answered HTTP 503", "language"),
+        (
+            ["stall"],
+            {"max_retries": 0, "request_timeout_seconds": 0.5},
+            "did not answer",
+            "language",
+        ),
+        ([], {"character_budget": 100}, "character budget of 100 would be exceeded", "run"),
     ],
     ids=["5xx-after-retries", "stall", "budget"],
 )
@@ -279,11 +284,18 @@ def test_faults_leave_texts_pending_with_the_reason(
     faults: list[int | str],
     changes: dict[str, Any],
     reason: str,
+    scope: str,
 ) -> None:
+    """A run-wide stop (budget) is the report's ``stopped``; a DeepL fault that outlasts
+    the retries stops only the language it hit."""
     deepl_server.faults = list(faults)
     products = [product(n) for n in range(3)]
     outcome = run(products, [DE], memory, tmp_path, settings(deepl_server, **changes))
-    assert reason in outcome.report["stopped"]
+    stopped = outcome.report["languages"]["DE"]["stopped"]
+    if scope == "run":
+        assert reason in outcome.report["stopped"]
+    else:
+        assert outcome.report["stopped"] is None and reason in stopped
     entries = lines(outcome, "DE")
     assert {e["description"]["status"] for e in entries.values()} == {"pending"}
     assert all(reason in e["description"]["reason"] for e in entries.values())
