@@ -298,3 +298,32 @@ def test_held_back_text_publishes_the_source_where_the_market_says_so(
     assert target is not None and target.get("state") == "needs-review-translation"
     assert "Protonenstrahl" in "".join(target.itertext())
     assert "number 750 is missing" in "".join(unit.find(f"{{{XLIFF_NS}}}note").itertext())
+
+
+def test_request_too_large_is_split_and_sent_again(
+    deepl_mock: DeepLMock, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    """DeepL documents 128 KiB; its mock refuses a body above 100 KiB with 413. Planned
+    at the documented limit, the batch is refused, split in two, and both halves pass."""
+    paragraph = "<p>" + " ".join(["robust"] * 500) + "</p>"  # ~3.5 KB of JSON each
+    products = [
+        product(n, description=f"{paragraph}<p>{WORDS[n % 12]} {WORDS[n // 12]}</p>")
+        for n in range(34)
+    ]
+    config = settings(deepl_mock, fields=["description"], max_request_bytes=128 * 1024)
+    outcome = run(products, [DE], memory, tmp_path, config, key=new_key())
+    report = outcome.report["languages"]["DE"]
+    assert report["pending"] == 0 and report["deepl"] + report["flagged"] == 34
+    assert report["requests"] == 3  # the refused one, then each half
+
+
+def test_request_timeout_is_the_longest_one_attempt_waits(
+    deepl_mock: DeepLMock, memory: TranslationMemory, tmp_path: Path, session: dict[str, str]
+) -> None:
+    session.update(deepl_mock.session(no_response_count=20))
+    config = settings(deepl_mock, max_retries=0, request_timeout_seconds=2.5)
+    started = time.monotonic()
+    outcome = run([product(1)], [DE], memory, tmp_path, config, key=new_key())
+    elapsed = time.monotonic() - started
+    assert "did not answer" in outcome.report["languages"]["DE"]["stopped"]
+    assert 2.0 < elapsed < 4.0  # one attempt of 2.5 s, not the client's growing timeouts
