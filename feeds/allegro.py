@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
-from feeds.text import safe_html
 from schemas.categories import first_mapped
 from transforms.money import round_to_minor_units
 
@@ -50,7 +49,9 @@ class AllegroOffers(FeedWriter):
         findings: list[Finding] = []
         name = self.cut(listing, findings, "name", listing.title, NAME_LIMIT, "title_too_long")
         category = first_mapped(listing.categories, dict(self.context.categories))
-        description = safe_html(listing.description, ALLEGRO_TAGS).strip()
+        description = self.html(
+            listing, findings, "description", listing.description, ALLEGRO_TAGS
+        ).strip()
         if not self.require(
             listing,
             findings,

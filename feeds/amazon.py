@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_file_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
-from feeds.text import cut_at_word, cut_to_bytes, plain_text
+from feeds.text import cut_at_word, cut_to_bytes
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
 from transforms.money import round_to_minor_units
@@ -156,13 +156,14 @@ class AmazonListingsFeed(FeedWriter):
                     listing, "error", "item_name", "empty_title", "title is empty after cleaning"
                 )
             )
-        if not listing.brand:
+        brand = self.plain(listing, findings, "brand", listing.brand or "")
+        if not brand:
             findings.append(
                 self.finding(listing, "error", "brand", "missing_brand", "Amazon requires a brand")
             )
         attributes: dict[str, Any] = {
             "item_name": [{"value": title, **where}],
-            "brand": [{"value": cut_at_word(listing.brand or "", 100), **where}],
+            "brand": [{"value": cut_at_word(brand, 100), **where}],
         }
         bullets = []
         for point in listing.bullet_points[:BULLETS_MAX]:
@@ -184,7 +185,7 @@ class AmazonListingsFeed(FeedWriter):
             )
         if bullets:
             attributes["bullet_point"] = bullets
-        description, _ = plain_text(listing.description)
+        description = self.plain(listing, findings, "product_description", listing.description)
         description, cut = cut_to_bytes(description, DESCRIPTION_BYTES)
         if cut:
             findings.append(

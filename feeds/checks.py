@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from schemas.characters import FORMULA_STARTS, spreadsheet_safe
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "feeds"
-FORMULA_STARTS = ("=", "+", "-", "@")
-"""Cells a spreadsheet would run as a formula (OWASP CSV injection)."""
 
 
 def _max_utf8_bytes(validator: Any, limit: int, instance: Any, schema: Any) -> Any:
@@ -96,15 +96,13 @@ def json_lines_problems(
 
 
 def cell(value: object) -> str:
-    """A CSV cell that no spreadsheet runs as a formula, without line-breaking control characters.
+    """A CSV cell that no spreadsheet runs as a formula, without invisible characters
+    (`schemas.characters.spreadsheet_safe`, the guard the findings reports use too).
 
-    >>> cell("=HYPERLINK(1)"), cell("-5 %"), cell("Nordquell")
-    ("'=HYPERLINK(1)", "'-5 %", 'Nordquell')
+    >>> cell("=HYPERLINK(1)"), cell("-5 %"), cell("\\tcmd"), cell("Nord\\u202equell")
+    ("'=HYPERLINK(1)", "'-5 %", "'\\tcmd", 'Nordquell')
     """
-    from feeds.text import strip_xml_illegal
-
-    text = "" if value is None else strip_xml_illegal(str(value))[0]
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_safe(value)
 
 
 @dataclass(frozen=True, slots=True)

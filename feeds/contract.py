@@ -20,10 +20,15 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, ClassVar
 
+# At module level: the writers clean several texts per item, and an import statement
+# in a method costs about a microsecond per call.
+from feeds.text import SAFE_TAGS, clean_html, clean_text, cut_at_word
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from feeds.text import CleanText
     from schemas.findings import Finding
     from schemas.listing import Listing
     from schemas.market import Channel, Market
@@ -121,6 +126,26 @@ class FeedWriter(ABC):
             )
         return ids[country]
 
+    def plain(self, listing: Listing, findings: list[Finding], field: str, markup: str) -> str:
+        """``markup`` as plain text (`feeds.text.clean_text`); what had to go is reported."""
+        cleaned = clean_text(markup)
+        self.report_cleaning(listing, findings, field, markup, cleaned)
+        return cleaned.text
+
+    def html(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        field: str,
+        markup: str,
+        allowed: frozenset[str] | None = None,
+    ) -> str:
+        """``markup`` reduced to the ``allowed`` tags (`feeds.text.clean_html`; default
+        `feeds.text.SAFE_TAGS`); what had to go beyond tags and attributes is reported."""
+        cleaned = clean_html(markup, SAFE_TAGS if allowed is None else allowed)
+        self.report_cleaning(listing, findings, field, markup, cleaned)
+        return cleaned.text
+
     def cut(
         self,
         listing: Listing,
@@ -130,22 +155,51 @@ class FeedWriter(ABC):
         limit: int,
         rule: str = "text_too_long",
     ) -> str:
-        """``markup`` as plain text cut at a word boundary to ``limit``; a cut is reported."""
-        from feeds.text import plain_text
-
-        text, was_cut = plain_text(markup, limit)
-        if was_cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    field,
-                    rule,
-                    f"{field} cut at a word boundary to {limit} characters",
-                    markup,
-                )
+        """``markup`` as plain text (`plain`) cut at a word boundary to ``limit``; a cut
+        is reported."""
+        text = self.plain(listing, findings, field, markup)
+        if len(text) <= limit:
+            return text
+        findings.append(
+            self.finding(
+                listing,
+                "warning",
+                field,
+                rule,
+                f"{field} cut at a word boundary to {limit} characters",
+                markup,
             )
-        return text
+        )
+        return cut_at_word(text, limit)
+
+    def report_cleaning(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        field: str,
+        markup: str,
+        cleaned: CleanText,
+    ) -> None:
+        """A warning for markup-like text and one for invisible characters that went from
+        ``field``, once per field and item (ten bullet points make one warning)."""
+        if cleaned.markup_removed is None and cleaned.invisible_removed is None:
+            return
+        for rule, removed, message in (
+            (
+                "markup_removed",
+                cleaned.markup_removed,
+                f"{field}: text that reads as markup after decoding ({cleaned.markup_removed}) "
+                "was removed",
+            ),
+            (
+                "invisible_characters_removed",
+                cleaned.invisible_removed,
+                f"{field}: invisible characters ({cleaned.invisible_removed}) were removed",
+            ),
+        ):
+            if removed is None or any(f.field == field and f.rule == rule for f in findings):
+                continue
+            findings.append(self.finding(listing, "warning", field, rule, message, markup))
 
     def require(
         self,

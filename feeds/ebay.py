@@ -17,6 +17,7 @@ published feed had and this run does not).
 
 from __future__ import annotations
 
+import html
 import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
-from feeds.text import cut_at_word, plain_text, safe_html
+from feeds.text import cut_at_word, plain_text
 from schemas.gtin import gtin_problem
 from transforms.units import convert, ebay_measure
 
@@ -53,6 +54,17 @@ BATCH = 25
 TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 4000
 NAME_LIMIT = 65
+
+
+def _escaped_plain_text(markup: str, limit: int) -> str:
+    """The text of ``markup`` cut at a word boundary so that, escaped for HTML (the field
+    is HTML), it fits ``limit`` characters."""
+    text, _ = plain_text(markup, limit)
+    escaped = html.escape(text, quote=False)
+    while len(escaped) > limit:
+        text = cut_at_word(text, len(text) - max(1, (len(escaped) - limit) // 2))
+        escaped = html.escape(text, quote=False)
+    return escaped
 
 
 class EbayInventoryFeed(FeedWriter):
@@ -84,21 +96,12 @@ class EbayInventoryFeed(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title, cut = plain_text(listing.title, TITLE_LIMIT)
-        if cut:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "product.title",
-                    "title_too_long",
-                    f"title cut at a word boundary to {TITLE_LIMIT} characters",
-                    listing.title,
-                )
-            )
-        description = safe_html(listing.description)
+        title = self.cut(
+            listing, findings, "product.title", listing.title, TITLE_LIMIT, "title_too_long"
+        )
+        description = self.html(listing, findings, "product.description", listing.description)
         if len(description) > DESCRIPTION_LIMIT:
-            description, _ = plain_text(description, DESCRIPTION_LIMIT)
+            description = _escaped_plain_text(description, DESCRIPTION_LIMIT)
             findings.append(
                 self.finding(
                     listing,
@@ -130,12 +133,14 @@ class EbayInventoryFeed(FeedWriter):
             )
         product: dict[str, Any] = {"title": title, "description": description}
         aspects = {}
-        if listing.brand:
-            brand = cut_at_word(listing.brand, NAME_LIMIT)
+        brand = self.plain(listing, findings, "product.brand", listing.brand or "")
+        if brand:
+            brand = cut_at_word(brand, NAME_LIMIT)
             product["brand"] = brand
             aspects["Brand"] = [brand]
-        if listing.mpn:
-            product["mpn"] = listing.mpn[:NAME_LIMIT]
+        mpn = self.plain(listing, findings, "product.mpn", listing.mpn or "")
+        if mpn:
+            product["mpn"] = mpn[:NAME_LIMIT]
         if aspects:
             product["aspects"] = aspects
         if listing.gtin:

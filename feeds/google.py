@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.text import cut_at_word, html_to_text, strip_xml_illegal
+from feeds.text import cut_at_word
 from feeds.xml import ElementTemplates
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
@@ -148,10 +148,11 @@ class GoogleMerchantFeed(FeedWriter):
         ) -> None:
             findings.append(self.finding(listing, severity, field, rule, message, value))
 
-        title = self._text(listing.title, "title", TITLE_LIMIT, report)
+        title = self._text(listing, findings, listing.title, "title", TITLE_LIMIT)
         description = self._text(
-            html_to_text(listing.description), "description", DESCRIPTION_LIMIT, report
+            listing, findings, listing.description, "description", DESCRIPTION_LIMIT
         )
+        brand = self.plain(listing, findings, "brand", listing.brand or "")
         if not title:
             report("error", "title", "empty_title", "title is empty after cleaning")
         if not description:
@@ -163,7 +164,7 @@ class GoogleMerchantFeed(FeedWriter):
             )
         if not listing.image_links:
             report("error", "image_link", "missing_image_link", "Google requires an image_link")
-        if not listing.brand:
+        if not brand:
             report("error", "brand", "missing_brand", "Google requires a brand")
         gtin = listing.gtin
         if gtin is not None:
@@ -185,27 +186,35 @@ class GoogleMerchantFeed(FeedWriter):
         price = round_to_minor_units(listing.price)
         children.append(("availability", listing.availability))
         children.append(("price", f"{price.amount} {price.currency}"))
-        children.append(("brand", listing.brand))  # type: ignore[arg-type]  # checked above
+        children.append(("brand", brand))
+        mpn = self.plain(listing, findings, "mpn", listing.mpn) if listing.mpn else ""
         if gtin:
             children.append(("gtin", gtin))
-        if listing.mpn:
-            children.append(("mpn", listing.mpn))
-        if not gtin and not listing.mpn:
+        if mpn:
+            children.append(("mpn", mpn))
+        if not gtin and not mpn:
             children.append(("identifier_exists", "no"))
-        if listing.categories:
-            children.append(("product_type", " > ".join(listing.categories[:5])))
+        product_type = [
+            self.plain(listing, findings, "product_type", category)
+            for category in listing.categories[:5]
+        ]
+        if any(product_type):
+            children.append(("product_type", " > ".join(filter(None, product_type))))
         taxonomy_id = first_mapped(listing.categories, dict(self.context.categories))
         if taxonomy_id:
             children.append(("google_product_category", taxonomy_id))
         for highlight in listing.bullet_points[:HIGHLIGHTS_MAX]:
-            text = cut_at_word(strip_xml_illegal(html_to_text(highlight))[0], HIGHLIGHT_LIMIT)
+            text = cut_at_word(
+                self.plain(listing, findings, "product_highlight", highlight), HIGHLIGHT_LIMIT
+            )
             if text:
                 children.append(("product_highlight", text))
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
             children.append(("shipping_weight", google_measure(weight)))
-        if listing.size and listing.size_system:
-            children.append(("size", listing.size))
+        size = self.plain(listing, findings, "size", listing.size) if listing.size else ""
+        if size and listing.size_system:
+            children.append(("size", size))
             children.append(("size_system", listing.size_system))
         if listing.unit_pricing_measure and listing.unit_pricing_base_measure:
             children.append(("unit_pricing_measure", listing.unit_pricing_measure))
@@ -215,24 +224,22 @@ class GoogleMerchantFeed(FeedWriter):
         self.items_written += 1
         return findings
 
-    @staticmethod
-    def _text(text: str, field: str, limit: int, report: Any) -> str:
-        cleaned, removed = strip_xml_illegal(text.strip())
-        if removed:
-            report(
-                "warning",
-                field,
-                "xml_illegal_characters",
-                f"removed {removed} character(s) that XML 1.0 does not allow",
-            )
+    def _text(
+        self, listing: Listing, findings: list[Finding], markup: str, field: str, limit: int
+    ) -> str:
+        """Plain text of ``field`` cut to Google's ``limit``, each change reported."""
+        cleaned = self.plain(listing, findings, field, markup)
         cut = cut_at_word(cleaned, limit)
         if len(cut) < len(cleaned):
-            report(
-                "warning",
-                field,
-                "text_truncated",
-                f"{field} cut from {len(cleaned)} to {len(cut)} characters at a word boundary "
-                f"(Google allows {limit})",
-                cleaned,
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    field,
+                    "text_truncated",
+                    f"{field} cut from {len(cleaned)} to {len(cut)} characters at a word "
+                    f"boundary (Google allows {limit})",
+                    cleaned,
+                )
             )
         return cut

@@ -76,12 +76,13 @@ class IdealoFeed(CsvFeedWriter):
         description = self.cut(
             listing, findings, "description", listing.description, DESCRIPTION_LIMIT
         )
+        brand = self.plain(listing, findings, "brand", listing.brand or "")
         category = first_mapped(listing.categories, dict(self.context.categories))
         if not self.require(
             listing,
             findings,
             (title, "title", "empty_title", "title is empty after cleaning"),
-            (listing.brand, "brand", "missing_brand", "idealo requires a brand"),
+            (brand, "brand", "missing_brand", "idealo requires a brand"),
             (category, "categoryPath", "missing_category", "no idealo category in the mapping"),
             (listing.image_links, "imageUrls", "missing_image_link", "idealo needs an image"),
             gtin_field="eans",
@@ -91,7 +92,7 @@ class IdealoFeed(CsvFeedWriter):
         self.write_row(
             [
                 listing.sku,
-                listing.brand,
+                brand,
                 title,
                 category,
                 listing.link,

@@ -21,10 +21,16 @@ def _decimal(value: object) -> str:
 def dumps(document: Any) -> str:
     """JSON text with `Decimal` written as the exact number it is (never through float).
 
-    >>> dumps({"value": Decimal("24.90"), "unit": "EUR"})
-    '{"value":24.90,"unit":"EUR"}'
+    U+2028 and U+2029 are written escaped: JSON allows them raw, but readers that
+    split lines the Unicode way (JavaScript before ES2019, Python's str.splitlines)
+    would cut a JSON Lines file in the middle of a string.
+
+    >>> dumps({"value": Decimal("24.90"), "unit": "EUR", "note": "a\\u2028b"})
+    '{"value":24.90,"unit":"EUR","note":"a\\\\u2028b"}'
     """
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=_decimal)
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return _PLACEHOLDER.sub(r"\1", text)
 
 

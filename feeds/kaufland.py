@@ -53,6 +53,7 @@ class KauflandFeed(CsvFeedWriter):
         description = self.cut(
             listing, findings, "description", listing.description, DESCRIPTION_LIMIT
         )
+        brand = self.plain(listing, findings, "manufacturer", listing.brand or "")
         category = first_mapped(listing.categories, dict(self.context.categories))
         if not self.require(
             listing,
@@ -60,7 +61,7 @@ class KauflandFeed(CsvFeedWriter):
             (title, "title", "empty_title", "title is empty after cleaning"),
             (description, "description", "empty_description", "Kaufland needs a description"),
             (listing.gtin, "ean", "missing_gtin", "Kaufland lists products by EAN"),
-            (listing.brand, "manufacturer", "missing_brand", "Kaufland needs the manufacturer"),
+            (brand, "manufacturer", "missing_brand", "Kaufland needs the manufacturer"),
             (category, "category", "missing_category", "no Kaufland category in the mapping"),
             (listing.image_links, "picture", "missing_image_link", "Kaufland needs a picture"),
             gtin_field="ean",
@@ -77,7 +78,7 @@ class KauflandFeed(CsvFeedWriter):
                 title,
                 description,
                 category,
-                listing.brand,
+                brand,
                 cents,
                 price.currency,
                 *pictures[:PICTURES],

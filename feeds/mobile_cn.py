@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_file_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps
-from feeds.text import plain_text
+from feeds.text import cut_at_word
 from schemas.categories import first_mapped
 from transforms.money import round_to_minor_units
 
@@ -56,9 +56,9 @@ class MobileStorefrontFeed(FeedWriter):
         channel = self.context.channel
         limit = (channel.title_length if channel else None) or TITLE_LENGTH
         most = channel.max_selling_points if channel else 5
-        full_title, _ = plain_text(listing.title)
-        title, cut = plain_text(listing.title, limit)
-        if cut:
+        full_title = self.plain(listing, findings, "title", listing.title)
+        title = cut_at_word(full_title, limit)
+        if title != full_title:
             findings.append(
                 self.finding(
                     listing,
@@ -87,7 +87,10 @@ class MobileStorefrontFeed(FeedWriter):
             )
         if any(f.severity == "error" for f in findings):
             return findings
-        points = [plain_text(p, SELLING_POINT_LIMIT)[0] for p in listing.bullet_points]
+        points = [
+            cut_at_word(self.plain(listing, findings, "selling_points", p), SELLING_POINT_LIMIT)
+            for p in listing.bullet_points
+        ]
         points = [p for p in points if p]
         if len(points) > most:
             findings.append(

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from typing import IO, TYPE_CHECKING, Literal
+
+from schemas.characters import remove_invisible
+from schemas.characters import spreadsheet_safe as spreadsheet_safe  # for existing callers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -74,43 +77,50 @@ FINDING_COLUMNS = (
 
 
 def shorten(value: object, limit: int = 80) -> str:
-    """Render an offending value for a report, cut to ``limit`` characters.
+    """Render an offending value for a report: invisible characters removed
+    (`schemas.characters`), cut to ``limit`` characters.
 
-    >>> shorten("x" * 100, limit=10)
-    'xxxxxxxxx…'
+    >>> shorten("x" * 100, limit=10), shorten("Tee\\u202e\\x1b[2J")
+    ('xxxxxxxxx…', 'Tee[2J')
     """
-    text = str(value)
+    text = remove_invisible(str(value))[0]
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def readable(finding: Finding) -> Finding:
+    """``finding`` without invisible characters in any text (a message may quote a value,
+    and a report must not reorder or hide what the data team reads).
+
+    >>> readable(Finding("feed", "warning", "A\\u202e1", "title", "r", "m\\x00")).sku
+    'A1'
+    """
+    changes = {}
+    for column in fields(finding):
+        text = getattr(finding, column.name)
+        if isinstance(text, str):
+            cleaned, removed = remove_invisible(text)
+            if removed:
+                changes[column.name] = cleaned
+    return replace(finding, **changes) if changes else finding  # type: ignore[arg-type]
+
+
 def write_findings_jsonl(findings: Iterable[Finding], stream: IO[str]) -> int:
-    """Write findings one JSON object per line; return how many."""
+    """Write findings one JSON object per line, without invisible characters; return how
+    many."""
     count = 0
     for finding in findings:
-        stream.write(finding.to_json())
+        stream.write(readable(finding).to_json())
         stream.write("\n")
         count += 1
     return count
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> str:
-    """Text a spreadsheet shows as text: a cell starting like a formula gets a leading quote.
-
-    Findings echo catalog values, and the data team opens the CSV in a spreadsheet
-    (OWASP, CSV injection).
-
-    >>> spreadsheet_safe("=SUM(A1:A9)"), spreadsheet_safe("-11.90"), spreadsheet_safe(27)
-    ("'=SUM(A1:A9)", "'-11.90", '27')
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def write_findings_csv(findings: Iterable[Finding], stream: IO[str]) -> int:
-    """Write findings as RFC 4180 CSV with a header row; return how many."""
+    """Write findings as RFC 4180 CSV with a header row; return how many.
+
+    Every cell goes through `schemas.characters.spreadsheet_safe`: findings echo catalog
+    values, and the data team opens the file in a spreadsheet (OWASP, CSV injection).
+    """
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(FINDING_COLUMNS)
     count = 0

@@ -284,7 +284,7 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
                               previous_state={"GONE-1": "x"}, delta=False)  # fmt: skip
         for n in range(7):
             files.write(listing(de, sku=f"SKU-{n}"))
-        files.finish()
+        files.finish(7, {})
     # Seven items and one deletion (a product the last feed had): 3 + 3 + 2 messages.
     assert [p["items"] for p in files.parts] == [3, 3, 2]
     names = [Path(p["path"]).name for p in files.parts]
@@ -335,3 +335,37 @@ def test_allegro_file_check_trusts_only_offers_the_writer_checked(tmp_path: Path
     assert len(context.checked) == 3 and cls.check_file(path, context.checked) == []
     path.write_bytes(data.replace(b'"currency":"PLN"', b'"currency":"EUR"', 1))
     assert cls.check_file(path, context.checked)
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
+def test_markup_after_decoding_and_invisible_characters_are_reported(
+    channel: str, tmp_path: Path
+) -> None:
+    market = CONFIG.market(CHANNEL_MARKET[channel])
+    sneaky = listing(
+        market,
+        title="Nordquell Trail\u202e Bottle 750 ml",
+        description="<p>Gut &lt;script&gt;alert(1)&lt;/script&gt; und dicht.</p>",
+        brand="Nord\u2066quell",
+        bullet_points=("Bio &lt;b&gt;frisch", "24 Stunden kalt"),
+    )
+    data, [found] = write(channel, market, [sneaky])
+    assert check(channel, data, tmp_path) == []
+    text = data.decode()
+    for unsafe in ("\u202e", "\u2066", "<script", "&lt;script", "\\u003cscript"):
+        assert unsafe not in text, unsafe
+    reported = {(f.rule, f.message.split(":")[0]) for f in found if f.severity == "warning"}
+    if channel == "mobile_cn":  # no description; selling points from the bullet points
+        assert "Bio frisch" in text and ("markup_removed", "selling_points") in reported
+    else:
+        assert "Gut alert(1) und dicht." in text
+        description_field = {"amazon": "product_description", "ebay": "product.description"}
+        field = description_field.get(channel, "description")
+        assert ("markup_removed", field) in reported, reported
+    if channel != "allegro":  # the title is Allegro's "name"
+        title_field = {"amazon": "item_name", "ebay": "product.title"}.get(channel, "title")
+        assert ("invisible_characters_removed", title_field) in reported, reported
+    if channel not in {"allegro", "mobile_cn"}:  # neither sends a brand
+        assert {r for r, field in reported if "brand" in field or field == "manufacturer"} == {
+            "invisible_characters_removed"
+        }

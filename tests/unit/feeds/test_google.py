@@ -118,7 +118,9 @@ def test_long_texts_are_cut_at_words_and_reported() -> None:
 def test_characters_illegal_in_xml_are_removed() -> None:
     root, findings, data = write(listing(title="Lamp\x07 \x1b[1mBright"))
     assert root.find("channel/item").findtext(f"{G}title") == "Lamp [1mBright"  # type: ignore[union-attr]
-    assert findings[0][0].rule == "xml_illegal_characters"  # type: ignore[attr-defined]
+    [warning] = findings[0]
+    assert (warning.field, warning.rule) == ("title", "invisible_characters_removed")  # type: ignore[attr-defined]
+    assert "U+0007" in warning.message and "U+001B" in warning.message  # type: ignore[attr-defined]
     assert b"\x07" not in data
 
 

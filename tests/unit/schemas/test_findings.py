@@ -4,7 +4,7 @@ import csv
 import io
 from dataclasses import fields
 
-from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
+from schemas.findings import Finding, shorten, write_findings_csv, write_findings_jsonl
 
 FINDINGS = [
     Finding(
@@ -46,3 +46,42 @@ def test_jsonl_round_trips() -> None:
     stream = io.StringIO()
     assert write_findings_jsonl(FINDINGS, stream) == 2
     assert [Finding.from_json(line) for line in stream.getvalue().splitlines()] == FINDINGS
+
+
+HOSTILE = Finding(
+    stage="feed",
+    severity="warning",
+    sku="GZ-\u202e1",
+    field="title",
+    rule="invisible_characters_removed",
+    message="title: invisible characters were removed from 'Tee\u2066\x1b[2J'",
+    value="\tTee\u202e\x00 grün",
+    channel="google",
+)
+
+
+def test_reports_carry_no_invisible_characters() -> None:
+    csv_stream, jsonl_stream = io.StringIO(), io.StringIO()
+    write_findings_csv([HOSTILE], csv_stream)
+    write_findings_jsonl([HOSTILE], jsonl_stream)
+    [row] = list(csv.DictReader(io.StringIO(csv_stream.getvalue())))
+    [line] = jsonl_stream.getvalue().splitlines()
+    echoed = Finding.from_json(line)
+    for text in (*row.values(), echoed.sku, echoed.message, echoed.value):
+        assert text is not None
+        assert not any(c in text for c in "\u202e\u2066\x1b\x00"), text
+    assert row["value"] == "'\tTee grün"  # a leading tab is a formula start too
+    assert (echoed.sku, echoed.value) == ("GZ-1", "\tTee grün")
+
+
+def test_shortened_values_lose_invisible_characters_before_the_cut() -> None:
+    assert shorten("a\u202e" * 50, limit=10) == "aaaaaaaaa…"
+
+
+def test_the_feeds_and_the_reports_share_one_formula_guard() -> None:
+    from feeds.checks import cell
+    from schemas.findings import spreadsheet_safe
+
+    for value in ("=1+2", "+49 30", "-5", "@SUM(A1)", "\tcmd", "\rcmd", "Nordquell", None):
+        assert cell(value) == spreadsheet_safe(value)
+        assert cell(value).startswith("'") == (value is not None and value[0] in "=+-@\t\r")
