@@ -18,13 +18,14 @@ market and publish one feed per market and channel.
 5. **localize_market** (one mapped task per market) localizes texts and prices,
    checks each channel's required attributes (completeness) and writes the
    market's feeds to the staging area; every product left out gets a finding.
-6. **check_gates** stops the run when a feed lost too many listings since the
-   last successful run.
-7. **publish** replaces the live feeds atomically (skipped on a dry run) and
-   emits one Asset event per feed through the `grenzenlos_feeds` alias.
+6. **check_gates** holds back each feed that lost too many listings since the
+   last successful run (`held_feeds.json` in the run's staging folder).
+7. **publish** replaces the live feeds atomically (skipped on a dry run), except
+   the held-back ones, whose last good files stay live, and emits one Asset event
+   per published feed through the `grenzenlos_feeds` alias.
 8. **summary** always runs: it writes `findings.csv`, `findings.jsonl`,
    `completeness.csv` and `summary.txt` for the run, prints them, and fails the
-   run with the reason when a gate stopped it.
+   run with the reason when a gate stopped it or a feed was held back.
 
 Trigger parameters: `markets` (empty: every configured market), `mode` (`full`,
 or `delta`: Amazon and eBay get only what changed since the last published feed,
@@ -33,10 +34,10 @@ plus deletions) and `dry_run`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
-import functools
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -107,12 +108,15 @@ def _catalog_conninfo(conn_id: str) -> str:
 def _deepl_access() -> tuple[str | None, str | None]:
     """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
 
-    The connection's password is the key and its host, when set, the API base URL.
-    The key is registered with Airflow's secrets masker, so no log line shows it.
+    The connection's password is the key; its host (URI or JSON form, see
+    `transforms.deepl_connection`), when set, the API base URL. The key is registered
+    with Airflow's secrets masker, so no log line shows it.
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.sdk.log import mask_secret
+
+    from transforms.deepl_connection import server_url
 
     key = server = None
     try:
@@ -121,10 +125,7 @@ def _deepl_access() -> tuple[str | None, str | None]:
         conn = None
     if conn is not None and conn.password:
         key = conn.password
-        if conn.host:
-            scheme = f"{conn.schema}://" if conn.schema and "://" not in conn.host else ""
-            port = f":{conn.port}" if conn.port else ""
-            server = f"{scheme}{conn.host}{port}"
+        server = server_url(conn.conn_type, conn.host, conn.port, conn.schema, conn.extra_dejson)
     else:
         key = os.environ.get("DEEPL_AUTH_KEY") or None
     if key:
@@ -305,6 +306,7 @@ def localize_catalog() -> None:
                 _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
             ),
             quarantine=quarantine,
+            glossary_targets=sorted({m.deepl_target for m in config.markets.values()}),
         )
         return {"files": result["files"], "report": result["report"]}
 
@@ -338,27 +340,24 @@ def localize_catalog() -> None:
         )
 
     @task(retries=0)
-    def check_gates(built: Sequence[dict[str, Any]]) -> None:
-        from transforms.gates import GateClosed
+    def check_gates(built: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from transforms.pipeline import check_feed_shrink
 
         config = _config()
-        try:
-            check_feed_shrink(
-                _each(built),
-                config.validation,
-                ObjectStoragePath(config.storage.output_url),
-                _run_dir(config),
-            )
-        except GateClosed as closed:
-            raise AirflowFailException(str(closed)) from None
+        return check_feed_shrink(
+            _each(built),
+            config.validation,
+            ObjectStoragePath(config.storage.output_url),
+            _run_dir(config),
+        )
 
     @task(outlets=[FEEDS])
     @_fail_fast
     def publish(
-        staged: dict[str, Any], built: Sequence[dict[str, Any]]
+        staged: dict[str, Any], built: Sequence[dict[str, Any]], held: dict[str, Any]
     ) -> list[dict[str, Any]] | None:
-        from transforms.gates import record_success
+        from transforms.gates import held_channels, record_success
         from transforms.pipeline import publish_market
 
         if get_current_context()["params"].get("dry_run"):
@@ -369,7 +368,13 @@ def localize_catalog() -> None:
         outlet_events = get_current_context()["outlet_events"]
         published: list[dict[str, Any]] = []
         for result in _each(built):
-            for feed in publish_market(result, output, ObjectStoragePath, run_id=_run_key()):
+            for feed in publish_market(
+                result,
+                output,
+                ObjectStoragePath,
+                run_id=_run_key(),
+                held=held_channels(held, result["market"]),
+            ):
                 published.append(feed)
                 stem = feed["file"].rsplit(".", 1)[0]
                 outlet_events[FEEDS].add(
@@ -387,7 +392,8 @@ def localize_catalog() -> None:
         built: Sequence[dict[str, Any]] | None,
         published: list[dict[str, Any]] | None,
     ) -> str:
-        """Report whatever the run got to; fail the run if a gate stopped it or a task failed.
+        """Report whatever the run got to; fail the run if a gate stopped it, held a feed
+        back, or a task failed.
 
         This task always runs, so the run's own state comes from here: a run whose
         localize or publish step failed must not look green.
@@ -430,8 +436,7 @@ def localize_catalog() -> None:
     built = localize_market.partial(
         staged=staged, validated=validated, translated=translated
     ).expand(market=markets)
-    published = publish(staged, built)
-    check_gates(built) >> published
+    published = publish(staged, built, check_gates(built))
     summary(staged, validated, translated, built, published)
 
 

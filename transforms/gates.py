@@ -1,9 +1,11 @@
-"""Run-level gates: refuse to publish a catalog that collapsed.
+"""Run-level gates: refuse to publish a catalog that collapsed, or a feed that shrank.
 
 A marketplace delists whatever a full feed leaves out, so a PIM export that
 came back half empty, or a rule that suddenly quarantines most products, must
-stop the run before anything is published. The last successful run's counts
-live in a small JSON state file beside the published feeds.
+stop the run before anything is published. A single feed that lost most of its
+listings is held back on its own: its last good file stays live, every other
+feed is published, and the run fails naming it. The last successful counts live
+in a small JSON state file beside the published feeds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from transforms.storage import StoragePath
 
 STATE_FILE = "last_successful_run.json"
+HELD_FEEDS = "held_feeds.json"
+"""In the run's staging folder: the feeds the shrink gate held back this run, and why."""
 
 
 class GateClosed(RuntimeError):
@@ -41,6 +45,34 @@ def check_blocked_share(products: int, quarantined: int, max_share: float) -> No
         )
 
 
+def shrunk(
+    current: Mapping[str, int], previous: Mapping[str, int], max_share: float
+) -> dict[str, tuple[int, int]]:
+    """Counts that fell by more than ``max_share`` since the last good run: name -> (before, now).
+
+    A name the last good run did not count (a new market or channel) cannot shrink.
+
+    >>> shrunk({"DE/google": 2, "US/google": 9, "FR/google": 0}, {"DE/google": 10,
+    ...         "US/google": 10}, 0.3)
+    {'DE/google': (10, 2)}
+    """
+    falls = {}
+    for name, now in sorted(current.items()):
+        before = previous.get(name, 0)
+        if before and (before - now) / before > max_share:
+            falls[name] = (before, now)
+    return falls
+
+
+def describe_fall(before: int, now: int, what: str) -> str:
+    """A count's fall, for people.
+
+    >>> describe_fall(10, 2, "listings")
+    '10 -> 2 listings (-80%)'
+    """
+    return f"{before} -> {now} {what} (-{(before - now) / before:.0%})"
+
+
 def check_shrink(
     current: Mapping[str, int], previous: Mapping[str, int], max_share: float, what: str
 ) -> None:
@@ -52,18 +84,81 @@ def check_shrink(
         max_share: Largest allowed fall, as a share of the previous count.
         what: What is counted, for the message (``products``, ``listings``).
     """
-    shrunk = []
-    for name, now in sorted(current.items()):
-        before = previous.get(name, 0)
-        if before and (before - now) / before > max_share:
-            shrunk.append(f"{name}: {before} -> {now} {what} (-{(before - now) / before:.0%})")
-    if shrunk:
+    falls = shrunk(current, previous, max_share)
+    if falls:
         raise GateClosed(
             f"shrank by more than {max_share:.0%} since the last successful run: "
-            + "; ".join(shrunk)
+            + "; ".join(f"{name}: {describe_fall(*fall, what)}" for name, fall in falls.items())
             + ". The previous feeds stay live; if the change is intended, raise "
             "validation.max_shrink_share for one run."
         )
+
+
+def hold_shrunk_feeds(
+    current: Mapping[str, int], previous: Mapping[str, int], max_share: float
+) -> dict[str, Any]:
+    """The feeds to hold back because they lost more listings than ``max_share`` allows.
+
+    Args:
+        current: Listings of this run per feed (``DE/google``).
+        previous: Listings of the last successful run per feed.
+        max_share: ``validation.max_shrink_share``.
+
+    Returns:
+        What ``held_feeds.json`` holds: ``max_shrink_share`` and ``feeds``, one entry per
+        held feed with ``market``, ``channel``, ``before``, ``listed`` and ``reason``.
+
+    >>> hold_shrunk_feeds({"DE/google": 2, "US/google": 10}, {"DE/google": 10}, 0.3)["feeds"]
+    [{'market': 'DE', 'channel': 'google', 'before': 10, 'listed': 2, 'reason': 'DE/google: 10 -> 2 listings (-80%): held back, the last good file stays live'}]
+    """  # noqa: E501
+    feeds = []
+    for name, (before, now) in shrunk(current, previous, max_share).items():
+        market, channel = name.split("/", 1)
+        feeds.append(
+            {
+                "market": market,
+                "channel": channel,
+                "before": before,
+                "listed": now,
+                "reason": f"{name}: {describe_fall(before, now, 'listings')}: held back, "
+                "the last good file stays live",
+            }
+        )
+    return {"max_shrink_share": max_share, "feeds": feeds}
+
+
+def held_channels(held: Mapping[str, Any] | None, market: str) -> set[str]:
+    """The channels of ``market`` that ``held`` (see `hold_shrunk_feeds`) holds back."""
+    return {f["channel"] for f in (held or {}).get("feeds", ()) if f["market"] == market}
+
+
+def held_back_reason(held: Mapping[str, Any] | None) -> str | None:
+    """Why the run fails when the shrink gate held feeds back; None when it held none.
+
+    >>> held_back_reason(hold_shrunk_feeds({"DE/google": 2}, {"DE/google": 10}, 0.3))
+    'a feed lost more than 30% of its listings since the last successful run: DE/google: 10 -> 2 listings (-80%): held back, the last good file stays live. If the change is intended, raise validation.max_shrink_share for one run.'
+    """  # noqa: E501
+    if held is None or not held.get("feeds"):
+        return None
+    feeds = held["feeds"]
+    subject = "a feed lost" if len(feeds) == 1 else f"{len(feeds)} feeds lost"
+    their = "its" if len(feeds) == 1 else "their"
+    return (
+        f"{subject} more than {held['max_shrink_share']:.0%} of {their} listings since the "
+        "last successful run: "
+        + "; ".join(f["reason"] for f in feeds)
+        + ". If the change is intended, raise validation.max_shrink_share for one run."
+    )
+
+
+def read_held_feeds(run_dir: StoragePath | Path) -> dict[str, Any] | None:
+    """What the shrink gate held back this run (``held_feeds.json``), None before it ran."""
+    path = run_dir / HELD_FEEDS
+    if not path.exists():
+        return None
+    with path.open("r", encoding="utf-8") as stream:
+        held: dict[str, Any] = json.load(stream)
+    return held
 
 
 def read_state(output_root: StoragePath | Path) -> dict[str, Any]:
@@ -86,7 +181,8 @@ def record_success(
     """Remember this run's counts as the last successful run's (atomically).
 
     Feeds this run did not publish (markets left out by the ``markets``
-    parameter) keep their previous counts.
+    parameter, feeds the shrink gate held back) keep their previous counts, so
+    the next run compares with the file that is live.
     """
     from transforms.storage import publish_atomically
 

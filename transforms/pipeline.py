@@ -50,7 +50,7 @@ from transforms.storage import ensure_dir, publish_atomically
 from transforms.translate import read_market_translations
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
     from feeds.contract import FeedWriter
     from schemas.categories import CategoryMap
@@ -462,27 +462,31 @@ def check_feed_shrink(
     settings: Validation,
     output_root: StoragePath | Path,
     run_dir: StoragePath | Path,
-) -> None:
-    """Refuse to publish when any feed lost more listings than allowed since the last good run.
+) -> dict[str, Any]:
+    """Hold back each feed that lost more listings than allowed since the last good run.
 
-    Raises:
-        GateClosed: after writing ``gate_closed.txt`` with the reason.
+    Only the feeds that shrank are held: `publish_market` leaves their live files as
+    they are, every other feed publishes, and the run's summary fails the run naming
+    them. Written to ``held_feeds.json`` in ``run_dir`` (every time, so a rerun that
+    holds nothing back clears an earlier attempt's list).
+
+    Returns:
+        What `transforms.gates.hold_shrunk_feeds` returns: ``max_shrink_share`` and
+        ``feeds`` (``market``, ``channel``, ``before``, ``listed``, ``reason`` each).
     """
-    from transforms.gates import check_shrink, read_state
+    from transforms.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
 
     current = {
         f"{b['market']}/{channel}": info["listed"]
         for b in built
         for channel, info in b["channels"].items()
     }
-    try:
-        check_shrink(
-            current, read_state(output_root)["feeds"], settings.max_shrink_share, "listings"
-        )
-    except GateClosed as closed:
-        with (run_dir / GATE_CLOSED).open("w", encoding="utf-8") as stream:
-            stream.write(f"{closed}\n")
-        raise
+    held = hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share)
+    ensure_dir(run_dir)
+    with (run_dir / HELD_FEEDS).open("w", encoding="utf-8") as stream:
+        json.dump(held, stream, indent=1)
+        stream.write("\n")
+    return held
 
 
 def build_market_feeds(
@@ -877,6 +881,7 @@ def publish_market(
     path_factory: Any = Path,
     *,
     run_id: str = "",
+    held: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Publish one market's staged feeds atomically under ``<output>/<market>/``.
 
@@ -890,6 +895,9 @@ def publish_market(
         path_factory: Turns the staged path strings back into path objects
             (``ObjectStoragePath`` in the DAG).
         run_id: The run's key, recorded in the manifest.
+        held: Channels the shrink gate held back (`check_feed_shrink`): their live
+            files and delta state stay as they are, and so do their manifest entries
+            (each with the ``run`` that produced it).
 
     Returns:
         One dict per feed: ``market``, ``channel``, ``path``, ``items``, ``sha256``.
@@ -900,6 +908,8 @@ def publish_market(
     channels = built["channels"]
     for feed in built["feeds"]:
         info = channels[feed["channel"]]
+        if feed["channel"] in held:
+            continue
         if not feed.get("valid", True) or not info["valid"]:
             continue  # an API file with nothing to send, or a channel that failed its check
         source = path_factory(feed["path"])
@@ -916,11 +926,21 @@ def publish_market(
                 "sha256": sha256,
             }
         )
-    for info in channels.values():
-        if info.get("state") and info["valid"]:
+    for channel, info in channels.items():
+        if info.get("state") and info["valid"] and channel not in held:
             source = path_factory(info["state"])
             publish_atomically(source, market_dir / source.name)
-    _remove_stale_parts(market_dir, channels, {p["file"] for p in published})
+    replaced = {channel: info for channel, info in channels.items() if channel not in held}
+    _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
+    still_live: list[dict[str, Any]] = []
+    if held and (market_dir / MANIFEST).exists():
+        with (market_dir / MANIFEST).open("r", encoding="utf-8") as stream:
+            live = json.load(stream)
+        still_live = [
+            {**entry, "run": entry.get("run", live.get("run"))}
+            for entry in live.get("feeds", [])
+            if entry["channel"] in held
+        ]
     manifest = {
         "market": built["market"],
         "run": run_id,
@@ -934,7 +954,8 @@ def publish_market(
                 "sha256": p["sha256"],
             }
             for p in published
-        ],
+        ]
+        + still_live,
     }
     staged_manifest = path_factory(built["findings"]).parent / MANIFEST
     with staged_manifest.open("w", encoding="utf-8") as stream:
@@ -982,15 +1003,20 @@ def write_run_report(
     what it found, and says why it stopped.
 
     Returns:
-        The summary text (also in ``summary.txt``) and the reason the run was
-        stopped, or None when it was not.
+        The summary text (also in ``summary.txt``) and the reason the run fails:
+        why a gate stopped it, or which feeds the shrink gate held back (the
+        others published); None when neither.
     """
+    from transforms.gates import describe_fall, held_back_reason, read_held_feeds
+
     ensure_dir(report_dir)
     gate_file = run_dir / GATE_CLOSED
     stopped = None
     if gate_file.exists():
         with gate_file.open("r", encoding="utf-8") as stream:
             stopped = stream.read().strip()
+    held_back = read_held_feeds(run_dir) if not stopped else None
+    held_reason = held_back_reason(held_back)
     sources = [run_dir / INGEST_FINDINGS, run_dir / VALIDATION_FINDINGS]
     sources += [path_factory(b["findings"]) for b in built]
     sources = [source for source in sources if source.exists()]
@@ -1017,6 +1043,8 @@ def write_run_report(
             f"RUN INCOMPLETE: {failed}; feeds not published stay as they were (see the "
             "failed task's log)"
         )
+    if held_reason:
+        lines.append(f"FEEDS HELD BACK: {held_reason}")
     if staged:
         held = f", {staged['held']} held back" if staged.get("held") else ""
         lines.append(
@@ -1038,11 +1066,19 @@ def write_run_report(
     published_by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for p in published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
+    held_by_key = {(f["market"], f["channel"]): f for f in (held_back or {}).get("feeds", [])}
     for result in sorted(built, key=lambda r: r["market"]):
         for channel, info in result["channels"].items():
             reasons = ", ".join(f"{rule} {count}" for rule, count in info["reasons"].items())
             files = published_by_key.get((result["market"], channel))
-            if files:
+            held_feed = held_by_key.get((result["market"], channel))
+            if held_feed:
+                fall = describe_fall(held_feed["before"], held_feed["listed"], "listings")
+                where = (
+                    f"HELD BACK: {fall} since the last successful run; the last good file "
+                    "stays live"
+                )
+            elif files:
                 where = _for_people(files[0]["path"])
                 if len(files) > 1:
                     where += f" (+{len(files) - 1} more files)"
@@ -1078,7 +1114,7 @@ def write_run_report(
     summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
-    return summary, stopped
+    return summary, stopped or held_reason
 
 
 def _concatenate_csv(sources: Sequence[StoragePath | Path], target: StoragePath | Path) -> None:

@@ -177,13 +177,31 @@ def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path)
     assert "data docs:" in summary  # built before the gate closed, so the team can see why
 
 
-def test_feed_that_lost_most_listings_is_not_published(airflow_db: Path, setup: Path) -> None:
+def test_feed_that_lost_most_listings_is_held_back_and_the_others_publish(
+    airflow_db: Path, setup: Path
+) -> None:
     write_setup(setup, [product(n) for n in range(1, 11)], de_requires_weight=False)
     assert run(5) == "success"
     before = (setup / "output" / "DE" / "google.xml").read_bytes()
-    # Same catalog, but DE now requires weights that 8 of 10 products lack.
+    # Same catalog, but DE now requires weights that 8 of 10 products lack; US does not.
     write_setup(setup, [product(n, weight="" if n > 2 else "0.4 kg") for n in range(1, 11)])
     assert run(6) == "failed"
     assert (setup / "output" / "DE" / "google.xml").read_bytes() == before
+    assert sorted(listed(setup, "US")) == [f"T-{n:03d}" for n in range(1, 11)]
+    manifests = {
+        market: json.loads((setup / "output" / market / "manifest.json").read_text("utf-8"))
+        for market in ("DE", "US")
+    }
+    assert manifests["US"]["run"] == "2026-11-06"
+    assert manifests["DE"]["feeds"][0]["run"] == "2026-11-05"  # still the last good file
     summary = (setup / "output" / "runs" / "2026-11-06" / "summary.txt").read_text(encoding="utf-8")
-    assert "DE/google: 10 -> 2 listings" in summary
+    assert "DE/google: 10 -> 2 listings (-80%): held back, the last good file stays live" in summary
+    assert "RUN STOPPED" not in summary
+    lines = {line[:13]: line for line in summary.splitlines()}
+    assert lines["DE  google   "].endswith(
+        "-> HELD BACK: 10 -> 2 listings (-80%) since the last successful run; "
+        "the last good file stays live"
+    )
+    assert lines["US  google   "].endswith(f"-> {setup / 'output' / 'US' / 'google.xml'}")
+    state = json.loads((setup / "output" / "last_successful_run.json").read_text("utf-8"))
+    assert state["feeds"] == {"DE/google": 10, "US/google": 10}
