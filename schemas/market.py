@@ -311,8 +311,9 @@ class Validation(_Strict):
     """Fail the run, publishing nothing, when more than this share of products is
     quarantined by the catalog rules."""
     max_shrink_share: Annotated[float, Field(ge=0, le=1)] = 0.3
-    """Fail the run, publishing nothing, when the catalog or any feed has shrunk by
-    more than this share since the last successful run."""
+    """Fail the run, publishing nothing, when the catalog has shrunk by more than this
+    share since the last successful run; a feed that shrank by more is held back alone
+    (its last good file stays live), the others publish, and the run fails naming it."""
     max_rejected_share: Annotated[float, Field(ge=0, le=1)] = 0.25
     """Fail the run at extract, publishing nothing, when more than this share of the
     catalog's rows could not be read (a wrong encoding or a broken export). A catalog

@@ -9,6 +9,7 @@ A run lays out its staging area like this (``<run>`` is the logical date)::
     <staging>/<run>/validation_findings.jsonl  what the catalog rules found
     <staging>/<run>/quarantine.json            sku -> rules that keep it out of every market
     <staging>/<run>/gate_closed.txt            why the run stopped, when a gate closed
+    <staging>/<run>/held_feeds.json            feeds held back because they shrank
     <staging>/<run>/<market>/<channel>.xml     feeds, written but not yet published
     <staging>/<run>/<market>/findings.jsonl    products set aside in that market
     <staging>/<run>/<market>/completeness.csv  each listing's completeness per channel
