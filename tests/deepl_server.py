@@ -1,5 +1,14 @@
 """A local HTTP server that speaks the DeepL API, for tests of the real `deepl` client.
 
+DeepL's own mock (`tests.deepl_mock`) is the reference for how DeepL answers: status
+codes, glossaries, languages, 429/5xx/no answer and the character limit are tested
+against it. This server is kept only for what the mock cannot do: *translate* in a way
+a test can predict while keeping tags, numbers and glossary terms (the mock answers every
+text with one fixed phrase), so that translations that pass the QA gate, the memory's
+keys, glossary versions, request planning, context and formality per target can be
+checked. It cannot reproduce DeepL's error bodies, its 400 for an unknown glossary (it
+answers 404) or its language and glossary-pair lists (it has no glossary pairs at all).
+
 It answers ``/v2/translate``, ``/v2/usage``, ``/v2/languages`` and the v3
 multilingual glossary endpoints the way DeepL documents them, and checks the
 ``Authorization: DeepL-Auth-Key ...`` header (403 otherwise). Its translation is

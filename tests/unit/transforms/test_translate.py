@@ -253,49 +253,16 @@ def test_quota_exceeded_mid_run_stops_calls_and_loses_no_product(
     assert outcome.report["languages"]["PL"]["pending"] == 120
 
 
-def test_429_is_retried_by_the_client_and_then_succeeds(
+def test_character_budget_leaves_texts_pending_with_the_reason(
     deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
 ) -> None:
-    deepl_server.faults = [429]
-    outcome = run([product(n) for n in range(3)], [DE], memory, tmp_path, settings(deepl_server))
-    assert len(deepl_server.translate_requests) == 2  # the 429, then the retry
-    assert outcome.report["stopped"] is None
-    assert outcome.report["languages"]["DE"]["deepl"] == 3
-
-
-@pytest.mark.parametrize(
-    ("faults", "changes", "reason", "scope"),
-    [
-        ([503, 503], {}, "DeepL answered HTTP 503", "language"),
-        (
-            ["stall"],
-            {"max_retries": 0, "request_timeout_seconds": 0.5},
-            "did not answer",
-            "language",
-        ),
-        ([], {"character_budget": 100}, "character budget of 100 would be exceeded", "run"),
-    ],
-    ids=["5xx-after-retries", "stall", "budget"],
-)
-def test_faults_leave_texts_pending_with_the_reason(
-    deepl_server: FakeDeepL,
-    memory: TranslationMemory,
-    tmp_path: Path,
-    faults: list[int | str],
-    changes: dict[str, Any],
-    reason: str,
-    scope: str,
-) -> None:
-    """A run-wide stop (budget) is the report's ``stopped``; a DeepL fault that outlasts
-    the retries stops only the language it hit."""
-    deepl_server.faults = list(faults)
+    """The run's own budget stops every language (DeepL's faults are tested against its
+    own mock, in test_translate_deepl_mock.py)."""
+    reason = "character budget of 100 would be exceeded"
     products = [product(n) for n in range(3)]
-    outcome = run(products, [DE], memory, tmp_path, settings(deepl_server, **changes))
-    stopped = outcome.report["languages"]["DE"]["stopped"]
-    if scope == "run":
-        assert reason in outcome.report["stopped"]
-    else:
-        assert outcome.report["stopped"] is None and reason in stopped
+    config = settings(deepl_server, character_budget=100)
+    outcome = run(products, [DE], memory, tmp_path, config)
+    assert reason in outcome.report["stopped"]
     entries = lines(outcome, "DE")
     assert {e["description"]["status"] for e in entries.values()} == {"pending"}
     assert all(reason in e["description"]["reason"] for e in entries.values())
