@@ -38,7 +38,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDORED_MOCK = ROOT.parent / "shared" / "vendor" / "deepl-mock"
+
+
+def _vendored_mock() -> Path:
+    """Where DeepL's mock is vendored: ``$GRENZENLOS_SHARED/vendor/deepl-mock``, else the
+    ``shared/`` folder beside the checkout, else ``/work/shared`` (a clone made elsewhere)."""
+    candidates = [Path(p) for p in (os.environ.get("GRENZENLOS_SHARED"),) if p]
+    candidates += [ROOT.parent / "shared", Path("/work/shared")]
+    for shared in candidates:
+        if (shared / "vendor" / "deepl-mock" / "package.json").exists():
+            return shared / "vendor" / "deepl-mock"
+    return candidates[0] / "vendor" / "deepl-mock"
+
+
+VENDORED_MOCK = _vendored_mock()
 """DeepL's mock as vendored (read-only); it is never run in place."""
 CACHE = ROOT / "var" / "deepl-mock"
 """Installed copies, one folder per content hash of the vendored mock (``make clean``
