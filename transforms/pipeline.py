@@ -145,8 +145,12 @@ def stage_catalog(
         changed, and ``holds`` (the file of held skus and their rules).
     """
     from transforms.catalog_values import HOLDING_RULES
+    from transforms.gates import HELD_FEEDS
 
     ensure_dir(run_dir)
+    for stale in (GATE_CLOSED, HELD_FEEDS):  # from an earlier attempt of this run's date
+        if (run_dir / stale).exists():
+            (run_dir / stale).unlink()
     products = warnings = 0
     rejected_rows: set[int | None] = set()
     holds: dict[str, list[str]] = {}

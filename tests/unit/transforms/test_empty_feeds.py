@@ -112,3 +112,14 @@ def build_with_existing(tmp: Path) -> dict[str, Any]:
     )
     publish_market(built, tmp / "output")
     return built
+
+
+def test_a_rerun_of_the_same_date_starts_without_the_last_attempts_stop(tmp_path: Path) -> None:
+    from transforms.gates import GateClosed
+    from transforms.pipeline import GATE_CLOSED, check_catalog_read
+
+    with pytest.raises(GateClosed):
+        check_catalog_read({"products": 0, "rejected_rows": 3}, CONFIG.validation, tmp_path / "run")
+    assert (tmp_path / "run" / GATE_CLOSED).exists()
+    stage_catalog(PRODUCTS, tmp_path / "run")  # the export was fixed; extract runs again
+    assert not (tmp_path / "run" / GATE_CLOSED).exists()
