@@ -3,11 +3,11 @@
 Run ``python examples/sample_catalog/generate.py`` to regenerate
 ``products.csv`` and ``product_models.csv`` beside this file, and
 ``translations.tmx``: a translator's work (TMX 1.4) for the texts the catalog
-has only in English (Polish texts, and German, French and Polish titles), so the
-demo publishes translated feeds without a DeepL key. The texts were written for
-grenzenlos; the output is deterministic. A handful of rows are dirty on purpose
-(see DIRTY_ROWS), and two Polish titles are left untranslated (UNTRANSLATED) so
-the demo shows what the pipeline reports.
+has only in English (Polish and simplified Chinese texts, and German, French, Polish
+and Chinese titles), so the demo publishes translated feeds without a DeepL key. The
+texts were written for grenzenlos; the output is deterministic. A handful of rows
+are dirty on purpose (see DIRTY_ROWS), and two Polish titles are left untranslated
+(UNTRANSLATED) so the demo shows what the pipeline reports.
 """
 
 from __future__ import annotations
@@ -165,19 +165,20 @@ FAMILIES = {
     },
 }
 COLORS = [
-    ("black", "schwarz", "noir", "czarny"),
-    ("blue", "blau", "bleu", "niebieski"),
-    ("green", "grün", "vert", "zielony"),
-    ("red", "rot", "rouge", "czerwony"),
+    ("black", "schwarz", "noir", "czarny", "黑色"),
+    ("blue", "blau", "bleu", "niebieski", "蓝色"),
+    ("green", "grün", "vert", "zielony", "绿色"),
+    ("red", "rot", "rouge", "czerwony", "红色"),
 ]
 TEAS = [
-    ("Green Tea", "Grüntee", "Thé vert", "Zielona herbata"),
-    ("Black Tea", "Schwarztee", "Thé noir", "Czarna herbata"),
-    ("Rooibos", "Rooibos", "Rooibos", "Rooibos"),
-    ("Chamomile", "Kamillentee", "Camomille", "Rumianek"),
+    ("Green Tea", "Grüntee", "Thé vert", "Zielona herbata", "绿茶"),
+    ("Black Tea", "Schwarztee", "Thé noir", "Czarna herbata", "红茶"),
+    ("Rooibos", "Rooibos", "Rooibos", "Rooibos", "南非国宝茶"),
+    ("Chamomile", "Kamillentee", "Camomille", "Rumianek", "洋甘菊茶"),
 ]
 
-# The translator's work: titles in de/fr/pl, Polish descriptions and bullet points.
+# The translator's work: titles in de/fr/pl/zh, Polish and Chinese (simplified, for the CN
+# storefront) descriptions and bullet points.
 TRANSLATIONS = {
     "bottles": {
         "title_de": "Nordquell Trail Bottle {size} ml {color_de}",
@@ -186,6 +187,10 @@ TRANSLATIONS = {
         "pl": "<p>Dwuścienna butelka ze <b>stali nierdzewnej</b>: napoje pozostają zimne przez "
         "24 godziny i gorące przez 12.</p><ul><li>{size} ml</li><li>Szczelna nakrętka</li></ul>",
         "bullets_pl": ["Utrzymuje chłód 24 h", "Pokrywka do zmywarki"],
+        "title_zh": "Nordquell Trail 双层保温瓶 {size} ml {color_zh}",
+        "zh": "<p>双层<b>不锈钢</b>保温瓶：冷饮保冷 24 小时，热饮保温 12 小时。</p>"
+        "<ul><li>{size} ml</li><li>防漏螺旋盖</li></ul>",
+        "bullets_zh": ["保冷 24 小时", "杯盖可用洗碗机清洗"],
     },
     "backpacks": {
         "title_de": "Bergfink Daypack {size} L {color_de}",
@@ -194,6 +199,9 @@ TRANSLATIONS = {
         "pl": "<p>Lekki plecak z wyściełanym tyłem i kieszenią na laptopa do 15 cali. "
         "Poliester z recyklingu, hydrofobowy.</p>",
         "bullets_pl": ["Kieszeń na laptopa", "Pokrowiec przeciwdeszczowy w zestawie"],
+        "title_zh": "Bergfink 日用背包 {size} L {color_zh}",
+        "zh": "<p>轻便日用背包，背部带衬垫，笔记本电脑隔层最大 15 英寸。再生聚酯纤维，防泼水。</p>",
+        "bullets_zh": ["笔记本电脑隔层", "附防雨罩"],
     },
     "headphones": {
         "title_de": "Klangwerk KW-{size} Kabellose Kopfhörer {color_de}",
@@ -202,6 +210,9 @@ TRANSLATIONS = {
         "pl": "<p>Słuchawki nauszne z aktywną redukcją szumów i do 40 godzin pracy na "
         "baterii.</p><p>Bluetooth 5.3, szybkie ładowanie przez USB-C.</p>",
         "bullets_pl": ["Bateria 40 h", "Aktywna redukcja szumów"],
+        "title_zh": "Klangwerk KW-{size} 无线耳机 {color_zh}",
+        "zh": "<p>头戴式耳机，主动降噪，续航最长 40 小时。</p><p>蓝牙 5.3，USB-C 快充。</p>",
+        "bullets_zh": ["40 小时续航", "主动降噪"],
     },
     "lamps": {
         "title_de": "Lichtform Schreibtischleuchte {size} {color_de}",
@@ -210,6 +221,9 @@ TRANSLATIONS = {
         "pl": "<p>Lampka biurkowa LED z pięcioma temperaturami barwowymi i ściemniaczem. "
         "Ramię ma {size} cali długości.</p>",
         "bullets_pl": ["Ściemnialna", "Port ładowania USB"],
+        "title_zh": "Lichtform 台灯 {size} {color_zh}",
+        "zh": "<p>LED 台灯，五种色温，可调光。灯臂长 {size} 英寸。</p>",
+        "bullets_zh": ["可调光", "USB 充电接口"],
     },
     "teas": {
         "title_de": "Teegarten Sieben {tea_de} {size} g",
@@ -217,6 +231,9 @@ TRANSLATIONS = {
         "title_pl": "Teegarten Sieben {tea_pl} {size} g",
         "pl": "<p>{tea_pl} liściasta z rodzinnych ogrodów, w woreczku z zamknięciem.</p>",
         "bullets_pl": ["Ekologiczna", "Woreczek wielokrotnego zamykania"],
+        "title_zh": "Teegarten Sieben {tea_zh} {size} g",
+        "zh": "<p>来自家庭茶园的散装{tea_zh}，可重复密封袋装。</p>",
+        "bullets_zh": ["有机", "可重复密封"],
     },
     "oils": {
         "title_de": "Olivera Natives Olivenöl Extra {size} ml",
@@ -225,6 +242,9 @@ TRANSLATIONS = {
         "pl": "<p>Oliwa z oliwek extra virgin tłoczona na zimno, z jednej posiadłości. "
         "Zbiór 2026.</p>",
         "bullets_pl": ["Z jednej posiadłości", "Tłoczona na zimno"],
+        "title_zh": "Olivera 特级初榨橄榄油 {size} ml",
+        "zh": "<p>单一庄园冷榨特级初榨橄榄油。2026 年采收。</p>",
+        "bullets_zh": ["单一庄园", "冷榨"],
     },
 }
 UNTRANSLATED = {"GZ-LAM-0037", "GZ-LAM-0038"}
@@ -269,6 +289,8 @@ def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
                     "color_de": color[1],
                     "color_fr": color[2],
                     "color_pl": color[3],
+                    "tea_zh": tea[4],
+                    "color_zh": color[4],
                 }
                 base = spec["base"] * (1 + 0.15 * spec["sizes"].index(size))
                 grams = 180 + size // 2 if family != "teas" else size
@@ -341,15 +363,17 @@ def translation_units() -> dict[str, dict[str, str]]:
             continue
         spec = TRANSLATIONS[row["family"]]
         title = units.setdefault(row["name"], {})
-        for language, locale in (("de", "de_DE"), ("fr", "fr_FR"), ("pl", "pl_PL")):
+        titles = (("de", "de_DE"), ("fr", "fr_FR"), ("pl", "pl_PL"), ("zh", "zh_CN"))
+        for language, locale in titles:
             if not (language == "pl" and row["sku"] in UNTRANSLATED):
                 title[locale] = str(spec[f"title_{language}"]).format(**values)
-        units.setdefault(row["description-en_US-ecommerce"], {})["pl_PL"] = str(spec["pl"]).format(
-            **values
-        )
+        description = units.setdefault(row["description-en_US-ecommerce"], {})
+        for language, locale in (("pl", "pl_PL"), ("zh", "zh_CN")):
+            description[locale] = str(spec[language]).format(**values)
         english = row["short_description-en_US-ecommerce"].split("\\n")
-        for source, polish in zip(english, spec["bullets_pl"], strict=True):  # type: ignore[call-overload]
-            units.setdefault(source, {})["pl_PL"] = polish
+        for language, locale in (("pl", "pl_PL"), ("zh", "zh_CN")):
+            for source, text in zip(english, spec[f"bullets_{language}"], strict=True):  # type: ignore[call-overload]
+                units.setdefault(source, {})[locale] = text
     return units
 
 
