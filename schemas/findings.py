@@ -76,6 +76,15 @@ FINDING_COLUMNS = (
 """CSV column order: what the data team filters on first, the explanation after."""
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` and the noun, in the plural unless it is one.
+
+    >>> count(1, "warning"), count(2, "row"), count(0, "product"), count(3, "entry", "entries")
+    ('1 warning', '2 rows', '0 products', '3 entries')
+    """
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def shorten(value: object, limit: int = 80) -> str:
     """Render an offending value for a report: invisible characters removed
     (`schemas.characters`), cut to ``limit`` characters.

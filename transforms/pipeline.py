@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from feeds.contract import WriterContext
-from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
+from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
 from schemas.product import Product, product_from_json, product_to_json
 from transforms.completeness import completeness
 from transforms.gates import GateClosed
@@ -203,7 +203,8 @@ def check_catalog_read(
     reason = None
     if products == 0:
         reason = (
-            f"the catalog read 0 products ({rejected} rows rejected, see the ingest findings); "
+            f"the catalog read 0 products ({count(rejected, 'row')} rejected, see the ingest "
+            "findings); "
             "nothing is published"
         )
     elif rejected / rows > settings.max_rejected_share:
@@ -1053,14 +1054,14 @@ def write_run_report(
     if staged:
         held = f", {staged['held']} held back" if staged.get("held") else ""
         lines.append(
-            f"catalog: {staged['products']} products read{held}, "
-            f"{staged['rejected_rows']} rows rejected"
+            f"catalog: {count(staged['products'], 'product')} read{held}, "
+            f"{count(staged['rejected_rows'], 'row')} rejected"
         )
     if validated:
         lines.append(
-            f"catalog rules: {validated['quarantined']} products quarantined, "
-            f"{validated['warnings']} warnings, {validated['failed_expectations']} of "
-            f"{validated['expectations']} expectations failed"
+            f"catalog rules: {count(validated['quarantined'], 'product')} quarantined, "
+            f"{count(validated['warnings'], 'warning')}, {validated['failed_expectations']} of "
+            f"{count(validated['expectations'], 'expectation')} failed"
         )
     if translated:
         lines.extend(translation_lines(translated["report"]))

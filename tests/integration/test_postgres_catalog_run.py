@@ -87,4 +87,4 @@ product_url = "https://shop.example/de/p/{{sku}}"
     report = tmp_path / "output" / "runs" / "2026-11-22"
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "3 products read" in summary
-    assert "1 products quarantined" in summary
+    assert "1 product quarantined" in summary
