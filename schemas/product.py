@@ -22,7 +22,15 @@ ANY_LOCALE = "*"
 Availability = Literal["in_stock", "out_of_stock", "preorder", "backorder"]
 AVAILABILITY_VALUES: frozenset[str] = frozenset(get_args(Availability))
 
-TaxClass = Literal["standard", "reduced", "super_reduced", "zero"]
+TaxClass = Literal["standard", "food", "basic_food", "books", "reduced", "super_reduced", "zero"]
+"""What a product is for VAT; ``config/vat.toml`` maps each class onto a rate per country.
+
+``standard`` (everything without a lower rate), ``food`` (foodstuffs for people, drinks
+other than alcohol), ``basic_food`` (staples some countries tax lower than other food:
+bread, milk, eggs, fruit, vegetables, olive oil), ``books`` (printed books). ``reduced``,
+``super_reduced`` and ``zero`` name a rate, not goods: they are read as before (the rate
+of that name; ``reduced`` as ``food`` where the table maps food) for older catalogs, but
+say less than a goods class, so new catalogs should not use them."""
 TAX_CLASSES: frozenset[str] = frozenset(get_args(TaxClass))
 
 UNIT_CODES: frozenset[str] = frozenset(

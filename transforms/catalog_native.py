@@ -5,7 +5,7 @@
 ==========================  ==================================================
 ``sku``                     required
 ``gtin`` ``brand`` ``mpn``  identifiers
-``tax_class``               standard, reduced, super_reduced, zero
+``tax_class``               standard, food, basic_food, books (or reduced, super_reduced, zero)
 ``availability``            in_stock, out_of_stock, preorder, backorder
 ``enabled``                 1/0 (empty means enabled)
 ``categories``              category codes separated by ``|``

@@ -192,7 +192,8 @@ class Pricer:
        giving the net price;
     3. when converting, multiply by the ECB cross rate, then add the market's markup;
     4. add the destination country's VAT for the tax class, unless the market
-       shows net prices (US);
+       shows net prices (US): the rate ``pricing`` maps the class to in that country
+       on the pricing day (``on``; by default the day of the ECB rates);
     5. round half up to the currency's minor units (ISO 4217 via CLDR: 2 for
        EUR, 0 for JPY);
     6. apply the market's price ending (.99, .95, whole units);
@@ -203,10 +204,19 @@ class Pricer:
     exactly (10.005 / 1.19 * 1.19 would not, at 28 digits).
     """
 
-    def __init__(self, market: Market, pricing: Pricing, rates: EcbRates | None) -> None:
+    def __init__(
+        self,
+        market: Market,
+        pricing: Pricing,
+        rates: EcbRates | None,
+        *,
+        on: date | None = None,
+    ) -> None:
         self.market = market
         self.pricing = pricing
         self.rates = rates
+        # The day whose VAT rates apply: a temporary rate (Swedish food) ends on a date.
+        self.on = on if on is not None else (rates.day if rates is not None else None)
         self._plans: dict[tuple[str, str], PricePlan | tuple[str, str]] = {}
 
     def quote(self, prices: Mapping[str, Money], tax_class: str) -> PriceQuote:
@@ -259,7 +269,7 @@ class Pricer:
             home_vat = None
             divisor = Decimal(1)
             if basis.includes_vat_of:
-                home_vat = _vat(pricing, basis.includes_vat_of, tax_class)
+                home_vat = _vat(pricing, basis.includes_vat_of, tax_class, self.on)
                 divisor = 1 + home_vat / 100
             multiplier = Decimal(1)
             rate = rate_day = None
@@ -278,7 +288,7 @@ class Pricer:
                     multiplier *= 1 + markup / 100
             vat_percent = Decimal(0)
             if market.prices_include_vat:
-                vat_percent = _vat(pricing, market.country, tax_class)
+                vat_percent = _vat(pricing, market.country, tax_class, self.on)
                 multiplier *= 1 + vat_percent / 100
         except PriceProblem as problem:
             return (problem.rule, problem.message)
@@ -308,21 +318,21 @@ def quote_price(
     market: Market,
     pricing: Pricing,
     rates: EcbRates | None,
+    *,
+    on: date | None = None,
 ) -> PriceQuote:
     """One feed price, planned from scratch (see `Pricer` for the order of operations).
 
     Raises:
         PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
     """
-    return Pricer(market, pricing, rates).quote(prices, tax_class)
+    return Pricer(market, pricing, rates, on=on).quote(prices, tax_class)
 
 
-def _vat(pricing: Pricing, country: str, tax_class: str) -> Decimal:
-    percent = pricing.vat_percent(country, tax_class)
+def _vat(pricing: Pricing, country: str, tax_class: str, on: date | None) -> Decimal:
+    percent = pricing.vat_percent(country, tax_class, on)
     if percent is None:
-        raise PriceProblem(
-            "missing_vat_rate", f"[pricing.vat.{country}] has no rate for tax class {tax_class!r}"
-        )
+        raise PriceProblem("missing_vat_rate", pricing.missing_vat(country, tax_class, on))
     return percent
 
 

@@ -52,6 +52,7 @@ from transforms.translate import read_market_translations
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+    from datetime import date
 
     from feeds.contract import FeedWriter
     from schemas.categories import CategoryMap
@@ -245,29 +246,70 @@ def record_extract_failure(run_dir: StoragePath | Path, error: BaseException) ->
     return reason
 
 
-def stage_rates(pricing: Pricing, run_dir: StoragePath | Path) -> str:
+def stage_rates(
+    pricing: Pricing, run_dir: StoragePath | Path, *, run_day: date | None = None
+) -> str:
     """Keep the run's ECB rates beside its snapshot, fetched once per logical date.
 
     A rerun of the same date reuses the staged file, so its prices do not move
     because the ECB published a newer day in between.
 
+    Given the run's logical date, ``run_day``, the rates' age is checked
+    (`transforms.rates_freshness`), on a rerun too. Rates older than
+    ``pricing.max_rate_age_business_days`` TARGET business days write a ``stale_rates``
+    finding to the ingest findings: with ``stale_rates = "fail"`` an error, the run's
+    stop reason and `StaleRates`, before anything is staged; with ``"warn"`` a warning,
+    and the rates are staged.
+
     Returns:
         The staged file's path.
+
+    Raises:
+        RatesError: the file is not in the ECB's format.
+        StaleRates: the rates are too old and ``pricing.stale_rates`` is ``fail``.
     """
     from transforms.ecb_rates import parse_ecb_rates
+    from transforms.rates_freshness import StaleRates, check_rates_age
 
     ensure_dir(run_dir)
     staged = run_dir / RATES
     if staged.exists():
-        return str(staged)
-    if pricing.rates.startswith(("https://", "http://")):
+        with staged.open("rb") as stream:
+            data = stream.read()
+    elif pricing.rates.startswith(("https://", "http://")):
         from urllib.request import urlopen
 
         with urlopen(pricing.rates, timeout=30) as response:  # noqa: S310 - configured URL
             data = response.read()
     else:
         data = Path(pricing.rates).read_bytes()
-    parse_ecb_rates(io.BytesIO(data))  # refuse a broken file before anything uses it
+    rates = parse_ecb_rates(io.BytesIO(data))  # refuse a broken file before anything uses it
+    too_old = check_rates_age(rates.day, run_day, pricing) if run_day is not None else None
+    if too_old is not None:
+        fail = pricing.stale_rates == "fail"
+        if fail:
+            message = (
+                f"{too_old}: the rates source has not updated. Fix it, or set [pricing] "
+                'stale_rates = "warn" to convert with these rates'
+            )
+        else:
+            message = f'{too_old}; prices are converted with them ([pricing] stale_rates = "warn")'
+        finding = Finding(
+            stage="ingest",
+            severity="error" if fail else "warning",
+            sku=None,
+            field="pricing.rates",
+            rule="stale_rates",
+            message=f"{message}; nothing was published" if fail else message,
+            value=str(rates.day),
+        )
+        with (run_dir / INGEST_FINDINGS).open("a", encoding="utf-8") as stream:
+            write_findings_jsonl((finding,), stream)
+        if fail:
+            record_stop(run_dir, message)
+            raise StaleRates(message)
+    if staged.exists():
+        return str(staged)
     temporary = run_dir / f"{RATES}.partial"
     with temporary.open("wb") as stream:
         stream.write(data)

@@ -173,3 +173,75 @@ def test_converting_away_from_the_euro_uses_the_inverse_rate() -> None:
     # 100 PLN at 4.2705 PLN per euro is 23.4164... EUR: 23.42 after rounding half up.
     euros = (Decimal("100") * rates.rate("PLN", "EUR")).quantize(Decimal("0.01"))
     assert euros == Decimal("23.42")
+
+
+# --- the reviewed VAT table (config/vat.toml) ---------------------------------------------
+
+
+def _golden_rows(name: str) -> list[dict[str, str]]:
+    """A golden CSV whose header comment (lines starting with #) says how it was made."""
+    with (PRICES / name).open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(line for line in stream if not line.startswith("#")))
+
+
+VAT_CONFIG = load_config(PRICES / "vat_table_markets.toml", env={})
+GOLDEN_VAT = _golden_rows("golden_vat.csv")
+GOLDEN_VAT_PRICES = _golden_rows("golden_vat_prices.csv")
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text) if text else date(2026, 11, 20)
+
+
+def test_golden_vat_covers_every_country_and_goods_class() -> None:
+    seen = {(row["country"], row["tax_class"]) for row in GOLDEN_VAT}
+    for country in VAT_CONFIG.pricing.vat:
+        for tax_class in ("standard", "food", "basic_food", "books"):
+            assert (country, tax_class) in seen, (country, tax_class)
+
+
+@pytest.mark.parametrize(
+    "row", GOLDEN_VAT, ids=[f"{r['country']}-{r['tax_class']}-{r['day']}" for r in GOLDEN_VAT]
+)
+def test_golden_vat_rate(row: dict[str, str]) -> None:
+    rate = VAT_CONFIG.pricing.vat_percent(row["country"], row["tax_class"], _day(row["day"]))
+    assert rate == (None if row["rate"] == "none" else Decimal(row["rate"])), row["reason"]
+
+
+def test_golden_vat_prices_are_enough_and_cover_the_new_markets() -> None:
+    assert len(GOLDEN_VAT_PRICES) >= 40
+    markets = {VAT_CONFIG.market(row["market"]).country for row in GOLDEN_VAT_PRICES}
+    assert markets >= {"IT", "ES", "NL", "SE", "BE", "GB"}
+    assert any(r["market"] == "GB" and r["tax_class"] == "food" for r in GOLDEN_VAT_PRICES)
+
+
+@pytest.mark.parametrize("case", GOLDEN_VAT_PRICES, ids=[r["case"] for r in GOLDEN_VAT_PRICES])
+def test_golden_vat_price(case: dict[str, str]) -> None:
+    market = VAT_CONFIG.market(case["market"])
+    day = date.fromisoformat(case["day"]) if case["day"] else None
+    prices = _prices(case["catalog_prices"])
+    if case["rule"]:
+        with pytest.raises(PriceProblem) as problem:
+            quote_price(prices, case["tax_class"], market, VAT_CONFIG.pricing, RATES, on=day)
+        assert problem.value.rule == case["rule"]
+        return
+    quote = quote_price(prices, case["tax_class"], market, VAT_CONFIG.pricing, RATES, on=day)
+    assert f"{quote.price.currency} {quote.price.amount}" == case["expected"]
+
+
+def test_uk_food_is_zero_rated_and_says_so() -> None:
+    quote = quote_price(
+        _prices("EUR 7.50"), "food", VAT_CONFIG.market("GB"), VAT_CONFIG.pricing, RATES
+    )
+    assert quote.vat_percent == 0
+    assert "GB VAT" not in quote.explanation  # no VAT step is shown for a zero rate
+    assert quote.explanation.startswith("EUR 7.50; less 7% DE VAT = 7.0093 net")
+
+
+def test_a_dated_rate_without_a_day_is_a_finding_not_a_guess() -> None:
+    pricer = Pricer(VAT_CONFIG.market("SE"), VAT_CONFIG.pricing, None)
+    with pytest.raises(PriceProblem) as problem:
+        pricer.quote(_prices("SEK 99.00"), "food")
+    assert problem.value.rule == "missing_vat_rate"
+    assert problem.value.message == ("SE VAT for tax class 'food' changes on dates; no day given")
+    assert pricer.quote(_prices("SEK 99.00"), "books").price == Money(Decimal("104.94"), "SEK")

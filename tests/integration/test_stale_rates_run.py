@@ -1,0 +1,125 @@
+"""Real DAG runs whose ECB rates are a week old: ``[pricing] stale_rates = "fail"`` stops
+the run at extract, once and with the reason; ``"warn"`` publishes with a finding."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import PRICING_TOML, ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+CATALOG = "sku,brand,title,description_en_US,price_EUR,image_links\r\n" + "".join(
+    f'T-{n:03d},Nordquell,Trail Bottle {n},"<p>Double-walled stainless steel bottle, keeps '
+    f'drinks cold for a whole day.</p>",24.90,https://cdn.example/{n}.jpg\r\n'
+    for n in range(1, 4)
+)
+# The sample rates file is of Thursday 2026-11-26; a week later is Thursday 2026-12-03,
+# five TARGET business days on (27 and 30 Nov, 1, 2 and 3 Dec).
+RATES_DAY = "2026-11-26"
+
+
+def write_setup(folder: Path, *, stale_rates: str | None = None) -> None:
+    (folder / "catalog.csv").write_text(CATALOG, encoding="utf-8")
+    pricing = PRICING_TOML
+    if stale_rates is not None:
+        pricing = pricing.replace("[pricing]\n", f'[pricing]\nstale_rates = "{stale_rates}"\n', 1)
+    (folder / "markets.toml").write_text(
+        f"""
+[catalog]
+format = "csv"
+path = "catalog.csv"
+
+[storage]
+staging_url = "staging"
+output_url = "output"
+
+[channels.google]
+required = ["title", "description", "image_link", "price", "brand"]
+{pricing}
+[markets.DE]
+country = "DE"
+locale = "de_DE"
+currency = "EUR"
+text_locales = ["de_DE", "en_US"]
+channels = ["google"]
+product_url = "https://shop.example/de/p/{{sku}}"
+
+[markets.US]
+country = "US"
+locale = "en_US"
+currency = "USD"
+prices_include_vat = false
+channels = ["google"]
+product_url = "https://shop.example/us/p/{{sku}}"
+""",
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))
+    return tmp_path
+
+
+def run(day: int) -> tuple[str, dict[str, tuple[str, int]]]:
+    """Run the DAG for 2026-12-<day>; return its state and each task's (state, tries)."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    dag_run = dag.test(logical_date=datetime(2026, 12, day, tzinfo=UTC))
+    with create_session() as session:
+        tasks = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state, TaskInstance.try_number).where(
+                TaskInstance.run_id == dag_run.run_id, TaskInstance.map_index <= 0
+            )
+        ).all()
+    return str(dag_run.state), {task: (str(state), tries) for task, state, tries in tasks}
+
+
+def report(folder: Path, day: int, name: str) -> str:
+    return (folder / "output" / "runs" / f"2026-12-{day:02d}" / name).read_text(encoding="utf-8")
+
+
+def test_week_old_rates_fail_extract_once_with_the_reason(airflow_db: Path, setup: Path) -> None:
+    write_setup(setup)  # no stale_rates: the default is "fail"
+    state, tasks = run(3)
+    assert state == "failed"
+    assert tasks["extract"] == ("failed", 1)  # old rates do not heal by waiting: no retry
+    assert not (setup / "output" / "DE").exists() and not (setup / "output" / "US").exists()
+    assert not (setup / "staging" / "2026-12-03" / "eurofxref-daily.xml").exists()
+    summary = report(setup, 3, "summary.txt")
+    assert (
+        f"RUN STOPPED, nothing published: the ECB rates are of {RATES_DAY}, 5 TARGET business "
+        "days before the run's date 2026-12-03 ([pricing] max_rate_age_business_days = 2): "
+        "the rates source has not updated." in summary
+    )
+    findings = [json.loads(line) for line in report(setup, 3, "findings.jsonl").splitlines()]
+    assert [(f["rule"], f["severity"], f["value"]) for f in findings] == [
+        ("stale_rates", "error", RATES_DAY)
+    ]
+
+
+def test_warn_mode_publishes_with_a_stale_rates_finding(airflow_db: Path, setup: Path) -> None:
+    write_setup(setup, stale_rates="warn")
+    state, tasks = run(4)
+    assert state == "success"
+    assert tasks["extract"] == ("success", 1)
+    us_feed = (setup / "output" / "US" / "google.xml").read_text(encoding="utf-8")
+    assert us_feed.count("</item>") == 3
+    findings = [json.loads(line) for line in report(setup, 4, "findings.jsonl").splitlines()]
+    stale = [f for f in findings if f["rule"] == "stale_rates"]
+    assert [(f["severity"], f["value"]) for f in stale] == [("warning", RATES_DAY)]
+    assert "6 TARGET business days before the run's date 2026-12-04" in stale[0]["message"]
+    assert 'prices are converted with them ([pricing] stale_rates = "warn")' in stale[0]["message"]
+    assert "RUN STOPPED" not in report(setup, 4, "summary.txt")
