@@ -5,7 +5,9 @@ Nightly: read the master catalog, check it, re-express every product for each
 market and publish one feed per market and channel.
 
 1. **extract** stages a snapshot of the catalog for the run's date and records
-   the rows it could not read.
+   the rows it could not read, and stages the ECB rates, stopping the run when they
+   are older than `[pricing] max_rate_age_business_days` (or only warning, as
+   `[pricing] stale_rates` says).
 2. **validate** runs the catalog rules with Great Expectations, quarantines the
    products that break an error rule, builds the Data Docs, and stops the run
    when too much of the catalog is quarantined or the catalog shrank too much.
@@ -219,11 +221,13 @@ def localize_catalog() -> None:
         from transforms.gates import GateClosed
         from transforms.pipeline import (
             check_catalog_read,
+            load_rates,
             read_catalog,
             record_extract_failure,
             stage_catalog,
             stage_rates,
         )
+        from transforms.rates_freshness import StaleRates
 
         config = _config()
         run_dir = _run_dir(config)
@@ -235,8 +239,11 @@ def localize_catalog() -> None:
             )
             staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
             check_catalog_read(staged, config.validation, run_dir)
-            return {**staged, "rates": stage_rates(config.pricing, run_dir)}
-        except GateClosed as closed:
+            run_day = datetime.strptime(_run_key(), "%Y-%m-%d").date()
+            rates = stage_rates(config.pricing, run_dir, run_day=run_day)
+            rates_day = load_rates(ObjectStoragePath(rates)).day
+            return {**staged, "rates": rates, "rates_day": str(rates_day)}
+        except (GateClosed, StaleRates) as closed:  # finding and stop reason already written
             raise AirflowFailException(str(closed)) from None
         except Exception as error:
             if heals_by_retry(error):
@@ -334,7 +341,7 @@ def localize_catalog() -> None:
             translations=ObjectStoragePath(translated["files"][market]),
             source_locale=config.translation.source_locale,
             channel_settings=config.channels,
-            category_map=load_category_map(categories),
+            category_map=load_category_map(categories, markets=config.markets),
             mode=get_current_context()["params"].get("mode") or "full",
             live_dir=ObjectStoragePath(config.storage.output_url) / market,
         )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
-from schemas.categories import first_mapped
+from schemas.categories import first_mapped, missing_category_message
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class AllegroOffers(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        name = self.cut(listing, findings, "name", listing.title, NAME_LIMIT, "title_too_long")
+        name = self.title(listing, findings, "name", NAME_LIMIT)
         category = first_mapped(listing.categories, dict(self.context.categories))
         description = self.html(
             listing, findings, "description", listing.description, ALLEGRO_TAGS
@@ -56,7 +56,12 @@ class AllegroOffers(FeedWriter):
             listing,
             findings,
             (name, "name", "empty_title", "name is empty after cleaning"),
-            (category, "category", "missing_category", "no Allegro category in the mapping"),
+            (
+                category,
+                "category",
+                "missing_category",
+                missing_category_message("Allegro", listing.market, listing.categories),
+            ),
             (listing.image_links, "images", "missing_image_link", "Allegro needs an image"),
             (description, "description", "empty_description", "Allegro needs a description"),
             gtin_field="productSet",

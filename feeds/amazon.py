@@ -8,15 +8,29 @@ v2, see ../shared/DOMAIN.md):
   messages per file (the caller starts a new file when one is full);
 - per SKU one message, ``operationType`` UPDATE, ``productType`` from the
   category mapping, and attributes whose values carry ``language_tag`` and
-  ``marketplace_id``: ``item_name``, ``brand``, ``bullet_point`` (at most 10, each
-  at most 700 characters), ``product_description`` (plain text, at most 10,000
-  UTF-8 bytes), ``externally_assigned_product_identifier`` (the GTIN),
-  ``list_price`` with its currency, ``item_package_weight`` and
-  ``item_package_dimensions`` with Amazon's unit names;
+  ``marketplace_id``: ``item_name``, ``brand``, ``item_type_keyword``,
+  ``bullet_point`` (1 to 10, each at most 700 characters), ``product_description``
+  (plain text, at most 10,000 UTF-8 bytes), ``color``,
+  ``externally_assigned_product_identifier`` (the GTIN), the image locators (main
+  and up to 8 others), ``item_package_weight`` and ``item_package_dimensions``
+  with Amazon's unit names;
+- the offer: ``purchasable_offer`` (``our_price`` schedule; Amazon names its one
+  amount ``value_with_tax`` everywhere: VAT included in the EU and the UK, before
+  sales tax in the US, which is how the market's ``prices_include_vat`` makes the
+  price), ``condition_type``, ``fulfillment_availability`` (merchant-fulfilled:
+  the catalog's stock, else ``default_quantity``, and ``merchant_shipping_group``),
+  and ``list_price`` only from the catalog's RRP (Amazon's list price is the
+  manufacturer's recommended price, not the selling price);
+- the declarations Amazon's PRODUCT definition requires: ``country_of_origin``
+  and ``supplier_declared_dg_hz_regulation`` from catalog attributes of those
+  names, else from ``[channels.amazon]``, and the ``color`` (catalog attribute,
+  else ``color_when_none``); a product with neither is left out with a finding
+  naming the attribute, as is one without a bullet point or a GTIN;
 - DELETE messages for products the last published feed had and this run does not.
 
 Every message is checked against ``schemas/feeds/amazon_listings_feed.schema.json``
-before it is written, and every file again before it is published.
+before it is written, and every file again before it is published; the tests check
+the messages against Amazon's own PRODUCT definition too, its ``required`` list included.
 """
 
 from __future__ import annotations
@@ -31,6 +45,7 @@ from feeds.jsonfeed import content_hash, dumps
 from feeds.text import cut_at_word, cut_to_bytes
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
+from schemas.market import Channel
 from transforms.money import round_to_minor_units
 from transforms.units import amazon_measure, convert
 
@@ -50,13 +65,25 @@ MARKETPLACE_IDS = {
     "NL": "A1805IZSGTT6HS",
     "PL": "A1C3SOZRARQ6R3",
     "SE": "A2NODRKZP88ZB9",
+    "BE": "AMEN7PMS3EDWL",
 }
-"""Amazon marketplace ids by country (../shared/DOMAIN.md)."""
+"""Amazon marketplace ids by country (../shared/DOMAIN.md; Belgium, amazon.com.be, from
+the SP-API marketplace list)."""
+NET_PRICE_COUNTRIES = frozenset({"US"})
+"""Marketplaces whose shop prices leave the tax out (sales tax is added at checkout);
+every other marketplace here shows prices with VAT."""
 SCHEMA = "amazon_listings_feed"
 TITLE_LIMIT = 200
 BULLET_LIMIT = 700
 BULLETS_MAX = 10
 DESCRIPTION_BYTES = 10_000
+OTHER_IMAGES_MAX = 8
+COLOR_ATTRIBUTES = ("color", "colour", "main_color")
+"""Catalog attributes holding the product's colour, the first one present wins."""
+DG_NEEDS_MORE = frozenset({"ghs", "transportation"})
+"""Dangerous-goods declarations that need data this writer does not send (``hazmat``,
+``ghs`` classes, a safety data sheet)."""
+DG_VALUES = frozenset({"not_applicable", "unknown", "other", "storage", "waste"}) | DG_NEEDS_MORE
 
 
 class AmazonListingsFeed(FeedWriter):
@@ -73,7 +100,17 @@ class AmazonListingsFeed(FeedWriter):
 
     def write_header(self) -> None:
         self.market_id = self.marketplace_id(MARKETPLACE_IDS)
-        seller = self.context.channel.seller_id if self.context.channel else None
+        self.settings = self.context.channel or Channel(required=["title"])
+        if self.market.prices_include_vat == (self.market.country in NET_PRICE_COUNTRIES):
+            raise ValueError(
+                f"market {self.market.code}: Amazon's {self.market.country} marketplace takes "
+                + (
+                    "prices before sales tax; set prices_include_vat = false"
+                    if self.market.prices_include_vat
+                    else "prices with VAT; set prices_include_vat = true"
+                )
+            )
+        seller = self.settings.seller_id
         header = {
             "sellerId": seller or "UNSET",
             "version": "2.0",
@@ -91,8 +128,8 @@ class AmazonListingsFeed(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        attributes = self._attributes(listing, findings)
         product_type = first_mapped(listing.categories, dict(self.context.categories))
+        attributes = self._attributes(listing, findings, product_type or "")
         if product_type is None:
             findings.append(
                 self.finding(
@@ -144,12 +181,12 @@ class AmazonListingsFeed(FeedWriter):
             (separator + dumps({"messageId": self.items_written, **message})).encode()
         )
 
-    def _attributes(self, listing: Listing, findings: list[Finding]) -> dict[str, Any]:
+    def _attributes(
+        self, listing: Listing, findings: list[Finding], product_type: str
+    ) -> dict[str, Any]:
         where = {"language_tag": self.market.locale, "marketplace_id": self.market_id}
         only_market = {"marketplace_id": self.market_id}
-        title = self.cut(
-            listing, findings, "item_name", listing.title, TITLE_LIMIT, "title_too_long"
-        )
+        title = self.title(listing, findings, "item_name", TITLE_LIMIT)
         if not title:
             findings.append(
                 self.finding(
@@ -164,6 +201,8 @@ class AmazonListingsFeed(FeedWriter):
         attributes: dict[str, Any] = {
             "item_name": [{"value": title, **where}],
             "brand": [{"value": cut_at_word(brand, 100), **where}],
+            # Amazon's browse keyword; until the category map names one, the product type's.
+            "item_type_keyword": [{"value": product_type.lower().replace("_", "-"), **only_market}],
         }
         bullets = []
         for point in listing.bullet_points[:BULLETS_MAX]:
@@ -185,6 +224,16 @@ class AmazonListingsFeed(FeedWriter):
             )
         if bullets:
             attributes["bullet_point"] = bullets
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "bullet_point",
+                    "missing_bullet_point",
+                    "Amazon requires at least one bullet_point; the listing has none",
+                )
+            )
         description = self.plain(listing, findings, "product_description", listing.description)
         description, cut = cut_to_bytes(description, DESCRIPTION_BYTES)
         if cut:
@@ -199,6 +248,30 @@ class AmazonListingsFeed(FeedWriter):
             )
         if description:
             attributes["product_description"] = [{"value": description, **where}]
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "product_description",
+                    "missing_description",
+                    "Amazon requires a description; it is empty after cleaning",
+                )
+            )
+        color = _first(listing.attributes, COLOR_ATTRIBUTES) or self.settings.color_when_none
+        if color:
+            attributes["color"] = [{"value": cut_at_word(color, 1000), **where}]
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "color",
+                    "missing_color",
+                    "Amazon requires a color: give the catalog attribute "
+                    f"{' or '.join(COLOR_ATTRIBUTES)} or [channels.amazon] color_when_none",
+                )
+            )
         if listing.gtin:
             problem = gtin_problem(listing.gtin)
             if problem is not None:
@@ -212,10 +285,36 @@ class AmazonListingsFeed(FeedWriter):
                 attributes["externally_assigned_product_identifier"] = [
                     {"type": kind, "value": listing.gtin, **only_market}
                 ]
-        price = round_to_minor_units(listing.price)
-        attributes["list_price"] = [
-            {"value": price.amount, "currency": price.currency, **only_market}
-        ]
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "externally_assigned_product_identifier",
+                    "missing_gtin",
+                    "Amazon requires a GTIN (EAN, UPC) as externally_assigned_product_identifier",
+                )
+            )
+        if listing.image_links:
+            main, *others = listing.image_links
+            attributes["main_product_image_locator"] = [{"media_location": main, **only_market}]
+            for number, link in enumerate(others[:OTHER_IMAGES_MAX], start=1):
+                attributes[f"other_product_image_locator_{number}"] = [
+                    {"media_location": link, **only_market}
+                ]
+            if len(others) > OTHER_IMAGES_MAX:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "warning",
+                        "other_product_image_locator",
+                        "too_many_images",
+                        f"{len(listing.image_links)} images, Amazon takes "
+                        f"{OTHER_IMAGES_MAX + 1}: the rest are left out",
+                    )
+                )
+        self._offer(listing, findings, attributes)
+        self._declarations(listing, findings, attributes)
         if listing.weight is not None:
             attributes["item_package_weight"] = [{**amazon_measure(listing.weight), **only_market}]
         sides = (listing.length, listing.width, listing.height)
@@ -231,6 +330,139 @@ class AmazonListingsFeed(FeedWriter):
                 }
             ]
         return attributes
+
+    def _offer(self, listing: Listing, findings: list[Finding], attributes: dict[str, Any]) -> None:
+        """What makes the item buyable: price, condition, stock and how it ships."""
+        only_market = {"marketplace_id": self.market_id}
+        settings = self.settings
+        price = round_to_minor_units(listing.price)
+        attributes["purchasable_offer"] = [
+            {
+                "currency": price.currency,
+                "our_price": [{"schedule": [{"value_with_tax": price.amount}]}],
+                **only_market,
+            }
+        ]
+        attributes["condition_type"] = [{"value": settings.condition_type, **only_market}]
+        code = settings.fulfillment_channel_code
+        if code == "DEFAULT":
+            quantity = listing.quantity
+            if listing.availability == "out_of_stock":
+                quantity = 0
+            elif quantity is None:
+                quantity = settings.default_quantity if listing.availability == "in_stock" else 0
+            attributes["fulfillment_availability"] = [
+                {"fulfillment_channel_code": code, "quantity": quantity}
+            ]
+            attributes["merchant_shipping_group"] = [
+                {"value": settings.merchant_shipping_group, **only_market}
+            ]
+        else:
+            # Amazon holds and counts the stock; it needs the parcel and battery facts.
+            attributes["fulfillment_availability"] = [{"fulfillment_channel_code": code}]
+            batteries = listing.attributes.get("batteries_required", "").strip().lower()
+            if batteries not in {"false", "no", "0", "true", "yes", "1"}:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        "batteries_required",
+                        "missing_batteries_required",
+                        f"fulfilment by Amazon ({code}) needs the catalog attribute "
+                        "batteries_required (yes or no)",
+                    )
+                )
+            elif batteries in {"true", "yes", "1"}:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        "batteries_required",
+                        "battery_details_missing",
+                        "a product that needs batteries needs battery details this writer "
+                        "does not send",
+                    )
+                )
+            else:
+                attributes["batteries_required"] = [{"value": False, **only_market}]
+            if listing.weight is None or None in (listing.length, listing.width, listing.height):
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        "item_package_dimensions",
+                        "missing_package_size",
+                        f"fulfilment by Amazon ({code}) needs the package weight and dimensions",
+                    )
+                )
+        if listing.list_price is not None:
+            rrp = round_to_minor_units(listing.list_price)
+            if rrp.currency != price.currency or rrp.amount < price.amount:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "warning",
+                        "list_price",
+                        "list_price_below_price",
+                        f"the recommended retail price {rrp.amount} {rrp.currency} is below the "
+                        f"price {price.amount} {price.currency}; no list price is sent",
+                    )
+                )
+            else:
+                attributes["list_price"] = [
+                    {"value": rrp.amount, "currency": rrp.currency, **only_market}
+                ]
+
+    def _declarations(
+        self, listing: Listing, findings: list[Finding], attributes: dict[str, Any]
+    ) -> None:
+        """Country of origin and dangerous goods: the catalog's, else the channel's default."""
+        only_market = {"marketplace_id": self.market_id}
+        origin = listing.attributes.get("country_of_origin", "").strip()
+        origin = origin.upper() if len(origin) == 2 else origin
+        origin = origin or self.settings.country_of_origin or ""
+        if origin == "unknown" or (len(origin) == 2 and origin.isalpha() and origin.isupper()):
+            attributes["country_of_origin"] = [{"value": origin, **only_market}]
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "country_of_origin",
+                    "missing_country_of_origin",
+                    "Amazon requires a country of origin (an ISO 3166 code): give the catalog "
+                    "attribute country_of_origin or [channels.amazon] country_of_origin",
+                    origin or None,
+                )
+            )
+        declared = listing.attributes.get("supplier_declared_dg_hz_regulation", "").strip().lower()
+        declared = declared or self.settings.supplier_declared_dg_hz_regulation or ""
+        if declared in DG_NEEDS_MORE:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "supplier_declared_dg_hz_regulation",
+                    "dangerous_goods_details_missing",
+                    f"supplier_declared_dg_hz_regulation is {declared}: Amazon then needs "
+                    "hazmat or GHS details this writer does not send",
+                )
+            )
+        elif declared in DG_VALUES:
+            attributes["supplier_declared_dg_hz_regulation"] = [{"value": declared, **only_market}]
+        else:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "supplier_declared_dg_hz_regulation",
+                    "missing_dangerous_goods_declaration",
+                    "Amazon requires a dangerous-goods declaration: give the catalog attribute "
+                    "supplier_declared_dg_hz_regulation or [channels.amazon] "
+                    "supplier_declared_dg_hz_regulation",
+                    declared or None,
+                )
+            )
 
     @classmethod
     def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
@@ -261,3 +493,12 @@ class AmazonListingsFeed(FeedWriter):
         ]
         shape = {**document, "messages": unknown or messages[:1]}
         return (problems + schema_problems(SCHEMA, shape))[:5]
+
+
+def _first(attributes: dict[str, str], names: tuple[str, ...]) -> str:
+    """The first non-empty of ``names`` in the catalog attributes, stripped ("" for none)."""
+    for name in names:
+        value = attributes.get(name, "").strip()
+        if value:
+            return value
+    return ""

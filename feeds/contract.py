@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, ClassVar
 # At module level: the writers clean several texts per item, and an import statement
 # in a method costs about a microsecond per call.
 from feeds.text import SAFE_TAGS, clean_html, clean_text, cut_at_word
+from feeds.titles import TitleBook, compose_title
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -67,6 +68,7 @@ class WriterContext:
         deleted: Skus the writer sent a deletion for.
         unchanged: Items a delta run left out because they did not change.
         checked: Content hashes of the items the writer checked against the schema.
+        titles: The titles written so far, so that each product's is unique in the feed.
     """
 
     channel: Channel | None = None
@@ -76,6 +78,7 @@ class WriterContext:
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
     checked: set[str] = field(default_factory=set)
+    titles: TitleBook = field(default_factory=TitleBook)
 
 
 class FeedWriter(ABC):
@@ -96,6 +99,7 @@ class FeedWriter(ABC):
         self.context = context or WriterContext()
         self.part = part
         self.items_written = 0
+        self._title_claimed_at: int | None = None
 
     def write_deletion(self, sku: str) -> bool:
         """Tell the channel a product is gone; False for channels that have no deletions
@@ -171,6 +175,61 @@ class FeedWriter(ABC):
             )
         )
         return cut_at_word(text, limit)
+
+    def title(self, listing: Listing, findings: list[Finding], field: str, limit: int) -> str:
+        """The listing's title composed by the channel's title rule (`feeds.titles`): at
+        most ``limit`` characters (or the channel's shorter ``title_length``) and unique
+        in the feed. A shortened title and one shared with another product are reported
+        (``title_shortened``, ``duplicate_title``)."""
+        channel = self.context.channel
+        if channel is None:
+            from schemas.market import TitleRule
+
+            rule = TitleRule()
+        else:
+            rule = channel.title_by_market.get(self.market.code, channel.title)
+            limit = min(limit, channel.title_length or limit)
+        book = self.context.titles
+        if (
+            self._title_claimed_at == self.items_written
+            and book.last is not None
+            and book.last[1] not in self.context.hashes
+        ):
+            book.release_last()  # the item before was left out: its title is free again
+        name = " ".join(self.plain(listing, findings, field, listing.title).split())
+        title = compose_title(listing, name, rule, limit, book)
+        self._title_claimed_at = self.items_written
+        if title.shortened:
+            parts = title.left_out
+            listed = (
+                ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+            )
+            what = [f"{listed} left out"] if parts else []
+            what += ["cut at a word boundary"] if title.cut else []
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    field,
+                    "title_shortened",
+                    f"{field} shortened from {len(title.full)} to {len(title.text)} "
+                    f"characters ({limit} allowed): {', '.join(what)}",
+                    title.full,
+                )
+            )
+        if title.same_as is not None:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    field,
+                    "duplicate_title",
+                    f"{listing.sku} and {title.same_as} have the same {field}: none of "
+                    f"{', '.join(rule.distinguish_by)} tells them apart",
+                    title.text,
+                )
+            )
+        return title.text
 
     def report_cleaning(
         self,

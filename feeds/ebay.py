@@ -96,9 +96,7 @@ class EbayInventoryFeed(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title = self.cut(
-            listing, findings, "product.title", listing.title, TITLE_LIMIT, "title_too_long"
-        )
+        title = self.title(listing, findings, "product.title", TITLE_LIMIT)
         description = self.html(listing, findings, "product.description", listing.description)
         if len(description) > DESCRIPTION_LIMIT:
             description = _escaped_plain_text(description, DESCRIPTION_LIMIT)

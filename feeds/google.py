@@ -4,8 +4,9 @@ Rules from the Merchant Center product data specification
 (support.google.com/merchants, answer ids in brackets):
 
 - RSS 2.0 with ``xmlns:g="http://base.google.com/ns/1.0"`` [160589];
-- ``title`` 1-150 characters [6324415], ``description`` 1-5000 characters
-  [6324468], plain text: both are cut at a word boundary and reported;
+- ``title`` 1-150 characters [6324415], plain text composed by the channel's
+  title rule (`feeds.titles`); ``description`` 1-5000 characters [6324468],
+  plain text cut at a word boundary; both shortenings are reported;
 - ``price`` as ``15.00 EUR`` in ISO 4217 [6324371];
 - ``availability`` in_stock, out_of_stock, preorder, backorder [6324448];
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
@@ -148,7 +149,7 @@ class GoogleMerchantFeed(FeedWriter):
         ) -> None:
             findings.append(self.finding(listing, severity, field, rule, message, value))
 
-        title = self._text(listing, findings, listing.title, "title", TITLE_LIMIT)
+        title = self.title(listing, findings, "title", TITLE_LIMIT)
         description = self._text(
             listing, findings, listing.description, "description", DESCRIPTION_LIMIT
         )

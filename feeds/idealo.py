@@ -1,9 +1,17 @@
-"""idealo (DE) CSV offer feed, per idealo's CSV importer fields (idealo.github.io/csv-importer).
+"""idealo CSV offer feed, per idealo's CSV importer fields (idealo.github.io/csv-importer).
 
 Columns: ``sku``, ``brand``, ``title``, ``categoryPath``, ``url``, ``eans``,
-``price``, ``deliveryCosts_<carrier>``, ``deliveryTime``, ``imageUrls`` (several
-separated by ``;``) and ``description`` (plain text). Comma-separated, RFC 4180,
-UTF-8; cells starting with ``=``, ``+``, ``-`` or ``@`` are neutralised.
+``price``, ``basePrice``, ``deliveryCosts_<carrier>``, ``deliveryTime``, ``imageUrls``
+(several separated by ``;``) and ``description`` (plain text). Comma-separated,
+RFC 4180, UTF-8; cells starting with ``=``, ``+``, ``-`` or ``@`` are neutralised.
+
+``basePrice`` is the importer's price per unit (Grundpreis), which idealo requires of
+offers under a unit-price obligation (goods sold by weight, volume, length or area;
+PAngV 2022 § 4 f.). It is the listing's unit price from the same calculation as
+Google's ``unit_pricing_*`` (`transforms.money.unit_price`: per 1 kg, 1 l, 1 m, 1 m²),
+as the market's buyers read it (``75,00 €/kg``); empty for a product without one.
+``categoryPath`` is the market's own idealo category: idealo's sites (idealo.de,
+.at, .fr, ...) each have their own category tree (`schemas.categories.PER_MARKET_CHANNELS`).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column, csv_problems
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
-from schemas.categories import first_mapped
+from schemas.categories import first_mapped, missing_category_message
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
@@ -52,6 +60,7 @@ class IdealoFeed(CsvFeedWriter):
         Column("url", required=True),
         Column("eans"),
         Column("price", required=True),
+        Column("basePrice"),
         Column("deliveryCosts", required=True),
         Column("deliveryTime", required=True),
         Column("imageUrls", required=True),
@@ -72,7 +81,7 @@ class IdealoFeed(CsvFeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title = self.cut(listing, findings, "title", listing.title, TITLE_LIMIT, "title_too_long")
+        title = self.title(listing, findings, "title", TITLE_LIMIT)
         description = self.cut(
             listing, findings, "description", listing.description, DESCRIPTION_LIMIT
         )
@@ -83,7 +92,12 @@ class IdealoFeed(CsvFeedWriter):
             findings,
             (title, "title", "empty_title", "title is empty after cleaning"),
             (brand, "brand", "missing_brand", "idealo requires a brand"),
-            (category, "categoryPath", "missing_category", "no idealo category in the mapping"),
+            (
+                category,
+                "categoryPath",
+                "missing_category",
+                missing_category_message("idealo", listing.market, listing.categories),
+            ),
             (listing.image_links, "imageUrls", "missing_image_link", "idealo needs an image"),
             gtin_field="eans",
         ):
@@ -98,6 +112,8 @@ class IdealoFeed(CsvFeedWriter):
                 listing.link,
                 listing.gtin or "",
                 round_to_minor_units(listing.price).amount,
+                # Babel's no-break space, as on the shop's pages; idealo shows the text as is.
+                listing.unit_price_text or "",
                 f"{channel.delivery_cost if channel else 0:.2f}",
                 channel.delivery_time if channel else "",
                 ";".join(listing.image_links),

@@ -3,6 +3,17 @@
 Per ../shared/DOMAIN.md: one ``locale`` column, prices in cents of the market's
 currency, repeated columns for several values (``picture`` up to five times).
 RFC 4180 quoting; formula-looking cells are neutralised.
+
+``category`` is the storefront's own category, in its language: kaufland.de, .pl,
+.cz and .sk each show their tree in their language
+(`schemas.categories.PER_MARKET_CHANNELS`), so a market without one in the mapping
+has its listings set aside rather than sent under another storefront's name.
+
+No unit-price (Grundpreis) column yet: Kaufland's product file has no fixed
+base-price column this project could verify; content and unit, where Kaufland takes
+them, are among its category-specific attributes (kaufland.de/i/product-data, "The
+Right Attributes"), whose technical names are unchecked, and a guessed column would be
+ignored or rejected. Add them from that list, fed by the listing's unit price.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
-from schemas.categories import first_mapped
+from schemas.categories import first_mapped, missing_category_message
 from transforms.money import minor_unit_exponent, round_to_minor_units
 
 if TYPE_CHECKING:
@@ -49,7 +60,7 @@ class KauflandFeed(CsvFeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        title = self.cut(listing, findings, "title", listing.title, TITLE_LIMIT, "title_too_long")
+        title = self.title(listing, findings, "title", TITLE_LIMIT)
         description = self.cut(
             listing, findings, "description", listing.description, DESCRIPTION_LIMIT
         )
@@ -62,7 +73,12 @@ class KauflandFeed(CsvFeedWriter):
             (description, "description", "empty_description", "Kaufland needs a description"),
             (listing.gtin, "ean", "missing_gtin", "Kaufland lists products by EAN"),
             (brand, "manufacturer", "missing_brand", "Kaufland needs the manufacturer"),
-            (category, "category", "missing_category", "no Kaufland category in the mapping"),
+            (
+                category,
+                "category",
+                "missing_category",
+                missing_category_message("Kaufland", listing.market, listing.categories),
+            ),
             (listing.image_links, "picture", "missing_image_link", "Kaufland needs a picture"),
             gtin_field="ean",
         ):

@@ -1,11 +1,13 @@
 """A mobile-first JSON feed for a Chinese storefront (market CN: zh_CN, CNY, ZH-HANS texts).
 
-Made for small screens: image links come first in every item, the title is cut
-to the channel's ``title_length`` (30 characters by default; Chinese has no
-spaces, so the cut is hard there), at most ``max_selling_points`` (5) selling
-points, and the price as a string in the market's currency. The layout is the
-project's own, checked against ``schemas/feeds/mobile_cn.schema.json``; a real
-Chinese channel (Tmall, JD) would be one more writer behind the same contract.
+Made for small screens: image links come first in every item, the title is
+composed by the channel's title rule and shortened to its ``title_length`` (30
+characters by default; `feeds.titles`: the brand goes first, a number keeps its
+unit, Chinese has no spaces, so a cut in a Chinese name is hard), at most
+``max_selling_points`` (5) selling points, and the price as a string in the
+market's currency. The layout is the project's own, checked against
+``schemas/feeds/mobile_cn.schema.json``; a real Chinese channel (Tmall, JD) would
+be one more writer behind the same contract.
 """
 
 from __future__ import annotations
@@ -57,18 +59,7 @@ class MobileStorefrontFeed(FeedWriter):
         limit = (channel.title_length if channel else None) or TITLE_LENGTH
         most = channel.max_selling_points if channel else 5
         full_title = self.plain(listing, findings, "title", listing.title)
-        title = cut_at_word(full_title, limit)
-        if title != full_title:
-            findings.append(
-                self.finding(
-                    listing,
-                    "warning",
-                    "title",
-                    "title_shortened",
-                    f"title shortened to {limit} characters for small screens",
-                    listing.title,
-                )
-            )
+        title = self.title(listing, findings, "title", limit)
         if not title:
             findings.append(
                 self.finding(

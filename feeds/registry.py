@@ -16,6 +16,7 @@ _WRITERS: dict[str, str] = {
     "kaufland": "feeds.kaufland:KauflandFeed",
     "allegro": "feeds.allegro:AllegroOffers",
     "mobile_cn": "feeds.mobile_cn:MobileStorefrontFeed",
+    "bol": "feeds.bol:BolOffers",
 }
 """Channel name -> ``module:class``, imported only when a run needs it."""
 

@@ -9,17 +9,41 @@ one category for every market or a table of market -> category::
     amazon = "BOTTLE"
     idealo = { DE = "Küche > Trinkflaschen" }
 
-A listing takes the mapping of its first catalog category that has one.
+A channel in `PER_MARKET_CHANNELS` names its categories per storefront, in the
+storefront's language, so it always takes a table; a market the table does not
+name has no category in that channel (its writer sets the listing aside), never
+another market's. A listing takes the mapping of its first catalog category that
+has one.
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
+
+PER_MARKET_CHANNELS: Final[frozenset[str]] = frozenset({"idealo", "kaufland"})
+"""Channels whose category tree is per storefront and in its language.
+
+- ``kaufland``: kaufland.de, .pl, .cz, .sk (and .at) each show the category tree in
+  their own language, and the product file's ``category`` is read in it.
+- ``idealo``: one price-comparison site per country (idealo.de, .at, .fr, .it, .es,
+  .co.uk), each with its own category tree that ``categoryPath`` is matched against.
+
+The other channels take language-independent codes, one for every market: Google's
+taxonomy id, Amazon's product type, Allegro's numeric category id; ``mobile_cn`` is a
+single storefront. eBay's category ids do differ per eBay site, but no feed sends
+one yet (the inventory item has no category; it belongs on the offer): add
+``ebay`` here when offers carry ``categoryId``. A new channel whose marketplace names
+categories per storefront language belongs here too.
+"""
+
+ALL_MARKETS: Final = "*"
+"""Key under which a single value for every market is kept."""
 
 
 class CategoryError(ValueError):
@@ -33,11 +57,19 @@ class CategoryMap:
     entries: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def for_channel(self, channel: str, market: str) -> dict[str, str]:
-        """Catalog category -> the channel's category in ``market``."""
+        """Catalog category -> the channel's category in ``market``.
+
+        A category mapped per market but not for ``market`` is left out: the
+        listing gets no category in that channel rather than another market's.
+
+        >>> m = CategoryMap({"tea": {"kaufland": {"DE": "Tee", "PL": "Herbata"}}})
+        >>> m.for_channel("kaufland", "PL"), m.for_channel("kaufland", "CZ")
+        ({'tea': 'Herbata'}, {})
+        """
         found = {}
         for category, channels in self.entries.items():
             values = channels.get(channel, {})
-            value = values.get(market) or values.get("*")
+            value = values.get(market) or values.get(ALL_MARKETS)
             if value:
                 found[category] = value
         return found
@@ -55,11 +87,31 @@ def first_mapped(categories: list[str] | tuple[str, ...], mapping: dict[str, str
     return None
 
 
-def load_category_map(path: Path | None) -> CategoryMap:
+def missing_category_message(
+    channel: str, market: str, categories: list[str] | tuple[str, ...]
+) -> str:
+    """Why a listing has no category in ``channel``, for its ``missing_category`` finding.
+
+    >>> missing_category_message("Kaufland", "CZ", ("food", "tea"))
+    'no Kaufland category for CZ in the category mapping of food, tea'
+    """
+    named = ", ".join(categories) or "(no catalog category)"
+    return f"no {channel} category for {market} in the category mapping of {named}"
+
+
+def load_category_map(path: Path | None, markets: Collection[str] | None = None) -> CategoryMap:
     """Read the mapping file; no file gives an empty map.
 
+    Args:
+        path: The TOML file, or None.
+        markets: The configured market codes; a per-market table naming another
+            fails. None skips that check (a writer test without a configuration).
+
     Raises:
-        CategoryError: naming the file, category and channel.
+        CategoryError: naming the file, category and channel: the file cannot be read,
+            a value is neither a category nor a table of market = category, a table
+            names a market that is not configured, or a channel of
+            `PER_MARKET_CHANNELS` has one value for every market.
     """
     if path is None:
         return CategoryMap()
@@ -73,13 +125,31 @@ def load_category_map(path: Path | None) -> CategoryMap:
             raise CategoryError(f"{path}: [{category}] must be a table of channel = category")
         entries[category] = {}
         for channel, value in channels.items():
+            where = f"{path}: [{category}] {channel}"
             if isinstance(value, str | int):
-                entries[category][channel] = {"*": str(value)}
+                if channel in PER_MARKET_CHANNELS:
+                    raise CategoryError(
+                        f"{where}: {channel} names its categories per storefront and "
+                        f'language; give a table of market = category, e.g. {{ DE = "{value}" }}'
+                    )
+                entries[category][channel] = {ALL_MARKETS: str(value)}
             elif isinstance(value, dict) and all(isinstance(v, str | int) for v in value.values()):
+                if ALL_MARKETS in value:
+                    raise CategoryError(
+                        f"{where}: a table names markets; for every market give one value"
+                    )
+                unknown = sorted(set(value) - set(markets)) if markets is not None else []
+                if unknown:
+                    said = (
+                        "are not configured markets"
+                        if len(unknown) > 1
+                        else "is not a configured market"
+                    )
+                    raise CategoryError(
+                        f"{where}: {', '.join(unknown)} {said} "
+                        f"(markets: {', '.join(sorted(markets or ()))})"
+                    )
                 entries[category][channel] = {m: str(v) for m, v in value.items()}
             else:
-                raise CategoryError(
-                    f"{path}: [{category}] {channel}: give a category, or a table of "
-                    "market = category"
-                )
+                raise CategoryError(f"{where}: give a category, or a table of market = category")
     return CategoryMap(entries)

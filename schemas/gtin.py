@@ -41,3 +41,23 @@ def gtin_problem(code: str) -> str | None:
     if int(code[-1]) != expected:
         return f"check digit is {code[-1]}, GS1 computes {expected}"
     return None
+
+
+def as_gtin13(code: str) -> str | None:
+    """A valid GTIN as the 13-digit EAN it equals, or None when it has no such form.
+
+    GS1 writes a shorter GTIN in a longer field right-aligned with leading zeros (the
+    check digit stays), so a GTIN-8 and a UPC-A (GTIN-12) are EANs with zeros in front;
+    a GTIN-14 is one only when its indicator digit is 0 (otherwise it names a case or
+    another packaging level, not the consumer item).
+
+    >>> as_gtin13("4006381333931"), as_gtin13("012345678905"), as_gtin13("96385074")
+    ('4006381333931', '0012345678905', '0000096385074')
+    >>> as_gtin13("04006381333931"), as_gtin13("14006381333938"), as_gtin13("4006381333932")
+    ('4006381333931', None, None)
+    """
+    if gtin_problem(code) is not None:
+        return None
+    if len(code) == 14:
+        return code[1:] if code[0] == "0" else None
+    return code.zfill(13)

@@ -37,6 +37,9 @@ class Listing:
         length: Package length.
         width: Package width.
         height: Package height.
+        volume: Net volume (liquids), in the market's units; titles may show it.
+        net_content: What the buyer gets by weight, volume, length or area, in the
+            market's units; titles may show it.
         attributes: Free attributes of the catalog.
         price_note: How the price was made from the catalog's, step by step.
         unit_pricing_measure: Google's measure of the net content (``750 ml``).
@@ -46,6 +49,11 @@ class Listing:
         size_system: Google's ``size_system`` of ``size`` (EU, UK, US).
         warnings: Findings about this listing that do not keep it out of the feeds
             (a text published in the source language, bullet points left out).
+        quantity: Units in stock, from the catalog's ``stock`` (or ``quantity``)
+            attribute; None when the catalog does not count its stock.
+        list_price: The manufacturer's recommended retail price (RRP, MSRP) from the
+            catalog's ``rrp`` (or ``msrp``) price attribute, in the market's currency and
+            on the same tax basis as ``price``; None when the catalog has none.
     """
 
     sku: str
@@ -67,6 +75,8 @@ class Listing:
     length: Quantity | None = None
     width: Quantity | None = None
     height: Quantity | None = None
+    volume: Quantity | None = None
+    net_content: Quantity | None = None
     attributes: dict[str, str] = field(default_factory=dict)
     price_note: str = ""
     unit_pricing_measure: str | None = None
@@ -75,3 +85,5 @@ class Listing:
     size: str | None = None
     size_system: str | None = None
     warnings: tuple[Finding, ...] = ()
+    quantity: int | None = None
+    list_price: Money | None = None

@@ -10,14 +10,19 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-ChannelName = Literal["google", "amazon", "ebay", "idealo", "kaufland", "allegro", "mobile_cn"]
+from schemas.product import TaxClass  # noqa: TC001 - pydantic reads it at run time
+
+ChannelName = Literal[
+    "google", "amazon", "ebay", "idealo", "kaufland", "allegro", "mobile_cn", "bol"
+]
 """Feed channels a market may publish to; each is a writer in `feeds.registry`."""
 
 CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
@@ -80,6 +85,23 @@ Requirement = Literal[
     "category",
 ]
 """Attributes a channel can require of a localized listing (see `transforms.completeness`)."""
+
+AmazonCondition = Literal[
+    "new_new",
+    "new_oem",
+    "new_open_box",
+    "refurbished_refurbished",
+    "used_like_new",
+    "used_very_good",
+    "used_good",
+    "used_acceptable",
+    "collectible_like_new",
+    "collectible_very_good",
+    "collectible_good",
+    "collectible_acceptable",
+    "club_club",
+]
+"""Amazon's ``condition_type`` values (PRODUCT definition)."""
 
 _LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -283,6 +305,108 @@ class CatalogSource(_Strict):
         return self
 
 
+_TITLE_PART = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class TitleRule(_Strict):
+    """How a channel composes its titles from a listing's parts (`feeds.titles`).
+
+    A part is ``brand``, ``name`` (the catalog title, less what another part shows on
+    its own), ``size`` (``42 EU``, ``M``), ``volume``, ``net_content``, ``mpn``, or any
+    catalog attribute by its code (``color``, ``material``); a listing that lacks a part
+    goes without it, and a part the name already states is not repeated. A catalog
+    attribute goes in as the catalog writes it: Akeneo's ``color`` holds an option code
+    (``black``) in no buyer's language, so list it as a part only where the names do
+    not state the colour already.
+    """
+
+    parts: list[str] = Field(
+        default_factory=lambda: ["brand", "name", "size", "volume", "net_content"]
+    )
+    """The parts in the order buyers read them; ``name`` must be one."""
+    drop_order: list[str] = Field(default_factory=lambda: ["volume", "net_content", "size"])
+    """Parts left out first, in this order, when the title is longer than the channel
+    allows; then the name is cut at a word boundary (a number keeps its unit). Parts not
+    listed stay unless the name would lose its first word. Default: volume, net_content
+    and size, those of them the title has."""
+    distinguish_by: list[str] = Field(
+        default_factory=lambda: ["color", "size", "volume", "net_content", "material"]
+    )
+    """When two products of one feed would share a title, the first of these attributes
+    whose value differs is added to the later one's title (and kept when shortening);
+    when none differs, both keep the title and a ``duplicate_title`` finding names them.
+    One the name ends with (``... Headphones black``) is kept when the name is cut."""
+    no_break_units: bool = False
+    """Join a number and its unit with a no-break space (U+00A0), so that a small screen
+    never wraps between them; for channels that show it as a space."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_drop_order(cls, data: object) -> object:
+        # Without a drop_order, the default's parts that the title has go first.
+        if isinstance(data, dict) and "parts" in data and "drop_order" not in data:
+            parts = data["parts"]
+            default = ("volume", "net_content", "size")
+            data = {**data, "drop_order": [p for p in default if p in parts]}
+        return data
+
+    @field_validator("parts", "drop_order", "distinguish_by")
+    @classmethod
+    def _part_names(cls, value: list[str]) -> list[str]:
+        for part in value:
+            if not _TITLE_PART.match(part):
+                raise ValueError(f"{part!r} is not a part name like brand or net_content")
+        if len(set(value)) != len(value):
+            raise ValueError("names a part twice")
+        return value
+
+    @model_validator(mode="after")
+    def _name_is_kept(self) -> TitleRule:
+        if "name" not in self.parts:
+            raise ValueError("parts must include name")
+        if "name" in self.drop_order or "name" in self.distinguish_by:
+            raise ValueError("name is never dropped nor added: leave it out of drop_order")
+        unknown = [part for part in self.drop_order if part not in self.parts]
+        if unknown:
+            raise ValueError(f"drop_order names parts the title does not have: {unknown}")
+        return self
+
+
+BolSchedule = Literal["BOL_DELIVERY_PROMISE", "MY_DELIVERY_PROMISE", "SHIPPING_VIA_BOL"]
+"""bol.com ``fulfilment.schedule`` of an offer the retailer ships (Offers API v11)."""
+
+
+class DeliveryPromise(_Strict):
+    """How fast the retailer delivers its own (FBR) bol.com offers: ``fulfilment.schedule``
+    and ``fulfilment.deliveryPromise`` of bol's Offers API v11 (offers-v11.yaml, 11.3-11.5).
+    Both day counts or neither; bol's example of a next-day promise until 22:00 is
+    ``{ schedule = "BOL_DELIVERY_PROMISE", minimum_days = 0, maximum_days = 1,
+    ultimate_order_time = "22:00" }``."""
+
+    schedule: BolSchedule
+    """bol's schedule: a promise bol defines, the retailer's own (set up in the seller
+    dashboard), or shipping via bol."""
+    minimum_days: Annotated[int, Field(ge=0, le=30)] | None = None
+    """Fewest days from order to the buyer (``minimumDaysToCustomer``)."""
+    maximum_days: Annotated[int, Field(ge=0, le=30)] | None = None
+    """Most days from order to the buyer (``maximumDaysToCustomer``)."""
+    ultimate_order_time: (
+        Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None
+    ) = None
+    """Latest order time (``HH:MM``) for the promise; later orders take a day more."""
+
+    @model_validator(mode="after")
+    def _days_make_a_range(self) -> DeliveryPromise:
+        low, high = self.minimum_days, self.maximum_days
+        if (low is None) != (high is None):
+            raise ValueError("give both minimum_days and maximum_days, or neither")
+        if low is not None and high is not None and low > high:
+            raise ValueError("minimum_days is more than maximum_days")
+        if self.ultimate_order_time is not None and low is None:
+            raise ValueError("ultimate_order_time needs minimum_days and maximum_days")
+        return self
+
+
 class Channel(_Strict):
     """Defaults of one feed channel, whatever the market."""
 
@@ -292,6 +416,10 @@ class Channel(_Strict):
     """The merchant's id at the channel (Amazon ``sellerId``)."""
     title_length: Annotated[int, Field(ge=10, le=500)] | None = None
     """Shorter titles than the channel allows (small screens of a mobile storefront)."""
+    title: TitleRule = Field(default_factory=TitleRule)
+    """How titles are composed and shortened (``title = { parts = [...], ... }``)."""
+    title_by_market: dict[str, TitleRule] = Field(default_factory=dict)
+    """Per market code, a title rule used there instead of ``title``."""
     max_selling_points: Annotated[int, Field(ge=0, le=10)] = 5
     """Most bullet points (selling points) an item carries."""
     carrier: str = "dhl"
@@ -300,6 +428,45 @@ class Channel(_Strict):
     """Shipping cost in the market's currency, for channels that list it per item."""
     delivery_time: str = "1-3 Werktage"
     """Delivery time as the channel shows it."""
+    condition_type: AmazonCondition = "new_new"
+    """Amazon ``condition_type`` of every offer (the catalog sells new goods)."""
+    fulfillment_channel_code: Literal["DEFAULT", "AMAZON_NA", "AMAZON_EU"] = "DEFAULT"
+    """Amazon ``fulfillment_channel_code``: ``DEFAULT`` ships from the merchant (with a
+    quantity); ``AMAZON_NA``/``AMAZON_EU`` is fulfilled by Amazon, which counts the stock
+    and needs package weight, dimensions and a ``batteries_required`` catalog attribute."""
+    default_quantity: Annotated[int, Field(ge=0)] = 0
+    """Units offered of an in-stock product whose catalog has no ``stock`` attribute
+    (merchant-fulfilled only); an out-of-stock product always offers 0."""
+    merchant_shipping_group: Annotated[str, Field(min_length=1, max_length=100)] = (
+        "legacy-template-id"
+    )
+    """Amazon shipping template of merchant-fulfilled offers: the template's enum value
+    that the Product Type Definitions API lists for the seller; ``legacy-template-id``
+    is the seller's default (migrated) template."""
+    color_when_none: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """Amazon ``color`` of products whose catalog gives none (``color`` attribute): the
+    PRODUCT definition requires a colour even of tea. Absent, such products are left out
+    of Amazon with a finding."""
+    country_of_origin: Annotated[str, Field(pattern=r"^([A-Z]{2}|unknown)$")] | None = None
+    """Amazon ``country_of_origin`` of products whose catalog has no ``country_of_origin``
+    attribute (ISO 3166 code, or Amazon's ``unknown``); absent, such products are left
+    out of Amazon with a finding. A declaration: set it only if it is true of them all."""
+    supplier_declared_dg_hz_regulation: Literal["not_applicable", "unknown"] | None = None
+    """Amazon dangerous-goods declaration of products whose catalog has no
+    ``supplier_declared_dg_hz_regulation`` attribute; absent, such products are left out
+    of Amazon with a finding. ``not_applicable`` declares that none is a dangerous good
+    (a product that is one says so in the catalog)."""
+    delivery_promise: DeliveryPromise | None = None
+    """bol.com: the delivery promise of every offer (fulfilled by the retailer); the bol
+    channel needs one."""
+    economic_operator_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """bol.com ``economicOperatorId``: the id bol gave the economic operator (EU product
+    safety rules) responsible for the products; bol keeps offers without a valid one off
+    sale. Absent, offers are sent without it."""
+    countries: list[Annotated[str, Field(pattern=_COUNTRY.pattern)]] = Field(default_factory=list)
+    """Countries each offer is for sale in, where one offer covers several (bol.com keeps
+    one offer per EAN and condition for NL and BE: publish the bol channel from one market
+    with ``countries = ["NL", "BE"]``); empty, the market's own country."""
 
 
 class Validation(_Strict):
@@ -332,6 +499,106 @@ class TaxBasis(_Strict):
     """Country whose VAT these prices include (gross prices); absent for net prices."""
 
 
+RateName = Literal["standard", "reduced", "second_reduced", "super_reduced", "zero"]
+"""A country's VAT rates by name: ``reduced`` is the higher and ``second_reduced`` the lower
+of two reduced rates, ``super_reduced`` a rate below 5 % (VAT Directive 2006/112/EC
+art. 98(2), 110), ``zero`` 0 % with the right to deduct input VAT."""
+_RATE_NAMES: frozenset[str] = frozenset(get_args(RateName))
+_GOODS_CLASSES = frozenset({"food", "basic_food", "books"})
+
+
+class DatedRate(_Strict):
+    """The rate a tax class takes for a period (a temporary rate, or one that changes)."""
+
+    rate: RateName
+    """The country's rate that applies in the period."""
+    since: date | None = None
+    """First day of the period; absent: open towards the past."""
+    until: date | None = None
+    """Last day of the period (inclusive); absent: open towards the future."""
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` falls in the period."""
+        return (self.since is None or self.since <= day) and (
+            self.until is None or day <= self.until
+        )
+
+
+class CountryVat(_Strict):
+    """One country's VAT rates in percent and the tax classes mapped onto them.
+
+    Without ``classes`` (an inline ``[pricing.vat]`` table of the old form) a class
+    that names a rate takes that rate, and ``food``, ``basic_food`` and ``books`` take
+    ``reduced``. With ``classes`` a class takes the rate it maps to; unmapped,
+    ``standard`` takes the standard rate, ``reduced`` (the old name of the food rate)
+    takes whatever ``food`` maps to, and ``super_reduced`` or ``zero`` the rate of that
+    name; any other class has no rate there (its products get a ``missing_vat_rate``
+    finding).
+    """
+
+    standard: Percent | None = None
+    """The standard rate."""
+    reduced: Percent | None = None
+    """The (higher) reduced rate."""
+    second_reduced: Percent | None = None
+    """A second, lower reduced rate."""
+    super_reduced: Percent | None = None
+    """A rate below 5 % (EU member states that kept one)."""
+    zero: Annotated[Decimal, Field(ge=0, le=0)] | None = None
+    """0 % with the right to deduct (UK food and books, say); present when the country has it."""
+    classes: dict[TaxClass, RateName | list[DatedRate]] | None = None
+    """Catalog tax class -> the name of the rate it takes, or dated periods of rates."""
+
+    @model_validator(mode="after")
+    def _classes_name_existing_rates(self) -> CountryVat:
+        for tax_class, mapped in (self.classes or {}).items():
+            periods = [mapped] if isinstance(mapped, str) else [p.rate for p in mapped]
+            for name in periods:
+                if getattr(self, name) is None:
+                    raise ValueError(
+                        f"tax class {tax_class!r} maps to the {name} rate, which is not given"
+                    )
+            if isinstance(mapped, list):
+                ordered = sorted(mapped, key=lambda p: p.since or date.min)
+                for before, after in zip(ordered, ordered[1:], strict=False):
+                    if before.until is None or after.since is None or before.until >= after.since:
+                        raise ValueError(f"the periods of tax class {tax_class!r} overlap")
+        return self
+
+    def rate_name(self, tax_class: str, on: date | None = None) -> str | None:
+        """The name of the rate ``tax_class`` takes on day ``on``, or None.
+
+        A class whose rate changes with the date needs ``on``; without it, None.
+        """
+        mapped: str | list[DatedRate] | None = None
+        if self.classes is None:
+            mapped = "reduced" if tax_class in _GOODS_CLASSES else tax_class
+        elif tax_class in self.classes:
+            mapped = self.classes[tax_class]
+        elif tax_class == "reduced" and "food" in self.classes:
+            mapped = self.classes["food"]
+        elif tax_class in _RATE_NAMES:
+            mapped = tax_class
+        if isinstance(mapped, list):
+            if on is None:
+                return None
+            mapped = next((p.rate for p in mapped if p.covers(on)), None)
+        if mapped is None or mapped not in _RATE_NAMES or getattr(self, mapped) is None:
+            return None
+        return mapped
+
+    def is_dated(self, tax_class: str) -> bool:
+        """Whether the rate of ``tax_class`` depends on the date."""
+        mapped = (self.classes or {}).get(tax_class)  # type: ignore[call-overload]
+        if mapped is None and tax_class == "reduced":
+            mapped = (self.classes or {}).get("food")
+        return isinstance(mapped, list)
+
+
+StaleRatesPolicy = Literal["fail", "warn"]
+"""What a run does with exchange rates older than the configured age."""
+
+
 class Pricing(_Strict):
     """Where feed prices come from: catalog prices, exchange rates and VAT."""
 
@@ -339,14 +606,67 @@ class Pricing(_Strict):
     """Currency converted from when a product has no price in a market's currency."""
     rates: str
     """ECB ``eurofxref-daily.xml``: a file (relative to the config) or an http(s) URL."""
+    stale_rates: StaleRatesPolicy = "fail"
+    """Rates older than ``max_rate_age_business_days``: ``fail`` stops the run at extract
+    with the reason (nothing published, no retry: old data does not heal by waiting);
+    ``warn`` converts with them and writes a ``stale_rates`` warning finding."""
+    max_rate_age_business_days: Annotated[int, Field(ge=0, le=30)] = 2
+    """Most TARGET business days (weekends, 1 Jan, Good Friday, Easter Monday, 1 May,
+    25 and 26 Dec are closed) from the rates' day to the run's logical date, counting the
+    run's date and not the rates' own day. The ECB publishes about 16:00 CET, so a run at
+    02:00 converts with the previous business day's rates: age 1; 2 lets one publication
+    be missed."""
+    offline_rates_day: date | None = None
+    """The day of an offline rates snapshot that runs may convert with however old it is
+    (the demo's checked-in file). Only rates of exactly this day are excused; any other
+    day is checked as usual. Leave unset in production."""
     catalog_prices: dict[str, TaxBasis]
     """Per catalog currency, whether its prices are net or include a country's VAT."""
-    vat: dict[str, dict[str, Percent]]
-    """VAT in percent per country and tax class (standard, reduced, ...)."""
+    vat_table: str | None = None
+    """The reviewed VAT table (TOML, relative to the config file): per country its rates
+    with their legal source, and the catalog tax classes mapped onto them. Replaces
+    ``[pricing.vat]``."""
+    vat: dict[str, CountryVat] = Field(default_factory=dict)
+    """VAT per country (ISO 3166 code): read from ``vat_table``, or given inline in the
+    old form ``DE = { standard = 19, reduced = 7 }``."""
 
-    def vat_percent(self, country: str, tax_class: str) -> Decimal | None:
-        """The VAT of a tax class in a country, or None when the config has none."""
-        return self.vat.get(country, {}).get(tax_class)
+    @field_validator("vat")
+    @classmethod
+    def _countries_known(cls, value: dict[str, CountryVat]) -> dict[str, CountryVat]:
+        from babel import Locale
+
+        territories = Locale("en").territories
+        unknown = sorted(c for c in value if not _COUNTRY.match(c) or c not in territories)
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not an ISO 3166 country code")
+        return value
+
+    def vat_percent(self, country: str, tax_class: str, on: date | None = None) -> Decimal | None:
+        """The VAT of a tax class in a country on day ``on``, or None when the config has none.
+
+        >>> pricing = Pricing(rates="ecb.xml", catalog_prices={}, vat={"GB": CountryVat(
+        ...     standard=Decimal(20), reduced=Decimal(5), zero=Decimal(0),
+        ...     classes={"food": "zero"})})
+        >>> pricing.vat_percent("GB", "food"), pricing.vat_percent("GB", "standard")
+        (Decimal('0'), Decimal('20'))
+        """
+        table = self.vat.get(country)
+        if table is None:
+            return None
+        name = table.rate_name(tax_class, on)
+        return None if name is None else getattr(table, name)
+
+    def missing_vat(self, country: str, tax_class: str, on: date | None = None) -> str:
+        """Why ``vat_percent`` gives no rate, in a sentence."""
+        where = f"the VAT table ({self.vat_table or '[pricing.vat]'})"
+        table = self.vat.get(country)
+        if table is None:
+            return f"{where} has no country {country}"
+        if table.is_dated(tax_class):
+            if on is None:
+                return f"{country} VAT for tax class {tax_class!r} changes on dates; no day given"
+            return f"{where} gives tax class {tax_class!r} no rate in {country} on {on}"
+        return f"{where} has no rate for tax class {tax_class!r} in {country}"
 
 
 class Translation(_Strict):
@@ -435,12 +755,13 @@ class PipelineConfig(_Strict):
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:
         for code, market in self.markets.items():
-            if market.prices_include_vat and "standard" not in self.pricing.vat.get(
-                market.country, {}
+            if (
+                market.prices_include_vat
+                and self.pricing.vat_percent(market.country, "standard") is None
             ):
                 raise ValueError(
-                    f"market {code} shows gross prices but [pricing.vat.{market.country}] "
-                    "has no standard rate"
+                    f"market {code} shows gross prices but the VAT table has no standard "
+                    f"rate for {market.country}"
                 )
             for channel in market.channels:
                 if channel not in self.channels:
@@ -483,6 +804,9 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
         rates = pricing.get("rates")
         if isinstance(rates, str) and "://" not in rates and not os.path.isabs(rates):
             pricing["rates"] = str((base / rates).resolve())
+        table = pricing.get("vat_table")
+        if isinstance(table, str) and not os.path.isabs(table):
+            pricing["vat_table"] = str((base / table).resolve())
     categories = raw.get("categories_path")
     if isinstance(categories, str) and not os.path.isabs(categories):
         raw["categories_path"] = str((base / categories).resolve())
@@ -503,6 +827,39 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
         for key, value in list(storage.items()):
             if isinstance(value, str) and "://" not in value:
                 storage[key] = (base / value).resolve().as_uri()
+
+
+def _read_vat_table(raw: dict[str, object], config_path: Path) -> None:
+    """Put the countries of ``[pricing] vat_table`` into ``[pricing.vat]``, checked.
+
+    Raises:
+        ConfigError: naming the table file, the country and the field at fault.
+    """
+    from pydantic import TypeAdapter
+
+    pricing = raw.get("pricing")
+    if not isinstance(pricing, dict) or not isinstance(pricing.get("vat_table"), str):
+        return
+    table_path = Path(pricing["vat_table"])
+    if "vat" in pricing:
+        raise ConfigError(
+            f"{config_path}: [pricing] gives both vat_table and [pricing.vat]; keep one"
+        )
+    try:
+        table = tomllib.loads(table_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read the VAT table: {exc}") from exc
+    try:
+        countries = TypeAdapter(dict[str, CountryVat]).validate_python(table)
+        Pricing._countries_known(countries)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{table_path}: {problems}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{table_path}: {exc}") from None
+    pricing["vat"] = countries
 
 
 def load_config(
@@ -542,6 +899,7 @@ def load_config(
         if isinstance(translation, dict):
             translation["memory_path"] = env["GRENZENLOS_TRANSLATION_MEMORY"]
     _resolve_relative(raw, path.parent)
+    _read_vat_table(raw, path)
     try:
         config = PipelineConfig.model_validate(raw)
     except ValidationError as exc:

@@ -19,11 +19,13 @@ The result is either a `Listing` or the findings that explain why there is none.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
-from schemas.product import ANY_LOCALE
+from schemas.product import ANY_LOCALE, Money
+from transforms.catalog_values import ValueProblem, parse_amount
 from transforms.money import PriceProblem, unit_price
 from transforms.sizes import default_table, gender_of
 from transforms.units import for_market
@@ -190,6 +192,9 @@ def localize(
     def local(quantity: Quantity | None) -> Quantity | None:
         return None if quantity is None else for_market(quantity, market.units)
 
+    stock = _stock(product, market, warnings)
+    list_price = _list_price(product, market, pricer, warnings)
+
     return Listing(
         sku=product.sku,
         market=market.code,
@@ -216,8 +221,12 @@ def localize(
         length=local(product.length),
         width=local(product.width),
         height=local(product.height),
+        volume=local(product.volume),
+        net_content=local(product.net_content),
         attributes=product.attributes,
         warnings=tuple(warnings),
+        quantity=stock,
+        list_price=list_price,
     )
 
 
@@ -274,3 +283,116 @@ def _pick_list(
 def _available(values: Mapping[str, object]) -> str:
     keys = sorted(k if k != ANY_LOCALE else "all-locale" for k in values if values[k])
     return ", ".join(keys) if keys else "none"
+
+
+STOCK_ATTRIBUTES = ("stock", "quantity", "stock_quantity", "qty")
+"""Catalog attributes that count the units in stock, the first one present wins."""
+RRP_ATTRIBUTES = ("rrp", "msrp", "uvp")
+"""Catalog price attributes holding the manufacturer's recommended retail price; a
+currency may follow (``rrp-EUR``, Akeneo's price collection; ``rrp_eur``), or the value
+names it (``29.90 EUR``)."""
+
+
+def _warning(product: Product, market: Market, field: str, rule: str, message: str) -> Finding:
+    return Finding(
+        stage="localize",
+        severity="warning",
+        sku=product.sku,
+        market=market.code,
+        field=field,
+        rule=rule,
+        message=message,
+    )
+
+
+def _stock(product: Product, market: Market, warnings: list[Finding]) -> int | None:
+    """Units in stock from the catalog's stock attribute; None when it has none.
+
+    A negative count (sold ahead of stock) offers nothing; a value that is not a whole
+    number is reported and counts as no stock figure at all.
+    """
+    attributes = {key.lower(): value for key, value in product.attributes.items()}
+    for name in STOCK_ATTRIBUTES:
+        text = attributes.get(name, "").strip()
+        if not text:
+            continue
+        try:
+            count = Decimal(text)
+        except InvalidOperation:
+            count = Decimal("NaN")
+        if not count.is_finite() or count != count.to_integral_value():
+            warnings.append(
+                _warning(
+                    product,
+                    market,
+                    name,
+                    "invalid_stock",
+                    f"{name} {shorten(text)!r} is not a whole number of units; channels "
+                    "that need a quantity use their configured default",
+                )
+            )
+            return None
+        return max(int(count), 0)
+    return None
+
+
+def _list_price(
+    product: Product, market: Market, pricer: Pricer, warnings: list[Finding]
+) -> Money | None:
+    """The RRP in the market's currency, made by the same steps as the price (re-based to
+    the destination's VAT, converted, rounded); None when the catalog has none."""
+    found: dict[str, Money] = {}
+    source = ""
+    for key, value in product.attributes.items():
+        name, _, currency = key.lower().replace("-", "_").partition("_")
+        if name not in RRP_ATTRIBUTES or not value.strip():
+            continue
+        if currency and not (len(currency) == 3 and currency.isalpha()):
+            continue  # rrp_note and the like: not a price
+        source = key
+        amount_text = value.strip()
+        if not currency:
+            parts = amount_text.split()
+            if len(parts) != 2:
+                warnings.append(
+                    _warning(
+                        product,
+                        market,
+                        key,
+                        "invalid_list_price",
+                        f"{key} {shorten(value)!r} names no currency (write 29.90 EUR); "
+                        "no list price is published",
+                    )
+                )
+                return None
+            first, second = parts
+            currency, amount_text = (first, second) if first.isalpha() else (second, first)
+        try:
+            amount = parse_amount(amount_text)
+        except ValueProblem as problem:
+            warnings.append(
+                _warning(
+                    product,
+                    market,
+                    key,
+                    "invalid_list_price",
+                    f"{key}: {problem.message}; no list price is published",
+                )
+            )
+            return None
+        found[currency.upper()] = Money(amount, currency.upper())
+    if not found:
+        return None
+    try:
+        return pricer.quote(found, product.tax_class).price
+    except PriceProblem as problem:
+        warnings.append(
+            _warning(
+                product,
+                market,
+                source,
+                "invalid_list_price",
+                f"{source}: {problem.message}; no list price is published",
+            )
+        )
+        return None

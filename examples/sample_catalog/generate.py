@@ -145,12 +145,12 @@ FAMILIES = {
         "sizes": [100, 250, 500],
         "weight": ("{size}", "GRAM"),
         "base": 7.50,
-        "tax": "reduced",
+        "tax": "food",
     },
     "oils": {
         "brand": "Olivera",
         "categories": "food,oil",
-        "name": "Olivera Extra Virgin Olive Oil {size} ml",
+        "name": "Olivera Extra Virgin Olive Oil {oil} {size} ml",
         "en": "<p>Cold-pressed extra virgin olive oil from a single estate. Harvest 2026.</p>",
         "de": "<p>Kalt gepresstes natives Olivenöl extra von einem einzigen Gut. Ernte 2026.</p>",
         "fr": "<p>Huile d'olive vierge extra pressée à froid, d'un seul domaine. Récolte 2026.</p>",
@@ -161,7 +161,8 @@ FAMILIES = {
         "weight": ("{w}", "GRAM"),
         "volume": True,
         "base": 11.90,
-        "tax": "reduced",
+        # Olive oil is a staple with the lowest food rate in IT and ES (config/vat.toml).
+        "tax": "basic_food",
     },
 }
 COLORS = [
@@ -170,6 +171,8 @@ COLORS = [
     ("green", "grün", "vert", "zielony", "绿色"),
     ("red", "rot", "rouge", "czerwony", "红色"),
 ]
+OILS = ["Koroneiki", "Arbequina", "Picual", "Frantoio"]
+"""Olive cultivars: each oil of a size is its own product (a name in every language)."""
 TEAS = [
     ("Green Tea", "Grüntee", "Thé vert", "Zielona herbata", "绿茶"),
     ("Black Tea", "Schwarztee", "Thé noir", "Czarna herbata", "红茶"),
@@ -236,17 +239,170 @@ TRANSLATIONS = {
         "bullets_zh": ["有机", "可重复密封"],
     },
     "oils": {
-        "title_de": "Olivera Natives Olivenöl Extra {size} ml",
-        "title_fr": "Olivera Huile d'olive vierge extra {size} ml",
-        "title_pl": "Olivera Oliwa z oliwek extra virgin {size} ml",
+        "title_de": "Olivera Natives Olivenöl Extra {oil} {size} ml",
+        "title_fr": "Olivera Huile d'olive vierge extra {oil} {size} ml",
+        "title_pl": "Olivera Oliwa z oliwek extra virgin {oil} {size} ml",
         "pl": "<p>Oliwa z oliwek extra virgin tłoczona na zimno, z jednej posiadłości. "
         "Zbiór 2026.</p>",
         "bullets_pl": ["Z jednej posiadłości", "Tłoczona na zimno"],
-        "title_zh": "Olivera 特级初榨橄榄油 {size} ml",
+        "title_zh": "Olivera 特级初榨橄榄油 {oil} {size} ml",
         "zh": "<p>单一庄园冷榨特级初榨橄榄油。2026 年采收。</p>",
         "bullets_zh": ["单一庄园", "冷榨"],
     },
 }
+# More of the translator's work: Italian, Spanish, Dutch and Swedish titles, descriptions
+# and bullet points, for the IT, ES, NL, BE (Dutch) and SE markets.
+MORE_LANGUAGES = {"it": "it_IT", "es": "es_ES", "nl": "nl_NL", "sv": "sv_SE"}
+COLOR_NAMES = {
+    "black": {"it": "nero", "es": "negro", "nl": "zwart", "sv": "svart"},
+    "blue": {"it": "blu", "es": "azul", "nl": "blauw", "sv": "blå"},
+    "green": {"it": "verde", "es": "verde", "nl": "groen", "sv": "grön"},
+    "red": {"it": "rosso", "es": "rojo", "nl": "rood", "sv": "röd"},
+}
+TEA_NAMES = {
+    "Green Tea": {"it": "Tè verde", "es": "Té verde", "nl": "Groene thee", "sv": "Grönt te"},
+    "Black Tea": {"it": "Tè nero", "es": "Té negro", "nl": "Zwarte thee", "sv": "Svart te"},
+    "Rooibos": {"it": "Rooibos", "es": "Rooibos", "nl": "Rooibos", "sv": "Rooibos"},
+    "Chamomile": {"it": "Camomilla", "es": "Manzanilla", "nl": "Kamillethee", "sv": "Kamomillte"},
+}
+MORE_TRANSLATIONS: dict[str, dict[str, object]] = {
+    "bottles": {
+        "title": "Nordquell Trail Bottle {size} ml {color}",
+        "it": (
+            "<p>Borraccia a doppia parete in <b>acciaio inox</b>: bevande fredde per 24 ore "
+            "e calde per 12.</p><ul><li>{size} ml</li><li>Tappo a vite antigoccia</li></ul>"
+        ),
+        "bullets_it": ["Freddo per 24 h", "Tappo lavabile in lavastoviglie"],
+        "es": (
+            "<p>Botella de doble pared de <b>acero inoxidable</b>: bebidas frías durante 24 "
+            "horas y calientes durante 12.</p><ul><li>{size} ml</li><li>Tapón de rosca "
+            "antigoteo</li></ul>"
+        ),
+        "bullets_es": ["Frío durante 24 h", "Tapa apta para lavavajillas"],
+        "nl": (
+            "<p>Dubbelwandige fles van <b>roestvrij staal</b>: houdt dranken 24 uur koud en "
+            "12 uur warm.</p><ul><li>{size} ml</li><li>Lekvrije schroefdop</li></ul>"
+        ),
+        "bullets_nl": ["24 h koud", "Vaatwasserbestendige dop"],
+        "sv": (
+            "<p>Dubbelväggig flaska i <b>rostfritt stål</b>: håller drycker kalla i 24 "
+            "timmar och varma i 12.</p><ul><li>{size} ml</li><li>Läckagesäkert "
+            "skruvlock</li></ul>"
+        ),
+        "bullets_sv": ["Kallt i 24 h", "Diskmaskinssäkert lock"],
+    },
+    "backpacks": {
+        "title": "Bergfink Daypack {size} L {color}",
+        "it": (
+            "<p>Zaino leggero da giorno con schienale imbottito e tasca per laptop fino a 15 "
+            "pollici. Poliestere riciclato, idrorepellente.</p>"
+        ),
+        "bullets_it": ["Tasca per laptop", "Copertura antipioggia inclusa"],
+        "es": (
+            "<p>Mochila ligera de día con espalda acolchada y funda para portátil de hasta "
+            "15 pulgadas. Poliéster reciclado, repelente al agua.</p>"
+        ),
+        "bullets_es": ["Funda para portátil", "Cubierta para lluvia incluida"],
+        "nl": (
+            "<p>Lichte dagrugzak met gewatteerd rugpand en laptopvak tot 15 inch. Gerecycled "
+            "polyester, waterafstotend.</p>"
+        ),
+        "bullets_nl": ["Laptopvak", "Regenhoes inbegrepen"],
+        "sv": (
+            "<p>Lätt dagsryggsäck med vadderad rygg och datorfack för upp till 15 tum. "
+            "Återvunnen polyester, vattenavvisande.</p>"
+        ),
+        "bullets_sv": ["Datorfack", "Regnskydd ingår"],
+    },
+    "headphones": {
+        "title": {
+            "it": "Cuffie wireless Klangwerk KW-{size} {color}",
+            "es": "Auriculares inalámbricos Klangwerk KW-{size} {color}",
+            "nl": "Klangwerk KW-{size} draadloze koptelefoon {color}",
+            "sv": "Klangwerk KW-{size} trådlösa hörlurar {color}",
+        },
+        "it": (
+            "<p>Cuffie over-ear con cancellazione attiva del rumore e fino a 40 ore di "
+            "autonomia.</p><p>Bluetooth 5.3, ricarica rapida USB-C.</p>"
+        ),
+        "bullets_it": ["Autonomia 40 h", "Cancellazione attiva del rumore"],
+        "es": (
+            "<p>Auriculares de diadema con cancelación activa de ruido y hasta 40 horas de "
+            "batería.</p><p>Bluetooth 5.3, carga rápida USB-C.</p>"
+        ),
+        "bullets_es": ["Batería de 40 h", "Cancelación activa de ruido"],
+        "nl": (
+            "<p>Over-ear koptelefoon met actieve ruisonderdrukking en tot 40 uur "
+            "batterijduur.</p><p>Bluetooth 5.3, snel opladen via USB-C.</p>"
+        ),
+        "bullets_nl": ["40 h batterij", "Actieve ruisonderdrukking"],
+        "sv": (
+            "<p>Over-ear-hörlurar med aktiv brusreducering och upp till 40 timmars "
+            "batteritid.</p><p>Bluetooth 5.3, snabbladdning via USB-C.</p>"
+        ),
+        "bullets_sv": ["40 h batteri", "Aktiv brusreducering"],
+    },
+    "lamps": {
+        "title": {
+            "it": "Lampada da scrivania Lichtform {size} {color}",
+            "es": "Lámpara de escritorio Lichtform {size} {color}",
+            "nl": "Lichtform bureaulamp {size} {color}",
+            "sv": "Lichtform skrivbordslampa {size} {color}",
+        },
+        "it": (
+            "<p>Lampada da scrivania LED con cinque temperature di colore e dimmer. Il "
+            "braccio è lungo {size} pollici.</p>"
+        ),
+        "bullets_it": ["Dimmerabile", "Porta di ricarica USB"],
+        "es": (
+            "<p>Lámpara de escritorio LED con cinco temperaturas de color y regulador. El "
+            "brazo mide {size} pulgadas.</p>"
+        ),
+        "bullets_es": ["Regulable", "Puerto de carga USB"],
+        "nl": (
+            "<p>LED-bureaulamp met vijf kleurtemperaturen en dimmer. De arm is {size} inch "
+            "lang.</p>"
+        ),
+        "bullets_nl": ["Dimbaar", "USB-oplaadpoort"],
+        "sv": (
+            "<p>LED-skrivbordslampa med fem färgtemperaturer och dimmer. Armen är {size} tum "
+            "lång.</p>"
+        ),
+        "bullets_sv": ["Dimbar", "USB-laddningsport"],
+    },
+    "teas": {
+        "title": "Teegarten Sieben {tea} {size} g",
+        "it": ("<p>{tea} sfuso da giardini di famiglia, in busta richiudibile.</p>"),
+        "bullets_it": ["Biologico", "Busta richiudibile"],
+        "es": ("<p>{tea} a granel de jardines familiares, en bolsa resellable.</p>"),
+        "bullets_es": ["Ecológico", "Bolsa resellable"],
+        "nl": ("<p>{tea}, los, van familietuinen, in een hersluitbaar zakje.</p>"),
+        "bullets_nl": ["Biologisch", "Hersluitbaar zakje"],
+        "sv": ("<p>{tea} i lösvikt från familjeodlingar, i återförslutningsbar påse.</p>"),
+        "bullets_sv": ["Ekologiskt", "Återförslutningsbar påse"],
+    },
+    "oils": {
+        "title": {
+            "it": "Olivera Olio extravergine di oliva {oil} {size} ml",
+            "es": "Olivera Aceite de oliva virgen extra {oil} {size} ml",
+            "nl": "Olivera Extra vierge olijfolie {oil} {size} ml",
+            "sv": "Olivera Extra jungfruolivolja {oil} {size} ml",
+        },
+        "it": (
+            "<p>Olio extravergine di oliva spremuto a freddo da un'unica tenuta. Raccolto 2026.</p>"
+        ),
+        "bullets_it": ["Da un'unica tenuta", "Spremuto a freddo"],
+        "es": (
+            "<p>Aceite de oliva virgen extra prensado en frío de una sola finca. Cosecha 2026.</p>"
+        ),
+        "bullets_es": ["De una sola finca", "Prensado en frío"],
+        "nl": ("<p>Koudgeperste extra vierge olijfolie van één landgoed. Oogst 2026.</p>"),
+        "bullets_nl": ["Van één landgoed", "Koudgeperst"],
+        "sv": ("<p>Kallpressad extra jungfruolivolja från en enda egendom. Skörd 2026.</p>"),
+        "bullets_sv": ["Från en enda egendom", "Kallpressad"],
+    },
+}
+
 UNTRANSLATED = {"GZ-LAM-0037", "GZ-LAM-0038"}
 """Products whose Polish title the translator has not delivered yet."""
 MODELS = {
@@ -290,6 +446,7 @@ def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
                     "color_fr": color[2],
                     "color_pl": color[3],
                     "tea_zh": tea[4],
+                    "oil": OILS[index % len(OILS)],
                     "color_zh": color[4],
                 }
                 base = spec["base"] * (1 + 0.15 * spec["sizes"].index(size))
@@ -373,6 +530,20 @@ def translation_units() -> dict[str, dict[str, str]]:
         english = row["short_description-en_US-ecommerce"].split("\\n")
         for language, locale in (("pl", "pl_PL"), ("zh", "zh_CN")):
             for source, text in zip(english, spec[f"bullets_{language}"], strict=True):  # type: ignore[call-overload]
+                units.setdefault(source, {})[locale] = text
+        more = MORE_TRANSLATIONS[row["family"]]
+        for language, locale in MORE_LANGUAGES.items():
+            names = {
+                "size": values["size"],
+                "color": COLOR_NAMES[str(values["color_en"])][language],
+                "tea": TEA_NAMES[str(values["tea_en"])][language],
+                "oil": values["oil"],
+            }
+            pattern = more["title"]
+            pattern = pattern[language] if isinstance(pattern, dict) else pattern
+            title[locale] = str(pattern).format(**names)
+            description[locale] = str(more[language]).format(**names)
+            for source, text in zip(english, more[f"bullets_{language}"], strict=True):  # type: ignore[call-overload]
                 units.setdefault(source, {})[locale] = text
     return units
 

@@ -31,7 +31,7 @@ def test_cn_and_pl_against_deepls_mock_with_a_uri_connection(
 
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../', f'"{ROOT}/')
-    for name in ("glossary.toml", "categories.toml"):
+    for name in ("glossary.toml", "categories.toml", "vat.toml"):
         text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     (tmp_path / "markets.toml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))

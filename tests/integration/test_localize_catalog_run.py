@@ -69,14 +69,15 @@ def catalog_rows() -> dict[str, dict[str, str]]:
 def expected_price(market: str, row: dict[str, str]) -> Decimal:
     """The feed price by config/markets.toml's rules, recomputed from the raw catalog row.
 
-    Catalog EUR prices include German VAT (19 %, 7 % reduced), USD prices are net;
+    Catalog EUR prices include German VAT (19 %, 7 % for food), USD prices are net;
     the sample rates file has 1 EUR = 1.0835 USD.
     """
-    home = Decimal("1.07") if row["tax_class"] == "reduced" else Decimal("1.19")
+    food = row["tax_class"] in ("food", "basic_food")
+    home = Decimal("1.07") if food else Decimal("1.19")
     if market == "DE":
         value = Decimal(row["price-EUR"])
     elif market == "FR":
-        french = Decimal("1.055") if row["tax_class"] == "reduced" else Decimal("1.20")
+        french = Decimal("1.055") if food else Decimal("1.20")
         value = Decimal(row["price-EUR"]) * french / home
     elif row["price-USD"]:
         value = Decimal(row["price-USD"])
@@ -224,9 +225,9 @@ def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
     before = live.read_bytes()
     # The next night the category mapping is gone: every localize_market attempt fails.
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
-    text = text.replace('"../', f'"{ROOT}/').replace(
-        '"glossary.toml"', f'"{ROOT}/config/glossary.toml"'
-    )
+    text = text.replace('"../', f'"{ROOT}/')
+    for name in ("glossary.toml", "vat.toml"):
+        text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     config = storage / "broken.toml"
     config.write_text(
         text.replace('"categories.toml"', '"missing-categories.toml"'), encoding="utf-8"
@@ -252,7 +253,7 @@ def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../examples/sample_catalog/products.csv"', f'"{catalog}"')
     text = text.replace('"../', f'"{ROOT}/')
-    for name in ("glossary.toml", "categories.toml"):
+    for name in ("glossary.toml", "categories.toml", "vat.toml"):
         text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     config = storage / "markets.toml"
     config.write_text(text, encoding="utf-8")

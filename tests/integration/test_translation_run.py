@@ -43,7 +43,7 @@ def pipeline(
             conn.execute(f"DROP TABLE IF EXISTS {table}")
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../', f'"{ROOT}/')
-    for name in ("glossary.toml", "categories.toml"):
+    for name in ("glossary.toml", "categories.toml", "vat.toml"):
         text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     config = tmp_path / "markets.toml"
     extra = f'\nmemory_conn_id = "grenzenlos_tm"\nserver_url = "{deepl_server.url}"\n'

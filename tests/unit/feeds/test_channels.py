@@ -11,27 +11,28 @@ import csv
 import io
 import json
 import os
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from feeds.checks import SCHEMAS, schema_problems, validator_for
+from feeds.checks import SCHEMAS
 from feeds.contract import FeedSpec, WriterContext
 from feeds.registry import channel_names, writer_class
 from schemas.categories import load_category_map
 from schemas.listing import Listing
-from schemas.market import load_config
+from schemas.market import Market, load_config
 from schemas.product import Money, Quantity
 from tests.conftest import CASES, ROOT
+from transforms.money import unit_price
 
 if TYPE_CHECKING:
     from schemas.findings import Finding
-    from schemas.market import Market
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
-CATEGORIES = load_category_map(ROOT / "config" / "categories.toml")
+CATEGORIES = load_category_map(ROOT / "config" / "categories.toml", markets=CONFIG.markets)
 GOLDEN = CASES / "feeds"
 REFERENCE = ROOT.parent / "shared" / "reference"
 CHANNEL_MARKET = {
@@ -42,7 +43,27 @@ CHANNEL_MARKET = {
     "kaufland": "DE",
     "allegro": "PL",
     "mobile_cn": "CN",
+    "bol": "NL",
 }
+UNCONFIGURED_MARKETS = {
+    "NL": Market.model_validate(
+        {
+            "code": "NL",
+            "country": "NL",
+            "locale": "nl_NL",
+            "currency": "EUR",
+            "channels": ["bol"],
+            "product_url": "https://shop.grenzenlos.example/nl-nl/p/{sku}",
+        }
+    ),
+}
+"""Markets a channel is tested in that config/markets.toml does not have (yet)."""
+
+
+def market_for(channel: str) -> Market:
+    """The market a channel is tested in: from the config, else `UNCONFIGURED_MARKETS`."""
+    code = CHANNEL_MARKET[channel]
+    return CONFIG.markets.get(code) or UNCONFIGURED_MARKETS[code]
 
 
 def listing(market: Market, **changes: object) -> Listing:
@@ -66,21 +87,33 @@ def listing(market: Market, **changes: object) -> Listing:
         "width": Quantity(Decimal("8"), "cm"),
         "height": Quantity(Decimal("8"), "cm"),
         "bullet_points": ("24 Stunden kalt", "Deckel spülmaschinenfest"),
+        "attributes": {"color": "schwarz"},
     }
     values.update(changes)
     return Listing(**values)  # type: ignore[arg-type]
 
 
+def with_unit_price(item: Listing, content: Quantity) -> Listing:
+    """``item`` with the unit price `transforms.localize` gives a product of that content."""
+    per_unit = unit_price(item.price, content)
+    assert per_unit is not None
+    return replace(
+        item,
+        unit_pricing_measure=per_unit.measure,
+        unit_pricing_base_measure=per_unit.base_measure,
+        unit_price_text=per_unit.text(item.locale),
+    )
+
+
 def fixed_listings(market: Market) -> list[Listing]:
-    return [
-        listing(market),
-        listing(market, sku="GZ-TEA-0049", title="Teegarten Sieben Grüntee 100 g",
-                link=market.link_for("GZ-TEA-0049"),
-                description="<p>Loser Grüntee.</p>", gtin="4260990000497", mpn=None,
-                categories=("food", "tea"), weight=Quantity(Decimal("100"), "g"),
-                length=None, width=None, height=None, bullet_points=("Bio",),
-                price=Money(Decimal("7.50"), market.currency)),
-    ]  # fmt: skip
+    tea = listing(market, sku="GZ-TEA-0049", title="Teegarten Sieben Grüntee 100 g",
+                  brand="Teegarten Sieben", net_content=Quantity(Decimal("100"), "g"),
+                  link=market.link_for("GZ-TEA-0049"),
+                  description="<p>Loser Grüntee.</p>", gtin="4260990000497", mpn=None,
+                  categories=("food", "tea"), weight=Quantity(Decimal("100"), "g"),
+                  length=None, width=None, height=None, bullet_points=("Bio",), attributes={},
+                  price=Money(Decimal("7.50"), market.currency))  # fmt: skip
+    return [listing(market), with_unit_price(tea, Quantity(Decimal("100"), "g"))]
 
 
 def write(
@@ -113,7 +146,7 @@ def test_every_channel_is_registered() -> None:
 
 @pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
 def test_golden_file(channel: str, tmp_path: Path) -> None:
-    market = CONFIG.market(CHANNEL_MARKET[channel])
+    market = market_for(channel)
     data, findings = write(channel, market, fixed_listings(market))
     assert [[f for f in found if f.severity == "error"] for found in findings] == [[], []]
     assert check(channel, data, tmp_path) == []
@@ -123,43 +156,9 @@ def test_golden_file(channel: str, tmp_path: Path) -> None:
     assert data == golden.read_bytes()
 
 
-def test_amazon_file_meets_amazons_own_schemas(tmp_path: Path) -> None:
-    if not (REFERENCE / "amazon-listings-feed-schema-v2.json").exists():
-        pytest.skip(f"Amazon's reference schemas are not at {REFERENCE}")
-    us = CONFIG.market("US")
-    listings = [listing(us, price=Money(Decimal("27.14"), "USD")),
-                listing(us, sku="GZ-2", gtin="012345678905")]  # fmt: skip
-    data, findings = write("amazon", us, listings)
-    assert findings == [[], []]
-    document = json.loads(data, parse_float=Decimal)
-    envelope = validator_for(REFERENCE / "amazon-listings-feed-schema-v2.json")
-    assert list(envelope.iter_errors(document)) == []
-    # The attributes we emit, against the PRODUCT sample product-type schema (US).
-    sample = json.loads((REFERENCE / "amazon-product-type-PRODUCT-sample-schema.json").read_text())
-    emitted = {name for m in document["messages"] for name in m["attributes"]}
-    assert {"item_name", "brand", "bullet_point", "product_description", "list_price",
-            "externally_assigned_product_identifier", "item_package_weight",
-            "item_package_dimensions"} == emitted  # fmt: skip
-    subset = {
-        "$schema": sample["$schema"],
-        "$defs": sample["$defs"],
-        "type": "object",
-        "properties": {name: sample["properties"][name] for name in emitted},
-        "additionalProperties": False,
-    }
-    path = tmp_path / "product-subset.schema.json"
-    path.write_text(json.dumps(subset))
-    for message in document["messages"]:
-        assert schema_problems(path, message["attributes"]) == [], message["sku"]
-    assert (
-        document["messages"][1]["attributes"]["externally_assigned_product_identifier"][0]["type"]
-        == "upc"
-    )
-
-
 @pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
 def test_bad_data_ends_up_safe_and_reported(channel: str, tmp_path: Path) -> None:
-    market = CONFIG.market(CHANNEL_MARKET[channel])
+    market = market_for(channel)
     nasty = listing(
         market,
         title='=HYPERLINK("http://evil.example") ' + "Flasche " * 70 + "\x07Ende",
@@ -173,11 +172,12 @@ def test_bad_data_ends_up_safe_and_reported(channel: str, tmp_path: Path) -> Non
     for unsafe in ("<script", "onclick", "javascript:", "alert(", "\x07", "\x1b", "<style"):
         assert unsafe not in text, (channel, unsafe)
     rules = {f.rule for f in found}
-    assert rules & {"title_too_long", "title_shortened", "text_truncated"}, (channel, rules)
+    assert "title_shortened" in rules, (channel, rules)
     if writer_class(channel).spec.extension == "csv":
         rows = list(csv.reader(io.StringIO(text), delimiter=writer_class(channel).delimiter))  # type: ignore[attr-defined]
         assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
-        assert any(c.startswith("'=HYPERLINK") for row in rows for c in row)
+        # The title leads with the brand the name lacks; both would start a formula.
+        assert any(c.startswith("'@Nordquell =HYPERLINK") for row in rows for c in row)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_bad_data_ends_up_safe_and_reported(channel: str, tmp_path: Path) -> Non
 def test_an_item_the_channel_would_reject_is_left_out(
     channel: str, changes: dict[str, object], rule: str
 ) -> None:
-    market = CONFIG.market(CHANNEL_MARKET[channel])
+    market = market_for(channel)
     data, [found] = write(channel, market, [listing(market, **changes)])
     assert rule in {f.rule for f in found if f.severity == "error"}
     assert b"GZ-BOT-0001" not in data
@@ -341,7 +341,7 @@ def test_allegro_file_check_trusts_only_offers_the_writer_checked(tmp_path: Path
 def test_markup_after_decoding_and_invisible_characters_are_reported(
     channel: str, tmp_path: Path
 ) -> None:
-    market = CONFIG.market(CHANNEL_MARKET[channel])
+    market = market_for(channel)
     sneaky = listing(
         market,
         title="Nordquell Trail\u202e Bottle 750 ml",
@@ -357,15 +357,19 @@ def test_markup_after_decoding_and_invisible_characters_are_reported(
     reported = {(f.rule, f.message.split(":")[0]) for f in found if f.severity == "warning"}
     if channel == "mobile_cn":  # no description; selling points from the bullet points
         assert "Bio frisch" in text and ("markup_removed", "selling_points") in reported
-    else:
+    elif channel != "bol":  # a bol.com offer carries no description
         assert "Gut alert(1) und dicht." in text
         description_field = {"amazon": "product_description", "ebay": "product.description"}
         field = description_field.get(channel, "description")
         assert ("markup_removed", field) in reported, reported
     if channel != "allegro":  # the title is Allegro's "name"
-        title_field = {"amazon": "item_name", "ebay": "product.title"}.get(channel, "title")
+        title_field = {
+            "amazon": "item_name",
+            "ebay": "product.title",
+            "bol": "unknownProductTitle",
+        }.get(channel, "title")
         assert ("invisible_characters_removed", title_field) in reported, reported
-    if channel not in {"allegro", "mobile_cn"}:  # neither sends a brand
+    if channel not in {"allegro", "mobile_cn", "bol"}:  # none sends a brand
         assert {r for r, field in reported if "brand" in field or field == "manufacturer"} == {
             "invisible_characters_removed"
         }

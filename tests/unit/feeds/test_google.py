@@ -110,14 +110,15 @@ def test_long_texts_are_cut_at_words_and_reported() -> None:
         and cut_description.endswith("Wort")
     )
     assert [(f.field, f.rule, f.severity) for f in findings[0]] == [  # type: ignore[attr-defined]
-        ("title", "text_truncated", "warning"),
+        ("title", "title_shortened", "warning"),
         ("description", "text_truncated", "warning"),
     ]
 
 
 def test_characters_illegal_in_xml_are_removed() -> None:
     root, findings, data = write(listing(title="Lamp\x07 \x1b[1mBright"))
-    assert root.find("channel/item").findtext(f"{G}title") == "Lamp [1mBright"  # type: ignore[union-attr]
+    title = root.find("channel/item").findtext(f"{G}title")  # type: ignore[union-attr]
+    assert title == "Nordquell Lamp [1mBright"  # the brand leads (the channel's title rule)
     [warning] = findings[0]
     assert (warning.field, warning.rule) == ("title", "invisible_characters_removed")  # type: ignore[attr-defined]
     assert "U+0007" in warning.message and "U+001B" in warning.message  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ from lxml import etree
 from feeds.allegro import ALLEGRO_TAGS
 from feeds.registry import writer_class
 from feeds.text import SAFE_TAGS
-from tests.unit.feeds.test_channels import CHANNEL_MARKET, CONFIG, listing, write
+from tests.unit.feeds.test_channels import CHANNEL_MARKET, listing, market_for, write
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -166,7 +166,7 @@ def test_hostile_text_in_every_field_is_written_safely(
     category: str,
     size: str,
 ) -> None:
-    market = CONFIG.market(CHANNEL_MARKET[channel])
+    market = market_for(channel)
     hostile_listing = listing(
         market,
         sku="GZ-HOSTILE-1",

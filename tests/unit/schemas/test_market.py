@@ -66,7 +66,7 @@ def test_bad_config_names_market_and_field(case: str, expected: tuple[str, ...])
 
 def test_unknown_market_lists_the_configured_ones() -> None:
     config = load_config(CONFIG, env={})
-    with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, CH, CN, DE"):
+    with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, BE_FR, BE_NL, CH, CN, DE"):
         config.market("XX")
 
 
@@ -108,3 +108,101 @@ def test_translation_unit_per_market(
     assert market.translation_unit == unit
     variant = market.model_copy(update={"translation_variant": True})
     assert variant.translation_unit == (*unit[:2], locale)
+
+
+# --- the VAT table ------------------------------------------------------------------------
+
+_VAT_CONFIG = """
+[catalog]
+format = "csv"
+path = "products.csv"
+
+[storage]
+staging_url = "staging"
+output_url = "output"
+
+[channels.google]
+required = ["title"]
+
+[pricing]
+rates = "ecb.xml"
+vat_table = "vat.toml"
+
+[pricing.catalog_prices]
+EUR = { includes_vat_of = "DE" }
+
+[markets.GB]
+country = "GB"
+locale = "en_GB"
+currency = "GBP"
+channels = ["google"]
+product_url = "https://shop.example/gb/p/{sku}"
+"""
+
+
+def _with_vat_table(folder: Path, table: str, config: str = _VAT_CONFIG) -> Path:
+    (folder / "vat.toml").write_text(table, encoding="utf-8")
+    (folder / "markets.toml").write_text(config, encoding="utf-8")
+    return folder / "markets.toml"
+
+
+def test_checked_in_config_reads_the_reviewed_vat_table() -> None:
+    config = load_config(CONFIG, env={})
+    assert config.pricing.vat_table == str(ROOT / "config" / "vat.toml")
+    assert config.pricing.vat_percent("GB", "food") == 0
+    assert config.pricing.vat_percent("DE", "food") == 7
+    assert config.pricing.stale_rates == "fail"
+    assert config.pricing.max_rate_age_business_days == 2
+    assert str(config.pricing.offline_rates_day) == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        (
+            '[GB]\nstandard = 20\n[GB.classes]\nfoood = "zero"\n',
+            "GB.classes.foood",
+        ),
+        ("[XX]\nstandard = 20\n[GB]\nstandard = 20\n", "XX: not an ISO 3166 country code"),
+        (
+            '[GB]\nstandard = 20\n[GB.classes]\nfood = "zero"\n',
+            "tax class 'food' maps to the zero rate, which is not given",
+        ),
+        ("[GB]\nstandard = 20\nlower = 5\n", "GB.lower: Extra inputs are not permitted"),
+        ("[GB]\nstandard = 20\nzero = 5\n", "GB.zero"),
+        (
+            "[GB]\nstandard = 20\nreduced = 5\n[GB.classes]\nfood = ["
+            '{ rate = "reduced", until = 2026-06-30 },'
+            '{ rate = "standard", since = 2026-06-01 }]\n',
+            "the periods of tax class 'food' overlap",
+        ),
+    ],
+)
+def test_a_bad_vat_table_fails_at_load_naming_the_file_and_entry(
+    tmp_path: Path, table: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(_with_vat_table(tmp_path, table), env={})
+    assert str(tmp_path / "vat.toml") in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_a_vat_table_and_an_inline_vat_section_are_not_both_allowed(tmp_path: Path) -> None:
+    config = _VAT_CONFIG + "\n[pricing.vat]\nGB = { standard = 20 }\n"
+    with pytest.raises(ConfigError, match="both vat_table and"):
+        load_config(_with_vat_table(tmp_path, "[GB]\nstandard = 20\n", config), env={})
+
+
+def test_a_gross_market_needs_its_country_in_the_vat_table(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="market GB shows gross prices but the VAT table"):
+        load_config(_with_vat_table(tmp_path, "[DE]\nstandard = 19\n"), env={})
+
+
+def test_an_inline_vat_section_of_the_old_form_still_works(tmp_path: Path) -> None:
+    config = _VAT_CONFIG.replace('vat_table = "vat.toml"\n', "")
+    config += "\n[pricing.vat]\nGB = { standard = 20, reduced = 5 }\n"
+    loaded = load_config(_with_vat_table(tmp_path, "", config), env={})
+    # Without a class table, goods classes take the reduced rate, as they did before.
+    assert loaded.pricing.vat_percent("GB", "food") == 5
+    assert loaded.pricing.vat_percent("GB", "reduced") == 5
+    assert loaded.pricing.vat_percent("GB", "zero") is None

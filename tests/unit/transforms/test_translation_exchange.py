@@ -62,7 +62,16 @@ def test_the_sample_tmx_covers_the_sample_catalog() -> None:
     with (SAMPLE_CATALOG / "translations.tmx").open("rb") as stream:
         pairs = list(read_tmx(stream))
     catalog = (SAMPLE_CATALOG / "products.csv").read_text(encoding="utf-8")
-    assert {p.target_locale for p in pairs} == {"de_DE", "fr_FR", "pl_PL"}
+    assert {p.target_locale for p in pairs} == {
+        "de_DE",
+        "fr_FR",
+        "pl_PL",
+        "zh_CN",
+        "it_IT",
+        "es_ES",
+        "nl_NL",
+        "sv_SE",
+    }
     assert len(pairs) > 150
     # Every source segment is a text of the catalog (HTML and bullet points as exported).
     assert all(p.source_text in catalog for p in pairs)
