@@ -206,9 +206,7 @@ class AmazonListingsFeed(FeedWriter):
         }
         bullets = []
         for point in listing.bullet_points[:BULLETS_MAX]:
-            text = self.cut(
-                listing, findings, "bullet_point", point, BULLET_LIMIT, "bullet_point_too_long"
-            )
+            text = self.cut(listing, findings, "bullet_point", point, BULLET_LIMIT)
             if text:
                 bullets.append({"value": text, **where})
         if len(listing.bullet_points) > BULLETS_MAX:
@@ -242,7 +240,7 @@ class AmazonListingsFeed(FeedWriter):
                     listing,
                     "warning",
                     "product_description",
-                    "description_too_long",
+                    "text_shortened",
                     f"description cut to {DESCRIPTION_BYTES:,} UTF-8 bytes",
                 )
             )

@@ -157,7 +157,7 @@ class FeedWriter(ABC):
         field: str,
         markup: str,
         limit: int,
-        rule: str = "text_too_long",
+        rule: str = "text_shortened",
     ) -> str:
         """``markup`` as plain text (`plain`) cut at a word boundary to ``limit``; a cut
         is reported."""

@@ -105,7 +105,7 @@ class EbayInventoryFeed(FeedWriter):
                     listing,
                     "warning",
                     "product.description",
-                    "description_too_long",
+                    "text_shortened",
                     f"description cut to {DESCRIPTION_LIMIT} characters as plain text",
                 )
             )

@@ -237,7 +237,7 @@ class GoogleMerchantFeed(FeedWriter):
                     listing,
                     "warning",
                     field,
-                    "text_truncated",
+                    "text_shortened",
                     f"{field} cut from {len(cleaned)} to {len(cut)} characters at a word "
                     f"boundary (Google allows {limit})",
                     cleaned,

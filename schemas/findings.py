@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import IO, TYPE_CHECKING, Literal
 
@@ -16,7 +17,7 @@ from schemas.characters import remove_invisible
 from schemas.characters import spreadsheet_safe as spreadsheet_safe  # for existing callers
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 Severity = Literal["error", "warning"]
 """``error``: the product is left out (of the catalog, or of one market or feed).
@@ -53,12 +54,27 @@ class Finding:
     channel: str | None = None
     row: int | None = None
 
+    def __post_init__(self) -> None:
+        # Tests (and anyone who sets GRENZENLOS_STRICT_RULES) refuse a rule that is not in
+        # schemas.rules, so every event keeps one documented name.
+        if _STRICT_RULES and self.rule not in _rules():
+            raise ValueError(f"rule {self.rule!r} is not listed in schemas/rules.py")
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, line: str) -> Finding:
         return cls(**json.loads(line))
+
+
+_STRICT_RULES = bool(os.environ.get("GRENZENLOS_STRICT_RULES"))
+
+
+def _rules() -> Mapping[str, object]:
+    from schemas.rules import RULES
+
+    return RULES
 
 
 FINDING_COLUMNS = (
@@ -100,7 +116,7 @@ def readable(finding: Finding) -> Finding:
     """``finding`` without invisible characters in any text (a message may quote a value,
     and a report must not reorder or hide what the data team reads).
 
-    >>> readable(Finding("feed", "warning", "A\\u202e1", "title", "r", "m\\x00")).sku
+    >>> readable(Finding("feed", "warning", "A\\u202e1", "title", "title_shortened", "m\\x00")).sku
     'A1'
     """
     changes = {}

@@ -41,6 +41,8 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ["GRENZENLOS_RETRY_DELAY_SECONDS"] = "1"
+# Every finding a test provokes must carry a rule listed in schemas/rules.py.
+os.environ["GRENZENLOS_STRICT_RULES"] = "1"
 os.environ.pop("GRENZENLOS_STAGING_URL", None)
 os.environ.pop("GRENZENLOS_OUTPUT_URL", None)
 

@@ -230,10 +230,13 @@ class Pricer:
             source = prices.get(self.pricing.base_currency)
             if source is None:
                 have = ", ".join(sorted(prices)) or "none"
+                wanted, base = self.market.currency, self.pricing.base_currency
                 raise PriceProblem(
                     "missing_price",
-                    f"no price in {self.market.currency} and none in "
-                    f"{self.pricing.base_currency} to convert; catalog has {have}",
+                    f"no {wanted} price in the catalog (it has: {have})"
+                    if wanted == base
+                    else f"no price in {wanted}, and no {base} price to convert from "
+                    f"(the catalog has: {have})",
                 )
         key = (source.currency, tax_class)
         plan = self._plans.get(key)

@@ -111,7 +111,7 @@ def test_long_texts_are_cut_at_words_and_reported() -> None:
     )
     assert [(f.field, f.rule, f.severity) for f in findings[0]] == [  # type: ignore[attr-defined]
         ("title", "title_shortened", "warning"),
-        ("description", "text_truncated", "warning"),
+        ("description", "text_shortened", "warning"),
     ]
 
 

@@ -1,0 +1,207 @@
+"""Every rule a finding can carry, with what it means: the data team's index of findings.
+
+A rule names one event, whatever the channel or step that saw it (a cut title is
+``title_shortened`` in every feed). Each entry gives the stage that reports it, whether
+it keeps the product out (``error``) or only warns, and the message's shape with its
+variable parts in braces. ``tests/cases/findings/rules.md`` is this table as the data team
+reads it; a test keeps both in step and checks that the code names no rule missing here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Stage = Literal["ingest", "validate", "translate", "localize", "completeness", "feed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule.
+
+    Attributes:
+        stage: The step that reports it (``ingest`` ... ``feed``); ``any`` for text
+            cleaning that happens both at ingest and in every feed.
+        severity: ``error`` keeps the product out (of the catalog, a market or a feed),
+            ``warning`` reports a change or a doubt; ``either`` where a setting decides.
+        message: The message's shape; ``{...}`` marks what varies.
+    """
+
+    stage: Stage | Literal["any"]
+    severity: Literal["error", "warning", "either"]
+    message: str
+
+
+RULES: dict[str, Rule] = {
+    # Reading the catalog (transforms/catalog_*.py)
+    "catalog_unreadable": Rule("ingest", "error", "extract failed: {file}: {why}"),
+    "invalid_encoding": Rule(
+        "ingest", "error", "{column} holds bytes that are not valid {encoding} ({bytes})"
+    ),
+    "malformed_row": Rule("ingest", "error", "the row is not valid CSV: {why}"),
+    "wrong_field_count": Rule("ingest", "error", "row has {n} fields but the header has {m}"),
+    "invalid_json": Rule("ingest", "error", "line is not JSON: {why}"),
+    "wrong_shape": Rule("ingest", "error", "the object does not have the product shape: {why}"),
+    "missing_sku": Rule("ingest", "error", "the row has no sku"),
+    "invalid_sku": Rule("ingest", "error", "the sku holds invisible or control characters"),
+    "ambiguous_number": Rule(
+        "ingest", "error", "{value} could be {a} or {b}: the {mark} may separate thousands"
+    ),
+    "not_a_number": Rule("ingest", "warning", "{value} is not a plain number"),
+    "not_a_quantity": Rule("ingest", "warning", "{value} is not a number followed by a unit"),
+    "negative_price": Rule("ingest", "warning", "price {value} is negative"),
+    "negative_quantity": Rule("ingest", "warning", "{value} is negative"),
+    "unknown_unit": Rule("ingest", "warning", "unit {value} is not one of {units}"),
+    "unknown_currency": Rule("ingest", "warning", "{value} is not an ISO 4217 currency code"),
+    "unknown_availability": Rule("ingest", "warning", "{value} is not one of {values}"),
+    "unknown_tax_class": Rule("ingest", "warning", "{value} is not one of {classes}"),
+    "not_a_boolean": Rule("ingest", "warning", "{value} is not 1/0, true/false or yes/no"),
+    "relative_image_link": Rule(
+        "ingest", "warning", "image path {path} is relative and no asset_base_url is configured"
+    ),
+    "stale_rates": Rule(
+        "ingest",
+        "either",
+        "the ECB rates are of {day}, {n} TARGET business days before the run's date {run}",
+    ),
+    "invisible_characters_removed": Rule(
+        "any", "warning", "{field}: invisible characters ({names}) were removed"
+    ),
+    "markup_removed": Rule(
+        "feed", "warning", "{field}: text that reads as markup after decoding ({text}) was removed"
+    ),
+    # The catalog gate (schemas/catalog_rules.py, Great Expectations)
+    "sku_present": Rule("validate", "error", "the product has no sku"),
+    "sku_unique": Rule("validate", "error", "the sku appears more than once in the catalog"),
+    "gtin_format": Rule("validate", "error", "the GTIN is not 8, 12, 13 or 14 digits"),
+    "gtin_check_digit": Rule(
+        "validate", "error", "the GTIN's check digit is {given}, GS1 computes {computed}"
+    ),
+    "identifier_present": Rule(
+        "validate", "warning", "no GTIN and no MPN: feeds will say identifier_exists = no"
+    ),
+    "brand_present": Rule("validate", "error", "the product has no brand"),
+    "price_present": Rule(
+        "validate", "error", "the product has no price above zero in any currency"
+    ),
+    "price_positive": Rule("validate", "error", "a price is zero"),
+    "currency_iso4217": Rule("validate", "error", "the price's currency is not an ISO 4217 code"),
+    "title_present": Rule("validate", "error", "no title in the catalog's source locale"),
+    "description_present": Rule(
+        "validate", "error", "no description in the catalog's source locale"
+    ),
+    "description_short": Rule(
+        "validate", "warning", "the description has fewer than 50 characters of text"
+    ),
+    "image_link_absolute": Rule(
+        "validate", "error", "an image link is not an absolute http(s) URL"
+    ),
+    "unit_allowed": Rule("validate", "error", "a quantity's unit is not one the pipeline converts"),
+    "quantity_positive": Rule("validate", "error", "a weight or dimension is zero"),
+    "quarantined": Rule(
+        "validate",
+        "error",
+        "left out: catalog rules {rules} failed (see the ingest and validate findings)",
+    ),
+    # Localizing for a market (transforms/localize.py, transforms/money.py)
+    "product_disabled": Rule("localize", "error", "the product is disabled in the catalog"),
+    "missing_translation": Rule(
+        "localize", "error", "no {field} in {locales}; catalog has {available}"
+    ),
+    "translation_pending": Rule("localize", "error", "no {target} translation yet: {why}"),
+    "translation_qa_failed": Rule(
+        "localize", "error", "the {target} translation is held back: {problems}"
+    ),
+    "published_in_source_language": Rule(
+        "localize", "warning", "no {target} translation yet ({why}); the {locale} text is published"
+    ),
+    "missing_price": Rule(
+        "localize", "error", "no {currency} price in the catalog (it has: {currencies})"
+    ),
+    "missing_rate": Rule("localize", "error", "no ECB rate for {currency}"),
+    "unknown_tax_basis": Rule(
+        "localize",
+        "error",
+        "[pricing.catalog_prices] does not say whether {currency} prices are net or gross",
+    ),
+    "missing_vat_rate": Rule(
+        "localize", "error", "the VAT table has no rate for tax class {class} in {country}"
+    ),
+    "non_positive_price": Rule(
+        "localize", "error", "price in {currency} must be greater than zero"
+    ),
+    "invalid_stock": Rule("localize", "warning", "stock {value} is not a whole number of units"),
+    "invalid_list_price": Rule("localize", "warning", "{attribute} {value}: {why}"),
+    # Per market and channel (transforms/completeness.py)
+    "required_for_channel": Rule(
+        "completeness",
+        "error",
+        "{channel} in {market} requires {field}; the listing is {n}% complete",
+    ),
+    # Writing a channel's feed (feeds/*.py)
+    "title_shortened": Rule(
+        "feed", "warning", "title shortened from {n} to {m} characters ({limit} allowed)"
+    ),
+    "text_shortened": Rule("feed", "warning", "{field} cut at a word boundary to {limit}"),
+    "duplicate_title": Rule(
+        "feed",
+        "warning",
+        "{sku} and {other} have the same {field}: none of {attributes} tells them apart",
+    ),
+    "empty_title": Rule("feed", "error", "title is empty after cleaning"),
+    "empty_description": Rule("feed", "error", "{channel} needs a description"),
+    "missing_brand": Rule("feed", "error", "{channel} requires a brand"),
+    "missing_gtin": Rule("feed", "error", "{channel} requires a GTIN"),
+    "invalid_gtin": Rule("feed", "error", "GTIN {problem}"),
+    "missing_image_link": Rule("feed", "error", "{channel} needs at least one image"),
+    "missing_category": Rule(
+        "feed",
+        "error",
+        "no {channel} category for {market} in the category mapping of {categories}",
+    ),
+    "missing_product_type": Rule(
+        "feed", "error", "no Amazon product type for the categories {categories}"
+    ),
+    "missing_description": Rule("feed", "error", "Amazon requires a description"),
+    "missing_bullet_point": Rule("feed", "error", "Amazon requires at least one bullet_point"),
+    "missing_color": Rule("feed", "error", "Amazon requires a color"),
+    "missing_country_of_origin": Rule("feed", "error", "Amazon requires a country of origin"),
+    "missing_dangerous_goods_declaration": Rule(
+        "feed", "error", "Amazon requires a dangerous-goods declaration"
+    ),
+    "dangerous_goods_details_missing": Rule(
+        "feed",
+        "error",
+        "supplier_declared_dg_hz_regulation is {value}: Amazon then needs hazmat or GHS details",
+    ),
+    "missing_batteries_required": Rule(
+        "feed",
+        "error",
+        "fulfilment by Amazon ({code}) needs the catalog attribute batteries_required",
+    ),
+    "battery_details_missing": Rule(
+        "feed", "error", "batteries_required is yes: Amazon then needs battery details"
+    ),
+    "missing_package_size": Rule(
+        "feed", "error", "fulfilment by Amazon ({code}) needs the package weight and dimensions"
+    ),
+    "list_price_below_price": Rule(
+        "feed", "warning", "the recommended retail price {rrp} is below the price {price}"
+    ),
+    "too_many_bullet_points": Rule(
+        "feed", "warning", "{n} bullet points, {channel} takes {max}: the rest are left out"
+    ),
+    "too_many_selling_points": Rule(
+        "feed", "warning", "{n} selling points, the storefront takes {max}"
+    ),
+    "too_many_images": Rule("feed", "warning", "{n} images, {channel} takes {max}"),
+    "price_out_of_range": Rule("feed", "error", "bol.com takes prices from 1.00 to 9999.00 EUR"),
+    "schema_invalid": Rule("feed", "error", "the item breaks the {channel} schema: {problems}"),
+    "feed_file_invalid": Rule(
+        "feed", "error", "{file} fails the {channel} format check and is not published: {problems}"
+    ),
+    "empty_feed_withheld": Rule(
+        "feed", "error", "this run's {channel} feed lists none of the market's products"
+    ),
+}
+"""Rule code -> what it means; see the module docstring."""
