@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -146,6 +147,12 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     pending = {f["sku"] for f in pl_findings if f["rule"] == "translation_pending"}
     assert {"GZ-LAM-0037", "GZ-LAM-0038"} <= pending
     assert not pending & set(pl)
+    # The CN storefront is Chinese, from the shipped TMX; what has no Chinese is set aside.
+    storefront = json.loads((output / "CN" / "mobile_cn.json").read_text(encoding="utf-8"))
+    cn_titles = {item["id"]: item["title"] for item in storefront["items"]}
+    assert cn_titles["GZ-TEA-0049"] == "Teegarten Sieben 绿茶 100\u00a0g"
+    assert all(re.search("[\u4e00-\u9fff]", title) for title in cn_titles.values())
+    assert len(cn_titles) == len(set(cn_titles.values()))  # unique within the feed
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "translation PL" in summary and "translation_pending" in summary
     assert "no DeepL key" in summary
