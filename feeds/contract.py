@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING, ClassVar
 
 # At module level: the writers clean several texts per item, and an import statement
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from feeds.text import CleanText
     from schemas.findings import Finding
     from schemas.listing import Listing
-    from schemas.market import Channel, Market
+    from schemas.market import Channel, Market, TitleRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +184,7 @@ class FeedWriter(ABC):
         (``title_shortened``, ``duplicate_title``)."""
         channel = self.context.channel
         if channel is None:
-            from schemas.market import TitleRule
-
-            rule = TitleRule()
+            rule = _default_title_rule()
         else:
             rule = channel.title_by_market.get(self.market.code, channel.title)
             limit = min(limit, channel.title_length or limit)
@@ -328,3 +327,11 @@ class FeedWriter(ABC):
     def close(self) -> None:
         """Flush buffers; the caller owns (and closes) the stream."""
         self.stream.flush()
+
+
+@lru_cache(maxsize=1)
+def _default_title_rule() -> TitleRule:
+    """The title rule of a channel without settings, built once (a pydantic model)."""
+    from schemas.market import TitleRule
+
+    return TitleRule()
