@@ -96,7 +96,7 @@ def test_every_message_meets_amazons_product_definition(code: str, tmp_path: Pat
         attributes = message["attributes"]
         assert required - set(attributes) == set(), message["sku"]
         problems = [
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            f"{'/'.join(map(str, e.instance_path))}: {e.message}"
             for e in product.iter_errors(attributes)
         ]
         assert problems == [], message["sku"]
