@@ -45,6 +45,7 @@ lint: install
 	$(BIN)/mypy
 
 benchmark: install
+	$(BIN)/python benchmarks/nightly.py --products 100000
 	$(BIN)/python benchmarks/ingest_and_feed.py --products 100000
 	$(BIN)/python benchmarks/ingest_and_feed.py --products 1000000
 	$(BIN)/python benchmarks/validate_catalog.py --products 100000
