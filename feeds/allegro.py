@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import json_lines_problems, schema_problems
+from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
 from schemas.categories import first_mapped, missing_category_message
@@ -82,17 +82,7 @@ class AllegroOffers(FeedWriter):
         }
         if listing.gtin:
             offer["productSet"] = [{"product": {"id": listing.gtin, "idType": "GTIN"}}]
-        problems = schema_problems(SCHEMA, offer)
-        if problems:
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "(offer)",
-                    "schema_invalid",
-                    "the offer breaks Allegro's rules: " + "; ".join(problems),
-                )
-            )
+        if self.breaks_schema(listing, findings, SCHEMA, offer, what="offer", whose="Allegro's"):
             return findings
         self.context.checked.add(content_hash(offer))
         self.stream.write((dumps(offer) + "\n").encode())

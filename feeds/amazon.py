@@ -157,17 +157,15 @@ class AmazonListingsFeed(FeedWriter):
             self.context.hashes[listing.sku] = digest
             self.context.unchanged += 1
             return findings
-        problems = schema_problems(SCHEMA, {**message, "messageId": 1}, "message")
-        if problems:
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "(message)",
-                    "schema_invalid",
-                    "the message breaks Amazon's rules: " + "; ".join(problems),
-                )
-            )
+        if self.breaks_schema(
+            listing,
+            findings,
+            SCHEMA,
+            {**message, "messageId": 1},
+            definition="message",
+            what="message",
+            whose="Amazon's",
+        ):
             return findings
         self.context.hashes[listing.sku] = digest
         self.context.checked.add(digest)

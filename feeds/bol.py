@@ -31,7 +31,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import json_lines_problems, schema_problems
+from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps
 from schemas.gtin import as_gtin13
@@ -158,17 +158,7 @@ class BolOffers(FeedWriter):
             "fulfilment": self._fulfilment,
             "stock": {"amount": self._stock(listing), "managedByRetailer": True},
         }
-        problems = schema_problems(SCHEMA, offer)
-        if problems:
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "(offer)",
-                    "schema_invalid",
-                    "the offer breaks bol.com's rules: " + "; ".join(problems),
-                )
-            )
+        if self.breaks_schema(listing, findings, SCHEMA, offer, what="offer", whose="bol.com's"):
             return findings
         self.context.checked.add(content_hash(offer))
         self.stream.write((dumps(offer) + "\n").encode())

@@ -259,6 +259,34 @@ class FeedWriter(ABC):
                 continue
             findings.append(self.finding(listing, "warning", field, rule, message, markup))
 
+    def breaks_schema(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        schema: str,
+        item: object,
+        *,
+        definition: str | None = None,
+        what: str,
+        whose: str,
+    ) -> bool:
+        """Check one item against the channel's JSON Schema; when it breaks it, report
+        ``schema_invalid`` (the item is left out) and return True."""
+        from feeds.checks import schema_problems
+
+        problems = schema_problems(schema, item, definition)
+        if problems:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    f"({what})",
+                    "schema_invalid",
+                    f"the {what} breaks {whose} rules: " + "; ".join(problems),
+                )
+            )
+        return bool(problems)
+
     def require(
         self,
         listing: Listing,

@@ -177,17 +177,15 @@ class EbayInventoryFeed(FeedWriter):
             self.context.hashes[listing.sku] = digest
             self.context.unchanged += 1
             return findings
-        problems = schema_problems(SCHEMA, item, "inventory_item")
-        if problems:
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "(item)",
-                    "schema_invalid",
-                    "the item breaks eBay's rules: " + "; ".join(problems),
-                )
-            )
+        if self.breaks_schema(
+            listing,
+            findings,
+            SCHEMA,
+            item,
+            definition="inventory_item",
+            what="item",
+            whose="eBay's",
+        ):
             return findings
         self.context.hashes[listing.sku] = digest
         self.context.checked.add(digest)

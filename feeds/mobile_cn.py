@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import json_file_problems, schema_problems
+from feeds.checks import json_file_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps
 from feeds.text import cut_at_word
@@ -106,17 +106,9 @@ class MobileStorefrontFeed(FeedWriter):
         category = first_mapped(listing.categories, dict(self.context.categories))
         if category:
             item["category"] = category
-        problems = schema_problems(SCHEMA, item, "item")
-        if problems:
-            findings.append(
-                self.finding(
-                    listing,
-                    "error",
-                    "(item)",
-                    "schema_invalid",
-                    "the item breaks the feed's rules: " + "; ".join(problems),
-                )
-            )
+        if self.breaks_schema(
+            listing, findings, SCHEMA, item, definition="item", what="item", whose="the feed's"
+        ):
             return findings
         self.items_written += 1
         separator = "\n" if self.items_written == 1 else ",\n"

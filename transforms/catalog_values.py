@@ -12,12 +12,13 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from schemas.characters import describe_invisible, remove_invisible
-from schemas.findings import Finding, shorten
+from schemas.findings import Finding, count, shorten
 from schemas.product import ANY_LOCALE, AVAILABILITY_VALUES, TAX_CLASSES, UNIT_CODES, Quantity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from schemas.findings import Severity
     from schemas.product import Product
 
 T = TypeVar("T")
@@ -238,19 +239,14 @@ class RowContext:
             return parse(*args)
         except ValueProblem as problem:
             held = problem.rule in HOLDING_RULES
-            self.findings.append(
-                Finding(
-                    stage="ingest",
-                    severity="error" if held else "warning",
-                    sku=self.sku,
-                    field=field,
-                    rule=problem.rule,
-                    message=f"{problem.message}; the product is set aside in every market"
-                    if held
-                    else f"{problem.message}; the value was ignored",
-                    value=shorten(" ".join(a for a in args if a)),
-                    row=self.row,
-                )
+            self._record(
+                "error" if held else "warning",
+                field,
+                problem.rule,
+                f"{problem.message}; the product is set aside in every market"
+                if held
+                else f"{problem.message}; the value was ignored",
+                " ".join(a for a in args if a),
             )
             return None
 
@@ -260,29 +256,23 @@ class RowContext:
 
     def warn(self, field: str, rule: str, message: str, value: str | None = None) -> None:
         """Record a warning about a value that was changed or dropped."""
+        self._record("warning", field, rule, message, value)
+
+    def reject(self, field: str, rule: str, message: str, value: str | None = None) -> None:
+        self.rejected = True
+        self._record("error", field, rule, f"{message}; the row was skipped", value)
+
+    def _record(
+        self, severity: Severity, field: str, rule: str, message: str, value: str | None
+    ) -> None:
         self.findings.append(
             Finding(
                 stage="ingest",
-                severity="warning",
+                severity=severity,
                 sku=self.sku,
                 field=field,
                 rule=rule,
                 message=message,
-                value=None if value is None else shorten(value),
-                row=self.row,
-            )
-        )
-
-    def reject(self, field: str, rule: str, message: str, value: str | None = None) -> None:
-        self.rejected = True
-        self.findings.append(
-            Finding(
-                stage="ingest",
-                severity="error",
-                sku=self.sku,
-                field=field,
-                rule=rule,
-                message=f"{message}; the row was skipped",
                 value=None if value is None else shorten(value),
                 row=self.row,
             )
@@ -296,7 +286,7 @@ def clean_text(context: RowContext, field: str, text: str) -> str:
         context.warn(
             field,
             "invisible_characters_removed",
-            f"{field} held {removed} invisible or control character(s) "
+            f"{field} held {count(removed, 'invisible or control character')} "
             f"({describe_invisible(text)}); they were removed",
             text,
         )

@@ -33,6 +33,7 @@ from transforms.units import for_market
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from schemas.findings import Severity
     from schemas.market import Market
     from schemas.product import Product, Quantity
     from transforms.money import Pricer
@@ -68,18 +69,7 @@ def localize(
     problems: list[Finding] = []
 
     def set_aside(field: str, rule: str, message: str, value: str | None = None) -> None:
-        problems.append(
-            Finding(
-                stage="localize",
-                severity="error",
-                sku=product.sku,
-                market=market.code,
-                field=field,
-                rule=rule,
-                message=message,
-                value=value,
-            )
-        )
+        problems.append(_finding(product, market, "error", field, rule, message, value))
 
     if not product.enabled:
         set_aside("enabled", "product_disabled", "the product is disabled in the catalog")
@@ -294,14 +284,27 @@ names it (``29.90 EUR``)."""
 
 
 def _warning(product: Product, market: Market, field: str, rule: str, message: str) -> Finding:
+    return _finding(product, market, "warning", field, rule, message)
+
+
+def _finding(
+    product: Product,
+    market: Market,
+    severity: Severity,
+    field: str,
+    rule: str,
+    message: str,
+    value: str | None = None,
+) -> Finding:
     return Finding(
         stage="localize",
-        severity="warning",
+        severity=severity,
         sku=product.sku,
         market=market.code,
         field=field,
         rule=rule,
         message=message,
+        value=value,
     )
 
 

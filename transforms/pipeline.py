@@ -790,18 +790,10 @@ class _ChannelFiles:
             )
             if found:
                 part["valid"] = False
-                self.problems.append(
-                    Finding(
-                        stage="feed",
-                        severity="error",
-                        sku=None,
-                        market=self.market.code,
-                        channel=self.name,
-                        field="(file)",
-                        rule="feed_file_invalid",
-                        message=f"{part['path'].rsplit('/', 1)[-1]} fails the {self.name} "
-                        "format check and is not published: " + "; ".join(found),
-                    )
+                self._file_problem(
+                    "feed_file_invalid",
+                    f"{part['path'].rsplit('/', 1)[-1]} fails the {self.name} format check "
+                    "and is not published: " + "; ".join(found),
                 )
         if self.listed() == 0 and (self.live_listed or not self.market.allow_empty_feeds):
             self._withhold(products, market_reasons)
@@ -830,6 +822,12 @@ class _ChannelFiles:
         self.withheld = why
         for part in self.parts:
             part["valid"] = False
+        self._file_problem(
+            "empty_feed_withheld", f"{why}; an empty full feed would delist every product"
+        )
+
+    def _file_problem(self, rule: str, message: str) -> None:
+        """A finding about the channel's file as a whole (it is not published)."""
         self.problems.append(
             Finding(
                 stage="feed",
@@ -838,8 +836,8 @@ class _ChannelFiles:
                 market=self.market.code,
                 channel=self.name,
                 field="(file)",
-                rule="empty_feed_withheld",
-                message=f"{why}; an empty full feed would delist every product",
+                rule=rule,
+                message=message,
             )
         )
 

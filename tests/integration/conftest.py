@@ -9,6 +9,7 @@ import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
     from pathlib import Path
 
 _FEED_LINE = re.compile(
@@ -44,3 +45,31 @@ def every_summary_adds_up(tmp_path: Path) -> Iterator[None]:
     yield
     for summary in tmp_path.rglob("summary.txt"):
         assert summary_problems(summary.read_text(encoding="utf-8")) == [], summary
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder for a test's own ``markets.toml`` (and catalog), which the DAG reads."""
+    monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))
+    return tmp_path
+
+
+def run_with_tries(logical_date: datetime) -> tuple[str, dict[str, tuple[str, int]]]:
+    """Run localize_catalog once; return the run's state and each task's (state, tries),
+    read from Airflow's metadata database (a retried task has more than one try)."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from tests.conftest import ROOT
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    dag_run = dag.test(logical_date=logical_date)
+    with create_session() as session:
+        tasks = session.execute(
+            select(TaskInstance.task_id, TaskInstance.state, TaskInstance.try_number).where(
+                TaskInstance.run_id == dag_run.run_id, TaskInstance.map_index <= 0
+            )
+        ).all()
+    return str(dag_run.state), {task: (str(state), tries) for task, state, tries in tasks}

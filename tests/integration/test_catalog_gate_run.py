@@ -98,12 +98,6 @@ product_url = "https://shop.example/us/p/{{sku}}"
     )
 
 
-@pytest.fixture
-def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))
-    return tmp_path
-
-
 def run(day: int) -> str:
     from airflow.dag_processing.dagbag import DagBag
 

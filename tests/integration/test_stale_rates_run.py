@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import PRICING_TOML, ROOT
+from tests.conftest import PRICING_TOML
+from tests.integration.conftest import run_with_tries
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -63,28 +64,9 @@ product_url = "https://shop.example/us/p/{{sku}}"
     )
 
 
-@pytest.fixture
-def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GRENZENLOS_CONFIG", str(tmp_path / "markets.toml"))
-    return tmp_path
-
-
 def run(day: int) -> tuple[str, dict[str, tuple[str, int]]]:
     """Run the DAG for 2026-12-<day>; return its state and each task's (state, tries)."""
-    from airflow.dag_processing.dagbag import DagBag
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    dag_run = dag.test(logical_date=datetime(2026, 12, day, tzinfo=UTC))
-    with create_session() as session:
-        tasks = session.execute(
-            select(TaskInstance.task_id, TaskInstance.state, TaskInstance.try_number).where(
-                TaskInstance.run_id == dag_run.run_id, TaskInstance.map_index <= 0
-            )
-        ).all()
-    return str(dag_run.state), {task: (str(state), tries) for task, state, tries in tasks}
+    return run_with_tries(datetime(2026, 12, day, tzinfo=UTC))
 
 
 def report(folder: Path, day: int, name: str) -> str:

@@ -32,7 +32,7 @@ def build(tmp: Path, *, allow_empty: bool, live_listings: int | None) -> dict[st
         update={"channels": ["google"], "allow_empty_feeds": allow_empty}
     )
     output = tmp / "output"
-    (output / "DE").mkdir(parents=True)
+    (output / "DE").mkdir(parents=True, exist_ok=True)
     if live_listings is not None:
         (output / "last_successful_run.json").write_text(
             json.dumps({"run": "x", "products": {}, "feeds": {"DE/google": live_listings}})
@@ -90,28 +90,9 @@ def test_live_file_without_counts_counts_as_listed(tmp_path: Path) -> None:
     live = tmp_path / "output" / "DE" / "google.xml"
     live.parent.mkdir(parents=True)
     live.write_text("<rss>the live feed</rss>")
-    (tmp_path / "output" / "DE" / "keep").mkdir()
-    built = build_with_existing(tmp_path)
+    built = build(tmp_path, allow_empty=True, live_listings=None)
     assert built["channels"]["google"]["valid"] is False
     assert live.read_text() == "<rss>the live feed</rss>"
-
-
-def build_with_existing(tmp: Path) -> dict[str, Any]:
-    market = CONFIG.market("DE").model_copy(
-        update={"channels": ["google"], "allow_empty_feeds": True}
-    )
-    stage_catalog(PRODUCTS, tmp / "run")
-    built = build_market_feeds(
-        tmp / "run" / "catalog.jsonl",
-        market,
-        tmp / "run" / "DE",
-        pricing=CONFIG.pricing,
-        rates=RATES,
-        requirements={"google": ["title", "weight"]},
-        live_dir=tmp / "output" / "DE",
-    )
-    publish_market(built, tmp / "output")
-    return built
 
 
 def test_a_rerun_of_the_same_date_starts_without_the_last_attempts_stop(tmp_path: Path) -> None:
