@@ -23,17 +23,18 @@ from typing import IO, TYPE_CHECKING, ClassVar
 
 # At module level: the writers clean several texts per item, and an import statement
 # in a method costs about a microsecond per call.
-from feeds.text import SAFE_TAGS, clean_html, clean_text, cut_at_word
+from feeds.text import cut_at_word
 from feeds.titles import TitleBook, compose_title
+from schemas.text import SAFE_TAGS, clean_html, clean_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from feeds.text import CleanText
     from schemas.findings import Finding
     from schemas.listing import Listing
     from schemas.market import Channel, Market, TitleRule
+    from schemas.text import CleanText
 
 
 @dataclass(frozen=True, slots=True)

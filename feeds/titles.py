@@ -32,8 +32,9 @@ from functools import lru_cache
 from hashlib import blake2b
 from typing import TYPE_CHECKING
 
-from feeds.text import clean_text, cut_at_word, quantity_words
+from feeds.text import cut_at_word, quantity_words
 from schemas.product import Quantity
+from schemas.text import clean_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

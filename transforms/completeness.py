@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from feeds.text import html_to_text
+from schemas.text import html_to_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -473,7 +473,7 @@ def _plain(message: str, limit: int = 200) -> str:
     'Bad request, message: 413 Too Large nginx'
     """
     if "<" in message:
-        from feeds.text import html_to_text
+        from schemas.text import html_to_text
 
         message = html_to_text(message)
     text = " ".join(message.split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
-from feeds.text import strip_xml_illegal
+from schemas.text import strip_xml_illegal
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

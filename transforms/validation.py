@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from feeds.text import html_to_text
 from schemas.catalog_rules import CatalogRule, Table, catalog_rules
 from schemas.findings import Finding, shorten
 from schemas.product import ANY_LOCALE, QUANTITY_FIELDS
+from schemas.text import html_to_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

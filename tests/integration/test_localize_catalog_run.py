@@ -15,7 +15,7 @@ from lxml import etree
 
 from feeds.google import G_NS
 from feeds.registry import writer_class
-from feeds.text import html_to_text
+from schemas.text import html_to_text
 from tests.conftest import SAMPLE_CATALOG
 
 if TYPE_CHECKING:

@@ -36,7 +36,7 @@ from lxml import etree
 
 from feeds.allegro import ALLEGRO_TAGS
 from feeds.registry import writer_class
-from feeds.text import SAFE_TAGS
+from schemas.text import SAFE_TAGS
 from tests.unit.feeds.test_channels import CHANNEL_MARKET, listing, market_for, write
 
 if TYPE_CHECKING:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.text import (
+from feeds.text import cut_at_word
+from schemas.text import (
     CleanText,
     clean_html,
     clean_text,
-    cut_at_word,
     html_to_text,
     safe_html,
     strip_xml_illegal,
@@ -104,12 +104,12 @@ def test_emoji_with_joiners_and_line_breaks_stay() -> None:
 
 
 def test_text_without_markup_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import feeds.text
+    import schemas.text
 
     def no_parser(tags: frozenset[str]) -> object:
         raise AssertionError("parsed a text without < or &")
 
-    monkeypatch.setattr(feeds.text, "_cleaner", no_parser)
+    monkeypatch.setattr(schemas.text, "_cleaner", no_parser)
     assert clean_text.__wrapped__("  Trinkflasche\t750 ml \r\n\n schwarz ") == CleanText(
         "Trinkflasche 750 ml\nschwarz"
     )
