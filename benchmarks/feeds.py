@@ -80,7 +80,7 @@ def listings(market_code: str, count: int) -> list[Listing]:
 
 def run_channel(channel: str, count: int) -> None:
     """Write and check one channel for every market that uses it; print one result line."""
-    from transforms.pipeline import _ChannelFiles
+    from pipeline.build import _ChannelFiles
 
     config = load_config(ROOT / "config" / "markets.toml", env={})
     categories = load_category_map(ROOT / "config" / "categories.toml")

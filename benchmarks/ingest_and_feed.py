@@ -22,14 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic_catalog import generate  # noqa: E402
+from pipeline.build import build_market_feeds  # noqa: E402
+from pipeline.extract import load_rates, stage_catalog, stage_rates  # noqa: E402
 from schemas.market import load_config  # noqa: E402
 from transforms.catalog_akeneo import read_akeneo  # noqa: E402
-from transforms.pipeline import (  # noqa: E402
-    build_market_feeds,
-    load_rates,
-    stage_catalog,
-    stage_rates,
-)
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "config" / "markets.toml")
 # The Google feed only, as this benchmark has always measured (benchmarks/feeds.py times

@@ -84,7 +84,7 @@ def _config(work: Path) -> PipelineConfig:
 
 def _run_day(config: PipelineConfig) -> date:
     """The run's date: the day of the checked-in rates, so they pass as fresh."""
-    from transforms.pipeline import load_rates
+    from pipeline.extract import load_rates
 
     return config.pricing.offline_rates_day or load_rates(Path(config.pricing.rates)).day
 
@@ -125,7 +125,7 @@ def generate_catalog(work: Path, products: int) -> int:
 
 
 def extract(work: Path) -> dict[str, Any]:
-    from transforms.pipeline import (
+    from pipeline.extract import (
         check_catalog_read,
         load_rates,
         read_catalog,
@@ -144,8 +144,8 @@ def extract(work: Path) -> dict[str, Any]:
 
 def seed_memory(work: Path, snapshot: str) -> int:
     """Store a passing machine entry for every segment any market needs; return how many."""
+    from pipeline.layout import read_snapshot
     from transforms.glossary import load_glossary
-    from transforms.pipeline import read_snapshot
     from transforms.translate import segments_for
     from transforms.translation_memory import NewEntry, TranslationMemory
     from transforms.translation_qa import check_translation
@@ -192,7 +192,7 @@ def seed_memory(work: Path, snapshot: str) -> int:
 
 
 def validate(work: Path, staged: dict[str, Any]) -> dict[str, Any]:
-    from transforms.pipeline import validate_snapshot
+    from pipeline.validate import validate_snapshot
 
     config = _config(work)
     output = work / "output"
@@ -211,7 +211,7 @@ def validate(work: Path, staged: dict[str, Any]) -> dict[str, Any]:
 def translate(
     work: Path, staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
 ) -> dict[str, Any]:
-    from transforms.pipeline import translate_snapshot
+    from pipeline.translate import translate_snapshot
 
     config = _config(work)
     run_key = str(_run_day(config))
@@ -238,8 +238,9 @@ def build(
     channel: str | None = None,
 ) -> dict[str, Any]:
     """One market's feeds, as ``localize_market`` builds them; or one channel's alone."""
+    from pipeline.build import build_market_feeds
+    from pipeline.extract import load_rates
     from schemas.categories import load_category_map
-    from transforms.pipeline import build_market_feeds, load_rates
 
     config = _config(work)
     chosen = config.market(market)
@@ -281,7 +282,7 @@ def channel_rate(
     once per process, not per listing.
     """
     from feeds.registry import writer_class
-    from transforms.pipeline import build_market_feeds  # noqa: F401 - imported, not timed
+    from pipeline.build import build_market_feeds  # noqa: F401 - imported, not timed
 
     writer_class(channel)
     started = time.perf_counter()
@@ -290,7 +291,7 @@ def channel_rate(
 
 
 def check_gates(work: Path, built: list[dict[str, Any]]) -> dict[str, Any]:
-    from transforms.pipeline import check_feed_shrink
+    from pipeline.publish import check_feed_shrink
 
     config = _config(work)
     return check_feed_shrink(built, config.validation, work / "output", _run_dir(work))
@@ -299,8 +300,8 @@ def check_gates(work: Path, built: list[dict[str, Any]]) -> dict[str, Any]:
 def publish(
     work: Path, staged: dict[str, Any], built: list[dict[str, Any]], held: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    from pipeline.publish import publish_market
     from transforms.gates import held_channels, record_success
-    from transforms.pipeline import publish_market
 
     config = _config(work)
     run_key = str(_run_day(config))

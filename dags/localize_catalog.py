@@ -217,44 +217,26 @@ def localize_catalog() -> None:
     @task
     @_fail_fast
     def extract() -> dict[str, Any]:
-        from transforms.faults import heals_by_retry
+        from pipeline.extract import ExtractFailed, extract
         from transforms.gates import GateClosed
-        from transforms.pipeline import (
-            check_catalog_read,
-            load_rates,
-            read_catalog,
-            record_extract_failure,
-            stage_catalog,
-            stage_rates,
-        )
         from transforms.rates_freshness import StaleRates
 
         config = _config()
-        run_dir = _run_dir(config)
+        conninfo = (
+            _catalog_conninfo(config.catalog.postgres_conn_id)
+            if config.catalog.format == "postgres"
+            else None
+        )
+        run_day = datetime.strptime(_run_key(), "%Y-%m-%d").date()
         try:
-            conninfo = (
-                _catalog_conninfo(config.catalog.postgres_conn_id)
-                if config.catalog.format == "postgres"
-                else None
-            )
-            staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
-            check_catalog_read(staged, config.validation, run_dir)
-            run_day = datetime.strptime(_run_key(), "%Y-%m-%d").date()
-            rates = stage_rates(config.pricing, run_dir, run_day=run_day)
-            rates_day = load_rates(ObjectStoragePath(rates)).day
-            return {**staged, "rates": rates, "rates_day": str(rates_day)}
-        except (GateClosed, StaleRates) as closed:  # finding and stop reason already written
-            raise AirflowFailException(str(closed)) from None
-        except Exception as error:
-            if heals_by_retry(error):
-                raise  # network, database or object storage: the next try may work
-            reason = record_extract_failure(run_dir, error)
-            raise AirflowFailException(reason) from error
+            return extract(config, _run_dir(config), run_day, conninfo=conninfo)
+        except (GateClosed, StaleRates, ExtractFailed) as stopped:  # reason recorded
+            raise AirflowFailException(str(stopped)) from None
 
     @task(retries=0)
     def validate(staged: dict[str, Any]) -> dict[str, Any]:
+        from pipeline.validate import validate_snapshot
         from transforms.gates import GateClosed
-        from transforms.pipeline import validate_snapshot
         from transforms.storage import upload_tree
 
         config = _config()
@@ -292,7 +274,7 @@ def localize_catalog() -> None:
     def translate(
         staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
     ) -> dict[str, Any]:
-        from transforms.pipeline import translate_snapshot
+        from pipeline.translate import translate_snapshot
 
         config = _config()
         settings = config.translation
@@ -322,34 +304,24 @@ def localize_catalog() -> None:
     def localize_market(
         market: str, staged: dict[str, Any], validated: dict[str, Any], translated: dict[str, Any]
     ) -> dict[str, Any]:
-        from schemas.categories import load_category_map
-        from transforms.pipeline import build_market_feeds, load_rates
+        from pipeline.build import build_market
 
         config = _config()
-        chosen = config.market(market)
-        categories = Path(config.categories_path) if config.categories_path else None
-        with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
-            quarantine = json.load(stream)
-        return build_market_feeds(
-            ObjectStoragePath(staged["snapshot"]),
-            chosen,
-            _run_dir(config) / market,
-            pricing=config.pricing,
-            rates=load_rates(ObjectStoragePath(staged["rates"])),
-            requirements={c: config.requirements(chosen, c) for c in chosen.channels},
-            quarantine=quarantine,
-            translations=ObjectStoragePath(translated["files"][market]),
-            source_locale=config.translation.source_locale,
-            channel_settings=config.channels,
-            category_map=load_category_map(categories, markets=config.markets),
+        return build_market(
+            config,
+            market,
+            _run_dir(config),
+            staged=staged,
+            validated=validated,
+            translated=translated,
+            output_root=ObjectStoragePath(config.storage.output_url),
             mode=get_current_context()["params"].get("mode") or "full",
-            live_dir=ObjectStoragePath(config.storage.output_url) / market,
         )
 
     @task(retries=0)
     def check_gates(built: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
-        from transforms.pipeline import check_feed_shrink
+        from pipeline.publish import check_feed_shrink
 
         config = _config()
         return check_feed_shrink(
@@ -364,31 +336,28 @@ def localize_catalog() -> None:
     def publish(
         staged: dict[str, Any], built: Sequence[dict[str, Any]], held: dict[str, Any]
     ) -> list[dict[str, Any]] | None:
-        from transforms.gates import held_channels, record_success
-        from transforms.pipeline import publish_market
+        from pipeline.publish import publish_run
 
         if get_current_context()["params"].get("dry_run"):
             print("Dry run: nothing published.")
             return None
         config = _config()
-        output = ObjectStoragePath(config.storage.output_url)
+        published = publish_run(
+            _each(built),
+            held,
+            ObjectStoragePath(config.storage.output_url),
+            _run_dir(config),
+            run_id=_run_key(),
+            products=staged["products"],
+            path_factory=ObjectStoragePath,
+        )
         outlet_events = get_current_context()["outlet_events"]
-        published: list[dict[str, Any]] = []
-        for result in _each(built):
-            for feed in publish_market(
-                result,
-                output,
-                ObjectStoragePath,
-                run_id=_run_key(),
-                held=held_channels(held, result["market"]),
-            ):
-                published.append(feed)
-                stem = feed["file"].rsplit(".", 1)[0]
-                outlet_events[FEEDS].add(
-                    Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{stem}"),
-                    extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
-                )
-        record_success(_run_key(), staged["products"], published, _run_dir(config), output)
+        for feed in published:
+            stem = feed["file"].rsplit(".", 1)[0]
+            outlet_events[FEEDS].add(
+                Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{stem}"),
+                extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
+            )
         return published
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
@@ -405,7 +374,7 @@ def localize_catalog() -> None:
         This task always runs, so the run's own state comes from here: a run whose
         localize or publish step failed must not look green.
         """
-        from transforms.pipeline import write_run_report
+        from pipeline.report import write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()

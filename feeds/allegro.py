@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import content_hash, dumps
+from feeds.jsonfeed import dumps, text_hash
 from schemas.categories import first_mapped, missing_category_message
 from transforms.money import round_to_minor_units
 
@@ -84,8 +84,9 @@ class AllegroOffers(FeedWriter):
             offer["productSet"] = [{"product": {"id": listing.gtin, "idType": "GTIN"}}]
         if self.breaks_schema(listing, findings, SCHEMA, offer, what="offer", whose="Allegro's"):
             return findings
-        self.context.checked.add(content_hash(offer))
-        self.stream.write((dumps(offer) + "\n").encode())
+        text = dumps(offer)  # serialized once: hashed, then written
+        self.context.checked.add(text_hash(text))
+        self.stream.write((text + "\n").encode())
         self.items_written += 1
         return findings
 

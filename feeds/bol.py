@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
-from feeds.jsonfeed import content_hash, dumps
+from feeds.jsonfeed import dumps, text_hash
 from schemas.gtin import as_gtin13
 from transforms.money import round_to_minor_units
 
@@ -160,8 +160,9 @@ class BolOffers(FeedWriter):
         }
         if self.breaks_schema(listing, findings, SCHEMA, offer, what="offer", whose="bol.com's"):
             return findings
-        self.context.checked.add(content_hash(offer))
-        self.stream.write((dumps(offer) + "\n").encode())
+        text = dumps(offer)  # serialized once: hashed, then written
+        self.context.checked.add(text_hash(text))
+        self.stream.write((text + "\n").encode())
         self.items_written += 1
         return findings
 

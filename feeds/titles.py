@@ -92,6 +92,8 @@ class _Value:
     text: str
     folded: tuple[str, ...]
     quantity: Quantity | None = None
+    words: tuple[str, ...] = ()
+    """``text``'s words (`feeds.text.quantity_words`), as written."""
 
 
 @dataclass
@@ -140,6 +142,7 @@ class TitleBook:
 _SEPARATOR = "\x1f"
 
 
+@lru_cache(maxsize=8)  # `compose_title` asks who owns a title, then claims it
 def _key(title: str) -> bytes:
     return blake2b(" ".join(title.casefold().split()).encode(), digest_size=16).digest()
 
@@ -233,12 +236,34 @@ def _fit(
             _same(list(words), value) for words in shown.values()
         ):
             continue  # the name (or another part) says it already
-        shown[part] = tuple(quantity_words(value.text))
+        shown[part] = value.words
     order = [p for p in rule.parts if p == "name" or p in shown]
     order += [p for p in forced if p not in order and p in shown]
     words = {**shown, "name": tuple(name_words)}
     full = _join(order, words)
     left_out: list[str] = []
+    cut = False
+    if len(full) <= limit:  # most titles fit as they are
+        text = full
+    else:
+        text, cut = _shorten(order, words, name_words, rule, limit, forced, left_out)
+    if rule.no_break_units:
+        text = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(text))
+        full = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(full))
+    return Title(text, full, tuple(left_out), cut)
+
+
+def _shorten(
+    order: list[str],
+    words: dict[str, tuple[str, ...]],
+    name_words: list[str],
+    rule: TitleRule,
+    limit: int,
+    forced: Sequence[str],
+    left_out: list[str],
+) -> tuple[str, bool]:
+    """The title of ``order`` shortened to ``limit`` (parts that go are added to
+    ``left_out``), and whether words were cut off."""
     cut = False
     for part in rule.drop_order:
         if len(_join(order, words)) <= limit:
@@ -263,10 +288,7 @@ def _fit(
     if len(text) > limit:  # the parts that must stay are longer than the limit
         text = cut_at_word(text, limit)
         cut = True
-    if rule.no_break_units:
-        text = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(text))
-        full = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(full))
-    return Title(text, full, tuple(left_out), cut)
+    return text, cut
 
 
 def _join(order: Sequence[str], words: dict[str, tuple[str, ...]]) -> str:
@@ -282,7 +304,7 @@ def _room(order: Sequence[str], words: dict[str, tuple[str, ...]], limit: int) -
 def _same(words: Sequence[str], value: _Value) -> bool:
     """Whether ``words`` (of a name) say what ``value`` says: same words, or one
     quantity equal to the value's (``1000 ml`` for ``1 l``)."""
-    if tuple(w.casefold() for w in words) == value.folded:
+    if len(words) == len(value.folded) and tuple(map(str.casefold, words)) == value.folded:
         return True
     if value.quantity is None or len(words) != 1:
         return False
@@ -293,7 +315,8 @@ def _same(words: Sequence[str], value: _Value) -> bool:
 def _contains(words: Sequence[str], value: _Value) -> bool:
     """Whether ``value`` is among ``words``."""
     size = len(value.folded)
-    return any(_same(words[i : i + size], value) for i in range(len(words) - size + 1)) or (
+    folded = tuple(map(str.casefold, words))  # once, not once per place (`_same`)
+    return any(folded[i : i + size] == value.folded for i in range(len(folded) - size + 1)) or (
         value.quantity is not None and any(_same([word], value) for word in words)
     )
 
@@ -363,10 +386,18 @@ def _value(listing: Listing, part: str) -> _Value | None:
                 text = _human(quantity, listing.locale)
     if not text:
         return None
+    return _text_value(text, quantity)
+
+
+@lru_cache(maxsize=4096)  # brands, sizes and attribute values repeat across products
+def _text_value(text: str, quantity: Quantity | None) -> _Value | None:
+    """A part's value from its text (cleaned like a title) and quantity; None when the
+    text is empty once cleaned."""
     text = " ".join(clean_text(text).text.split())
     if not text:
         return None
-    return _Value(text, tuple(word.casefold() for word in quantity_words(text)), quantity)
+    words = tuple(quantity_words(text))
+    return _Value(text, tuple(word.casefold() for word in words), quantity, words)
 
 
 def _akeneo_quantity(number: str, unit: str) -> Quantity | None:

@@ -45,6 +45,8 @@ class CatalogRule:
             the columns GX reports for the row.
         value_column: Column whose value a finding shows; defaults to the
             expectation's ``column`` (or ``column_A``).
+        whole_catalog: The rule compares rows with each other across the whole
+            catalog (uniqueness), so it cannot be judged one batch at a time.
     """
 
     rule: str
@@ -55,6 +57,7 @@ class CatalogRule:
     severity: Severity
     message: str
     value_column: str | None = None
+    whole_catalog: bool = False
 
     @property
     def shown_column(self) -> str | None:
@@ -88,6 +91,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "sku",
             "error",
             "the sku appears more than once in the catalog",
+            whole_catalog=True,
         ),
         CatalogRule(
             "gtin_format",

@@ -17,8 +17,10 @@ The order of resolution, first match wins:
 
 What is still missing is *pending* with the reason; what failed QA is *flagged*.
 `localize` applies each market's ``when_pending`` to them. The outcome per market
-is a JSON Lines file (one line per product that needed a translation); the
-run's report and one XLIFF 1.2 file per target language for review go beside it.
+is a JSON Lines file (one line per product that needed a translation, in snapshot
+order, read back with `read_market_translations`); the run's report and one XLIFF
+1.2 file per target language for review go beside it. The snapshot is streamed in
+batches, so a run's memory does not grow with the catalog.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from json.encoder import encode_basestring  # what json.dumps(..., ensure_ascii=False) uses
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from schemas.product import ANY_LOCALE
 from transforms.glossary import base_language
@@ -42,7 +45,7 @@ from transforms.translation_exchange import (
     read_xliff,
     write_xliff,
 )
-from transforms.translation_memory import NewEntry, Segment, human_key
+from transforms.translation_memory import NewEntry, Segment, human_key, machine_key
 from transforms.translation_qa import check_translation
 
 if TYPE_CHECKING:
@@ -247,6 +250,16 @@ def _catalog_pairs(
             yield NewEntry(key, "human", source_lang, target, "", source, text)
 
 
+DEFAULT_BATCH_PRODUCTS = 5_000
+"""Products translated together: their segments are looked up, sent and written as one."""
+_BATCH_SEGMENTS = 50_000
+"""A batch also closes when it holds this many distinct segments (long bullet lists)."""
+_SHARED_RESOLUTIONS = 20_000
+"""Resolutions kept across batches for texts used more than once (bullet points)."""
+_KEY_CACHE = 100_000
+"""Memory keys kept across products for texts seen before (bullet points)."""
+
+
 def translate_catalog(
     read_products: Callable[[], Iterable[Product]],
     markets: Sequence[Market],
@@ -260,52 +273,38 @@ def translate_catalog(
     run: str,
     skip: Mapping[str, object] | None = None,
     glossary_targets: Sequence[str] = (),
+    batch_size: int = DEFAULT_BATCH_PRODUCTS,
 ) -> TranslationOutcome:
     """Resolve every segment the markets need and write one file per market.
 
-    Per-market outcome files go to ``out_dir``; one XLIFF 1.2 review file per
-    target language (new DeepL translations, held-back and pending texts) to
-    ``review_dir``.
+    Per-market outcome files go to ``out_dir``, one line per product that needs a
+    translation, in the order ``read_products`` yields them; one XLIFF 1.2 review
+    file per target language (new DeepL translations, held-back and pending texts)
+    to ``review_dir``.
 
-    ``read_products`` is called twice (the snapshot is streamed twice rather
-    than held in memory); products in ``skip`` (quarantined) and disabled ones
-    are not translated. ``glossary_targets`` are every configured market's target
-    language: the DeepL glossary covers all of them, whichever this run needs.
+    ``read_products`` is called twice and streamed: first the catalog's own
+    localized texts are recorded in the memory as human pairs (all of them before
+    any segment is resolved, so a product early in the catalog can use a text of a
+    later one); then the products go in batches of ``batch_size`` (fewer when a
+    batch reaches 50,000 distinct segments): the batch's segments are collected and
+    deduplicated, looked up in the memory in one query, the rest sent to DeepL, and
+    the batch's lines written before the next batch is read. What the run keeps
+    across batches is bounded, except the texts the review files list (new DeepL
+    translations, flagged and pending ones). Distinct segments per language, for
+    the report, are counted from a scratch file, not held in memory.
+
+    Products in ``skip`` (quarantined) and disabled ones are not translated.
+    ``glossary_targets`` are every configured market's target language: the DeepL
+    glossary covers all of them, whichever this run needs.
     """
+    import tempfile
+    from contextlib import ExitStack
+    from pathlib import Path
+
     skip = skip or {}
     targets = {
         m.deepl_target for m in markets if base_language(m.deepl_target) != settings.source_lang
     }
-    needs: dict[str, _Need] = {}
-    catalog_pairs: dict[str, NewEntry] = {}
-    for product in read_products():
-        if product.sku in skip or not product.enabled:
-            continue
-        for pair in _catalog_pairs(product, settings, targets):
-            catalog_pairs.setdefault(pair.key, pair)
-        title = product.title.get(settings.source_locale) or product.title.get(ANY_LOCALE) or ""
-        category = product.categories[0] if product.categories else ""
-        for market in markets:
-            for _name, _index, segment in segments_for(product, market, settings, glossary):
-                key = segment.machine_key
-                need = needs.get(key)
-                if need is None:
-                    need = needs[key] = _Need(segment, category, [])
-                need.uses += 1
-                if len(need.skus) < 5 and product.sku not in need.skus:
-                    need.skus.append(product.sku)
-                if title and len(need.titles) < 3 and title not in need.titles:
-                    need.titles.append(title)
-    known = memory.lookup(catalog_pairs)
-    # New pairs, and pairs whose localized text the merchant has since edited.
-    changed_pairs = [
-        e
-        for k, e in catalog_pairs.items()
-        if k not in known or known[k].target_text != e.target_text
-    ]
-    memory.store(changed_pairs, run)
-
-    resolutions, misses = _from_memory(memory, needs)
     translator = (
         DeepLTranslator(
             auth_key,
@@ -317,21 +316,35 @@ def translate_catalog(
         if auth_key
         else None
     )
-    new_machine = _from_deepl(translator, misses, needs, resolutions, settings, glossary, run)
-    if translator is None and misses:
-        reason = (
-            "no translation in the memory and no DeepL key (Airflow connection "
-            "deepl_default or DEEPL_AUTH_KEY)"
+    state = _RunState(sorted(targets))
+    segmenter = _Segmenter(markets, settings, glossary)
+    ensure_dir(out_dir)
+    files = {m.code: str(out_dir / f"{m.code}.jsonl") for m in markets}
+    with tempfile.TemporaryDirectory(prefix="grenzenlos-translate-") as scratch:
+        recorded = _record_catalog_pairs(
+            read_products, settings, targets, memory, run, skip, Path(scratch), batch_size
         )
-        for key in misses:
-            resolutions.setdefault(key, Resolution("pending", reason=reason))
-
-    files = _write_market_files(
-        read_products, markets, settings, glossary, resolutions, out_dir, skip
-    )
-    reports = _language_reports(needs, resolutions, translator)
+        counter = _DistinctCounter(Path(scratch))
+        with ExitStack() as stack:
+            streams = [
+                stack.enter_context((out_dir / f"{m.code}.jsonl").open("w", encoding="utf-8"))
+                for m in markets
+            ]
+            batch = _Batch()
+            for product in read_products():
+                if product.sku in skip or not product.enabled:
+                    continue
+                segmenter.add(product, batch)
+                if len(batch.products) >= batch_size or len(batch.needs) >= _BATCH_SEGMENTS:
+                    _finish_batch(batch, state, counter, translator, memory, streams, settings,
+                                  glossary, run)  # fmt: skip
+                    batch = _Batch()
+            _finish_batch(batch, state, counter, translator, memory, streams, settings, glossary,
+                          run)  # fmt: skip
+        counts = counter.counts()
+    reports = _language_reports(counts, state.languages, translator)
     locales = {m.deepl_target: m.locale for m in reversed(markets)}
-    review = _write_review_files(needs, resolutions, new_machine, settings, review_dir, locales)
+    review = _write_review_files(state.review, settings, review_dir, locales)
     price = settings.price_per_million_characters
     report: dict[str, Any] = {
         "languages": {
@@ -351,9 +364,393 @@ def translate_catalog(
         "warnings": translator.warnings if translator else [],
         "deepl_key": bool(auth_key),
         "review_files": review,
-        "catalog_pairs_recorded": len(changed_pairs),
+        "catalog_pairs_recorded": recorded,
     }
     return TranslationOutcome(files=files, report=report)
+
+
+def _record_catalog_pairs(
+    read_products: Callable[[], Iterable[Product]],
+    settings: Translation,
+    targets: set[str],
+    memory: TranslationMemory,
+    run: str,
+    skip: Mapping[str, object],
+    scratch: Path,
+    batch_size: int,
+) -> int:
+    """Store the catalog's localized texts that are new or edited; returns how many.
+
+    A source text with several localized versions keeps the first in catalog order:
+    the keys recorded so far sit in a scratch SQLite file, not in memory.
+    """
+    import sqlite3
+
+    seen = sqlite3.connect(str(scratch / "catalog_pairs.sqlite"), isolation_level=None)
+    seen.execute("PRAGMA journal_mode=OFF")
+    seen.execute("PRAGMA synchronous=OFF")
+    seen.execute("CREATE TABLE seen (key TEXT PRIMARY KEY) WITHOUT ROWID")
+    recorded = 0
+
+    def flush(pairs: dict[str, NewEntry]) -> int:
+        if not pairs:
+            return 0
+        earlier = {
+            key
+            for (key,) in seen.execute(
+                "SELECT key FROM seen WHERE key IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(pairs)),),
+            )
+        }
+        new = {k: e for k, e in pairs.items() if k not in earlier}
+        seen.execute("BEGIN")
+        seen.executemany("INSERT INTO seen (key) VALUES (?)", ((k,) for k in new))
+        seen.execute("COMMIT")
+        known = memory.lookup(new)
+        # New pairs, and pairs whose localized text the merchant has since edited.
+        changed = [
+            e for k, e in new.items() if k not in known or known[k].target_text != e.target_text
+        ]
+        memory.store(changed, run)
+        return len(changed)
+
+    try:
+        pairs: dict[str, NewEntry] = {}
+        products = 0
+        for product in read_products():
+            if product.sku in skip or not product.enabled:
+                continue
+            for pair in _catalog_pairs(product, settings, targets):
+                pairs.setdefault(pair.key, pair)
+            products += 1
+            if products >= batch_size or len(pairs) >= _BATCH_SEGMENTS:
+                recorded += flush(pairs)
+                pairs, products = {}, 0
+        recorded += flush(pairs)
+    finally:
+        seen.close()
+    return recorded
+
+
+class _Segmenter:
+    """`segments_for` for every market of one product at once, the work shared.
+
+    Markets with one translation unit (DE and AT) share their segments, and a text's
+    memory key is computed once per unit, remembered for texts that come back in
+    later products (bullet points). Texts without any glossary term (one search of
+    all the run's terms) skip the per-language glossary search. The keys are the
+    ones `segments_for` gives: the nightly benchmark seeds the memory with those.
+    """
+
+    def __init__(self, markets: Sequence[Market], settings: Translation, glossary: Glossary):
+        import re
+
+        self._settings = settings
+        self._glossary = glossary
+        self._source = settings.source_lang
+        self._plans: list[tuple[int, str, tuple[str, str, str], frozenset[str]]] = [
+            (n, m.deepl_target, m.translation_unit, frozenset(m.text_locales))
+            for n, m in enumerate(markets)
+            if base_language(m.deepl_target) != settings.source_lang
+        ]
+        self.markets = len(markets)
+        terms = sorted(
+            {term for _n, target, _u, _l in self._plans for term in glossary.entries(target)},
+            key=len,
+            reverse=True,
+        )
+        # Same shape as the glossary's own patterns: no match here means none in any language.
+        self._any_term = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(t) for t in terms)})(?!\w)", re.IGNORECASE)
+            if terms
+            else None
+        )
+        # Per (unit, tag handling): text -> (memory key, glossary version); and text ->
+        # whether it holds any glossary term. Both bounded, for texts that come back.
+        self._keys: dict[tuple[tuple[str, str, str], str], dict[str, tuple[str, str]]] = {}
+        self._has_term: dict[str, bool] = {}
+        self._cached = 0
+
+    def _key(self, text: str, unit: tuple[str, str, str], tag_handling: str) -> tuple[str, str]:
+        """(memory key, glossary version) of ``text`` in ``unit``, as `segments_for` has them."""
+        if self._cached >= _KEY_CACHE:
+            self._keys.clear()
+            self._has_term.clear()
+            self._cached = 0
+        self._cached += 1
+        target, formality, variant = unit
+        has_term = self._has_term.get(text)
+        if has_term is None:
+            has_term = self._has_term[text] = (
+                self._any_term is not None and self._any_term.search(text) is not None
+            )
+        version = self._glossary.version_for(text, target) if has_term else ""
+        key = machine_key(text, self._source, target, formality, variant, tag_handling, version)
+        return key, version
+
+    def add(self, product: Product, batch: _Batch) -> None:
+        """Add ``product``'s segments for every market to ``batch``."""
+        settings = self._settings
+        source_locale = settings.source_locale
+        fields = settings.fields
+        texts: dict[str, list[str]] = {}
+        for name in fields:
+            if name == "title":
+                found = [product.title.get(source_locale) or product.title.get(ANY_LOCALE) or ""]
+            elif name == "description":
+                found = [product.description.get(source_locale) or ""]
+            else:
+                found = list(
+                    product.bullet_points.get(source_locale)
+                    or product.bullet_points.get(ANY_LOCALE)
+                    or []
+                )
+            texts[name] = [t for t in found if t.strip()]
+        # The locales that have a text, per field: a market needs the field when none of its
+        # locales is among them (the catalog's text wins, see `localize`).
+        present = {
+            "title": {loc for loc, value in product.title.items() if value},
+            "description": {loc for loc, value in product.description.items() if value},
+            "bullet_points": {loc for loc, value in product.bullet_points.items() if value},
+        }
+        shared: dict[tuple[tuple[str, str, str], str], list[Any]] = {}  # -> [keys, uses]
+        lines: list[_Line | None] = [None] * self.markets
+        needs, source = batch.needs, self._source
+        for number, _target, unit, locales in self._plans:
+            line: list[tuple[str, tuple[str, ...]]] = []
+            for name in fields:
+                if not texts[name]:
+                    continue
+                if not locales.isdisjoint(present[name]):
+                    continue
+                entry = shared.get((unit, name))
+                if entry is None:
+                    tag = FIELD_TAG_HANDLING[name]
+                    cache = self._keys.get((unit, tag))
+                    if cache is None:
+                        cache = self._keys[(unit, tag)] = {}
+                    found_keys = []
+                    for text in texts[name]:
+                        known = cache.get(text)
+                        if known is None:
+                            known = cache[text] = self._key(text, unit, tag)
+                        key = known[0]
+                        if key not in needs:
+                            segment = Segment(text, source, *unit, tag, known[1])
+                            needs[key] = _Need(segment, "", [])
+                        found_keys.append(key)
+                    entry = shared[(unit, name)] = [tuple(found_keys), 0]
+                entry[1] += 1
+                line.append((name, entry[0]))
+            if line:
+                lines[number] = tuple(line)
+        title = product.title.get(source_locale) or product.title.get(ANY_LOCALE) or ""
+        category = product.categories[0] if product.categories else ""
+        sku = product.sku
+        for (_unit, _name), (keys, uses) in shared.items():
+            for key in keys:
+                need = needs[key]
+                if not need.category and not need.uses:
+                    need.category = category
+                need.uses += uses
+                if len(need.skus) < 5 and sku not in need.skus:
+                    need.skus.append(sku)
+                if title and len(need.titles) < 3 and title not in need.titles:
+                    need.titles.append(title)
+        batch.products.append((sku, lines))
+
+
+_Line = tuple[tuple[str, tuple[str, ...]], ...]
+"""One market's line for one product: (field, its segments' keys) per field it needs."""
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Products read but not yet written: their lines per market and the segments they need."""
+
+    products: list[tuple[str, list[_Line | None]]] = field(default_factory=list)
+    needs: dict[str, _Need] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Reviewed:
+    """A segment the review files list, with its uses across the whole run."""
+
+    need: _Need
+    resolution: Resolution
+
+
+@dataclass
+class _RunState:
+    """What the run keeps across batches.
+
+    Attributes:
+        languages: The run's target languages (their position codes the report's counts).
+        review: Segments DeepL translated this run, flagged and pending ones, by key: each
+            keeps its resolution for later batches and goes into the review files.
+        shared: Memory and human resolutions of texts used more than once in a batch,
+            so later batches need not look them up again (bounded).
+    """
+
+    languages: list[str]
+    review: dict[str, _Reviewed] = field(default_factory=dict)
+    shared: dict[str, Resolution] = field(default_factory=dict)
+
+
+_OUTCOMES = ("human", "memory", "deepl", "pending", "flagged")
+
+
+def _finish_batch(
+    batch: _Batch,
+    state: _RunState,
+    counter: _DistinctCounter,
+    translator: DeepLTranslator | None,
+    memory: TranslationMemory,
+    streams: Sequence[IO[str]],
+    settings: Translation,
+    glossary: Glossary,
+    run: str,
+) -> None:
+    """Resolve the batch's segments, write its lines and count its segments."""
+    if not batch.products:
+        return
+    resolutions: dict[str, Resolution] = {}
+    unknown: dict[str, _Need] = {}
+    review, shared = state.review, state.shared
+    for key, need in batch.needs.items():
+        reviewed = review.get(key)
+        if reviewed is not None:
+            resolutions[key] = reviewed.resolution
+            earlier = reviewed.need
+            earlier.uses += need.uses
+            for sku in need.skus:
+                if len(earlier.skus) < 5 and sku not in earlier.skus:
+                    earlier.skus.append(sku)
+            continue
+        resolution = shared.get(key)
+        if resolution is not None:
+            resolutions[key] = resolution
+        else:
+            unknown[key] = need
+    found, misses = _from_memory(memory, unknown)
+    resolutions.update(found)
+    new_machine = _from_deepl(translator, misses, unknown, resolutions, settings, glossary, run)
+    if translator is None and misses:
+        reason = (
+            "no translation in the memory and no DeepL key (Airflow connection "
+            "deepl_default or DEEPL_AUTH_KEY)"
+        )
+        for key in misses:
+            resolutions.setdefault(key, Resolution("pending", reason=reason))
+    for key, need in unknown.items():
+        resolution = resolutions[key]
+        if resolution.status != "ok" or key in new_machine:
+            review[key] = _Reviewed(need, resolution)
+        elif need.uses > 1:
+            if len(shared) >= _SHARED_RESOLUTIONS:
+                shared.clear()
+            shared[key] = resolution
+    _write_lines(batch, resolutions, streams)
+    language = {target: n * 8 for n, target in enumerate(state.languages)}
+    outcome = {name: n for n, name in enumerate(_OUTCOMES)}
+    codes = []
+    for key, need in batch.needs.items():
+        resolution = resolutions[key]
+        codes.append(
+            language[need.segment.target] + outcome[resolution.origin or resolution.status]
+        )
+    counter.add(list(batch.needs), codes)
+
+
+def _write_lines(
+    batch: _Batch, resolutions: Mapping[str, Resolution], streams: Sequence[IO[str]]
+) -> None:
+    """The batch's lines, product by product: {"sku", field: {status, text(s), origin, reason}}.
+
+    Written as ``json.dumps(line, ensure_ascii=False)`` writes them, a field at a time:
+    markets that share a translation unit share the field's text.
+    """
+    for sku, lines in batch.products:
+        fields: dict[tuple[str, tuple[str, ...]], str] = {}
+        head = '{"sku": ' + encode_basestring(sku)
+        for stream, line in zip(streams, lines, strict=True):
+            if line is None:
+                continue
+            parts = [head]
+            for name, keys in line:
+                text = fields.get((name, keys))
+                if text is None:
+                    text = fields[(name, keys)] = _field_json(
+                        [resolutions[k] for k in keys], many=name == "bullet_points"
+                    )
+                parts.append(f', "{name}": {text}')
+            parts.append("}\n")
+            stream.write("".join(parts))
+
+
+def _field_json(parts: Sequence[Resolution], *, many: bool) -> str:
+    """`_combine` as JSON; the usual case (one text, translated) without building a dict.
+
+    >>> _field_json([Resolution("ok", "Flasche, 750 ml", "memory")], many=False)
+    '{"status": "ok", "text": "Flasche, 750 ml", "origin": "memory"}'
+    """
+    if not many and len(parts) == 1 and parts[0].status == "ok":
+        part = parts[0]
+        return (
+            f'{{"status": "ok", "text": {encode_basestring(part.text or "")}, '
+            f'"origin": {encode_basestring(part.origin)}}}'
+        )
+    return json.dumps(_combine(parts, many=many), ensure_ascii=False)
+
+
+_COUNTED = [("key", "<u8"), ("code", "u1")]
+
+
+class _DistinctCounter:
+    """Distinct segments per (language, outcome) across the run, counted from scratch files.
+
+    Each batch appends its segments (the first 64 bits of the key, and a one-byte
+    code of language and outcome) to one of 64 files picked by the key's first
+    bits; at the end each file is read on its own and its keys made unique, so the
+    heap never holds more than one sixty-fourth of them. A segment keeps one
+    outcome for the whole run (later batches reuse it), so any copy's code counts.
+    Two distinct keys with the same first 64 bits would count once: at a million
+    segments the odds are about one in 10^7.
+    """
+
+    _BUCKETS = 64
+
+    def __init__(self, folder: Path) -> None:
+        self._paths = [folder / f"segments-{n:02d}.bin" for n in range(self._BUCKETS)]
+        for path in self._paths:
+            path.write_bytes(b"")
+
+    def add(self, keys: Sequence[str], codes: Sequence[int]) -> None:
+        """Record segments (their memory keys, hexadecimal) with their codes."""
+        import numpy as np
+
+        if not keys:
+            return
+        rows = np.empty(len(keys), dtype=_COUNTED)
+        prefixes = bytes.fromhex("".join([key[:16] for key in keys]))
+        rows["key"] = np.frombuffer(prefixes, dtype=">u8")
+        rows["code"] = codes
+        buckets = rows["key"] >> np.uint64(58)
+        for bucket in np.unique(buckets):
+            with self._paths[int(bucket)].open("ab") as stream:
+                rows[buckets == bucket].tofile(stream)
+
+    def counts(self) -> dict[int, int]:
+        """Distinct segments per code."""
+        import numpy as np
+
+        total = np.zeros(256, dtype=np.int64)
+        for path in self._paths:
+            rows = np.fromfile(path, dtype=_COUNTED)
+            if len(rows):
+                _keys, first = np.unique(rows["key"], return_index=True)
+                total += np.bincount(rows["code"][first], minlength=256)
+        return {code: int(n) for code, n in enumerate(total) if n}
 
 
 def _from_memory(
@@ -507,41 +904,6 @@ def _context(categories: Sequence[str], tag_handling: str, titles: Sequence[str]
     return text[:_CONTEXT_LIMIT]
 
 
-def _write_market_files(
-    read_products: Callable[[], Iterable[Product]],
-    markets: Sequence[Market],
-    settings: Translation,
-    glossary: Glossary,
-    resolutions: Mapping[str, Resolution],
-    out_dir: StoragePath | Path,
-    skip: Mapping[str, object],
-) -> dict[str, str]:
-    """One JSON Lines file per market: {"sku", field: {status, text(s), origin, reason}}."""
-    from contextlib import ExitStack
-
-    ensure_dir(out_dir)
-    files = {m.code: str(out_dir / f"{m.code}.jsonl") for m in markets}
-    with ExitStack() as stack:
-        streams = {
-            m.code: stack.enter_context((out_dir / f"{m.code}.jsonl").open("w", encoding="utf-8"))
-            for m in markets
-        }
-        for product in read_products():
-            if product.sku in skip or not product.enabled:
-                continue
-            for market in markets:
-                fields: dict[str, list[Resolution]] = defaultdict(list)
-                for name, _index, segment in segments_for(product, market, settings, glossary):
-                    fields[name].append(resolutions[segment.machine_key])
-                if not fields:
-                    continue
-                line: dict[str, Any] = {"sku": product.sku}
-                for name, parts in fields.items():
-                    line[name] = _combine(parts, many=name == "bullet_points")
-                streams[market.code].write(json.dumps(line, ensure_ascii=False) + "\n")
-    return files
-
-
 def _combine(parts: Sequence[Resolution], *, many: bool) -> dict[str, Any]:
     """One field's outcome from its segments: ok only when every segment is."""
     bad = [p for p in parts if p.status != "ok"]
@@ -556,19 +918,16 @@ def _combine(parts: Sequence[Resolution], *, many: bool) -> dict[str, Any]:
 
 
 def _language_reports(
-    needs: Mapping[str, _Need],
-    resolutions: Mapping[str, Resolution],
+    counts: Mapping[int, int],
+    languages: Sequence[str],
     translator: DeepLTranslator | None,
 ) -> dict[str, LanguageReport]:
     reports: dict[str, LanguageReport] = defaultdict(LanguageReport)
-    for key, need in needs.items():
-        report = reports[need.segment.target]
-        report.segments += 1
-        resolution = resolutions[key]
-        if resolution.status == "ok":
-            setattr(report, resolution.origin, getattr(report, resolution.origin) + 1)
-        else:
-            setattr(report, resolution.status, getattr(report, resolution.status) + 1)
+    for code, number in counts.items():
+        report = reports[languages[code // 8]]
+        report.segments += number
+        name = _OUTCOMES[code % 8]
+        setattr(report, name, getattr(report, name) + number)
     if translator is not None:
         for target, spend in translator.spend.items():
             report = reports[target]
@@ -582,19 +941,15 @@ def _language_reports(
 
 
 def _write_review_files(
-    needs: Mapping[str, _Need],
-    resolutions: Mapping[str, Resolution],
-    new_machine: set[str],
+    reviewed: Mapping[str, _Reviewed],
     settings: Translation,
     out_dir: StoragePath | Path,
     locales: Mapping[str, str],
 ) -> dict[str, str]:
     """XLIFF 1.2 per target language: this run's machine translations, flagged and pending texts."""
     units: dict[tuple[str, str], list[ReviewUnit]] = defaultdict(list)
-    for key, need in needs.items():
-        resolution = resolutions[key]
-        if resolution.status == "ok" and key not in new_machine:
-            continue
+    for key, item in reviewed.items():
+        need, resolution = item.need, item.resolution
         why = {
             "ok": "new DeepL translation",
             "flagged": resolution.reason,
@@ -621,13 +976,148 @@ def _write_review_files(
     return written
 
 
-def read_market_translations(path: StoragePath | Path | None) -> dict[str, dict[str, Any]]:
-    """A market's translation outcome by sku (empty when the run translated nothing)."""
-    if path is None:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    with path.open("r", encoding="utf-8") as stream:
-        for line in stream:
+def read_market_translations(path: StoragePath | Path | None) -> MarketTranslations:
+    """A market's translation outcome, read as the build asks for it (see `MarketTranslations`).
+
+    ``None`` (the run translated nothing) gives a reader whose every answer is None.
+    """
+    return MarketTranslations(path)
+
+
+class MarketTranslations:
+    """A market's translation outcome file, read line by line as a merge join.
+
+    Contract: `get` answers exactly what a dict of the whole file by sku would
+    (the entry without its ``"sku"``, or None), in any order. It is fast and holds
+    one line at a time when the skus are asked for in the order of the snapshot the
+    file was written from, which is how the build reads it: the file lists the
+    products that need a translation in snapshot order, and leaves out those that
+    need none (disabled or quarantined products, markets in the source language,
+    products whose texts are all in the market's locales). So a sku that is not the
+    next line is taken to be absent only after checking: the first such sku makes
+    the reader index the file (64-bit hash of each line's sku and its offset, 16
+    bytes a line), and from then on a sku not in the file is None without moving
+    the cursor, a later one moves the cursor to it (skipping nothing for good: the
+    lines passed stay reachable through the index), an earlier one is read at its
+    offset. A sku written twice (the snapshot's skus are unique) is answered line
+    by line in order. Use it as a context manager (or `close` it); an empty file is
+    closed at once.
+
+    >>> MarketTranslations(None).get("SKU-1") is None
+    True
+    """
+
+    def __init__(self, path: StoragePath | Path | None) -> None:
+        self._path = path
+        self._stream: Any = path.open("rb") if path is not None else None
+        self._offset = 0  # of the line after the current one
+        self._current: tuple[str, dict[str, Any], int] | None = None  # sku, entry, offset
+        self._index: tuple[Any, Any] | None = None  # sorted sku hashes, their line offsets
+        self._reader: Any = None
+        self._advance()
+
+    def get(self, sku: str, default: None = None) -> dict[str, Any] | None:
+        """The entry of ``sku`` (its fields' outcomes), or None when the file has none."""
+        current = self._current
+        if current is not None and current[0] == sku:
+            self._advance()
+            return current[1]
+        if self._stream is None and self._index is None and self._path is None:
+            return None
+        return self._look_up(sku)
+
+    def close(self) -> None:
+        for stream in (self._stream, self._reader):
+            if stream is not None:
+                stream.close()
+        self._stream = self._reader = None
+        self._current = None
+
+    def __enter__(self) -> MarketTranslations:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _advance(self) -> None:
+        """Read the next line into ``_current`` (None at the end of the file)."""
+        if self._stream is None:
+            self._current = None
+            return
+        offset = self._offset
+        line = self._stream.readline()
+        if not line:
+            self._current = None
+            if self._index is None and offset == 0:
+                self.close()  # an empty file: nothing to index
+            return
+        self._offset = offset + len(line)
+        entry = json.loads(line)
+        self._current = (entry.pop("sku"), entry, offset)
+
+    def _look_up(self, sku: str) -> dict[str, Any] | None:
+        """A sku that is not the current line: absent, earlier or later (through the index)."""
+        if self._path is None:
+            return None
+        if self._index is None:
+            self._index = self._build_index()
+        import numpy as np
+
+        hashes, offsets = self._index
+        wanted = hash(_sku_token(sku))
+        start = int(np.searchsorted(hashes, wanted, side="left"))
+        stop = int(np.searchsorted(hashes, wanted, side="right"))
+        matches = sorted(int(offsets[n]) for n in range(start, stop))
+        if not matches:
+            return None
+        current = self._current[2] if self._current is not None else None
+        later = [o for o in matches if current is not None and o >= current]
+        for offset in later or matches:
+            line = self._read_at(offset)
             entry = json.loads(line)
-            found[entry.pop("sku")] = entry
-    return found
+            if entry.pop("sku") != sku:
+                continue  # another sku with the same hash
+            if later:  # move the cursor to it; the lines passed stay in the index
+                if self._stream is None:
+                    self._stream = self._path.open("rb")
+                self._stream.seek(offset + len(line))
+                self._offset = offset + len(line)
+                self._advance()
+            return entry  # type: ignore[no-any-return]
+        return None
+
+    def _read_at(self, offset: int) -> bytes:
+        if self._reader is None:
+            assert self._path is not None
+            self._reader = self._path.open("rb")
+        self._reader.seek(offset)
+        line: bytes = self._reader.readline()
+        return line
+
+    def _build_index(self) -> tuple[Any, Any]:
+        """Hash of each line's sku (as written: its JSON string) and the line's offset."""
+        from array import array
+
+        import numpy as np
+
+        assert self._path is not None
+        hashes, offsets = array("q"), array("q")
+        offset = 0
+        with self._path.open("rb") as stream:
+            for line in stream:
+                # Lines start with '{"sku": ' and the sku as a JSON string.
+                end = line.index(b'", ', 9) + 1
+                token = line[8:end]
+                if b"\\" in token:  # an escaped quote may end the match early
+                    token = _sku_token(json.loads(line)["sku"])
+                hashes.append(hash(token))
+                offsets.append(offset)
+                offset += len(line)
+        keys = np.frombuffer(hashes, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        return keys[order], np.frombuffer(offsets, dtype=np.int64)[order]
+
+
+def _sku_token(sku: str) -> bytes:
+    """A sku as the outcome lines write it."""
+    return json.dumps(sku, ensure_ascii=False).encode()

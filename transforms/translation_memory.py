@@ -14,6 +14,7 @@ Two stores with the same tables: a SQLite file (the default) and PostgreSQL
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,21 +81,35 @@ class Segment:
     @property
     def machine_key(self) -> str:
         """Memory key of DeepL's translation under exactly these settings."""
-        return _key(
-            "m",
+        return machine_key(
+            self.source_text,
             self.source_lang,
             self.target,
-            self.variant,
             self.formality,
+            self.variant,
             self.tag_handling,
             self.glossary_version,
-            self.source_text,
         )
 
     @property
     def human_key(self) -> str:
         """Memory key of a translator's translation (settings do not matter to people)."""
         return human_key(self.source_text, self.source_lang, self.target, self.variant)
+
+
+def machine_key(
+    source_text: str,
+    source_lang: str,
+    target: str,
+    formality: str = "",
+    variant: str = "",
+    tag_handling: str = "",
+    glossary_version: str = "",
+) -> str:
+    """`Segment.machine_key` without making a `Segment` (the translate step's hot path)."""
+    return _key(
+        "m", source_lang, target, variant, formality, tag_handling, glossary_version, source_text
+    )
 
 
 def human_key(source_text: str, source_lang: str, target: str, variant: str = "") -> str:
@@ -153,8 +168,6 @@ class NewEntry:
 class TranslationMemory:
     """A translation memory on SQLite or PostgreSQL (open with `open_sqlite` / `open_postgres`)."""
 
-    _LOOKUP_CHUNK = 900
-
     def __init__(self, connection: Any, dialect: Literal["sqlite", "postgres"]) -> None:
         self._connection = connection
         self._dialect = dialect
@@ -190,28 +203,33 @@ class TranslationMemory:
         self.close()
 
     def lookup(self, keys: Iterable[str]) -> dict[str, MemoryEntry]:
-        """The stored entries among ``keys`` (human and machine keys alike)."""
-        wanted = list(dict.fromkeys(keys))
+        """The stored entries among ``keys`` (human and machine keys alike), in one query.
+
+        The keys travel as one parameter (a JSON array SQLite reads with ``json_each``, a
+        text array in PostgreSQL), so a batch of any size costs one round trip; they are
+        sent sorted, which keeps SQLite's index reads close together.
+        """
+        wanted = sorted(set(keys))
         found: dict[str, MemoryEntry] = {}
+        if not wanted:
+            return found
         cursor = self._connection.cursor()
         try:
-            for start in range(0, len(wanted), self._LOOKUP_CHUNK):
-                chunk = wanted[start : start + self._LOOKUP_CHUNK]
-                if self._dialect == "postgres":
-                    cursor.execute(
-                        "SELECT segment_key, origin, target_text, qa_problems "
-                        "FROM translation_memory WHERE segment_key = ANY(%s)",
-                        (chunk,),
-                    )
-                else:
-                    marks = ",".join("?" * len(chunk))
-                    cursor.execute(
-                        "SELECT segment_key, origin, target_text, qa_problems "
-                        f"FROM translation_memory WHERE segment_key IN ({marks})",
-                        chunk,
-                    )
-                for key, origin, text, problems in cursor.fetchall():
-                    found[key] = MemoryEntry(origin, text, problems)
+            if self._dialect == "postgres":
+                cursor.execute(
+                    "SELECT segment_key, origin, target_text, qa_problems "
+                    "FROM translation_memory WHERE segment_key = ANY(%s)",
+                    (wanted,),
+                )
+            else:
+                cursor.execute(
+                    "SELECT segment_key, origin, target_text, qa_problems "
+                    "FROM translation_memory WHERE segment_key IN "
+                    "(SELECT value FROM json_each(?))",
+                    (json.dumps(wanted),),
+                )
+            for key, origin, text, problems in cursor.fetchall():
+                found[key] = MemoryEntry(origin, text, problems)
         finally:
             cursor.close()
         return found

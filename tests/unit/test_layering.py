@@ -1,4 +1,5 @@
-"""The packages beside the DAGs know nothing of Airflow (STYLE.md, rule 2)."""
+"""The packages beside the DAGs know nothing of Airflow (STYLE.md, rule 2), and each
+imports only the layers below it: schemas < transforms < feeds < pipeline < dags."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-PACKAGES = ("schemas", "transforms", "feeds")
+PACKAGES = ("schemas", "transforms", "feeds", "pipeline")
+"""Bottom to top: a package may import the ones before it, never the ones after."""
 
 
 def _imports(path: object) -> set[str]:
@@ -50,3 +52,19 @@ def test_importing_every_module_loads_no_airflow() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_package_imports_a_layer_above_it(package: str) -> None:
+    above = set(PACKAGES[PACKAGES.index(package) + 1 :]) | {"dags"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(n for n in _imports(path) if n.split(".")[0] in above)
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_layering_check_sees_an_import_inside_a_function(tmp_path: object) -> None:
+    module = tmp_path / "m.py"  # type: ignore[operator]
+    module.write_text("def f():\n    from feeds.registry import writer_class\n")
+    assert "feeds.registry" in _imports(module)

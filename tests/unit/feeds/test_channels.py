@@ -269,7 +269,7 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
     from contextlib import ExitStack
 
     from feeds.amazon import AmazonListingsFeed
-    from transforms.pipeline import _ChannelFiles
+    from pipeline.build import _ChannelFiles
 
     spec = AmazonListingsFeed.spec
     small = FeedSpec(spec.name, spec.extension, spec.media_type, spec.description, 3, True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from pipeline.build import build_market_feeds
+from pipeline.extract import read_catalog, stage_catalog
+from pipeline.publish import publish_market
 from schemas.categories import load_category_map
 from schemas.market import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates
-from transforms.pipeline import build_market_feeds, publish_market, read_catalog, stage_catalog
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pipeline.build import build_market_feeds
+from pipeline.extract import read_catalog, stage_catalog
+from pipeline.layout import GATE_CLOSED
+from pipeline.publish import check_feed_shrink, publish_market
+from pipeline.report import write_run_report
 from schemas.categories import load_category_map
 from schemas.market import load_config
 from schemas.product import Product
@@ -20,15 +25,6 @@ from transforms.gates import (
     held_channels,
     hold_shrunk_feeds,
     record_success,
-)
-from transforms.pipeline import (
-    GATE_CLOSED,
-    build_market_feeds,
-    check_feed_shrink,
-    publish_market,
-    read_catalog,
-    stage_catalog,
-    write_run_report,
 )
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pipeline.extract import load_rates, stage_rates
 from schemas.market import Pricing
 from tests.conftest import SAMPLE_RATES
 from transforms.ecb_rates import RatesError
-from transforms.pipeline import load_rates, stage_rates
 from transforms.rates_freshness import StaleRates
 
 if TYPE_CHECKING:

@@ -16,7 +16,11 @@ from tests.deepl_server import fake_translation
 from transforms.glossary import Glossary
 from transforms.localize import localize
 from transforms.money import Pricer
-from transforms.translate import import_human_translations, translate_catalog
+from transforms.translate import (
+    import_human_translations,
+    read_market_translations,
+    translate_catalog,
+)
 from transforms.translation_exchange import XLIFF_NS, read_xliff, write_tmx
 from transforms.translation_memory import TranslationMemory
 
@@ -450,3 +454,102 @@ def test_a_glossary_deleted_at_deepl_is_made_again(
         "/v2/translate",
     ]
     assert len(deepl_server.glossaries) == 1
+
+
+# --- batches and the outcome files' reader -----------------------------------------------------
+
+
+def mixed_catalog() -> list[Product]:
+    """Products that share texts across batches, have their own German, fail QA or are off."""
+    products = [product(n) for n in range(1, 12)]
+    products[4] = product(5, "<p>Bottle number 1, <b>750 ml</b>, keeps cold.</p>")  # as 1
+    products[6].description["de_DE"] = "<p>Flasche 7, <b>750 ml</b>.</p>"  # its own German
+    products[8] = product(9, products[6].description["en_US"])  # takes product 7's German
+    products[9].enabled = False
+    for item in products[:6]:
+        item.bullet_points = {"en_US": ["Keeps cold for 24 hours", "Dishwasher safe"]}
+    return products
+
+
+def test_a_batch_of_two_writes_the_same_files_and_report_as_one_batch(
+    deepl_server: FakeDeepL, tmp_path: Path
+) -> None:
+    deepl_server.drop_numbers_in = {"number 3,"}
+    config = settings(deepl_server, fields=["title", "description", "bullet_points"])
+    outcomes = {}
+    for batch_size in (5_000, 2):
+        with TranslationMemory.open_sqlite(tmp_path / f"{batch_size}.sqlite") as memory:
+            outcomes[batch_size] = translate_catalog(
+                mixed_catalog,
+                [DE, AT, PL],
+                config,
+                GLOSSARY,
+                memory,
+                tmp_path / str(batch_size),
+                review_dir=tmp_path / str(batch_size) / "review",
+                auth_key=KEY,
+                run="2026-11-27",
+                batch_size=batch_size,
+            )
+    one, two = outcomes[5_000], outcomes[2]
+    for code in ("DE", "AT", "PL"):
+        first = (tmp_path / "5000" / f"{code}.jsonl").read_bytes()
+        assert first == (tmp_path / "2" / f"{code}.jsonl").read_bytes()
+    assert "description" not in lines(one, "DE")["SKU-00007"]  # the catalog has it
+    assert "SKU-00010" not in lines(one, "PL")  # disabled
+    assert lines(one, "DE")["SKU-00009"]["description"]["origin"] == "human"
+    for name in ("review-DE.xlf", "review-PL.xlf"):
+        review = (tmp_path / "5000" / "review" / name).read_bytes()
+        assert review == (tmp_path / "2" / "review" / name).read_bytes()
+    assert (
+        b"used by SKU-00001, SKU-00002, SKU-00003, SKU-00004, SKU-00005 and 7 more"
+        in (tmp_path / "2" / "review" / "review-DE.xlf").read_bytes()
+    )  # "Dishwasher safe": 6 products, DE and AT
+    # Requests are planned per batch: only their number may differ.
+    for report in (one.report, two.report):
+        for language in report["languages"].values():
+            language.pop("requests")
+    assert one.report == {**two.report, "review_files": one.report["review_files"]}
+    assert one.report["languages"]["DE"]["flagged"] == 1
+    assert one.report["catalog_pairs_recorded"] == 1
+
+
+def test_memory_hits_are_looked_up_once_per_batch(deepl_server: FakeDeepL, tmp_path: Path) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(str(tmp_path / "memory.sqlite"), isolation_level=None)
+    memory = TranslationMemory(connection, "sqlite")
+    products = [product(n) for n in range(10)]
+    run(products, [DE, AT, PL], memory, tmp_path, settings(deepl_server))
+    queries: list[str] = []
+    connection.set_trace_callback(queries.append)
+    outcome = translate_catalog(
+        lambda: products, [DE, AT, PL], settings(deepl_server), GLOSSARY, memory,
+        tmp_path / "again", review_dir=tmp_path / "again" / "review", auth_key=KEY,
+        run="2026-11-28", batch_size=4,
+    )  # fmt: skip
+    lookups = [q for q in queries if "FROM translation_memory WHERE segment_key IN" in q]
+    assert len(lookups) == 3  # 10 products in batches of 4; DE, AT and PL in one query
+    assert outcome.report["languages"]["PL"]["memory"] == 10
+    connection.close()
+
+
+def test_the_reader_answers_what_a_dict_of_the_file_answers(
+    deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
+) -> None:
+    products = mixed_catalog()
+    outcome = run(products, [DE], memory, tmp_path, settings(deepl_server))
+    path = tmp_path / "2026-11-27" / "DE.jsonl"
+    whole = lines(outcome, "DE")
+    skus = [p.sku for p in products]
+    assert len(whole) == len(skus) - 2  # SKU-00007 has its own German, SKU-00010 is off
+    in_order = read_market_translations(path)
+    assert [in_order.get(sku) for sku in skus] == [whole.get(sku) for sku in skus]
+    # Out of order, twice, unknown, and skipping lines: still what the dict says.
+    asked = [*reversed(skus), "SKU-99999", skus[3], skus[0], skus[8], skus[2], skus[8]]
+    with read_market_translations(path) as reader:
+        assert [reader.get(sku) for sku in asked] == [whole.get(sku) for sku in asked]
+    with read_market_translations(path) as reader:
+        order = [skus[5], skus[1], "SKU-99999", skus[6], skus[7], skus[0], skus[10]]
+        assert [reader.get(sku) for sku in order] == [whole.get(sku) for sku in order]
+    assert read_market_translations(None).get(skus[0]) is None

@@ -96,3 +96,19 @@ def test_a_failed_transaction_stores_nothing(memory: TranslationMemory) -> None:
     with pytest.raises(Exception):  # noqa: B017, PT011 - sqlite3 and psycopg raise their own
         memory.store([entry(Segment("Lid", "EN", "DE"), "Deckel"), broken], "r1")
     assert memory.count() == 0
+
+
+def test_a_lookup_of_any_size_is_one_query(tmp_path: Path) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(str(tmp_path / "memory.sqlite"), isolation_level=None)
+    memory = TranslationMemory(connection, "sqlite")
+    segments = [Segment(f"text {n}", "EN", "PL") for n in range(5000)]
+    memory.store([entry(s, f"tekst {n}") for n, s in enumerate(segments)], "r1")
+    queries: list[str] = []
+    connection.set_trace_callback(queries.append)
+    found = memory.lookup([*(s.machine_key for s in segments), "missing"])
+    assert len(found) == 5000
+    assert len(queries) == 1
+    assert memory.lookup([]) == {} and len(queries) == 1  # nothing to ask, no query
+    connection.close()

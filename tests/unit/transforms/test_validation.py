@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -12,14 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.catalog_rules import catalog_rules
+from schemas.findings import write_findings_jsonl
 from schemas.gtin import gs1_check_digit
 from schemas.product import Product, Quantity
-from tests.conftest import CASES
+from tests.conftest import CASES, SAMPLE_CATALOG
 from transforms.catalog_akeneo import read_akeneo
 from transforms.catalog_native import read_jsonl
 from transforms.validation import CatalogValidation, _check_digits, validate_catalog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 CASE_FILES = sorted((CASES / "validation").glob("*.jsonl"))
@@ -110,6 +113,73 @@ def test_data_docs_are_built(outcome: tuple[CatalogValidation, Path]) -> None:
     assert "gtin_check_digit" in (docs / "expectations" / "catalog_products.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_duplicate_sku_in_two_batches_is_found(tmp_path: Path) -> None:
+    products = _products()
+    twins = [p for p in products if p.sku == "sku_unique__same_sku_twice"]
+    others = [p for p in products if p.sku != "sku_unique__same_sku_twice"]
+    # One twin first, the other last: batches of 2 put them five batches apart.
+    catalog = [twins[0], *others[:10], twins[1]]
+    result = validate_catalog(
+        catalog, source_locale="en_US", batch_size=2, docs_dir=tmp_path, run_name="twins"
+    )
+    unique = [f for f in result.findings if f.rule == "sku_unique"]
+    assert [(f.sku, f.value) for f in unique] == [("sku_unique__same_sku_twice",) * 2] * 2
+    assert result.quarantined["sku_unique__same_sku_twice"] == ["sku_unique"]
+    assert result.products == 12
+    # The Data Docs show the catalog-wide verdict, not one batch's.
+    page = next((tmp_path / "validations" / "catalog_products").rglob("*.html"))
+    assert "sku_unique__same_sku_twice" in page.read_text(encoding="utf-8")
+
+
+def _sample_catalog() -> list[Product]:
+    return [
+        item
+        for item in read_akeneo(
+            SAMPLE_CATALOG / "products.csv",
+            product_models=SAMPLE_CATALOG / "product_models.csv",
+            asset_base_url="https://assets.example/",
+        )
+        if isinstance(item, Product)
+    ]
+
+
+@pytest.mark.parametrize("catalog", [_sample_catalog, _products], ids=["sample", "cases"])
+def test_findings_do_not_depend_on_the_batch_size(catalog: Callable[[], list[Product]]) -> None:
+    products = catalog()
+    small = validate_catalog(products, source_locale="en_US", batch_size=3)
+    large = validate_catalog(products, source_locale="en_US", batch_size=10_000)
+    assert small.findings == large.findings
+    assert small.findings  # the comparison says something
+    assert small.quarantined == large.quarantined
+    assert (small.products, small.expectations, small.failed_expectations, small.warnings) == (
+        large.products,
+        large.expectations,
+        large.failed_expectations,
+        large.warnings,
+    )
+
+
+def test_findings_can_go_to_a_stream(outcome: tuple[CatalogValidation, Path]) -> None:
+    listed, _ = outcome
+    stream = io.StringIO()
+    streamed = validate_catalog(
+        _products(), source_locale="en_US", batch_size=4, findings_to=stream
+    )
+    expected = io.StringIO()
+    write_findings_jsonl(listed.findings, expected)
+    assert stream.getvalue() == expected.getvalue()
+    assert streamed.findings == []
+    assert streamed.warnings == sum(1 for f in listed.findings if f.severity == "warning")
+    assert streamed.quarantined == listed.quarantined
+
+
+def test_an_empty_catalog_is_validated(tmp_path: Path) -> None:
+    result = validate_catalog([], source_locale="en_US", docs_dir=tmp_path)
+    assert (result.products, result.findings, result.quarantined) == (0, [], {})
+    assert result.expectations == len(catalog_rules())
+    assert (tmp_path / "index.html").exists()
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,17 @@
+"""The pipeline's steps as plain functions, one module per DAG step; the DAG maps each of
+its tasks onto one step function, tests and benchmarks call them directly.
+
+- `pipeline.extract`: read the catalog, stage its snapshot and the ECB rates;
+- `pipeline.validate`: the catalog rules (Great Expectations), the quarantine, the gates;
+- `pipeline.translate`: what the markets' locales lack, from the memory or DeepL;
+- `pipeline.build`: one market's listings and feed files, unpublished;
+- `pipeline.publish`: the shrink gate and the atomic replacement of the live feeds;
+- `pipeline.report`: the run's findings, completeness, prices and summary;
+- `pipeline.layout`: the file names of a run's staging area and output.
+
+The layers, each importing only those below it: `schemas` (the data model, text made
+safe), `transforms` (reading catalogs, validation, translation, localization, money,
+units, storage), `feeds` (the marketplaces' writers), `pipeline`, and ``dags/`` on top.
+Nothing below ``dags/`` imports Airflow (tests/unit/test_layering.py checks both).
+Steps exchange small JSON-ready dicts (paths and counts), never data sets.
+"""

@@ -1,0 +1,457 @@
+"""Step 5, build (``localize_market``): one market's listings and feed files, unpublished."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from feeds.contract import WriterContext
+from pipeline.layout import (
+    COMPLETENESS,
+    MARKET_FINDINGS,
+    PRICES,
+    STATE_SUFFIX,
+    path_like,
+    read_snapshot,
+)
+from schemas.findings import Finding, write_findings_jsonl
+from transforms.completeness import completeness
+from transforms.localize import localize
+from transforms.money import Pricer
+from transforms.storage import ensure_dir
+from transforms.translate import read_market_translations
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from feeds.contract import FeedWriter
+    from schemas.categories import CategoryMap
+    from schemas.findings import Finding as FindingType
+    from schemas.listing import Listing
+    from schemas.market import (
+        Channel,
+        Market,
+        PipelineConfig,
+        Pricing,
+        Requirement,
+    )
+    from transforms.ecb_rates import EcbRates
+    from transforms.storage import StoragePath
+
+
+def build_market_feeds(
+    snapshot: StoragePath | Path,
+    market: Market,
+    market_dir: StoragePath | Path,
+    *,
+    pricing: Pricing,
+    rates: EcbRates | None,
+    requirements: Mapping[str, Sequence[Requirement]] | None = None,
+    quarantine: Mapping[str, Sequence[str]] | None = None,
+    translations: StoragePath | Path | None = None,
+    source_locale: str = "en_US",
+    channel_settings: Mapping[Any, Channel] | None = None,
+    category_map: CategoryMap | None = None,
+    mode: Literal["full", "delta"] = "full",
+    live_dir: StoragePath | Path | None = None,
+) -> dict[str, Any]:
+    """Localize every product for one market and write its feeds (unpublished).
+
+    A product goes into a channel's feed only if it is not quarantined by the
+    catalog rules, localizes for the market, meets the channel's requirements
+    for this market (completeness 100 %) and passes the writer's own checks.
+    Each step that sets it aside writes findings; ``completeness.csv`` records
+    every localized product's completeness per channel.
+
+    Args:
+        pricing: Catalog prices, VAT and the base currency (``[pricing]``).
+        rates: The run's ECB rates, for prices to convert.
+        requirements: Channel -> required attributes (none checked when absent).
+        quarantine: Sku -> catalog rules that block it.
+        translations: The market's translation outcome (`transforms.translate`).
+        source_locale: Locale translations were made from.
+        channel_settings: ``[channels.<name>]`` of the configuration.
+        category_map: Catalog category -> each channel's category.
+        mode: ``delta`` sends API channels (Amazon, eBay) only what changed since the
+            last published feed, and deletions; other channels always get full files.
+        live_dir: The market's published folder, where the last content hashes are.
+
+    Returns:
+        ``market``, ``products`` considered, ``set_aside`` for the whole market,
+        ``reasons`` (rule -> number of products it set aside; channel rules
+        are prefixed with the channel), ``feeds`` (one dict per channel with
+        ``channel``, ``path`` and ``items`` written) and the ``findings`` and
+        ``completeness`` files.
+    """
+    from feeds.registry import writer_class
+
+    requirements = requirements or {}
+    quarantine = quarantine or {}
+    ensure_dir(market_dir)
+    reasons: Counter[str] = Counter()
+    products = set_aside = 0
+    feeds: list[dict[str, Any]] = []
+    with (
+        (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as findings_stream,
+        (market_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as completeness_stream,
+        (market_dir / PRICES).open("w", encoding="utf-8", newline="") as prices_stream,
+        ExitStack() as streams,
+    ):
+        completeness_rows = csv.writer(completeness_stream, lineterminator="\r\n")
+        completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
+        price_rows = csv.writer(prices_stream, lineterminator="\r\n")
+        price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
+        pricer = Pricer(market, pricing, rates)
+        translated = streams.enter_context(read_market_translations(translations))
+        outputs = [
+            _ChannelFiles(
+                writer_class(channel),
+                market,
+                market_dir,
+                streams,
+                WriterContext(
+                    channel=(channel_settings or {}).get(channel),
+                    categories=category_map.for_channel(channel, market.code)
+                    if category_map
+                    else {},
+                ),
+                previous_state=_previous_state(live_dir, channel),
+                delta=mode == "delta",
+                live_listed=_live_listings(live_dir, market.code, channel),
+            )
+            for channel in market.channels
+        ]
+        for product in read_snapshot(snapshot):
+            products += 1
+            blocked = quarantine.get(product.sku)
+            if blocked:
+                set_aside += 1
+                reasons["quarantined"] += 1
+                write_findings_jsonl(
+                    (_quarantined(product.sku, market.code, blocked),), findings_stream
+                )
+                continue
+            listing = localize(
+                product,
+                market,
+                pricer,
+                translated.get(product.sku),
+                source_locale=source_locale,
+            )
+            if isinstance(listing, list):
+                set_aside += 1
+                reasons[_first_error(listing)] += 1
+                write_findings_jsonl(listing, findings_stream)
+                continue
+            if listing.warnings:
+                write_findings_jsonl(listing.warnings, findings_stream)
+            price = listing.price
+            price_rows.writerow(
+                (
+                    listing.sku,
+                    market.code,
+                    price.amount,
+                    price.currency,
+                    listing.unit_price_text or "",
+                    listing.price_note,
+                )
+            )
+            for output in outputs:
+                name = output.name
+                percent, missing = completeness(listing, requirements.get(name, ()))
+                completeness_rows.writerow(
+                    (listing.sku, market.code, name, percent, " ".join(missing))
+                )
+                if missing:
+                    output.reasons["incomplete"] += 1
+                    incomplete = _incomplete(listing.sku, market.code, name, percent, missing)
+                    write_findings_jsonl(incomplete, findings_stream)
+                    continue
+                found = output.write(listing)
+                if any(f.severity == "error" for f in found):
+                    output.reasons[_first_error(found)] += 1
+                write_findings_jsonl(found, findings_stream)
+        channels: dict[str, Any] = {}
+        for output in outputs:
+            output.finish(products, reasons)
+            feeds.extend(output.parts)
+            channels[output.name] = output.summary(products, reasons)
+            for problem in output.problems:
+                write_findings_jsonl((problem,), findings_stream)
+    return {
+        "market": market.code,
+        "products": products,
+        "set_aside": set_aside,
+        "reasons": dict(sorted(reasons.items())),
+        "feeds": feeds,
+        "channels": channels,
+        "mode": mode,
+        "rate_day": str(rates.day) if rates is not None else None,
+        "findings": str(market_dir / MARKET_FINDINGS),
+        "completeness": str(market_dir / COMPLETENESS),
+        "prices": str(market_dir / PRICES),
+    }
+
+
+def _previous_state(live_dir: StoragePath | Path | None, channel: str) -> dict[str, str] | None:
+    """Content hashes of the channel's last published feed (None when there is none)."""
+    if live_dir is None:
+        return None
+    path = live_dir / f"{channel}{STATE_SUFFIX}"
+    if not path.exists():
+        return None
+    with path.open("r", encoding="utf-8") as stream:
+        loaded: dict[str, str] = json.load(stream)
+    return loaded
+
+
+class _ChannelFiles:
+    """One channel's files for one market: parts of at most ``max_items_per_file`` items,
+    deletions at the end, a format check of every file, the content hashes for next time."""
+
+    def __init__(
+        self,
+        cls: type[FeedWriter],
+        market: Market,
+        market_dir: StoragePath | Path,
+        streams: ExitStack,
+        context: WriterContext,
+        *,
+        previous_state: dict[str, str] | None,
+        delta: bool,
+        live_listed: int = 0,
+    ) -> None:
+        self.cls = cls
+        self.live_listed = live_listed
+        self.reasons: Counter[str] = Counter()
+        """Rule -> listings of this channel set aside by it (one rule per product)."""
+        self.withheld: str | None = None
+        self.name = cls.spec.name
+        self.market = market
+        self.market_dir = market_dir
+        self.streams = streams
+        self.context = context
+        self.previous_state = previous_state
+        self.api = cls.spec.delta
+        if self.api and delta:
+            context.previous = previous_state or {}
+        self.parts: list[dict[str, Any]] = []
+        self.problems: list[FindingType] = []
+        self.writer: FeedWriter | None = None
+        self._open()
+
+    def _open(self) -> FeedWriter:
+        spec = self.cls.spec
+        part = len(self.parts) + 1
+        name = f"{spec.name}-{part:04d}" if spec.max_items_per_file else spec.name
+        path = self.market_dir / f"{name}.{spec.extension}"
+        stream = self.streams.enter_context(path.open("wb"))
+        self.writer = self.cls(stream, self.market, self.context, part=part)
+        self.writer.write_header()
+        self.parts.append({"channel": spec.name, "path": str(path), "items": 0})
+        return self.writer
+
+    def write(self, listing: Listing) -> list[FindingType]:
+        writer = self.writer or self._open()
+        found = writer.write_item(listing)
+        self._rotate()
+        return found
+
+    def _rotate(self) -> None:
+        limit = self.cls.spec.max_items_per_file
+        if self.writer is not None and limit and self.writer.items_written >= limit:
+            self._close()
+
+    def _close(self) -> None:
+        if self.writer is not None:
+            self.writer.write_footer()
+            self.writer.close()
+            self.parts[-1]["items"] = self.writer.items_written
+            self.writer = None
+
+    def listed(self) -> int:
+        """Products this channel lists (on a delta run, sent or unchanged)."""
+        return len(self.context.hashes) if self.api else sum(p["items"] for p in self.parts)
+
+    def finish(self, products: int, market_reasons: Mapping[str, int]) -> None:
+        """Write deletions, close the last file, check every file's format, and withhold
+        a feed with no listings (see `Market.allow_empty_feeds`)."""
+        if self.api and self.previous_state:
+            for sku in sorted(set(self.previous_state) - set(self.context.hashes)):
+                writer = self.writer or self._open()
+                writer.write_deletion(sku)
+                self._rotate()
+        self._close()
+        for part in self.parts:
+            part["valid"] = True
+            if self.api and part["items"] == 0:
+                part["valid"] = False  # nothing to send: no file goes out
+                continue
+            found = self.cls.check_file(
+                path_like(self.market_dir, part["path"]), self.context.checked
+            )
+            if found:
+                part["valid"] = False
+                self._file_problem(
+                    "feed_file_invalid",
+                    f"{part['path'].rsplit('/', 1)[-1]} fails the {self.name} format check "
+                    "and is not published: " + "; ".join(found),
+                )
+        if self.listed() == 0 and (self.live_listed or not self.market.allow_empty_feeds):
+            self._withhold(products, market_reasons)
+        if self.api:
+            state = self.market_dir / f"{self.name}{STATE_SUFFIX}"
+            with state.open("w", encoding="utf-8") as stream:
+                json.dump(self.context.hashes, stream, indent=0, sort_keys=True)
+            self.state_path: str | None = str(state)
+        else:
+            self.state_path = None
+
+    def _withhold(self, products: int, market_reasons: Mapping[str, int]) -> None:
+        if self.live_listed:
+            why = (
+                f"the live {self.name} feed lists {self.live_listed} products and this run's "
+                "lists none; the live feed stays"
+            )
+        else:
+            why = (
+                f"this run's {self.name} feed lists none of the market's {products} products; "
+                "nothing is published (allow_empty_feeds is off for the market)"
+            )
+        causes = Counter(market_reasons) + self.reasons
+        if causes:
+            why += " (set aside: " + ", ".join(f"{r} {n}" for r, n in causes.most_common(3)) + ")"
+        self.withheld = why
+        for part in self.parts:
+            part["valid"] = False
+        self._file_problem(
+            "empty_feed_withheld", f"{why}; an empty full feed would delist every product"
+        )
+
+    def _file_problem(self, rule: str, message: str) -> None:
+        """A finding about the channel's file as a whole (it is not published)."""
+        self.problems.append(
+            Finding(
+                stage="feed",
+                severity="error",
+                sku=None,
+                market=self.market.code,
+                channel=self.name,
+                field="(file)",
+                rule=rule,
+                message=message,
+            )
+        )
+
+    def summary(self, products: int, market_reasons: Mapping[str, int]) -> dict[str, Any]:
+        """Per channel: listed, set aside and why (one reason per product, adding up to
+        ``products - listed``), sent, unchanged, deleted, whether every file passed."""
+        listed = self.listed()
+        reasons = Counter(market_reasons) + self.reasons
+        unexplained = products - listed - sum(reasons.values())
+        if unexplained:  # a bug, shown rather than hidden: the line must add up
+            reasons["unexplained"] += unexplained
+        return {
+            "listed": listed,
+            "set_aside": products - listed,
+            "reasons": dict(sorted(reasons.items())),
+            "sent": sum(p["items"] for p in self.parts),
+            "unchanged": self.context.unchanged,
+            "deleted": len(self.context.deleted),
+            "valid": self.withheld is None
+            and all(p["valid"] or (self.api and p["items"] == 0) for p in self.parts),
+            "withheld": self.withheld,
+            "state": self.state_path,
+        }
+
+
+def _first_error(findings: Sequence[FindingType]) -> str:
+    """The rule a product is counted under when several set it aside: the first error."""
+    return next(f.rule for f in findings if f.severity == "error")
+
+
+def _live_listings(live_dir: StoragePath | Path | None, market: str, channel: str) -> int:
+    """Listings of the channel's live feed: the last successful run's count, or 1 when
+    there is a live file but no count (so an empty feed never replaces it)."""
+    from transforms.gates import read_state
+
+    if live_dir is None:
+        return 0
+    listed = int(read_state(live_dir.parent)["feeds"].get(f"{market}/{channel}", 0))
+    if listed == 0 and live_dir.exists():
+        if any(p.name.startswith((f"{channel}.", f"{channel}-")) for p in live_dir.iterdir()):
+            return 1
+    return listed
+
+
+def _quarantined(sku: str, market: str, rules: Sequence[str]) -> Finding:
+    return Finding(
+        stage="validate",
+        severity="error",
+        sku=sku,
+        market=market,
+        field="(product)",
+        rule="quarantined",
+        message=f"left out: catalog rules {', '.join(rules)} failed (see the ingest and "
+        "validate findings)",
+    )
+
+
+def _incomplete(
+    sku: str, market: str, channel: str, percent: int, missing: Sequence[str]
+) -> list[Finding]:
+    return [
+        Finding(
+            stage="completeness",
+            severity="error",
+            sku=sku,
+            market=market,
+            channel=channel,
+            field=name,
+            rule="required_for_channel",
+            message=f"{channel} in {market} requires {name}; the listing is {percent}% complete",
+        )
+        for name in missing
+    ]
+
+
+def build_market(
+    config: PipelineConfig,
+    code: str,
+    run_dir: StoragePath | Path,
+    *,
+    staged: Mapping[str, Any],
+    validated: Mapping[str, Any],
+    translated: Mapping[str, Any],
+    output_root: StoragePath | Path,
+    mode: Literal["full", "delta"] = "full",
+) -> dict[str, Any]:
+    """The ``localize_market`` task: `build_market_feeds` for market ``code`` with what the
+    configuration and the earlier steps' results give it (paths of the same kind as
+    ``run_dir``: local, or object storage); the live feeds are under ``output_root``."""
+    from pipeline.extract import load_rates
+    from schemas.categories import load_category_map
+
+    market = config.market(code)
+    with path_like(run_dir, validated["quarantine"]).open("r", encoding="utf-8") as stream:
+        quarantine = json.load(stream)
+    categories = Path(config.categories_path) if config.categories_path else None
+    return build_market_feeds(
+        path_like(run_dir, staged["snapshot"]),
+        market,
+        run_dir / code,
+        pricing=config.pricing,
+        rates=load_rates(path_like(run_dir, staged["rates"])),
+        requirements={c: config.requirements(market, c) for c in market.channels},
+        quarantine=quarantine,
+        translations=path_like(run_dir, translated["files"][code]),
+        source_locale=config.translation.source_locale,
+        channel_settings=config.channels,
+        category_map=load_category_map(categories, markets=config.markets),
+        mode=mode,
+        live_dir=output_root / code,
+    )

@@ -1,0 +1,319 @@
+"""Step 1, extract: read the configured catalog, stage its snapshot and ingestion findings,
+stop on a catalog that read (almost) nothing, stage the run's ECB rates.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.layout import (
+    GATE_CLOSED,
+    INGEST_FINDINGS,
+    INGEST_HOLDS,
+    RATES,
+    SNAPSHOT,
+    path_like,
+)
+from schemas.findings import Finding, count, write_findings_jsonl
+from schemas.product import Product, product_to_json
+from transforms.gates import GateClosed
+from transforms.storage import ensure_dir, publish_atomically
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from datetime import date
+
+    from schemas.market import (
+        CatalogSource,
+        PipelineConfig,
+        Pricing,
+        Validation,
+    )
+    from transforms.ecb_rates import EcbRates
+    from transforms.storage import StoragePath
+
+
+def read_catalog(
+    source: CatalogSource, *, conninfo: str | None = None
+) -> Iterator[Product | Finding]:
+    """Stream the configured catalog as products and ingestion findings.
+
+    Args:
+        source: The catalog section of the configuration.
+        conninfo: libpq connection string, for the ``postgres`` format.
+    """
+    if source.format == "akeneo":
+        from transforms.catalog_akeneo import read_akeneo
+
+        assert source.path is not None
+        return read_akeneo(
+            Path(source.path),
+            product_models=Path(source.product_models_path) if source.product_models_path else None,
+            attribute_options=(
+                Path(source.attribute_options_path) if source.attribute_options_path else None
+            ),
+            asset_base_url=source.asset_base_url,
+            description_scopes=source.description_scopes,
+            encoding=source.encoding,
+            decimal_mark=source.decimal_mark,
+        )
+    if source.format == "csv":
+        from transforms.catalog_native import read_native_csv
+
+        assert source.path is not None
+        return read_native_csv(
+            Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
+        )
+    if source.format == "jsonl":
+        from transforms.catalog_native import read_jsonl
+
+        assert source.path is not None
+        return read_jsonl(
+            Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
+        )
+    from transforms.catalog_native import read_postgres
+
+    if conninfo is None or source.query is None:
+        raise ValueError("the postgres catalog needs a connection and a query")
+    return read_postgres(conninfo, source.query, decimal_mark=source.decimal_mark)
+
+
+def stage_catalog(
+    items: Iterable[Product | Finding], run_dir: StoragePath | Path
+) -> dict[str, Any]:
+    """Write the staged snapshot and the ingestion findings of one run.
+
+    An ``error`` finding whose rule holds a product back (`HOLDING_RULES`: an
+    ambiguous price, say) comes with its product, which validation then quarantines
+    (``ingest_holds.json``); any other ``error`` finding is a rejected row.
+
+    Returns:
+        ``snapshot`` path, ``products`` read, ``rejected_rows`` skipped, ``held``
+        products read but set aside, ``warnings`` about values that were ignored or
+        changed, and ``holds`` (the file of held skus and their rules).
+    """
+    from transforms.catalog_values import HOLDING_RULES
+    from transforms.gates import HELD_FEEDS
+
+    ensure_dir(run_dir)
+    for stale in (GATE_CLOSED, HELD_FEEDS):  # from an earlier attempt of this run's date
+        if (run_dir / stale).exists():
+            (run_dir / stale).unlink()
+    products = warnings = 0
+    rejected_rows: set[int | None] = set()
+    holds: dict[str, list[str]] = {}
+    with (
+        (run_dir / SNAPSHOT).open("w", encoding="utf-8") as snapshot,
+        (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
+    ):
+        for item in items:
+            if isinstance(item, Product):
+                snapshot.write(
+                    json.dumps(product_to_json(item), ensure_ascii=False, sort_keys=True)
+                )
+                snapshot.write("\n")
+                products += 1
+                continue
+            write_findings_jsonl((item,), findings)
+            if item.severity != "error":
+                warnings += 1
+            elif item.rule in HOLDING_RULES and item.sku is not None:
+                rules = holds.setdefault(item.sku, [])
+                if item.rule not in rules:
+                    rules.append(item.rule)
+            else:
+                rejected_rows.add(item.row)
+    with (run_dir / INGEST_HOLDS).open("w", encoding="utf-8") as stream:
+        json.dump(holds, stream, sort_keys=True)
+    return {
+        "snapshot": str(run_dir / SNAPSHOT),
+        "products": products,
+        "rejected_rows": len(rejected_rows),
+        "held": len(holds),
+        "warnings": warnings,
+        "holds": str(run_dir / INGEST_HOLDS),
+    }
+
+
+def check_catalog_read(
+    staged: Mapping[str, Any], settings: Validation, run_dir: StoragePath | Path
+) -> None:
+    """Stop the run when the catalog read nothing, or rejected too many of its rows.
+
+    Marketplaces read an empty (or half-empty) full feed as "delete everything that is
+    missing", so such a catalog publishes nothing, first run or not.
+
+    Raises:
+        GateClosed: after writing ``gate_closed.txt`` with the reason.
+    """
+    products, rejected = staged["products"], staged["rejected_rows"]
+    rows = products + rejected
+    reason = None
+    if products == 0:
+        reason = (
+            f"the catalog read 0 products ({count(rejected, 'row')} rejected, see the ingest "
+            "findings); "
+            "nothing is published"
+        )
+    elif rejected / rows > settings.max_rejected_share:
+        reason = (
+            f"{rejected} of {rows} catalog rows ({rejected / rows:.1%}) could not be read; "
+            f"the limit is {settings.max_rejected_share:.1%}. Fix the export (see the ingest "
+            "findings) or raise validation.max_rejected_share."
+        )
+    if reason is not None:
+        record_stop(run_dir, reason)
+        raise GateClosed(reason)
+
+
+def record_stop(run_dir: StoragePath | Path, reason: str) -> None:
+    """Write why the run stopped (``gate_closed.txt``), for the summary to say."""
+    ensure_dir(run_dir)
+    with (run_dir / GATE_CLOSED).open("w", encoding="utf-8") as stream:
+        stream.write(f"{reason}\n")
+
+
+def record_extract_failure(run_dir: StoragePath | Path, error: BaseException) -> str:
+    """Name why extract failed, as a finding and as the run's stop reason; return it."""
+    from schemas.characters import remove_invisible
+
+    reason = remove_invisible(f"extract failed: {error}")[0]
+    ensure_dir(run_dir)
+    finding = Finding(
+        stage="ingest",
+        severity="error",
+        sku=None,
+        field="(file)",
+        rule="catalog_unreadable",
+        message=f"{reason}; nothing was published",
+    )
+    with (run_dir / INGEST_FINDINGS).open("a", encoding="utf-8") as stream:
+        write_findings_jsonl((finding,), stream)
+    record_stop(run_dir, reason)
+    return reason
+
+
+def stage_rates(
+    pricing: Pricing, run_dir: StoragePath | Path, *, run_day: date | None = None
+) -> str:
+    """Keep the run's ECB rates beside its snapshot, fetched once per logical date.
+
+    A rerun of the same date reuses the staged file, so its prices do not move
+    because the ECB published a newer day in between.
+
+    Given the run's logical date, ``run_day``, the rates' age is checked
+    (`transforms.rates_freshness`), on a rerun too. Rates older than
+    ``pricing.max_rate_age_business_days`` TARGET business days write a ``stale_rates``
+    finding to the ingest findings: with ``stale_rates = "fail"`` an error, the run's
+    stop reason and `StaleRates`, before anything is staged; with ``"warn"`` a warning,
+    and the rates are staged.
+
+    Returns:
+        The staged file's path.
+
+    Raises:
+        RatesError: the file is not in the ECB's format.
+        StaleRates: the rates are too old and ``pricing.stale_rates`` is ``fail``.
+    """
+    from transforms.ecb_rates import parse_ecb_rates
+    from transforms.rates_freshness import StaleRates, check_rates_age
+
+    ensure_dir(run_dir)
+    staged = run_dir / RATES
+    if staged.exists():
+        with staged.open("rb") as stream:
+            data = stream.read()
+    elif pricing.rates.startswith(("https://", "http://")):
+        from urllib.request import urlopen
+
+        with urlopen(pricing.rates, timeout=30) as response:  # noqa: S310 - configured URL
+            data = response.read()
+    else:
+        data = Path(pricing.rates).read_bytes()
+    rates = parse_ecb_rates(io.BytesIO(data))  # refuse a broken file before anything uses it
+    too_old = check_rates_age(rates.day, run_day, pricing) if run_day is not None else None
+    if too_old is not None:
+        fail = pricing.stale_rates == "fail"
+        if fail:
+            message = (
+                f"{too_old}: the rates source has not updated. Fix it, or set [pricing] "
+                'stale_rates = "warn" to convert with these rates'
+            )
+        else:
+            message = f'{too_old}; prices are converted with them ([pricing] stale_rates = "warn")'
+        finding = Finding(
+            stage="ingest",
+            severity="error" if fail else "warning",
+            sku=None,
+            field="pricing.rates",
+            rule="stale_rates",
+            message=f"{message}; nothing was published" if fail else message,
+            value=str(rates.day),
+        )
+        with (run_dir / INGEST_FINDINGS).open("a", encoding="utf-8") as stream:
+            write_findings_jsonl((finding,), stream)
+        if fail:
+            record_stop(run_dir, message)
+            raise StaleRates(message)
+    if staged.exists():
+        return str(staged)
+    temporary = run_dir / f"{RATES}.partial"
+    with temporary.open("wb") as stream:
+        stream.write(data)
+    try:
+        publish_atomically(temporary, staged)
+    finally:
+        temporary.unlink()
+    return str(staged)
+
+
+def load_rates(path: StoragePath | Path) -> EcbRates:
+    """The ECB rates staged for a run."""
+    from transforms.ecb_rates import parse_ecb_rates
+
+    with path.open("rb") as stream:
+        return parse_ecb_rates(stream)
+
+
+class ExtractFailed(Exception):
+    """Extract could not read the catalog or its rates; the reason is already recorded
+    (a ``catalog_unreadable`` finding and the run's stop reason)."""
+
+
+def extract(
+    config: PipelineConfig,
+    run_dir: StoragePath | Path,
+    run_day: date,
+    *,
+    conninfo: str | None = None,
+) -> dict[str, Any]:
+    """The ``extract`` task: stage the catalog's snapshot and the run's ECB rates.
+
+    Returns:
+        What `stage_catalog` returns, with ``rates`` (the staged file) and ``rates_day``.
+
+    Raises:
+        GateClosed: the catalog read nothing, or too many of its rows were rejected.
+        StaleRates: the rates are too old and ``[pricing] stale_rates`` is ``fail``.
+        ExtractFailed: anything else that cannot heal by a retry (a bad file, bad
+            config); errors that may heal (network, database, object storage) propagate
+            as they are, for the scheduler to retry.
+    """
+    from transforms.faults import heals_by_retry
+    from transforms.rates_freshness import StaleRates
+
+    try:
+        staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
+        check_catalog_read(staged, config.validation, run_dir)
+        rates = stage_rates(config.pricing, run_dir, run_day=run_day)
+        rates_day = load_rates(path_like(run_dir, rates)).day
+    except (GateClosed, StaleRates):  # finding and stop reason already written
+        raise
+    except Exception as error:
+        if heals_by_retry(error):
+            raise
+        raise ExtractFailed(record_extract_failure(run_dir, error)) from error
+    return {**staged, "rates": rates, "rates_day": str(rates_day)}

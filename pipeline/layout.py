@@ -1,0 +1,79 @@
+"""Where a run's files live: the names in its staging area and output, and how to read
+the staged snapshot. Every step module uses these; none of them holds a step.
+
+A run lays out its staging area like this (``<run>`` is the logical date)::
+
+    <staging>/<run>/catalog.jsonl              staged snapshot of the catalog
+    <staging>/<run>/eurofxref-daily.xml        the ECB rates this run converts with
+    <staging>/<run>/ingest_findings.jsonl      rows that could not be read
+    <staging>/<run>/ingest_holds.json          sku -> rules of products read but held back
+    <staging>/<run>/validation_findings.jsonl  what the catalog rules found
+    <staging>/<run>/quarantine.json            sku -> rules that keep it out of every market
+    <staging>/<run>/gate_closed.txt            why the run stopped, when a gate closed
+    <staging>/<run>/held_feeds.json            feeds held back because they shrank
+    <staging>/<run>/<market>/<channel>.xml     feeds, written but not yet published
+    <staging>/<run>/<market>/findings.jsonl    products set aside in that market
+    <staging>/<run>/<market>/completeness.csv  each listing's completeness per channel
+    <staging>/<run>/<market>/prices.csv        each listing's price and how it was made
+
+and publishes to::
+
+    <output>/<market>/<channel>.<ext>          the live feed, replaced atomically
+    <output>/<market>/manifest.json            file, channel, items and sha256 of each feed
+    <output>/last_successful_run.json          counts the shrink guard compares with
+    <output>/runs/<run>/findings.csv|jsonl     every finding of the run
+    <output>/runs/<run>/completeness.csv       completeness of every market's listings
+    <output>/runs/<run>/prices.csv             every feed price and how it was made
+    <output>/runs/<run>/data_docs/             Great Expectations Data Docs
+    <output>/runs/<run>/summary.txt            what the run did, one line per feed
+
+Steps exchange small JSON-ready dicts (paths and counts), never data sets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from schemas.product import Product, product_from_json
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from transforms.storage import StoragePath
+
+SNAPSHOT = "catalog.jsonl"
+INGEST_FINDINGS = "ingest_findings.jsonl"
+INGEST_HOLDS = "ingest_holds.json"
+VALIDATION_FINDINGS = "validation_findings.jsonl"
+QUARANTINE = "quarantine.json"
+GATE_CLOSED = "gate_closed.txt"
+MARKET_FINDINGS = "findings.jsonl"
+COMPLETENESS = "completeness.csv"
+PRICES = "prices.csv"
+RATES = "eurofxref-daily.xml"
+MANIFEST = "manifest.json"
+TRANSLATION_REPORT = "translation.json"
+STATE_SUFFIX = ".state.json"
+"""Beside an API channel's feeds: content hash per sku, for the next delta run."""
+
+
+def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
+    """Stream the products of a staged snapshot."""
+    with path.open("r", encoding="utf-8") as stream:
+        for line in stream:
+            yield product_from_json(json.loads(line))
+
+
+def path_like(like: StoragePath | Path, location: str) -> Any:
+    """``location`` as the same kind of path as ``like`` (local or object storage)."""
+    if isinstance(like, Path):
+        return Path(location.removeprefix("file://"))
+    factory: Any = type(like)
+    return factory(location)
+
+
+def for_people(location: str) -> str:
+    """A local file URL as a plain path, which terminals and file managers open."""
+    return location.removeprefix("file://")

@@ -1,0 +1,197 @@
+"""Steps 6 and 7, check_gates and publish: hold back the feeds that shrank, replace the
+others' live files atomically, with their manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.layout import (
+    MANIFEST,
+)
+from transforms.storage import ensure_dir, publish_atomically
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping
+
+    from schemas.market import (
+        Validation,
+    )
+    from transforms.storage import StoragePath
+
+
+def check_feed_shrink(
+    built: Iterable[dict[str, Any]],
+    settings: Validation,
+    output_root: StoragePath | Path,
+    run_dir: StoragePath | Path,
+) -> dict[str, Any]:
+    """Hold back each feed that lost more listings than allowed since the last good run.
+
+    Only the feeds that shrank are held: `publish_market` leaves their live files as
+    they are, every other feed publishes, and the run's summary fails the run naming
+    them. Written to ``held_feeds.json`` in ``run_dir`` (every time, so a rerun that
+    holds nothing back clears an earlier attempt's list).
+
+    Returns:
+        What `transforms.gates.hold_shrunk_feeds` returns: ``max_shrink_share`` and
+        ``feeds`` (``market``, ``channel``, ``before``, ``listed``, ``reason`` each).
+    """
+    from transforms.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
+
+    current = {
+        f"{b['market']}/{channel}": info["listed"]
+        for b in built
+        for channel, info in b["channels"].items()
+    }
+    held = hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share)
+    ensure_dir(run_dir)
+    with (run_dir / HELD_FEEDS).open("w", encoding="utf-8") as stream:
+        json.dump(held, stream, indent=1)
+        stream.write("\n")
+    return held
+
+
+def publish_market(
+    built: dict[str, Any],
+    output_root: StoragePath | Path,
+    path_factory: Any = Path,
+    *,
+    run_id: str = "",
+    held: Collection[str] = (),
+) -> list[dict[str, Any]]:
+    """Publish one market's staged feeds atomically under ``<output>/<market>/``.
+
+    After the feeds, ``manifest.json`` is published beside them (also
+    atomically): per feed its file, channel, item count and sha256, and the
+    run that produced them, so an uploader can check what it sends.
+
+    Args:
+        built: What `build_market_feeds` returned.
+        output_root: Root of the published feeds.
+        path_factory: Turns the staged path strings back into path objects
+            (``ObjectStoragePath`` in the DAG).
+        run_id: The run's key, recorded in the manifest.
+        held: Channels the shrink gate held back (`check_feed_shrink`): their live
+            files and delta state stay as they are, and so do their manifest entries
+            (each with the ``run`` that produced it).
+
+    Returns:
+        One dict per feed: ``market``, ``channel``, ``path``, ``items``, ``sha256``.
+    """
+    market_dir = output_root / built["market"]
+    ensure_dir(market_dir)
+    published = []
+    channels = built["channels"]
+    for feed in built["feeds"]:
+        info = channels[feed["channel"]]
+        if feed["channel"] in held:
+            continue
+        if not feed.get("valid", True) or not info["valid"]:
+            continue  # an API file with nothing to send, or a channel that failed its check
+        source = path_factory(feed["path"])
+        target = market_dir / source.name
+        sha256 = publish_atomically(source, target)
+        published.append(
+            {
+                "market": built["market"],
+                "channel": feed["channel"],
+                "path": str(target),
+                "file": source.name,
+                "items": feed["items"],
+                "listed": info["listed"],
+                "sha256": sha256,
+            }
+        )
+    for channel, info in channels.items():
+        if info.get("state") and info["valid"] and channel not in held:
+            source = path_factory(info["state"])
+            publish_atomically(source, market_dir / source.name)
+    replaced = {channel: info for channel, info in channels.items() if channel not in held}
+    _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
+    still_live: list[dict[str, Any]] = []
+    if held and (market_dir / MANIFEST).exists():
+        with (market_dir / MANIFEST).open("r", encoding="utf-8") as stream:
+            live = json.load(stream)
+        still_live = [
+            {**entry, "run": entry.get("run", live.get("run"))}
+            for entry in live.get("feeds", [])
+            if entry["channel"] in held
+        ]
+    manifest = {
+        "market": built["market"],
+        "run": run_id,
+        "mode": built.get("mode", "full"),
+        "rate_day": built.get("rate_day"),
+        "feeds": [
+            {
+                "file": p["file"],
+                "channel": p["channel"],
+                "items": p["items"],
+                "sha256": p["sha256"],
+            }
+            for p in published
+        ]
+        + still_live,
+    }
+    staged_manifest = path_factory(built["findings"]).parent / MANIFEST
+    with staged_manifest.open("w", encoding="utf-8") as stream:
+        json.dump(manifest, stream, indent=1, sort_keys=True)
+        stream.write("\n")
+    publish_atomically(staged_manifest, market_dir / MANIFEST)
+    return published
+
+
+def _remove_stale_parts(
+    market_dir: StoragePath | Path, channels: Mapping[str, Any], published: set[str]
+) -> None:
+    """Remove a channel's files this run did not replace (an older, longer Amazon file set,
+    or last night's delta when nothing changed), so the folder holds this run's files only.
+    Channels whose files failed their check keep theirs."""
+    from feeds.registry import writer_class
+
+    for channel, info in channels.items():
+        if not info["valid"]:
+            continue
+        extension = writer_class(channel).spec.extension
+        pattern = re.compile(rf"^{re.escape(channel)}(-\d{{4}})?\.{re.escape(extension)}$")
+        for path in market_dir.iterdir():
+            if pattern.match(path.name) and path.name not in published:
+                path.unlink()
+
+
+def publish_run(
+    built: Iterable[dict[str, Any]],
+    held: Mapping[str, Any],
+    output_root: StoragePath | Path,
+    run_dir: StoragePath | Path,
+    *,
+    run_id: str,
+    products: int,
+    path_factory: Any = Path,
+) -> list[dict[str, Any]]:
+    """The ``publish`` task: every market's feeds (`publish_market`) except those the shrink
+    gate held back (``held``, what `check_feed_shrink` returned), then the run's counts for
+    the next run's gates (`transforms.gates.record_success`).
+
+    Returns:
+        One dict per published feed (see `publish_market`), for the caller's Asset events.
+    """
+    from transforms.gates import held_channels, record_success
+
+    published: list[dict[str, Any]] = []
+    for result in built:
+        published.extend(
+            publish_market(
+                result,
+                output_root,
+                path_factory,
+                run_id=run_id,
+                held=held_channels(held, result["market"]),
+            )
+        )
+    record_success(run_id, products, published, run_dir, output_root)
+    return published

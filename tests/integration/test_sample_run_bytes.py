@@ -1,0 +1,89 @@
+"""Optimisations change no byte: the sample catalog's whole run, file by file, by sha256.
+
+The steps run as the DAG runs them (extract, validate, translate from the translators'
+TMX only, one build per configured market) without Airflow around them, and every file a
+market build writes (feeds, findings, completeness, prices, content hashes) is hashed.
+``tests/cases/sample_run.sha256`` holds the expected digests; after an intended change,
+regenerate it with ``GRENZENLOS_UPDATE_GOLDEN=1 pytest tests/integration/test_sample_run_bytes.py``
+and say in the commit why each changed file changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from schemas.categories import load_category_map
+from schemas.market import load_config
+from tests.conftest import CASES, ROOT
+
+EXPECTED = CASES / "sample_run.sha256"
+
+
+def _run(work: Path) -> dict[str, str]:
+    from pipeline.build import build_market_feeds
+    from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
+    from pipeline.translate import translate_snapshot
+    from pipeline.validate import validate_snapshot
+
+    config = load_config(ROOT / "config" / "markets.toml", env={})
+    settings = config.translation.model_copy(
+        update={"memory_path": str(work / "memory.sqlite"), "glossary_path": None}
+    )
+    run_dir = work / "staging" / "2026-11-26"
+    output = work / "output"
+    staged = stage_catalog(read_catalog(config.catalog), run_dir)
+    rates = load_rates(Path(stage_rates(config.pricing, run_dir, run_day=None)))
+    validated = validate_snapshot(
+        Path(staged["snapshot"]), config.validation, None, output, "2026-11-26"
+    )
+    quarantine = json.loads(Path(validated["quarantine"]).read_text(encoding="utf-8"))
+    markets = [config.market(code) for code in sorted(config.markets)]
+    translated = translate_snapshot(
+        Path(staged["snapshot"]),
+        markets,
+        settings,
+        run_dir,
+        output / "runs" / "2026-11-26",
+        auth_key=None,
+        run_id="2026-11-26",
+        quarantine=quarantine,
+        glossary_targets=sorted({m.deepl_target for m in markets}),
+    )
+    categories = load_category_map(ROOT / "config" / "categories.toml", markets=config.markets)
+    for market in markets:
+        build_market_feeds(
+            Path(staged["snapshot"]),
+            market,
+            run_dir / market.code,
+            pricing=config.pricing,
+            rates=rates,
+            requirements={c: config.requirements(market, c) for c in market.channels},
+            quarantine=quarantine,
+            translations=Path(translated["files"][market.code]),
+            source_locale=config.translation.source_locale,
+            channel_settings=config.channels,
+            category_map=categories,
+        )
+    return {
+        str(path.relative_to(run_dir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for market in markets
+        for path in sorted((run_dir / market.code).rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_the_sample_runs_files_are_byte_for_byte_the_expected(tmp_path: Path) -> None:
+    digests = _run(tmp_path)
+    text = "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items()))
+    if os.environ.get("GRENZENLOS_UPDATE_GOLDEN"):
+        EXPECTED.write_text(text, encoding="utf-8")
+    expected = dict(
+        reversed(line.split("  ", 1)) for line in EXPECTED.read_text(encoding="utf-8").splitlines()
+    )
+    assert len(digests) > 40
+    changed = sorted(name for name in digests if digests[name] != expected.get(name))
+    missing = sorted(set(expected) - set(digests))
+    assert (changed, missing) == ([], [])
