@@ -19,7 +19,7 @@ export PATH := $(BIN):$(PATH)
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
 	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	uv sync --frozen --python 3.11 --quiet
+	uv sync --frozen --python 3.11 --quiet --compile-bytecode
 	@touch $@
 
 airflow-db: install

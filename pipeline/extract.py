@@ -15,10 +15,11 @@ from pipeline.layout import (
     INGEST_HOLDS,
     RATES,
     SNAPSHOT,
+    SnapshotWriter,
     path_like,
 )
 from schemas.findings import Finding, count, write_findings_jsonl
-from schemas.product import Product, product_to_json
+from schemas.product import Product
 from transforms.gates import GateClosed
 from transforms.storage import ensure_dir, publish_atomically
 
@@ -106,15 +107,13 @@ def stage_catalog(
     rejected_rows: set[int | None] = set()
     holds: dict[str, list[str]] = {}
     with (
-        (run_dir / SNAPSHOT).open("w", encoding="utf-8") as snapshot,
+        (run_dir / SNAPSHOT).open("wb") as snapshot_stream,
         (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
     ):
+        snapshot = SnapshotWriter(snapshot_stream)
         for item in items:
             if isinstance(item, Product):
-                snapshot.write(
-                    json.dumps(product_to_json(item), ensure_ascii=False, sort_keys=True)
-                )
-                snapshot.write("\n")
+                snapshot.write(item)
                 products += 1
                 continue
             write_findings_jsonl((item,), findings)

@@ -3,7 +3,7 @@ the staged snapshot. Every step module uses these; none of them holds a step.
 
 A run lays out its staging area like this (``<run>`` is the logical date)::
 
-    <staging>/<run>/catalog.jsonl              staged snapshot of the catalog
+    <staging>/<run>/catalog.msgpack            staged snapshot of the catalog
     <staging>/<run>/eurofxref-daily.xml        the ECB rates this run converts with
     <staging>/<run>/ingest_findings.jsonl      rows that could not be read
     <staging>/<run>/ingest_holds.json          sku -> rules of products read but held back
@@ -32,18 +32,21 @@ Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 
 from __future__ import annotations
 
-import json
+import struct
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from schemas.product import Product, product_from_json
+import msgspec
+
+from schemas.product import Product
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from transforms.storage import StoragePath
 
-SNAPSHOT = "catalog.jsonl"
+SNAPSHOT = "catalog.msgpack"
+"""The staged snapshot: products as msgpack records (see `SnapshotWriter`)."""
 INGEST_FINDINGS = "ingest_findings.jsonl"
 INGEST_HOLDS = "ingest_holds.json"
 VALIDATION_FINDINGS = "validation_findings.jsonl"
@@ -59,11 +62,48 @@ STATE_SUFFIX = ".state.json"
 """Beside an API channel's feeds: content hash per sku, for the next delta run."""
 
 
+_LENGTH = struct.Struct("<I")
+"""Each snapshot record: its length (4 bytes, little-endian), then one msgpack map."""
+
+
+class SnapshotError(Exception):
+    """The staged snapshot ends inside a record (a write that did not finish)."""
+
+
+class SnapshotWriter:
+    """Writes products to the staged snapshot: one msgpack record per product, decimals as
+    text (exact), fields by the names of `schemas.product.Product`.
+
+    msgspec reads such a record straight into a `Product` with every field checked
+    (``benchmarks/snapshot.py``: about 2.5 us a product, where JSON lines took 8).
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._encode = msgspec.msgpack.Encoder(decimal_format="string").encode
+
+    def write(self, product: Product) -> None:
+        record = self._encode(product)
+        self._stream.write(_LENGTH.pack(len(record)))
+        self._stream.write(record)
+
+
 def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
-    """Stream the products of a staged snapshot."""
-    with path.open("r", encoding="utf-8") as stream:
-        for line in stream:
-            yield product_from_json(json.loads(line))
+    """Stream the products of a staged snapshot (written by `SnapshotWriter`).
+
+    Raises:
+        SnapshotError: the file ends inside a record.
+        msgspec.ValidationError: a record is not a `Product` (a snapshot from another
+            version of the model).
+    """
+    decode = msgspec.msgpack.Decoder(Product).decode
+    with path.open("rb") as stream:
+        while header := stream.read(_LENGTH.size):
+            size = _LENGTH.unpack(header)[0] if len(header) == _LENGTH.size else -1
+            record = stream.read(size) if size >= 0 else b""
+            if size < 0 or len(record) < size:
+                raise SnapshotError(f"{path} ends inside a record: the snapshot is incomplete")
+            yield decode(record)
 
 
 def path_like(like: StoragePath | Path, location: str) -> Any:

@@ -15,6 +15,7 @@ from lxml import etree
 
 from feeds.google import G_NS
 from feeds.registry import writer_class
+from pipeline.layout import SNAPSHOT, read_snapshot
 from schemas.text import html_to_text
 from tests.conftest import SAMPLE_CATALOG
 
@@ -101,8 +102,7 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     output = storage / "output"
     report = output / "runs" / "2026-11-20"
     rows = catalog_rows()
-    snapshot = (storage / "staging" / "2026-11-20" / "catalog.jsonl").read_text(encoding="utf-8")
-    staged = len(snapshot.splitlines())
+    staged = sum(1 for _ in read_snapshot(storage / "staging" / "2026-11-20" / SNAPSHOT))
     first_bytes = {}
     # A product without its own German or French text (GZ-BOT-0003) gets the text another
     # product has for the same English one: the catalog's translations count as human.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
+from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
 from schemas.categories import load_category_map
 from schemas.market import load_config
@@ -26,7 +27,7 @@ def build(products: list[Product], work: Path, output: Path, mode: str, run: str
     staged = stage_catalog(products, work / run)
     market = CONFIG.market("DE")
     built = build_market_feeds(
-        work / run / "catalog.jsonl",
+        work / run / SNAPSHOT,
         market,
         work / run / "DE",
         pricing=CONFIG.pricing,

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
+from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
 from schemas.market import load_config
 from schemas.product import Product
@@ -41,7 +42,7 @@ def build(tmp: Path, *, allow_empty: bool, live_listings: int | None) -> dict[st
         )
     stage_catalog(PRODUCTS, tmp / "run")
     built = build_market_feeds(
-        tmp / "run" / "catalog.jsonl",
+        tmp / "run" / SNAPSHOT,
         market,
         tmp / "run" / "DE",
         pricing=CONFIG.pricing,

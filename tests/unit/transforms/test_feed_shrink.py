@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
-from pipeline.layout import GATE_CLOSED
+from pipeline.layout import GATE_CLOSED, SNAPSHOT
 from pipeline.publish import check_feed_shrink, publish_market
 from pipeline.report import write_run_report
 from schemas.categories import load_category_map
@@ -49,7 +49,7 @@ def night(
     output, run_dir = tmp / "output", tmp / "staging" / run
     stage_catalog(PRODUCTS, run_dir)
     built = build_market_feeds(
-        run_dir / "catalog.jsonl",
+        run_dir / SNAPSHOT,
         MARKET,
         run_dir / "DE",
         pricing=CONFIG.pricing,
