@@ -250,6 +250,7 @@ class _ChannelFiles:
         name = f"{spec.name}-{part:04d}" if spec.max_items_per_file else spec.name
         path = self.market_dir / f"{name}.{spec.extension}"
         stream = self.streams.enter_context(path.open("wb"))
+        self.stream = stream
         self.writer = self.cls(stream, self.market, self.context, part=part)
         self.writer.write_header()
         self.parts.append({"channel": spec.name, "path": str(path), "items": 0})
@@ -270,6 +271,8 @@ class _ChannelFiles:
         if self.writer is not None:
             self.writer.write_footer()
             self.writer.close()
+            # An object store writes the object when it is closed: check_file reads it next.
+            self.stream.close()
             self.parts[-1]["items"] = self.writer.items_written
             self.writer = None
 

@@ -153,6 +153,9 @@ def _remove_stale_parts(
     Channels whose files failed their check keep theirs."""
     from feeds.registry import writer_class
 
+    if not market_dir.exists():  # an object store lists no folder that holds nothing
+        return
+
     for channel, info in channels.items():
         if not info["valid"]:
             continue

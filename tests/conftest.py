@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from tests.deepl_mock import DeepLMock
     from tests.deepl_server import FakeDeepL
+    from tests.s3_server import S3Bucket, S3Server
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -119,3 +120,34 @@ def deepl_mock() -> Iterator[DeepLMock]:
         pytest.skip(str(exc))
     with mock:
         yield mock
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's S3 in server mode on a free loopback port (see `tests.s3_server`), with the
+    Airflow connection ``grenzenlos_s3`` to it set for the session, stopped afterwards.
+
+    One server per session: Airflow caches a connection's file system by its id, so the
+    endpoint behind ``grenzenlos_s3`` must not change within a process."""
+    from tests.s3_server import CONN_ID, S3Server
+
+    variable = f"AIRFLOW_CONN_{CONN_ID.upper()}"
+    server = S3Server().start()
+    previous = os.environ.get(variable)
+    os.environ[variable] = server.connection()
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = previous
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> Iterator[S3Bucket]:
+    """A new, empty bucket on `s3_server`, emptied and deleted afterwards."""
+    bucket = s3_server.create_bucket()
+    yield bucket
+    bucket.delete()

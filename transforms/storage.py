@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, Protocol, Self, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,6 +42,12 @@ class StoragePath(Protocol):
 
     def iterdir(self) -> Iterator[Any]: ...
 
+    def rename(self, target: Any) -> Any: ...
+
+
+BUCKET_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss"})
+"""Protocols whose "folders" are only key prefixes; their ``mkdir`` creates buckets."""
+
 
 def local_path(path: StoragePath | Path) -> Path | None:
     """The local file system path behind ``path``, or None for remote storage."""
@@ -52,11 +59,15 @@ def local_path(path: StoragePath | Path) -> Path | None:
 
 
 def ensure_dir(path: StoragePath | Path) -> None:
-    """Create a folder (and its parents); object stores need none, so errors there are ignored."""
+    """Create a folder (and its parents); object stores need none, so errors there are ignored.
+
+    Bucket stores are left alone: there ``mkdir`` with parents creates a missing bucket
+    (s3fs), so a misspelled URL would write to a new bucket instead of failing.
+    """
     local = local_path(path)
     if local is not None:
         local.mkdir(parents=True, exist_ok=True)
-    else:
+    elif getattr(path, "protocol", None) not in BUCKET_STORES:
         try:
             path.mkdir(parents=True, exist_ok=True)
         except (OSError, NotImplementedError):  # pragma: no cover - object stores without folders
@@ -69,8 +80,11 @@ def publish_atomically(source: StoragePath | Path, target: StoragePath | Path) -
     On a local file system the bytes go to a temporary file in the target's
     folder, are flushed to disk with fsync, and the temporary file is renamed
     over the target (``os.replace`` is atomic within one file system). On object
-    storage the object is written in one upload that becomes visible only when
-    it completes. A failure at any point leaves the previous target in place.
+    storage they go to a temporary key beside the target, which is then copied
+    over it (on S3 a server-side copy: readers see the old object or the whole
+    new one) and deleted. Writing the target directly is not enough there: an
+    fsspec file uploads what it holds when it is closed, also when an error
+    closes it. A failure at any point leaves the previous target in place.
 
     Returns:
         The sha256 hex digest of the published bytes.
@@ -78,8 +92,15 @@ def publish_atomically(source: StoragePath | Path, target: StoragePath | Path) -
     digest = hashlib.sha256()
     local = local_path(target)
     if local is None:
-        with source.open("rb") as src, target.open("wb") as dst:
-            _copy(src, dst, digest)
+        # Workers on other machines share the store (and may share a process id).
+        partial = f".{target.name}.{uuid.uuid4().hex}.partial"
+        remote = cast("StoragePath", target.parent / partial)  # an object store path
+        try:
+            with source.open("rb") as src, remote.open("wb") as dst:
+                _copy(src, dst, digest)
+            remote.rename(target)
+        finally:
+            remote.unlink(missing_ok=True)
         return digest.hexdigest()
     local.parent.mkdir(parents=True, exist_ok=True)
     temporary = local.with_name(f".{local.name}.{os.getpid()}.partial")
