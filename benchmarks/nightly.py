@@ -31,7 +31,9 @@ and checks the file: everything a channel costs when it runs on its own. The flo
 a bare ``lxml.etree.xmlfile`` loop writing as many 12-field ``<item>`` elements (the
 shape of a Google item) in this benchmark's own process (best of three, while no step
 runs), and each channel's rate is shown as a share of it. ``--profile MARKET`` adds a
-cProfile of that market's build.
+cProfile of that market's build; ``--markets DE FR`` limits the run to those markets
+(the memory seeded for them, their translation, their builds and the channels they have
+for the rates).
 """
 
 from __future__ import annotations
@@ -142,8 +144,9 @@ def extract(work: Path) -> dict[str, Any]:
     return {**staged, "rates": rates, "rates_day": str(rates_day)}
 
 
-def seed_memory(work: Path, snapshot: str) -> int:
-    """Store a passing machine entry for every segment any market needs; return how many."""
+def seed_memory(work: Path, snapshot: str, codes: list[str]) -> int:
+    """Store a passing machine entry for every segment the markets ``codes`` need; return
+    how many."""
     from pipeline.layout import read_snapshot
     from transforms.glossary import load_glossary
     from transforms.translate import segments_for
@@ -155,7 +158,7 @@ def seed_memory(work: Path, snapshot: str) -> int:
     glossary = load_glossary(
         Path(settings.glossary_path) if settings.glossary_path else None, settings.source_lang
     )
-    markets = [config.market(code) for code in sorted(config.markets)]
+    markets = [config.market(code) for code in codes]
     assert settings.memory_path is not None
     stored = checked = 0
     batch: dict[str, NewEntry] = {}
@@ -385,10 +388,18 @@ def _row(label: str, seconds: float, rss: float | None, note: str = "") -> None:
     print(f"  {label:<28} {seconds:9.1f} {memory}   {note}")
 
 
-def run(work: Path, products: int, profile_market: str | None) -> None:
-    """The run, the channel rates and the floor, printed as they are known."""
+def run(
+    work: Path, products: int, profile_market: str | None, markets: list[str] | None = None
+) -> None:
+    """The run, the channel rates and the floor, printed as they are known; ``markets``
+    limits it to those configured markets (all when None)."""
     config = _config(work)
     codes = sorted(config.markets)
+    if markets:
+        unknown = sorted(set(markets) - set(codes))
+        if unknown:
+            raise SystemExit(f"--markets: {', '.join(unknown)} not configured; known: {codes}")
+        codes = sorted(set(markets))
     feeds = sum(len(config.market(c).channels) for c in codes)
     spawn = multiprocessing.get_context("spawn")
 
@@ -408,7 +419,7 @@ def run(work: Path, products: int, profile_market: str | None) -> None:
         run_started = time.perf_counter()
         staged, extract_seconds, extract_rss = step(extract)
         paused = time.perf_counter()
-        seeded, seed_seconds, _ = step(seed_memory, staged["snapshot"])
+        seeded, seed_seconds, _ = step(seed_memory, staged["snapshot"], codes)
         seeding = time.perf_counter() - paused
         validated, validate_seconds, validate_rss = step(validate, staged)
         translated, translate_seconds, translate_rss = step(translate, staged, validated, codes)
@@ -517,10 +528,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="parent of the scratch folder")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--profile", metavar="MARKET", help="also profile this market's build")
+    parser.add_argument(
+        "--markets",
+        nargs="+",
+        metavar="MARKET",
+        help="only these configured markets (translate, builds, channel rates); default all",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grenzenlos-nightly-", dir=args.workdir))
     try:
-        run(work, args.products, args.profile)
+        run(work, args.products, args.profile, args.markets)
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -18,6 +18,7 @@ from schemas.categories import first_mapped, missing_category_message
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -91,5 +92,5 @@ class AllegroOffers(FeedWriter):
         return findings
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         return json_lines_problems(path, SCHEMA, known_good)

@@ -50,6 +50,7 @@ from transforms.money import round_to_minor_units
 from transforms.units import amazon_measure, convert
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -465,7 +466,7 @@ class AmazonListingsFeed(FeedWriter):
             )
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         """The whole file against the schema. A message whose content the writer checked
         already (``known_good``) is not put through the schema a second time: one message
         in the envelope stands for the shape, every other one is checked in full."""
@@ -501,7 +502,9 @@ class AmazonListingsFeed(FeedWriter):
         return (problems + schema_problems(SCHEMA, shape))[:5]
 
 
-def _as_written(raw: bytes, known_good: set[str]) -> tuple[dict[str, Any], list[Any], Any] | None:
+def _as_written(
+    raw: bytes, known_good: Collection[str]
+) -> tuple[dict[str, Any], list[Any], Any] | None:
     """A file laid out as the writer writes it, read a line at a time: its envelope (with
     no messages), the messages not in ``known_good``, and the first message.
 

@@ -38,6 +38,7 @@ from schemas.gtin import as_gtin13
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -175,5 +176,5 @@ class BolOffers(FeedWriter):
         return self.settings.default_quantity if listing.availability == "in_stock" else 0
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         return json_lines_problems(path, SCHEMA, known_good)

@@ -26,7 +26,7 @@ import jsonschema_rs
 from schemas.characters import FORMULA_STARTS, spreadsheet_safe
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "feeds"
 
@@ -129,7 +129,7 @@ def json_file_problems(path: Path, schema: str) -> list[str]:
 
 
 def json_lines_problems(
-    path: Path, schema: str, known_good: set[str] | None = None, limit: int = 5
+    path: Path, schema: str, known_good: Collection[str] | None = None, limit: int = 5
 ) -> list[str]:
     """Every line of a JSON Lines feed file against its schema; a line whose content
     hash is in ``known_good`` (checked by the writer already) is only parsed, or not even

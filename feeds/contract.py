@@ -28,7 +28,7 @@ from feeds.titles import TitleBook, compose_title
 from schemas.text import SAFE_TAGS, clean_html, clean_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping, MutableMapping, MutableSet
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -71,15 +71,19 @@ class WriterContext:
         unchanged: Items a delta run left out because they did not change.
         checked: Content hashes of the items the writer checked against the schema.
         titles: The titles written so far, so that each product's is unique in the feed.
+
+    ``previous``, ``hashes``, ``checked`` and the titles' owners hold an entry per item:
+    a build gives them tables of a `feeds.scratch.ScratchStore` so that its memory does
+    not grow with the catalog; the defaults (a dict, a set) suit a few items.
     """
 
     channel: Channel | None = None
     categories: Mapping[str, str] = field(default_factory=dict)
     previous: Mapping[str, str] | None = None
-    hashes: dict[str, str] = field(default_factory=dict)
+    hashes: MutableMapping[str, str] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
     unchanged: int = 0
-    checked: set[str] = field(default_factory=set)
+    checked: MutableSet[str] = field(default_factory=set)
     titles: TitleBook = field(default_factory=TitleBook)
 
 
@@ -109,7 +113,7 @@ class FeedWriter(ABC):
         return False
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         """Problems of a written file against the channel's format; none by default.
 
         ``known_good`` holds the content hashes of items this run's writer already
@@ -133,7 +137,7 @@ class FeedWriter(ABC):
         return ids[country]
 
     def plain(self, listing: Listing, findings: list[Finding], field: str, markup: str) -> str:
-        """``markup`` as plain text (`feeds.text.clean_text`); what had to go is reported."""
+        """``markup`` as plain text (`schemas.text.clean_text`); what had to go is reported."""
         cleaned = clean_text(markup)
         self.report_cleaning(listing, findings, field, markup, cleaned)
         return cleaned.text
@@ -146,8 +150,8 @@ class FeedWriter(ABC):
         markup: str,
         allowed: frozenset[str] | None = None,
     ) -> str:
-        """``markup`` reduced to the ``allowed`` tags (`feeds.text.clean_html`; default
-        `feeds.text.SAFE_TAGS`); what had to go beyond tags and attributes is reported."""
+        """``markup`` reduced to the ``allowed`` tags (`schemas.text.clean_html`; default
+        `schemas.text.SAFE_TAGS`); what had to go beyond tags and attributes is reported."""
         cleaned = clean_html(markup, SAFE_TAGS if allowed is None else allowed)
         self.report_cleaning(listing, findings, field, markup, cleaned)
         return cleaned.text

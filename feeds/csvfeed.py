@@ -10,7 +10,7 @@ from feeds.checks import Column, cell, csv_problems
 from feeds.contract import FeedWriter
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from pathlib import Path
 
 
@@ -36,5 +36,5 @@ class CsvFeedWriter(FeedWriter):
         self._text.detach()  # the caller owns the binary stream
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         return csv_problems(path, cls.columns, cls.delimiter)

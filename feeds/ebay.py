@@ -30,6 +30,7 @@ from schemas.gtin import gtin_problem
 from transforms.units import convert, ebay_measure
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -228,7 +229,7 @@ class EbayInventoryFeed(FeedWriter):
         self._pending = []
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         """Every line against the schema; an item the writer checked already
         (``known_good``) is not put through the schema again (see the contract)."""
         if not known_good:

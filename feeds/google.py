@@ -38,6 +38,7 @@ from transforms.money import round_to_minor_units
 from transforms.units import google_measure
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -112,7 +113,7 @@ class GoogleMerchantFeed(FeedWriter):
         self._stack.close()
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         """The file against ``schemas/feeds/google_rss.rng`` (Google publishes no schema).
 
         Items are checked one at a time as the file streams by and then dropped, so a

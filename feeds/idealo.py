@@ -26,6 +26,7 @@ from schemas.categories import first_mapped, missing_category_message
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -73,7 +74,7 @@ class IdealoFeed(CsvFeedWriter):
         super().write_header()
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         with path.open(encoding="utf-8") as stream:
             header = stream.readline()
         found = re.search(r"deliveryCosts_(\w+)", header)

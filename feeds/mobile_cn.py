@@ -22,6 +22,7 @@ from schemas.categories import first_mapped
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -116,5 +117,5 @@ class MobileStorefrontFeed(FeedWriter):
         return findings
 
     @classmethod
-    def check_file(cls, path: Path, known_good: set[str] | None = None) -> list[str]:
+    def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         return json_file_problems(path, SCHEMA)

@@ -37,7 +37,7 @@ from schemas.product import Quantity
 from schemas.text import clean_text
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import MutableMapping, Sequence
 
     from schemas.listing import Listing
     from schemas.market import TitleRule
@@ -100,8 +100,10 @@ class _Value:
 class TitleBook:
     """The titles of one feed so far: who has each, and that product's attributes.
 
-    A feed may hold a million items, so each title takes about 200 bytes: a digest of
-    the title as the key, and the sku and the ``distinguish_by`` values in one string.
+    A feed may hold a million items, so each title is a digest of the title as the key,
+    and the sku and the ``distinguish_by`` values in one string: about 200 bytes in a
+    dict, or a row of a `feeds.scratch.ScratchStore` table when the build gives one (a
+    feed's book then stays off the heap).
 
     Attributes:
         owners: Digest of the title (case-folded, single spaces) -> the sku and its
@@ -110,12 +112,17 @@ class TitleBook:
         last: The title claimed last, and by whom, until `release_last`.
     """
 
-    owners: dict[bytes, str] = field(default_factory=dict)
+    owners: MutableMapping[bytes, str] = field(default_factory=dict)
     last: tuple[bytes, str] | None = None
+    _looked_up: tuple[bytes, str | None] | None = field(default=None, init=False, repr=False)
+    """The last key `owner` asked about and its entry: `compose_title` claims the title
+    it asked about last, and on disk a lookup is a query."""
 
     def owner(self, title: str) -> tuple[str, list[str]] | None:
         """Who has ``title`` already, and that product's ``distinguish_by`` values."""
-        entry = self.owners.get(_key(title))
+        key = _key(title)
+        entry = self.owners.get(key)
+        self._looked_up = (key, entry)
         if entry is None:
             return None
         sku, *values = entry.split(_SEPARATOR)
@@ -124,7 +131,13 @@ class TitleBook:
     def claim(self, title: str, sku: str, values: Sequence[str]) -> None:
         """Note ``title`` as ``sku``'s, unless another product has it already."""
         key = _key(title)
-        if key in self.owners:
+        looked_up = self._looked_up
+        self._looked_up = None
+        if looked_up is not None and looked_up[0] == key:
+            taken = looked_up[1] is not None
+        else:
+            taken = key in self.owners
+        if taken:
             self.last = None
         else:
             self.owners[key] = _SEPARATOR.join((sku.replace(_SEPARATOR, " "), *values))
@@ -137,6 +150,7 @@ class TitleBook:
             if self.owners.get(key, "").split(_SEPARATOR, 1)[0] == sku:
                 del self.owners[key]
         self.last = None
+        self._looked_up = None
 
 
 _SEPARATOR = "\x1f"
@@ -158,7 +172,7 @@ def compose_title(
 
     Args:
         listing: The localized listing the parts come from.
-        name: Its title as plain text (`feeds.text.clean_text`).
+        name: Its title as plain text (`schemas.text.clean_text`).
         rule: The channel's title rule.
         limit: Most characters the channel takes.
         book: The feed's titles so far; the title is claimed in it.

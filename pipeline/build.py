@@ -7,9 +7,11 @@ import json
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from feeds.contract import WriterContext
+from feeds.scratch import ScratchStore
+from feeds.titles import TitleBook
 from pipeline.layout import (
     COMPLETENESS,
     MARKET_FINDINGS,
@@ -26,9 +28,10 @@ from transforms.storage import ensure_dir
 from transforms.translate import read_market_translations
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from feeds.contract import FeedWriter
+    from feeds.scratch import DiskMapping
     from schemas.categories import CategoryMap
     from schemas.findings import Finding as FindingType
     from schemas.listing import Listing
@@ -65,7 +68,10 @@ def build_market_feeds(
     catalog rules, localizes for the market, meets the channel's requirements
     for this market (completeness 100 %) and passes the writer's own checks.
     Each step that sets it aside writes findings; ``completeness.csv`` records
-    every localized product's completeness per channel.
+    every localized product's completeness per channel. What the channels remember per
+    item (content hashes, checked hashes, titles, the last published hashes) is kept in
+    a scratch file (`feeds.scratch.ScratchStore`), removed when the build ends, so the
+    build's memory does not grow with the catalog.
 
     Args:
         pricing: Catalog prices, VAT and the base currency (``[pricing]``).
@@ -106,6 +112,7 @@ def build_market_feeds(
         price_rows = csv.writer(prices_stream, lineterminator="\r\n")
         price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
         pricer = Pricer(market, pricing, rates)
+        store = streams.enter_context(ScratchStore())  # closed (and removed) last
         translated = streams.enter_context(read_market_translations(translations))
         outputs = [
             _ChannelFiles(
@@ -119,7 +126,8 @@ def build_market_feeds(
                     if category_map
                     else {},
                 ),
-                previous_state=_previous_state(live_dir, channel),
+                store,
+                previous_state=_previous_state(live_dir, channel, store),
                 delta=mode == "delta",
                 live_listed=_live_listings(live_dir, market.code, channel),
             )
@@ -197,21 +205,81 @@ def build_market_feeds(
     }
 
 
-def _previous_state(live_dir: StoragePath | Path | None, channel: str) -> dict[str, str] | None:
-    """Content hashes of the channel's last published feed (None when there is none)."""
+def _previous_state(
+    live_dir: StoragePath | Path | None, channel: str, store: ScratchStore
+) -> DiskMapping[str] | None:
+    """Content hashes of the channel's last published feed, read into a table of
+    ``store`` (None when there is none)."""
     if live_dir is None:
         return None
     path = live_dir / f"{channel}{STATE_SUFFIX}"
     if not path.exists():
         return None
-    with path.open("r", encoding="utf-8") as stream:
-        loaded: dict[str, str] = json.load(stream)
-    return loaded
+    state = store.mapping(f"{channel}_previous")
+    try:
+        with path.open("r", encoding="utf-8") as stream:
+            state.load(read_state_pairs(stream))
+    except ValueError:  # not a pair a line (written otherwise): read as a whole
+        state = store.mapping(f"{channel}_previous_whole")
+        with path.open("r", encoding="utf-8") as stream:
+            loaded: dict[str, str] = json.load(stream)
+        state.load(loaded.items())
+    return state
+
+
+def read_state_pairs(lines: Iterable[str], chunk: int = 10_000) -> Iterator[tuple[str, str]]:
+    r"""The (sku, content hash) pairs of a state file, ``chunk`` lines at a time.
+
+    The file is a JSON object, sku -> hash, as `write_state` writes it: a pair a line
+    (``json.dump(..., indent=0)``); the lines of a chunk are parsed as one object. A
+    file laid out otherwise raises ValueError: read it with ``json.load`` then.
+
+    >>> dict(read_state_pairs(['{\n', '"A-1": "0f",\n', '"B\\u00e4": "1e"\n', '}']))
+    {'A-1': '0f', 'Bä': '1e'}
+    >>> list(read_state_pairs(["{}"]))
+    []
+    """
+    texts: list[str] = []
+    for line in lines:
+        text = line.strip().removeprefix("{").removesuffix("}").strip().removesuffix(",")
+        if text:  # not a brace on a line of its own, or {} for no items
+            texts.append(text)
+        if len(texts) == chunk:
+            yield from _state_chunk(texts)
+            texts = []
+    yield from _state_chunk(texts)
+
+
+def _state_chunk(texts: list[str]) -> Iterable[tuple[str, str]]:
+    """The pairs of some lines of a state file (each one or more ``"sku": "hash"``)."""
+    pairs = json.loads("{" + ",".join(texts) + "}")
+    if not all(isinstance(value, str) for value in pairs.values()):
+        raise ValueError("not a state file: a value is not a content hash")
+    return pairs.items()  # type: ignore[no-any-return]
+
+
+def write_state(stream: IO[str], hashes: Iterable[tuple[str, str]]) -> None:
+    """Write (sku, content hash) pairs given in sku order as the state file: the same
+    text as ``json.dump(dict(hashes), stream, indent=0, sort_keys=True)``, one pair at a
+    time.
+
+    >>> import io
+    >>> pairs, text = [("A-1", "0f"), ("Bä", "1e")], io.StringIO()
+    >>> write_state(text, pairs)
+    >>> text.getvalue() == json.dumps(dict(pairs), indent=0, sort_keys=True)
+    True
+    """
+    separator = "{\n"
+    for sku, digest in hashes:
+        stream.write(f"{separator}{json.dumps(sku)}: {json.dumps(digest)}")
+        separator = ",\n"
+    stream.write("{}" if separator == "{\n" else "\n}")
 
 
 class _ChannelFiles:
     """One channel's files for one market: parts of at most ``max_items_per_file`` items,
-    deletions at the end, a format check of every file, the content hashes for next time."""
+    deletions at the end, a format check of every file, the content hashes for next time.
+    The context's per-item tables (hashes, checked, titles) are made in ``store``."""
 
     def __init__(
         self,
@@ -220,8 +288,9 @@ class _ChannelFiles:
         market_dir: StoragePath | Path,
         streams: ExitStack,
         context: WriterContext,
+        store: ScratchStore,
         *,
-        previous_state: dict[str, str] | None,
+        previous_state: DiskMapping[str] | None,
         delta: bool,
         live_listed: int = 0,
     ) -> None:
@@ -236,6 +305,11 @@ class _ChannelFiles:
         self.streams = streams
         self.context = context
         self.previous_state = previous_state
+        # What the writers remember per item goes to the store, not the heap.
+        self.hashes = store.mapping(f"{self.name}_hashes")
+        context.hashes = self.hashes
+        context.checked = store.set(f"{self.name}_checked")
+        context.titles = TitleBook(owners=store.digest_mapping(f"{self.name}_titles"))
         self.api = cls.spec.delta
         if self.api and delta:
             context.previous = previous_state or {}
@@ -284,7 +358,7 @@ class _ChannelFiles:
         """Write deletions, close the last file, check every file's format, and withhold
         a feed with no listings (see `Market.allow_empty_feeds`)."""
         if self.api and self.previous_state:
-            for sku in sorted(set(self.previous_state) - set(self.context.hashes)):
+            for sku in self.previous_state.keys_not_in(self.hashes):
                 writer = self.writer or self._open()
                 writer.write_deletion(sku)
                 self._rotate()
@@ -309,7 +383,7 @@ class _ChannelFiles:
         if self.api:
             state = self.market_dir / f"{self.name}{STATE_SUFFIX}"
             with state.open("w", encoding="utf-8") as stream:
-                json.dump(self.context.hashes, stream, indent=0, sort_keys=True)
+                write_state(stream, self.hashes.items())
             self.state_path: str | None = str(state)
         else:
             self.state_path = None

@@ -269,6 +269,7 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
     from contextlib import ExitStack
 
     from feeds.amazon import AmazonListingsFeed
+    from feeds.scratch import ScratchStore
     from pipeline.build import _ChannelFiles
 
     spec = AmazonListingsFeed.spec
@@ -276,10 +277,13 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(AmazonListingsFeed, "spec", small)
     de = CONFIG.market("DE")
     with ExitStack() as stack:
+        store = stack.enter_context(ScratchStore())
+        previous = store.mapping("previous")
+        previous["GONE-1"] = "x"
         files = _ChannelFiles(AmazonListingsFeed, de, tmp_path, stack,
                               WriterContext(channel=CONFIG.channels["amazon"],
                                             categories=CATEGORIES.for_channel("amazon", "DE")),
-                              previous_state={"GONE-1": "x"}, delta=False)  # fmt: skip
+                              store, previous_state=previous, delta=False)  # fmt: skip
         for n in range(7):
             files.write(listing(de, sku=f"SKU-{n}"))
         files.finish(7, {})

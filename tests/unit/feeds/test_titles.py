@@ -194,6 +194,45 @@ def test_writers_report_shortened_and_shared_titles_once_per_item() -> None:
     ]
 
 
+@pytest.mark.parametrize("buffer", [1, 1000])
+def test_a_title_clash_is_resolved_when_the_book_is_on_disk(tmp_path: Path, buffer: int) -> None:
+    """The build keeps a feed's titles in a scratch file (`feeds.scratch`); with a buffer
+    of one every claim and release goes through the file."""
+    from feeds.scratch import ScratchStore
+
+    name = "Klangwerk KW-300 Wireless Headphones"
+    with ScratchStore(tmp_path, buffer=buffer) as store:
+        book = TitleBook(owners=store.digest_mapping("titles"))
+        black = listing(name, sku="H-1", attributes={"color": "black"})
+        blue = listing(name, sku="H-2", attributes={"color": "blue"})
+        also_black = listing(name, sku="H-3", attributes={"color": "black"})
+        assert compose(black, TitleRule(), 80, book) == name
+        second = compose_title(blue, name, TitleRule(), 80, book)
+        assert (second.text, second.added) == (f"{name} blue", ("color",))
+        third = compose_title(also_black, name, TitleRule(), 80, book)
+        assert (third.text, third.same_as) == (name, "H-1")
+
+        # A left-out item's title is free again (`TitleBook.release_last`).
+        market = CONFIG.market("CN")
+        context = WriterContext(
+            channel=CONFIG.channels["mobile_cn"],
+            hashes=store.mapping("hashes"),
+            checked=store.set("checked"),
+            titles=TitleBook(owners=store.digest_mapping("cn_titles")),
+        )
+        writer = writer_class("mobile_cn")(io.BytesIO(), market, context)
+        writer.write_header()
+        oil = "Olivera Extra Virgin Olive Oil 250 ml"
+        found = [
+            writer.write_item(listing(oil, sku="O-0", market="CN", image_links=())),
+            writer.write_item(listing(oil, sku="O-1", market="CN")),
+            writer.write_item(listing(oil, sku="O-2", market="CN")),
+        ]
+        duplicates = [[f.message for f in item if f.rule == "duplicate_title"] for item in found]
+        assert duplicates[:2] == [[], []]
+        assert duplicates[2][0].startswith("O-2 and O-1 have the same title")
+
+
 def test_a_market_can_have_its_own_title_rule() -> None:
     channel = Channel(
         required=["title"],

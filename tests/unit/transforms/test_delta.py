@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tempfile
 from typing import TYPE_CHECKING, Any
 
-from pipeline.build import build_market_feeds
+import pytest
+
+from feeds.scratch import ScratchStore
+from pipeline.build import build_market_feeds, read_state_pairs, write_state
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
@@ -16,6 +21,7 @@ from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
@@ -106,3 +112,86 @@ def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path:
     assert not list((output / "DE").glob("amazon-*.json"))
     assert not (output / "DE" / "ebay.jsonl").exists()
     assert (output / "DE" / "amazon.state.json").exists()
+
+
+def _compact(state: dict[str, str]) -> str:
+    return json.dumps(state)
+
+
+def _indented(state: dict[str, str]) -> str:
+    return json.dumps(state, indent=2)
+
+
+def _split(state: dict[str, str]) -> str:
+    """Each sku and its hash on lines of their own: read as a whole, not a line at a time."""
+    return "{" + ",".join(f"\n{json.dumps(k)}:\n{json.dumps(v)}" for k, v in state.items()) + "}"
+
+
+@pytest.mark.parametrize("layout", [_compact, _indented, _split])
+def test_a_delta_run_reads_a_state_file_laid_out_otherwise(
+    tmp_path: Path, layout: Callable[[dict[str, str]], str]
+) -> None:
+    """The state files a build writes are ``json.dump(..., indent=0, sort_keys=True)``,
+    read back a line at a time; any other layout of the same JSON object still reads."""
+    catalog = [p for p in read_catalog(CONFIG.catalog) if isinstance(p, Product)]
+    output = tmp_path / "output"
+    first = build(catalog, tmp_path / "staging", output, "full", "2026-11-24")
+    for channel in ("amazon", "ebay"):
+        path = output / "DE" / f"{channel}.state.json"
+        path.write_text(layout(json.loads(path.read_text())), encoding="utf-8")
+    second = build(catalog[1:], tmp_path / "staging", output, "delta", "2026-11-25")
+    for channel in ("amazon", "ebay"):
+        listed = first["channels"][channel]["listed"]
+        info = second["channels"][channel]
+        assert (info["unchanged"], info["deleted"]) == (listed - 1, 1)  # nothing else sent
+    assert second["channels"]["amazon"]["sent"] == 1  # the deletion
+    # What this run wrote reads as the JSON object it always was.
+    state = json.loads((output / "DE" / "amazon.state.json").read_text())
+    assert len(state) == first["channels"]["amazon"]["listed"] - 1
+    assert catalog[0].sku not in state
+
+
+def test_the_state_file_is_the_json_dump_of_the_hashes_in_sku_order(tmp_path: Path) -> None:
+    skus = ["b", "A", "a", "Z-9", "ä", "\u00ff", "\uffff", "😀", "10", "9", '"q"', "a\\b", "\u2028"]
+    hashes = {sku: f"{n:032x}" for n, sku in enumerate(skus)}
+    with ScratchStore(tmp_path, buffer=4) as store:
+        table = store.mapping("hashes")
+        for sku, digest in hashes.items():
+            table[sku] = digest
+        text = io.StringIO()
+        write_state(text, table.items())
+    assert text.getvalue() == json.dumps(hashes, indent=0, sort_keys=True)
+    assert dict(read_state_pairs(io.StringIO(text.getvalue()), chunk=3)) == hashes
+    empty = io.StringIO()
+    write_state(empty, iter(()))
+    assert empty.getvalue() == json.dumps({}, indent=0, sort_keys=True) == "{}"
+
+
+def test_the_scratch_file_is_gone_after_the_build_also_when_a_writer_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    catalog = [p for p in read_catalog(CONFIG.catalog) if isinstance(p, Product)][:20]
+    output = tmp_path / "output"
+    build(catalog, tmp_path / "staging", output, "full", "2026-11-24")
+    assert list(scratch.iterdir()) == []
+    # Amazon refuses a German market with net prices when it opens its file, after
+    # the build made its store and read the live state into it.
+    market = CONFIG.market("DE").model_copy(
+        update={"channels": ["amazon"], "prices_include_vat": False}
+    )
+    with pytest.raises(ValueError, match="prices with VAT"):
+        build_market_feeds(
+            tmp_path / "staging" / "2026-11-24" / SNAPSHOT,
+            market,
+            tmp_path / "staging" / "2026-11-25" / "DE",
+            pricing=CONFIG.pricing,
+            rates=RATES,
+            channel_settings=CONFIG.channels,
+            category_map=load_category_map(ROOT / "config" / "categories.toml"),
+            mode="delta",
+            live_dir=output / "DE",
+        )
+    assert list(scratch.iterdir()) == []
