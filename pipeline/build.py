@@ -360,12 +360,14 @@ class _ChannelFiles:
         if self.api and self.previous_state:
             for sku in self.previous_state.keys_not_in(self.hashes):
                 writer = self.writer or self._open()
-                writer.write_deletion(sku)
+                if writer.write_deletion(sku):
+                    part = self.parts[-1]
+                    part["deletions"] = part.get("deletions", 0) + 1
                 self._rotate()
         self._close()
         for part in self.parts:
             part["valid"] = True
-            if self.api and part["items"] == 0:
+            if self.api and part["items"] == 0 and not part.get("deletions"):
                 part["valid"] = False  # nothing to send: no file goes out
                 continue
             found = self.cls.check_file(

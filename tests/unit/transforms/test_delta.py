@@ -195,3 +195,18 @@ def test_the_scratch_file_is_gone_after_the_build_also_when_a_writer_raised(
             live_dir=output / "DE",
         )
     assert list(scratch.iterdir()) == []
+
+
+def test_a_delta_run_that_only_deletes_still_sends_the_ebay_deletion(tmp_path: Path) -> None:
+    """eBay's deletions are calls of their own, not items: a night whose only change is a
+    gone product must still publish them, or the state forgets a listing eBay still has."""
+    catalog = [p for p in read_catalog(CONFIG.catalog) if isinstance(p, Product)]
+    output = tmp_path / "output"
+    build(catalog, tmp_path / "staging", output, "full", "2026-11-24")
+    gone = catalog[0].sku
+    second = build(catalog[1:], tmp_path / "staging", output, "delta", "2026-11-25")
+    assert second["channels"]["ebay"]["deleted"] == 1
+    calls = [json.loads(line) for line in (output / "DE" / "ebay.jsonl").read_text().splitlines()]
+    assert [c["deleteInventoryItems"] for c in calls if "deleteInventoryItems" in c] == [[gone]]
+    manifest = json.loads((output / "DE" / "manifest.json").read_text())
+    assert "ebay" in {f["channel"] for f in manifest["feeds"]}
