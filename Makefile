@@ -14,7 +14,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint install airflow-db airflow-ui benchmark clean
+.PHONY: demo test lint install airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
@@ -56,6 +56,17 @@ benchmark: install
 
 airflow-ui: airflow-db
 	AIRFLOW__CORE__PARALLELISM=4 airflow standalone
+
+# Airflow with the Celery executor: PostgreSQL, Redis, scheduler, API server, DAG processor,
+# triggerer and two Celery workers as separate processes (README, "Running on Celery").
+cluster-up: install
+	@examples/cluster/cluster.sh up
+
+cluster-down:
+	@examples/cluster/cluster.sh down
+
+cluster-status:
+	@examples/cluster/cluster.sh status
 
 clean:
 	rm -rf var
