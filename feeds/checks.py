@@ -119,13 +119,63 @@ def schema_problems(
     return sorted(found)
 
 
-def json_file_problems(path: Path, schema: str) -> list[str]:
-    """A whole JSON feed file against its schema."""
+def json_file_problems(path: Path, schema: str, items: str | None = None) -> list[str]:
+    """A whole JSON feed file against its schema.
+
+    With ``items`` (the name of the schema's item definition), a file laid out as the
+    writer lays it out (`_items_as_written`) is checked a line at a time, in flat memory:
+    the document without its items against the schema, each item against ``items``. That
+    is the same check as the whole document's as long as the schema's ``items`` array
+    has no rule of its own beyond its item type (checked, else the whole file is read).
+    Any problem, or any other layout, reads the whole file, so the messages are the
+    whole-document check's.
+    """
+    if items is not None and _items_as_written(path, schema, items):
+        return []
     try:
         document = json.loads(path.read_bytes(), parse_float=Decimal)
     except ValueError as exc:
         return [f"not JSON: {exc}"]
     return schema_problems(schema, document)
+
+
+_ITEMS_OPEN = b',"items":['
+
+
+@lru_cache(maxsize=8)
+def _items_array_is_plain(schema: str) -> bool:
+    """Whether the schema's ``items`` array has no rule but its type and its items' type."""
+    document = json.loads((SCHEMAS / f"{schema}.schema.json").read_text(encoding="utf-8"))
+    return not set(document.get("properties", {}).get("items", {})) - {"type", "items"}
+
+
+def _items_as_written(path: Path, schema: str, definition: str) -> bool:
+    """Whether the file is ``{<head>,"items":[`` on its first line, one item per line
+    (each but the last ending in a comma), ``]}`` on the last, and every part passes."""
+    if not _items_array_is_plain(schema):  # minItems, uniqueItems...: only the whole file tells
+        return False
+    with path.open("rb") as stream:
+        first = stream.readline()
+        if not first.endswith(_ITEMS_OPEN + b"\n"):
+            return False
+        try:
+            head = json.loads(first[: -len(_ITEMS_OPEN) - 1] + b"}", parse_float=Decimal)
+            if not isinstance(head, dict) or schema_problems(schema, {**head, "items": []}):
+                return False
+            ended = False
+            for line in stream:
+                if ended or not line.endswith(b"\n"):
+                    return False  # something after the end, or no final line break
+                body = line[:-1]
+                if body == b"]}":
+                    ended = True
+                    continue
+                item = json.loads(body[:-1] if body.endswith(b",") else body, parse_float=Decimal)
+                if schema_problems(schema, item, definition):
+                    return False
+        except ValueError:
+            return False
+    return ended
 
 
 def json_lines_problems(

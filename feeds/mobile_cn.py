@@ -118,4 +118,4 @@ class MobileStorefrontFeed(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
-        return json_file_problems(path, SCHEMA)
+        return json_file_problems(path, SCHEMA, items="item")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +130,44 @@ def test_an_item_that_breaks_the_schema_is_left_out_with_its_reason(channel: str
     assert finding.rule == "schema_invalid"
     assert f'"{sku}" is longer than' in finding.message
     assert sku.encode() not in data
+
+
+def test_the_mobile_feed_is_checked_a_line_at_a_time_and_still_catches_a_bad_item(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The golden file is laid out as the writer writes it: the streamed check passes it
+    without reading the whole file; a broken item, or a head the schema refuses, sends
+    it to the whole-file check, which names the problem."""
+    from feeds import checks
+    from feeds.mobile_cn import MobileStorefrontFeed
+
+    golden = (GOLDEN / "mobile_cn.json").read_bytes()
+    path = tmp_path / "mobile_cn.json"
+    path.write_bytes(golden)
+    whole_file_reads: list[Path] = []
+    real_read = Path.read_bytes
+
+    def counting_read(self: Path) -> bytes:
+        whole_file_reads.append(self)
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_read)
+    assert MobileStorefrontFeed.check_file(path) == []
+    assert whole_file_reads == []  # streamed: the file was never read whole
+
+    lines = golden.split(b"\n")
+    broken = json.loads(lines[1].rstrip(b","))
+    broken["price"] = "cheap"
+    lines[1] = json.dumps(broken, ensure_ascii=False).encode() + b","
+    path.write_bytes(b"\n".join(lines))
+    problems = MobileStorefrontFeed.check_file(path)
+    assert problems and problems[0].startswith("items/0/price")
+    path.write_bytes(golden.replace(b'"locale":"zh_CN"', b'"locale":"zh-CN"', 1))
+    assert MobileStorefrontFeed.check_file(path) == [
+        'locale: "zh-CN" does not match "^[a-z]{2}_[A-Z]{2}$"'
+    ]
+    # Another layout of the same JSON: checked as a whole, and it passes.
+    path.write_text(json.dumps(json.loads(golden), indent=2), encoding="utf-8")
+    whole_file_reads.clear()
+    assert checks.json_file_problems(path, "mobile_cn", items="item") == []
+    assert whole_file_reads == [path]
