@@ -127,21 +127,10 @@ def generate_catalog(work: Path, products: int) -> int:
 
 
 def extract(work: Path) -> dict[str, Any]:
-    from pipeline.extract import (
-        check_catalog_read,
-        load_rates,
-        read_catalog,
-        stage_catalog,
-        stage_rates,
-    )
+    from pipeline.extract import extract as stage
 
     config = _config(work)
-    run_dir = _run_dir(work)
-    staged = stage_catalog(read_catalog(config.catalog), run_dir)
-    check_catalog_read(staged, config.validation, run_dir)
-    rates = stage_rates(config.pricing, run_dir, run_day=_run_day(config))
-    rates_day = load_rates(Path(rates)).day
-    return {**staged, "rates": rates, "rates_day": str(rates_day)}
+    return stage(config, _run_dir(work), _run_day(config))
 
 
 def seed_memory(work: Path, snapshot: str, codes: list[str]) -> int:
@@ -303,19 +292,13 @@ def check_gates(work: Path, built: list[dict[str, Any]]) -> dict[str, Any]:
 def publish(
     work: Path, staged: dict[str, Any], built: list[dict[str, Any]], held: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    from pipeline.publish import publish_market
-    from transforms.gates import held_channels, record_success
+    from pipeline.publish import publish_run
 
     config = _config(work)
     run_key = str(_run_day(config))
-    output = work / "output"
-    published: list[dict[str, Any]] = []
-    for result in built:
-        published += publish_market(
-            result, output, Path, run_id=run_key, held=held_channels(held, result["market"])
-        )
-    record_success(run_key, staged["products"], published, _run_dir(work), output)
-    return published
+    return publish_run(
+        built, held, work / "output", _run_dir(work), run_id=run_key, products=staged["products"]
+    )
 
 
 def profile_build(
