@@ -17,9 +17,13 @@ market and publish one feed per market and channel.
    for the rest (key from the `deepl_default` connection or `DEEPL_AUTH_KEY`;
    without one, what the memory lacks is pending). It writes the per-language
    report (characters sent and billed, hit rate, cost) and XLIFF files for review.
-5. **localize_market** (one mapped task per market) localizes texts and prices,
-   checks each channel's required attributes (completeness) and writes the
-   market's feeds to the staging area; every product left out gets a finding.
+5. **plan_shards** and **plan_channels** list the build's tasks. **localize_shard**
+   (one per market and shard of the catalog, `[scale] shard_products` products each)
+   localizes texts, prices and units and checks each channel's required attributes (completeness);
+   **write_channel** (one per market and channel) writes that channel's feed files
+   from every shard's listings, in catalog order, and checks them;
+   **assemble_market** gathers a market's findings, completeness and prices. Every
+   product left out gets a finding; nothing is published yet.
 6. **check_gates** holds back each feed that lost too many listings since the
    last successful run (`held_feeds.json` in the run's staging folder).
 7. **publish** replaces the live feeds atomically (skipped on a dry run), except
@@ -299,22 +303,84 @@ def localize_catalog() -> None:
         )
         return {"files": result["files"], "report": result["report"]}
 
-    @task(max_active_tis_per_dagrun=2)
-    @_fail_fast
-    def localize_market(
-        market: str, staged: dict[str, Any], validated: dict[str, Any], translated: dict[str, Any]
-    ) -> dict[str, Any]:
-        from pipeline.build import build_market
+    @task(retries=0)
+    def plan_shards(staged: dict[str, Any], markets: list[str]) -> list[dict[str, Any]]:
+        """One ``localize_shard`` task per market and shard of the snapshot."""
+        from pipeline.build import shard_jobs
 
+        return shard_jobs(staged, markets)
+
+    @task(retries=0)
+    def plan_channels(markets: list[str]) -> list[dict[str, str]]:
+        """One ``write_channel`` task per market and channel."""
+        from pipeline.build import channel_jobs
+
+        return channel_jobs(_config(), markets)
+
+    @task(map_index_template="{{ shard_label }}")
+    @_fail_fast
+    def localize_shard(
+        market: str,
+        shard: dict[str, int],
+        staged: dict[str, Any],
+        validated: dict[str, Any],
+        translated: dict[str, Any],
+    ) -> dict[str, Any]:
+        from pipeline.build import build_shard
+
+        context = get_current_context()
+        context["shard_label"] = (  # type: ignore[typeddict-unknown-key]
+            f"{market} shard {shard['index'] + 1} of {len(staged['shards'])}"
+        )
         config = _config()
-        return build_market(
+        return build_shard(
             config,
             market,
+            shard,
             _run_dir(config),
             staged=staged,
             validated=validated,
             translated=translated,
+        )
+
+    @task(map_index_template="{{ channel_label }}")
+    @_fail_fast
+    def write_channel(
+        market: str, channel: str, localized: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
+        from pipeline.build import build_channel
+
+        context = get_current_context()
+        context["channel_label"] = f"{market} {channel}"  # type: ignore[typeddict-unknown-key]
+        config = _config()
+        return build_channel(
+            config,
+            market,
+            channel,
+            _run_dir(config),
+            localized=_each(localized),
             output_root=ObjectStoragePath(config.storage.output_url),
+            mode=context["params"].get("mode") or "full",
+        )
+
+    @task(map_index_template="{{ market }}")
+    @_fail_fast
+    def assemble_market(
+        market: str,
+        staged: dict[str, Any],
+        localized: Sequence[dict[str, Any]],
+        written: Sequence[dict[str, Any]],
+    ) -> dict[str, Any]:
+        from pipeline.build import assemble
+
+        config = _config()
+        return assemble(
+            config,
+            market,
+            _run_dir(config),
+            localized=_each(localized),
+            written=_each(written),
+            staged=staged,
             mode=get_current_context()["params"].get("mode") or "full",
         )
 
@@ -409,9 +475,13 @@ def localize_catalog() -> None:
     validated = validate(staged)
     markets = select_markets()
     translated = translate(staged, validated, markets)
-    built = localize_market.partial(
+    localized = localize_shard.partial(
         staged=staged, validated=validated, translated=translated
-    ).expand(market=markets)
+    ).expand_kwargs(plan_shards(staged, markets))
+    written = write_channel.partial(localized=localized).expand_kwargs(plan_channels(markets))
+    built = assemble_market.partial(staged=staged, localized=localized, written=written).expand(
+        market=markets
+    )
     published = publish(staged, built, check_gates(built))
     summary(staged, validated, translated, built, published)
 

@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import csv
+import heapq
 import json
+import struct
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from feeds.contract import WriterContext
 from feeds.scratch import ScratchStore
 from feeds.titles import TitleBook
 from pipeline.layout import (
     COMPLETENESS,
+    KEYED_FINDINGS,
+    LISTINGS,
     MARKET_FINDINGS,
     PRICES,
+    SHARDS,
     STATE_SUFFIX,
+    SnapshotError,
     path_like,
     read_snapshot,
 )
-from schemas.findings import Finding, write_findings_jsonl
+from schemas.findings import Finding, readable
+from schemas.listing import Listing
 from transforms.completeness import completeness
 from transforms.localize import localize
 from transforms.money import Pricer
-from transforms.storage import ensure_dir
+from transforms.storage import ensure_dir, remove_tree
 from transforms.translate import read_market_translations
 
 if TYPE_CHECKING:
@@ -34,7 +43,6 @@ if TYPE_CHECKING:
     from feeds.scratch import DiskMapping
     from schemas.categories import CategoryMap
     from schemas.findings import Finding as FindingType
-    from schemas.listing import Listing
     from schemas.market import (
         Channel,
         Market,
@@ -62,16 +70,16 @@ def build_market_feeds(
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
 ) -> dict[str, Any]:
-    """Localize every product for one market and write its feeds (unpublished).
+    """Localize every product for one market and write its feeds (unpublished), in this
+    process: `localize_shard` over the whole snapshot, `write_channel` for each of the
+    market's channels, then `assemble_market`. The DAG runs the same three steps as
+    separate tasks (shards and channels spread over workers); the files are the same.
 
     A product goes into a channel's feed only if it is not quarantined by the
     catalog rules, localizes for the market, meets the channel's requirements
     for this market (completeness 100 %) and passes the writer's own checks.
     Each step that sets it aside writes findings; ``completeness.csv`` records
-    every localized product's completeness per channel. What the channels remember per
-    item (content hashes, checked hashes, titles, the last published hashes) is kept in
-    a scratch file (`feeds.scratch.ScratchStore`), removed when the build ends, so the
-    build's memory does not grow with the catalog.
+    every localized product's completeness per channel.
 
     Args:
         pricing: Catalog prices, VAT and the base currency (``[pricing]``).
@@ -87,61 +95,98 @@ def build_market_feeds(
         live_dir: The market's published folder, where the last content hashes are.
 
     Returns:
-        ``market``, ``products`` considered, ``set_aside`` for the whole market,
-        ``reasons`` (rule -> number of products it set aside; channel rules
-        are prefixed with the channel), ``feeds`` (one dict per channel with
-        ``channel``, ``path`` and ``items`` written) and the ``findings`` and
-        ``completeness`` files.
+        What `assemble_market` returns.
     """
-    from feeds.registry import writer_class
+    shard = localize_shard(
+        snapshot,
+        None,
+        market,
+        market_dir,
+        pricing=pricing,
+        rates=rates,
+        requirements=requirements,
+        quarantine=quarantine,
+        translations=translations,
+        source_locale=source_locale,
+    )
+    written = [
+        write_channel(
+            [shard],
+            market,
+            channel,
+            market_dir,
+            channel_settings=channel_settings,
+            category_map=category_map,
+            mode=mode,
+            live_dir=live_dir,
+        )
+        for channel in market.channels
+    ]
+    return assemble_market(
+        [shard], written, market, market_dir, mode=mode, rate_day=_rate_day(rates)
+    )
 
+
+def localize_shard(
+    snapshot: StoragePath | Path,
+    shard: Mapping[str, int] | None,
+    market: Market,
+    market_dir: StoragePath | Path,
+    *,
+    pricing: Pricing,
+    rates: EcbRates | None,
+    requirements: Mapping[str, Sequence[Requirement]] | None = None,
+    quarantine: Mapping[str, Sequence[str]] | None = None,
+    translations: StoragePath | Path | None = None,
+    source_locale: str = "en_US",
+) -> dict[str, Any]:
+    """The ``localize_shard`` task: one shard of the snapshot (`stage_catalog`'s
+    ``shards``; None: all of it) localized for one market.
+
+    Every product is checked against the quarantine, localized (texts, price, units)
+    and checked against each channel's required attributes. What goes on, to the
+    market's `write_channel` tasks, is a listings file (each listing with its position
+    in the snapshot and the channels it is incomplete for); beside it the shard's part
+    of the market's findings (keyed by position, for `assemble_market` to merge in
+    snapshot order), completeness and prices.
+
+    Returns:
+        ``market``, ``shard`` (index), ``products``, ``set_aside`` and ``reasons``
+        (rule -> products it set aside in the whole market) of the shard, and ``dir``,
+        its folder.
+    """
     requirements = requirements or {}
     quarantine = quarantine or {}
-    ensure_dir(market_dir)
+    index = shard["index"] if shard else 0
+    folder = market_dir / SHARDS / f"{index:05d}"
+    ensure_dir(folder)
     reasons: Counter[str] = Counter()
     products = set_aside = 0
-    feeds: list[dict[str, Any]] = []
+    encode = msgspec.msgpack.Encoder(decimal_format="string").encode
+    pricer = Pricer(market, pricing, rates)
     with (
-        (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as findings_stream,
-        (market_dir / COMPLETENESS).open("w", encoding="utf-8", newline="") as completeness_stream,
-        (market_dir / PRICES).open("w", encoding="utf-8", newline="") as prices_stream,
-        ExitStack() as streams,
+        (folder / LISTINGS).open("wb") as listings_stream,
+        (folder / KEYED_FINDINGS).open("w", encoding="utf-8") as findings_stream,
+        (folder / COMPLETENESS).open("w", encoding="utf-8", newline="") as completeness_stream,
+        (folder / PRICES).open("w", encoding="utf-8", newline="") as prices_stream,
+        read_market_translations(translations) as translated,
     ):
         completeness_rows = csv.writer(completeness_stream, lineterminator="\r\n")
-        completeness_rows.writerow(("sku", "market", "channel", "completeness", "missing"))
         price_rows = csv.writer(prices_stream, lineterminator="\r\n")
-        price_rows.writerow(("sku", "market", "price", "currency", "unit_price", "how"))
-        pricer = Pricer(market, pricing, rates)
-        store = streams.enter_context(ScratchStore())  # closed (and removed) last
-        translated = streams.enter_context(read_market_translations(translations))
-        outputs = [
-            _ChannelFiles(
-                writer_class(channel),
-                market,
-                market_dir,
-                streams,
-                WriterContext(
-                    channel=(channel_settings or {}).get(channel),
-                    categories=category_map.for_channel(channel, market.code)
-                    if category_map
-                    else {},
-                ),
-                store,
-                previous_state=_previous_state(live_dir, channel, store),
-                delta=mode == "delta",
-                live_listed=_live_listings(live_dir, market.code, channel),
-            )
-            for channel in market.channels
-        ]
-        for product in read_snapshot(snapshot):
+        first = shard["first"] if shard else 0
+        products_in = (
+            read_snapshot(snapshot, shard["start"], shard["end"])
+            if shard
+            else read_snapshot(snapshot)
+        )
+        for position, product in enumerate(products_in, start=first):
             products += 1
             blocked = quarantine.get(product.sku)
             if blocked:
                 set_aside += 1
                 reasons["quarantined"] += 1
-                write_findings_jsonl(
-                    (_quarantined(product.sku, market.code, blocked),), findings_stream
-                )
+                finding = _quarantined(product.sku, market.code, blocked)
+                _write_keyed(findings_stream, position, _MARKET, (finding,))
                 continue
             listing = localize(
                 product,
@@ -153,10 +198,9 @@ def build_market_feeds(
             if isinstance(listing, list):
                 set_aside += 1
                 reasons[_first_error(listing)] += 1
-                write_findings_jsonl(listing, findings_stream)
+                _write_keyed(findings_stream, position, _MARKET, listing)
                 continue
-            if listing.warnings:
-                write_findings_jsonl(listing.warnings, findings_stream)
+            _write_keyed(findings_stream, position, _MARKET, listing.warnings)
             price = listing.price
             price_rows.writerow(
                 (
@@ -168,41 +212,213 @@ def build_market_feeds(
                     listing.price_note,
                 )
             )
-            for output in outputs:
-                name = output.name
+            incomplete: list[int] = []
+            for number, name in enumerate(market.channels):
                 percent, missing = completeness(listing, requirements.get(name, ()))
                 completeness_rows.writerow(
                     (listing.sku, market.code, name, percent, " ".join(missing))
                 )
                 if missing:
+                    incomplete.append(number)
+                    found = _incomplete(listing.sku, market.code, name, percent, missing)
+                    _write_keyed(findings_stream, position, number, found)
+            record = encode((position, incomplete, listing))
+            listings_stream.write(_LENGTH.pack(len(record)))
+            listings_stream.write(record)
+    return {
+        "market": market.code,
+        "shard": index,
+        "products": products,
+        "set_aside": set_aside,
+        "reasons": dict(sorted(reasons.items())),
+        "dir": str(folder),
+    }
+
+
+def write_channel(
+    shards: Sequence[Mapping[str, Any]],
+    market: Market,
+    channel: str,
+    market_dir: StoragePath | Path,
+    *,
+    channel_settings: Mapping[Any, Channel] | None = None,
+    category_map: CategoryMap | None = None,
+    mode: Literal["full", "delta"] = "full",
+    live_dir: StoragePath | Path | None = None,
+) -> dict[str, Any]:
+    """The ``write_channel`` task: one channel's feed files for one market, from the
+    listings of every shard of the market (`localize_shard`'s results, in any order:
+    read in snapshot order), so the files are the same however the catalog was cut.
+
+    A listing incomplete for the channel is counted, not written; the writer's own
+    checks may set others aside (findings, keyed by the listing's position). The files
+    are checked once, whole. What the channel remembers per item (content hashes,
+    checked hashes, titles, the last published hashes) is kept in a scratch file
+    (`feeds.scratch.ScratchStore`), removed when the task ends, so its memory does not
+    grow with the catalog.
+
+    Returns:
+        ``market``, ``channel``, ``parts`` (one dict per file with ``channel``,
+        ``path``, ``items`` written and ``valid``), ``summary`` (`_ChannelFiles.summary`)
+        and ``findings``, the channel's keyed findings file.
+    """
+    from feeds.registry import writer_class
+
+    ordered = sorted(shards, key=lambda result: int(result["shard"]))
+    folder = path_like(market_dir, ordered[0]["dir"]).parent if ordered else market_dir / SHARDS
+    ensure_dir(folder)
+    products = sum(int(result["products"]) for result in ordered)
+    market_reasons: Counter[str] = Counter()
+    for result in ordered:
+        market_reasons.update(result["reasons"])
+    number = market.channels.index(channel)  # type: ignore[arg-type]
+    decode = msgspec.msgpack.Decoder(tuple[int, list[int], Listing]).decode
+    findings_path = folder / f"{channel}.{KEYED_FINDINGS}"
+    with (
+        findings_path.open("w", encoding="utf-8") as findings_stream,
+        ExitStack() as streams,
+    ):
+        store = streams.enter_context(ScratchStore())  # closed (and removed) last
+        output = _ChannelFiles(
+            writer_class(channel),
+            market,
+            market_dir,
+            streams,
+            WriterContext(
+                channel=(channel_settings or {}).get(channel),
+                categories=category_map.for_channel(channel, market.code) if category_map else {},
+            ),
+            store,
+            previous_state=_previous_state(live_dir, channel, store),
+            delta=mode == "delta",
+            live_listed=_live_listings(live_dir, market.code, channel),
+        )
+        for result in ordered:
+            listings = path_like(market_dir, result["dir"]) / LISTINGS
+            for position, incomplete, listing in _read_records(listings, decode):
+                if number in incomplete:
                     output.reasons["incomplete"] += 1
-                    incomplete = _incomplete(listing.sku, market.code, name, percent, missing)
-                    write_findings_jsonl(incomplete, findings_stream)
                     continue
                 found = output.write(listing)
                 if any(f.severity == "error" for f in found):
                     output.reasons[_first_error(found)] += 1
-                write_findings_jsonl(found, findings_stream)
-        channels: dict[str, Any] = {}
-        for output in outputs:
-            output.finish(products, reasons)
-            feeds.extend(output.parts)
-            channels[output.name] = output.summary(products, reasons)
-            for problem in output.problems:
-                write_findings_jsonl((problem,), findings_stream)
+                _write_keyed(findings_stream, position, number, found)
+        output.finish(products, market_reasons)
+        _write_keyed(findings_stream, _AFTER_ALL, number, output.problems)
+        summary = output.summary(products, market_reasons)
     return {
         "market": market.code,
-        "products": products,
-        "set_aside": set_aside,
+        "channel": channel,
+        "parts": output.parts,
+        "summary": summary,
+        "findings": str(findings_path),
+    }
+
+
+def assemble_market(
+    shards: Sequence[Mapping[str, Any]],
+    channels: Sequence[Mapping[str, Any]],
+    market: Market,
+    market_dir: StoragePath | Path,
+    *,
+    mode: Literal["full", "delta"] = "full",
+    rate_day: str | None = None,
+) -> dict[str, Any]:
+    """The ``assemble_market`` task: one market's build result from its shards' and
+    channels' results (other markets' are ignored, so the DAG can hand it all of them).
+
+    Writes the market's ``findings.jsonl`` (every shard's and channel's findings merged
+    in snapshot order: a product's own findings, then its channels' in the market's
+    order; the channels' file findings last), ``completeness.csv`` and ``prices.csv``
+    (the shards' parts in order under one header), then removes the shards' folder.
+
+    Returns:
+        ``market``, ``products`` considered, ``set_aside`` for the whole market,
+        ``reasons`` (rule -> number of products it set aside; channel rules
+        are prefixed with the channel), ``feeds`` (one dict per file with ``channel``,
+        ``path``, ``items`` written and ``valid``), ``channels`` (per channel: listed,
+        set aside and why, sent, unchanged, deleted, valid, withheld, state), ``mode``,
+        ``rate_day`` and the ``findings``, ``completeness`` and ``prices`` files.
+    """
+    ordered = sorted(
+        (s for s in shards if s["market"] == market.code), key=lambda s: int(s["shard"])
+    )
+    by_channel = {c["channel"]: c for c in channels if c["market"] == market.code}
+    missing = [name for name in market.channels if name not in by_channel]
+    if not ordered or missing:
+        raise ValueError(
+            f"market {market.code}: cannot assemble the build, "
+            + ("no shard was localized" if not ordered else f"no result for {missing}")
+        )
+    reasons: Counter[str] = Counter()
+    for result in ordered:
+        reasons.update(result["reasons"])
+    sources = [path_like(market_dir, s["dir"]) / KEYED_FINDINGS for s in ordered]
+    sources += [path_like(market_dir, by_channel[c]["findings"]) for c in market.channels]
+    with ExitStack() as streams, (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as out:
+        keyed = [
+            _keyed_lines(streams.enter_context(p.open("r", encoding="utf-8"))) for p in sources
+        ]
+        for _key, line in heapq.merge(*keyed, key=lambda item: item[0]):
+            out.write(line)
+    for name, header in (
+        (COMPLETENESS, "sku,market,channel,completeness,missing\r\n"),
+        (PRICES, "sku,market,price,currency,unit_price,how\r\n"),
+    ):
+        with (market_dir / name).open("wb") as out:
+            out.write(header.encode())
+            for result in ordered:
+                with (path_like(market_dir, result["dir"]) / name).open("rb") as part:
+                    while chunk := part.read(1 << 20):
+                        out.write(chunk)
+    remove_tree(market_dir / SHARDS)
+    return {
+        "market": market.code,
+        "products": sum(int(s["products"]) for s in ordered),
+        "set_aside": sum(int(s["set_aside"]) for s in ordered),
         "reasons": dict(sorted(reasons.items())),
-        "feeds": feeds,
-        "channels": channels,
+        "feeds": [part for c in market.channels for part in by_channel[c]["parts"]],
+        "channels": {c: by_channel[c]["summary"] for c in market.channels},
         "mode": mode,
-        "rate_day": str(rates.day) if rates is not None else None,
+        "rate_day": rate_day,
         "findings": str(market_dir / MARKET_FINDINGS),
         "completeness": str(market_dir / COMPLETENESS),
         "prices": str(market_dir / PRICES),
     }
+
+
+_MARKET = -1
+"""Channel number of a product's own findings (quarantine, localize): before its channels'."""
+_AFTER_ALL = 1 << 62
+"""Position of a channel's file findings: after every product's."""
+_LENGTH = struct.Struct("<I")
+
+
+def _write_keyed(stream: IO[str], position: int, channel: int, findings: Iterable[Finding]) -> None:
+    """Findings as ``<position> <channel number> <JSON>`` lines, for `assemble_market`."""
+    for finding in findings:
+        stream.write(f"{position} {channel} {readable(finding).to_json()}\n")
+
+
+def _keyed_lines(stream: IO[str]) -> Iterator[tuple[tuple[int, int], str]]:
+    for line in stream:
+        position, channel, text = line.split(" ", 2)
+        yield (int(position), int(channel)), text
+
+
+def _read_records(path: StoragePath | Path, decode: Any) -> Iterator[Any]:
+    """The length-prefixed msgpack records of a shard's listings file, decoded."""
+    with path.open("rb") as stream:
+        while header := stream.read(_LENGTH.size):
+            size = _LENGTH.unpack(header)[0]
+            record = stream.read(size)
+            if len(header) < _LENGTH.size or len(record) < size:
+                raise SnapshotError(f"{path} ends inside a record: the shard is incomplete")
+            yield decode(record)
+
+
+def _rate_day(rates: EcbRates | None) -> str | None:
+    return str(rates.day) if rates is not None else None
 
 
 def _previous_state(
@@ -498,29 +714,41 @@ def _incomplete(
     ]
 
 
-def build_market(
+def shard_jobs(staged: Mapping[str, Any], markets: Sequence[str]) -> list[dict[str, Any]]:
+    """One ``localize_shard`` task's arguments per market and shard of the snapshot."""
+    return [{"market": code, "shard": shard} for code in markets for shard in staged["shards"]]
+
+
+def channel_jobs(config: PipelineConfig, markets: Sequence[str]) -> list[dict[str, str]]:
+    """One ``write_channel`` task's arguments per market and channel."""
+    return [
+        {"market": code, "channel": channel}
+        for code in markets
+        for channel in config.market(code).channels
+    ]
+
+
+def build_shard(
     config: PipelineConfig,
     code: str,
+    shard: Mapping[str, int],
     run_dir: StoragePath | Path,
     *,
     staged: Mapping[str, Any],
     validated: Mapping[str, Any],
     translated: Mapping[str, Any],
-    output_root: StoragePath | Path,
-    mode: Literal["full", "delta"] = "full",
 ) -> dict[str, Any]:
-    """The ``localize_market`` task: `build_market_feeds` for market ``code`` with what the
+    """The ``localize_shard`` task: `localize_shard` for market ``code`` with what the
     configuration and the earlier steps' results give it (paths of the same kind as
-    ``run_dir``: local, or object storage); the live feeds are under ``output_root``."""
+    ``run_dir``: local, or object storage)."""
     from pipeline.extract import load_rates
-    from schemas.categories import load_category_map
 
     market = config.market(code)
     with path_like(run_dir, validated["quarantine"]).open("r", encoding="utf-8") as stream:
         quarantine = json.load(stream)
-    categories = Path(config.categories_path) if config.categories_path else None
-    return build_market_feeds(
+    return localize_shard(
         path_like(run_dir, staged["snapshot"]),
+        shard,
         market,
         run_dir / code,
         pricing=config.pricing,
@@ -529,8 +757,53 @@ def build_market(
         quarantine=quarantine,
         translations=path_like(run_dir, translated["files"][code]),
         source_locale=config.translation.source_locale,
+    )
+
+
+def build_channel(
+    config: PipelineConfig,
+    code: str,
+    channel: str,
+    run_dir: StoragePath | Path,
+    *,
+    localized: Iterable[Mapping[str, Any]],
+    output_root: StoragePath | Path,
+    mode: Literal["full", "delta"] = "full",
+) -> dict[str, Any]:
+    """The ``write_channel`` task: `write_channel` for market ``code`` from the shards
+    ``localized`` holds for it (it may hold every market's); the live feeds are under
+    ``output_root``."""
+    from schemas.categories import load_category_map
+
+    categories = Path(config.categories_path) if config.categories_path else None
+    return write_channel(
+        [result for result in localized if result["market"] == code],
+        config.market(code),
+        channel,
+        run_dir / code,
         channel_settings=config.channels,
         category_map=load_category_map(categories, markets=config.markets),
         mode=mode,
         live_dir=output_root / code,
+    )
+
+
+def assemble(
+    config: PipelineConfig,
+    code: str,
+    run_dir: StoragePath | Path,
+    *,
+    localized: Iterable[Mapping[str, Any]],
+    written: Iterable[Mapping[str, Any]],
+    staged: Mapping[str, Any],
+    mode: Literal["full", "delta"] = "full",
+) -> dict[str, Any]:
+    """The ``assemble_market`` task: `assemble_market` for market ``code``."""
+    return assemble_market(
+        [result for result in localized if result["market"] == code],
+        [result for result in written if result["market"] == code],
+        config.market(code),
+        run_dir / code,
+        mode=mode,
+        rate_day=staged.get("rates_day"),
     )

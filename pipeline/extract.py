@@ -83,7 +83,10 @@ def read_catalog(
 
 
 def stage_catalog(
-    items: Iterable[Product | Finding], run_dir: StoragePath | Path
+    items: Iterable[Product | Finding],
+    run_dir: StoragePath | Path,
+    *,
+    shard_products: int = 200_000,
 ) -> dict[str, Any]:
     """Write the staged snapshot and the ingestion findings of one run.
 
@@ -91,8 +94,14 @@ def stage_catalog(
     ambiguous price, say) comes with its product, which validation then quarantines
     (``ingest_holds.json``); any other ``error`` finding is a rejected row.
 
+    The snapshot is cut into shards of ``shard_products`` products, at record
+    boundaries: one file, each shard a byte range of it (`read_snapshot`'s ``start`` and
+    ``end``), so a shard task reads only its part, from a local disk or object storage.
+
     Returns:
-        ``snapshot`` path, ``products`` read, ``rejected_rows`` skipped, ``held``
+        ``snapshot`` path, ``shards`` (each: ``index``, ``first`` product's position in
+        the snapshot, ``products``, ``start`` and ``end`` byte; at least one, empty for an
+        empty catalog), ``products`` read, ``rejected_rows`` skipped, ``held``
         products read but set aside, ``warnings`` about values that were ignored or
         changed, and ``holds`` (the file of held skus and their rules).
     """
@@ -106,6 +115,7 @@ def stage_catalog(
     products = warnings = 0
     rejected_rows: set[int | None] = set()
     holds: dict[str, list[str]] = {}
+    shards: list[dict[str, int]] = []
     with (
         (run_dir / SNAPSHOT).open("wb") as snapshot_stream,
         (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
@@ -113,6 +123,8 @@ def stage_catalog(
         snapshot = SnapshotWriter(snapshot_stream)
         for item in items:
             if isinstance(item, Product):
+                if products % shard_products == 0:
+                    shards.append({"index": len(shards), "first": products, "start": snapshot.size})
                 snapshot.write(item)
                 products += 1
                 continue
@@ -125,10 +137,15 @@ def stage_catalog(
                     rules.append(item.rule)
             else:
                 rejected_rows.add(item.row)
+        shards = shards or [{"index": 0, "first": 0, "start": 0}]
+        for shard, following in zip(shards, [*shards[1:], None], strict=True):
+            shard["end"] = following["start"] if following else snapshot.size
+            shard["products"] = (following["first"] if following else products) - shard["first"]
     with (run_dir / INGEST_HOLDS).open("w", encoding="utf-8") as stream:
         json.dump(holds, stream, sort_keys=True)
     return {
         "snapshot": str(run_dir / SNAPSHOT),
+        "shards": shards,
         "products": products,
         "rejected_rows": len(rejected_rows),
         "held": len(holds),
@@ -305,7 +322,11 @@ def extract(
     from transforms.rates_freshness import StaleRates
 
     try:
-        staged = stage_catalog(read_catalog(config.catalog, conninfo=conninfo), run_dir)
+        staged = stage_catalog(
+            read_catalog(config.catalog, conninfo=conninfo),
+            run_dir,
+            shard_products=config.scale.shard_products,
+        )
         check_catalog_read(staged, config.validation, run_dir)
         rates = stage_rates(config.pricing, run_dir, run_day=run_day)
         rates_day = load_rates(path_like(run_dir, rates)).day

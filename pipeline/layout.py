@@ -58,6 +58,11 @@ PRICES = "prices.csv"
 RATES = "eurofxref-daily.xml"
 MANIFEST = "manifest.json"
 TRANSLATION_REPORT = "translation.json"
+SHARDS = "shards"
+"""In a market's staging folder: one folder per shard (`LISTINGS` and its parts of the
+market's files) and the channels' keyed findings, removed once the market is assembled."""
+LISTINGS = "listings.msgpack"
+KEYED_FINDINGS = "findings.keyed"
 STATE_SUFFIX = ".state.json"
 """Beside an API channel's feeds: content hash per sku, for the next delta run."""
 
@@ -81,15 +86,21 @@ class SnapshotWriter:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._encode = msgspec.msgpack.Encoder(decimal_format="string").encode
+        self.size = 0
+        """Bytes written so far: where the next record starts (a shard boundary)."""
 
     def write(self, product: Product) -> None:
         record = self._encode(product)
         self._stream.write(_LENGTH.pack(len(record)))
         self._stream.write(record)
+        self.size += _LENGTH.size + len(record)
 
 
-def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
-    """Stream the products of a staged snapshot (written by `SnapshotWriter`).
+def read_snapshot(
+    path: StoragePath | Path, start: int = 0, end: int | None = None
+) -> Iterator[Product]:
+    """Stream the products of a staged snapshot (written by `SnapshotWriter`), or of one
+    shard of it: the records from byte ``start`` (a record's first byte) to ``end``.
 
     Raises:
         SnapshotError: the file ends inside a record.
@@ -98,11 +109,15 @@ def read_snapshot(path: StoragePath | Path) -> Iterator[Product]:
     """
     decode = msgspec.msgpack.Decoder(Product).decode
     with path.open("rb") as stream:
-        while header := stream.read(_LENGTH.size):
+        if start:
+            stream.seek(start)  # on object storage, the reads after it are ranged GETs
+        position = start
+        while (end is None or position < end) and (header := stream.read(_LENGTH.size)):
             size = _LENGTH.unpack(header)[0] if len(header) == _LENGTH.size else -1
             record = stream.read(size) if size >= 0 else b""
             if size < 0 or len(record) < size:
                 raise SnapshotError(f"{path} ends inside a record: the snapshot is incomplete")
+            position += _LENGTH.size + size
             yield decode(record)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from schemas.findings import Finding
-    from schemas.product import Availability, Money, Quantity
+# At run time, not only for type checkers: a build's shard tasks hand listings to its
+# channel tasks as msgpack records, which msgspec decodes by these annotations.
+from schemas.findings import Finding  # noqa: TC001
+from schemas.product import Availability, Money, Quantity  # noqa: TC001
 
 
 @dataclass(slots=True)

@@ -731,6 +731,15 @@ class Storage(_Strict):
     """Root of the published feeds, one folder per market."""
 
 
+class Scale(_Strict):
+    """How one catalog is split across tasks (and machines)."""
+
+    shard_products: Annotated[int, Field(ge=1)] = 200_000
+    """Products per shard of the staged snapshot. Each market localizes its shards in
+    separate tasks (``localize_shard``), so a catalog of N products gives each market
+    ceil(N / shard_products) of them; a catalog no larger than this is one shard."""
+
+
 class PipelineConfig(_Strict):
     """The whole checked-in configuration."""
 
@@ -748,6 +757,8 @@ class PipelineConfig(_Strict):
     """Catalog prices, exchange rates and VAT."""
     translation: Translation = Field(default_factory=Translation)
     """Machine translation and the translation memory."""
+    scale: Scale = Field(default_factory=Scale)
+    """How a catalog is split across tasks."""
     categories_path: str | None = None
     """Category mapping (TOML): catalog category -> Google taxonomy id and each channel's
     category per market; relative to the config file."""

@@ -147,3 +147,21 @@ def upload_tree(local_dir: Path, target: StoragePath | Path) -> int:
             _copy(src, dst, hashlib.sha256())
         count += 1
     return count
+
+
+def remove_tree(path: StoragePath | Path) -> None:
+    """Delete a folder and everything below it (a prefix's objects on object storage);
+    nothing happens when it does not exist."""
+    import shutil
+
+    local = local_path(path)
+    if local is not None:
+        shutil.rmtree(local, ignore_errors=True)
+        return
+    if not path.exists():
+        return
+    for child in path.iterdir():
+        if child.is_dir():
+            remove_tree(child)
+        else:
+            child.unlink(missing_ok=True)

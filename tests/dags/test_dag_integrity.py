@@ -26,7 +26,7 @@ def test_no_import_errors(dagbag: object) -> None:
 
 
 # Tasks whose failure is a verdict on the data, not a hiccup: retrying only delays the alarm.
-NO_RETRY = {"select_markets", "validate", "check_gates", "summary"}
+NO_RETRY = {"select_markets", "plan_shards", "plan_channels", "validate", "check_gates", "summary"}
 
 
 def test_every_dag_has_tags_retries_and_an_explicit_schedule(dagbag: object) -> None:
@@ -45,25 +45,36 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
     assert edges == {
         ("extract", "validate"),
-        ("extract", "localize_market"),
+        ("extract", "translate"),
+        ("extract", "plan_shards"),
+        ("extract", "localize_shard"),
+        ("extract", "assemble_market"),
         ("extract", "publish"),
         ("extract", "summary"),
-        ("validate", "localize_market"),
-        ("validate", "summary"),
-        ("select_markets", "localize_market"),
-        ("extract", "translate"),
         ("validate", "translate"),
+        ("validate", "localize_shard"),
+        ("validate", "summary"),
         ("select_markets", "translate"),
-        ("translate", "localize_market"),
+        ("select_markets", "plan_shards"),
+        ("select_markets", "plan_channels"),
+        ("select_markets", "assemble_market"),
+        ("translate", "localize_shard"),
         ("translate", "summary"),
-        ("localize_market", "check_gates"),
-        ("localize_market", "publish"),
-        ("localize_market", "summary"),
+        ("plan_shards", "localize_shard"),
+        ("plan_channels", "write_channel"),
+        # Every channel reads every shard of its market; a market is assembled from both.
+        ("localize_shard", "write_channel"),
+        ("localize_shard", "assemble_market"),
+        ("write_channel", "assemble_market"),
+        ("assemble_market", "check_gates"),
+        ("assemble_market", "publish"),
+        ("assemble_market", "summary"),
         ("check_gates", "publish"),
         ("publish", "summary"),
     }
     assert dag.get_task("summary").trigger_rule == "all_done"
-    assert dag.get_task("localize_market").is_mapped
+    for mapped in ("localize_shard", "write_channel", "assemble_market"):
+        assert dag.get_task(mapped).is_mapped, mapped
     assert set(dag.params.keys()) == {"markets", "mode", "dry_run"}
     assert dag.params["dry_run"] is False and dag.params["markets"] == []
     assert dag.params["mode"] == "full"
