@@ -881,7 +881,8 @@ def load_config(
     Storage URLs may be overridden by ``GRENZENLOS_STAGING_URL`` and
     ``GRENZENLOS_OUTPUT_URL`` (in ``env``, default `os.environ`), so a deployment
     points the same checked-in file at object storage; the SQLite translation
-    memory by ``GRENZENLOS_TRANSLATION_MEMORY`` (a local file).
+    memory by ``GRENZENLOS_TRANSLATION_MEMORY`` (a local file); the shard size by
+    ``GRENZENLOS_SHARD_PRODUCTS``.
 
     Raises:
         ConfigError: naming the file, the market and the field at fault.
@@ -905,6 +906,10 @@ def load_config(
         ):
             if env.get(var):
                 storage[key] = env[var]
+    if env.get("GRENZENLOS_SHARD_PRODUCTS"):
+        scale = raw.setdefault("scale", {})
+        if isinstance(scale, dict):
+            scale["shard_products"] = env["GRENZENLOS_SHARD_PRODUCTS"]
     if env.get("GRENZENLOS_TRANSLATION_MEMORY"):
         translation = raw.setdefault("translation", {})
         if isinstance(translation, dict):

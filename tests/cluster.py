@@ -95,6 +95,20 @@ class CeleryCluster:
                 pids.append(int(pid_file.read_text()))
         return pids
 
+    def kill_worker(self, name: str) -> None:
+        """kill -9 a worker: its process group and every process below it (a task's
+        process may start a session of its own), as when its machine goes away."""
+        import psutil
+
+        pid = int((self.directory / "run" / f"{name}.pid").read_text())
+        below = psutil.Process(pid).children(recursive=True)
+        os.killpg(pid, signal.SIGKILL)
+        for process in below:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+
     def running(self) -> list[int]:
         """Process groups of the components that are still alive."""
         alive = []

@@ -1,7 +1,7 @@
 """The DAG on a Celery cluster: PostgreSQL metadata database, Redis broker, scheduler, API
 server, DAG processor, triggerer and two Celery workers, each its own process, started by
 ``examples/cluster/cluster.sh`` (what ``make cluster-up`` runs), with staging and output
-on S3 (moto in server mode).
+on S3 (moto in server mode), and the sample catalog cut into shards of 10 products.
 
 Unlike ``dag.test()``, every task runs in a worker process that reaches the metadata only
 through the API server's execution API, gets its S3 connection and GRENZENLOS_* settings
@@ -11,13 +11,18 @@ worker, through XCom and the bucket alone.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import time
 import uuid
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.cluster import WORKERS, CeleryCluster
+from tests.conftest import ROOT
 from tests.integration.conftest import summary_problems
 
 if TYPE_CHECKING:
@@ -33,12 +38,17 @@ REDIS_URL = os.environ.get("GRENZENLOS_TEST_REDIS", "redis://127.0.0.1:6379/14")
 this machine (two engineers' `make test`) share it: each cluster has a key prefix of its own."""
 MARKETS = ["DE", "FR"]
 RUN = "2026-11-24"
+SHARD_PRODUCTS = 10
 TASKS = {
     "extract",
     "validate",
     "select_markets",
     "translate",
-    "localize_market",
+    "plan_shards",
+    "plan_channels",
+    "localize_shard",
+    "write_channel",
+    "assemble_market",
     "check_gates",
     "publish",
     "summary",
@@ -123,6 +133,12 @@ def cluster(
         # SQLite needs a local disk; a local file serves both workers only because they
         # share this one machine. Workers on several hosts need [translation] memory_conn_id.
         "GRENZENLOS_TRANSLATION_MEMORY": str(tmp_path / "memory.sqlite"),
+        "GRENZENLOS_SHARD_PRODUCTS": str(SHARD_PRODUCTS),
+        # A worker that dies is noticed after 15 s without a heartbeat (default 300 s),
+        # and its task retried a second later.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
+        "GRENZENLOS_RETRY_DELAY_SECONDS": "1",
     }
     cluster = CeleryCluster(tmp_path / "cluster", environment)
     try:
@@ -133,35 +149,142 @@ def cluster(
         assert cluster.running() == [], "cluster processes outlived cluster.sh down"
 
 
-def test_localize_catalog_on_two_celery_workers(
-    cluster: CeleryCluster, s3_bucket: S3Bucket
-) -> None:
+def _trigger(cluster: CeleryCluster) -> str:
     cluster.api("PATCH", "/dags/localize_catalog", {"is_paused": False})
     run = cluster.api(
         "POST",
         "/dags/localize_catalog/dagRuns",
         {"logical_date": f"{RUN}T00:00:00Z", "conf": {"markets": MARKETS}},
     )
-    state = cluster.wait_for_run("localize_catalog", run["dag_run_id"], timeout=150)
-    run_url = cluster.run_url("localize_catalog", run["dag_run_id"])
-    instances = cluster.api("GET", f"{run_url}/taskInstances")["task_instances"]
+    return str(run["dag_run_id"])
+
+
+def _instances(cluster: CeleryCluster, run_id: str) -> list[dict[str, Any]]:
+    url = cluster.run_url("localize_catalog", run_id)
+    found: list[dict[str, Any]] = cluster.api("GET", f"{url}/taskInstances?limit=500")[
+        "task_instances"
+    ]
+    return found
+
+
+def _local_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The same run (date, markets, catalog) with dag.test() on the local disk, the
+    catalog in one shard: its published folder."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    local = tmp_path / "local"
+    monkeypatch.setenv("GRENZENLOS_STAGING_URL", (local / "staging").as_uri())
+    monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (local / "output").as_uri())
+    monkeypatch.setenv("GRENZENLOS_TRANSLATION_MEMORY", str(local / "memory.sqlite"))
+    monkeypatch.delenv("GRENZENLOS_SHARD_PRODUCTS", raising=False)
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    run = dag.test(logical_date=datetime.fromisoformat(RUN).replace(tzinfo=UTC),
+                   run_conf={"markets": MARKETS})  # fmt: skip
+    assert str(run.state) == "success"
+    return local / "output"
+
+
+def _published_feeds(s3_bucket: S3Bucket) -> dict[str, bytes]:
+    """Every feed the manifests list, by ``market/file``, checked against its sha256."""
+    feeds = {}
+    for market in MARKETS:
+        manifest = json.loads(s3_bucket.read(f"output/{market}/manifest.json"))
+        for entry in manifest["feeds"]:
+            body = s3_bucket.read(f"output/{market}/{entry['file']}")
+            assert hashlib.sha256(body).hexdigest() == entry["sha256"], entry
+            feeds[f"{market}/{entry['file']}"] = body
+    return feeds
+
+
+def test_localize_catalog_on_two_celery_workers(
+    cluster: CeleryCluster,
+    s3_bucket: S3Bucket,
+    airflow_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run_id = _trigger(cluster)
+    state = cluster.wait_for_run("localize_catalog", run_id, timeout=240)
+    instances = _instances(cluster, run_id)
     ran = {(ti["task_id"], ti["map_index"]): (ti["state"], ti["hostname"]) for ti in instances}
     assert state == "success", f"run {state}: {ran}\n{cluster.log_tails()}"
 
-    # Every task instance (both markets' localize_market) succeeded ...
+    # Every task instance succeeded: one localize_shard per market and shard of 10 of
+    # the sample's 72 products, one write_channel per market and channel ...
     assert {task for task, _ in ran} == TASKS
-    assert len(ran) == len(TASKS) - 1 + len(MARKETS)
+    shards = [key for key in ran if key[0] == "localize_shard"]
+    assert len(shards) == len(MARKETS) * 8
+    channels = [key for key in ran if key[0] == "write_channel"]
+    assert len(channels) == 5 + 3  # DE: google, amazon, ebay, idealo, kaufland; FR: 3
     assert {state for state, _ in ran.values()} == {"success"}
     # ... and both workers ran some of them.
     assert {host for _, host in ran.values()} == set(WORKERS), ran
+    # Mapped tasks are named after their market (and shard or channel) in the UI.
+    labels = {ti["rendered_map_index"] for ti in instances if ti["task_id"] == "localize_shard"}
+    assert "DE shard 8 of 8" in labels
+    assert {
+        ti["rendered_map_index"] for ti in instances if ti["task_id"] == "assemble_market"
+    } == set(MARKETS)
 
     keys = set(s3_bucket.keys("output/"))
-    for market in MARKETS:
-        for name in ("google.xml", "manifest.json"):
-            assert f"output/{market}/{name}" in keys
-    summary = s3_bucket.read(f"output/runs/{RUN}/summary.txt").decode("utf-8")
+    report = f"output/runs/{RUN}"
+    for name in ("summary.txt", "findings.csv", "findings.jsonl", "completeness.csv"):
+        assert f"{report}/{name}" in keys
+    summary = s3_bucket.read(f"{report}/summary.txt").decode("utf-8")
     assert "DE  google" in summary and "FR  google" in summary
     assert summary_problems(summary) == []
     assert "output/last_successful_run.json" in keys
     # Atomic publishing left no temporary key behind.
     assert [key for key in keys if key.endswith(".partial")] == []
+
+    # The feeds published from 16 shards on two workers and S3 are, byte for byte, those
+    # of the same run in one process on the local disk with the catalog in one shard.
+    feeds = _published_feeds(s3_bucket)
+    local = _local_reference(tmp_path, monkeypatch)
+    reference = {
+        f"{market}/{path.name}": path.read_bytes()
+        for market in MARKETS
+        for path in (local / market).iterdir()
+        if path.name != "manifest.json" and not path.name.endswith(".state.json")
+    }
+    assert sorted(feeds) == sorted(reference)
+    assert [name for name in feeds if feeds[name] != reference[name]] == []
+    assert (
+        s3_bucket.read(f"{report}/findings.jsonl")
+        == (local / "runs" / RUN / "findings.jsonl").read_bytes()
+    )
+
+
+def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(
+    cluster: CeleryCluster, s3_bucket: S3Bucket
+) -> None:
+    """kill -9 of a worker (its process group and whatever it started) while it runs a
+    build task: the scheduler notices the missing heartbeats, retries the task, the other
+    worker runs it and the run succeeds; what is live is every feed whole."""
+    run_id = _trigger(cluster)
+    victim = WORKERS[0]
+    deadline = time.monotonic() + 180
+    killed: tuple[str, int] | None = None
+    while killed is None and time.monotonic() < deadline:
+        for ti in _instances(cluster, run_id):
+            if (
+                ti["state"] == "running"
+                and ti["hostname"] == victim
+                and ti["task_id"] in ("localize_shard", "write_channel")
+            ):
+                cluster.kill_worker(victim)
+                killed = (ti["task_id"], ti["map_index"])
+                break
+        else:
+            time.sleep(0.3)
+    assert killed is not None, f"{victim} never ran a build task\n{cluster.log_tails()}"
+
+    state = cluster.wait_for_run("localize_catalog", run_id, timeout=300)
+    instances = _instances(cluster, run_id)
+    assert state == "success", f"run {state}\n{cluster.log_tails()}"
+    retried = next(ti for ti in instances if (ti["task_id"], ti["map_index"]) == killed)
+    assert retried["try_number"] >= 2 and retried["hostname"] == WORKERS[1], retried
+    assert {ti["state"] for ti in instances} == {"success"}
+    feeds = _published_feeds(s3_bucket)  # every live file matches its manifest's sha256
+    assert {"DE/google.xml", "FR/google.xml"} <= set(feeds)
+    assert [key for key in s3_bucket.keys("output/") if key.endswith(".partial")] == []
