@@ -12,11 +12,14 @@ market and publish one feed per market and channel.
    products that break an error rule, builds the Data Docs, and stops the run
    when too much of the catalog is quarantined or the catalog shrank too much.
 3. **select_markets** checks the `markets` parameter against `config/markets.toml`.
-4. **translate** gives every market the texts its locales lack, once per target
-   language: translators' TMX/XLIFF files and the translation memory first, DeepL
-   for the rest (key from the `deepl_default` connection or `DEEPL_AUTH_KEY`;
-   without one, what the memory lacks is pending). It writes the per-language
-   report (characters sent and billed, hit rate, cost) and XLIFF files for review.
+4. **prepare_translation** imports the translators' TMX/XLIFF files, records the
+   catalog's own texts in the translation memory and syncs the DeepL glossary;
+   **translate_language** (one per DeepL target language, from **plan_languages**)
+   gives its markets the texts their locales lack: the memory first, DeepL for the
+   rest (key from the `deepl_default` connection or `DEEPL_AUTH_KEY`; without one,
+   what the memory lacks is pending), and writes that language's XLIFF for review;
+   **translate** merges the per-language report (characters sent and billed, hit
+   rate, cost). On Celery the memory must be PostgreSQL (`[translation] memory_conn_id`).
 5. **plan_shards** and **plan_channels** list the build's tasks. **localize_shard**
    (one per market and shard of the catalog, `[scale] shard_products` products each)
    localizes texts, prices and units and checks each channel's required attributes (completeness);
@@ -137,6 +140,16 @@ def _deepl_access() -> tuple[str | None, str | None]:
     if key:
         mask_secret(key)
     return key, server
+
+
+def _distributed() -> bool:
+    """Whether tasks may run on several machines: an executor other than the local ones
+    (Celery, Kubernetes, Edge). Then nothing may rely on a local file, such as a SQLite
+    translation memory."""
+    from airflow.configuration import conf
+
+    executors = [name.strip() for name in conf.get("core", "executor").split(",")]
+    return any(name not in ("LocalExecutor", "SequentialExecutor") for name in executors)
 
 
 def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
@@ -273,13 +286,11 @@ def localize_catalog() -> None:
             config.market(code)  # raises ConfigError naming the configured markets
         return wanted or sorted(config.markets)
 
-    @task
-    @_fail_fast
-    def translate(
-        staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
-    ) -> dict[str, Any]:
-        from pipeline.translate import translate_snapshot
-
+    def _translation_args(
+        staged: dict[str, Any], validated: dict[str, Any]
+    ) -> tuple[PipelineConfig, Any, dict[str, Any]]:
+        """The configuration, the translation settings and what every translate task
+        passes on (key, memory, quarantine, whether the run is distributed)."""
         config = _config()
         settings = config.translation
         key, server = _deepl_access()
@@ -287,19 +298,84 @@ def localize_catalog() -> None:
             settings = settings.model_copy(update={"server_url": server})
         with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
             quarantine = json.load(stream)
-        result = translate_snapshot(
+        return (
+            config,
+            settings,
+            {
+                "auth_key": key,
+                "run_id": _run_key(),
+                "memory_conninfo": (
+                    _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
+                ),
+                "quarantine": quarantine,
+                "glossary_targets": sorted({m.deepl_target for m in config.markets.values()}),
+                "distributed": _distributed(),
+            },
+        )
+
+    @task
+    @_fail_fast
+    def prepare_translation(
+        staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
+    ) -> dict[str, Any]:
+        from pipeline.translate import prepare_translation
+
+        config, settings, options = _translation_args(staged, validated)
+        return prepare_translation(
             ObjectStoragePath(staged["snapshot"]),
             [config.market(code) for code in markets],
             settings,
             _run_dir(config),
+            **options,
+        )
+
+    @task(retries=0)
+    def plan_languages(markets: list[str]) -> list[dict[str, list[str]]]:
+        """One ``translate_language`` task per DeepL target language."""
+        from pipeline.translate import translation_groups
+
+        config = _config()
+        groups = translation_groups([config.market(code) for code in markets])
+        return [{"group": group} for group in groups]
+
+    @task(map_index_template="{{ language_label }}")
+    @_fail_fast
+    def translate_language(
+        group: list[str],
+        staged: dict[str, Any],
+        validated: dict[str, Any],
+        prepared: dict[str, Any],
+    ) -> dict[str, Any]:
+        from pipeline.translate import translate_language
+
+        config, settings, options = _translation_args(staged, validated)
+        markets = [config.market(code) for code in group]
+        context = get_current_context()
+        context["language_label"] = (  # type: ignore[typeddict-unknown-key]
+            f"{markets[0].deepl_target} ({', '.join(group)})"
+        )
+        return translate_language(
+            ObjectStoragePath(staged["snapshot"]),
+            markets,
+            settings,
+            _run_dir(config),
             ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
-            auth_key=key,
-            run_id=_run_key(),
-            memory_conninfo=(
-                _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
-            ),
-            quarantine=quarantine,
-            glossary_targets=sorted({m.deepl_target for m in config.markets.values()}),
+            prepared=prepared,
+            **options,
+        )
+
+    @task
+    @_fail_fast
+    def translate(prepared: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The run's translation report from every language's part."""
+        from pipeline.translate import merge_translation_reports
+
+        config = _config()
+        result = merge_translation_reports(
+            list(_each(parts)),
+            _run_dir(config),
+            ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
+            prepared,
         )
         return {"files": result["files"], "report": result["report"]}
 
@@ -474,7 +550,11 @@ def localize_catalog() -> None:
     staged = extract()
     validated = validate(staged)
     markets = select_markets()
-    translated = translate(staged, validated, markets)
+    prepared = prepare_translation(staged, validated, markets)
+    parts = translate_language.partial(
+        staged=staged, validated=validated, prepared=prepared
+    ).expand_kwargs(plan_languages(markets))
+    translated = translate(prepared, parts)
     localized = localize_shard.partial(
         staged=staged, validated=validated, translated=translated
     ).expand_kwargs(plan_shards(staged, markets))

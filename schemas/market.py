@@ -881,7 +881,8 @@ def load_config(
     Storage URLs may be overridden by ``GRENZENLOS_STAGING_URL`` and
     ``GRENZENLOS_OUTPUT_URL`` (in ``env``, default `os.environ`), so a deployment
     points the same checked-in file at object storage; the SQLite translation
-    memory by ``GRENZENLOS_TRANSLATION_MEMORY`` (a local file); the shard size by
+    memory by ``GRENZENLOS_TRANSLATION_MEMORY`` (a local file) or
+    ``GRENZENLOS_TRANSLATION_MEMORY_CONN_ID`` (a PostgreSQL connection); the shard size by
     ``GRENZENLOS_SHARD_PRODUCTS``.
 
     Raises:
@@ -914,6 +915,10 @@ def load_config(
         translation = raw.setdefault("translation", {})
         if isinstance(translation, dict):
             translation["memory_path"] = env["GRENZENLOS_TRANSLATION_MEMORY"]
+    if env.get("GRENZENLOS_TRANSLATION_MEMORY_CONN_ID"):
+        translation = raw.setdefault("translation", {})
+        if isinstance(translation, dict):
+            translation["memory_conn_id"] = env["GRENZENLOS_TRANSLATION_MEMORY_CONN_ID"]
     _resolve_relative(raw, path.parent)
     _read_vat_table(raw, path)
     try:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from transforms.glossary import base_language
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from schemas.market import Translation
     from transforms.glossary import Glossary
@@ -149,6 +149,38 @@ class DeepLTranslator:
     _glossary_synced: bool = False
     _glossary_recreated: bool = False
     _sent: int = 0
+
+    def sync_glossary(self, charged: str) -> None:
+        """Make DeepL's glossary match the file for every one of ``glossary_targets`` now,
+        not before the first request; DeepL's faults are charged to ``charged`` (a target
+        language) as a request for it would be. Later sessions take the glossary over
+        through `session_state` and `resume`."""
+        if not self._glossary_synced:
+            self._sync_glossary([*self.glossary_targets, charged], charged)
+
+    def session_state(self) -> dict[str, Any]:
+        """What a later session of the same run must know (JSON-ready, see `resume`): the
+        glossary in use, why calls stopped, and the characters sent towards the budget."""
+        return {
+            "glossary_synced": self._glossary_synced,
+            "glossary_id": self._glossary_id,
+            "glossary_bases": sorted(self._glossary_bases),
+            "glossary_recreated": self._glossary_recreated,
+            "stopped": self.stopped,
+            "language_stopped": dict(self.language_stopped),
+            "characters_sent": self._sent,
+        }
+
+    def resume(self, state: Mapping[str, Any]) -> None:
+        """Go on from an earlier session's `session_state`: its glossary is used as it is
+        (never created again), its stops stay, its characters count towards the budget."""
+        self._glossary_synced = bool(state["glossary_synced"])
+        self._glossary_id = state["glossary_id"]
+        self._glossary_bases = frozenset(state["glossary_bases"])
+        self._glossary_recreated = bool(state["glossary_recreated"])
+        self.stopped = state["stopped"]
+        self.language_stopped.update(state["language_stopped"])
+        self._sent = int(state["characters_sent"])
 
     def unsupported(self, target: str) -> str | None:
         """Why DeepL cannot translate into ``target`` (its target language list, read once

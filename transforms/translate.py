@@ -108,10 +108,18 @@ class LanguageReport:
 
 @dataclass
 class TranslationOutcome:
-    """What `translate_catalog` did, for the DAG's XCom and the run report."""
+    """What `translate_catalog` did, for the DAG's XCom and the run report.
+
+    Attributes:
+        files: Per market, its outcome file.
+        report: The run's report (see `translate_catalog`).
+        deepl_state: The DeepL session's state at the end (`DeepLTranslator.session_state`),
+            for a later call of the same run to go on from; None without a key.
+    """
 
     files: dict[str, str]
     report: dict[str, Any]
+    deepl_state: dict[str, Any] | None = None
 
 
 def segments_for(
@@ -274,6 +282,8 @@ def translate_catalog(
     skip: Mapping[str, object] | None = None,
     glossary_targets: Sequence[str] = (),
     batch_size: int = DEFAULT_BATCH_PRODUCTS,
+    record_pairs: bool = True,
+    deepl_state: Mapping[str, Any] | None = None,
 ) -> TranslationOutcome:
     """Resolve every segment the markets need and write one file per market.
 
@@ -296,15 +306,21 @@ def translate_catalog(
     Products in ``skip`` (quarantined) and disabled ones are not translated.
     ``glossary_targets`` are every configured market's target language: the DeepL
     glossary covers all of them, whichever this run needs.
+
+    A run split by target language (several calls, one per language) records the
+    catalog's pairs once beforehand (`record_catalog_pairs`) and passes
+    ``record_pairs=False``: its report then has no ``catalog_pairs_recorded``. It
+    passes ``deepl_state`` (the `TranslationOutcome.deepl_state` of an earlier call,
+    or of a session that synced the glossary beforehand) so the glossary is taken
+    over, not synced again. Markets that are all in the source language need no
+    reading of the catalog: their files are empty.
     """
     import tempfile
     from contextlib import ExitStack
     from pathlib import Path
 
     skip = skip or {}
-    targets = {
-        m.deepl_target for m in markets if base_language(m.deepl_target) != settings.source_lang
-    }
+    targets = _targets(markets, settings)
     translator = (
         DeepLTranslator(
             auth_key,
@@ -316,14 +332,18 @@ def translate_catalog(
         if auth_key
         else None
     )
+    if translator is not None and deepl_state is not None:
+        translator.resume(deepl_state)
     state = _RunState(sorted(targets))
     segmenter = _Segmenter(markets, settings, glossary)
     ensure_dir(out_dir)
     files = {m.code: str(out_dir / f"{m.code}.jsonl") for m in markets}
+    recorded = (
+        record_catalog_pairs(read_products, markets, settings, memory, run, skip, batch_size)
+        if record_pairs
+        else None
+    )
     with tempfile.TemporaryDirectory(prefix="grenzenlos-translate-") as scratch:
-        recorded = _record_catalog_pairs(
-            read_products, settings, targets, memory, run, skip, Path(scratch), batch_size
-        )
         counter = _DistinctCounter(Path(scratch))
         with ExitStack() as stack:
             streams = [
@@ -331,7 +351,7 @@ def translate_catalog(
                 for m in markets
             ]
             batch = _Batch()
-            for product in read_products():
+            for product in read_products() if targets else ():
                 if product.sku in skip or not product.enabled:
                     continue
                 segmenter.add(product, batch)
@@ -364,9 +384,43 @@ def translate_catalog(
         "warnings": translator.warnings if translator else [],
         "deepl_key": bool(auth_key),
         "review_files": review,
-        "catalog_pairs_recorded": recorded,
     }
-    return TranslationOutcome(files=files, report=report)
+    if recorded is not None:
+        report["catalog_pairs_recorded"] = recorded
+    return TranslationOutcome(
+        files=files,
+        report=report,
+        deepl_state=translator.session_state() if translator else None,
+    )
+
+
+def _targets(markets: Sequence[Market], settings: Translation) -> set[str]:
+    """The DeepL target languages of the markets not in the source language."""
+    return {
+        m.deepl_target for m in markets if base_language(m.deepl_target) != settings.source_lang
+    }
+
+
+def record_catalog_pairs(
+    read_products: Callable[[], Iterable[Product]],
+    markets: Sequence[Market],
+    settings: Translation,
+    memory: TranslationMemory,
+    run: str,
+    skip: Mapping[str, object] | None = None,
+    batch_size: int = DEFAULT_BATCH_PRODUCTS,
+) -> int:
+    """Store the catalog's own localized texts for the markets' target languages as
+    human pairs (the first pass of `translate_catalog`); returns how many were new or
+    edited. ``read_products`` is called once, streamed."""
+    import tempfile
+    from pathlib import Path
+
+    targets = _targets(markets, settings)
+    with tempfile.TemporaryDirectory(prefix="grenzenlos-catalog-pairs-") as scratch:
+        return _record_catalog_pairs(
+            read_products, settings, targets, memory, run, skip or {}, Path(scratch), batch_size
+        )
 
 
 def _record_catalog_pairs(

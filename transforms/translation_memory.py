@@ -8,7 +8,9 @@ languages only, and wins over any machine entry: the two never share a key, so
 machine output cannot overwrite a human one.
 
 Two stores with the same tables: a SQLite file (the default) and PostgreSQL
-(production, through an Airflow connection the DAG resolves).
+(production, through an Airflow connection the DAG resolves). Several processes on
+one machine may share the SQLite file (the translate step runs once per target
+language): a writer waits up to `SQLITE_BUSY_SECONDS` for another's transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 Origin = Literal["human", "machine"]
+SQLITE_BUSY_SECONDS = 60.0
+"""How long a SQLite connection waits for another process's lock before it fails."""
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS translation_memory (
@@ -178,10 +182,15 @@ class TranslationMemory:
 
     @classmethod
     def open_sqlite(cls, path: Path | str) -> TranslationMemory:
-        """The memory in a SQLite file (created with its folder when missing)."""
+        """The memory in a SQLite file (created with its folder when missing).
+
+        The connection waits for other processes' locks (`SQLITE_BUSY_SECONDS`), and its
+        transactions take the write lock when they begin, so two writers queue up rather
+        than fail with "database is locked".
+        """
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(str(path), isolation_level=None)
+        connection = sqlite3.connect(str(path), isolation_level=None, timeout=SQLITE_BUSY_SECONDS)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         return cls(connection, "sqlite")
@@ -325,7 +334,9 @@ class _Transaction:
             self._context = self._connection.transaction()
             self._context.__enter__()
         else:
-            self._connection.execute("BEGIN")
+            # IMMEDIATE: a deferred transaction that reads first and then writes fails at
+            # once (without waiting) when another process wrote in between.
+            self._connection.execute("BEGIN IMMEDIATE")
         self._cursor = self._connection.cursor()
         return self._cursor
 

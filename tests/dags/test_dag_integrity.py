@@ -26,7 +26,10 @@ def test_no_import_errors(dagbag: object) -> None:
 
 
 # Tasks whose failure is a verdict on the data, not a hiccup: retrying only delays the alarm.
-NO_RETRY = {"select_markets", "plan_shards", "plan_channels", "validate", "check_gates", "summary"}
+NO_RETRY = {
+    *("select_markets", "plan_languages", "plan_shards", "plan_channels"),
+    *("validate", "check_gates", "summary"),
+}
 
 
 def test_every_dag_has_tags_retries_and_an_explicit_schedule(dagbag: object) -> None:
@@ -45,16 +48,24 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
     assert edges == {
         ("extract", "validate"),
-        ("extract", "translate"),
+        ("extract", "prepare_translation"),
+        ("extract", "translate_language"),
         ("extract", "plan_shards"),
         ("extract", "localize_shard"),
         ("extract", "assemble_market"),
         ("extract", "publish"),
         ("extract", "summary"),
-        ("validate", "translate"),
+        ("validate", "prepare_translation"),
+        ("validate", "translate_language"),
         ("validate", "localize_shard"),
         ("validate", "summary"),
-        ("select_markets", "translate"),
+        ("select_markets", "prepare_translation"),
+        ("select_markets", "plan_languages"),
+        # One task per target language, then one report.
+        ("plan_languages", "translate_language"),
+        ("prepare_translation", "translate_language"),
+        ("prepare_translation", "translate"),
+        ("translate_language", "translate"),
         ("select_markets", "plan_shards"),
         ("select_markets", "plan_channels"),
         ("select_markets", "assemble_market"),
@@ -73,7 +84,7 @@ def test_localize_catalog_graph(dagbag: object) -> None:
         ("publish", "summary"),
     }
     assert dag.get_task("summary").trigger_rule == "all_done"
-    for mapped in ("localize_shard", "write_channel", "assemble_market"):
+    for mapped in ("translate_language", "localize_shard", "write_channel", "assemble_market"):
         assert dag.get_task(mapped).is_mapped, mapped
     assert set(dag.params.keys()) == {"markets", "mode", "dry_run"}
     assert dag.params["dry_run"] is False and dag.params["markets"] == []

@@ -43,6 +43,9 @@ TASKS = {
     "extract",
     "validate",
     "select_markets",
+    "prepare_translation",
+    "plan_languages",
+    "translate_language",
     "translate",
     "plan_shards",
     "plan_channels",
@@ -87,21 +90,33 @@ def redis_broker(cluster_name: str) -> Iterator[str]:
         client.close()
 
 
-@pytest.fixture
-def metadata_database(postgres_conninfo: str, cluster_name: str) -> Iterator[str]:
-    """A new, empty database for the cluster's metadata (and Celery's results), dropped
-    afterwards."""
+def _database(postgres_conninfo: str, name: str) -> Iterator[str]:
+    """A new, empty database, dropped afterwards."""
     import psycopg
     from psycopg import sql
 
-    name = sql.Identifier(cluster_name)
+    identifier = sql.Identifier(name)
     with psycopg.connect(postgres_conninfo, autocommit=True) as connection:
-        connection.execute(sql.SQL("create database {}").format(name))
+        connection.execute(sql.SQL("create database {}").format(identifier))
     try:
-        yield cluster_name
+        yield name
     finally:
         with psycopg.connect(postgres_conninfo, autocommit=True) as connection:
-            connection.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+            connection.execute(
+                sql.SQL("drop database if exists {} with (force)").format(identifier)
+            )
+
+
+@pytest.fixture
+def metadata_database(postgres_conninfo: str, cluster_name: str) -> Iterator[str]:
+    """The cluster's metadata (and Celery's results)."""
+    yield from _database(postgres_conninfo, cluster_name)
+
+
+@pytest.fixture
+def memory_database(postgres_conninfo: str, cluster_name: str) -> Iterator[str]:
+    """The translation memory the workers share (a SQLite file is refused on Celery)."""
+    yield from _database(postgres_conninfo, f"{cluster_name}_memory")
 
 
 @pytest.fixture
@@ -110,6 +125,7 @@ def cluster(
     cluster_name: str,
     redis_broker: str,
     metadata_database: str,
+    memory_database: str,
     s3_server: S3Server,
     s3_bucket: S3Bucket,
 ) -> Iterator[CeleryCluster]:
@@ -130,9 +146,9 @@ def cluster(
         "AIRFLOW_CONN_GRENZENLOS_S3": s3_server.connection(),
         "GRENZENLOS_STAGING_URL": s3_bucket.url("staging"),
         "GRENZENLOS_OUTPUT_URL": s3_bucket.url("output"),
-        # SQLite needs a local disk; a local file serves both workers only because they
-        # share this one machine. Workers on several hosts need [translation] memory_conn_id.
-        "GRENZENLOS_TRANSLATION_MEMORY": str(tmp_path / "memory.sqlite"),
+        # Workers on several machines share the memory in PostgreSQL, through a connection.
+        "AIRFLOW_CONN_GRENZENLOS_MEMORY": f"postgresql://postgres@127.0.0.1:5432/{memory_database}",
+        "GRENZENLOS_TRANSLATION_MEMORY_CONN_ID": "grenzenlos_memory",
         "GRENZENLOS_SHARD_PRODUCTS": str(SHARD_PRODUCTS),
         # A worker that dies is noticed after 15 s without a heartbeat (default 300 s),
         # and its task retried a second later.
