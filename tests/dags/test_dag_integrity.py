@@ -109,3 +109,21 @@ def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
     assert float(parse_seconds) < 1.0, (
         f"DAG file took {parse_seconds}s (total {time.perf_counter() - started:.1f}s)"
     )
+
+
+def test_tasks_know_when_they_may_run_on_several_machines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under an executor other than the local ones the translate tasks pass
+    ``distributed`` (a SQLite memory is then refused, see test_translate_per_language)."""
+    import runpy
+
+    distributed = runpy.run_path(str(ROOT / "dags" / "localize_catalog.py"))["_distributed"]
+    for executor, expected in (
+        ("CeleryExecutor", True),
+        ("LocalExecutor", False),
+        ("LocalExecutor,CeleryExecutor", True),
+        ("KubernetesExecutor", True),
+    ):
+        monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+        assert distributed() is expected, executor
