@@ -421,9 +421,7 @@ def localize_catalog() -> None:
 
     @task(map_index_template="{{ channel_label }}")
     @_fail_fast
-    def write_channel(
-        market: str, channel: str, localized: Sequence[dict[str, Any]]
-    ) -> dict[str, Any]:
+    def write_channel(market: str, channel: str, staged: dict[str, Any]) -> dict[str, Any]:
         from pipeline.build import build_channel
 
         context = get_current_context()
@@ -434,19 +432,14 @@ def localize_catalog() -> None:
             market,
             channel,
             _run_dir(config),
-            localized=_each(localized),
+            staged=staged,
             output_root=ObjectStoragePath(config.storage.output_url),
             mode=context["params"].get("mode") or "full",
         )
 
     @task(map_index_template="{{ market }}")
     @_fail_fast
-    def assemble_market(
-        market: str,
-        staged: dict[str, Any],
-        localized: Sequence[dict[str, Any]],
-        written: Sequence[dict[str, Any]],
-    ) -> dict[str, Any]:
+    def assemble_market(market: str, staged: dict[str, Any]) -> dict[str, Any]:
         from pipeline.build import assemble
 
         config = _config()
@@ -454,8 +447,6 @@ def localize_catalog() -> None:
             config,
             market,
             _run_dir(config),
-            localized=_each(localized),
-            written=_each(written),
             staged=staged,
             mode=get_current_context()["params"].get("mode") or "full",
         )
@@ -558,10 +549,11 @@ def localize_catalog() -> None:
     localized = localize_shard.partial(
         staged=staged, validated=validated, translated=translated
     ).expand_kwargs(plan_shards(staged, markets))
-    written = write_channel.partial(localized=localized).expand_kwargs(plan_channels(markets))
-    built = assemble_market.partial(staged=staged, localized=localized, written=written).expand(
-        market=markets
-    )
+    # A market's later tasks read what its earlier ones left in the staging area, not
+    # every market's results from XCom: these edges only order them.
+    written = write_channel.partial(staged=staged).expand_kwargs(plan_channels(markets))
+    built = assemble_market.partial(staged=staged).expand(market=markets)
+    localized >> written >> built
     published = publish(staged, built, check_gates(built))
     summary(staged, validated, translated, built, published)
 

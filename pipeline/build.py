@@ -22,6 +22,7 @@ from pipeline.layout import (
     LISTINGS,
     MARKET_FINDINGS,
     PRICES,
+    RESULT,
     SHARDS,
     STATE_SUFFIX,
     SnapshotError,
@@ -225,14 +226,17 @@ def localize_shard(
             record = encode((position, incomplete, listing))
             listings_stream.write(_LENGTH.pack(len(record)))
             listings_stream.write(record)
-    return {
-        "market": market.code,
-        "shard": index,
-        "products": products,
-        "set_aside": set_aside,
-        "reasons": dict(sorted(reasons.items())),
-        "dir": str(folder),
-    }
+    return _with_result_file(
+        folder / RESULT,
+        {
+            "market": market.code,
+            "shard": index,
+            "products": products,
+            "set_aside": set_aside,
+            "reasons": dict(sorted(reasons.items())),
+            "dir": str(folder),
+        },
+    )
 
 
 def write_channel(
@@ -306,13 +310,16 @@ def write_channel(
         output.finish(products, market_reasons)
         _write_keyed(findings_stream, _AFTER_ALL, number, output.problems)
         summary = output.summary(products, market_reasons)
-    return {
-        "market": market.code,
-        "channel": channel,
-        "parts": output.parts,
-        "summary": summary,
-        "findings": str(findings_path),
-    }
+    return _with_result_file(
+        folder / f"{channel}.{RESULT}",
+        {
+            "market": market.code,
+            "channel": channel,
+            "parts": output.parts,
+            "summary": summary,
+            "findings": str(findings_path),
+        },
+    )
 
 
 def assemble_market(
@@ -415,6 +422,37 @@ def _read_records(path: StoragePath | Path, decode: Any) -> Iterator[Any]:
             if len(header) < _LENGTH.size or len(record) < size:
                 raise SnapshotError(f"{path} ends inside a record: the shard is incomplete")
             yield decode(record)
+
+
+def _with_result_file(path: StoragePath | Path, result: dict[str, Any]) -> dict[str, Any]:
+    """``result``, also written to ``path``: the market's later tasks read their inputs
+    from the staging area (`read_results`), not every market's results from XCom."""
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(result, stream, sort_keys=True)
+    return result
+
+
+def read_results(
+    market_dir: StoragePath | Path, shards: int, channels: Sequence[str] = ()
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The results `localize_shard` wrote for shards 0 .. ``shards - 1`` of a market, and
+    those `write_channel` wrote for ``channels``.
+
+    Raises:
+        FileNotFoundError: naming the shard or channel whose task left no result.
+    """
+    paths = [market_dir / SHARDS / f"{index:05d}" / RESULT for index in range(shards)]
+    paths += [market_dir / SHARDS / f"{channel}.{RESULT}" for channel in channels]
+    loaded = []
+    for path in paths:
+        try:
+            with path.open("r", encoding="utf-8") as stream:
+                loaded.append(json.load(stream))
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"{path} is missing: its localize_shard or write_channel task did not finish"
+            ) from None
+    return loaded[:shards], loaded[shards:]
 
 
 def _rate_day(rates: EcbRates | None) -> str | None:
@@ -766,18 +804,19 @@ def build_channel(
     channel: str,
     run_dir: StoragePath | Path,
     *,
-    localized: Iterable[Mapping[str, Any]],
+    staged: Mapping[str, Any],
     output_root: StoragePath | Path,
     mode: Literal["full", "delta"] = "full",
 ) -> dict[str, Any]:
-    """The ``write_channel`` task: `write_channel` for market ``code`` from the shards
-    ``localized`` holds for it (it may hold every market's); the live feeds are under
+    """The ``write_channel`` task: `write_channel` for market ``code`` from the results
+    its ``localize_shard`` tasks left in the staging area; the live feeds are under
     ``output_root``."""
     from schemas.categories import load_category_map
 
     categories = Path(config.categories_path) if config.categories_path else None
+    shards, _ = read_results(run_dir / code, len(staged["shards"]))
     return write_channel(
-        [result for result in localized if result["market"] == code],
+        shards,
         config.market(code),
         channel,
         run_dir / code,
@@ -793,16 +832,17 @@ def assemble(
     code: str,
     run_dir: StoragePath | Path,
     *,
-    localized: Iterable[Mapping[str, Any]],
-    written: Iterable[Mapping[str, Any]],
     staged: Mapping[str, Any],
     mode: Literal["full", "delta"] = "full",
 ) -> dict[str, Any]:
-    """The ``assemble_market`` task: `assemble_market` for market ``code``."""
+    """The ``assemble_market`` task: `assemble_market` for market ``code`` from the
+    results its shard and channel tasks left in the staging area."""
+    market = config.market(code)
+    shards, channels = read_results(run_dir / code, len(staged["shards"]), market.channels)
     return assemble_market(
-        [result for result in localized if result["market"] == code],
-        [result for result in written if result["market"] == code],
-        config.market(code),
+        shards,
+        channels,
+        market,
         run_dir / code,
         mode=mode,
         rate_day=staged.get("rates_day"),

@@ -63,6 +63,9 @@ SHARDS = "shards"
 market's files) and the channels' keyed findings, removed once the market is assembled."""
 LISTINGS = "listings.msgpack"
 KEYED_FINDINGS = "findings.keyed"
+RESULT = "result.json"
+"""A shard's (``<shard>/result.json``) or channel's (``<channel>.result.json``) task
+result, for the market's later tasks."""
 STATE_SUFFIX = ".state.json"
 """Beside an API channel's feeds: content hash per sku, for the next delta run."""
 
