@@ -133,9 +133,10 @@ def extract(work: Path) -> dict[str, Any]:
     return stage(config, _run_dir(work), _run_day(config))
 
 
-def seed_memory(work: Path, snapshot: str, codes: list[str]) -> int:
+def seed_memory(work: Path, snapshot: str, codes: list[str], conninfo: str | None = None) -> int:
     """Store a passing machine entry for every segment the markets ``codes`` need; return
-    how many."""
+    how many. The memory is the SQLite file of the configuration, or the PostgreSQL
+    database ``conninfo`` names."""
     from pipeline.layout import read_snapshot
     from transforms.glossary import load_glossary
     from transforms.translate import segments_for
@@ -151,7 +152,12 @@ def seed_memory(work: Path, snapshot: str, codes: list[str]) -> int:
     assert settings.memory_path is not None
     stored = checked = 0
     batch: dict[str, NewEntry] = {}
-    with TranslationMemory.open_sqlite(settings.memory_path) as memory:
+    opened = (
+        TranslationMemory.open_postgres(conninfo)
+        if conninfo
+        else TranslationMemory.open_sqlite(settings.memory_path)
+    )
+    with opened as memory:
         for product in read_snapshot(Path(snapshot)):
             for market in markets:
                 for _name, _index, segment in segments_for(product, market, settings, glossary):

@@ -122,7 +122,20 @@ class DeepLTranslator:
     ``max_outage_seconds``), stops alone; a request DeepL rejects (400) fails alone, and
     one too large (413) is split in two and sent again.
 
+    Character budget: with a ``run``, the characters of each request are reserved in the
+    memory's count for that run (`TranslationMemory.reserve_characters`) before it is
+    sent, so every session of the run, each language task on whichever machine, draws on
+    one ``character_budget``; what was not sent after all (DeepL refused the request,
+    or did not answer) is given back. A reservation counts as spent until then: a task
+    that dies between the two leaves it counted, as DeepL may have billed it. A retried
+    task, or the run started again, goes on under what the run already spent (what
+    DeepL translated is in the memory and not sent again). A request that does not fit
+    stops every language for the run, as when one session alone exceeds the budget.
+    Without a ``run`` the session counts on its own (and through `session_state`).
+
     Attributes:
+        run: The run whose character count the memory keeps, or None to count in this
+            session only.
         stopped: Why no more requests are sent for any language, or None while they are.
         language_stopped: Per target language, why its requests stopped.
         spend: Per target language, requests, retries and characters.
@@ -137,6 +150,7 @@ class DeepLTranslator:
     glossary: Glossary
     memory: TranslationMemory
     glossary_targets: Sequence[str] = ()
+    run: str | None = None
     stopped: str | None = None
     language_stopped: dict[str, str] = field(default_factory=dict)
     spend: dict[str, Spend] = field(default_factory=dict)
@@ -209,18 +223,36 @@ class DeepLTranslator:
             return []
         if self.unsupported(batch.target) or self.reason_for(batch.target):
             return []
+        if not self._reserve(batch):
+            return []
+        sent = self._sent
+        try:
+            if not self._glossary_synced:
+                self._sync_glossary([*self.glossary_targets, *targets, batch.target], batch.target)
+                if self.reason_for(batch.target):
+                    return []
+            return self._send(batch)
+        finally:
+            # What was reserved but not sent (a refusal, no answer, a stop) goes back.
+            unsent = batch.characters - (self._sent - sent)
+            if self.run is not None and unsent > 0:
+                self.memory.release_characters(self.run, unsent)
+
+    def _reserve(self, batch: Batch) -> bool:
+        """Whether ``batch`` fits the run's character budget, its characters counted
+        towards it when it does; when it does not, every language stops."""
         budget = self.settings.character_budget
-        if self._sent + batch.characters > budget:
+        if self.run is None:
+            fits, spent = self._sent + batch.characters <= budget, self._sent
+        else:
+            fits = self.memory.reserve_characters(self.run, batch.characters, budget)
+            spent = 0 if fits else self.memory.reserved_characters(self.run)
+        if not fits:
             self.stopped = (
                 f"the run's character budget of {budget:,} would be exceeded "
-                f"({self._sent:,} sent, the next request has {batch.characters:,})"
+                f"({spent:,} sent, the next request has {batch.characters:,})"
             )
-            return []
-        if not self._glossary_synced:
-            self._sync_glossary([*self.glossary_targets, *targets, batch.target], batch.target)
-            if self.reason_for(batch.target):
-                return []
-        return self._send(batch)
+        return fits
 
     def _send(self, batch: Batch) -> list[tuple[str, int]]:
         import deepl

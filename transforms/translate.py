@@ -313,7 +313,9 @@ def translate_catalog(
     passes ``deepl_state`` (the `TranslationOutcome.deepl_state` of an earlier call,
     or of a session that synced the glossary beforehand) so the glossary is taken
     over, not synced again. Markets that are all in the source language need no
-    reading of the catalog: their files are empty.
+    reading of the catalog: their files are empty. The characters sent to DeepL are
+    counted in the memory under ``run``, so all calls of a run share its
+    ``character_budget`` (see `DeepLTranslator`).
     """
     import tempfile
     from contextlib import ExitStack
@@ -328,6 +330,7 @@ def translate_catalog(
             glossary,
             memory,
             glossary_targets=sorted({*glossary_targets, *targets}),
+            run=run,
         )
         if auth_key
         else None

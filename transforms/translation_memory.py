@@ -11,6 +11,10 @@ Two stores with the same tables: a SQLite file (the default) and PostgreSQL
 (production, through an Airflow connection the DAG resolves). Several processes on
 one machine may share the SQLite file (the translate step runs once per target
 language): a writer waits up to `SQLITE_BUSY_SECONDS` for another's transaction.
+
+The memory also keeps each run's count of characters sent to DeepL
+(`reserve_characters`), so the run's character budget holds across its language tasks
+wherever they run.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ _SCHEMA = (
         name TEXT PRIMARY KEY,
         content_sha256 TEXT NOT NULL,
         glossary_id TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS deepl_budget (
+        run TEXT PRIMARY KEY,
+        characters BIGINT NOT NULL
     )""",
 )
 _COLUMNS = (
@@ -307,6 +315,55 @@ class TranslationMemory:
                 "glossary_id = excluded.glossary_id",
                 (name, content_sha256, glossary_id),
             )
+
+    def reserve_characters(self, run: str, characters: int, budget: int) -> bool:
+        """Count ``characters`` towards ``run``'s DeepL budget if the run's total stays
+        within ``budget``; False (and nothing counted) when it would exceed it.
+
+        One statement in one transaction (SQLite's takes the write lock when it begins):
+        tasks of one run reserving at the same time, in several processes or on several
+        machines, never take more than ``budget`` together. The count only ever grows by
+        reservations and shrinks by `release_characters`; nothing resets it, so a retried
+        task, or the run started again, goes on under what the run already spent.
+
+        >>> memory = TranslationMemory.open_sqlite(":memory:")
+        >>> memory.reserve_characters("2026-11-26", 60, budget=100)
+        True
+        >>> memory.reserve_characters("2026-11-26", 50, budget=100)
+        False
+        >>> memory.reserve_characters("2026-11-26", 40, budget=100)
+        True
+        >>> memory.reserved_characters("2026-11-26"), memory.reserved_characters("other")
+        (100, 0)
+        >>> memory.close()
+        """
+        if characters > budget:
+            return False
+        mark = self._mark
+        with self._transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO deepl_budget (run, characters) VALUES ({mark}, {mark}) "
+                "ON CONFLICT (run) DO UPDATE "
+                "SET characters = deepl_budget.characters + excluded.characters "
+                f"WHERE deepl_budget.characters + excluded.characters <= {mark} "
+                "RETURNING characters",
+                (run, characters, budget),
+            )
+            return cursor.fetchone() is not None
+
+    def release_characters(self, run: str, characters: int) -> None:
+        """Give back reserved characters that were not sent after all (DeepL refused the
+        request, or never got it: it bills neither)."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                f"UPDATE deepl_budget SET characters = characters - {self._mark} "
+                f"WHERE run = {self._mark}",
+                (characters, run),
+            )
+
+    def reserved_characters(self, run: str) -> int:
+        """Characters ``run`` has reserved towards its DeepL budget so far."""
+        return int(self._one("deepl_budget", "run", run, "characters") or 0)
 
     def _one(self, table: str, column: str, value: str, wanted: str) -> Any:
         cursor = self._connection.cursor()

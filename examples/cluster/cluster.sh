@@ -13,6 +13,9 @@
 # Settings (environment; defaults for `make cluster-up`):
 #   GRENZENLOS_CLUSTER_DIR        var/cluster: AIRFLOW_HOME, logs, pid files, secrets
 #   GRENZENLOS_CLUSTER_DATABASE   grenzenlos_airflow, on the PostgreSQL server below
+#   GRENZENLOS_CLUSTER_MEMORY_DATABASE  grenzenlos_memory: the translation memory the workers
+#                                 share (connection grenzenlos_memory), unless
+#                                 GRENZENLOS_TRANSLATION_MEMORY_CONN_ID names another one
 #   GRENZENLOS_CLUSTER_POSTGRES   postgres@127.0.0.1:5432 (user@host:port, trust auth)
 #   GRENZENLOS_CLUSTER_REDIS      redis://127.0.0.1:6379/1 (the broker, its own db number)
 #   GRENZENLOS_CLUSTER_NAME       grenzenlos: prefix of the cluster's Redis keys and channels,
@@ -20,6 +23,7 @@
 #   GRENZENLOS_CLUSTER_API_PORT   8080 (UI, REST API and the workers' execution API)
 #   GRENZENLOS_CLUSTER_LOG_PORTS  "8793 8795 8794": log servers of worker-a, worker-b, triggerer
 #   GRENZENLOS_CLUSTER_WORKER_CONCURRENCY  2 task slots per worker
+#   GRENZENLOS_CLUSTER_WORKERS    "worker-a worker-b": the workers' names (one or two)
 # Everything else in the environment (GRENZENLOS_*, AIRFLOW_CONN_*, AIRFLOW__*) reaches
 # every component as it is, as a deployment's shared environment would.
 set -euo pipefail
@@ -28,13 +32,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BIN="$ROOT/.venv/bin"
 DIR="${GRENZENLOS_CLUSTER_DIR:-$ROOT/var/cluster}"
 DATABASE="${GRENZENLOS_CLUSTER_DATABASE:-grenzenlos_airflow}"
+MEMORY_DATABASE="${GRENZENLOS_CLUSTER_MEMORY_DATABASE:-grenzenlos_memory}"
 POSTGRES="${GRENZENLOS_CLUSTER_POSTGRES:-postgres@127.0.0.1:5432}"
 REDIS="${GRENZENLOS_CLUSTER_REDIS:-redis://127.0.0.1:6379/1}"
 NAME="${GRENZENLOS_CLUSTER_NAME:-grenzenlos}"
 API_PORT="${GRENZENLOS_CLUSTER_API_PORT:-8080}"
 read -r LOG_PORT_A LOG_PORT_B LOG_PORT_TRIGGERER <<<"${GRENZENLOS_CLUSTER_LOG_PORTS:-8793 8795 8794}"
 CONCURRENCY="${GRENZENLOS_CLUSTER_WORKER_CONCURRENCY:-2}"
-WORKERS=(worker-a worker-b)
+read -r -a WORKERS <<<"${GRENZENLOS_CLUSTER_WORKERS:-worker-a worker-b}"
 # Signalled in this order: the scheduler first, so nothing new is queued while workers finish.
 COMPONENTS=(scheduler triggerer dag-processor "${WORKERS[@]}" api-server)
 UP_TIMEOUT="${GRENZENLOS_CLUSTER_UP_TIMEOUT:-120}"
@@ -91,6 +96,13 @@ EOF
   # One machine: every component writes task logs into, and the UI reads them from, here.
   export AIRFLOW__LOGGING__BASE_LOG_FOLDER="$DIR/logs/tasks"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$LOG_PORT_TRIGGERER"
+  # Tasks on Celery refuse a SQLite translation memory (a file is not shared between
+  # machines): the workers share one in PostgreSQL, unless the environment names another.
+  if [[ -z "${GRENZENLOS_TRANSLATION_MEMORY_CONN_ID:-}" ]]; then
+    export GRENZENLOS_TRANSLATION_MEMORY_CONN_ID=grenzenlos_memory
+    export AIRFLOW_CONN_GRENZENLOS_MEMORY="postgresql://$POSTGRES/$MEMORY_DATABASE"
+    MEMORY_OWNED=1
+  fi
 }
 
 wait_for() { # description, command...: poll until the command succeeds or time runs out
@@ -116,7 +128,7 @@ wait_for() { # description, command...: poll until the command succeeds or time 
 }
 
 create_database() {
-  "$BIN/python" - "$POSTGRES" "$DATABASE" <<'EOF'
+  "$BIN/python" - "$POSTGRES" "$1" <<'EOF'
 import sys
 
 import psycopg
@@ -158,7 +170,10 @@ up() {
   done
   # From here on, a failure stops whatever did start.
   trap 'rc=$?; if ((rc != 0)); then log "up failed; stopping what it started"; down; fi' EXIT
-  create_database
+  create_database "$DATABASE"
+  if [[ -n "${MEMORY_OWNED:-}" ]]; then
+    create_database "$MEMORY_DATABASE"
+  fi
   log "migrating the metadata database $DATABASE"
   airflow db migrate >"$DIR/logs/db-migrate.log" 2>&1 || {
     tail -20 "$DIR/logs/db-migrate.log"
