@@ -174,10 +174,10 @@ def report(result: dict[str, Any]) -> None:
         f"\n{result['workers']} worker(s): run {result['state']}, wall {result['wall']:.0f} s",
         flush=True,
     )
-    print(f"  {'task':<16} {'count':>5} {'sum s':>8} {'longest s':>10}  workers")
+    print(f"  {'task':<20} {'count':>5} {'sum s':>8} {'longest s':>10}  workers")
     for task, entry in sorted(result["tasks"].items(), key=lambda item: -item[1]["seconds"]):
         print(
-            f"  {task:<16} {entry['count']:>5} {entry['seconds']:>8.1f} {entry['longest']:>10.1f}"
+            f"  {task:<20} {entry['count']:>5} {entry['seconds']:>8.1f} {entry['longest']:>10.1f}"
             f"  {', '.join(sorted(entry['hosts']))}"
         )
 

@@ -17,6 +17,7 @@ from feeds.contract import WriterContext
 from feeds.scratch import ScratchStore
 from feeds.titles import TitleBook
 from pipeline.layout import (
+    ASSEMBLED,
     COMPLETENESS,
     KEYED_FINDINGS,
     LISTINGS,
@@ -378,20 +379,24 @@ def assemble_market(
                 with (path_like(market_dir, result["dir"]) / name).open("rb") as part:
                     while chunk := part.read(1 << 20):
                         out.write(chunk)
-    remove_tree(market_dir / SHARDS)
-    return {
-        "market": market.code,
-        "products": sum(int(s["products"]) for s in ordered),
-        "set_aside": sum(int(s["set_aside"]) for s in ordered),
-        "reasons": dict(sorted(reasons.items())),
-        "feeds": [part for c in market.channels for part in by_channel[c]["parts"]],
-        "channels": {c: by_channel[c]["summary"] for c in market.channels},
-        "mode": mode,
-        "rate_day": rate_day,
-        "findings": str(market_dir / MARKET_FINDINGS),
-        "completeness": str(market_dir / COMPLETENESS),
-        "prices": str(market_dir / PRICES),
-    }
+    result = _with_result_file(
+        market_dir / ASSEMBLED,
+        {
+            "market": market.code,
+            "products": sum(int(s["products"]) for s in ordered),
+            "set_aside": sum(int(s["set_aside"]) for s in ordered),
+            "reasons": dict(sorted(reasons.items())),
+            "feeds": [part for c in market.channels for part in by_channel[c]["parts"]],
+            "channels": {c: by_channel[c]["summary"] for c in market.channels},
+            "mode": mode,
+            "rate_day": rate_day,
+            "findings": str(market_dir / MARKET_FINDINGS),
+            "completeness": str(market_dir / COMPLETENESS),
+            "prices": str(market_dir / PRICES),
+        },
+    )
+    remove_tree(market_dir / SHARDS)  # last: a retry finds the result written above
+    return result
 
 
 _MARKET = -1
@@ -838,7 +843,16 @@ def assemble(
     """The ``assemble_market`` task: `assemble_market` for market ``code`` from the
     results its shard and channel tasks left in the staging area."""
     market = config.market(code)
-    shards, channels = read_results(run_dir / code, len(staged["shards"]), market.channels)
+    try:
+        shards, channels = read_results(run_dir / code, len(staged["shards"]), market.channels)
+    except FileNotFoundError:
+        # A retry after the shards' staging was removed: the market is assembled already.
+        done = run_dir / code / ASSEMBLED
+        if not done.exists():
+            raise
+        with done.open("r", encoding="utf-8") as stream:
+            assembled: dict[str, Any] = json.load(stream)
+        return assembled
     return assemble_market(
         shards,
         channels,

@@ -63,6 +63,8 @@ SHARDS = "shards"
 market's files) and the channels' keyed findings, removed once the market is assembled."""
 LISTINGS = "listings.msgpack"
 KEYED_FINDINGS = "findings.keyed"
+ASSEMBLED = "assembled.json"
+"""A market's build result, written when its shards and channels are assembled."""
 RESULT = "result.json"
 """A shard's (``<shard>/result.json``) or channel's (``<channel>.result.json``) task
 result, for the market's later tasks."""
