@@ -8,9 +8,11 @@ market and publish one feed per market and channel.
    the rows it could not read, and stages the ECB rates, stopping the run when they
    are older than `[pricing] max_rate_age_business_days` (or only warning, as
    `[pricing] stale_rates` says).
-2. **validate** runs the catalog rules with Great Expectations, quarantines the
-   products that break an error rule, builds the Data Docs, and stops the run
-   when too much of the catalog is quarantined or the catalog shrank too much.
+2. **validate_shard** (one per shard, from **plan_validation**) runs the catalog
+   rules with Great Expectations on its shard; **validate** judges the catalog-wide
+   rules (sku uniqueness) across the shards, quarantines the products that break an
+   error rule, builds the Data Docs, and stops the run when too much of the catalog
+   is quarantined or the catalog shrank too much.
 3. **select_markets** checks the `markets` parameter against `config/markets.toml`.
 4. **prepare_translation** imports the translators' TMX/XLIFF files, records the
    catalog's own texts in the translation memory and syncs the DeepL glossary;
@@ -251,7 +253,23 @@ def localize_catalog() -> None:
             raise AirflowFailException(str(stopped)) from None
 
     @task(retries=0)
-    def validate(staged: dict[str, Any]) -> dict[str, Any]:
+    def plan_validation(staged: dict[str, Any]) -> list[dict[str, Any]]:
+        """One ``validate_shard`` task per shard of the snapshot."""
+        return [{"shard": shard} for shard in staged["shards"]]
+
+    @task(map_index_template="{{ shard_label }}")
+    @_fail_fast
+    def validate_shard(shard: dict[str, int], staged: dict[str, Any]) -> dict[str, Any]:
+        from pipeline.validate import validate_shard
+
+        context = get_current_context()
+        context["shard_label"] = (  # type: ignore[typeddict-unknown-key]
+            f"shard {shard['index'] + 1} of {len(staged['shards'])}"
+        )
+        return validate_shard(ObjectStoragePath(staged["snapshot"]), shard, _config().validation)
+
+    @task(retries=0)
+    def validate(staged: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
         from pipeline.validate import validate_snapshot
         from transforms.gates import GateClosed
         from transforms.storage import upload_tree
@@ -270,6 +288,7 @@ def localize_catalog() -> None:
                     output,
                     _run_key(),
                     docs_url=str(docs / "index.html"),
+                    parts=list(_each(parts)),
                 )
             except GateClosed as closed:
                 raise AirflowFailException(str(closed)) from None
@@ -539,7 +558,8 @@ def localize_catalog() -> None:
         return str(report_dir / "summary.txt")
 
     staged = extract()
-    validated = validate(staged)
+    shards = validate_shard.partial(staged=staged).expand_kwargs(plan_validation(staged))
+    validated = validate(staged, shards)
     markets = select_markets()
     prepared = prepare_translation(staged, validated, markets)
     parts = translate_language.partial(

@@ -5,6 +5,9 @@ gates on the blocked share and the catalog's shrink.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import (
@@ -12,18 +15,50 @@ from pipeline.layout import (
     INGEST_HOLDS,
     QUARANTINE,
     VALIDATION_FINDINGS,
+    VALIDATION_PARTS,
+    path_like,
     read_snapshot,
 )
 from transforms.gates import GateClosed
-from transforms.storage import publish_atomically
+from transforms.storage import ensure_dir, publish_atomically, remove_tree
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping, Sequence
 
     from schemas.market import (
         Validation,
     )
     from transforms.storage import StoragePath
+
+
+def validate_shard(
+    snapshot: StoragePath | Path,
+    shard: Mapping[str, int] | None,
+    settings: Validation,
+) -> dict[str, Any]:
+    """The ``validate_shard`` task: the per-batch catalog rules on one shard of the
+    snapshot (`stage_catalog`'s ``shards``; None: all of it). Its findings, GX results
+    and the columns the catalog-wide rules judge go to ``validation/<shard>.sqlite``
+    beside the snapshot, for `validate_snapshot` to combine.
+
+    Returns:
+        ``shard`` (index), ``products`` and ``part`` (the file).
+    """
+    from transforms.validation import validate_catalog_part
+
+    index = shard["index"] if shard else 0
+    folder = snapshot.parent / VALIDATION_PARTS
+    ensure_dir(folder)
+    target = folder / f"{index:05d}.sqlite"
+    products = (
+        read_snapshot(snapshot, shard["start"], shard["end"]) if shard else read_snapshot(snapshot)
+    )
+    with tempfile.TemporaryDirectory(prefix="grenzenlos-validate-") as scratch:
+        part = Path(scratch) / "part.sqlite"  # SQLite needs a local file
+        count = validate_catalog_part(products, part, source_locale=settings.source_locale)
+        with part.open("rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+    return {"shard": index, "products": count, "part": str(target)}
 
 
 def validate_snapshot(
@@ -34,8 +69,14 @@ def validate_snapshot(
     run_id: str,
     *,
     docs_url: str | None = None,
+    parts: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the catalog rules on the staged snapshot and close the gate if it must.
+
+    ``parts`` are the `validate_shard` results of every shard (the DAG's mapped tasks);
+    without them the whole snapshot is validated here as one shard. The parts are then
+    combined: the catalog-wide rules (the sku's uniqueness) judged across all of them,
+    the findings in rule order, then catalog order.
 
     Writes ``validation_findings.jsonl`` and ``quarantine.json`` (sku -> rules)
     beside the snapshot and GX Data Docs into ``docs_dir``. Then checks the
@@ -47,25 +88,36 @@ def validate_snapshot(
         GateClosed: after writing ``gate_closed.txt`` with the reason.
     """
     from transforms.gates import check_blocked_share, check_shrink, read_state
-    from transforms.validation import validate_catalog
+    from transforms.validation import combine_catalog_parts
 
     run_dir = snapshot.parent
     gate_file = run_dir / GATE_CLOSED
     if gate_file.exists():  # an earlier attempt of this run closed it
         gate_file.unlink()
+    if parts is None:
+        parts = [validate_shard(snapshot, None, settings)]
+    ordered = sorted(parts, key=lambda part: int(part["shard"]))
     partial = run_dir / f"{VALIDATION_FINDINGS}.partial"
-    with partial.open("w", encoding="utf-8") as stream:  # streamed: flat memory at any size
-        result = validate_catalog(
-            read_snapshot(snapshot),
-            source_locale=settings.source_locale,
-            docs_dir=docs_dir,
-            run_name=run_id,
-            findings_to=stream,
-        )
+    with tempfile.TemporaryDirectory(prefix="grenzenlos-validate-") as scratch:
+        local = []
+        for number, part in enumerate(ordered):  # SQLite reads local files only
+            copy = Path(scratch) / f"{number:05d}.sqlite"
+            with path_like(run_dir, part["part"]).open("rb") as source, copy.open("wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+            local.append(copy)
+        with partial.open("w", encoding="utf-8") as stream:  # streamed: flat memory at any size
+            result = combine_catalog_parts(
+                local,
+                source_locale=settings.source_locale,
+                docs_dir=docs_dir,
+                run_name=run_id,
+                findings_to=stream,
+            )
     try:
         publish_atomically(partial, run_dir / VALIDATION_FINDINGS)
     finally:
         partial.unlink()
+    remove_tree(run_dir / VALIDATION_PARTS)
     quarantined = dict(result.quarantined)
     if (run_dir / INGEST_HOLDS).exists():  # products read with a value that holds them back
         with (run_dir / INGEST_HOLDS).open("r", encoding="utf-8") as stream:

@@ -203,6 +203,61 @@ def validate_catalog(
             store.close()
 
 
+def validate_catalog_part(
+    products: Iterable[Product],
+    part: Path,
+    *,
+    source_locale: str,
+    rules: Sequence[CatalogRule] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Validate one part of the catalog (a shard) for `combine_catalog_parts`.
+
+    The per-batch rules run here; their findings, GX results and the columns of the
+    whole-catalog rules go into the SQLite file ``part`` (created), nothing is judged
+    catalog-wide yet. Returns the products read.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    run = _CatalogRun(tuple(rules) if rules is not None else catalog_rules(), None, "part")
+    store = sqlite3.connect(part)
+    try:
+        run.create_store(store)
+        count = run.collect(products, source_locale, batch_size, store)
+        run.save_outcomes(store, count)
+    finally:
+        store.close()
+    return count
+
+
+def combine_catalog_parts(
+    parts: Sequence[Path],
+    *,
+    source_locale: str,
+    docs_dir: Path | None = None,
+    run_name: str = "catalog",
+    rules: Sequence[CatalogRule] | None = None,
+    findings_to: IO[str] | None = None,
+) -> CatalogValidation:
+    """The catalog's validation from its parts (`validate_catalog_part`, in catalog
+    order): the whole-catalog rules judged over every part's column (a sku two parts
+    share is a duplicate), findings in rule order, then catalog order, GX results merged
+    for the Data Docs. The findings equal `validate_catalog`'s over the whole catalog.
+    """
+    run = _CatalogRun(tuple(rules) if rules is not None else catalog_rules(), docs_dir, run_name)
+    with tempfile.TemporaryDirectory(prefix="catalog_gate_") as folder:
+        store = sqlite3.connect(Path(folder) / "catalog.sqlite")
+        try:
+            run.create_store(store)
+            # An empty batch gives each table the GX result whose meta and batch id the
+            # Data Docs need; its counts are zero.
+            run.collect((), source_locale, 1, store)
+            count = sum(run.merge_part(store, part) for part in parts)
+            return run.finish(store, count, findings_to)
+        finally:
+            store.close()
+
+
 class _CatalogRun:
     """One run of the suite over a catalog, batch by batch (see `validate_catalog`).
 
@@ -255,11 +310,26 @@ class _CatalogRun:
         store: sqlite3.Connection,
         findings_to: IO[str] | None,
     ) -> CatalogValidation:
+        self.create_store(store)
+        count = self.collect(products, source_locale, batch_size, store)
+        return self.finish(store, count, findings_to)
+
+    def create_store(self, store: sqlite3.Connection) -> None:
         store.execute("PRAGMA journal_mode = OFF")
         store.execute("PRAGMA synchronous = OFF")
         store.execute("CREATE TABLE findings (position INTEGER, finding TEXT)")
         for table in self.tables.values():
             table.create_store(store)
+
+    def collect(
+        self,
+        products: Iterable[Product],
+        source_locale: str,
+        batch_size: int,
+        store: sqlite3.Connection,
+    ) -> int:
+        """Validate the per-batch rules; keep findings and whole-catalog columns in
+        ``store``. Returns the products read."""
         items = iter(products)
         count = 0
         while True:
@@ -275,11 +345,80 @@ class _CatalogRun:
             del tables
             if size < batch_size:  # a short batch is the last one
                 break
+        return count
+
+    def finish(
+        self, store: sqlite3.Connection, count: int, findings_to: IO[str] | None
+    ) -> CatalogValidation:
+        """Judge the whole-catalog rules, build the Data Docs, report in rule order."""
         for table in self.tables.values():
             self._keep(store, table.judge_whole_catalog(store))
         if self.docs_dir is not None:
             self._build_docs()
         return self._outcome(store, count, findings_to)
+
+    def save_outcomes(self, store: sqlite3.Connection, count: int) -> None:
+        """Put the per-batch rules' GX results and the rows counted into ``store``, so
+        that `combine_catalog_parts` can merge them in another process."""
+        import json
+
+        store.execute("CREATE TABLE outcomes (rule TEXT, outcome TEXT)")
+        store.execute("CREATE TABLE counts (name TEXT, rows INTEGER)")
+        for table in self.tables.values():
+            store.execute("INSERT INTO counts VALUES (?, ?)", (table.name, table.rows))
+            for rule, outcomes in table.outcomes.items():
+                store.executemany(
+                    "INSERT INTO outcomes VALUES (?, ?)",
+                    ((rule, json.dumps(o.to_json_dict())) for o in outcomes),
+                )
+        store.execute("INSERT INTO counts VALUES (?, ?)", ("(catalog)", count))
+        store.commit()
+
+    def merge_part(self, store: sqlite3.Connection, part: Path) -> int:
+        """Add one part's findings, whole-catalog columns and GX results (after those of
+        the parts merged before it); returns its products."""
+        import json
+
+        from great_expectations.core import ExpectationValidationResult
+
+        store.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            store.execute(
+                "INSERT INTO findings SELECT position, finding FROM part.findings ORDER BY rowid"
+            )
+            for table in self.tables.values():
+                for rule in table.whole_catalog:
+                    name = table._values_table(rule)
+                    store.execute(f"INSERT INTO {name} SELECT * FROM part.{name} ORDER BY rowid")
+                (rows,) = store.execute(
+                    "SELECT rows FROM part.counts WHERE name = ?", (table.name,)
+                ).fetchone()
+                table.rows += rows
+                configurations = {
+                    c.meta["rule"]: c for c in table.definition.suite.expectation_configurations
+                }
+                for rule, text in store.execute(
+                    "SELECT rule, outcome FROM part.outcomes WHERE rule IN "
+                    f"({', '.join('?' * len(table.outcomes))}) ORDER BY rowid",
+                    tuple(table.outcomes),
+                ):
+                    saved = json.loads(text)
+                    table.outcomes[rule].append(
+                        ExpectationValidationResult(
+                            success=saved["success"],
+                            expectation_config=configurations[rule],
+                            result=saved.get("result") or {},
+                            meta=saved.get("meta") or {},
+                            exception_info=saved.get("exception_info"),
+                        )
+                    )
+            (count,) = store.execute(
+                "SELECT rows FROM part.counts WHERE name = '(catalog)'"
+            ).fetchone()
+            store.commit()
+        finally:
+            store.execute("DETACH DATABASE part")
+        return int(count)
 
     def _keep(self, store: sqlite3.Connection, findings: Iterable[Finding]) -> None:
         store.executemany(

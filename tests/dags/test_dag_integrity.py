@@ -27,7 +27,7 @@ def test_no_import_errors(dagbag: object) -> None:
 
 # Tasks whose failure is a verdict on the data, not a hiccup: retrying only delays the alarm.
 NO_RETRY = {
-    *("select_markets", "plan_languages", "plan_shards", "plan_channels"),
+    *("plan_validation", "select_markets", "plan_languages", "plan_shards", "plan_channels"),
     *("validate", "check_gates", "summary"),
 }
 
@@ -47,6 +47,11 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     assert dag.schedule == "0 2 * * *"
     edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
     assert edges == {
+        ("extract", "plan_validation"),
+        ("extract", "validate_shard"),
+        ("plan_validation", "validate_shard"),
+        # Each shard validated on its own, the catalog-wide rules judged across them.
+        ("validate_shard", "validate"),
         ("extract", "validate"),
         ("extract", "prepare_translation"),
         ("extract", "translate_language"),
@@ -85,7 +90,10 @@ def test_localize_catalog_graph(dagbag: object) -> None:
         ("publish", "summary"),
     }
     assert dag.get_task("summary").trigger_rule == "all_done"
-    for mapped in ("translate_language", "localize_shard", "write_channel", "assemble_market"):
+    for mapped in (
+        *("validate_shard", "translate_language"),
+        *("localize_shard", "write_channel", "assemble_market"),
+    ):
         assert dag.get_task(mapped).is_mapped, mapped
     assert set(dag.params.keys()) == {"markets", "mode", "dry_run"}
     assert dag.params["dry_run"] is False and dag.params["markets"] == []

@@ -41,6 +41,8 @@ RUN = "2026-11-24"
 SHARD_PRODUCTS = 10
 TASKS = {
     "extract",
+    "plan_validation",
+    "validate_shard",
     "validate",
     "select_markets",
     "prepare_translation",
@@ -230,6 +232,7 @@ def test_localize_catalog_on_two_celery_workers(
     assert {task for task, _ in ran} == TASKS
     shards = [key for key in ran if key[0] == "localize_shard"]
     assert len(shards) == len(MARKETS) * 8
+    assert len([key for key in ran if key[0] == "validate_shard"]) == 8
     channels = [key for key in ran if key[0] == "write_channel"]
     assert len(channels) == 5 + 3  # DE: google, amazon, ebay, idealo, kaufland; FR: 3
     assert {state for state, _ in ran.values()} == {"success"}

@@ -244,3 +244,44 @@ def test_real_akeneo_export_findings_match_an_independent_recount(shared_data: P
     assert found_no_price == no_price
     assert len(bad_check_digit) > 100 and len(no_price) > 1000  # the export is dirty, as documented
     assert "1111111171" in found_check_digit  # EAN 1234567890183: GS1 computes 0, not 3
+
+
+@pytest.mark.parametrize("catalog", [_sample_catalog, _products], ids=["sample", "cases"])
+def test_a_catalog_validated_in_parts_finds_what_it_finds_whole(
+    catalog: Callable[[], list[Product]], tmp_path: Path
+) -> None:
+    """Shards validated each on their own (as the DAG's validate_shard tasks do), then
+    combined: the same findings, in the same order, and the same counts; the sku
+    duplicate of the cases is split across parts and still found."""
+    from transforms.validation import combine_catalog_parts, validate_catalog_part
+
+    products = catalog()
+    twins = [i for i, p in enumerate(products) if p.sku == "sku_unique__same_sku_twice"]
+    if twins:  # the second twin last, in another part than the first
+        products.append(products.pop(twins[1]))
+    whole = validate_catalog(products, source_locale="en_US")
+    parts = []
+    for index, start in enumerate(range(0, len(products), 5)):
+        part = tmp_path / f"part-{index}.sqlite"
+        read = validate_catalog_part(
+            products[start : start + 5], part, source_locale="en_US", batch_size=2
+        )
+        assert read == len(products[start : start + 5])
+        parts.append(part)
+    combined = combine_catalog_parts(
+        parts, source_locale="en_US", docs_dir=tmp_path / "docs", run_name="parts"
+    )
+    assert combined.findings == whole.findings
+    assert combined.findings  # the comparison says something
+    assert combined.quarantined == whole.quarantined
+    assert (combined.products, combined.expectations, combined.failed_expectations) == (
+        whole.products,
+        whole.expectations,
+        whole.failed_expectations,
+    )
+    assert combined.warnings == whole.warnings
+    assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 4
+    if twins:
+        assert [f.sku for f in combined.findings if f.rule == "sku_unique"] == [
+            "sku_unique__same_sku_twice"
+        ] * 2
