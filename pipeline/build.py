@@ -1,4 +1,6 @@
-"""Step 5, build (``localize_market``): one market's listings and feed files, unpublished."""
+"""Step 5, build: one market's listings and feed files, unpublished, in three mapped steps:
+``localize_shard`` (per market and shard), ``write_channel`` (per market and channel) and
+``assemble_market`` (per market); `build_market_feeds` runs the three in one process."""
 
 from __future__ import annotations
 

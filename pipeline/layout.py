@@ -3,7 +3,9 @@ the staged snapshot. Every step module uses these; none of them holds a step.
 
 A run lays out its staging area like this (``<run>`` is the logical date)::
 
-    <staging>/<run>/catalog.msgpack            staged snapshot of the catalog
+    <staging>/<run>/catalog.msgpack            staged snapshot of the catalog (its shards
+                                               are byte ranges, see `stage_catalog`)
+    <staging>/<run>/validation/<shard>.sqlite  a shard's validation, until combined
     <staging>/<run>/eurofxref-daily.xml        the ECB rates this run converts with
     <staging>/<run>/ingest_findings.jsonl      rows that could not be read
     <staging>/<run>/ingest_holds.json          sku -> rules of products read but held back
@@ -15,6 +17,11 @@ A run lays out its staging area like this (``<run>`` is the logical date)::
     <staging>/<run>/<market>/findings.jsonl    products set aside in that market
     <staging>/<run>/<market>/completeness.csv  each listing's completeness per channel
     <staging>/<run>/<market>/prices.csv        each listing's price and how it was made
+    <staging>/<run>/<market>/assembled.json    the market's build result
+    <staging>/<run>/<market>/shards/           per shard: listings, its findings (keyed by
+                                               catalog position), completeness, prices and
+                                               result; per channel: findings and result;
+                                               removed once the market is assembled
 
 and publishes to::
 
