@@ -39,6 +39,7 @@ Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -141,6 +142,22 @@ def path_like(like: StoragePath | Path, location: str) -> Any:
         return Path(location.removeprefix("file://"))
     factory: Any = type(like)
     return factory(location)
+
+
+def run_key(run_id: str) -> str:
+    """The folder name of an Airflow run in the staging area and under ``<output>/runs/``:
+    its run id with the colons dropped and any other character that is not a letter,
+    digit, ``.``, ``_`` or ``-`` replaced by ``_``, so the name is safe on every file
+    system and object store, sorts like the id, and two runs never share one.
+
+    >>> run_key("scheduled__2026-12-01T02:00:00+00:00")
+    'scheduled__2026-12-01T020000_0000'
+    >>> run_key("manual__2026-12-01T21:48:05.123456+00:00")
+    'manual__2026-12-01T214805.123456_0000'
+    >>> run_key("2026-11-20")
+    '2026-11-20'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]", "_", run_id.replace(":", ""))
 
 
 def for_people(location: str) -> str:
