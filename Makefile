@@ -10,6 +10,7 @@ RUN_DATE ?= $(shell date -u +%Y-%m-%d)
 
 export AIRFLOW_HOME ?= $(ROOT)/var/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(ROOT)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
@@ -18,23 +19,26 @@ export PATH := $(BIN):$(PATH)
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
+	@echo "Installing the pinned dependencies into .venv (uv.lock; a minute or two the first time) ..."
 	@command -v uv >/dev/null || python3 -m pip install --quiet "uv==$(UV_VERSION)"
 	uv sync --frozen --python 3.11 --quiet --compile-bytecode
 	@touch $@
 
 airflow-db: install
+	@echo "Preparing Airflow's database (SQLite in var/airflow) ..."
 	@mkdir -p $(AIRFLOW_HOME) var/logs
 	@airflow db migrate > var/logs/airflow-db-migrate.log 2>&1 || (tail -20 var/logs/airflow-db-migrate.log; exit 1)
 
 demo: airflow-db
 	@echo "Running localize_catalog for $(RUN_DATE) (full log: var/logs/demo-$(RUN_DATE).log) ..."
 	@airflow dags test localize_catalog $(RUN_DATE) > var/logs/demo-$(RUN_DATE).log 2>&1 \
-		|| (cat var/output/runs/$(RUN_DATE)/summary.txt 2>/dev/null \
+		|| (cat var/output/runs/$$(cat var/output/runs/LATEST 2>/dev/null)/summary.txt 2>/dev/null \
 			|| grep -E "ERROR|Error|error" var/logs/demo-$(RUN_DATE).log | tail -20; \
 			echo "The run failed; full log: var/logs/demo-$(RUN_DATE).log"; exit 1)
 	@echo
-	@cat var/output/runs/$(RUN_DATE)/summary.txt
-	@echo "Feeds are in $(ROOT)/var/output/<market>/, findings in var/output/runs/$(RUN_DATE)/."
+	@cat var/output/runs/$$(cat var/output/runs/LATEST)/summary.txt
+	@echo "Feeds are in $(ROOT)/var/output/<market>/; findings and the run report (report.html)"
+	@echo "in var/output/runs/$$(cat var/output/runs/LATEST)/; every run: var/output/runs/index.html."
 
 test: install
 	$(BIN)/pytest
@@ -43,6 +47,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy plugins/grenzenlos_reports.py
 
 benchmark: install
 	$(BIN)/python benchmarks/nightly.py --products 100000

@@ -195,14 +195,8 @@ def validate(work: Path, staged: dict[str, Any]) -> dict[str, Any]:
     config = _config(work)
     output = work / "output"
     run_key = str(_run_day(config))
-    docs = output / "runs" / run_key / "data_docs"
     return validate_snapshot(
-        Path(staged["snapshot"]),
-        config.validation,
-        docs,
-        output,
-        run_key,
-        docs_url=str(docs / "index.html"),
+        Path(staged["snapshot"]), config.validation, output / "runs" / run_key, output, run_key
     )
 
 

@@ -47,8 +47,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
-import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -72,8 +73,39 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
+LOG = logging.getLogger("grenzenlos")
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _configured_markets() -> dict[str, str]:
+    """Market code -> a label for the trigger form ("DE: Germany, de_DE, EUR"), read
+    from the configuration file at parse time (a small TOML read; the typed
+    configuration is loaded only inside tasks)."""
+    import tomllib
+
+    path = Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
+    try:
+        with path.open("rb") as stream:
+            markets = tomllib.load(stream).get("markets", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}  # the tasks report the broken file; the form still renders
+    labels = {}
+    for code, market in sorted(markets.items()):
+        country = str(market.get("country", code))
+        try:
+            from babel import Locale
+
+            country = Locale("en").territories.get(country, country)
+        except ImportError:
+            pass
+        labels[code] = (
+            f"{code}: {country} ({market.get('locale', '')}, {market.get('currency', '')})"
+        )
+    return labels
+
+
+MARKETS = _configured_markets()
 
 
 def _config() -> PipelineConfig:
@@ -83,22 +115,24 @@ def _config() -> PipelineConfig:
 
 
 def _run_key() -> str:
-    """The run's date (logical date, or the trigger time for runs without one)."""
+    """The run's folder name in staging and under ``<output>/runs/``: its run id made
+    safe (`pipeline.layout.run_key`), so two runs on one day never share a folder."""
+    from pipeline.layout import run_key
+
+    return run_key(get_current_context()["run_id"])
+
+
+def _run_day() -> str:
+    """The run's date (logical date, or the trigger time for runs without one): the day
+    whose ECB rates it converts with."""
     context = get_current_context()
     moment = context.get("logical_date") or context["dag_run"].run_after
     return moment.strftime("%Y-%m-%d")
 
 
 def _run_dir(config: PipelineConfig) -> ObjectStoragePath:
-    """The run's staging folder, keyed by its date."""
+    """The run's staging folder, keyed by its run."""
     return ObjectStoragePath(config.storage.staging_url) / _run_key()
-
-
-def _local_dir(path: ObjectStoragePath) -> Path | None:
-    """Local folder behind ``path`` (GX writes Data Docs only to a local file system)."""
-    if path.protocol not in ("file", "local"):
-        return None
-    return Path(path.path)
 
 
 def _catalog_conninfo(conn_id: str) -> str:
@@ -174,6 +208,50 @@ def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def _recorded(step: Callable[P, R]) -> Callable[P, R]:
+    """Log what the task did in a few sentences (`pipeline.narration`), and leave a record
+    of its seconds, or of its error, in the run's staging area for the run report
+    (``steps/<task>.<map index>.json``): a task cannot read Airflow's database, but the
+    summary can read these."""
+
+    @functools.wraps(step)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from pipeline.narration import describe
+        from pipeline.report import record_step
+
+        started = time.monotonic()
+        context = get_current_context()
+        ti = context["ti"]
+        record = {
+            "task": ti.task_id,
+            "map_index": ti.map_index,
+            "try": ti.try_number,
+            "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+
+        def write(state: str, error: str | None = None) -> None:
+            label = context.get("label")  # type: ignore[misc]
+            record.update(state=state, seconds=round(time.monotonic() - started, 3), label=label)
+            if error:
+                record["error"] = error
+            try:
+                record_step(_run_dir(_config()), record)
+            except Exception as failure:  # a missing record must not fail the task
+                LOG.warning("Could not record the step for the run report: %s", failure)
+
+        try:
+            result = step(*args, **kwargs)
+        except Exception as error:
+            write("failed", f"{type(error).__name__}: {error}")
+            raise
+        write("success")
+        for line in describe(ti.task_id, result):
+            LOG.info("%s", line)
+        return result
+
+    return run
+
+
 def _finished(mapped: Sequence[dict[str, Any]] | None) -> list[dict[str, Any] | None]:
     """Results of a mapped task as far as they exist (None for a failed map index)."""
     if not mapped:
@@ -200,6 +278,8 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     catchup=False,
     max_active_runs=1,
     tags=["grenzenlos", "feeds"],
+    description="Nightly: catalog in, checked, translated and localized, one feed per "
+    "market and channel out; findings and a run report per run.",
     doc_md=__doc__,
     default_args={
         "retries": 2,
@@ -210,30 +290,45 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     },
     params={
         "markets": Param(
-            [],
-            type="array",
-            items={"type": "string"},
+            None,
+            type=["null", "array"],
+            items={"type": "string", "enum": sorted(MARKETS)},
+            uniqueItems=True,
+            examples=sorted(MARKETS),
+            values_display=MARKETS,
             title="Markets",
-            description="Market codes to run (DE, AT, ...); empty runs every configured market.",
+            description="The markets to build and publish. Leave empty (clear the field) "
+            "to run every configured market; only markets in config/markets.toml can be "
+            "picked.",
         ),
         "mode": Param(
             "full",
             type="string",
             enum=["full", "delta"],
+            values_display={
+                "full": "full: every listing in every file",
+                "delta": "delta: Amazon and eBay get only what changed",
+            },
             title="Mode",
-            description="delta: Amazon and eBay get only what changed since the last "
-            "published feed (and deletions); Google and the CSV channels always get full files.",
+            description="full: every channel gets a complete file with every listing; for "
+            "Amazon and eBay that re-sends listings that did not change, and resets their "
+            "change tracking. delta: Amazon and eBay get only the listings that changed "
+            "since the last published feed, plus deletions of products that are gone; "
+            "Google and the CSV/XML channels always get full files.",
         ),
         "dry_run": Param(
             False,
             type="boolean",
             title="Dry run",
-            description="Build and check all feeds but publish nothing.",
+            description="Build and check every feed, write the findings and the run "
+            "report, but publish nothing: the live feeds stay as they are and no Asset "
+            "event is emitted.",
         ),
     },
 )
 def localize_catalog() -> None:
     @task
+    @_recorded
     @_fail_fast
     def extract() -> dict[str, Any]:
         from pipeline.extract import ExtractFailed, extract
@@ -246,7 +341,7 @@ def localize_catalog() -> None:
             if config.catalog.format == "postgres"
             else None
         )
-        run_day = datetime.strptime(_run_key(), "%Y-%m-%d").date()
+        run_day = datetime.strptime(_run_day(), "%Y-%m-%d").date()
         try:
             return extract(config, _run_dir(config), run_day, conninfo=conninfo)
         except (GateClosed, StaleRates, ExtractFailed) as stopped:  # reason recorded
@@ -257,46 +352,40 @@ def localize_catalog() -> None:
         """One ``validate_shard`` task per shard of the snapshot."""
         return [{"shard": shard} for shard in staged["shards"]]
 
-    @task(map_index_template="{{ shard_label }}")
+    @task(map_index_template="{{ label }}")
+    @_recorded
     @_fail_fast
     def validate_shard(shard: dict[str, int], staged: dict[str, Any]) -> dict[str, Any]:
         from pipeline.validate import validate_shard
 
         context = get_current_context()
-        context["shard_label"] = (  # type: ignore[typeddict-unknown-key]
+        context["label"] = (  # type: ignore[typeddict-unknown-key]
             f"shard {shard['index'] + 1} of {len(staged['shards'])}"
         )
         return validate_shard(ObjectStoragePath(staged["snapshot"]), shard, _config().validation)
 
     @task(retries=0)
+    @_recorded
     def validate(staged: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
         from pipeline.validate import validate_snapshot
         from transforms.gates import GateClosed
-        from transforms.storage import upload_tree
 
         config = _config()
         output = ObjectStoragePath(config.storage.output_url)
-        docs = output / "runs" / _run_key() / "data_docs"
-        with tempfile.TemporaryDirectory(prefix="grenzenlos-docs-") as scratch:
-            # GX writes Data Docs to a local disk only: build them aside, then upload.
-            local_docs = _local_dir(docs) or Path(scratch)
-            try:
-                return validate_snapshot(
-                    ObjectStoragePath(staged["snapshot"]),
-                    config.validation,
-                    local_docs,
-                    output,
-                    _run_key(),
-                    docs_url=str(docs / "index.html"),
-                    parts=list(_each(parts)),
-                )
-            except GateClosed as closed:
-                raise AirflowFailException(str(closed)) from None
-            finally:
-                if _local_dir(docs) is None:
-                    upload_tree(local_docs, docs)
+        try:
+            return validate_snapshot(
+                ObjectStoragePath(staged["snapshot"]),
+                config.validation,
+                output / "runs" / _run_key(),
+                output,
+                _run_key(),
+                parts=list(_each(parts)),
+            )
+        except GateClosed as closed:
+            raise AirflowFailException(str(closed)) from None
 
     @task(retries=0)  # a wrong market code does not heal by waiting
+    @_recorded
     def select_markets() -> list[str]:
         config = _config()
         params = get_current_context()["params"]
@@ -333,6 +422,7 @@ def localize_catalog() -> None:
         )
 
     @task
+    @_recorded
     @_fail_fast
     def prepare_translation(
         staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
@@ -357,7 +447,8 @@ def localize_catalog() -> None:
         groups = translation_groups([config.market(code) for code in markets])
         return [{"group": group} for group in groups]
 
-    @task(map_index_template="{{ language_label }}")
+    @task(map_index_template="{{ label }}")
+    @_recorded
     @_fail_fast
     def translate_language(
         group: list[str],
@@ -370,7 +461,7 @@ def localize_catalog() -> None:
         config, settings, options = _translation_args(staged, validated)
         markets = [config.market(code) for code in group]
         context = get_current_context()
-        context["language_label"] = (  # type: ignore[typeddict-unknown-key]
+        context["label"] = (  # type: ignore[typeddict-unknown-key]
             f"{markets[0].deepl_target} ({', '.join(group)})"
         )
         return translate_language(
@@ -384,6 +475,7 @@ def localize_catalog() -> None:
         )
 
     @task
+    @_recorded
     @_fail_fast
     def translate(prepared: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The run's translation report from every language's part."""
@@ -412,7 +504,8 @@ def localize_catalog() -> None:
 
         return channel_jobs(_config(), markets)
 
-    @task(map_index_template="{{ shard_label }}")
+    @task(map_index_template="{{ label }}")
+    @_recorded
     @_fail_fast
     def localize_shard(
         market: str,
@@ -424,7 +517,7 @@ def localize_catalog() -> None:
         from pipeline.build import build_shard
 
         context = get_current_context()
-        context["shard_label"] = (  # type: ignore[typeddict-unknown-key]
+        context["label"] = (  # type: ignore[typeddict-unknown-key]
             f"{market} shard {shard['index'] + 1} of {len(staged['shards'])}"
         )
         config = _config()
@@ -438,13 +531,14 @@ def localize_catalog() -> None:
             translated=translated,
         )
 
-    @task(map_index_template="{{ channel_label }}")
+    @task(map_index_template="{{ label }}")
+    @_recorded
     @_fail_fast
     def write_channel(market: str, channel: str, staged: dict[str, Any]) -> dict[str, Any]:
         from pipeline.build import build_channel
 
         context = get_current_context()
-        context["channel_label"] = f"{market} {channel}"  # type: ignore[typeddict-unknown-key]
+        context["label"] = f"{market} {channel}"  # type: ignore[typeddict-unknown-key]
         config = _config()
         return build_channel(
             config,
@@ -456,11 +550,13 @@ def localize_catalog() -> None:
             mode=context["params"].get("mode") or "full",
         )
 
-    @task(map_index_template="{{ market }}")
+    @task(map_index_template="{{ label }}")
+    @_recorded
     @_fail_fast
     def assemble_market(market: str, staged: dict[str, Any]) -> dict[str, Any]:
         from pipeline.build import assemble
 
+        get_current_context()["label"] = market  # type: ignore[typeddict-unknown-key]
         config = _config()
         return assemble(
             config,
@@ -471,6 +567,7 @@ def localize_catalog() -> None:
         )
 
     @task(retries=0)
+    @_recorded
     def check_gates(built: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from pipeline.publish import check_feed_shrink
@@ -484,6 +581,7 @@ def localize_catalog() -> None:
         )
 
     @task(outlets=[FEEDS])
+    @_recorded
     @_fail_fast
     def publish(
         staged: dict[str, Any], built: Sequence[dict[str, Any]], held: dict[str, Any]
@@ -491,7 +589,6 @@ def localize_catalog() -> None:
         from pipeline.publish import publish_run
 
         if get_current_context()["params"].get("dry_run"):
-            print("Dry run: nothing published.")
             return None
         config = _config()
         published = publish_run(
@@ -537,6 +634,7 @@ def localize_catalog() -> None:
             incomplete = "a task failed before every market was built"
         elif not dry_run and published is None:
             incomplete = "the publish step failed"
+        context = get_current_context()
         text, stopped = write_run_report(
             _run_key(),
             _run_dir(config),
@@ -549,8 +647,14 @@ def localize_catalog() -> None:
             dry_run=dry_run,
             path_factory=ObjectStoragePath,
             failed=incomplete,
+            airflow_run_id=context["run_id"],
+            run_day=_run_day(),
+            mode=context["params"].get("mode") or "full",
+            market_codes=[r["market"] for r in results if r]
+            or list(context["params"].get("markets") or MARKETS),
         )
-        print(text)
+        for line in text.splitlines():  # logged as it goes, before the task's end
+            LOG.info("%s", line)
         if stopped:
             raise AirflowFailException(stopped)
         if incomplete:

@@ -1,7 +1,7 @@
 """Where a run's files live: the names in its staging area and output, and how to read
 the staged snapshot. Every step module uses these; none of them holds a step.
 
-A run lays out its staging area like this (``<run>`` is the logical date)::
+A run lays out its staging area like this (``<run>`` is `run_key` of the Airflow run id)::
 
     <staging>/<run>/catalog.msgpack            staged snapshot of the catalog (its shards
                                                are byte ranges, see `stage_catalog`)
@@ -31,7 +31,11 @@ and publishes to::
     <output>/runs/<run>/findings.csv|jsonl     every finding of the run
     <output>/runs/<run>/completeness.csv       completeness of every market's listings
     <output>/runs/<run>/prices.csv             every feed price and how it was made
-    <output>/runs/<run>/data_docs/             Great Expectations Data Docs
+    <output>/runs/<run>/validation.json        GX's verdict on every catalog rule
+    <output>/runs/<run>/run.json               the run's figures, for report.html
+    <output>/runs/<run>/report.html            the run report (self-contained HTML)
+    <output>/runs/index.json|index.html        every run, newest first
+    <output>/runs/LATEST                       the newest run's folder name
     <output>/runs/<run>/summary.txt            what the run did, one line per feed
 
 Steps exchange small JSON-ready dicts (paths and counts), never data sets.
@@ -68,6 +72,16 @@ PRICES = "prices.csv"
 RATES = "eurofxref-daily.xml"
 MANIFEST = "manifest.json"
 TRANSLATION_REPORT = "translation.json"
+VALIDATION_RESULTS = "validation.json"
+"""In a run's report folder: GX's verdict on every expectation over the whole catalog."""
+RUN_RECORD = "run.json"
+"""In a run's report folder: the run's figures (status, steps, feeds), which report.html
+and the next runs' reports read."""
+RUN_INDEX = "index.json"
+LATEST_RUN = "LATEST"
+STEPS = "steps"
+"""In a run's staging folder: one record per task try (``<task>.<map index>.json``):
+its seconds, and its error when it failed."""
 SHARDS = "shards"
 """In a market's staging folder: one folder per shard (`LISTINGS` and its parts of the
 market's files) and the channels' keyed findings, removed once the market is assembled."""

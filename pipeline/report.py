@@ -4,6 +4,9 @@ and ``summary.txt``, from whatever the run got to.
 
 from __future__ import annotations
 
+import json
+import logging
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +14,15 @@ from pipeline.layout import (
     COMPLETENESS,
     GATE_CLOSED,
     INGEST_FINDINGS,
+    LATEST_RUN,
+    MANIFEST,
     PRICES,
+    RUN_INDEX,
+    RUN_RECORD,
+    STEPS,
+    TRANSLATION_REPORT,
     VALIDATION_FINDINGS,
+    VALIDATION_RESULTS,
     for_people,
 )
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
@@ -22,6 +32,67 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
     from transforms.storage import StoragePath
+
+LOG = logging.getLogger("grenzenlos")
+
+STEP_ORDER = (
+    "extract",
+    "validate_shard",
+    "validate",
+    "select_markets",
+    "prepare_translation",
+    "translate_language",
+    "translate",
+    "localize_shard",
+    "write_channel",
+    "assemble_market",
+    "check_gates",
+    "publish",
+)
+"""The DAG's tasks in the order they run, for the report's steps."""
+
+
+def record_step(run_dir: StoragePath | Path, record: Mapping[str, Any]) -> None:
+    """Keep one task try's record (task, map index, label, state, seconds, error) in the
+    run's staging area; a later try of the same task and map index replaces it."""
+    folder = run_dir / STEPS
+    ensure_dir(folder)
+    with (folder / f"{record['task']}.{record['map_index']}.json").open(
+        "w", encoding="utf-8"
+    ) as stream:
+        json.dump(record, stream, sort_keys=True)
+
+
+def read_steps(run_dir: StoragePath | Path) -> list[dict[str, Any]]:
+    """Every task's latest record (see `record_step`), unreadable ones skipped."""
+    folder = run_dir / STEPS
+    if not folder.exists():
+        return []
+    records = []
+    for path in folder.iterdir():
+        try:
+            with path.open("r", encoding="utf-8") as stream:
+                records.append(json.load(stream))
+        except (OSError, ValueError):
+            continue
+    return records
+
+
+def _steps(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per task, in DAG order: tries recorded, summed and longest seconds, failures."""
+    by_task: dict[str, dict[str, Any]] = {}
+    for record in records:
+        entry = by_task.setdefault(
+            record["task"],
+            {"task": record["task"], "count": 0, "seconds": 0.0, "longest": 0.0, "failed": 0},
+        )
+        entry["count"] += 1
+        seconds = float(record.get("seconds") or 0.0)
+        entry["seconds"] = round(entry["seconds"] + seconds, 3)
+        entry["longest"] = max(entry["longest"], seconds)
+        entry["failed"] += record.get("state") == "failed"
+    order = {task: number for number, task in enumerate(STEP_ORDER)}
+    return sorted(by_task.values(), key=lambda e: order.get(e["task"], len(order)))
 
 
 def write_run_report(
@@ -37,6 +108,11 @@ def write_run_report(
     dry_run: bool = False,
     path_factory: Any = Path,
     failed: str | None = None,
+    airflow_run_id: str | None = None,
+    run_day: str | None = None,
+    mode: str = "full",
+    started: str | None = None,
+    market_codes: Sequence[str] | None = None,
 ) -> tuple[str, str | None]:
     """Gather the run's findings and completeness and write the summary.
 
@@ -45,12 +121,26 @@ def write_run_report(
 
     Returns:
         The summary text (also in ``summary.txt``) and the reason the run fails:
-        why a gate stopped it, or which feeds the shrink gate held back (the
-        others published); None when neither.
+        why a gate stopped it, which feeds the shrink gate held back (the others
+        published), or which task failed (``failed``, named from the step records
+        when there are some); None when none of these.
     """
     from transforms.gates import describe_fall, held_back_reason, read_held_feeds
 
     ensure_dir(report_dir)
+    records = read_steps(run_dir)
+    failed_tasks = [
+        {"task": r["task"], "label": r.get("label"), "error": r.get("error")}
+        for r in sorted(records, key=lambda r: (r["task"], r["map_index"]))
+        if r.get("state") == "failed"
+    ]
+    if failed and failed_tasks:
+        failed = "; ".join(
+            f"the task {t['task']}"
+            + (f" ({t['label']})" if t["label"] else "")
+            + f" failed: {t['error']}"
+            for t in failed_tasks
+        )
     gate_file = run_dir / GATE_CLOSED
     stopped = None
     if gate_file.exists():
@@ -62,14 +152,19 @@ def write_run_report(
     sources += [path_factory(b["findings"]) for b in built]
     sources = [source for source in sources if source.exists()]
 
-    def all_findings() -> Iterator[Finding]:
+    by_severity: dict[str, int] = {}
+
+    def all_findings(counted: bool = False) -> Iterator[Finding]:
         for source in sources:
             with source.open("r", encoding="utf-8") as stream:
                 for line in stream:
-                    yield Finding.from_json(line)
+                    finding = Finding.from_json(line)
+                    if counted:
+                        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+                    yield finding
 
     with (report_dir / "findings.jsonl").open("w", encoding="utf-8") as stream:
-        total = write_findings_jsonl(all_findings(), stream)
+        total = write_findings_jsonl(all_findings(counted=True), stream)
     with (report_dir / "findings.csv").open("w", encoding="utf-8", newline="") as stream:
         write_findings_csv(all_findings(), stream)
     markets = sorted(built, key=lambda r: r["market"])
@@ -81,8 +176,7 @@ def write_run_report(
         lines.append(f"RUN STOPPED, nothing published: {stopped}")
     elif failed:
         lines.append(
-            f"RUN INCOMPLETE: {failed}; feeds not published stay as they were (see the "
-            "failed task's log)"
+            f"RUN INCOMPLETE: {failed}; feeds not published stay as they were (see that task's log)"
         )
     if held_reason:
         lines.append(f"FEEDS HELD BACK: {held_reason}")
@@ -108,6 +202,7 @@ def write_run_report(
     for p in published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
     held_by_key = {(f["market"], f["channel"]): f for f in (held_back or {}).get("feeds", [])}
+    feed_lines: dict[tuple[str, str], str] = {}
     for result in sorted(built, key=lambda r: r["market"]):
         for channel, info in result["channels"].items():
             reasons = ", ".join(f"{rule} {count}" for rule, count in info["reasons"].items())
@@ -137,6 +232,7 @@ def write_run_report(
                     f" [{result.get('mode', 'full')}: {info['sent']} sent, "
                     f"{info['unchanged']} unchanged, {info['deleted']} deleted]"
                 )
+            feed_lines[(result["market"], channel)] = where
             lines.append(
                 f"{result['market']:<3} {channel:<9} {info['listed']:>6} listed, "
                 f"{info['set_aside']:>6} set aside"
@@ -147,15 +243,160 @@ def write_run_report(
     lines.append(f"findings ({total}): {for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {for_people(str(report_dir / COMPLETENESS))}")
     lines.append(f"prices, step by step: {for_people(str(report_dir / PRICES))}")
-    docs = validated.get("data_docs") if validated else None
-    if docs is None and (report_dir / "data_docs" / "index.html").exists():
-        docs = str(report_dir / "data_docs" / "index.html")  # built before a gate closed
-    if docs:
-        lines.append(f"data docs: {for_people(docs)}")
+    if (report_dir / VALIDATION_RESULTS).exists():
+        lines.append(
+            f"catalog rules, one by one: {for_people(str(report_dir / VALIDATION_RESULTS))}"
+        )
+    lines.append(f"run report: {for_people(str(report_dir / 'report.html'))}")
     summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
-    return summary, stopped or held_reason
+    feeds = []
+    for result in markets:
+        for channel, info in result["channels"].items():
+            files = published_by_key.get((result["market"], channel), [])
+            if (result["market"], channel) in held_by_key:
+                outcome = "held_back"
+            elif files:
+                outcome = "published"
+            elif info["sent"] == 0 and info["state"] is not None and info["valid"]:
+                outcome = "nothing_to_send"
+            elif dry_run and info["valid"] and not info.get("withheld"):
+                outcome = "dry_run"
+            else:
+                outcome = "not_published"
+            feeds.append(
+                {
+                    "market": result["market"],
+                    "channel": channel,
+                    "listed": info["listed"],
+                    "set_aside": info["set_aside"],
+                    "reasons": info["reasons"],
+                    "sent": info["sent"],
+                    "unchanged": info["unchanged"],
+                    "deleted": info["deleted"],
+                    "delta": info["state"] is not None and result.get("mode") == "delta",
+                    "outcome": outcome,
+                    "outcome_text": feed_lines.get((result["market"], channel), ""),
+                    "files": [f["path"] for f in files],
+                }
+            )
+    status = (
+        "stopped"
+        if stopped
+        else "incomplete"
+        if failed
+        else "held_back"
+        if held_reason
+        else "success"
+    )
+    record = {
+        "run_id": airflow_run_id or run_id,
+        "run_key": run_id,
+        "dag_id": "localize_catalog",
+        "run_day": run_day,
+        "status": status,
+        "reason": stopped or failed or held_reason,
+        "failed_tasks": failed_tasks,
+        "still_live": _still_live(report_dir.parent.parent, sorted(market_codes or [])),
+        "mode": mode,
+        "dry_run": dry_run,
+        "rate_date": (staged or {}).get("rates_day"),
+        "started": started
+        or min((r["started"] for r in records if r.get("started")), default=None),
+        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "steps": _steps(records),
+        "catalog": (
+            {k: staged[k] for k in ("products", "rejected_rows", "held")} if staged else None
+        ),
+        "validation": (
+            {
+                k: validated[k]
+                for k in ("quarantined", "warnings", "failed_expectations", "expectations")
+            }
+            if validated
+            else None
+        ),
+        "translation": translated["report"] if translated else None,
+        "feeds": feeds,
+        "findings": {"total": total, "by_severity": by_severity},
+        "files": {
+            "summary": str(report_dir / "summary.txt"),
+            "findings_csv": str(report_dir / "findings.csv"),
+            "findings_jsonl": str(report_dir / "findings.jsonl"),
+            "completeness": str(report_dir / COMPLETENESS),
+            "prices": str(report_dir / PRICES),
+            "translation": _if_exists(report_dir / TRANSLATION_REPORT),
+            "validation": _if_exists(report_dir / VALIDATION_RESULTS),
+            "manifests": {
+                code: str(report_dir.parent.parent / code / MANIFEST)
+                for code in sorted(market_codes or [])
+                if (report_dir.parent.parent / code / MANIFEST).exists()
+            },
+        },
+    }
+    _write_json(report_dir / RUN_RECORD, record)
+    _index_run(report_dir.parent, record)
+    try:
+        from pipeline.html_report import write_html_report, write_run_index
+
+        write_html_report(report_dir, report_dir.parent)
+        write_run_index(report_dir.parent)
+    except Exception as error:  # the summary and findings stand without the page
+        LOG.exception("The run report (report.html) could not be written: %s", error)
+    return summary, stopped or held_reason or failed
+
+
+def _if_exists(path: StoragePath | Path) -> str | None:
+    return str(path) if path.exists() else None
+
+
+def _write_json(path: StoragePath | Path, data: Any) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(data, stream, indent=1, sort_keys=True, default=str)
+        stream.write("\n")
+
+
+def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[dict[str, Any]]:
+    """The live feeds of the run's markets after it, from their manifests."""
+    live = []
+    for code in codes:
+        manifest = output_root / code / MANIFEST
+        if not manifest.exists():
+            continue
+        with manifest.open("r", encoding="utf-8") as stream:
+            data = json.load(stream)
+        for feed in data.get("feeds", []):
+            live.append(
+                {
+                    "market": code,
+                    "channel": feed.get("channel"),
+                    "file": feed["file"],
+                    "path": str(output_root / code / feed["file"]),
+                    "items": feed.get("items"),
+                    "run": feed.get("run", data.get("run")),
+                }
+            )
+    return live
+
+
+def _index_run(runs_root: StoragePath | Path, record: Mapping[str, Any]) -> None:
+    """Add (or replace) the run in ``runs/index.json``, newest first, and point
+    ``runs/LATEST`` at it."""
+    index_path = runs_root / RUN_INDEX
+    entries: list[dict[str, Any]] = []
+    if index_path.exists():
+        try:
+            with index_path.open("r", encoding="utf-8") as stream:
+                entries = list(json.load(stream))
+        except ValueError:
+            entries = []
+    entries = [e for e in entries if e.get("run_key") != record["run_key"]]
+    entries.append({k: record[k] for k in ("run_key", "run_id", "status", "started", "finished")})
+    entries.sort(key=lambda e: str(e.get("started") or e.get("finished") or ""), reverse=True)
+    _write_json(index_path, entries)
+    with (runs_root / LATEST_RUN).open("w", encoding="utf-8") as stream:
+        stream.write(f"{entries[0]['run_key']}\n")
 
 
 def translation_lines(report: Mapping[str, Any]) -> list[str]:

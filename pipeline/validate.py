@@ -16,6 +16,7 @@ from pipeline.layout import (
     QUARANTINE,
     VALIDATION_FINDINGS,
     VALIDATION_PARTS,
+    VALIDATION_RESULTS,
     path_like,
     read_snapshot,
 )
@@ -64,11 +65,10 @@ def validate_shard(
 def validate_snapshot(
     snapshot: StoragePath | Path,
     settings: Validation,
-    docs_dir: Path | None,
+    report_dir: StoragePath | Path,
     output_root: StoragePath | Path,
     run_id: str,
     *,
-    docs_url: str | None = None,
     parts: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run the catalog rules on the staged snapshot and close the gate if it must.
@@ -79,10 +79,11 @@ def validate_snapshot(
     the findings in rule order, then catalog order.
 
     Writes ``validation_findings.jsonl`` and ``quarantine.json`` (sku -> rules)
-    beside the snapshot and GX Data Docs into ``docs_dir``. Then checks the
-    blocked share and the catalog's shrink against the last successful run.
-    ``docs_url`` is where people will find the Data Docs' index (when the
-    caller uploads them elsewhere).
+    beside the snapshot, and GX's verdict on every expectation to
+    ``validation.json`` in the run's ``report_dir`` (the run report shows it; no
+    Data Docs site, whose pages load their styles from CDNs and copy megabytes of
+    images per run). Then checks the blocked share and the catalog's shrink against
+    the last successful run.
 
     Raises:
         GateClosed: after writing ``gate_closed.txt`` with the reason.
@@ -109,7 +110,6 @@ def validate_snapshot(
             result = combine_catalog_parts(
                 local,
                 source_locale=settings.source_locale,
-                docs_dir=docs_dir,
                 run_name=run_id,
                 findings_to=stream,
             )
@@ -133,8 +133,16 @@ def validate_snapshot(
         "failed_expectations": result.failed_expectations,
         "quarantine": str(run_dir / QUARANTINE),
         "findings": str(run_dir / VALIDATION_FINDINGS),
-        "data_docs": docs_url or (str(docs_dir / "index.html") if docs_dir is not None else None),
+        "results": str(report_dir / VALIDATION_RESULTS),
     }
+    ensure_dir(report_dir)
+    with (report_dir / VALIDATION_RESULTS).open("w", encoding="utf-8") as stream:
+        json.dump(
+            {"products": result.products, "expectations": result.results},
+            stream,
+            indent=1,
+            sort_keys=True,
+        )
     previous = read_state(output_root)
     try:
         check_blocked_share(result.products, len(quarantined), settings.max_blocked_share)

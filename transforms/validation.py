@@ -27,7 +27,7 @@ import logging
 import sqlite3
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -69,6 +69,10 @@ class CatalogValidation:
         expectations: Expectations evaluated.
         failed_expectations: Expectations with at least one unexpected value.
         warnings: Findings of severity ``warning`` (also when they went to a stream).
+        results: One entry per expectation, as GX judged it over the whole catalog:
+            ``table``, ``rule``, ``expectation`` (GX's name), ``column``, ``severity``,
+            ``success``, ``checked`` (values looked at) and ``unexpected`` (values that
+            broke it), for the run report instead of Data Docs.
     """
 
     products: int
@@ -77,6 +81,7 @@ class CatalogValidation:
     expectations: int
     failed_expectations: int
     warnings: int
+    results: list[dict[str, Any]] = field(default_factory=list)
 
 
 def catalog_tables(products: Iterable[Product], source_locale: str) -> dict[Table, pd.DataFrame]:
@@ -450,14 +455,21 @@ class _CatalogRun:
             kept.extend(in_rule_order())
         else:
             write_findings_jsonl(in_rule_order(), findings_to)
-        results = [t.merged() for t in self.tables.values()]
+        results = {name: t.merged() for name, t in self.tables.items()}
         return CatalogValidation(
             products=count,
             findings=kept,
             quarantined=quarantined,
-            expectations=sum(len(r.results) for r in results),
-            failed_expectations=sum(1 for r in results for o in r.results if not o.success),
+            expectations=sum(len(r.results) for r in results.values()),
+            failed_expectations=sum(
+                1 for r in results.values() for o in r.results if not o.success
+            ),
             warnings=warnings,
+            results=[
+                _judged(name, self.tables[name], outcome)
+                for name, merged in results.items()
+                for outcome in merged.results
+            ],
         )
 
     def _build_docs(self) -> None:
@@ -488,6 +500,23 @@ class _CatalogRun:
                 expectation_suite_identifier=suite_id,
             )
         self.context.build_data_docs(site_names=[DOCS_SITE])
+
+
+def _judged(table: str, run: _TableRun, outcome: Any) -> dict[str, Any]:
+    """One expectation's verdict over the whole catalog, as plain JSON-ready values."""
+    configuration = outcome.expectation_config
+    rule = run.by_rule[configuration.meta["rule"]]
+    result = outcome.result or {}
+    return {
+        "table": table,
+        "rule": rule.rule,
+        "expectation": configuration.type,
+        "column": configuration.kwargs.get("column"),
+        "severity": rule.severity,
+        "success": bool(outcome.success),
+        "checked": result.get("element_count"),
+        "unexpected": result.get("unexpected_count"),
+    }
 
 
 class _TableRun:

@@ -76,6 +76,7 @@ EOF
   # The DAG imports pipeline, transforms, feeds and schemas from the project root.
   export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
   export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+  export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
   export AIRFLOW__CORE__LOAD_EXAMPLES=False
   export AIRFLOW__CORE__EXECUTOR=CeleryExecutor
   export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$postgres"

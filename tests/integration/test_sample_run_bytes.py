@@ -47,7 +47,11 @@ def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
     )
     rates = load_rates(Path(stage_rates(config.pricing, run_dir, run_day=None)))
     validated = validate_snapshot(
-        Path(staged["snapshot"]), config.validation, None, output, "2026-11-26"
+        Path(staged["snapshot"]),
+        config.validation,
+        output / "runs" / "2026-11-26",
+        output,
+        "2026-11-26",
     )
     quarantine = json.loads(Path(validated["quarantine"]).read_text(encoding="utf-8"))
     markets = [config.market(code) for code in sorted(config.markets)]
