@@ -79,7 +79,7 @@ R = TypeVar("R")
 
 
 def _configured_markets() -> dict[str, str]:
-    """Market code -> a label for the trigger form ("DE: Germany, de_DE, EUR"), read
+    """Market code -> a label for the trigger form ("DE: Germany (de_DE, EUR)"), read
     from the configuration file at parse time (a small TOML read; the typed
     configuration is loaded only inside tasks)."""
     import tomllib
@@ -90,19 +90,11 @@ def _configured_markets() -> dict[str, str]:
             markets = tomllib.load(stream).get("markets", {})
     except (OSError, tomllib.TOMLDecodeError):
         return {}  # the tasks report the broken file; the form still renders
-    labels = {}
-    for code, market in sorted(markets.items()):
-        country = str(market.get("country", code))
-        try:
-            from babel import Locale
-
-            country = Locale("en").territories.get(country, country)
-        except ImportError:
-            pass
-        labels[code] = (
-            f"{code}: {country} ({market.get('locale', '')}, {market.get('currency', '')})"
-        )
-    return labels
+    return {
+        code: f"{code}: {market.get('name') or market.get('country', code)} "
+        f"({market.get('locale', '')}, {market.get('currency', '')})"
+        for code, market in sorted(markets.items())
+    }
 
 
 MARKETS = _configured_markets()
@@ -242,7 +234,9 @@ def _recorded(step: Callable[P, R]) -> Callable[P, R]:
         try:
             result = step(*args, **kwargs)
         except Exception as error:
-            write("failed", f"{type(error).__name__}: {error}")
+            # _fail_fast has already put the original error's type in the message.
+            text = str(error) if isinstance(error, AirflowFailException) else None
+            write("failed", text or f"{type(error).__name__}: {error}")
             raise
         write("success")
         for line in describe(ti.task_id, result):

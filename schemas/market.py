@@ -133,6 +133,9 @@ class Market(_Strict):
 
     code: str
     """Market code, the key of the ``[markets.<code>]`` table (``DE``)."""
+    name: str | None = None
+    """What people call the market (``Germany``, ``Belgium (French)``): the trigger
+    form's label for it."""
     country: Annotated[str, Field(pattern=_COUNTRY.pattern)]
     """ISO 3166-1 alpha-2 country the feeds are for."""
     locale: str

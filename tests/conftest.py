@@ -151,3 +151,17 @@ def s3_bucket(s3_server: S3Server) -> Iterator[S3Bucket]:
     bucket = s3_server.create_bucket()
     yield bucket
     bucket.delete()
+
+
+def run_folder(output: Path, day: str) -> Path:
+    """The report folder (``<output>/runs/<run_key>/``) of the newest run whose run day is
+    ``day``: runs are keyed by their Airflow run id, which tests do not choose."""
+    import json
+
+    found = []
+    for record in (output / "runs").glob("*/run.json"):
+        data = json.loads(record.read_text(encoding="utf-8"))
+        if data.get("run_day") == day:
+            found.append((str(data.get("finished")), record.parent))
+    assert found, f"no run of {day} under {output / 'runs'}"
+    return max(found)[1]

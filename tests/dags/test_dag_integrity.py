@@ -96,7 +96,7 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     ):
         assert dag.get_task(mapped).is_mapped, mapped
     assert set(dag.params.keys()) == {"markets", "mode", "dry_run"}
-    assert dag.params["dry_run"] is False and dag.params["markets"] == []
+    assert dag.params["dry_run"] is False and dag.params["markets"] is None
     assert dag.params["mode"] == "full"
 
 
@@ -136,3 +136,39 @@ def test_tasks_know_when_they_may_run_on_several_machines(
     ):
         monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
         assert distributed() is expected, executor
+
+
+def test_markets_param_is_a_nullable_pick_list_of_the_configured_markets(dagbag: object) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from schemas.market import load_config
+
+    dag = dagbag.dags["localize_catalog"]  # type: ignore[attr-defined]
+    param = dag.params.get_param("markets")
+    configured = sorted(load_config(ROOT / "config" / "markets.toml").markets)
+    # The form shows a multi-select (an array with examples) labelled with the names.
+    assert param.schema["examples"] == configured
+    assert param.schema["values_display"]["DE"] == "DE: Germany (de_DE, EUR)"
+    assert param.resolve(None) is None  # cleared: every market
+    assert param.resolve(["DE", "FR"]) == ["DE", "FR"]
+    with pytest.raises(ParamValidationError):
+        param.resolve(["DE", "XX"])
+    with pytest.raises(ParamValidationError):
+        param.resolve(["DE", "DE"])
+    for name in ("markets", "mode", "dry_run"):
+        assert len(dag.params.get_param(name).description) > 60, name
+    assert "full" in dag.params.get_param("mode").description
+    assert dag.description and "feed" in dag.description
+
+
+def test_mapped_tasks_are_labelled_by_what_they_work_on(dagbag: object) -> None:
+    dag = dagbag.dags["localize_catalog"]  # type: ignore[attr-defined]
+    templates = {t.task_id: getattr(t, "map_index_template", None) for t in dag.tasks}
+    for task in (
+        "validate_shard",
+        "translate_language",
+        "localize_shard",
+        "write_channel",
+        "assemble_market",
+    ):
+        assert templates[task] == "{{ label }}", task

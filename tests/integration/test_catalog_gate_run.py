@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import PRICING_TOML, ROOT
+from tests.conftest import PRICING_TOML, ROOT, run_folder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,7 +111,7 @@ def listed(folder: Path, market: str) -> list[str]:
 
 
 def findings(folder: Path, day: int) -> list[dict[str, str]]:
-    path = folder / "output" / "runs" / f"2026-11-{day:02d}" / "findings.jsonl"
+    path = run_folder(folder / "output", f"2026-11-{day:02d}") / "findings.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -135,14 +135,17 @@ def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_pass
     assert ("T-010", None, None, "gtin_check_digit", "error") in found
     assert ("T-010", "DE", None, "quarantined", "error") in found
     assert ("T-011", None, None, "description_short", "warning") in found
-    with (setup / "output" / "runs" / "2026-11-01" / "completeness.csv").open(
+    with (run_folder(setup / "output", "2026-11-01") / "completeness.csv").open(
         encoding="utf-8"
     ) as stream:
         completeness = {(r["sku"], r["market"]): r for r in csv.DictReader(stream)}
     assert completeness[("T-009", "DE")]["completeness"] == "75"
     assert completeness[("T-009", "DE")]["missing"] == "weight"
     assert completeness[("T-009", "US")]["completeness"] == "100"
-    assert (setup / "output" / "runs" / "2026-11-01" / "data_docs" / "index.html").exists()
+    report = run_folder(setup / "output", "2026-11-01")
+    rules = json.loads((report / "validation.json").read_text(encoding="utf-8"))["expectations"]
+    assert any(not r["success"] and r["unexpected"] for r in rules)  # GX's verdicts, kept
+    assert (report / "report.html").exists()
 
 
 def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
@@ -155,20 +158,24 @@ def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
     assert run(3) == "failed"
     for market, data in before.items():
         assert (setup / "output" / market / "google.xml").read_bytes() == data
-    summary = (setup / "output" / "runs" / "2026-11-03" / "summary.txt").read_text(encoding="utf-8")
+    summary = (run_folder(setup / "output", "2026-11-03") / "summary.txt").read_text(
+        encoding="utf-8"
+    )
     assert "RUN STOPPED, nothing published" in summary
     assert "catalog: 10 -> 3 products" in summary
     state = json.loads((setup / "output" / "last_successful_run.json").read_text(encoding="utf-8"))
-    assert state["run"] == "2026-11-02"
+    assert state["run"] == run_folder(setup / "output", "2026-11-02").name
 
 
 def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path) -> None:
     write_setup(setup, [product(n, brand="" if n > 3 else "Nordquell") for n in range(1, 11)])
     assert run(4) == "failed"
     assert not (setup / "output" / "DE").exists()
-    summary = (setup / "output" / "runs" / "2026-11-04" / "summary.txt").read_text(encoding="utf-8")
+    summary = (run_folder(setup / "output", "2026-11-04") / "summary.txt").read_text(
+        encoding="utf-8"
+    )
     assert "7 of 10 products (70.0%) are quarantined" in summary
-    assert "data docs:" in summary  # built before the gate closed, so the team can see why
+    assert "catalog rules, one by one:" in summary  # written before the gate closed
 
 
 def test_feed_that_lost_most_listings_is_held_back_and_the_others_publish(
@@ -186,9 +193,12 @@ def test_feed_that_lost_most_listings_is_held_back_and_the_others_publish(
         market: json.loads((setup / "output" / market / "manifest.json").read_text("utf-8"))
         for market in ("DE", "US")
     }
-    assert manifests["US"]["run"] == "2026-11-06"
-    assert manifests["DE"]["feeds"][0]["run"] == "2026-11-05"  # still the last good file
-    summary = (setup / "output" / "runs" / "2026-11-06" / "summary.txt").read_text(encoding="utf-8")
+    assert manifests["US"]["run"] == run_folder(setup / "output", "2026-11-06").name
+    # still the last good file
+    assert manifests["DE"]["feeds"][0]["run"] == run_folder(setup / "output", "2026-11-05").name
+    summary = (run_folder(setup / "output", "2026-11-06") / "summary.txt").read_text(
+        encoding="utf-8"
+    )
     assert "DE/google: 10 -> 2 listings (-80%): held back, the last good file stays live" in summary
     assert "RUN STOPPED" not in summary
     lines = {line[:13]: line for line in summary.splitlines()}

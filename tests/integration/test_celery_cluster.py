@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.cluster import WORKERS, CeleryCluster
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_folder
 from tests.integration.conftest import summary_problems
 
 if TYPE_CHECKING:
@@ -246,8 +246,8 @@ def test_localize_catalog_on_two_celery_workers(
     } == set(MARKETS)
 
     keys = set(s3_bucket.keys("output/"))
-    report = f"output/runs/{RUN}"
-    for name in ("summary.txt", "findings.csv", "findings.jsonl", "completeness.csv"):
+    report = "output/runs/" + s3_bucket.read("output/runs/LATEST").decode("utf-8").strip()
+    for name in ("summary.txt", "findings.csv", "findings.jsonl", "completeness.csv", "run.json"):
         assert f"{report}/{name}" in keys
     summary = s3_bucket.read(f"{report}/summary.txt").decode("utf-8")
     assert "DE  google" in summary and "FR  google" in summary
@@ -270,7 +270,7 @@ def test_localize_catalog_on_two_celery_workers(
     assert [name for name in feeds if feeds[name] != reference[name]] == []
     assert (
         s3_bucket.read(f"{report}/findings.jsonl")
-        == (local / "runs" / RUN / "findings.jsonl").read_bytes()
+        == (run_folder(local, RUN) / "findings.jsonl").read_bytes()
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_folder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,7 +43,7 @@ def test_cn_and_pl_against_deepls_mock_with_a_uri_connection(
         logical_date=datetime(2026, 9, 1, tzinfo=UTC), run_conf={"markets": ["CN", "PL"]}
     )
     assert str(run.state) == "success"
-    report_dir = tmp_path / "output" / "runs" / "2026-09-01"
+    report_dir = run_folder(tmp_path / "output", "2026-09-01")
     report = json.loads((report_dir / "translation.json").read_text(encoding="utf-8"))
     assert report["deepl_key"] is True and report["stopped"] is None
     chinese = report["languages"]["ZH-HANS"]

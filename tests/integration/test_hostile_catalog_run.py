@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import PRICING_TOML
+from tests.conftest import PRICING_TOML, run_folder
 from tests.integration.conftest import run_with_tries, summary_problems
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def run(day: int) -> tuple[str, dict[str, tuple[str, int]]]:
 
 
 def report(folder: Path, day: int, name: str) -> str:
-    return (folder / "output" / "runs" / f"2026-10-{day:02d}" / name).read_text(encoding="utf-8")
+    return (run_folder(folder / "output", f"2026-10-{day:02d}") / name).read_text(encoding="utf-8")
 
 
 def test_first_run_whose_rows_are_all_rejected_publishes_nothing(

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from feeds.google import G_NS
 from feeds.registry import writer_class
 from pipeline.layout import SNAPSHOT, read_snapshot
 from schemas.text import html_to_text
-from tests.conftest import SAMPLE_CATALOG
+from tests.conftest import SAMPLE_CATALOG, run_folder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -100,9 +100,9 @@ def set_aside(findings: Path, market: str) -> set[str]:
 def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path) -> None:
     assert run_dag(LOGICAL_DATE) == "success"
     output = storage / "output"
-    report = output / "runs" / "2026-11-20"
+    report = run_folder(output, "2026-11-20")
     rows = catalog_rows()
-    staged = sum(1 for _ in read_snapshot(storage / "staging" / "2026-11-20" / SNAPSHOT))
+    staged = sum(1 for _ in read_snapshot(storage / "staging" / report.name / SNAPSHOT))
     first_bytes = {}
     # A product without its own German or French text (GZ-BOT-0003) gets the text another
     # product has for the same English one: the catalog's translations count as human.
@@ -170,7 +170,9 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     feed_files = [
         p
         for p in output.glob("*/*.*")
-        if p.name != "manifest.json" and not p.name.endswith(".state.json")
+        if p.parent.name != "runs"
+        and p.name != "manifest.json"
+        and not p.name.endswith(".state.json")
     ]
     expected = {f"grenzenlos_feed_{p.parent.name}_{p.stem}" for p in feed_files}
     # Every published file passes its channel's format check (JSON Schema, RelaxNG, columns).
@@ -186,7 +188,7 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
 
     # Beside the feeds, a manifest an uploader can check them against.
     manifest = json.loads((output / "DE" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["run"] == "2026-11-20"
+    assert manifest["run"] == run_folder(output, "2026-11-20").name
     assert manifest["rate_day"] == "2026-11-26" and manifest["mode"] == "full"
     assert [f["file"] for f in manifest["feeds"]] == [
         "google.xml", "amazon-0001.json", "ebay.jsonl", "idealo.csv", "kaufland.csv"
@@ -209,13 +211,15 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
 
 def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage: Path) -> None:
     date = datetime(2026, 11, 21, tzinfo=UTC)
-    assert run_dag(date, {"markets": ["de", "AT"], "dry_run": True}) == "success"
+    assert run_dag(date, {"markets": ["DE", "AT"], "dry_run": True}) == "success"
     assert not (storage / "output" / "DE").exists()
     staged_markets = sorted(
-        p.name for p in (storage / "staging" / "2026-11-21").iterdir() if p.is_dir()
+        p.name
+        for p in (storage / "staging" / run_folder(storage / "output", "2026-11-21").name).iterdir()
+        if p.is_dir()
     )
-    assert staged_markets == ["AT", "DE", "translations"]
-    summary = (storage / "output" / "runs" / "2026-11-21" / "summary.txt").read_text(
+    assert staged_markets == ["AT", "DE", "steps", "translations"]
+    summary = (run_folder(storage / "output", "2026-11-21") / "summary.txt").read_text(
         encoding="utf-8"
     )
     assert "not published (dry run)" in summary
@@ -242,10 +246,16 @@ def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
     assert run_dag(datetime(2026, 11, 23, tzinfo=UTC), {"markets": ["DE"]}) == "failed"
     assert live.read_bytes() == before
-    summary = (storage / "output" / "runs" / "2026-11-23" / "summary.txt").read_text(
+    summary = (run_folder(storage / "output", "2026-11-23") / "summary.txt").read_text(
         encoding="utf-8"
     )
-    assert "RUN INCOMPLETE: a task failed before every market was built" in summary
+    # The summary names the task that failed and why, not only that one did.
+    incomplete = next(line for line in summary.splitlines() if "RUN INCOMPLETE" in line)
+    assert "the task write_channel (DE google) failed:" in incomplete
+    assert "missing-categories.toml" in incomplete
+    record = json.loads((run_folder(storage / "output", "2026-11-23") / "run.json").read_text())
+    assert record["status"] == "incomplete"
+    assert record["still_live"][0]["path"].endswith("DE/google.xml")  # the last good feed
 
 
 def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(
@@ -300,3 +310,25 @@ def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(
     assert {f["file"]: f["items"] for f in manifest["feeds"]}["amazon-0001.json"] == 4
     google = etree.parse(str(output / "google.xml")).getroot().findall("channel/item")
     assert len(google) == 66  # full file: 67 listed before, one product gone
+
+
+def test_two_runs_on_one_day_keep_two_reports_and_the_index_lists_both(
+    airflow_db: Path, storage: Path
+) -> None:
+    first = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    assert run_dag(first, {"markets": ["US"]}) == "success"
+    assert run_dag(first + timedelta(hours=9), {"markets": ["US"], "dry_run": True}) == "success"
+    runs = storage / "output" / "runs"
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in runs.glob("*/run.json")]
+    assert [r["run_day"] for r in records] == ["2026-11-26", "2026-11-26"]
+    for record in records:  # each run's own files, none overwritten by the other
+        folder = runs / record["run_key"]
+        assert (folder / "report.html").exists() and (folder / "summary.txt").exists()
+        assert f"grenzenlos run {record['run_key']}" in (folder / "summary.txt").read_text()
+    assert {r["dry_run"] for r in records} == {True, False}
+    index = json.loads((runs / "index.json").read_text(encoding="utf-8"))
+    newest = next(r for r in records if r["dry_run"])  # the later run
+    assert [e["run_key"] for e in index][0] == newest["run_key"]
+    assert sorted(e["run_key"] for e in index) == sorted(r["run_key"] for r in records)
+    assert (runs / "LATEST").read_text(encoding="utf-8").strip() == newest["run_key"]
+    assert all(record["run_key"] in (runs / "index.html").read_text() for record in records)

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_folder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,7 +45,7 @@ def test_run_with_staging_and_output_on_object_storage(
     feed = etree.fromstring((output / "DE" / "google.xml").read_bytes())
     assert len(feed.findall("channel/item")) == 67  # 72 less 5 set aside, as in the demo
     assert feed.find("channel/item").findtext(f"{{{G_NS}}}id") == "GZ-BOT-0001"  # type: ignore[union-attr]
-    report = output / "runs" / "2026-11-23"
+    report = run_folder(output, "2026-11-23")
     assert "DE  google" in (report / "summary.txt").read_text(encoding="utf-8")
-    assert (report / "data_docs" / "index.html").exists()
+    assert (report / "validation.json").exists() and (report / "report.html").exists()
     assert (output / "last_successful_run.json").exists()

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import PRICING_TOML, ROOT
+from tests.conftest import PRICING_TOML, ROOT, run_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -84,7 +84,7 @@ product_url = "https://shop.example/de/p/{{sku}}"
     assert [i.findtext(f"{G}id") for i in items] == ["DB-1", "DB-3"]
     assert items[0].findtext(f"{G}price") == "11.90 EUR"
     assert items[1].findtext(f"{G}identifier_exists") == "no"
-    report = tmp_path / "output" / "runs" / "2026-11-22"
+    report = run_folder(tmp_path / "output", "2026-11-22")
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "3 products read" in summary
     assert "1 product quarantined" in summary

@@ -53,17 +53,32 @@ def test_run_with_staging_and_output_on_s3(
     assert run_dag() == "success"
 
     keys = set(s3_bucket.keys("output/"))
-    report = f"output/runs/{RUN}"
+    run = s3_bucket.read("output/runs/LATEST").decode("utf-8").strip()
+    report = f"output/runs/{run}"
     for name in ("google.xml", "manifest.json"):
         assert f"output/DE/{name}" in keys
-    for name in ("summary.txt", "findings.csv", "findings.jsonl", "completeness.csv"):
+    for name in (
+        "summary.txt",
+        "findings.csv",
+        "findings.jsonl",
+        "completeness.csv",
+        "validation.json",
+        "run.json",
+        "report.html",
+    ):
         assert f"{report}/{name}" in keys
-    assert f"{report}/data_docs/index.html" in keys
+    assert "output/runs/index.html" in keys
     assert "output/last_successful_run.json" in keys
-    # Every file the local run published is in the bucket, under the same name, and
-    # nothing else (no temporary keys left behind by atomic publishing).
-    local_files = {f"output/{p.relative_to(local).as_posix()}" for p in local.rglob("*")}
-    assert keys == {key for key in local_files if (local / key.removeprefix("output/")).is_file()}
+    # Every file the local run published is in the bucket, under the same name (but for
+    # the run's own folder, named after its run id), and nothing else (no temporary keys
+    # left behind by atomic publishing).
+    local_run = (local / "runs" / "LATEST").read_text(encoding="utf-8").strip()
+    local_files = {
+        f"output/{p.relative_to(local).as_posix()}".replace(local_run, run)
+        for p in local.rglob("*")
+        if p.is_file()
+    }
+    assert keys == local_files
     assert "DE  google" in s3_bucket.read(f"{report}/summary.txt").decode("utf-8")
 
     feed = s3_bucket.read("output/DE/google.xml")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import PRICING_TOML
+from tests.conftest import PRICING_TOML, run_folder
 from tests.integration.conftest import run_with_tries
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def run(day: int) -> tuple[str, dict[str, tuple[str, int]]]:
 
 
 def report(folder: Path, day: int, name: str) -> str:
-    return (folder / "output" / "runs" / f"2026-12-{day:02d}" / name).read_text(encoding="utf-8")
+    return (run_folder(folder / "output", f"2026-12-{day:02d}") / name).read_text(encoding="utf-8")
 
 
 def test_week_old_rates_fail_extract_once_with_the_reason(airflow_db: Path, setup: Path) -> None:
@@ -79,7 +79,7 @@ def test_week_old_rates_fail_extract_once_with_the_reason(airflow_db: Path, setu
     assert state == "failed"
     assert tasks["extract"] == ("failed", 1)  # old rates do not heal by waiting: no retry
     assert not (setup / "output" / "DE").exists() and not (setup / "output" / "US").exists()
-    assert not (setup / "staging" / "2026-12-03" / "eurofxref-daily.xml").exists()
+    assert not list((setup / "staging").glob("*/eurofxref-daily.xml"))
     summary = report(setup, 3, "summary.txt")
     assert (
         f"RUN STOPPED, nothing published: the ECB rates are of {RATES_DAY}, 5 TARGET business "

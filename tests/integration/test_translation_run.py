@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -97,7 +97,7 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
         logging.getLogger("deepl").setLevel(logging.NOTSET)
     assert deepl_server.translate_requests == []
     output = pipeline / "output"
-    report = json.loads((output / "runs" / "2026-11-25" / "translation.json").read_text())
+    report = json.loads((run_folder(output, "2026-11-25") / "translation.json").read_text())
     assert report["deepl_key"] is True
     assert report["languages"]["PL"]["characters_sent"] == 0
     assert report["languages"]["PL"]["hit_rate"] == 1.0
@@ -125,11 +125,11 @@ def check_first_run(pipeline: Path, deepl_server: FakeDeepL, postgres_conninfo: 
     titles = {item.findtext(f"{G}id"): item.findtext(f"{G}title") for item in items}
     assert titles["GZ-LAM-0037"] == "[PL more] Lichtform Desk Lamp 14 black"
     assert titles["GZ-BOT-0001"] == "Nordquell Trail Bottle 500 ml czarny"  # human wins
-    report = json.loads((output / "runs" / "2026-11-24" / "translation.json").read_text())
+    report = json.loads((run_folder(output, "2026-11-24") / "translation.json").read_text())
     assert report["languages"]["PL"]["deepl"] == 4
     assert report["languages"]["PL"]["pending"] == 0
     assert report["languages"]["PL"]["characters_sent"] == sum(len(t) for t in sent)
-    summary = (output / "runs" / "2026-11-24" / "summary.txt").read_text(encoding="utf-8")
+    summary = (run_folder(output, "2026-11-24") / "summary.txt").read_text(encoding="utf-8")
     assert "4 by DeepL" in summary
     with psycopg.connect(postgres_conninfo) as conn:
         origins = dict(
