@@ -41,7 +41,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from feeds.scratch import ScratchStore
-from pipeline.layout import COMPLETENESS, PRICES, RUN_INDEX, RUN_RECORD, for_people
+from pipeline.layout import (
+    COMPLETENESS,
+    PRICES,
+    RUN_INDEX,
+    RUN_RECORD,
+    VALIDATION_RESULTS,
+    for_people,
+)
 from schemas.findings import FINDING_COLUMNS, count
 from schemas.rules import RULES
 from transforms.storage import publish_atomically
@@ -125,9 +132,21 @@ def write_html_report(
         links=links,
     )
     context["unreadable_runs"] = unreadable
+    context["catalog_rules"] = _catalog_rules(report_dir / VALIDATION_RESULTS)
     target = report_dir / REPORT_PAGE
     _write_atomically(_render("report.html.j2", context), target)
     return target
+
+
+def _catalog_rules(path: StoragePath | Path) -> list[dict[str, Any]]:
+    """GX's verdict on each catalog rule (``validation.json``); none when it is missing
+    or unreadable (a run stopped before validation)."""
+    try:
+        with path.open("r", encoding="utf-8") as stream:
+            rules = json.load(stream).get("expectations", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [r for r in rules if isinstance(r, dict)]
 
 
 def write_run_index(runs_root: StoragePath | Path) -> StoragePath | Path:

@@ -332,3 +332,19 @@ def test_two_runs_on_one_day_keep_two_reports_and_the_index_lists_both(
     assert sorted(e["run_key"] for e in index) == sorted(r["run_key"] for r in records)
     assert (runs / "LATEST").read_text(encoding="utf-8").strip() == newest["run_key"]
     assert all(record["run_key"] in (runs / "index.html").read_text() for record in records)
+    # Mapped tasks carry what they work on in the UI, not 0, 1, 2.
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        labels = dict(
+            session.execute(
+                select(TaskInstance.task_id, TaskInstance.rendered_map_index).where(
+                    TaskInstance.run_id == LAST_RUN_ID[0], TaskInstance.map_index >= 0
+                )
+            ).all()
+        )
+    assert labels["assemble_market"] == "US"
+    assert labels["write_channel"] in {"US google", "US amazon", "US ebay"}
+    assert labels["localize_shard"] == "US shard 1 of 1"

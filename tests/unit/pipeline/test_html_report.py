@@ -446,3 +446,36 @@ def test_the_index_lists_the_runs_newest_first_with_their_reports(output: Path) 
     assert rows[0].xpath("td/a/@href") == ["now/report.html"]
     assert "3 min 30 s" in rows[0].text_content()
     assert [p.name for p in (output / "runs").iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_the_catalog_rules_show_gx_verdicts_from_validation_json(output: Path) -> None:
+    assert not _page(output).xpath('//section[@id="catalog-rules"]')  # none written: no table
+    rules = [
+        {
+            "table": "products",
+            "rule": "gtin_check_digit",
+            "expectation": "expect_column_values_to_match_regex",
+            "column": "gtin",
+            "severity": "error",
+            "success": False,
+            "checked": 70,
+            "unexpected": 3,
+        },
+        {
+            "table": "products",
+            "rule": "sku_unique",
+            "expectation": "expect_column_values_to_be_unique",
+            "column": "sku",
+            "severity": "error",
+            "success": True,
+            "checked": 70,
+            "unexpected": 0,
+        },
+    ]
+    (output / "runs" / "now" / "validation.json").write_text(
+        json.dumps({"products": 70, "expectations": rules}), encoding="utf-8"
+    )
+    rows = _page(output).xpath('//section[@id="catalog-rules"]//tbody/tr')
+    cells = {row.get("data-rule"): [c.text_content() for c in row.xpath("td")] for row in rows}
+    assert cells["gtin_check_digit"][-3:] == ["70", "3", "FAILED"]
+    assert cells["sku_unique"][-1] == "passed"
