@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +101,6 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
     from schemas.categories import load_category_map
     from schemas.market import load_config
 
-    started = datetime.now(UTC).isoformat()
     config = load_config(ROOT / "config" / "markets.toml", env={})
     if catalog is not None:
         config = config.model_copy(
@@ -162,99 +160,8 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
         built=built,
         published=published,
     )
-    if not (report_dir / "run.json").exists():
-        _record_run(
-            report_dir,
-            run_key,
-            started=started,
-            staged=staged,
-            validated=validated,
-            translated=translated,
-            built=built,
-            published=published,
-        )
+    assert (report_dir / "run.json").exists() and (report_dir / "report.html").exists()
     return report_dir
-
-
-def _record_run(
-    report_dir: Path,
-    run_key: str,
-    *,
-    started: str,
-    staged: dict[str, Any],
-    validated: dict[str, Any],
-    translated: dict[str, Any],
-    built: list[dict[str, Any]],
-    published: list[dict[str, Any]],
-) -> None:
-    """A stand-in for the ``run.json`` and ``index.json`` that `write_run_report` writes
-    once it records runs (the contract of issue 15), from the steps' results."""
-    files: dict[tuple[str, str], list[str]] = {}
-    for p in published:
-        files.setdefault((p["market"], p["channel"]), []).append(p["path"])
-    feeds = [
-        {
-            "market": b["market"],
-            "channel": channel,
-            **{k: info[k] for k in ("listed", "set_aside", "reasons", "sent", "unchanged")},
-            "deleted": info["deleted"],
-            "delta": b.get("mode") == "delta",
-            "outcome": "published" if files.get((b["market"], channel)) else "not_published",
-            "outcome_text": " ".join(files.get((b["market"], channel), ["not published"])[:1]),
-            "files": files.get((b["market"], channel), []),
-        }
-        for b in sorted(built, key=lambda r: r["market"])
-        for channel, info in b["channels"].items()
-    ]
-    with (report_dir / "findings.jsonl").open(encoding="utf-8") as stream:
-        severities = [json.loads(line)["severity"] for line in stream]
-    output = report_dir.parent.parent
-    record = {
-        "run_id": run_key,
-        "run_key": run_key,
-        "dag_id": "localize_catalog",
-        "run_day": run_key,
-        "status": "success",
-        "reason": None,
-        "failed_tasks": [],
-        "still_live": [
-            {"market": p["market"], "file": p["file"], "path": p["path"], "items": p["items"]}
-            for p in published
-        ],
-        "mode": "full",
-        "dry_run": False,
-        "rate_date": built[0].get("rate_day"),
-        "started": started,
-        "finished": datetime.now(UTC).isoformat(),
-        "steps": [],
-        "catalog": {k: staged.get(k, 0) for k in ("products", "rejected_rows", "held")},
-        "validation": {
-            k: validated[k]
-            for k in ("quarantined", "warnings", "failed_expectations", "expectations")
-        },
-        "translation": json.loads((report_dir / "translation.json").read_text("utf-8")),
-        "feeds": feeds,
-        "findings": {
-            "total": len(severities),
-            "by_severity": {s: severities.count(s) for s in sorted(set(severities))},
-        },
-        "files": {
-            "summary": str(report_dir / "summary.txt"),
-            "findings_csv": str(report_dir / "findings.csv"),
-            "findings_jsonl": str(report_dir / "findings.jsonl"),
-            "completeness": str(report_dir / "completeness.csv"),
-            "prices": str(report_dir / "prices.csv"),
-            "translation": str(report_dir / "translation.json"),
-            "validation": None,
-            "manifests": {b["market"]: str(output / b["market"] / "manifest.json") for b in built},
-        },
-    }
-    assert translated["report"]  # the figures above are the same run's
-    (report_dir / "run.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
-    index_path = report_dir.parent / "index.json"
-    index = json.loads(index_path.read_text("utf-8")) if index_path.exists() else []
-    entry = {k: record[k] for k in ("run_key", "run_id", "status", "started", "finished")}
-    index_path.write_text(json.dumps([entry, *index], indent=1), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
