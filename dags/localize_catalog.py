@@ -599,7 +599,14 @@ def localize_catalog() -> None:
             stem = feed["file"].rsplit(".", 1)[0]
             outlet_events[FEEDS].add(
                 Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{stem}"),
-                extra={"items": feed["items"], "sha256": feed["sha256"], "run": _run_key()},
+                extra={
+                    "market": feed["market"],
+                    "channel": feed["channel"],
+                    "file": feed["file"],
+                    "items": feed["items"],
+                    "sha256": feed["sha256"],
+                    "run": _run_key(),
+                },
             )
         return published
 

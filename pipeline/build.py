@@ -25,6 +25,7 @@ from pipeline.layout import (
     LISTINGS,
     MARKET_FINDINGS,
     PRICES,
+    REFUSED_SUFFIX,
     RESULT,
     SHARDS,
     STATE_SUFFIX,
@@ -485,6 +486,12 @@ def _previous_state(
         with path.open("r", encoding="utf-8") as stream:
             loaded: dict[str, str] = json.load(stream)
         state.load(loaded.items())
+    refused = live_dir / f"{channel}{REFUSED_SUFFIX}"
+    if refused.exists():  # refused by the marketplace: sent again, changed or not
+        with refused.open("r", encoding="utf-8") as stream:
+            for sku in json.load(stream):
+                if sku in state:
+                    state[sku] = ""  # no content hashes to that: the sku counts as changed
     return state
 
 

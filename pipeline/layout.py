@@ -27,6 +27,8 @@ and publishes to::
 
     <output>/<market>/<channel>.<ext>          the live feed, replaced atomically
     <output>/<market>/manifest.json            file, channel, items and sha256 of each feed
+    <output>/<market>/<channel>.refused.json   skus the marketplace refused, sent again
+    <output>/deliveries/<market>/<channel>/    what was delivered (pipeline.delivery.records)
     <output>/last_successful_run.json          counts the shrink guard compares with
     <output>/runs/<run>/findings.csv|jsonl     every finding of the run
     <output>/runs/<run>/completeness.csv       completeness of every market's listings
@@ -94,6 +96,9 @@ RESULT = "result.json"
 result, for the market's later tasks."""
 STATE_SUFFIX = ".state.json"
 """Beside an API channel's feeds: content hash per sku, for the next delta run."""
+REFUSED_SUFFIX = ".refused.json"
+"""Beside a channel's feeds: skus the marketplace refused (``deliver_feeds`` writes it);
+the next run sends them again even when unchanged, and its publish removes the file."""
 
 
 _LENGTH = struct.Struct("<I")

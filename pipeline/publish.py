@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import (
     MANIFEST,
+    REFUSED_SUFFIX,
 )
 from transforms.storage import ensure_dir, publish_atomically
 
@@ -110,6 +111,9 @@ def publish_market(
         if info.get("state") and info["valid"] and channel not in held:
             source = path_factory(info["state"])
             publish_atomically(source, market_dir / source.name)
+            refused = market_dir / f"{channel}{REFUSED_SUFFIX}"
+            if refused.exists():  # this run sent them again
+                refused.unlink()
     replaced = {channel: info for channel, info in channels.items() if channel not in held}
     _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
     still_live: list[dict[str, Any]] = []

@@ -23,7 +23,11 @@ Severity = Literal["error", "warning"]
 """``error``: the product is left out (of the catalog, or of one market or feed).
 ``warning``: the product goes out, changed or worth a look."""
 
-Stage = Literal["ingest", "validate", "translate", "localize", "completeness", "feed"]
+Stage = Literal[
+    "ingest", "validate", "translate", "localize", "completeness", "feed", "marketplace"
+]
+"""Where a finding comes from; ``marketplace``: what the marketplace itself said about an
+item it was sent (the ``deliver_feeds`` DAG brings it back)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -410,6 +410,52 @@ class DeliveryPromise(_Strict):
         return self
 
 
+DeliveryMethod = Literal["sftp", "sp_api", "ebay_inventory"]
+"""How a channel's feed reaches the marketplace: ``sftp`` (Google Merchant Center's
+upload server), ``sp_api`` (Amazon's Selling Partner API, Feeds), ``ebay_inventory``
+(eBay's Inventory API). Channels that fetch the file themselves have a ``public_url``."""
+
+_DEFAULT_CONNECTIONS: dict[str, str] = {
+    "sftp": "gmc_sftp_{market}",
+    "sp_api": "amazon_sp_api",
+    "ebay_inventory": "ebay_api",
+}
+
+
+class ChannelDelivery(_Strict):
+    """How the ``deliver_feeds`` DAG sends a channel's published feeds
+    (``[channels.<name>] delivery = { method = "...", ... }``)."""
+
+    method: DeliveryMethod
+    """The protocol (see `DeliveryMethod`)."""
+    environment: Literal["sandbox", "production"] = "sandbox"
+    """The marketplace's sandbox (test calls, nothing goes on sale) or production. Start
+    in the sandbox; switch a channel to production when its sandbox runs are clean."""
+    connection: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    """The Airflow connection with the credentials; ``{market}`` is the market code in
+    lower case. Default: ``gmc_sftp_{market}`` (SFTP; a market without its own falls
+    back to ``gmc_sftp``), ``amazon_sp_api``, ``ebay_api``."""
+    upload_name: Annotated[str, Field(min_length=1, max_length=200)] = "{file}"
+    """SFTP: the file name the Merchant Center data source is registered with;
+    ``{market}`` and ``{file}`` (the published file's name) are filled in."""
+    poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    """Amazon: first wait between two looks at a feed's processing status (it grows)."""
+    max_wait_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 120.0
+    """Amazon: how long a delivery waits for a feed to be processed before it fails; the
+    next delivery of the same file resumes waiting for that feed."""
+
+    def connection_id(self, market: str) -> str:
+        """The connection id for ``market``.
+
+        >>> ChannelDelivery(method="sftp").connection_id("DE")
+        'gmc_sftp_de'
+        >>> ChannelDelivery(method="sp_api").connection_id("DE")
+        'amazon_sp_api'
+        """
+        template = self.connection or _DEFAULT_CONNECTIONS[self.method]
+        return template.format(market=market.lower())
+
+
 class Channel(_Strict):
     """Defaults of one feed channel, whatever the market."""
 
@@ -470,6 +516,15 @@ class Channel(_Strict):
     """Countries each offer is for sale in, where one offer covers several (bol.com keeps
     one offer per EAN and condition for NL and BE: publish the bol channel from one market
     with ``countries = ["NL", "BE"]``); empty, the market's own country."""
+    delivery: ChannelDelivery | None = None
+    """How ``deliver_feeds`` sends this channel's feeds; None: it does not send them (a
+    channel that fetches them has a ``public_url`` instead)."""
+    public_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    """Where the marketplace fetches a market's file (idealo, Kaufland, Google's scheduled
+    fetch); ``{market}`` and ``{file}`` are filled in. ``deliver_feeds`` checks that it
+    serves the file just published (its sha256)."""
+    public_url_connection: Annotated[str, Field(min_length=1)] | None = None
+    """An Airflow connection whose login and password open ``public_url`` (basic auth)."""
 
 
 class Validation(_Strict):

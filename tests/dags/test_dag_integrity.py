@@ -29,6 +29,7 @@ def test_no_import_errors(dagbag: object) -> None:
 NO_RETRY = {
     *("plan_validation", "select_markets", "plan_languages", "plan_shards", "plan_channels"),
     *("validate", "check_gates", "summary"),
+    "plan",  # deliver_feeds: which files, from the manifests
 }
 
 
@@ -100,12 +101,38 @@ def test_localize_catalog_graph(dagbag: object) -> None:
     assert dag.params["mode"] == "full"
 
 
-def test_dag_file_parses_fast_and_imports_nothing_heavy() -> None:
+def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
+    """deliver_feeds is scheduled on the alias publish emits its feed events through, one
+    deliver task per file, and a summary that always runs."""
+    from airflow.sdk import AssetAlias
+
+    dag = dagbag.dags["deliver_feeds"]  # type: ignore[attr-defined]
+    producer = dagbag.dags["localize_catalog"]  # type: ignore[attr-defined]
+    outlets = producer.get_task("publish").outlets
+    assert outlets == [AssetAlias("grenzenlos_feeds")]
+    # The alias itself, not AssetAll([alias]): any one published feed starts a delivery.
+    assert dag.timetable.asset_condition == AssetAlias("grenzenlos_feeds")
+    edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
+    assert edges == {("plan", "deliver"), ("plan", "summary"), ("deliver", "summary")}
+    assert dag.get_task("deliver").is_mapped
+    assert dag.get_task("deliver").map_index_template == "{{ label }}"
+    assert dag.get_task("summary").trigger_rule == "all_done"
+    assert set(dag.params.keys()) == {"markets", "channels", "dry_run"}
+    # Only channels that deliver can be picked.
+    assert dag.params.get_param("channels").schema["examples"] == [
+        "amazon",
+        "ebay",
+        "google",
+    ]
+
+
+@pytest.mark.parametrize("dag_file", ["localize_catalog.py", "deliver_feeds.py"])
+def test_dag_file_parses_fast_and_imports_nothing_heavy(dag_file: str) -> None:
     code = (
         "import sys, time, runpy\n"
         "import airflow.sdk\n"
         "start = time.perf_counter()\n"
-        f"runpy.run_path({str(ROOT / 'dags' / 'localize_catalog.py')!r})\n"
+        f"runpy.run_path({str(ROOT / 'dags' / dag_file)!r})\n"
         "print(time.perf_counter() - start)\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
     )

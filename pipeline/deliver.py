@@ -1,0 +1,395 @@
+"""The ``deliver_feeds`` DAG's steps: which published files to deliver, delivering one
+(once: `pipeline.delivery.records`), and bringing the marketplaces' answers back into the
+run that published the files.
+
+Where the answers go, in the publishing run's report folder ``<output>/runs/<run>/``::
+
+    delivery.json                one entry per delivered file: verdict, counts, reference
+    findings.jsonl|csv           the marketplaces' issues added (stage ``marketplace``)
+    run.json, report.html        the delivery section and the new finding counts
+    summary.txt                  one line per delivered file after the run's own lines
+
+and beside the live feeds, ``<output>/<market>/<channel>.refused.json``: the skus a
+marketplace refused, which the next run sends again even when they did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from pipeline.delivery.records import now, read_record, record_path, write_record
+from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD
+from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
+
+    from pipeline.delivery.outcome import DeliveryOutcome
+    from schemas.market import PipelineConfig
+    from transforms.storage import StoragePath
+
+    Send = Callable[
+        [StoragePath | Path, dict[str, Any] | None, Callable[[dict[str, Any]], None]],
+        DeliveryOutcome,
+    ]
+    """Sends one file: (its path, the progress an earlier try recorded, a callback that
+    records progress) -> what the marketplace said."""
+
+DELIVERY = "delivery.json"
+"""In a run's report folder: what became of each of its files at the marketplaces."""
+_SUMMARY_MARK = "delivered to the marketplaces:"
+
+
+def delivered_channels(config: PipelineConfig) -> set[str]:
+    """Channels whose feeds ``deliver_feeds`` sends or checks."""
+    return {
+        name
+        for name, channel in config.channels.items()
+        if channel.delivery is not None or channel.public_url
+    }
+
+
+def plan_deliveries(
+    config: PipelineConfig,
+    output_root: StoragePath | Path,
+    *,
+    events: Sequence[Mapping[str, Any]] = (),
+    markets: Sequence[str] | None = None,
+    channels: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The live files to deliver, one dict each (``market``, ``channel``, ``file``,
+    ``path``, ``sha256``, ``items``, ``run``, ``label``), read from the markets' live
+    manifests so that what is delivered is what is live.
+
+    Args:
+        config: The pipeline configuration (which channels deliver how).
+        output_root: Where the live feeds are.
+        events: The Asset events that triggered the run (``uri`` and ``extra`` each):
+            only the files they name, in the markets they name. Empty: ``markets``.
+        markets: For a run by hand: these markets (None: every configured one).
+        channels: Only these channels (None: every channel that delivers).
+    """
+    wanted = delivered_channels(config)
+    if channels:
+        unknown = sorted(set(channels) - set(config.channels))
+        if unknown:
+            raise ValueError(f"no such channel in the configuration: {', '.join(unknown)}")
+        wanted &= set(channels)
+    files: dict[str, set[str]] | None = None
+    if events:
+        files = {}
+        for event in events:
+            extra = event.get("extra") or {}
+            uri = str(event.get("uri", ""))
+            market = extra.get("market") or uri.rstrip("/").rsplit("/", 2)[-2]
+            files.setdefault(market, set()).add(extra.get("file") or uri.rsplit("/", 1)[-1])
+        codes = sorted(files)
+    else:
+        codes = sorted(markets) if markets else sorted(config.markets)
+    unknown = sorted(set(codes) - set(config.markets))
+    if unknown:
+        raise ValueError(f"no such market in the configuration: {', '.join(unknown)}")
+    plan = []
+    for code in codes:
+        manifest_path = output_root / code / MANIFEST
+        if not manifest_path.exists():
+            continue  # nothing published there yet
+        with manifest_path.open("r", encoding="utf-8") as stream:
+            manifest = json.load(stream)
+        for entry in manifest.get("feeds", []):
+            if entry["channel"] not in wanted:
+                continue
+            if entry["channel"] not in config.markets[code].channels:
+                continue
+            if files is not None and entry["file"] not in files.get(code, set()):
+                continue
+            plan.append(
+                {
+                    "market": code,
+                    "channel": entry["channel"],
+                    "file": entry["file"],
+                    "path": str(output_root / code / entry["file"]),
+                    "sha256": entry["sha256"],
+                    "items": entry["items"],
+                    "run": entry.get("run") or manifest.get("run"),
+                    "label": f"{code} {entry['file']}",
+                }
+            )
+    return plan
+
+
+def file_sha256(path: StoragePath | Path) -> str:
+    """The sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def deliver_feed(
+    feed: Mapping[str, Any],
+    output_root: StoragePath | Path,
+    send: Send,
+    path_factory: Any,
+    *,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Deliver one live file once.
+
+    A file whose record says it was delivered is not sent again; a delivery that an
+    earlier try started resumes from its recorded progress (Amazon polls the feed it
+    created; eBay skips the calls that finished). A file that no longer has the sha256
+    its manifest gave (a later run replaced it) is not sent: that run's delivery sends
+    the new one. Delivery reads the file and never changes it.
+
+    Returns:
+        The feed's dict with ``status`` (``delivered``, ``already_delivered``,
+        ``dry_run``, ``superseded``), ``record`` (its path) and, when sent, the
+        outcome's ``verdict``, ``detail``, ``reference`` and counts.
+    """
+    where = record_path(output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"])
+    result: dict[str, Any] = {**feed, "record": str(where)}
+    record = read_record(where)
+    if record is not None and record.get("status") == "done":
+        return {**result, "status": "already_delivered", **_counts(record["outcome"])}
+    path = path_factory(feed["path"])
+    if not path.exists() or file_sha256(path) != feed["sha256"]:
+        return {
+            **result,
+            "status": "superseded",
+            "detail": f"{feed['file']} changed since it was published (a later run "
+            "replaced it); that run's delivery sends it",
+        }
+    if dry_run:
+        return {**result, "status": "dry_run", "detail": f"{feed['file']} would be sent"}
+    record = record or {
+        "market": feed["market"],
+        "channel": feed["channel"],
+        "file": feed["file"],
+        "sha256": feed["sha256"],
+        "run": feed.get("run"),
+        "started": now(),
+    }
+    record["status"] = "submitted"
+    write_record(where, record)
+
+    def checkpoint(progress: dict[str, Any]) -> None:
+        record["progress"] = {**(record.get("progress") or {}), **progress}
+        write_record(where, record)
+
+    outcome = send(path, record.get("progress"), checkpoint)
+    record.update(status="done", outcome=outcome.to_json(), finished=now())
+    write_record(where, record)
+    return {**result, "status": "delivered", **_counts(record["outcome"])}
+
+
+def _counts(outcome: Mapping[str, Any]) -> dict[str, Any]:
+    issues = outcome.get("issues", [])
+    return {
+        "verdict": outcome["verdict"],
+        "detail": outcome["detail"],
+        "reference": outcome.get("reference"),
+        "sent": outcome.get("sent", 0),
+        "accepted": outcome.get("accepted", 0),
+        "refused": len(outcome.get("refused_skus", [])),
+        "errors": sum(1 for i in issues if i["severity"] == "error"),
+        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
+    }
+
+
+_VERDICT_WORDS = {
+    "accepted": "accepted",
+    "accepted_with_warnings": "accepted with warnings",
+    "refused": "REFUSED in part or whole",
+    "uploaded": "uploaded",
+    "served": "served at its URL",
+}
+
+
+def describe_delivery(result: Mapping[str, Any]) -> str:
+    """One summary line for a delivered (or not delivered) file.
+
+    >>> print(describe_delivery({"market": "DE", "channel": "amazon",
+    ...     "file": "amazon-0001.json", "status": "delivered", "verdict": "refused",
+    ...     "sent": 67, "accepted": 65, "refused": 2, "warnings": 1, "reference": "50014"}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    DE  amazon    amazon-0001.json: REFUSED in part or whole
+    (67 sent, 65 accepted, 2 refused, 1 warning) [50014]
+    """
+    head = f"{result['market']:<3} {result['channel']:<9} {result['file']}: "
+    status = result.get("status")
+    if status == "failed":
+        return head + f"NOT DELIVERED: {result.get('detail')}"
+    if status in ("dry_run", "superseded"):
+        return head + f"not sent: {result.get('detail')}"
+    words = _VERDICT_WORDS.get(result.get("verdict", ""), str(result.get("verdict")))
+    if status == "already_delivered":
+        words += ", delivered before: not sent again"
+    counts = f"{result.get('sent', 0)} sent"
+    if result.get("verdict") not in ("uploaded", "served"):
+        counts += f", {result.get('accepted', 0)} accepted, {result.get('refused', 0)} refused"
+    warnings = result.get("warnings", 0)
+    if warnings:
+        counts += f", {warnings} warning" + ("s" if warnings != 1 else "")
+    reference = f" [{result['reference']}]" if result.get("reference") else ""
+    return f"{head}{words} ({counts}){reference}"
+
+
+def marketplace_findings(record: Mapping[str, Any]) -> list[Finding]:
+    """The marketplace's issues in a done record, as findings of stage ``marketplace``."""
+    outcome = record.get("outcome") or {}
+    return [
+        Finding(
+            stage="marketplace",
+            severity=issue["severity"],
+            sku=issue.get("sku"),
+            field=issue.get("field") or "",
+            rule=str(issue["code"]),
+            message=issue["message"],
+            market=record["market"],
+            channel=record["channel"],
+        )
+        for issue in outcome.get("issues", [])
+    ]
+
+
+def report_deliveries(
+    plan: Sequence[Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any] | None],
+    output_root: StoragePath | Path,
+    path_factory: Any,
+) -> tuple[str, list[str]]:
+    """Bring the answers back: into each publishing run's report folder (see the module's
+    docstring) and, for refused skus, into ``<channel>.refused.json`` beside the feeds.
+
+    Args:
+        plan: What `plan_deliveries` returned.
+        results: `deliver_feed`'s result per planned file, None where its task failed.
+        output_root: Where the live feeds and ``runs/`` are.
+        path_factory: Turns a record's path string back into a path.
+
+    Returns:
+        The delivery summary (one line per file) and the files not delivered.
+    """
+    done: list[dict[str, Any]] = []
+    failed: list[str] = []
+    for feed, result in zip(plan, results, strict=True):
+        if result is None:
+            where = record_path(
+                output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"]
+            )
+            progress = (read_record(where) or {}).get("progress")
+            detail = "its deliver task failed (see that task's log)"
+            if progress:
+                detail += "; the next delivery resumes where it stopped"
+            done.append({**feed, "status": "failed", "detail": detail})
+            failed.append(f"{feed['market']} {feed['file']}")
+        else:
+            done.append(dict(result))
+    lines = [describe_delivery(r) for r in done]
+    by_run: dict[str, list[dict[str, Any]]] = {}
+    for result in done:
+        if result.get("run"):
+            by_run.setdefault(result["run"], []).append(result)
+    refused: dict[tuple[str, str], set[str]] = {}
+    for run, results_of_run in by_run.items():
+        findings: list[Finding] = []
+        for result in results_of_run:
+            record = read_record(path_factory(result["record"])) if result.get("record") else None
+            if record and record.get("status") == "done":
+                findings.extend(marketplace_findings(record))
+                skus = record["outcome"].get("refused_skus", [])
+                if skus and result["status"] == "delivered":
+                    refused.setdefault((result["market"], result["channel"]), set()).update(skus)
+        _add_to_run(output_root / "runs" / run, results_of_run, findings)
+    for (market, channel), skus in refused.items():
+        _mark_refused(output_root / market / f"{channel}{REFUSED_SUFFIX}", skus)
+    return "\n".join([_SUMMARY_MARK, *lines]) + "\n", failed
+
+
+def _mark_refused(path: StoragePath | Path, skus: Iterable[str]) -> None:
+    known: set[str] = set(read_refused(path))
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(sorted(known | set(skus)), stream, indent=0)
+        stream.write("\n")
+
+
+def read_refused(path: StoragePath | Path) -> list[str]:
+    """The skus in a ``<channel>.refused.json`` (empty when there is none)."""
+    if not path.exists():
+        return []
+    with path.open("r", encoding="utf-8") as stream:
+        skus = json.load(stream)
+    return [str(s) for s in skus] if isinstance(skus, list) else []
+
+
+def _add_to_run(
+    report_dir: StoragePath | Path,
+    results: Sequence[Mapping[str, Any]],
+    findings: Sequence[Finding],
+) -> None:
+    """Merge this delivery into a run's report folder; a second delivery of the same
+    files replaces their entries and findings instead of adding them twice."""
+    if not (report_dir / RUN_RECORD).exists():
+        return  # the run's report is gone (cleaned up): nothing to add to
+    keys = {(r["market"], r["file"]) for r in results}
+    channels = {(r["market"], r["channel"]) for r in results}
+    entries = []
+    if (report_dir / DELIVERY).exists():
+        with (report_dir / DELIVERY).open("r", encoding="utf-8") as stream:
+            entries = [e for e in json.load(stream) if (e["market"], e["file"]) not in keys]
+    entries += [
+        {k: v for k, v in r.items() if k not in ("path", "label")} | {"line": describe_delivery(r)}
+        for r in results
+    ]
+    entries.sort(key=lambda e: (e["market"], e["channel"], e["file"]))
+    with (report_dir / DELIVERY).open("w", encoding="utf-8") as stream:
+        json.dump(entries, stream, indent=1, sort_keys=True)
+        stream.write("\n")
+
+    kept: list[Finding] = []
+    jsonl = report_dir / "findings.jsonl"
+    if jsonl.exists():
+        with jsonl.open("r", encoding="utf-8") as stream:
+            for line in stream:
+                finding = Finding.from_json(line)
+                if finding.stage == "marketplace" and (finding.market, finding.channel) in channels:
+                    continue  # this delivery's answer replaces the last one for the channel
+                kept.append(finding)
+    every = kept + list(findings)
+    with jsonl.open("w", encoding="utf-8") as stream:
+        write_findings_jsonl(every, stream)
+    with (report_dir / "findings.csv").open("w", encoding="utf-8", newline="") as stream:
+        write_findings_csv(every, stream)
+
+    with (report_dir / RUN_RECORD).open("r", encoding="utf-8") as stream:
+        run = json.load(stream)
+    by_severity: dict[str, int] = {}
+    for finding in every:
+        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+    run["findings"] = {"total": len(every), "by_severity": by_severity}
+    run["delivery"] = entries
+    with (report_dir / RUN_RECORD).open("w", encoding="utf-8") as stream:
+        json.dump(run, stream, indent=1)
+        stream.write("\n")
+
+    summary = report_dir / "summary.txt"
+    if summary.exists():
+        with summary.open("r", encoding="utf-8") as stream:
+            text = stream.read()
+        own = text.split(_SUMMARY_MARK, 1)[0].rstrip("\n")
+        lines = [e["line"] for e in entries]
+        with summary.open("w", encoding="utf-8") as stream:
+            stream.write("\n".join([own, _SUMMARY_MARK, *lines]) + "\n")
+    try:
+        from pipeline.html_report import write_html_report
+
+        write_html_report(report_dir, report_dir.parent)
+    except Exception as error:  # the files above stand without the page
+        import logging
+
+        logging.getLogger(__name__).exception("report.html not rewritten: %s", error)
