@@ -217,6 +217,19 @@ class PriceChanges:
     largest: list[PriceMove] = field(default_factory=list)
 
 
+DELIVERY_TEXT = {
+    "accepted": "accepted",
+    "accepted_with_warnings": "accepted, with warnings",
+    "refused": "refused (in part or whole)",
+    "uploaded": "uploaded",
+    "served": "served at its URL",
+    "failed": "not delivered",
+    "dry_run": "not sent (dry run)",
+    "superseded": "not sent (replaced by a later run)",
+}
+"""How the report names a delivery's verdict (``delivery.json``, `pipeline.deliver`)."""
+
+
 def report_context(
     record: Mapping[str, Any],
     earlier: Sequence[Mapping[str, Any]],
@@ -266,6 +279,16 @@ def report_context(
             if isinstance(step, dict)
         ],
         "feeds": rows,
+        "delivery": [
+            {
+                **entry,
+                "verdict_label": DELIVERY_TEXT.get(
+                    entry.get("verdict") or entry.get("status") or "", entry.get("status")
+                ),
+            }
+            for entry in record.get("delivery") or []
+            if isinstance(entry, dict)
+        ],
         "reasons_chart": reasons_chart(feeds, colours) if feeds else None,
         "reason_legend": [
             {"rule": rule, "colour": colours[rule], "meaning": _meaning(rule)}

@@ -5,6 +5,12 @@ A rule names one event, whatever the channel or step that saw it (a cut title is
 it keeps the product out (``error``) or only warns, and the message's shape with its
 variable parts in braces. ``tests/cases/findings/rules.md`` is this table as the data team
 reads it; a test keeps both in step and checks that the code names no rule missing here.
+
+Findings of stage ``marketplace`` (what Amazon or eBay said about an item, brought back by
+``deliver_feeds``) carry the marketplace's own code as their rule (Amazon ``90220``, eBay
+``25002``), as the marketplace documents it; they are not listed here. So do the checks of
+the URL a marketplace fetches its file from: ``stale_file`` (it serves another file),
+``unreachable``, ``http_<status>``.
 """
 
 from __future__ import annotations
