@@ -1,0 +1,668 @@
+"""eBay's Inventory API: one ``ebay.jsonl`` file, one bulk call per line.
+
+The file is what `feeds.ebay` writes (JSON Lines): a line ``{"marketplaceId",
+"contentLanguage", "body": {"requests": [...]}}`` is one
+``bulkCreateOrReplaceInventoryItem`` call of at most 25 items, sent with the line's
+``Content-Language``; a line ``{"marketplaceId", "deleteInventoryItems": [...]}`` is one
+``deleteInventoryItem`` call per sku.
+
+eBay answers a bulk call per item (``200`` when every item was taken, ``207`` when some
+were not), so one refused item does not stop the others. The calls are independent:
+a 5xx, a 429 or a dropped connection retries only that call (1, 2, 4 s apart), and a
+``checkpoint`` after every line lets a crashed delivery resume after the last finished
+line (``done``) instead of sending everything again.
+
+Authentication is OAuth 2: the connection's refresh token is exchanged for an access
+token (``sell.inventory`` scope) at the first call, and once more if eBay answers 401.
+Nothing here logs or raises a token, the client secret or the refresh token.
+
+The contract: eBay's OpenAPI file for the Inventory API, v1.13.0
+(``tests/contracts/ebay``); the test server ``tests/ebay_api_server.py`` checks
+every request against it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+import requests
+
+from pipeline.delivery.outcome import (
+    CredentialsError,
+    DeliveryError,
+    DeliveryOutcome,
+    MarketplaceIssue,
+    OAuthCredentials,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+log = logging.getLogger(__name__)
+
+BASE_URLS = {
+    "production": "https://api.ebay.com",
+    "sandbox": "https://api.sandbox.ebay.com",
+}
+"""eBay's API hosts by environment (``credentials.endpoint`` overrides them)."""
+TOKEN_PATH = "/identity/v1/oauth2/token"
+SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
+"""The OAuth scope both operations need (the contract's ``security``)."""
+BULK_PATH = "/sell/inventory/v1/bulk_create_or_replace_inventory_item"
+ITEM_PATH = "/sell/inventory/v1/inventory_item/{sku}"
+BATCH = 25
+"""Most items eBay takes in one bulk call."""
+NOT_FOUND = "25710"
+"""eBay's errorId for "We didn't find the resource/entity you are requesting"."""
+
+
+@dataclass(slots=True)
+class _SkuResult:
+    """What eBay said about one sku of one line (the checkpoint record's ``results``)."""
+
+    sku: str
+    accepted: bool
+    status: int | None
+    issues: list[MarketplaceIssue] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "accepted": self.accepted,
+            "statusCode": self.status,
+            "issues": [
+                {
+                    "severity": i.severity,
+                    "code": i.code,
+                    "field": i.field,
+                    "message": i.message,
+                }
+                for i in self.issues
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> _SkuResult:
+        sku = str(data["sku"])
+        issues = [
+            MarketplaceIssue(
+                sku=sku,
+                severity=i["severity"],
+                code=str(i["code"]),
+                field=str(i["field"]),
+                message=str(i["message"]),
+            )
+            for i in data.get("issues", [])
+        ]
+        return cls(sku, bool(data["accepted"]), data.get("statusCode"), issues)
+
+
+@dataclass(slots=True)
+class _Line:
+    """One line of the file: a bulk call (``requests``) or deletions (``skus``)."""
+
+    index: int
+    kind: Literal["bulk", "delete"]
+    marketplace_id: str | None
+    skus: list[str]
+    content_language: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def where(self) -> str:
+        """``line 2 (skus A .. B)``: for messages (lines counted from 1)."""
+        if not self.skus:
+            return f"line {self.index + 1}"
+        if len(self.skus) == 1:
+            return f"line {self.index + 1} (sku {self.skus[0]})"
+        return f"line {self.index + 1} (skus {self.skus[0]} .. {self.skus[-1]})"
+
+
+class _Answer:
+    """The last HTTP answer to a call, or the connection error instead of one."""
+
+    def __init__(self, response: requests.Response | None, error: Exception | None) -> None:
+        self.response = response
+        self.error = error
+
+    @property
+    def status(self) -> int | None:
+        return None if self.response is None else self.response.status_code
+
+    def retryable(self) -> bool:
+        status = self.status
+        return status is None or status == 429 or status >= 500
+
+    def json(self) -> Any:
+        if self.response is None:
+            return None
+        try:
+            return self.response.json()
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        if self.response is None:
+            return f"no answer ({type(self.error).__name__}: {self.error})"
+        text = self.response.text.strip().replace("\n", " ")
+        return f"HTTP {self.response.status_code} {text[:300]}".rstrip()
+
+
+class _Client:
+    """The HTTP side: a session, the access token, retries. One per delivery."""
+
+    def __init__(
+        self,
+        credentials: OAuthCredentials,
+        base: str,
+        session: requests.Session,
+        sleep: Callable[[float], None],
+        max_attempts: int,
+        timeout: float,
+    ) -> None:
+        self.credentials = credentials
+        self.base = base
+        self.session = session
+        self.sleep = sleep
+        self.max_attempts = max(1, max_attempts)
+        self.timeout = timeout
+        self._token: str | None = None
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret (and the access token) replaced by ``***``."""
+        for secret in (*self.credentials.secrets(), self._token or ""):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def _token_request(self) -> _Answer:
+        credentials = self.credentials
+        url = credentials.token_url or f"{self.base}{TOKEN_PATH}"
+        try:
+            response = self.session.post(
+                url,
+                auth=(credentials.client_id, credentials.client_secret),
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": credentials.refresh_token,
+                    "scope": SCOPE,
+                },
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return _Answer(None, exc)
+        return _Answer(response, None)
+
+    def refresh_token(self) -> str:
+        """A new access token for the connection's refresh token."""
+        credentials = self.credentials
+        missing = [
+            name
+            for name, value in (
+                ("login (client id)", credentials.client_id),
+                ("password (client secret)", credentials.client_secret),
+                ("extra refresh_token", credentials.refresh_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise CredentialsError(
+                f"Airflow connection {credentials.conn_id!r} lacks {', '.join(missing)} "
+                "for eBay's OAuth token."
+            )
+        self._token = None
+        answer = self._token_request()
+        for attempt in range(1, self.max_attempts):
+            if not answer.retryable():
+                break
+            delay = 2.0 ** (attempt - 1)
+            log.warning(
+                "eBay's token endpoint gave %s; trying again in %.0f s.",
+                self.scrub(answer.describe()),
+                delay,
+            )
+            self.sleep(delay)
+            answer = self._token_request()
+        document = answer.json()
+        if answer.status == 200 and isinstance(document, dict):
+            token = document.get("access_token")
+            if isinstance(token, str) and token:
+                self._token = token
+                log.info("Got an eBay access token for connection %r.", credentials.conn_id)
+                return token
+        if answer.retryable():
+            raise DeliveryError(
+                f"eBay's token endpoint did not answer for connection "
+                f"{credentials.conn_id!r} after {self.max_attempts} attempts: "
+                f"{self.scrub(answer.describe())}"
+            )
+        error = description = ""
+        if isinstance(document, dict):
+            error = str(document.get("error") or "")
+            description = str(document.get("error_description") or "")
+        reason = error or f"HTTP {answer.status}"
+        if description:
+            reason += f" ({description})"
+        raise CredentialsError(
+            f"eBay refused the credentials of Airflow connection {credentials.conn_id!r}: "
+            f"{self.scrub(reason)}."
+        )
+
+    def _send(self, method: str, url: str, headers: dict[str, str], data: bytes | None) -> _Answer:
+        if self._token is None:
+            self.refresh_token()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                headers={**headers, "Authorization": f"Bearer {self._token}"},
+                data=data,
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return _Answer(None, exc)
+        return _Answer(response, None)
+
+    def call(
+        self, method: str, url: str, headers: dict[str, str], data: bytes | None, what: str
+    ) -> _Answer:
+        """One API call with its retries; the answer that is not worth retrying, or
+        `DeliveryError` when the last attempt still was (``what`` names it)."""
+        refreshed = False
+        attempt = 1
+        while True:
+            answer = self._send(method, url, headers, data)
+            if answer.status == 401:
+                if refreshed:
+                    raise CredentialsError(
+                        f"eBay refused the access token of Airflow connection "
+                        f"{self.credentials.conn_id!r} for {what}, also after a refresh: "
+                        f"{self.scrub(answer.describe())}"
+                    )
+                log.info("eBay answered 401 for %s; refreshing the access token.", what)
+                refreshed = True
+                self.refresh_token()
+                continue
+            if not answer.retryable():
+                return answer
+            if attempt >= self.max_attempts:
+                raise DeliveryError(
+                    f"eBay did not take {what} after {self.max_attempts} attempts: "
+                    f"{self.scrub(answer.describe())}"
+                )
+            delay = 2.0 ** (attempt - 1)
+            log.warning(
+                "eBay gave %s for %s; trying again in %.0f s.",
+                self.scrub(answer.describe()),
+                what,
+                delay,
+            )
+            self.sleep(delay)
+            attempt += 1
+
+
+def _parse_line(index: int, text: str) -> _Line | None:
+    """The line at ``index``; None for a blank line."""
+    if not text.strip():
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise DeliveryError(f"line {index + 1} of the eBay file is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise DeliveryError(f"line {index + 1} of the eBay file is not a JSON object.")
+    marketplace = document.get("marketplaceId")
+    marketplace_id = str(marketplace) if marketplace else None
+    if "deleteInventoryItems" in document:
+        skus = document["deleteInventoryItems"]
+        if not isinstance(skus, list) or not all(isinstance(s, str) and s for s in skus):
+            raise DeliveryError(
+                f"line {index + 1} of the eBay file: deleteInventoryItems is not a list of skus."
+            )
+        return _Line(index, "delete", marketplace_id, list(skus))
+    body = document.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
+        raise DeliveryError(
+            f"line {index + 1} of the eBay file has neither body.requests nor deleteInventoryItems."
+        )
+    items: list[Any] = body["requests"]
+    skus = [str(item.get("sku", "")) if isinstance(item, dict) else "" for item in items]
+    language = str(document.get("contentLanguage") or "")
+    line = _Line(index, "bulk", marketplace_id, skus, language, body)
+    if len(items) > BATCH:
+        raise DeliveryError(
+            f"{line.where()} of the eBay file has {len(items)} inventory items, more than "
+            f"the {BATCH} a bulk call takes; it was not sent."
+        )
+    if not items or not all(skus):
+        raise DeliveryError(f"{line.where()} of the eBay file has no items, or one without a sku.")
+    if not line.content_language:
+        raise DeliveryError(
+            f"{line.where()} of the eBay file has no contentLanguage; eBay needs it as "
+            "the call's Content-Language."
+        )
+    return line
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    """The field an eBay error names: its ``parameters``' values (a parameter without a
+    value by its name), joined by ``, ``.
+
+    >>> _field({"parameters": [{"name": "fieldName", "value": "product.title"}]})
+    'product.title'
+    >>> _field({"errorId": 25001})
+    ''
+    """
+    names = []
+    for parameter in error.get("parameters") or []:
+        if isinstance(parameter, dict):
+            text = str(parameter.get("value") or parameter.get("name") or "")
+            if text:
+                names.append(text)
+    return ", ".join(names)
+
+
+def _issues(
+    sku: str | None,
+    severity: Literal["error", "warning"],
+    errors: Any,
+    scrub: Callable[[str], str],
+) -> list[MarketplaceIssue]:
+    """eBay's ``errors`` or ``warnings`` list as issues."""
+    if not isinstance(errors, list):
+        return []
+    return [
+        MarketplaceIssue(
+            sku=sku,
+            severity=severity,
+            code=str(error.get("errorId", "")),
+            field=_field(error),
+            message=scrub(str(error.get("message") or error.get("longMessage") or "")),
+        )
+        for error in errors
+        if isinstance(error, dict)
+    ]
+
+
+def _bulk_results(line: _Line, answer: _Answer, client: _Client) -> list[_SkuResult]:
+    """Per-sku results of a bulk call from eBay's answer (200, 207 or a 4xx)."""
+    document = answer.json()
+    status = answer.status
+    if status in (200, 207) and isinstance(document, dict):
+        by_sku: dict[str, _SkuResult] = {}
+        for entry in document.get("responses") or []:
+            if not isinstance(entry, dict) or not entry.get("sku"):
+                continue
+            sku = str(entry["sku"])
+            code = entry.get("statusCode")
+            errors = _issues(sku, "error", entry.get("errors"), client.scrub)
+            warnings = _issues(sku, "warning", entry.get("warnings"), client.scrub)
+            accepted = 200 <= code < 300 if isinstance(code, int) else not errors
+            by_sku[sku] = _SkuResult(
+                sku, accepted, code if isinstance(code, int) else None, errors + warnings
+            )
+        # A sku eBay's answer leaves out counts as refused: the next run sends it again.
+        return [
+            by_sku.get(sku)
+            or _SkuResult(
+                sku,
+                False,
+                None,
+                [MarketplaceIssue(sku, "error", f"HTTP {status}", "", "not in eBay's answer")],
+            )
+            for sku in line.skus
+        ]
+    if status == 403:
+        raise CredentialsError(
+            f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
+            f"{line.where()}'s bulk call (no sell.inventory access?): "
+            f"{client.scrub(answer.describe())}"
+        )
+    if status is not None and 400 <= status < 500:
+        call_errors = document.get("errors") if isinstance(document, dict) else None
+        results = []
+        for sku in line.skus:
+            issues = _issues(sku, "error", call_errors, client.scrub) or [
+                MarketplaceIssue(
+                    sku, "error", f"HTTP {status}", "", client.scrub(answer.describe())
+                )
+            ]
+            results.append(_SkuResult(sku, False, status, issues))
+        return results
+    raise DeliveryError(
+        f"eBay answered {line.where()}'s bulk call with {client.scrub(answer.describe())}"
+    )
+
+
+def _send_bulk(line: _Line, client: _Client) -> list[_SkuResult]:
+    data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
+    answer = client.call(
+        "POST",
+        f"{client.base}{BULK_PATH}",
+        {
+            "Content-Language": line.content_language,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+        data,
+        f"{line.where()}'s bulk call",
+    )
+    return _bulk_results(line, answer, client)
+
+
+def _send_deletions(line: _Line, client: _Client) -> list[_SkuResult]:
+    results = []
+    for sku in line.skus:
+        answer = client.call(
+            "DELETE",
+            f"{client.base}{ITEM_PATH.format(sku=quote(sku, safe=''))}",
+            {"Accept": "application/json"},
+            None,
+            f"the deletion of sku {sku} ({line.where()})",
+        )
+        document = answer.json()
+        errors = document.get("errors") if isinstance(document, dict) else None
+        if answer.status in (200, 204):
+            results.append(_SkuResult(sku, True, answer.status))
+        elif answer.status == 404:
+            issues = _issues(sku, "warning", errors, client.scrub) or [
+                MarketplaceIssue(sku, "warning", NOT_FOUND, "", "not found on eBay")
+            ]
+            results.append(_SkuResult(sku, True, 404, issues))
+        elif answer.status == 403:
+            raise CredentialsError(
+                f"eBay did not let Airflow connection {client.credentials.conn_id!r} delete "
+                f"sku {sku}: {client.scrub(answer.describe())}"
+            )
+        elif answer.status is not None and 400 <= answer.status < 500:
+            issues = _issues(sku, "error", errors, client.scrub) or [
+                MarketplaceIssue(
+                    sku, "error", f"HTTP {answer.status}", "", client.scrub(answer.describe())
+                )
+            ]
+            results.append(_SkuResult(sku, False, answer.status, issues))
+        else:
+            raise DeliveryError(
+                f"eBay answered the deletion of sku {sku} ({line.where()}) with "
+                f"{client.scrub(answer.describe())}"
+            )
+    return results
+
+
+def _plural(count: int, word: str) -> str:
+    """
+    >>> _plural(1, "call"), _plural(3, "call")
+    ('1 call', '3 calls')
+    """
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _outcome(
+    lines: list[tuple[_Line | None, Mapping[str, Any] | None, list[_SkuResult]]],
+    marketplace_id: str | None,
+) -> DeliveryOutcome:
+    """The delivery's outcome from every line's results (bulk and deletions)."""
+    bulk_calls = items = taken = deletions = deleted = gone = 0
+    refused: list[str] = []
+    warned: set[str] = set()
+    issues: list[MarketplaceIssue] = []
+    for line, record, results in lines:
+        kind = line.kind if line is not None else (record or {}).get("call")
+        if kind == "bulk":
+            bulk_calls += 1
+            items += len(results)
+            taken += sum(r.accepted for r in results)
+        else:
+            deletions += len(results)
+            deleted += sum(r.accepted for r in results)
+            gone += sum(r.status == 404 for r in results)
+        for result in results:
+            issues += result.issues
+            if not result.accepted:
+                refused.append(result.sku)
+            elif any(i.severity == "warning" for i in result.issues):
+                warned.add(result.sku)
+    parts = []
+    if items or not deletions:
+        parts.append(
+            f"took {taken} of {_plural(items, 'inventory item')} in {_plural(bulk_calls, 'call')}"
+        )
+    if deletions:
+        part = f"deleted {deleted} of {_plural(deletions, 'inventory item')}"
+        if gone:
+            part += f" ({gone} already gone)"
+        parts.append(part)
+    detail = "eBay " + " and ".join(parts)
+    tail = []
+    if refused:
+        tail.append(f"{len(refused)} refused")
+    if warned:
+        tail.append(f"{len(warned)} with warnings")
+    detail += ("; " + ", ".join(tail) if tail else "") + "."
+    verdict: Literal["accepted", "accepted_with_warnings", "refused"] = "accepted"
+    if refused:
+        verdict = "refused"
+    elif any(i.severity == "warning" for i in issues):
+        verdict = "accepted_with_warnings"
+    return DeliveryOutcome(
+        verdict=verdict,
+        detail=detail,
+        reference=marketplace_id,
+        sent=items + deletions,
+        accepted=taken + deleted,
+        issues=issues,
+        refused_skus=refused,
+    )
+
+
+def deliver_inventory_file(
+    lines: Iterable[str],
+    *,
+    credentials: OAuthCredentials,
+    environment: Literal["sandbox", "production"],
+    done: Mapping[int, Mapping[str, Any]] | None = None,
+    checkpoint: Callable[[int, dict[str, Any]], None] = lambda _i, _r: None,
+    session: requests.Session | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_attempts: int = 4,
+    timeout: float = 60.0,
+) -> DeliveryOutcome:
+    """Send one ``ebay.jsonl`` file to eBay's Inventory API, line by line.
+
+    Args:
+        lines: The file's lines (an open text file will do); line ``i`` (from 0) is
+            one bulk call or one line of deletions, and ``i`` is its key in ``done``
+            and ``checkpoint``.
+        credentials: The eBay app's client id and secret and the seller's refresh
+            token (connection ``ebay_api``); ``endpoint``/``token_url`` point elsewhere
+            than eBay (a test server).
+        environment: ``production`` (api.ebay.com) or ``sandbox``
+            (api.sandbox.ebay.com), unless ``credentials.endpoint`` is set.
+        done: The records ``checkpoint`` was given by an earlier, interrupted delivery
+            of the same file: those lines are not sent again, their results count.
+            Keys may be ``int`` or their JSON form (``"3"``).
+        checkpoint: Called after each line with its index and a JSON-ready record
+            (``{"call": "bulk"|"delete", "marketplaceId", "results": [{"sku",
+            "accepted", "statusCode", "issues"}]}``); store it to resume.
+        session: The `requests.Session` to use (one is made and closed otherwise).
+        sleep: Waits between retries (1, 2, 4 s, ...); tests pass a recorder.
+        max_attempts: Attempts per call before giving up on a 5xx, a 429 or a
+            connection error.
+        timeout: Seconds to wait for eBay's answer to each request.
+
+    Returns:
+        The outcome: ``refused`` if eBay refused any sku, ``accepted_with_warnings``
+        if it only warned, else ``accepted``; ``reference`` is the marketplace id.
+
+    Raises:
+        CredentialsError: eBay refused the connection's credentials (the message names
+            the connection and eBay's error code, never a secret).
+        DeliveryError: A line is not one eBay takes (not JSON, more than 25 items, no
+            ``contentLanguage``), or a call still failed after ``max_attempts``; the
+            lines before it are checkpointed.
+    """
+    base = (credentials.endpoint or BASE_URLS[environment]).rstrip("/")
+    finished = {int(key): record for key, record in (done or {}).items()}
+    own_session = session is None
+    client = _Client(
+        credentials,
+        base,
+        session if session is not None else requests.Session(),
+        sleep,
+        max_attempts,
+        timeout,
+    )
+    seen: list[tuple[_Line | None, Mapping[str, Any] | None, list[_SkuResult]]] = []
+    marketplace_id: str | None = None
+    try:
+        for index, text in enumerate(lines):
+            record = finished.get(index)
+            if record is not None:
+                results = [_SkuResult.from_json(r) for r in record.get("results", [])]
+                seen.append((None, record, results))
+                marketplace_id = marketplace_id or record.get("marketplaceId")
+                log.info(
+                    "Line %d of the eBay file was delivered before; not sending it again.",
+                    index + 1,
+                )
+                continue
+            line = _parse_line(index, text)
+            if line is None:
+                continue
+            marketplace_id = marketplace_id or line.marketplace_id
+            if line.kind == "bulk":
+                results = _send_bulk(line, client)
+                log.info(
+                    "eBay took %d of %d inventory items of %s.",
+                    sum(r.accepted for r in results),
+                    len(results),
+                    line.where(),
+                )
+            else:
+                results = _send_deletions(line, client)
+                log.info(
+                    "eBay deleted %d of %d inventory items of %s.",
+                    sum(r.accepted for r in results),
+                    len(results),
+                    line.where(),
+                )
+            seen.append((line, None, results))
+            checkpoint(
+                index,
+                {
+                    "call": line.kind,
+                    "marketplaceId": line.marketplace_id,
+                    "results": [r.to_json() for r in results],
+                },
+            )
+    finally:
+        if own_session:
+            client.session.close()
+    outcome = _outcome(seen, marketplace_id)
+    log.info("%s", outcome.detail)
+    return outcome

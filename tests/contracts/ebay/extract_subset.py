@@ -1,0 +1,111 @@
+"""Cut eBay's Inventory API contract down to the operations grenzenlos calls.
+
+Usage::
+
+    python tests/contracts/ebay/extract_subset.py path/to/sell_inventory_v1_oas3.json
+
+writes ``sell_inventory_v<version>.subset.json`` (``v1.13.0``) beside this script: the contract's
+``openapi``, ``info`` and ``servers``, the two operations `OPERATIONS` names (with their
+parameters, request bodies, responses and security), every component schema they reach
+by ``$ref`` (transitively), and the security schemes they name. Everything is copied
+unchanged, in the contract's own order; nothing is edited by hand (see README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+OPERATIONS = (
+    ("/bulk_create_or_replace_inventory_item", "post"),
+    ("/inventory_item/{sku}", "delete"),
+)
+"""(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
+SCHEMA_REF = "#/components/schemas/"
+
+
+def schema_refs(node: Any) -> set[str]:
+    """The component schema names ``node`` refers to directly (not transitively).
+
+    >>> x, y = {"$ref": "#/components/schemas/X"}, {"$ref": "#/components/schemas/Y"}
+    >>> sorted(schema_refs({"a": x, "b": [{"items": y}]}))
+    ['X', 'Y']
+    """
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if not ref.startswith(SCHEMA_REF):
+                raise ValueError(f"a $ref this script does not follow: {ref}")
+            found.add(ref.removeprefix(SCHEMA_REF))
+        for value in node.values():
+            found |= schema_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= schema_refs(value)
+    return found
+
+
+def subset(contract: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``contract`` (an OpenAPI 3.0 document) that `OPERATIONS` need."""
+    paths: dict[str, Any] = {}
+    for path, method in OPERATIONS:
+        item = contract["paths"][path]
+        kept = {key: value for key, value in item.items() if key == "parameters"}
+        kept[method] = item[method]
+        paths[path] = kept
+    schemas = contract["components"]["schemas"]
+    reached: set[str] = set()
+    todo = schema_refs(paths)
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        todo |= schema_refs(schemas[name]) - reached
+    security_names = {
+        name
+        for path, method in OPERATIONS
+        for requirement in paths[path][method].get("security", [])
+        for name in requirement
+    }
+    components: dict[str, Any] = {
+        "schemas": {name: value for name, value in schemas.items() if name in reached}
+    }
+    security = contract["components"].get("securitySchemes", {})
+    if security_names:
+        components["securitySchemes"] = {
+            name: value for name, value in security.items() if name in security_names
+        }
+    document: dict[str, Any] = {
+        key: contract[key] for key in ("openapi", "info", "servers") if key in contract
+    }
+    document["paths"] = paths
+    document["components"] = components
+    return document
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("contract", type=Path, help="eBay's sell_inventory_v1_oas3.json")
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path(__file__).parent, help="default: beside this script"
+    )
+    args = parser.parse_args(argv)
+    contract = json.loads(args.contract.read_text(encoding="utf-8"))
+    document = subset(contract)
+    version = document["info"]["version"]
+    target = args.output_dir / f"sell_inventory_v{version}.subset.json"
+    target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(
+        f"wrote {target}: {len(document['paths'])} paths, "
+        f"{len(document['components']['schemas'])} schemas"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

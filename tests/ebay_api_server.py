@@ -1,0 +1,495 @@
+"""eBay's Inventory API for tests: a small HTTP server on a loopback port, held to eBay's
+published contract.
+
+eBay has no mock of its own, so this is a fake, kept honest by the contract
+(``tests/contracts/ebay/sell_inventory_v1.13.0.subset.json``, eBay's OpenAPI file cut
+to the operations we call): every request body is validated against the operation's
+component schemas (``BulkInventoryItem`` -> ``InventoryItemWithSkuLocale`` -> ``Product``
+...), and so is every answer the server gives (``BulkInventoryItemResponse``). On top of
+the schemas it checks what the contract says in words: a ``Content-Language`` eBay
+supports, at most 25 items per bulk call, each sku once, the Bearer token it issued.
+
+It answers:
+
+- ``POST /identity/v1/oauth2/token``: HTTP Basic auth with the app's client id and
+  secret, ``grant_type=refresh_token``, the seller's refresh token and the
+  ``sell.inventory`` scope -> an access token; otherwise eBay's OAuth errors
+  (``invalid_client`` 401, ``invalid_grant`` / ``invalid_scope`` /
+  ``unsupported_grant_type`` 400);
+- ``POST /sell/inventory/v1/bulk_create_or_replace_inventory_item``: 200 when every
+  item is taken, 207 when some are not (per-item ``errors``/``warnings`` shaped like
+  eBay's: ``errorId``, ``domain`` ``API_INVENTORY``, ``category`` ``REQUEST``,
+  ``message``, ``parameters``), 400 for a request it cannot take at all;
+- ``DELETE /sell/inventory/v1/inventory_item/{sku}``: 204, or 404 with errorId 25710
+  for a sku it does not hold.
+
+Tests steer it with `EbayApiServer.refuse`, `EbayApiServer.warn`,
+`EbayApiServer.fail_bulk_call`, `EbayApiServer.refuse_token`,
+`EbayApiServer.expire_tokens` and `EbayApiServer.hold`, and read back `calls`
+(bodies, headers, deletions) and `problems` (everything that broke the contract).
+
+What it cannot reproduce: eBay's real validation rules (required aspects per category,
+title and description rules, the HTML eBay strips, image checks, policies), catalog
+matching by GTIN/ePID, what a replaced item keeps, the exact wording and errorIds of
+eBay's answers for a given mistake, real rate limits and their headers, latency,
+token lifetimes and eBay's sandbox quirks. ``Product.aspects`` is validated as the
+API takes it (a map of string arrays), not as the 1.13.0 contract wrongly declares it
+(`CONTRACT_ERRATA`).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from pipeline.delivery.outcome import OAuthCredentials
+
+CONTRACT = Path(__file__).parent / "contracts" / "ebay" / "sell_inventory_v1.13.0.subset.json"
+"""eBay's OpenAPI contract, cut to the operations we call (see its README.md)."""
+CONN_ID = "ebay_api"
+"""The Airflow connection the deliveries read (``AIRFLOW_CONN_EBAY_API``)."""
+CLIENT_ID = "grenzenlos-test-PRD-0123456789-abcdef01"
+CLIENT_SECRET = "PRD-test-client-secret-0123456789abcdef"
+REFRESH_TOKEN = "v^1.1#i^1#r^1#test-refresh-token-0123456789"
+SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
+TOKEN_PATH = "/identity/v1/oauth2/token"
+BULK_PATH = "/sell/inventory/v1/bulk_create_or_replace_inventory_item"
+ITEM_PATH = "/sell/inventory/v1/inventory_item/"
+BATCH = 25
+CONTENT_LANGUAGES = frozenset(
+    {
+        "en-US",
+        "en-GB",
+        "en-AU",
+        "en-CA",
+        "fr-CA",
+        "de-DE",
+        "de-AT",
+        "de-CH",
+        "fr-FR",
+        "fr-BE",
+        "nl-BE",
+        "nl-NL",
+        "it-IT",
+        "es-ES",
+        "pl-PL",
+        "zh-HK",
+    }
+)
+"""The ``Content-Language`` values eBay's *HTTP request headers* page lists."""
+CONTRACT_ERRATA: dict[str, Any] = {
+    "Product": {"aspects": {"additionalProperties": {"type": "array", "items": {"type": "string"}}}}
+}
+"""Corrections to the 1.13.0 contract, by schema and property: ``Product.aspects`` is
+declared a map of strings, but the API takes (and the field's own description shows)
+``{"Brand": ["GoPro"]}``. A test checks each is still needed."""
+
+OAUTH_ERRORS = {
+    "invalid_client": "client authentication failed",
+    "invalid_grant": "the provided authorization refresh token is invalid or was issued to "
+    "another client",
+    "invalid_scope": "the requested scope is invalid, unknown, malformed, or exceeds the "
+    "scope granted to the client",
+    "unsupported_grant_type": "grant type in request is not supported by the authorization server",
+}
+"""eBay's OAuth errors and their ``error_description``."""
+NOT_FOUND_MESSAGE = (
+    "We didn't find the resource/entity you are requesting. Please verify the request"
+)
+"""errorId 25710, as the contract words it."""
+
+
+def _oauth_error(error: str) -> dict[str, str]:
+    return {"error": error, "error_description": OAUTH_ERRORS[error]}
+
+
+def contract_validator(schema: str, *, errata: bool = True) -> Any:
+    """A ``jsonschema`` validator for the contract's component schema ``schema``.
+
+    OpenAPI 3.0 schemas are (close to) JSON Schema draft 4: the contract is registered as
+    one resource and ``#/components/schemas/X`` refs resolve inside it, unchanged.
+    """
+    from jsonschema import Draft4Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT4
+
+    contract = json.loads(CONTRACT.read_text(encoding="utf-8"))
+    if errata:
+        schemas = contract["components"]["schemas"]
+        for name, properties in CONTRACT_ERRATA.items():
+            for prop, change in properties.items():
+                schemas[name]["properties"][prop] = {**schemas[name]["properties"][prop], **change}
+    uri = "urn:ebay:sell-inventory-v1"
+    registry: Registry[Any] = Registry().with_resource(uri, DRAFT4.create_resource(contract))
+    return Draft4Validator({"$ref": f"{uri}#/components/schemas/{schema}"}, registry=registry)
+
+
+def ebay_error(
+    error_id: int, message: str, parameter: str | None = None, *, category: str = "REQUEST"
+) -> dict[str, Any]:
+    """One error (or warning) as eBay writes it (the contract's ``Error`` schema)."""
+    error: dict[str, Any] = {
+        "errorId": error_id,
+        "domain": "API_INVENTORY",
+        "subdomain": "Inventory",
+        "category": category,
+        "message": message,
+    }
+    if parameter is not None:
+        error["parameters"] = [{"name": "fieldName", "value": parameter}]
+    return error
+
+
+@dataclass
+class RecordedCall:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    """The parsed JSON body (bulk calls), the form fields (token), or None."""
+    status: int = 0
+    """What the server answered (0: it dropped the connection)."""
+
+
+@dataclass
+class _Failure:
+    status: int | None
+    """None: drop the connection without an answer."""
+    remaining: int
+
+
+@dataclass
+class _State:
+    tokens: set[str] = field(default_factory=set)
+    token_refusal: tuple[str, str] | None = None
+    refusals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    failures: dict[int, _Failure] = field(default_factory=dict)
+    inventory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bulk_received: int = 0
+
+
+class EbayApiServer:
+    """The fake on ``127.0.0.1`` and a free port; `endpoint` is the base URL."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = _State()
+        self.calls: list[RecordedCall] = []
+        """Every request, in order."""
+        self.problems: list[str] = []
+        """Every way a request (or an answer of the server's) broke the contract."""
+        self._bulk = contract_validator("BulkInventoryItem")
+        self._bulk_response = contract_validator("BulkInventoryItemResponse")
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        host, port = self._httpd.server_address[:2]
+        self.endpoint = f"http://{host!s}:{port}"
+
+    def start(self) -> EbayApiServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    # --- steering ----------------------------------------------------------------------
+
+    def refuse(
+        self,
+        sku: str,
+        error_id: int = 25002,
+        message: str = "A user error has occurred.",
+        parameter: str | None = None,
+    ) -> None:
+        """Refuse ``sku`` in every bulk call (its item gets ``statusCode`` 400)."""
+        with self._lock:
+            self._state.refusals[sku] = ebay_error(error_id, message, parameter)
+
+    def warn(
+        self,
+        sku: str,
+        error_id: int = 25402,
+        message: str = "System warning.",
+        parameter: str | None = None,
+    ) -> None:
+        """Take ``sku`` with a warning (may be called more than once per sku)."""
+        with self._lock:
+            self._state.warnings.setdefault(sku, []).append(
+                ebay_error(error_id, message, parameter, category="APPLICATION")
+            )
+
+    def fail_bulk_call(self, number: int, times: int = 1, status: int | None = 500) -> None:
+        """Answer the ``number``-th bulk request received (from 1) and the ``times - 1``
+        after it with ``status`` (None: drop the connection), then behave again."""
+        with self._lock:
+            self._state.failures[number] = _Failure(status, times)
+
+    def refuse_token(self, error: str = "invalid_grant", description: str | None = None) -> None:
+        """Refuse every token request (400) with eBay's OAuth ``error``."""
+        with self._lock:
+            self._state.token_refusal = (error, description or OAUTH_ERRORS.get(error, error))
+
+    def expire_tokens(self) -> None:
+        """Forget the access tokens issued so far (the next API call gets a 401)."""
+        with self._lock:
+            self._state.tokens.clear()
+
+    def hold(self, *skus: str) -> None:
+        """Hold inventory items for ``skus`` (as if an earlier run had created them)."""
+        with self._lock:
+            for sku in skus:
+                self._state.inventory[sku] = {"sku": sku}
+
+    # --- reading back -----------------------------------------------------------------
+
+    @property
+    def inventory(self) -> dict[str, dict[str, Any]]:
+        """The items the server holds, by sku."""
+        with self._lock:
+            return copy.deepcopy(self._state.inventory)
+
+    def bulk_calls(self) -> list[RecordedCall]:
+        return [c for c in self.calls if c.path == BULK_PATH]
+
+    def token_calls(self) -> list[RecordedCall]:
+        return [c for c in self.calls if c.path == TOKEN_PATH]
+
+    def deletions(self) -> list[str]:
+        """The skus of every DELETE received (decoded), in order."""
+        return [unquote(c.path.removeprefix(ITEM_PATH)) for c in self.calls if c.method == "DELETE"]
+
+    # --- connection -------------------------------------------------------------------
+
+    def connection(self, **extra: Any) -> str:
+        """The Airflow HTTP connection for this server, as ``AIRFLOW_CONN_EBAY_API`` JSON."""
+        return json.dumps(
+            {
+                "conn_type": "http",
+                "login": CLIENT_ID,
+                "password": CLIENT_SECRET,
+                "extra": {"refresh_token": REFRESH_TOKEN, "endpoint": self.endpoint, **extra},
+            }
+        )
+
+    def credentials(self, **changes: str) -> OAuthCredentials:
+        """What the DAG makes of `connection` (``changes`` override fields)."""
+        values: dict[str, Any] = {
+            "conn_id": CONN_ID,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN,
+            "endpoint": self.endpoint,
+        }
+        values.update(changes)
+        return OAuthCredentials(**values)
+
+    # --- answering (called by the handler threads) ---------------------------------------
+
+    def _record(self, call: RecordedCall) -> RecordedCall:
+        with self._lock:
+            self.calls.append(call)
+        return call
+
+    def _problem(self, text: str) -> None:
+        with self._lock:
+            self.problems.append(text)
+
+    def _token(self, headers: dict[str, str], form: dict[str, str]) -> tuple[int, Any]:
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if headers.get("authorization") != f"Basic {expected}":
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "client authentication failed",
+            }
+        if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            self._problem("token request is not application/x-www-form-urlencoded")
+        with self._lock:
+            refusal = self._state.token_refusal
+        if refusal is not None:
+            return 400, {"error": refusal[0], "error_description": refusal[1]}
+        if form.get("grant_type") != "refresh_token":
+            return 400, _oauth_error("unsupported_grant_type")
+        if form.get("refresh_token") != REFRESH_TOKEN:
+            return 400, _oauth_error("invalid_grant")
+        if SCOPE not in form.get("scope", "").split():
+            return 400, _oauth_error("invalid_scope")
+        token = f"v^1.1#i^1#p^3#test-access-{secrets.token_hex(12)}"
+        with self._lock:
+            self._state.tokens.add(token)
+        return 200, {"access_token": token, "expires_in": 7200, "token_type": "User Access Token"}
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        with self._lock:
+            return token in self._state.tokens
+
+    def _bulk_failure(self) -> _Failure | None:
+        """The failure planned for the bulk request just received, if any."""
+        with self._lock:
+            state = self._state
+            state.bulk_received += 1
+            for number, failure in state.failures.items():
+                if number <= state.bulk_received and failure.remaining > 0:
+                    failure.remaining -= 1
+                    return failure
+        return None
+
+    def _bulk_create(self, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        language = headers.get("content-language", "")
+        if language not in CONTENT_LANGUAGES:
+            self._problem(f"bulk call with Content-Language {language!r}")
+            return 400, {
+                "errors": [
+                    ebay_error(
+                        25709, "Invalid value for header Content-Language.", "Content-Language"
+                    )
+                ]
+            }
+        if not headers.get("content-type", "").startswith("application/json"):
+            self._problem(f"bulk call with Content-Type {headers.get('content-type')!r}")
+            return 415, {"errors": [ebay_error(2004, "Unsupported media type.")]}
+        violations = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in self._bulk.iter_errors(body)
+        ]
+        items = body.get("requests") if isinstance(body, dict) else None
+        if not violations and not isinstance(items, list):
+            violations.append("requests: missing")
+        if violations:
+            self._problem(f"bulk call breaks BulkInventoryItem: {violations[:3]}")
+            return 400, {"errors": [ebay_error(25002, f"Input error. {violations[0]}")]}
+        assert isinstance(items, list)
+        skus = [item.get("sku") for item in items]
+        if not items or len(items) > BATCH:
+            self._problem(f"bulk call with {len(items)} items")
+            return 400, {
+                "errors": [ebay_error(25002, f"Input error. 1 to {BATCH} requests per call.")]
+            }
+        if None in skus or len(set(skus)) != len(skus):
+            self._problem(f"bulk call with missing or repeated skus: {skus}")
+            return 400, {
+                "errors": [ebay_error(25002, "Input error. Each request needs a unique sku.")]
+            }
+        responses = []
+        with self._lock:
+            for item in items:
+                sku = item["sku"]
+                response: dict[str, Any] = {"sku": sku, "locale": item.get("locale", "")}
+                refusal = self._state.refusals.get(sku)
+                if refusal is not None:
+                    response.update(statusCode=400, errors=[refusal])
+                else:
+                    response["statusCode"] = 200
+                    self._state.inventory[sku] = copy.deepcopy(item)
+                if sku in self._state.warnings:
+                    response["warnings"] = list(self._state.warnings[sku])
+                responses.append(response)
+        answer = {"responses": responses}
+        for error in self._bulk_response.iter_errors(answer):
+            self._problem(
+                f"the server's own answer breaks BulkInventoryItemResponse: {error.message}"
+            )
+        status = 207 if any(r["statusCode"] != 200 for r in responses) else 200
+        return status, answer
+
+    def _delete(self, sku: str) -> tuple[int, Any]:
+        with self._lock:
+            if self._state.inventory.pop(sku, None) is not None:
+                return 204, None
+        return 404, {"errors": [ebay_error(25710, NOT_FOUND_MESSAGE)]}
+
+
+def _handler(server: EbayApiServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # one line per request on stderr would drown the test output
+
+        def _answer(self, call: RecordedCall, status: int, document: Any) -> None:
+            call.status = status
+            data = b"" if document is None else json.dumps(document).encode()
+            self.send_response(status)
+            if data:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _read(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+
+        def do_POST(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            raw = self._read()
+            if self.path == TOKEN_PATH:
+                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                call = server._record(RecordedCall("POST", self.path, headers, form))
+                self._answer(call, *server._token(headers, form))
+                return
+            if self.path != BULK_PATH:
+                call = server._record(RecordedCall("POST", self.path, headers, None))
+                self._answer(call, 404, {"errors": [ebay_error(2002, "Resource not found.")]})
+                return
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            call = server._record(RecordedCall("POST", self.path, headers, body))
+            if not server._authorized(headers):
+                self._answer(call, 401, {"errors": [ebay_error(1001, "Invalid access token.")]})
+                return
+            failure = server._bulk_failure()
+            if failure is not None:
+                if failure.status is None:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self._answer(
+                    call,
+                    failure.status,
+                    {
+                        "errors": [
+                            ebay_error(
+                                25001, "A system error has occurred.", category="APPLICATION"
+                            )
+                        ]
+                    },
+                )
+                return
+            if body is None:
+                server._problem("bulk call body is not JSON")
+                self._answer(call, 400, {"errors": [ebay_error(25002, "Input error.")]})
+                return
+            self._answer(call, *server._bulk_create(headers, body))
+
+        def do_DELETE(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            self._read()
+            call = server._record(RecordedCall("DELETE", self.path, headers, None))
+            if not self.path.startswith(ITEM_PATH) or "/" in self.path.removeprefix(ITEM_PATH):
+                self._answer(call, 404, {"errors": [ebay_error(2002, "Resource not found.")]})
+                return
+            if not server._authorized(headers):
+                self._answer(call, 401, {"errors": [ebay_error(1001, "Invalid access token.")]})
+                return
+            self._answer(call, *server._delete(unquote(self.path.removeprefix(ITEM_PATH))))
+
+    return Handler
