@@ -321,3 +321,27 @@ def test_an_sftp_server_that_is_down_is_retried_until_it_is_up(
     # task's try; a longer one fails the try, and Airflow retries the task (3 retries).
     assert "Failed to connect. Sleeping before retry attempt 1" in "".join(capfd.readouterr())
     assert tries["deliver.0"] >= 1
+
+
+def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
+    airflow_db: Path, marketplaces: dict[str, Any]
+) -> None:
+    amazon: SpApiServer = marketplaces["amazon"]
+    config = Path(__import__("os").environ["GRENZENLOS_CONFIG"])
+    # Amazon takes longer to process the feed than the first try waits (0.12 s).
+    text = config.read_text(encoding="utf-8").replace(
+        "max_wait_minutes = 120", "max_wait_minutes = 0.002"
+    )
+    config.write_text(text, encoding="utf-8")
+    assert _run("localize_catalog", 6, {"markets": ["DE"]})[0] == "success"
+    amazon.in_progress_polls = 4
+    state, tries = _run("deliver_feeds", 6, {"channels": ["amazon"], "markets": ["DE"]})
+    assert state == "success"
+    assert tries["deliver.0"] >= 2  # the first try gave up; Airflow retried the task
+    assert len(amazon.created_feeds) == 1  # the retry polled the same feed
+    assert amazon.calls["createFeedDocument"] == 1
+    record = next((marketplaces["output"] / "deliveries" / "DE" / "amazon").glob("*.json"))
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    assert (
+        saved["status"] == "done" and saved["progress"]["feed_id"] == saved["outcome"]["reference"]
+    )
