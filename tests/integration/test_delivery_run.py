@@ -109,6 +109,19 @@ def _run(dag_id: str, day: int, conf: dict[str, Any]) -> tuple[str, dict[str, in
     return str(run.state), {f"{t}.{i}": tries for t, i, tries in rows}
 
 
+def _unpause_delivery() -> None:
+    """deliver_feeds unpaused (an earlier test's run may have created it paused): only an
+    unpaused consumer gets asset-triggered runs queued."""
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    with create_session() as session:
+        session.execute(
+            update(DagModel).where(DagModel.dag_id == "deliver_feeds").values(is_paused=False)
+        )
+
+
 def _queued_for_delivery() -> int:
     from airflow.models.asset import AssetDagRunQueue
     from airflow.utils.session import create_session
@@ -164,6 +177,7 @@ def test_published_feeds_are_delivered_once_and_the_answers_come_back(
     sftp: SftpServer = marketplaces["sftp"]
     amazon: SpApiServer = marketplaces["amazon"]
     ebay: EbayApiServer = marketplaces["ebay"]
+    _unpause_delivery()
     queued_before = _queued_for_delivery()
     assert _run("localize_catalog", 1, {"markets": MARKETS})[0] == "success"
     published_run = _run.last_run_id  # type: ignore[attr-defined]
