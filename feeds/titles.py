@@ -21,6 +21,10 @@ attribute that differs from the owner's added, and kept when shortening; when
 none differs, it keeps the title and `Title.same_as` names the other product.
 Feeds are written as a stream, so the product that comes first keeps the plain
 title.
+
+A variant of a product group (`schemas.listing.Listing.varies_by`) always shows what its
+group varies by (its size, colour, volume), whether the rule lists that part or not, and
+keeps it when the title is shortened: variants of one product never share a title.
 """
 
 from __future__ import annotations
@@ -187,9 +191,10 @@ def compose_title(
     """
     if not name.strip():
         return Title("", "")  # no name, no title: the writer reports it empty
-    values = _values(listing, rule)
+    values = _values(listing, rule, listing.varies_by)
+    varying = [p for p in listing.varies_by if p in values and p != "name"]
     added: list[str] = []
-    title = _fit(name, values, rule, limit, added)
+    title = _fit(name, values, rule, limit, varying)
     if book is None:
         return title
     mine = [" ".join(values[p].folded) if p in values else "" for p in rule.distinguish_by]
@@ -209,7 +214,7 @@ def compose_title(
             break
         tried.add(differing)
         added.append(differing)
-        title = _fit(name, values, rule, limit, added)
+        title = _fit(name, values, rule, limit, [*varying, *added])
     book.claim(title.text, listing.sku, mine)
     return replace(title, added=tuple(added)) if added else title
 
@@ -360,16 +365,24 @@ def _equal(first: Quantity, second: Quantity) -> bool:
     return abs(convert(first, second.unit).value - second.value) <= second.value / 200
 
 
-def _values(listing: Listing, rule: TitleRule) -> dict[str, _Value]:
-    """Every part the rule may show or compare that the listing has, but the name."""
+def _values(listing: Listing, rule: TitleRule, varying: Sequence[str] = ()) -> dict[str, _Value]:
+    """Every part the rule may show or compare that the listing has, but the name, and
+    the parts its group varies by."""
     values: dict[str, _Value] = {}
-    for part in dict.fromkeys((*rule.parts, *rule.distinguish_by)):
+    for part in dict.fromkeys((*rule.parts, *rule.distinguish_by, *varying)):
         if part == "name":
             continue
         value = _value(listing, part)
         if value is not None:
             values[part] = value
     return values
+
+
+def part_text(listing: Listing, part: str) -> str | None:
+    """One part of ``listing`` (``size``, ``volume``, ``color``, any catalog attribute) as
+    buyers of its locale read it, as titles show it; None when it has none."""
+    value = _value(listing, "size" if part in ("eu_shoes_size", "clothing_size") else part)
+    return value.text if value is not None else None
 
 
 def _value(listing: Listing, part: str) -> _Value | None:

@@ -60,6 +60,7 @@ def read_catalog(
             description_scopes=source.description_scopes,
             encoding=source.encoding,
             decimal_mark=source.decimal_mark,
+            variant_axes=source.variant_axes,
         )
     if source.format == "csv":
         from transforms.catalog_native import read_native_csv

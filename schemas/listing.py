@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 # At run time, not only for type checkers: a build's shard tasks hand listings to its
 # channel tasks as msgpack records, which msgspec decodes by these annotations.
 from schemas.findings import Finding  # noqa: TC001
-from schemas.product import Availability, Money, Quantity  # noqa: TC001
+from schemas.product import Availability, Condition, Money, Quantity  # noqa: TC001
 
 
 @dataclass(slots=True)
@@ -54,6 +54,9 @@ class Listing:
         list_price: The manufacturer's recommended retail price (RRP, MSRP) from the
             catalog's ``rrp`` (or ``msrp``) price attribute, in the market's currency and
             on the same tax basis as ``price``; None when the catalog has none.
+        group: The product group this listing is a variant of (`Product.group`).
+        varies_by: The catalog attributes the group's variants differ in.
+        condition: ``new``, ``used`` or ``refurbished``.
     """
 
     sku: str
@@ -87,3 +90,6 @@ class Listing:
     warnings: tuple[Finding, ...] = ()
     quantity: int | None = None
     list_price: Money | None = None
+    group: str | None = None
+    varies_by: tuple[str, ...] = ()
+    condition: Condition = "new"

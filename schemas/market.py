@@ -128,6 +128,67 @@ def _check_locale(value: str) -> str:
     return value
 
 
+class WeightBand(_Strict):
+    """One band of a shipping table by weight: parcels up to ``up_to_kg`` cost ``price``."""
+
+    up_to_kg: Annotated[Decimal, Field(gt=0)]
+    price: Annotated[Decimal, Field(ge=0)]
+
+
+class Shipping(_Strict):
+    """What a market's buyers pay for delivery, for the channels that carry it per item
+    (Google ``shipping``, idealo ``deliveryCosts_<carrier>``, Kaufland
+    ``shipping_rate``): a flat rate, free above an amount, or by weight band."""
+
+    service: Annotated[str, Field(min_length=1, max_length=100)] = "Standard"
+    """The delivery service as buyers see it (``DHL Paket``)."""
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    """The destination country; default: the market's country."""
+    price: Annotated[Decimal, Field(ge=0)] | None = None
+    """A flat rate in the market's currency."""
+    free_above: Annotated[Decimal, Field(ge=0)] | None = None
+    """Orders of at least this item price ship free."""
+    weight_bands: list[WeightBand] = Field(default_factory=list)
+    """By weight instead of a flat rate: the first band the item's weight fits."""
+    account: bool = False
+    """The merchant's account at the channel holds the shipping settings (Merchant
+    Center's shipping services): nothing is written per item."""
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Shipping:
+        if self.account:
+            return self
+        if (self.price is None) == (not self.weight_bands):
+            raise ValueError("give either price (a flat rate) or weight_bands, not both")
+        bands = [band.up_to_kg for band in self.weight_bands]
+        if bands != sorted(set(bands)):
+            raise ValueError("weight_bands must go up in weight, each weight once")
+        return self
+
+    def cost(self, item_price: Decimal, weight_kg: Decimal | None) -> Decimal | None:
+        """The delivery cost of one item, None when nothing is written (the account
+        holds it) or it cannot be told (no weight for a weight table, or heavier than
+        its last band).
+
+        >>> flat = Shipping(price=Decimal("4.90"), free_above=Decimal("50"))
+        >>> flat.cost(Decimal("19.99"), None), flat.cost(Decimal("50.00"), None)
+        (Decimal('4.90'), Decimal('0'))
+        >>> bands = Shipping(weight_bands=[WeightBand(up_to_kg=Decimal("2"), price=Decimal("5.90")),
+        ...     WeightBand(up_to_kg=Decimal("10"), price=Decimal("9.90"))])
+        >>> bands.cost(Decimal("30"), Decimal("0.43")), bands.cost(Decimal("30"), Decimal("12"))
+        (Decimal('5.90'), None)
+        """
+        if self.account:
+            return None
+        if self.free_above is not None and item_price >= self.free_above:
+            return Decimal(0)
+        if not self.weight_bands:
+            return self.price
+        if weight_kg is None:
+            return None
+        return next((b.price for b in self.weight_bands if weight_kg <= b.up_to_kg), None)
+
+
 class Market(_Strict):
     """One country (or country-language pair) the merchant sells in."""
 
@@ -187,6 +248,11 @@ class Market(_Strict):
     translation_variant: bool = False
     """Keep this market's translations apart from other markets with the same target
     language (a Swiss German variant reviewed by a translator, say)."""
+    shipping: dict[str, Shipping] = Field(default_factory=dict)
+    """Delivery costs by channel name, ``default`` for every other channel
+    (``shipping = { default = { service = "DHL Paket", price = 4.90, free_above = 50 },
+    google = { account = true } }``); none: channels write none (idealo falls back to
+    ``[channels.idealo] delivery_cost``)."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:
@@ -255,6 +321,17 @@ class Market(_Strict):
         parts = urlsplit(self.product_url)
         return f"{parts.scheme}://{parts.netloc}/"
 
+    def shipping_for(self, channel: str) -> Shipping | None:
+        """The shipping of ``channel`` in this market, None when the config gives none.
+
+        >>> m = Market(code="DE", country="DE", locale="de_DE", currency="EUR",
+        ...     channels=["google"], product_url="https://x/{sku}",
+        ...     shipping={"default": {"price": 4.9}, "google": {"account": True}})
+        >>> m.shipping_for("google").account, m.shipping_for("idealo").price
+        (True, Decimal('4.9'))
+        """
+        return self.shipping.get(channel) or self.shipping.get("default")
+
     def link_for(self, sku: str) -> str:
         """Product page URL of ``sku`` in this market."""
         return self.product_url.format(sku=sku, locale=self.locale)
@@ -287,6 +364,10 @@ class CatalogSource(_Strict):
     """The catalog's decimal mark, when it uses one consistently. Then the other mark may
     group thousands (``1.250,50``). Unset, a number like ``1,250`` is ambiguous and its
     product is set aside with an ``ambiguous_number`` finding."""
+    variant_axes: dict[str, list[str]] = Field(default_factory=dict)
+    """Akeneo: family variant code -> the catalog attributes its variants differ in
+    (``clothing_color_size = ["color", "size"]``); Akeneo's CSV export does not carry
+    them. Channels list a group's variants together, by these attributes."""
 
     @field_validator("encoding")
     @classmethod

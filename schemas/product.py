@@ -22,6 +22,8 @@ ANY_LOCALE = "*"
 Availability = Literal["in_stock", "out_of_stock", "preorder", "backorder"]
 AVAILABILITY_VALUES: frozenset[str] = frozenset(get_args(Availability))
 
+Condition = Literal["new", "used", "refurbished"]
+"""An item's condition in Google's vocabulary; each channel maps it onto its own."""
 TaxClass = Literal["standard", "food", "basic_food", "books", "reduced", "super_reduced", "zero"]
 """What a product is for VAT; ``config/vat.toml`` maps each class onto a rate per country.
 
@@ -96,6 +98,14 @@ class Product:
         size_kind: Whether ``size`` is a shoe or a clothing size.
         enabled: False when the PIM switched the product off.
         attributes: Any other attribute, as text, by attribute code.
+        group: The product this one is a variant of: the Akeneo product model at the
+            root of its chain, or the native formats' ``group`` column; None for a
+            product on its own. Channels list a group's variants together (Google
+            ``item_group_id``, an Amazon parent, an eBay inventory item group).
+        varies_by: The catalog attributes the group's variants differ in (``size``,
+            ``color``, ``volume``, ``eu_shoes_size``), from the Akeneo family variant
+            (``[catalog] variant_axes``) or the native ``varies_by`` column.
+        condition: ``new`` unless the catalog says otherwise (``condition`` attribute).
     """
 
     sku: str
@@ -120,6 +130,9 @@ class Product:
     size_kind: Literal["shoes", "clothing"] | None = None
     enabled: bool = True
     attributes: dict[str, str] = field(default_factory=dict)
+    group: str | None = None
+    varies_by: list[str] = field(default_factory=list)
+    condition: Condition = "new"
 
 
 QUANTITY_FIELDS = ("weight", "length", "width", "height", "volume", "net_content")
@@ -160,6 +173,9 @@ def product_to_json(product: Product) -> dict[str, Any]:
         "size_kind": product.size_kind,
         "enabled": product.enabled,
         "attributes": product.attributes,
+        "group": product.group,
+        "varies_by": product.varies_by,
+        "condition": product.condition,
     }
     for name in QUANTITY_FIELDS:
         data[name] = _quantity_to_json(getattr(product, name))
@@ -206,4 +222,7 @@ def product_from_json(data: dict[str, Any]) -> Product:
         size_kind=data.get("size_kind"),
         enabled=data["enabled"],
         attributes=data["attributes"],
+        group=data.get("group"),
+        varies_by=data.get("varies_by") or [],
+        condition=data.get("condition") or "new",
     )

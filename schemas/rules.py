@@ -45,6 +45,22 @@ RULES: dict[str, Rule] = {
         "ingest", "error", "{column} holds bytes that are not valid {encoding} ({bytes})"
     ),
     "malformed_row": Rule("ingest", "error", "the row is not valid CSV: {why}"),
+    "variant_group_missing": Rule(
+        "ingest",
+        "warning",
+        "its product model {model} is not in product_models.csv: listed as a product of its own",
+    ),
+    "variant_axes_unknown": Rule(
+        "ingest",
+        "warning",
+        "the family variant {family_variant} of {model} has no axes in [catalog] variant_axes: "
+        "its variants are grouped without saying what differs",
+    ),
+    "invalid_condition": Rule(
+        "ingest",
+        "warning",
+        "condition must be one of new, used, refurbished; the product is listed as new",
+    ),
     "wrong_field_count": Rule("ingest", "error", "row has {n} fields but the header has {m}"),
     "invalid_json": Rule("ingest", "error", "line is not JSON: {why}"),
     "wrong_shape": Rule("ingest", "error", "the object does not have the product shape: {why}"),

@@ -37,10 +37,11 @@ from transforms.catalog_values import (
     parse_enabled,
     parse_quantity,
     parse_tax_class,
+    take_condition,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -158,8 +159,16 @@ def read_akeneo(
     attribute_options: Path | None = None,
     encoding: str = "utf-8",
     decimal_mark: DecimalMark | None = None,
+    variant_axes: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[Product | Finding]:
     """Stream products (and findings about bad rows) from an Akeneo CSV export.
+
+    A variant (a row with a ``parent``) belongs to the group of the product model at the
+    root of its chain, and varies by the axes its family variant has in
+    ``variant_axes`` (Akeneo's export does not carry the family variants' axes). A
+    variant whose model is missing from ``product_models.csv`` stays a product of its
+    own, with a ``variant_group_missing`` warning; one whose family variant has no axes
+    configured is grouped with a ``variant_axes_unknown`` warning.
 
     Args:
         path: The export's ``products.csv``.
@@ -171,6 +180,7 @@ def read_akeneo(
         encoding: The export's encoding (a UTF-8 byte-order mark always wins).
         decimal_mark: ``"."`` or ``","`` when the export says which it uses; without
             it a number like ``1,250`` is ambiguous and holds its product back.
+        variant_axes: Family variant code -> the attributes its variants differ in.
 
     Raises:
         CatalogFileError: when a file is empty or its header has no ``sku`` column
@@ -188,12 +198,57 @@ def read_akeneo(
             continue
         number, row, clean = record
         context = RowContext(number, row["sku"].strip() or None, decimal_mark)
+        group = _group(row, models, product_models is not None, variant_axes, context)
         if models:
             _inherit(row, models)  # model values were cleaned as they were read
         product = _product_from_row(row, context, scope_rank, asset_base_url, labels, clean)
         yield from context.findings
         if product is not None:
+            if group is not None:
+                product.group, product.varies_by = group
             yield product
+
+
+def _group(
+    row: Mapping[str, str],
+    models: Mapping[str, Mapping[str, str]],
+    models_given: bool,
+    variant_axes: Mapping[str, Sequence[str]] | None,
+    context: RowContext,
+) -> tuple[str, list[str]] | None:
+    """The variant's group (its root product model) and the axes it varies by."""
+    parent = row.get("parent", "").strip()
+    if not parent:
+        return None
+    if not models_given:  # no models to look in: the parent names the group
+        return parent, []
+    if parent not in models:
+        context.warn(
+            "parent",
+            "variant_group_missing",
+            f"its product model {parent} is not in product_models.csv: listed as a product "
+            "of its own",
+            parent,
+        )
+        return None
+    root, seen = parent, {parent}
+    family_variant = models[parent].get("family_variant", "")
+    while (up := models.get(root, {}).get("parent", "")) and up in models and up not in seen:
+        seen.add(up)
+        root = up
+        family_variant = family_variant or models[root].get("family_variant", "")
+    # Akeneo's size attributes are the product's size (`SIZE_ATTRIBUTES`).
+    configured = variant_axes.get(family_variant, ()) if variant_axes is not None else ()
+    axes = ["size" if a in SIZE_ATTRIBUTES else a for a in configured]
+    if not axes and variant_axes is not None:  # None: the caller configures no axes
+        context.warn(
+            "parent",
+            "variant_axes_unknown",
+            f"the family variant {family_variant or '(none)'} of {root} has no axes in "
+            "[catalog] variant_axes: its variants are grouped without saying what differs",
+            family_variant or None,
+        )
+    return root, axes
 
 
 def _product_from_row(
@@ -279,4 +334,5 @@ def _product_from_row(
             continue
         unit = row.get(f"{column}-unit", "")
         product.attributes[column] = f"{value.strip()} {unit}".strip()
+    take_condition(product, context)
     return product if clean or clean_texts(product, context) else None

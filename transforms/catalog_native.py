@@ -15,7 +15,9 @@
 ``title_<locale>``          ``title_de_DE``; ``title`` alone for every locale
 ``description_<locale>``    may contain HTML
 ``bullet_points_<locale>``  one selling point per line
-``attr_<name>``             any other attribute
+``attr_<name>``             any other attribute (``attr_color``, ``attr_condition``)
+``group`` (or ``parent``)   the product this one is a variant of (one value per group)
+``varies_by``               what the group's variants differ in: ``size|color``
 ==========================  ==================================================
 
 Column names are matched case-insensitively, so a PostgreSQL table or query with
@@ -42,6 +44,7 @@ from transforms.catalog_values import (
     parse_enabled,
     parse_quantity_text,
     parse_tax_class,
+    take_condition,
 )
 
 if TYPE_CHECKING:
@@ -123,6 +126,13 @@ def parse_native_row(
             continue
         if column.startswith("attr_"):
             product.attributes[column[5:]] = raw.strip()
+    group = (values.get("group") or values.get("parent") or "").strip()
+    if group:
+        product.group = group
+        product.varies_by = [
+            axis.strip() for axis in re.split(r"[|,]", values.get("varies_by", "")) if axis.strip()
+        ]
+    take_condition(product, context)
     return product if clean or clean_texts(product, context) else None
 
 

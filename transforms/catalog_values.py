@@ -328,3 +328,23 @@ def clean_texts(product: Product, context: RowContext) -> bool:
     for key, value in product.attributes.items():
         product.attributes[key] = clean_text(context, key, value)
     return True
+
+
+CONDITIONS = ("new", "used", "refurbished")
+
+
+def take_condition(product: Product, context: RowContext) -> None:
+    """Read the catalog's ``condition`` attribute (new unless it says otherwise); a value
+    outside Google's three is a warning and the product stays ``new``."""
+    value = product.attributes.pop("condition", "").strip().lower()
+    if not value:
+        return
+    if value in CONDITIONS:
+        product.condition = value  # type: ignore[assignment]
+    else:
+        context.warn(
+            "condition",
+            "invalid_condition",
+            f"condition must be one of {', '.join(CONDITIONS)}; the product is listed as new",
+            value,
+        )

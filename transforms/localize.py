@@ -217,6 +217,9 @@ def localize(
         warnings=tuple(warnings),
         quantity=stock,
         list_price=list_price,
+        group=product.group,
+        varies_by=tuple(product.varies_by),
+        condition=product.condition,
     )
 
 

@@ -407,11 +407,26 @@ UNTRANSLATED = {"GZ-LAM-0037", "GZ-LAM-0038"}
 """Products whose Polish title the translator has not delivered yet."""
 MODELS = {
     "bergfink-daypack": {
+        "family_variant": "backpacks_by_size",
+        "categories": "bags,outdoor",
         "brand": "Bergfink",
         "material": "recycled polyester",
         "price-EUR": "79.00",
-    }
+    },
+    **{
+        f"olivera-{oil.lower()}": {
+            "family_variant": "oils_by_volume",
+            "categories": "food,oil",
+            "brand": "",
+            "material": "",
+            "price-EUR": "",
+        }
+        for oil in OILS
+    },
 }
+"""Product models (Akeneo): the daypack in three capacities and four colours, and each
+olive oil in three bottle sizes. The axes of each family variant are in
+config/markets.toml (``[catalog] variant_axes``)."""
 
 
 def ean13(serial: int) -> str:
@@ -508,6 +523,9 @@ def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
                 if family == "backpacks":
                     row["parent"] = "bergfink-daypack"
                     row["brand"] = ""  # inherited from the product model
+                    row.update({"volume": str(size), "volume-unit": "LITER"})  # capacity
+                if family == "oils":  # one oil, three bottle sizes
+                    row["parent"] = f"olivera-{values['oil'].lower()}"
                 rows.append((row, values))
     return rows
 
@@ -606,12 +624,12 @@ def main() -> None:
             ),
             tool="grenzenlos sample generator",
         )
-    model_columns = ["code", "family_variant", "parent", "categories", *MODELS["bergfink-daypack"]]
+    model_columns = ["code", "parent", *MODELS["bergfink-daypack"]]
     with (HERE / "product_models.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream, delimiter=";", lineterminator="\n")
         writer.writerow(model_columns)
         for code, values in MODELS.items():
-            writer.writerow([code, "backpacks_by_size", "", "bags,outdoor", *values.values()])
+            writer.writerow([code, "", *values.values()])
 
 
 if __name__ == "__main__":
