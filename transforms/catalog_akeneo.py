@@ -136,8 +136,9 @@ def read_option_labels(
 
 
 def _inherit(row: dict[str, str], models: dict[str, dict[str, str]]) -> None:
-    """Fill the row's empty values from its product model chain, in place."""
-    parent = row.get("parent", "")
+    """Fill the row's empty values from its product model chain, in place (``models``
+    keyed by case-folded code)."""
+    parent = row.get("parent", "").casefold()
     seen: set[str] = set()
     while parent and parent in models and parent not in seen:
         seen.add(parent)
@@ -147,7 +148,7 @@ def _inherit(row: dict[str, str], models: dict[str, dict[str, str]]) -> None:
                 continue
             if not row.get(key):
                 row[key] = value
-        parent = model.get("parent", "")
+        parent = model.get("parent", "").casefold()
 
 
 def read_akeneo(
@@ -189,6 +190,9 @@ def read_akeneo(
     models, model_problems = (
         read_product_models(product_models, encoding) if product_models else ({}, [])
     )
+    # Akeneo's codes are unique whatever their case, and exports mix cases
+    # (``Model-tshirt-divided-blue`` names ``model-tshirt-divided-blue``).
+    models = {code.casefold(): values for code, values in models.items()}
     yield from model_problems
     labels = read_option_labels(attribute_options, encoding=encoding) if attribute_options else {}
     scope_rank = {scope: rank for rank, scope in enumerate(description_scopes)}
@@ -222,7 +226,7 @@ def _group(
         return None
     if not models_given:  # no models to look in: the parent names the group
         return parent, []
-    if parent not in models:
+    if parent.casefold() not in models:
         context.warn(
             "parent",
             "variant_group_missing",
@@ -231,24 +235,26 @@ def _group(
             parent,
         )
         return None
-    root, seen = parent, {parent}
-    family_variant = models[parent].get("family_variant", "")
-    while (up := models.get(root, {}).get("parent", "")) and up in models and up not in seen:
+    root = parent.casefold()
+    seen = {root}
+    family_variant = models[root].get("family_variant", "")
+    while (up := models[root].get("parent", "").casefold()) and up in models and up not in seen:
         seen.add(up)
         root = up
         family_variant = family_variant or models[root].get("family_variant", "")
     # Akeneo's size attributes are the product's size (`SIZE_ATTRIBUTES`).
+    code = models[root].get("code", root)  # the model's code as the export spells it
     configured = variant_axes.get(family_variant, ()) if variant_axes is not None else ()
     axes = ["size" if a in SIZE_ATTRIBUTES else a for a in configured]
     if not axes and variant_axes is not None:  # None: the caller configures no axes
         context.warn(
             "parent",
             "variant_axes_unknown",
-            f"the family variant {family_variant or '(none)'} of {root} has no axes in "
+            f"the family variant {family_variant or '(none)'} of {code} has no axes in "
             "[catalog] variant_axes: its variants are grouped without saying what differs",
             family_variant or None,
         )
-    return root, axes
+    return code, axes
 
 
 def _product_from_row(
