@@ -26,7 +26,17 @@ v2, see ../shared/DOMAIN.md):
   names, else from ``[channels.amazon]``, and the ``color`` (catalog attribute,
   else ``color_when_none``); a product with neither is left out with a finding
   naming the attribute, as is one without a bullet point or a GTIN;
-- DELETE messages for products the last published feed had and this run does not.
+- DELETE messages for products the last published feed had and this run does not;
+- variation families: a product group's variants (`schemas.listing.Listing.group`) are
+  children (``parentage_level`` child, ``child_parent_sku_relationship`` to the parent
+  sku, the group's ``variation_theme`` and the theme's attributes: ``color``, ``size``,
+  ``material``) of one parent message per group, whose sku is the group code. The
+  parent (``requirements`` LISTING_PRODUCT_ONLY) is no offer: ``skip_offer``, no price,
+  no condition, no GTIN (``supplier_declared_has_product_identifier_exemption``). It is
+  written just before the first of its children a file holds (on a delta run, the first
+  one sent), and its hash is kept while any child is listed (so no deletion removes it).
+  A group whose ``varies_by`` makes no theme of `VARIATION_THEMES` goes out as
+  stand-alone products, with a warning.
 
 Every message is checked against ``schemas/feeds/amazon_listings_feed.schema.json``
 before it is written, and every file again before it is published; the tests check
@@ -42,12 +52,15 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_file_problems, schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps, text_hash
-from feeds.text import cut_at_word, cut_to_bytes
+from feeds.text import cut_at_word, cut_to_bytes, quantity_words
+from feeds.titles import part_text
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
 from schemas.market import Channel
+from schemas.product import Quantity
+from transforms.catalog_values import ValueProblem, parse_quantity_text
 from transforms.money import round_to_minor_units
-from transforms.units import amazon_measure, convert
+from transforms.units import KIND, amazon_measure, convert
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -85,6 +98,32 @@ DG_NEEDS_MORE = frozenset({"ghs", "transportation"})
 """Dangerous-goods declarations that need data this writer does not send (``hazmat``,
 ``ghs`` classes, a safety data sheet)."""
 DG_VALUES = frozenset({"not_applicable", "unknown", "other", "storage", "waste"}) | DG_NEEDS_MORE
+THEME_PARTS = {
+    **dict.fromkeys(("color", "colour", "main_color"), "COLOR_NAME"),
+    **dict.fromkeys(("size", "clothing_size", "eu_shoes_size"), "SIZE_NAME"),
+    **dict.fromkeys(("volume", "net_content"), "SIZE_NAME"),
+    "material": "MATERIAL_TYPE",
+}
+"""Catalog attribute a group varies by -> the part of Amazon's variation theme it fills."""
+THEME_ATTRIBUTES = {"COLOR_NAME": "color", "SIZE_NAME": "size", "MATERIAL_TYPE": "material"}
+"""Theme part -> the Amazon attribute each variant states it in (``size``: ``500 ml``)."""
+VARIATION_THEMES = (
+    "COLOR_NAME",
+    "SIZE_NAME",
+    "MATERIAL_TYPE",
+    "SIZE_NAME/COLOR_NAME",
+    "COLOR_NAME/SIZE_NAME",
+    "MATERIAL_TYPE/COLOR_NAME",
+    "COLOR_NAME/MATERIAL_TYPE",
+    "SIZE_NAME/MATERIAL_TYPE",
+    "MATERIAL_TYPE/SIZE_NAME",
+    "MATERIAL_TYPE/COLOR_NAME/SIZE_NAME",
+)
+"""The variation themes this writer sends, each one of the PRODUCT definition's (a test
+checks them against ``variation_theme``'s enum there). Amazon names a theme by its parts
+in an order; the one in the order of ``varies_by`` wins, else any order Amazon has."""
+QUANTITY_PARTS = frozenset({"volume", "net_content", "weight"})
+"""Listing fields holding a `schemas.product.Quantity` a title states in its own units."""
 
 
 class AmazonListingsFeed(FeedWriter):
@@ -95,7 +134,8 @@ class AmazonListingsFeed(FeedWriter):
         extension="json",
         media_type="application/json",
         description="Amazon SP-API JSON_LISTINGS_FEED v2.0",
-        max_items_per_file=10_000,
+        # One short of Amazon's 10,000: a variant may bring its parent message along.
+        max_items_per_file=9_999,
         delta=True,
     )
 
@@ -111,6 +151,9 @@ class AmazonListingsFeed(FeedWriter):
                     else "prices with VAT; set prices_include_vat = true"
                 )
             )
+        self._parents: dict[str, tuple[str | None, str]] = {}
+        """Group -> its parent message's text while this file has still to carry it
+        (None once written), and the text's hash."""
         seller = self.settings.seller_id
         header = {
             "sellerId": seller or "UNSET",
@@ -142,8 +185,10 @@ class AmazonListingsFeed(FeedWriter):
                     f"{', '.join(listing.categories) or '(none)'} in the category mapping",
                 )
             )
+        theme = self._variation(listing, findings, attributes)
         if any(f.severity == "error" for f in findings):
             return findings
+        assert product_type is not None  # an error finding otherwise
         message = {
             "sku": listing.sku,
             "operationType": "UPDATE",
@@ -153,11 +198,19 @@ class AmazonListingsFeed(FeedWriter):
         }
         text = dumps(message)  # serialized once: hashed, then written
         digest = text_hash(text)
+        group = listing.group if theme is not None else None
+        if theme is not None and group is not None and group not in self._parents:
+            parent = self._parent(listing, findings, product_type, theme, attributes)
+            if parent is None:
+                return findings
+            self._parents[group] = parent
         previous = self.context.previous
         if previous is not None and previous.get(listing.sku) == digest:
             # Sent before exactly so, in a file that passed its check: nothing to send.
             self.context.hashes[listing.sku] = digest
             self.context.unchanged += 1
+            if group is not None:
+                self._keep_parent(group)
             return findings
         if self.breaks_schema(
             listing,
@@ -169,10 +222,141 @@ class AmazonListingsFeed(FeedWriter):
             whose="Amazon's",
         ):
             return findings
+        if group is not None:
+            parent_text, parent_digest = self._parents[group]
+            if parent_text is not None:
+                self._write_text(parent_text)
+                self._parents[group] = (None, parent_digest)
+            self.context.hashes[group] = parent_digest
+            self.context.parents.add(group)
         self.context.hashes[listing.sku] = digest
         self.context.checked.add(digest)
         self._write_text(text)
         return findings
+
+    def _variation(
+        self, listing: Listing, findings: list[Finding], attributes: dict[str, Any]
+    ) -> str | None:
+        """The variant's theme, its place in the family and the theme's values added to
+        ``attributes``; None for a product that goes out on its own (no group, or a
+        group whose ``varies_by`` makes no theme this writer sends: a warning)."""
+        if listing.group is None or not listing.varies_by:
+            return None
+        parts = [THEME_PARTS.get(name, "") for name in listing.varies_by]
+        theme = _theme(parts) if all(parts) and len(set(parts)) == len(parts) else None
+        if theme is None:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "variation_theme",
+                    "no_variation_theme",
+                    f"group {listing.group} varies by {', '.join(listing.varies_by)}: no "
+                    "Amazon variation theme of this writer's has those parts, so its "
+                    "variants go out as products of their own",
+                    ", ".join(listing.varies_by),
+                )
+            )
+            return None
+        where = {"language_tag": self.market.locale, "marketplace_id": self.market_id}
+        only_market = {"marketplace_id": self.market_id}
+        for name, part in zip(listing.varies_by, parts, strict=True):
+            value = (
+                _first(listing.attributes, (name,))
+                if part == "COLOR_NAME"
+                else part_text(listing, name)
+            )
+            if not value:
+                findings.append(
+                    self.finding(
+                        listing,
+                        "error",
+                        THEME_ATTRIBUTES[part],
+                        "missing_variation_value",
+                        f"group {listing.group} varies by {name} and this variant has none: "
+                        f"Amazon's theme {theme} needs every variant's",
+                    )
+                )
+                continue
+            attributes[THEME_ATTRIBUTES[part]] = [{"value": cut_at_word(value, 1000), **where}]
+        attributes["parentage_level"] = [{"value": "child", **only_market}]
+        attributes["child_parent_sku_relationship"] = [
+            {"child_relationship_type": "variation", "parent_sku": listing.group, **only_market}
+        ]
+        attributes["variation_theme"] = [{"name": theme}]
+        return theme
+
+    def _parent(
+        self,
+        listing: Listing,
+        findings: list[Finding],
+        product_type: str,
+        theme: str,
+        child: dict[str, Any],
+    ) -> tuple[str, str] | None:
+        """The parent message of ``listing``'s group, made from this first variant of it,
+        as `_parents` holds it; None when it breaks the schema (reported: the variant
+        stays out with it)."""
+        group = listing.group
+        assert group is not None
+        where = {"language_tag": self.market.locale, "marketplace_id": self.market_id}
+        only_market = {"marketplace_id": self.market_id}
+        name = _group_name(self.plain(listing, findings, "item_name", listing.title), listing)
+        color = child["color"]
+        if "COLOR_NAME" in theme.split("/") and self.settings.color_when_none:
+            # Amazon's PRODUCT definition asks a parent for a colour too; it has none.
+            color = [{"value": self.settings.color_when_none, **where}]
+        attributes = {
+            "item_name": [{"value": cut_at_word(name or group, TITLE_LIMIT), **where}],
+            **{
+                key: child[key]
+                for key in ("brand", "item_type_keyword", "bullet_point", "product_description")
+            },
+            "color": color,
+            "country_of_origin": child["country_of_origin"],
+            "supplier_declared_dg_hz_regulation": child["supplier_declared_dg_hz_regulation"],
+            # A parent is no product anyone buys: it has no GTIN and no offer. Amazon's
+            # definition wants an item without fulfilment facts to give its parcel's; the
+            # parent says merchant-fulfilled with nothing in stock instead.
+            "supplier_declared_has_product_identifier_exemption": [{"value": True, **only_market}],
+            "skip_offer": [{"value": True, **only_market}],
+            "fulfillment_availability": [{"fulfillment_channel_code": "DEFAULT", "quantity": 0}],
+            "parentage_level": [{"value": "parent", **only_market}],
+            "child_parent_sku_relationship": [
+                {"child_relationship_type": "variation", **only_market}
+            ],
+            "variation_theme": [{"name": theme}],
+        }
+        message = {
+            "sku": group,
+            "operationType": "UPDATE",
+            "productType": product_type,
+            "requirements": "LISTING_PRODUCT_ONLY",
+            "attributes": attributes,
+        }
+        text = dumps(message)
+        digest = text_hash(text)
+        if self.breaks_schema(
+            listing,
+            findings,
+            SCHEMA,
+            {**message, "messageId": 1},
+            definition="message",
+            what="parent message",
+            whose="Amazon's",
+        ):
+            return None
+        self.context.checked.add(digest)
+        return text, digest
+
+    def _keep_parent(self, group: str) -> None:
+        """A delta run sends none of the group's variants (so far): its parent stays as
+        Amazon has it, listed (so not deleted)."""
+        if group not in self.context.hashes:
+            previous = self.context.previous
+            sent = previous.get(group) if previous is not None else None
+            self.context.hashes[group] = sent or self._parents[group][1]
+            self.context.parents.add(group)
 
     def _write(self, message: dict[str, Any]) -> None:
         self._write_text(dumps(message))
@@ -559,3 +743,61 @@ def _first(attributes: dict[str, str], names: tuple[str, ...]) -> str:
         if value:
             return value
     return ""
+
+
+def _theme(parts: list[str]) -> str | None:
+    """The variation theme of ``parts`` (in `VARIATION_THEMES`), their order first.
+
+    >>> _theme(["SIZE_NAME", "COLOR_NAME"]), _theme(["COLOR_NAME", "MATERIAL_TYPE", "SIZE_NAME"])
+    ('SIZE_NAME/COLOR_NAME', 'MATERIAL_TYPE/COLOR_NAME/SIZE_NAME')
+    """
+    wanted = "/".join(parts)
+    if wanted in VARIATION_THEMES:
+        return wanted
+    return next((t for t in VARIATION_THEMES if sorted(t.split("/")) == sorted(parts)), None)
+
+
+def _group_name(name: str, listing: Listing) -> str:
+    """What the variants of ``listing``'s group are called: its title ``name`` up to the
+    first value it varies by that the title states (values trail a catalog title); ""
+    when the title states none of them, or starts with one.
+
+    >>> from schemas.listing import Listing
+    >>> pack = Listing(sku="P1", market="DE", locale="de_DE", text_locale="de_DE",
+    ...     title="", description="", link="", price=None, availability="in_stock",
+    ...     volume=Quantity(Decimal("18"), "l"), attributes={"color": "black"},
+    ...     varies_by=("volume", "color"))  # type: ignore[arg-type]
+    >>> _group_name("Bergfink Daypack 18 L schwarz", pack)
+    'Bergfink Daypack'
+    >>> _group_name("Bergfink Daypack schwarz", pack)
+    ''
+    """
+    words = quantity_words(name)
+    found = [
+        at for part in listing.varies_by if (at := _stated_at(words, listing, part)) is not None
+    ]
+    return " ".join(words[: min(found)]) if found else ""
+
+
+def _stated_at(words: list[str], listing: Listing, part: str) -> int | None:
+    """Where the title ``words`` state ``listing``'s value of ``part``: as buyers read it,
+    or (a quantity) in any unit of its kind (``1000 ml`` for ``1 l``); None if nowhere."""
+    text = part_text(listing, part)
+    if text:
+        value = [w.casefold() for w in quantity_words(text)]
+        folded = [w.casefold() for w in words]
+        for at in range(len(words) - len(value) + 1):
+            if folded[at : at + len(value)] == value:
+                return at
+    quantity = getattr(listing, part, None) if part in QUANTITY_PARTS else None
+    if not isinstance(quantity, Quantity) or quantity.unit not in KIND:
+        return None
+    for at, word in enumerate(words):
+        try:
+            stated = parse_quantity_text(word)
+        except ValueProblem:
+            continue
+        if KIND.get(stated.unit) == KIND[quantity.unit]:
+            if convert(stated, quantity.unit).value == quantity.value:
+                return at
+    return None

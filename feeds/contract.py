@@ -85,6 +85,10 @@ class WriterContext:
     unchanged: int = 0
     checked: MutableSet[str] = field(default_factory=set)
     titles: TitleBook = field(default_factory=TitleBook)
+    parents: MutableSet[str] = field(default_factory=set)
+    """Keys of ``hashes`` that are no listing of the catalog: the parent of a product
+    group (Amazon), tracked like an item for deltas and deletions but not counted as
+    listed."""
 
 
 class FeedWriter(ABC):

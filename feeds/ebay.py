@@ -7,25 +7,50 @@ Rules (developer.ebay.com, Inventory API v1.17; ../shared/DOMAIN.md):
   ``aspects`` (``{"Brand": ["..."]}``), ``brand`` and ``mpn`` at most 65, ``ean``
   as an array, ``imageUrls``, ``packageWeightAndSize`` with eBay's unit enums;
 - at most 25 items per bulk call, sent with the market's ``Content-Language`` to
-  its eBay marketplace.
+  its eBay marketplace;
+- ``condition`` from the listing's (`CONDITIONS`);
+- the variants of a product group (`schemas.listing.Listing.group`) are inventory items
+  like any other, each with the values its group varies by as aspects (``{"Brand":
+  ["Bergfink"], "Volume": ["18 l"], "Color": ["black"]}``, values as buyers of the
+  locale read them, `feeds.titles.part_text`), and the group is one inventory item group
+  (createOrReplaceInventoryItemGroup): a title, description and images shared by the
+  variants, their shared aspects, ``variantSKUs`` and ``variesBy.specifications`` (each
+  aspect the group varies by with its distinct values).
+
+Aspect names are eBay's common English ones (`ASPECT_NAMES`) on every marketplace: the
+names a category takes on a marketplace (``Farbe`` on EBAY_DE) come from eBay's Taxonomy
+API (getItemAspectsForCategory), which the pipeline does not call, and English names are
+what eBay maps for sellers that list across marketplaces.
 
 The file is JSON Lines: each line is one bulk call, ``{"marketplaceId",
-"contentLanguage", "body": {"requests": [...]}}``; a line ``{"marketplaceId",
-"deleteInventoryItems": [...]}`` lists SKUs to delete (products the last
-published feed had and this run does not).
+"contentLanguage", "body": {"requests": [...]}}``; then one line per inventory item group,
+``{"marketplaceId", "contentLanguage", "inventoryItemGroupKey", "inventoryItemGroup":
+{...}}`` (after all of its items: eBay takes a group only of items it holds); last a
+line ``{"marketplaceId", "deleteInventoryItems": [...]}`` lists SKUs to delete
+(products the last published feed had and this run does not).
+
+A group's line is written when any of its variants is in the file: on a delta run an
+unchanged variant is not sent, but it stays in its group's ``variantSKUs`` (eBay replaces
+the whole group). A group all of whose variants are unchanged is not sent again, and a
+variant that left the catalog is deleted without its group being sent, unless another
+of its variants changed (eBay takes a deleted item out of its group). The writer keeps
+one small record per group (its skus and values, one variant's description) until the
+footer: at a million products in groups of a few, that is far less than the items.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from feeds.checks import json_lines_problems, schema_problems
+from feeds.checks import schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps, text_hash
-from feeds.text import cut_at_word, plain_text
+from feeds.text import cut_at_word, plain_text, quantity_words
+from feeds.titles import part_text
 from schemas.gtin import gtin_problem
 from transforms.units import convert, ebay_measure
 
@@ -55,6 +80,109 @@ BATCH = 25
 TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 4000
 NAME_LIMIT = 65
+IMAGE_LIMIT = 24
+"""Most images eBay takes for an inventory item (and, here, for a group)."""
+ASPECT_NAME_LIMIT = 40
+ASPECT_VALUE_LIMIT = 50
+"""Most characters of a variation aspect's name and of each value (``Specification``)."""
+CONDITIONS = {"new": "NEW", "used": "USED_EXCELLENT", "refurbished": "SELLER_REFURBISHED"}
+"""eBay's ``ConditionEnum`` value for each `schemas.product.Condition`. Refurbished is the
+seller's: ``CERTIFIED_REFURBISHED`` needs eBay's pre-qualification, and
+``MANUFACTURER_REFURBISHED`` is no longer valid (Inventory API 1.13.0)."""
+ASPECT_NAMES = {
+    "color": "Color",
+    "colour": "Color",
+    "size": "Size",
+    "clothing_size": "Size",
+    "eu_shoes_size": "Size",
+    "volume": "Volume",
+    "net_content": "Volume",
+    "weight": "Item Weight",
+    "material": "Material",
+    "pattern": "Pattern",
+    "style": "Style",
+}
+"""eBay's common English aspect name of each catalog attribute a group varies by; any
+other attribute by its code in words (`aspect_name`)."""
+IMAGE_ASPECTS = ("color", "colour", "pattern")
+"""Axes whose variants look different: the first of them a group varies by is its
+``aspectsImageVariesBy``."""
+
+
+def aspect_name(part: str) -> str:
+    """eBay's aspect name for a catalog attribute a group varies by.
+
+    >>> aspect_name("color"), aspect_name("eu_shoes_size"), aspect_name("handle_length")
+    ('Color', 'Size', 'Handle Length')
+    """
+    name = ASPECT_NAMES.get(part) or part.replace("_", " ").replace("-", " ").title()
+    return name[:ASPECT_NAME_LIMIT]
+
+
+@dataclass(slots=True)
+class _Group:
+    """What the footer needs of one product group, gathered from its variants."""
+
+    axes: tuple[str, ...]
+    """The aspect names the group varies by, in the order of ``varies_by``."""
+    first_title: str
+    """The first variant's title: the group's when the titles share no first word."""
+    title_words: list[str]
+    """The words all its variants' titles start with."""
+    description: str
+    """The first variant's description."""
+    image_axis: str | None
+    images: list[str] = field(default_factory=list)
+    """Each variant's main image, once."""
+    aspects: dict[str, list[str]] | None = None
+    """The aspects every variant has with the same values, less the varying ones."""
+    values: dict[str, dict[str, None]] = field(default_factory=dict)
+    """Each varying aspect's distinct values, in the order they came."""
+    skus: list[str] = field(default_factory=list)
+    sent: bool = False
+    """Whether a variant of it is in the file (a delta run leaves unchanged ones out)."""
+
+    def add(self, sku: str, product: dict[str, Any], sent: bool) -> None:
+        """Take one variant (its ``product`` document as written)."""
+        self.skus.append(sku)
+        self.sent = self.sent or sent
+        words = quantity_words(product["title"])
+        common = 0
+        for mine, theirs in zip(self.title_words, words, strict=False):
+            if mine != theirs:
+                break
+            common += 1
+        del self.title_words[common:]
+        if product["imageUrls"][0] not in self.images and len(self.images) < IMAGE_LIMIT:
+            self.images.append(product["imageUrls"][0])
+        aspects: dict[str, list[str]] = product.get("aspects", {})
+        for name in self.axes:
+            for value in aspects.get(name, ()):
+                self.values.setdefault(name, {})[value] = None
+        shared = {k: v for k, v in aspects.items() if k not in self.axes}
+        if self.aspects is None:
+            self.aspects = shared
+        else:
+            self.aspects = {k: v for k, v in self.aspects.items() if shared.get(k) == v}
+
+    def body(self) -> dict[str, Any]:
+        """The ``InventoryItemGroup`` document (eBay's contract)."""
+        title = " ".join(self.title_words).rstrip(" ,;:-–—/") or self.first_title
+        body: dict[str, Any] = {"title": title, "description": self.description}
+        if self.aspects:
+            body["aspects"] = self.aspects
+        body["imageUrls"] = self.images
+        body["variantSKUs"] = self.skus
+        varies: dict[str, Any] = {}
+        if self.image_axis is not None and self.image_axis in self.values:
+            varies["aspectsImageVariesBy"] = [self.image_axis]
+        varies["specifications"] = [
+            {"name": name, "values": list(self.values[name])}
+            for name in self.axes
+            if name in self.values
+        ]
+        body["variesBy"] = varies
+        return body
 
 
 def _escaped_plain_text(markup: str, limit: int) -> str:
@@ -84,9 +212,23 @@ class EbayInventoryFeed(FeedWriter):
         self._pending: list[str] = []
         """The `dumps` texts of the items of the next bulk call."""
         self._deletions: list[str] = []
+        self._groups: dict[str, _Group] = {}
+        """The product groups of the items so far, by group key."""
 
     def write_footer(self) -> None:
         self._flush()
+        language = self.market.locale.replace("_", "-")
+        for key, group in self._groups.items():
+            if not group.sent:
+                continue
+            line = {
+                "marketplaceId": self.market_id,
+                "contentLanguage": language,
+                "inventoryItemGroupKey": key,
+                "inventoryItemGroup": group.body(),
+            }
+            self.stream.write((dumps(line) + "\n").encode())
+        self._groups = {}
         if self._deletions:
             line = {"marketplaceId": self.market_id, "deleteInventoryItems": self._deletions}
             self.stream.write((dumps(line) + "\n").encode())
@@ -141,6 +283,25 @@ class EbayInventoryFeed(FeedWriter):
         mpn = self.plain(listing, findings, "product.mpn", listing.mpn or "")
         if mpn:
             product["mpn"] = mpn[:NAME_LIMIT]
+        grouped = bool(listing.group and listing.varies_by)
+        if grouped:
+            for part in listing.varies_by:
+                value = part_text(listing, part)
+                if value is None:
+                    # eBay's rule, not a field our schema can see missing: each variant of
+                    # a group has every aspect its specifications name.
+                    findings.append(
+                        self.finding(
+                            listing,
+                            "error",
+                            "product.aspects",
+                            "schema_invalid",
+                            f"the item breaks eBay's rules: a variant of {listing.group} "
+                            f"needs the {aspect_name(part)} ({part}) its group varies by",
+                        )
+                    )
+                    continue
+                aspects[aspect_name(part)] = [cut_at_word(value, ASPECT_VALUE_LIMIT)]
         if aspects:
             product["aspects"] = aspects
         if listing.gtin:
@@ -160,11 +321,11 @@ class EbayInventoryFeed(FeedWriter):
                 product["upc"] = [listing.gtin]
             else:
                 product["ean"] = [listing.gtin]
-        product["imageUrls"] = list(listing.image_links[:24])
+        product["imageUrls"] = list(listing.image_links[:IMAGE_LIMIT])
         item: dict[str, Any] = {
             "sku": listing.sku,
             "locale": self.market.locale,
-            "condition": "NEW",
+            "condition": CONDITIONS[listing.condition],
             "product": product,
         }
         package = self._package(listing)
@@ -179,6 +340,8 @@ class EbayInventoryFeed(FeedWriter):
             # Sent before exactly so, in a file that passed its check: nothing to send.
             self.context.hashes[listing.sku] = digest
             self.context.unchanged += 1
+            if grouped:
+                self._group(listing, product, sent=False)
             return findings
         if self.breaks_schema(
             listing,
@@ -194,9 +357,26 @@ class EbayInventoryFeed(FeedWriter):
         self.context.checked.add(digest)
         self._pending.append(text)
         self.items_written += 1
+        if grouped:
+            self._group(listing, product, sent=True)
         if len(self._pending) == BATCH:
             self._flush()
         return findings
+
+    def _group(self, listing: Listing, product: dict[str, Any], *, sent: bool) -> None:
+        """Count the item in its product group."""
+        assert listing.group is not None
+        group = self._groups.get(listing.group)
+        if group is None:
+            image_axis = next((p for p in listing.varies_by if p in IMAGE_ASPECTS), None)
+            group = self._groups[listing.group] = _Group(
+                axes=tuple(dict.fromkeys(aspect_name(p) for p in listing.varies_by)),
+                first_title=product["title"],
+                title_words=quantity_words(product["title"]),
+                description=product["description"],
+                image_axis=None if image_axis is None else aspect_name(image_axis),
+            )
+        group.add(listing.sku, product, sent)
 
     def _package(self, listing: Listing) -> dict[str, Any]:
         package: dict[str, Any] = {}
@@ -231,23 +411,34 @@ class EbayInventoryFeed(FeedWriter):
     @classmethod
     def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
         """Every line against the schema; an item the writer checked already
-        (``known_good``) is not put through the schema again (see the contract)."""
-        if not known_good:
-            return json_lines_problems(path, SCHEMA)
+        (``known_good``) is not put through the schema again (see the contract). No bulk
+        call may come after a group's line: eBay takes a group only of items it holds, and
+        the writer puts every group after every item."""
         problems: list[str] = []
+        first_group: int | None = None
+        """The number of the first group line."""
         with path.open("rb") as stream:
             for number, line in enumerate(stream, start=1):
                 try:
                     document = json.loads(line, parse_float=Decimal)
                 except ValueError as exc:
                     return [f"line {number}: not JSON: {exc}"]
-                requests = (document.get("body") or {}).get("requests")
+                body = document.get("body") if isinstance(document, dict) else None
+                requests = body.get("requests") if isinstance(body, dict) else None
                 if isinstance(requests, list) and requests:
                     if len(requests) > BATCH:
                         problems.append(f"line {number}: {len(requests)} items, more than {BATCH}")
-                    unknown = [r for r in requests if content_hash(r) not in known_good]
-                    body = {**document["body"], "requests": unknown or requests[:1]}
-                    document = {**document, "body": body}
+                    if first_group is not None:
+                        problems.append(
+                            f"line {number}: inventory items after the group of line {first_group}"
+                        )
+                    if known_good:
+                        unknown = [r for r in requests if content_hash(r) not in known_good]
+                        kept = {"requests": unknown or requests[:1]}
+                        document = {**document, "body": {**document["body"], **kept}}
+                if first_group is None and isinstance(document, dict):
+                    if "inventoryItemGroup" in document:
+                        first_group = number
                 problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, document)]
                 if len(problems) >= 5:
                     break

@@ -14,8 +14,22 @@ Rules from the Merchant Center product data specification
 - ``image_link`` required, up to 10 ``additional_image_link``;
 - ``google_product_category``: the Google product taxonomy id from the category
   mapping, when the listing's categories have one;
+- ``condition`` new, used or refurbished, on every item [6324469];
 - ``shipping_weight`` in lb, oz, g or kg; ``unit_pricing_measure`` and
-  ``unit_pricing_base_measure`` where the product has a net content [6324490].
+  ``unit_pricing_base_measure`` where the product has a net content [6324490];
+- ``shipping`` (country, service, price) [6324484] from the market's shipping for
+  ``google`` (`schemas.market.Market.shipping_for`): none when the market gives none or
+  the Merchant Center account holds it (``account = true``); an item whose cost a
+  weight table cannot tell (no weight, heavier than the last band) gets none and a
+  ``shipping_unknown`` warning, and the account's settings apply to it;
+- variants: ``item_group_id`` [6324507] is the listing's group, and what the group
+  varies by goes into the attributes Google has for it: ``color`` [6324487],
+  ``material`` [6324410], ``pattern`` [6324483], ``gender`` [6324479], ``age_group``
+  [6324463] and ``size`` [6324492]. Google has no volume or content attribute and takes
+  ``size`` for those variants: any other axis (volume, net content, a screen diagonal)
+  is written there as buyers read it (``500 ml``, `feeds.titles.part_text`). Colour,
+  material and pattern go on every item that has them; gender and age group only when
+  the catalog's value is one Google knows (``female``, ``Damen``; ``kids``).
 
 Items are written one at a time with ``lxml.etree.xmlfile``; the file has no
 timestamp, so the same input gives byte-identical output.
@@ -31,14 +45,17 @@ from lxml import etree
 
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.text import cut_at_word
+from feeds.titles import part_text
 from feeds.xml import ElementTemplates
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
+from schemas.product import Money
 from transforms.money import round_to_minor_units
-from transforms.units import google_measure
+from transforms.units import KIND, convert, google_measure
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from decimal import Decimal
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -51,6 +68,33 @@ ADDITIONAL_IMAGES_LIMIT = 10
 HIGHLIGHT_LIMIT = 150
 HIGHLIGHTS_MAX = 10
 SHIPPING_WEIGHT_UNITS = frozenset({"lb", "oz", "g", "kg"})
+SIZE_LIMIT = 100
+FREE_TEXT_VARIANT_ATTRIBUTES = (("color", 100), ("material", 200), ("pattern", 100))
+"""Google's variant attributes of free text, with their length limits."""
+SIZE_AXES = frozenset({"size", "eu_shoes_size", "clothing_size"})
+"""Variant axes of the listing's own size (`schemas.listing.Listing.size`), written with
+its ``size_system``."""
+GENDERS = {
+    **dict.fromkeys(("male", "men", "man", "mens", "men's", "herren", "herr", "homme"), "male"),
+    **dict.fromkeys(("female", "women", "woman", "womens", "women's", "damen", "dame"), "female"),
+    **dict.fromkeys(("femme", "ladies"), "female"),
+    **dict.fromkeys(("unisex",), "unisex"),
+}
+"""Catalog values of ``gender`` (case-folded) and Google's values for them [6324479]."""
+AGE_GROUPS = {
+    **dict.fromkeys(("newborn", "neugeborene"), "newborn"),
+    **dict.fromkeys(("infant", "baby", "babys"), "infant"),
+    **dict.fromkeys(("toddler", "kleinkind", "kleinkinder"), "toddler"),
+    **dict.fromkeys(("kids", "kid", "child", "children", "kinder", "enfant"), "kids"),
+    **dict.fromkeys(("adult", "adults", "erwachsene", "erwachsener", "adulte"), "adult"),
+}
+"""Catalog values of ``age_group`` (case-folded) and Google's values for them [6324463]."""
+GOOGLE_NAMED_AXES = frozenset({name for name, _ in FREE_TEXT_VARIANT_ATTRIBUTES}) | {
+    "gender",
+    "age_group",
+}
+"""Variant axes Google has an attribute of the same name for; the others go into size."""
+SHIPPING_PARTS = ("country", "service", "price")
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +111,16 @@ def _grammars() -> tuple[etree.RelaxNG, etree.RelaxNG]:
         etree.RelaxNG(etree.parse(str(path))),
         etree.RelaxNG(etree.fromstring(item_only, base_url=str(path))),
     )
+
+
+def _google_value(listing: Listing, name: str, values: dict[str, str]) -> str | None:
+    """Google's value of ``gender`` or ``age_group`` from the catalog's option code or
+    the text buyers read; None when neither is one Google knows."""
+    for text in (listing.attributes.get(name), part_text(listing, name)):
+        value = values.get(" ".join(text.casefold().split())) if text else None
+        if value is not None:
+            return value
+    return None
 
 
 def _g(name: str) -> str:
@@ -196,6 +250,7 @@ class GoogleMerchantFeed(FeedWriter):
             children.append(("mpn", mpn))
         if not gtin and not mpn:
             children.append(("identifier_exists", "no"))
+        children.append(("condition", listing.condition))
         product_type = [
             self.plain(listing, findings, "product_type", category)
             for category in listing.categories[:5]
@@ -214,14 +269,25 @@ class GoogleMerchantFeed(FeedWriter):
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
             children.append(("shipping_weight", google_measure(weight)))
-        size = self.plain(listing, findings, "size", listing.size) if listing.size else ""
-        if size and listing.size_system:
-            children.append(("size", size))
-            children.append(("size_system", listing.size_system))
+        shipping = self._shipping(listing, findings, price.amount)
+        at = len(children)
+        if shipping is not None:
+            children.append(("shipping", ""))
+        children += self._variant_attributes(listing, findings)
         if listing.unit_pricing_measure and listing.unit_pricing_base_measure:
             children.append(("unit_pricing_measure", listing.unit_pricing_measure))
             children.append(("unit_pricing_base_measure", listing.unit_pricing_base_measure))
-        self._xf.write(self._items.fill(children))
+        item = self._items.fill(children)
+        if shipping is not None:
+            # The templates hold flat items; the one shipping element of a shape keeps
+            # its three parts from one item to the next, only their texts change.
+            element = item[at]
+            if not len(element):
+                for part in SHIPPING_PARTS:
+                    etree.SubElement(element, _g(part))
+            for part, text in zip(element, shipping, strict=True):
+                part.text = text
+        self._xf.write(item)
         self._xf.write("\n")
         self.items_written += 1
         return findings
@@ -245,3 +311,78 @@ class GoogleMerchantFeed(FeedWriter):
                 )
             )
         return cut
+
+    def _variant_attributes(
+        self, listing: Listing, findings: list[Finding]
+    ) -> list[tuple[str, str]]:
+        """``item_group_id`` and the attributes Google tells variants apart by, in a fixed
+        order: color, material, pattern, gender, age_group, size, size_system."""
+        children: list[tuple[str, str]] = []
+        if listing.group:
+            children.append(("item_group_id", listing.group))
+        for name, limit in FREE_TEXT_VARIANT_ATTRIBUTES:
+            text = part_text(listing, name)
+            if text:
+                value = self.cut(listing, findings, name, text, limit)
+                if value:
+                    children.append((name, value))
+        for name, values in (("gender", GENDERS), ("age_group", AGE_GROUPS)):
+            google = _google_value(listing, name, values)
+            if google is not None:
+                children.append((name, google))
+        axes = listing.varies_by if listing.group else ()
+        size = self.plain(listing, findings, "size", listing.size) if listing.size else ""
+        if size and (listing.size_system or SIZE_AXES.intersection(axes)):
+            children.append(("size", cut_at_word(size, SIZE_LIMIT)))
+            if listing.size_system:
+                children.append(("size_system", listing.size_system))
+            return children
+        others = [
+            part_text(listing, axis)
+            for axis in axes
+            if axis not in GOOGLE_NAMED_AXES and axis not in SIZE_AXES and axis != "name"
+        ]
+        size = ", ".join(text for text in others if text)
+        if size:
+            children.append(("size", self.cut(listing, findings, "size", size, SIZE_LIMIT)))
+        return children
+
+    def _shipping(
+        self, listing: Listing, findings: list[Finding], price: Decimal
+    ) -> tuple[str, str, str] | None:
+        """The item's ``shipping`` (country, service, price), None when it carries none.
+
+        The cost is the market's shipping for ``google`` at the item's price and weight;
+        one a weight table cannot tell is reported (``shipping_unknown``)."""
+        shipping = self.market.shipping_for("google")
+        if shipping is None or shipping.account:
+            return None
+        weight = listing.weight
+        weighed = weight is not None and KIND.get(weight.unit) == "mass"
+        kilograms = convert(weight, "kg") if weight is not None and weighed else None
+        cost = shipping.cost(price, None if kilograms is None else kilograms.value)
+        if cost is None:
+            reason = (
+                f"the item has no weight and {shipping.service} charges by weight"
+                if kilograms is None
+                else f"{google_measure(kilograms)} is over the last weight band of "
+                f"{shipping.service} ({shipping.weight_bands[-1].up_to_kg} kg)"
+            )
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "shipping",
+                    "shipping_unknown",
+                    f"shipping left out: {reason}; the Merchant Center account's shipping "
+                    "settings apply",
+                    None if weight is None else google_measure(weight),
+                )
+            )
+            return None
+        cost_text = round_to_minor_units(Money(cost, self.market.currency))
+        return (
+            shipping.country or self.market.country,
+            shipping.service,
+            f"{cost_text.amount} {cost_text.currency}",
+        )

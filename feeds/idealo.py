@@ -12,6 +12,13 @@ Google's ``unit_pricing_*`` (`transforms.money.unit_price`: per 1 kg, 1 l, 1 m, 
 as the market's buyers read it (``75,00 €/kg``); empty for a product without one.
 ``categoryPath`` is the market's own idealo category: idealo's sites (idealo.de,
 .at, .fr, ...) each have their own category tree (`schemas.categories.PER_MARKET_CHANNELS`).
+
+``deliveryCosts_<carrier>`` is the cost of sending the one item: from the market's
+shipping for ``idealo`` (`schemas.market.Market.shipping_for`; flat, free above an
+amount, or by weight band) when it gives one, else ``[channels.idealo] delivery_cost``.
+The column is required and idealo compares offers including it, so an item whose cost a
+weight table cannot tell (no weight, heavier than the last band) is left out
+(``shipping_unknown``) rather than listed with a guess.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ from feeds.checks import Column, csv_problems
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
 from schemas.categories import first_mapped, missing_category_message
+from schemas.product import Money
 from transforms.money import round_to_minor_units
+from transforms.units import KIND, convert, google_measure
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from decimal import Decimal
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -104,6 +114,10 @@ class IdealoFeed(CsvFeedWriter):
         ):
             return findings
         channel = self.context.channel
+        price = round_to_minor_units(listing.price).amount
+        delivery_cost = self._delivery_cost(listing, findings, price)
+        if delivery_cost is None:
+            return findings
         self.write_row(
             [
                 listing.sku,
@@ -112,13 +126,48 @@ class IdealoFeed(CsvFeedWriter):
                 category,
                 listing.link,
                 listing.gtin or "",
-                round_to_minor_units(listing.price).amount,
+                price,
                 # Babel's no-break space, as on the shop's pages; idealo shows the text as is.
                 listing.unit_price_text or "",
-                f"{channel.delivery_cost if channel else 0:.2f}",
+                delivery_cost,
                 channel.delivery_time if channel else "",
                 ";".join(listing.image_links),
                 description,
             ]
         )
         return findings
+
+    def _delivery_cost(
+        self, listing: Listing, findings: list[Finding], price: Decimal
+    ) -> str | None:
+        """The item's delivery cost as the column takes it (``4.90``); None, reported
+        (``shipping_unknown``), when the market's weight table cannot tell it."""
+        shipping = self.market.shipping_for("idealo")
+        channel = self.context.channel
+        if shipping is None or shipping.account:
+            return f"{channel.delivery_cost if channel else 0:.2f}"
+        weight = listing.weight
+        weighed = weight is not None and KIND.get(weight.unit) == "mass"
+        kilograms = convert(weight, "kg") if weight is not None and weighed else None
+        cost = shipping.cost(price, None if kilograms is None else kilograms.value)
+        if cost is not None:
+            return str(round_to_minor_units(Money(cost, self.market.currency)).amount)
+        reason = (
+            f"the item has no weight and {shipping.service} charges by weight"
+            if kilograms is None
+            else f"{google_measure(kilograms)} is over the last weight band of "
+            f"{shipping.service} ({shipping.weight_bands[-1].up_to_kg} kg)"
+        )
+        carrier = channel.carrier if channel else "dhl"
+        findings.append(
+            self.finding(
+                listing,
+                "error",
+                f"deliveryCosts_{carrier}",
+                "shipping_unknown",
+                f"deliveryCosts_{carrier} left out: {reason}; idealo requires the delivery "
+                "cost, so the item is left out",
+                None if weight is None else google_measure(weight),
+            )
+        )
+        return None

@@ -22,9 +22,11 @@ none differs, it keeps the title and `Title.same_as` names the other product.
 Feeds are written as a stream, so the product that comes first keeps the plain
 title.
 
-A variant of a product group (`schemas.listing.Listing.varies_by`) always shows what its
-group varies by (its size, colour, volume), whether the rule lists that part or not, and
-keeps it when the title is shortened: variants of one product never share a title.
+A variant of a product group (`schemas.listing.Listing.varies_by`) whose title another
+product has already gets what its group varies by added first (its size, colour, volume),
+before the rule's other ``distinguish_by`` parts; an axis the rule does not compare (a
+TV's ``display_diagonal``) is always shown. Variants of one product differ in those
+values, so they never share a title.
 """
 
 from __future__ import annotations
@@ -192,20 +194,27 @@ def compose_title(
     if not name.strip():
         return Title("", "")  # no name, no title: the writer reports it empty
     values = _values(listing, rule, listing.varies_by)
+    # What the group varies by tells its variants apart first; a part the rule does not
+    # compare (a TV's display_diagonal) is shown from the start.
     varying = [p for p in listing.varies_by if p in values and p != "name"]
+    forced = [p for p in varying if p not in rule.distinguish_by]
     added: list[str] = []
-    title = _fit(name, values, rule, limit, varying)
+    title = _fit(name, values, rule, limit, forced)
     if book is None:
         return title
     mine = [" ".join(values[p].folded) if p in values else "" for p in rule.distinguish_by]
+    candidates = sorted(
+        zip(rule.distinguish_by, range(len(mine)), strict=True),
+        key=lambda pair: pair[0] not in varying,
+    )
     tried: set[str] = set()
     while (taken := book.owner(title.text)) is not None and taken[0] != listing.sku:
         other_sku, other = taken
         differing = next(
             (
                 part
-                for part, value, theirs in zip(rule.distinguish_by, mine, other, strict=True)
-                if part not in tried and value and value != theirs
+                for part, at in candidates
+                if part not in tried and mine[at] and mine[at] != other[at]
             ),
             None,
         )
@@ -214,7 +223,7 @@ def compose_title(
             break
         tried.add(differing)
         added.append(differing)
-        title = _fit(name, values, rule, limit, [*varying, *added])
+        title = _fit(name, values, rule, limit, [*forced, *added])
     book.claim(title.text, listing.sku, mine)
     return replace(title, added=tuple(added)) if added else title
 

@@ -619,8 +619,11 @@ class _ChannelFiles:
             self.writer = None
 
     def listed(self) -> int:
-        """Products this channel lists (on a delta run, sent or unchanged)."""
-        return len(self.context.hashes) if self.api else sum(p["items"] for p in self.parts)
+        """Products this channel lists (on a delta run, sent or unchanged); an Amazon
+        group's parent is not one."""
+        if self.api:
+            return len(self.context.hashes) - len(self.context.parents)
+        return sum(p["items"] for p in self.parts)
 
     def finish(self, products: int, market_reasons: Mapping[str, int]) -> None:
         """Write deletions, close the last file, check every file's format, and withhold

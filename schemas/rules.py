@@ -207,6 +207,18 @@ RULES: dict[str, Rule] = {
     "missing_package_size": Rule(
         "feed", "error", "fulfilment by Amazon ({code}) needs the package weight and dimensions"
     ),
+    "no_variation_theme": Rule(
+        "feed",
+        "warning",
+        "group {group} varies by {attributes}: no Amazon variation theme of this writer's has "
+        "those parts, so its variants go out as products of their own",
+    ),
+    "missing_variation_value": Rule(
+        "feed",
+        "error",
+        "group {group} varies by {attribute} and this variant has none: Amazon's theme "
+        "{theme} needs every variant's",
+    ),
     "list_price_below_price": Rule(
         "feed", "warning", "the recommended retail price {rrp} is below the price {price}"
     ),
@@ -218,6 +230,12 @@ RULES: dict[str, Rule] = {
     ),
     "too_many_images": Rule("feed", "warning", "{n} images, {channel} takes {max}"),
     "price_out_of_range": Rule("feed", "error", "bol.com takes prices from 1.00 to 9999.00 EUR"),
+    "shipping_unknown": Rule(
+        "feed",
+        "either",
+        "{field} left out: the item has no weight and {service} charges by weight (or "
+        "{weight} is over the last weight band of {service} ({max} kg)); {what applies}",
+    ),
     "schema_invalid": Rule("feed", "error", "the item breaks the {channel} schema: {problems}"),
     "feed_file_invalid": Rule(
         "feed", "error", "{file} fails the {channel} format check and is not published: {problems}"

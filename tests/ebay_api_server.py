@@ -5,9 +5,11 @@ eBay has no mock of its own, so this is a fake, kept honest by the contract
 (``tests/contracts/ebay/sell_inventory_v1.13.0.subset.json``, eBay's OpenAPI file cut
 to the operations we call): every request body is validated against the operation's
 component schemas (``BulkInventoryItem`` -> ``InventoryItemWithSkuLocale`` -> ``Product``
-...), and so is every answer the server gives (``BulkInventoryItemResponse``). On top of
-the schemas it checks what the contract says in words: a ``Content-Language`` eBay
-supports, at most 25 items per bulk call, each sku once, the Bearer token it issued.
+...; ``InventoryItemGroup`` -> ``VariesBy`` -> ``Specification``), and so is every answer
+the server gives (``BulkInventoryItemResponse``). On top of the schemas it checks what
+the contract says in words: a ``Content-Language`` eBay supports, at most 25 items per
+bulk call, each sku once, the Bearer token it issued, a group's ``variantSKUs`` all
+inventory items it holds and in no other group.
 
 It answers:
 
@@ -20,21 +22,26 @@ It answers:
   item is taken, 207 when some are not (per-item ``errors``/``warnings`` shaped like
   eBay's: ``errorId``, ``domain`` ``API_INVENTORY``, ``category`` ``REQUEST``,
   ``message``, ``parameters``), 400 for a request it cannot take at all;
-- ``DELETE /sell/inventory/v1/inventory_item/{sku}``: 204, or 404 with errorId 25710
-  for a sku it does not hold.
+- ``PUT /sell/inventory/v1/inventory_item_group/{inventoryItemGroupKey}``
+  (createOrReplaceInventoryItemGroup): 204 when it takes the group, 400 with errorId
+  25702 for a variant sku it does not hold, 25703 for one in another group, or the
+  refusal a test set;
+- ``DELETE /sell/inventory/v1/inventory_item/{sku}``: 204 (the sku leaves its group
+  too), or 404 with errorId 25710 for a sku it does not hold.
 
-Tests steer it with `EbayApiServer.refuse`, `EbayApiServer.warn`,
+Tests steer it with `EbayApiServer.refuse`, `EbayApiServer.refuse_group`, `EbayApiServer.warn`,
 `EbayApiServer.fail_bulk_call`, `EbayApiServer.refuse_token`,
 `EbayApiServer.expire_tokens` and `EbayApiServer.hold`, and read back `calls`
-(bodies, headers, deletions) and `problems` (everything that broke the contract).
+(bodies, headers, deletions), `groups` and `problems` (everything that broke the contract).
 
 What it cannot reproduce: eBay's real validation rules (required aspects per category,
 title and description rules, the HTML eBay strips, image checks, policies), catalog
-matching by GTIN/ePID, what a replaced item keeps, the exact wording and errorIds of
+matching by GTIN/ePID, what a replaced item keeps, whether a group's specifications
+match its items' aspects and the category's variation rules, the exact wording and errorIds of
 eBay's answers for a given mistake, real rate limits and their headers, latency,
-token lifetimes and eBay's sandbox quirks. ``Product.aspects`` is validated as the
-API takes it (a map of string arrays), not as the 1.13.0 contract wrongly declares it
-(`CONTRACT_ERRATA`).
+token lifetimes and eBay's sandbox quirks. ``Product.aspects`` and
+``InventoryItemGroup.aspects`` are validated as the API takes them (a map of string
+arrays), not as the 1.13.0 contract wrongly declares them (`CONTRACT_ERRATA`).
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
 TOKEN_PATH = "/identity/v1/oauth2/token"
 BULK_PATH = "/sell/inventory/v1/bulk_create_or_replace_inventory_item"
 ITEM_PATH = "/sell/inventory/v1/inventory_item/"
+GROUP_PATH = "/sell/inventory/v1/inventory_item_group/"
 BATCH = 25
 CONTENT_LANGUAGES = frozenset(
     {
@@ -86,11 +94,17 @@ CONTENT_LANGUAGES = frozenset(
 )
 """The ``Content-Language`` values eBay's *HTTP request headers* page lists."""
 CONTRACT_ERRATA: dict[str, Any] = {
-    "Product": {"aspects": {"additionalProperties": {"type": "array", "items": {"type": "string"}}}}
+    "Product": {
+        "aspects": {"additionalProperties": {"type": "array", "items": {"type": "string"}}}
+    },
+    "InventoryItemGroup": {
+        "aspects": {"additionalProperties": {"type": "array", "items": {"type": "string"}}}
+    },
 }
-"""Corrections to the 1.13.0 contract, by schema and property: ``Product.aspects`` is
-declared a map of strings, but the API takes (and the field's own description shows)
-``{"Brand": ["GoPro"]}``. A test checks each is still needed."""
+"""Corrections to the 1.13.0 contract, by schema and property: ``Product.aspects`` and
+``InventoryItemGroup.aspects`` are declared maps of strings, but the API takes (and the
+fields' own descriptions show) ``{"Brand": ["GoPro"]}``, ``{"pattern": ["solid"]}``. A
+test checks each is still needed."""
 
 OAUTH_ERRORS = {
     "invalid_client": "client authentication failed",
@@ -177,6 +191,8 @@ class _State:
     failures: dict[int, _Failure] = field(default_factory=dict)
     inventory: dict[str, dict[str, Any]] = field(default_factory=dict)
     bulk_received: int = 0
+    group_refusals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class EbayApiServer:
@@ -191,6 +207,7 @@ class EbayApiServer:
         """Every way a request (or an answer of the server's) broke the contract."""
         self._bulk = contract_validator("BulkInventoryItem")
         self._bulk_response = contract_validator("BulkInventoryItemResponse")
+        self._group = contract_validator("InventoryItemGroup")
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -220,6 +237,17 @@ class EbayApiServer:
         """Refuse ``sku`` in every bulk call (its item gets ``statusCode`` 400)."""
         with self._lock:
             self._state.refusals[sku] = ebay_error(error_id, message, parameter)
+
+    def refuse_group(
+        self,
+        key: str,
+        error_id: int = 25013,
+        message: str = "Invalid data in the Inventory Item Group.",
+        parameter: str | None = None,
+    ) -> None:
+        """Refuse the inventory item group ``key`` (400 with this error)."""
+        with self._lock:
+            self._state.group_refusals[key] = ebay_error(error_id, message, parameter)
 
     def warn(
         self,
@@ -263,6 +291,15 @@ class EbayApiServer:
         """The items the server holds, by sku."""
         with self._lock:
             return copy.deepcopy(self._state.inventory)
+
+    @property
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """The inventory item groups the server holds, by key: ``{"body", "language"}``."""
+        with self._lock:
+            return copy.deepcopy(self._state.groups)
+
+    def group_calls(self) -> list[RecordedCall]:
+        return [c for c in self.calls if c.method == "PUT" and c.path.startswith(GROUP_PATH)]
 
     def bulk_calls(self) -> list[RecordedCall]:
         return [c for c in self.calls if c.path == BULK_PATH]
@@ -408,9 +445,58 @@ class EbayApiServer:
         status = 207 if any(r["statusCode"] != 200 for r in responses) else 200
         return status, answer
 
+    def _put_group(self, key: str, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        language = headers.get("content-language", "")
+        if language not in CONTENT_LANGUAGES:
+            self._problem(f"group call with Content-Language {language!r}")
+            return 400, {
+                "errors": [
+                    ebay_error(
+                        25709, "Invalid value for header Content-Language.", "Content-Language"
+                    )
+                ]
+            }
+        if not headers.get("content-type", "").startswith("application/json"):
+            self._problem(f"group call with Content-Type {headers.get('content-type')!r}")
+            return 415, {"errors": [ebay_error(2004, "Unsupported media type.")]}
+        violations = [
+            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in self._group.iter_errors(body)
+        ]
+        variants = body.get("variantSKUs") if isinstance(body, dict) else None
+        if not violations and not variants:
+            violations.append("variantSKUs: missing")  # the one field a new group needs
+        if violations:
+            self._problem(f"group call breaks InventoryItemGroup: {violations[:3]}")
+            return 400, {"errors": [ebay_error(25002, f"Input error. {violations[0]}")]}
+        assert isinstance(variants, list)
+        with self._lock:
+            state = self._state
+            refusal = state.group_refusals.get(key)
+            if refusal is not None:
+                return 400, {"errors": [refusal]}
+            for sku in variants:
+                if sku not in state.inventory:
+                    message = f"{sku} could not be found or is not available in the system."
+                    return 400, {"errors": [ebay_error(25702, message, "variantSKUs")]}
+                for other, held in state.groups.items():
+                    if other != key and sku in held["body"].get("variantSKUs", []):
+                        message = (
+                            "The following SKU is already a member of another group. "
+                            f"SKU : {sku} groupId : {other}"
+                        )
+                        return 400, {"errors": [ebay_error(25703, message, "variantSKUs")]}
+            state.groups[key] = {"body": copy.deepcopy(body), "language": language}
+        return 204, None
+
     def _delete(self, sku: str) -> tuple[int, Any]:
         with self._lock:
             if self._state.inventory.pop(sku, None) is not None:
+                # The contract: the sku also leaves every inventory item group it was in.
+                for held in self._state.groups.values():
+                    variants = held["body"].get("variantSKUs", [])
+                    if sku in variants:
+                        variants.remove(sku)
                 return 204, None
         return 404, {"errors": [ebay_error(25710, NOT_FOUND_MESSAGE)]}
 
@@ -479,6 +565,27 @@ def _handler(server: EbayApiServer) -> type[BaseHTTPRequestHandler]:
                 self._answer(call, 400, {"errors": [ebay_error(25002, "Input error.")]})
                 return
             self._answer(call, *server._bulk_create(headers, body))
+
+        def do_PUT(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            raw = self._read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = None
+            call = server._record(RecordedCall("PUT", self.path, headers, body))
+            key = self.path.removeprefix(GROUP_PATH)
+            if not self.path.startswith(GROUP_PATH) or not key or "/" in key:
+                self._answer(call, 404, {"errors": [ebay_error(2002, "Resource not found.")]})
+                return
+            if not server._authorized(headers):
+                self._answer(call, 401, {"errors": [ebay_error(1001, "Invalid access token.")]})
+                return
+            if body is None:
+                server._problem("group call body is not JSON")
+                self._answer(call, 400, {"errors": [ebay_error(25002, "Input error.")]})
+                return
+            self._answer(call, *server._put_group(unquote(key), headers, body))
 
         def do_DELETE(self) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}

@@ -3,8 +3,16 @@
 The file is what `feeds.ebay` writes (JSON Lines): a line ``{"marketplaceId",
 "contentLanguage", "body": {"requests": [...]}}`` is one
 ``bulkCreateOrReplaceInventoryItem`` call of at most 25 items, sent with the line's
-``Content-Language``; a line ``{"marketplaceId", "deleteInventoryItems": [...]}`` is one
-``deleteInventoryItem`` call per sku.
+``Content-Language``; a line ``{"marketplaceId", "contentLanguage",
+"inventoryItemGroupKey", "inventoryItemGroup": {...}}`` is one
+``createOrReplaceInventoryItemGroup`` call (``PUT .../inventory_item_group/{key}``), after
+the lines of the group's items; a line ``{"marketplaceId", "deleteInventoryItems": [...]}``
+is one ``deleteInventoryItem`` call per sku.
+
+A group eBay refuses is an issue named by its group key, and its ``variantSKUs`` count
+as refused: the next delta run sends them again, and with them the group (the writer
+sends a group when any of its variants is sent). The items themselves were taken, but
+without their group they are no multi-variation listing.
 
 eBay answers a bulk call per item (``200`` when every item was taken, ``207`` when some
 were not), so one refused item does not stop the others. The calls are independent:
@@ -55,6 +63,7 @@ SCOPE = "https://api.ebay.com/oauth/api_scope/sell.inventory"
 """The OAuth scope both operations need (the contract's ``security``)."""
 BULK_PATH = "/sell/inventory/v1/bulk_create_or_replace_inventory_item"
 ITEM_PATH = "/sell/inventory/v1/inventory_item/{sku}"
+GROUP_PATH = "/sell/inventory/v1/inventory_item_group/{key}"
 BATCH = 25
 """Most items eBay takes in one bulk call."""
 NOT_FOUND = "25710"
@@ -104,17 +113,22 @@ class _SkuResult:
 
 @dataclass(slots=True)
 class _Line:
-    """One line of the file: a bulk call (``requests``) or deletions (``skus``)."""
+    """One line of the file: a bulk call (``requests``), an inventory item group (``key``,
+    its ``variantSKUs`` in ``skus``) or deletions (``skus``)."""
 
     index: int
-    kind: Literal["bulk", "delete"]
+    kind: Literal["bulk", "group", "delete"]
     marketplace_id: str | None
     skus: list[str]
     content_language: str = ""
     body: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+    """The inventory item group's key (``group`` lines)."""
 
     def where(self) -> str:
         """``line 2 (skus A .. B)``: for messages (lines counted from 1)."""
+        if self.kind == "group":
+            return f"line {self.index + 1} (group {self.key})"
         if not self.skus:
             return f"line {self.index + 1}"
         if len(self.skus) == 1:
@@ -325,6 +339,8 @@ def _parse_line(index: int, text: str) -> _Line | None:
                 f"line {index + 1} of the eBay file: deleteInventoryItems is not a list of skus."
             )
         return _Line(index, "delete", marketplace_id, list(skus))
+    if "inventoryItemGroup" in document:
+        return _parse_group(index, document, marketplace_id)
     body = document.get("body")
     if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
         raise DeliveryError(
@@ -342,6 +358,31 @@ def _parse_line(index: int, text: str) -> _Line | None:
     if not items or not all(skus):
         raise DeliveryError(f"{line.where()} of the eBay file has no items, or one without a sku.")
     if not line.content_language:
+        raise DeliveryError(
+            f"{line.where()} of the eBay file has no contentLanguage; eBay needs it as "
+            "the call's Content-Language."
+        )
+    return line
+
+
+def _parse_group(index: int, document: Mapping[str, Any], marketplace_id: str | None) -> _Line:
+    """A line of one inventory item group."""
+    key = document.get("inventoryItemGroupKey")
+    body = document["inventoryItemGroup"]
+    if not isinstance(key, str) or not key or not isinstance(body, dict):
+        raise DeliveryError(
+            f"line {index + 1} of the eBay file has an inventoryItemGroup without an "
+            "inventoryItemGroupKey, or one that is not an object."
+        )
+    variants = body.get("variantSKUs")
+    if not isinstance(variants, list) or not all(isinstance(s, str) and s for s in variants):
+        raise DeliveryError(
+            f"line {index + 1} of the eBay file: the variantSKUs of group {key} are not a "
+            "list of skus."
+        )
+    language = str(document.get("contentLanguage") or "")
+    line = _Line(index, "group", marketplace_id, list(variants), language, body, key)
+    if not language:
         raise DeliveryError(
             f"{line.where()} of the eBay file has no contentLanguage; eBay needs it as "
             "the call's Content-Language."
@@ -455,6 +496,46 @@ def _send_bulk(line: _Line, client: _Client) -> list[_SkuResult]:
     return _bulk_results(line, answer, client)
 
 
+def _send_group(line: _Line, client: _Client) -> list[_SkuResult]:
+    """createOrReplaceInventoryItemGroup; one result, named by the group's key."""
+    data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
+    answer = client.call(
+        "PUT",
+        f"{client.base}{GROUP_PATH.format(key=quote(line.key, safe=''))}",
+        {
+            "Content-Language": line.content_language,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+        data,
+        f"{line.where()}'s call",
+    )
+    document = answer.json()
+    status = answer.status
+    if status in (200, 201, 204):
+        warnings = document.get("warnings") if isinstance(document, dict) else None
+        return [
+            _SkuResult(line.key, True, status, _issues(line.key, "warning", warnings, client.scrub))
+        ]
+    if status == 403:
+        raise CredentialsError(
+            f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
+            f"{line.where()}'s call (no sell.inventory access?): "
+            f"{client.scrub(answer.describe())}"
+        )
+    if status is not None and 400 <= status < 500:
+        errors = document.get("errors") if isinstance(document, dict) else None
+        issues = _issues(line.key, "error", errors, client.scrub) or [
+            MarketplaceIssue(
+                line.key, "error", f"HTTP {status}", "", client.scrub(answer.describe())
+            )
+        ]
+        return [_SkuResult(line.key, False, status, issues)]
+    raise DeliveryError(
+        f"eBay answered {line.where()}'s call with {client.scrub(answer.describe())}"
+    )
+
+
 def _send_deletions(line: _Line, client: _Client) -> list[_SkuResult]:
     results = []
     for sku in line.skus:
@@ -506,9 +587,10 @@ def _outcome(
     lines: list[tuple[_Line | None, Mapping[str, Any] | None, list[_SkuResult]]],
     marketplace_id: str | None,
 ) -> DeliveryOutcome:
-    """The delivery's outcome from every line's results (bulk and deletions)."""
-    bulk_calls = items = taken = deletions = deleted = gone = 0
-    refused: list[str] = []
+    """The delivery's outcome from every line's results (bulk, groups and deletions)."""
+    bulk_calls = items = taken = groups = grouped = deletions = deleted = gone = 0
+    refused: dict[str, None] = {}
+    """Skus in order, once (a refused group's variants may be refused items too)."""
     warned: set[str] = set()
     issues: list[MarketplaceIssue] = []
     for line, record, results in lines:
@@ -517,6 +599,18 @@ def _outcome(
             bulk_calls += 1
             items += len(results)
             taken += sum(r.accepted for r in results)
+        elif kind == "group":
+            groups += 1
+            grouped += sum(r.accepted for r in results)
+            variants = line.skus if line is not None else (record or {}).get("variantSKUs", [])
+            for result in results:
+                issues += result.issues
+                if not result.accepted:
+                    # Refused with its group: the next delta run sends them (and it) again.
+                    refused.update(dict.fromkeys(variants))
+                elif any(i.severity == "warning" for i in result.issues):
+                    warned.add(result.sku)
+            continue
         else:
             deletions += len(results)
             deleted += sum(r.accepted for r in results)
@@ -524,7 +618,7 @@ def _outcome(
         for result in results:
             issues += result.issues
             if not result.accepted:
-                refused.append(result.sku)
+                refused[result.sku] = None
             elif any(i.severity == "warning" for i in result.issues):
                 warned.add(result.sku)
     parts = []
@@ -532,6 +626,8 @@ def _outcome(
         parts.append(
             f"took {taken} of {_plural(items, 'inventory item')} in {_plural(bulk_calls, 'call')}"
         )
+    if groups:
+        parts.append(f"{grouped} of {_plural(groups, 'inventory item group')}")
     if deletions:
         part = f"deleted {deleted} of {_plural(deletions, 'inventory item')}"
         if gone:
@@ -553,10 +649,10 @@ def _outcome(
         verdict=verdict,
         detail=detail,
         reference=marketplace_id,
-        sent=items + deletions,
-        accepted=taken + deleted,
+        sent=items + groups + deletions,
+        accepted=taken + grouped + deleted,
         issues=issues,
-        refused_skus=refused,
+        refused_skus=list(refused),
     )
 
 
@@ -576,8 +672,8 @@ def deliver_inventory_file(
 
     Args:
         lines: The file's lines (an open text file will do); line ``i`` (from 0) is
-            one bulk call or one line of deletions, and ``i`` is its key in ``done``
-            and ``checkpoint``.
+            one bulk call, one inventory item group or one line of deletions, and ``i``
+            is its key in ``done`` and ``checkpoint``.
         credentials: The eBay app's client id and secret and the seller's refresh
             token (connection ``ebay_api``); ``endpoint``/``token_url`` point elsewhere
             than eBay (a test server).
@@ -587,8 +683,9 @@ def deliver_inventory_file(
             of the same file: those lines are not sent again, their results count.
             Keys may be ``int`` or their JSON form (``"3"``).
         checkpoint: Called after each line with its index and a JSON-ready record
-            (``{"call": "bulk"|"delete", "marketplaceId", "results": [{"sku",
-            "accepted", "statusCode", "issues"}]}``); store it to resume.
+            (``{"call": "bulk"|"group"|"delete", "marketplaceId", "results": [{"sku",
+            "accepted", "statusCode", "issues"}]}``, a group's with its key as the
+            result's ``sku`` and its ``variantSKUs``); store it to resume.
         session: The `requests.Session` to use (one is made and closed otherwise).
         sleep: Waits between retries (1, 2, 4 s, ...); tests pass a recorder.
         max_attempts: Attempts per call before giving up on a 5xx, a 429 or a
@@ -596,7 +693,8 @@ def deliver_inventory_file(
         timeout: Seconds to wait for eBay's answer to each request.
 
     Returns:
-        The outcome: ``refused`` if eBay refused any sku, ``accepted_with_warnings``
+        The outcome: ``refused`` if eBay refused any sku (or group: its variants' skus
+            are in ``refused_skus``), ``accepted_with_warnings``
         if it only warned, else ``accepted``; ``reference`` is the marketplace id.
 
     Raises:
@@ -643,6 +741,13 @@ def deliver_inventory_file(
                     len(results),
                     line.where(),
                 )
+            elif line.kind == "group":
+                results = _send_group(line, client)
+                log.info(
+                    "eBay %s the inventory item group of %s.",
+                    "took" if results[0].accepted else "refused",
+                    line.where(),
+                )
             else:
                 results = _send_deletions(line, client)
                 log.info(
@@ -652,14 +757,14 @@ def deliver_inventory_file(
                     line.where(),
                 )
             seen.append((line, None, results))
-            checkpoint(
-                index,
-                {
-                    "call": line.kind,
-                    "marketplaceId": line.marketplace_id,
-                    "results": [r.to_json() for r in results],
-                },
-            )
+            done_record: dict[str, Any] = {
+                "call": line.kind,
+                "marketplaceId": line.marketplace_id,
+                "results": [r.to_json() for r in results],
+            }
+            if line.kind == "group":
+                done_record["variantSKUs"] = line.skus
+            checkpoint(index, done_record)
     finally:
         if own_session:
             client.session.close()

@@ -5,7 +5,7 @@ Usage::
     python tests/contracts/ebay/extract_subset.py path/to/sell_inventory_v1_oas3.json
 
 writes ``sell_inventory_v<version>.subset.json`` (``v1.13.0``) beside this script: the contract's
-``openapi``, ``info`` and ``servers``, the two operations `OPERATIONS` names (with their
+``openapi``, ``info`` and ``servers``, the operations `OPERATIONS` names (with their
 parameters, request bodies, responses and security), every component schema they reach
 by ``$ref`` (transitively), and the security schemes they name. Everything is copied
 unchanged, in the contract's own order; nothing is edited by hand (see README.md).
@@ -22,6 +22,7 @@ from typing import Any
 OPERATIONS = (
     ("/bulk_create_or_replace_inventory_item", "post"),
     ("/inventory_item/{sku}", "delete"),
+    ("/inventory_item_group/{inventoryItemGroupKey}", "put"),
 )
 """(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
 SCHEMA_REF = "#/components/schemas/"

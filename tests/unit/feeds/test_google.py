@@ -151,3 +151,58 @@ def test_size_unit_pricing_and_weight_attributes() -> None:
     assert item.findtext(f"{G}unit_pricing_measure") == "750 ml"
     assert item.findtext(f"{G}unit_pricing_base_measure") == "1 l"
     assert item.findtext(f"{G}shipping_weight") == "1.1 lb"
+
+
+def test_condition_goes_on_every_item() -> None:
+    root, _, _ = write(listing(), listing(sku="GZ-2", condition="refurbished"))
+    assert [i.findtext(f"{G}condition") for i in root.iter("item")] == ["new", "refurbished"]
+
+
+def test_variant_attributes_in_googles_names_and_values() -> None:
+    shirt = listing(
+        sku="TS-M",
+        group="tshirt-basic",
+        varies_by=("color", "size"),
+        size="M",
+        attributes={
+            "color": "navy",
+            "material-de_DE": "Baumwolle",
+            "pattern": "gestreift",
+            "gender": "Damen",
+            "age_group": "adult",
+        },
+    )
+    odd = listing(sku="TS-X", attributes={"gender": "dogs", "age_group": "teens"})
+    root, findings, _ = write(shirt, odd)
+    first, second = root.iter("item")
+    values = {child.tag.removeprefix(G): child.text for child in first}
+    assert {k: values.get(k) for k in ("item_group_id", "color", "material", "pattern")} == {
+        "item_group_id": "tshirt-basic",
+        "color": "navy",
+        "material": "Baumwolle",
+        "pattern": "gestreift",
+    }
+    assert (values["gender"], values["age_group"], values["size"]) == ("female", "adult", "M")
+    assert "size_system" not in values  # M needs none; the market's default applies
+    tags = [child.tag.removeprefix(G) for child in first]
+    order = ["item_group_id", "color", "material", "pattern", "gender", "age_group", "size"]
+    assert [t for t in tags if t in order] == order
+    assert {child.tag.removeprefix(G) for child in second}.isdisjoint(
+        {"item_group_id", "gender", "age_group", "size"}
+    )
+    assert findings == [[], []]
+
+
+def test_a_listing_without_a_group_keeps_its_volume_out_of_size() -> None:
+    root, _, _ = write(listing(volume=Quantity(Decimal("750"), "ml")))
+    assert root.find(f"channel/item/{G}size") is None
+
+
+def test_shipping_is_left_out_where_the_account_holds_it() -> None:
+    us = load_config(ROOT / "config" / "markets.toml", env={}).market("US")
+    buffer = io.BytesIO()
+    writer = GoogleMerchantFeed(buffer, us)
+    writer.write_header()
+    assert writer.write_item(listing(price=Money(Decimal("24.90"), "USD"))) == []
+    writer.write_footer()
+    assert b"g:shipping>" not in buffer.getvalue()

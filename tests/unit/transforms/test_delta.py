@@ -49,12 +49,27 @@ def build(products: list[Product], work: Path, output: Path, mode: str, run: str
     return built
 
 
-def amazon_messages(output: Path) -> list[dict[str, Any]]:
+def amazon_messages(output: Path, parents: bool = False) -> list[dict[str, Any]]:
+    """The Amazon file's messages: the listings', and with ``parents`` also those of
+    the product groups' parents (sku = the group)."""
     return [
         message
         for path in sorted((output / "DE").glob("amazon-*.json"))
         for message in json.loads(path.read_text(encoding="utf-8"))["messages"]
+        if parents or not _is_parent(message)
     ]
+
+
+def _is_parent(message: dict[str, Any]) -> bool:
+    levels = message.get("attributes", {}).get("parentage_level", [])
+    return any(level["value"] == "parent" for level in levels)
+
+
+GROUPS = {
+    "bergfink-daypack",
+    *(f"olivera-{oil}" for oil in ("koroneiki", "arbequina", "picual", "frantoio")),
+}
+"""The sample's product groups (examples/sample_catalog/product_models.csv)."""
 
 
 def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path: Path) -> None:
@@ -80,11 +95,14 @@ def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path:
 
     messages = amazon_messages(output)
     assert {m["sku"] for m in messages if m["operationType"] == "UPDATE"} == changed
+    # The changed oil goes out with its group's parent.
+    parents = [m["sku"] for m in amazon_messages(output, parents=True) if _is_parent(m)]
+    assert parents == ["olivera-koroneiki"]
     assert [m["sku"] for m in messages if m["operationType"] == "DELETE"] == [gone]
     amazon = second["channels"]["amazon"]
     assert {k: amazon[k] for k in ("listed", "sent", "unchanged", "deleted", "valid", "state")} == {
         "listed": listed - 1,
-        "sent": 4,
+        "sent": 5,  # 3 changed, the changed oil's group parent, 1 deletion
         "unchanged": listed - 4,
         "deleted": 1,
         "valid": True,
@@ -147,7 +165,8 @@ def test_a_delta_run_reads_a_state_file_laid_out_otherwise(
     assert second["channels"]["amazon"]["sent"] == 1  # the deletion
     # What this run wrote reads as the JSON object it always was.
     state = json.loads((output / "DE" / "amazon.state.json").read_text())
-    assert len(state) == first["channels"]["amazon"]["listed"] - 1
+    parents = set(state) & GROUPS  # a group's parent is tracked like an item
+    assert len(state) - len(parents) == first["channels"]["amazon"]["listed"] - 1
     assert catalog[0].sku not in state
 
 

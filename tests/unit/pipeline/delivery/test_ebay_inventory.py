@@ -27,6 +27,7 @@ from tests.ebay_api_server import (
     EbayApiServer,
     contract_validator,
 )
+from tests.unit.feeds.variant_groups import DAYPACK, OIL, group_listings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -85,6 +86,23 @@ def written_file(count: int, deleted: tuple[str, ...] = (), market_code: str = "
     return buffer.getvalue().decode().splitlines()
 
 
+def written_group_file() -> list[str]:
+    """The lines `feeds.ebay` writes for the sample's daypack and oil groups (DE): one bulk
+    call of their nine items, then one line per group."""
+    market = CONFIG.market("DE")
+    buffer = io.BytesIO()
+    writer = writer_class("ebay")(buffer, market, WriterContext(channel=CONFIG.channels["ebay"]))
+    writer.write_header()
+    for item in group_listings(market):
+        assert [f for f in writer.write_item(item) if f.severity == "error"] == []
+    writer.write_footer()
+    writer.close()
+    return buffer.getvalue().decode().splitlines()
+
+
+DAYPACK_SKUS = [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
+
+
 def sku(number: int) -> str:
     return f"GZ-BOT-{number:04d}"
 
@@ -130,6 +148,8 @@ def test_the_contract_subset_is_eBays_and_every_ref_resolves() -> None:
     assert contract["paths"]["/inventory_item/{sku}"]["delete"]["operationId"] == (
         "deleteInventoryItem"
     )
+    group_path = contract["paths"]["/inventory_item_group/{inventoryItemGroupKey}"]
+    assert group_path["put"]["operationId"] == "createOrReplaceInventoryItemGroup"
     refs: list[str] = []
 
     def collect(node: Any) -> None:
@@ -157,6 +177,8 @@ def test_the_contract_subset_is_eBays_and_every_ref_resolves() -> None:
         assert name in schemas
     for name in ("BulkInventoryItemResponse", "InventoryItemResponse", "Error", "ErrorParameter"):
         assert name in schemas
+    for name in ("InventoryItemGroup", "VariesBy", "Specification", "BaseResponse"):
+        assert name in schemas
     for schema in schemas.values():
         Draft4Validator.check_schema(schema)
 
@@ -167,6 +189,9 @@ def test_the_aspects_correction_is_still_needed() -> None:
     assert list(contract_validator("BulkInventoryItem").iter_errors(body)) == []
     wrong = {"requests": [{"sku": "A", "product": {"aspects": {"Brand": "Nordquell"}}}]}
     assert list(contract_validator("BulkInventoryItem").iter_errors(wrong))
+    group = {"variantSKUs": ["A"], "aspects": {"Brand": ["Nordquell"]}}
+    assert list(contract_validator("InventoryItemGroup", errata=False).iter_errors(group))
+    assert list(contract_validator("InventoryItemGroup").iter_errors(group)) == []
 
 
 # --- files from the writer --------------------------------------------------------------
@@ -213,6 +238,91 @@ def test_the_golden_ebay_file_is_taken_as_written(ebay: EbayApiServer) -> None:
     assert ebay.problems == []
     assert [c.body for c in ebay.bulk_calls()] == [json.loads(line)["body"] for line in lines]
     assert outcome.verdict == "accepted" and outcome.sent == outcome.accepted > 0
+
+
+def test_a_file_with_groups_creates_each_group_after_its_items(ebay: EbayApiServer) -> None:
+    lines = written_group_file()
+    assert len(lines) == 3
+
+    outcome, _, records = deliver(ebay, lines)
+
+    assert ebay.problems == []
+    assert [c.method for c in ebay.calls if c.path != "/identity/v1/oauth2/token"] == [
+        "POST",
+        "PUT",
+        "PUT",
+    ]
+    calls = ebay.group_calls()
+    assert [c.path for c in calls] == [
+        f"/sell/inventory/v1/inventory_item_group/{DAYPACK}",
+        f"/sell/inventory/v1/inventory_item_group/{OIL}",
+    ]
+    assert [c.body for c in calls] == [json.loads(line)["inventoryItemGroup"] for line in lines[1:]]
+    for call in calls:
+        assert call.headers["content-language"] == "de-DE"
+        assert call.headers["content-type"] == "application/json"
+        assert call.status == 204
+    groups = ebay.groups
+    assert {key: group["language"] for key, group in groups.items()} == {
+        DAYPACK: "de-DE",
+        OIL: "de-DE",
+    }
+    assert groups[DAYPACK]["body"]["variantSKUs"] == DAYPACK_SKUS
+    assert (outcome.verdict, outcome.sent, outcome.accepted) == ("accepted", 11, 11)
+    assert outcome.detail == (
+        "eBay took 9 of 9 inventory items in 1 call and 2 of 2 inventory item groups."
+    )
+    assert records[1] == {
+        "call": "group",
+        "marketplaceId": "EBAY_DE",
+        "results": [{"sku": DAYPACK, "accepted": True, "statusCode": 204, "issues": []}],
+        "variantSKUs": DAYPACK_SKUS,
+    }
+
+
+def test_a_refused_group_is_an_issue_and_refuses_its_variants(ebay: EbayApiServer) -> None:
+    ebay.refuse_group(DAYPACK, 25013, "Invalid data in the Inventory Item Group.", "variesBy")
+
+    outcome, _, records = deliver(ebay, written_group_file())
+
+    assert ebay.problems == []
+    assert [c.status for c in ebay.group_calls()] == [400, 204]
+    assert set(ebay.groups) == {OIL}
+    assert outcome.verdict == "refused"
+    assert outcome.issues == [
+        MarketplaceIssue(
+            DAYPACK, "error", "25013", "variesBy", "Invalid data in the Inventory Item Group."
+        )
+    ]
+    # The items were taken; the next delta run sends them again, and with them the group.
+    assert outcome.refused_skus == DAYPACK_SKUS
+    assert (outcome.sent, outcome.accepted) == (11, 10)
+    assert outcome.detail == (
+        "eBay took 9 of 9 inventory items in 1 call and 1 of 2 inventory item groups; 6 refused."
+    )
+    assert records[1]["results"][0]["accepted"] is False
+
+    # Resumed from its checkpoints, the delivery counts the refused group the same way.
+    calls = len(ebay.calls)
+    again, _, _ = deliver(ebay, written_group_file(), done=records)
+    assert len(ebay.calls) == calls
+    assert (again.refused_skus, again.issues) == (outcome.refused_skus, outcome.issues)
+    assert again.detail == outcome.detail
+
+
+def test_a_group_of_items_eBay_does_not_hold_is_refused(ebay: EbayApiServer) -> None:
+    _, daypack, _ = written_group_file()
+    document = json.loads(daypack)
+    document["inventoryItemGroupKey"] = "bergfink/daypack 2"
+
+    outcome, _, _ = deliver(ebay, [json.dumps(document)])
+
+    [call] = ebay.group_calls()
+    assert call.path == "/sell/inventory/v1/inventory_item_group/bergfink%2Fdaypack%202"
+    assert call.status == 400
+    [issue] = outcome.issues
+    assert (issue.sku, issue.code) == ("bergfink/daypack 2", "25702")
+    assert outcome.refused_skus == DAYPACK_SKUS
 
 
 @pytest.mark.parametrize(("market", "language"), [("FR", "fr-FR"), ("US", "en-US")])
