@@ -229,11 +229,26 @@ def test_published_feeds_are_delivered_once_and_the_answers_come_back(
         m: (output / m / "ebay.jsonl").read_text(encoding="utf-8").splitlines() for m in MARKETS
     }
     calls = ebay.bulk_calls()
-    assert len(calls) == sum(len(v) for v in lines.values()) + 1
+    bulk = {m: [line for line in v if '"body"' in line] for m, v in lines.items()}
+    assert len(calls) == sum(len(v) for v in bulk.values()) + 1
     assert {_header(c.headers, "Content-Language") for c in calls} == {"de-DE", "fr-FR"}
     sent = {r["sku"] for c in calls for r in c.body["requests"]}
+    # Each product group as an inventory item group (eBay keys groups, like skus, per
+    # seller: the last market's body stands).
+    keys = {
+        json.loads(line)["inventoryItemGroupKey"]
+        for v in lines.values()
+        for line in v
+        if "inventoryItemGroupKey" in line
+    }
+    assert set(ebay.groups) == keys
+    assert {"bergfink-daypack", "olivera-koroneiki"} <= keys
+    assert {_header(c.headers, "Content-Language") for c in ebay.group_calls()} == {
+        "de-DE",
+        "fr-FR",
+    }
     expected = {
-        r["sku"] for v in lines.values() for line in v for r in json.loads(line)["body"]["requests"]
+        r["sku"] for v in bulk.values() for line in v for r in json.loads(line)["body"]["requests"]
     }
     assert sent == expected
 

@@ -203,6 +203,43 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         data = (output / "DE" / entry["file"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
+    # Variants go out as groups: Google's item_group_id with what differs, one Amazon
+    # parent per group with its children, one eBay inventory item group.
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for item in items:
+        if item.findtext(f"{G}item_group_id"):
+            groups.setdefault(item.findtext(f"{G}item_group_id") or "", []).append(
+                (
+                    item.findtext(f"{G}id") or "",
+                    item.findtext(f"{G}size") or "",
+                    item.findtext(f"{G}color") or "",
+                )
+            )
+    assert {sku for sku, _, _ in groups["bergfink-daypack"]} == {
+        f"GZ-BAC-{n:04d}" for n in range(13, 25)
+    }
+    for members in groups.values():
+        assert len({(size, color) for _, size, color in members}) == len(members)
+    assert {len(members) for g, members in groups.items() if g.startswith("olivera-")} <= {2, 3}
+    assert all(item.findtext(f"{G}condition") == "new" for item in items)
+    assert len({item.findtext(f"{G}title") for item in items}) == len(items)
+    messages = json.loads((output / "DE" / "amazon-0001.json").read_text(encoding="utf-8"))
+    by_sku = {m["sku"]: m["attributes"] for m in messages["messages"]}
+    assert by_sku["bergfink-daypack"]["parentage_level"][0]["value"] == "parent"
+    child = by_sku["GZ-BAC-0013"]["child_parent_sku_relationship"][0]
+    assert child["parent_sku"] == "bergfink-daypack"
+    ebay_lines = [
+        json.loads(line)
+        for line in (output / "DE" / "ebay.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    ebay_groups = {
+        g["inventoryItemGroupKey"]: g for g in ebay_lines if "inventoryItemGroupKey" in g
+    }
+    assert set(ebay_groups) == set(groups)
+    assert sorted(ebay_groups["bergfink-daypack"]["inventoryItemGroup"]["variantSKUs"]) == sorted(
+        sku for sku, _, _ in groups["bergfink-daypack"]
+    )
+
     # A rerun of the same logical date overwrites with byte-identical feeds.
     assert run_dag(LOGICAL_DATE) == "success"
     for market, data in first_bytes.items():
@@ -301,13 +338,17 @@ def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(
     )
     output = storage / "output" / "DE"
     messages = json.loads((output / "amazon-0001.json").read_text(encoding="utf-8"))["messages"]
-    assert {m["sku"] for m in messages if m["operationType"] == "UPDATE"} == changed
+    # The changed oil goes out with its product group's parent message.
+    assert {m["sku"] for m in messages if m["operationType"] == "UPDATE"} == changed | {
+        "olivera-koroneiki"
+    }
     assert [m["sku"] for m in messages if m["operationType"] == "DELETE"] == [gone]
     calls = [json.loads(line) for line in (output / "ebay.jsonl").read_text().splitlines()]
     assert {i["sku"] for c in calls for i in c.get("body", {}).get("requests", [])} == changed
     manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["mode"] == "delta"
-    assert {f["file"]: f["items"] for f in manifest["feeds"]}["amazon-0001.json"] == 4
+    # 3 changed, the changed oil's group parent, 1 deletion
+    assert {f["file"]: f["items"] for f in manifest["feeds"]}["amazon-0001.json"] == 5
     google = etree.parse(str(output / "google.xml")).getroot().findall("channel/item")
     assert len(google) == 66  # full file: 67 listed before, one product gone
 
