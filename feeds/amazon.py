@@ -83,6 +83,8 @@ MARKETPLACE_IDS = {
 }
 """Amazon marketplace ids by country (../shared/DOMAIN.md; Belgium, amazon.com.be, from
 the SP-API marketplace list)."""
+USED_CONDITIONS = {"used": "used_good", "refurbished": "refurbished_refurbished"}
+"""Amazon ``condition_type`` of a listing whose catalog condition is not ``new``."""
 NET_PRICE_COUNTRIES = frozenset({"US"})
 """Marketplaces whose shop prices leave the tax out (sales tax is added at checkout);
 every other marketplace here shows prices with VAT."""
@@ -528,7 +530,10 @@ class AmazonListingsFeed(FeedWriter):
                 **only_market,
             }
         ]
-        attributes["condition_type"] = [{"value": settings.condition_type, **only_market}]
+        # A new product takes the channel's condition (new_new, or new_oem ...); a used or
+        # refurbished one Amazon's grade of it (the catalog grades no further).
+        condition = USED_CONDITIONS.get(listing.condition, settings.condition_type)
+        attributes["condition_type"] = [{"value": condition, **only_market}]
         code = settings.fulfillment_channel_code
         if code == "DEFAULT":
             quantity = listing.quantity

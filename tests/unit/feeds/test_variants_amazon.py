@@ -276,3 +276,26 @@ def test_each_file_carries_the_parent_of_its_variants(
         [OIL, "GZ-OIL-0061", "GZ-OIL-0065", "GZ-OIL-0069"],
     ]  # fmt: skip
     assert all(p["valid"] and p["items"] <= 5 for p in files.parts)
+
+
+def test_a_used_or_refurbished_product_is_offered_in_that_condition() -> None:
+    from dataclasses import replace as changed
+
+    from tests.unit.feeds.test_channels import listing, market_for, write
+
+    market = market_for("amazon")
+    items = [
+        changed(listing(market), condition="new"),
+        changed(listing(market, sku="GZ-BOT-0002", gtin="4260990000022"), condition="used"),
+        changed(listing(market, sku="GZ-BOT-0003", gtin="4260990000039"), condition="refurbished"),
+    ]
+    data, _ = write("amazon", market, items)
+    conditions = {
+        m["sku"]: m["attributes"]["condition_type"][0]["value"]
+        for m in json.loads(data)["messages"]
+    }
+    assert conditions == {
+        "GZ-BOT-0001": "new_new",
+        "GZ-BOT-0002": "used_good",
+        "GZ-BOT-0003": "refurbished_refurbished",
+    }
