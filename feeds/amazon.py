@@ -228,6 +228,7 @@ class AmazonListingsFeed(FeedWriter):
             parent_text, parent_digest = self._parents[group]
             if parent_text is not None:
                 self._write_text(parent_text)
+                self.context.parents_sent += 1
                 self._parents[group] = (None, parent_digest)
             self.context.hashes[group] = parent_digest
             self.context.parents.add(group)

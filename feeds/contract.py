@@ -89,6 +89,8 @@ class WriterContext:
     """Keys of ``hashes`` that are no listing of the catalog: the parent of a product
     group (Amazon), tracked like an item for deltas and deletions but not counted as
     listed."""
+    parents_sent: int = 0
+    """Parent messages written (Amazon): in the files, not among the listings sent."""
 
 
 class FeedWriter(ABC):

@@ -709,7 +709,8 @@ class _ChannelFiles:
             "listed": listed,
             "set_aside": products - listed,
             "reasons": dict(sorted(reasons.items())),
-            "sent": sum(p["items"] for p in self.parts),
+            # Listings sent (and deletions); a group's parent message is none of them.
+            "sent": sum(p["items"] for p in self.parts) - self.context.parents_sent,
             "unchanged": self.context.unchanged,
             "deleted": len(self.context.deleted),
             "valid": self.withheld is None
