@@ -183,8 +183,16 @@ def _sender(config: PipelineConfig, feed: dict[str, Any], channel: Channel) -> C
         name = delivery.upload_name.format(market=feed["market"], file=feed["file"])
 
         def upload(path: Any, progress: Any, checkpoint: Any) -> DeliveryOutcome:
-            with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
-                outcome = upload_feed(client, path, folder, name, sha256=feed["sha256"])
+            from paramiko import AuthenticationException
+
+            try:
+                with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
+                    outcome = upload_feed(client, path, folder, name, sha256=feed["sha256"])
+            except AuthenticationException as error:  # a retry is refused the same way
+                raise CredentialsError(
+                    f"the SFTP server refused the login of the Airflow connection {conn_id!r}: "
+                    f"{error}"
+                ) from None
             outcome.sent = feed["items"]
             return outcome
 

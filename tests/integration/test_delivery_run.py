@@ -374,3 +374,25 @@ def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
     assert (
         saved["status"] == "done" and saved["progress"]["feed_id"] == saved["outcome"]["reference"]
     )
+
+
+def test_a_refused_sftp_login_fails_at_once_naming_the_connection(
+    airflow_db: Path,
+    marketplaces: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from tests import sftp_server
+
+    sftp: SftpServer = marketplaces["sftp"]
+    wrong = json.loads(sftp.connection("password", path="/de"))
+    wrong["password"] = "not-the-password"
+    monkeypatch.setenv("AIRFLOW_CONN_GMC_SFTP_DE", json.dumps(wrong))
+    assert _run("localize_catalog", 7, {"markets": ["DE"]})[0] == "success"
+    state, tries = _run("deliver_feeds", 7, {"channels": ["google"], "markets": ["DE"]})
+    assert state == "failed"
+    assert tries["deliver.0"] == 1  # not retried: the next try is refused the same way
+    logs = "".join(capfd.readouterr())
+    assert "refused the login of the Airflow connection 'gmc_sftp_de'" in logs
+    assert "not-the-password" not in logs and sftp_server.PASSWORD not in logs
+    assert sftp.files("/de") == []
