@@ -328,6 +328,8 @@ def deliver_feeds() -> None:
             result = deliver_feed(
                 feed,
                 ObjectStoragePath(config.storage.output_url),
+                # Built only when the file is sent: a file delivered before needs no
+                # connection, so a missing one does not fail its re-delivery.
                 lambda path, progress, checkpoint: _sender(config, feed, channel)(
                     path, progress, checkpoint
                 ),

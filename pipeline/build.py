@@ -31,6 +31,7 @@ from pipeline.layout import (
     STATE_SUFFIX,
     SnapshotError,
     path_like,
+    read_refused,
     read_snapshot,
 )
 from schemas.findings import Finding, readable
@@ -486,12 +487,10 @@ def _previous_state(
         with path.open("r", encoding="utf-8") as stream:
             loaded: dict[str, str] = json.load(stream)
         state.load(loaded.items())
-    refused = live_dir / f"{channel}{REFUSED_SUFFIX}"
-    if refused.exists():  # refused by the marketplace: sent again, changed or not
-        with refused.open("r", encoding="utf-8") as stream:
-            for sku in json.load(stream):
-                if sku in state:
-                    state[sku] = ""  # no content hashes to that: the sku counts as changed
+    # Refused by the marketplace: sent again, changed or not (no content hashes to "").
+    for sku in read_refused(live_dir / f"{channel}{REFUSED_SUFFIX}"):
+        if sku in state:
+            state[sku] = ""
     return state
 
 

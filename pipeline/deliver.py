@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from pipeline.delivery.records import now, read_record, record_path, write_record
-from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD
+from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD, read_refused
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 
 if TYPE_CHECKING:
@@ -316,15 +316,6 @@ def _mark_refused(path: StoragePath | Path, skus: Iterable[str]) -> None:
     with path.open("w", encoding="utf-8") as stream:
         json.dump(sorted(known | set(skus)), stream, indent=0)
         stream.write("\n")
-
-
-def read_refused(path: StoragePath | Path) -> list[str]:
-    """The skus in a ``<channel>.refused.json`` (empty when there is none)."""
-    if not path.exists():
-        return []
-    with path.open("r", encoding="utf-8") as stream:
-        skus = json.load(stream)
-    return [str(s) for s in skus] if isinstance(skus, list) else []
 
 
 def _add_to_run(

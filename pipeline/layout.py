@@ -45,6 +45,7 @@ Steps exchange small JSON-ready dicts (paths and counts), never data sets.
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 from pathlib import Path
@@ -99,6 +100,16 @@ STATE_SUFFIX = ".state.json"
 REFUSED_SUFFIX = ".refused.json"
 """Beside a channel's feeds: skus the marketplace refused (``deliver_feeds`` writes it);
 the next run sends them again even when unchanged, and its publish removes the file."""
+
+
+def read_refused(path: StoragePath | Path) -> list[str]:
+    """The skus in a ``<channel>.refused.json`` (`REFUSED_SUFFIX`), empty when there is
+    none."""
+    if not path.exists():
+        return []
+    with path.open("r", encoding="utf-8") as stream:
+        skus = json.load(stream)
+    return [str(s) for s in skus] if isinstance(skus, list) else []
 
 
 _LENGTH = struct.Struct("<I")

@@ -480,36 +480,26 @@ def _bulk_results(line: _Line, answer: _Answer, client: _Client) -> list[_SkuRes
     )
 
 
-def _send_bulk(line: _Line, client: _Client) -> list[_SkuResult]:
+def _send_body(line: _Line, client: _Client, method: str, url: str, what: str) -> _Answer:
+    """The line's body as JSON in the line's language (a bulk call, a group)."""
     data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
-    answer = client.call(
-        "POST",
-        f"{client.base}{BULK_PATH}",
-        {
-            "Content-Language": line.content_language,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        data,
-        f"{line.where()}'s bulk call",
-    )
+    headers = {
+        "Content-Language": line.content_language,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    return client.call(method, url, headers, data, f"{line.where()}'s {what}")
+
+
+def _send_bulk(line: _Line, client: _Client) -> list[_SkuResult]:
+    answer = _send_body(line, client, "POST", f"{client.base}{BULK_PATH}", "bulk call")
     return _bulk_results(line, answer, client)
 
 
 def _send_group(line: _Line, client: _Client) -> list[_SkuResult]:
     """createOrReplaceInventoryItemGroup; one result, named by the group's key."""
-    data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
-    answer = client.call(
-        "PUT",
-        f"{client.base}{GROUP_PATH.format(key=quote(line.key, safe=''))}",
-        {
-            "Content-Language": line.content_language,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        data,
-        f"{line.where()}'s call",
-    )
+    url = f"{client.base}{GROUP_PATH.format(key=quote(line.key, safe=''))}"
+    answer = _send_body(line, client, "PUT", url, "call")
     document = answer.json()
     status = answer.status
     if status in (200, 201, 204):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -90,6 +91,10 @@ def marketplaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[di
     assert ebay.problems == []
 
 
+LAST_RUN_ID: list[str] = []
+"""The run id of the last `_run` (as in test_localize_catalog_run)."""
+
+
 def _run(dag_id: str, day: int, conf: dict[str, Any]) -> tuple[str, dict[str, int]]:
     """One dag.test() run; its state and the tries of each deliver task."""
     from airflow.dag_processing.dagbag import DagBag
@@ -105,7 +110,7 @@ def _run(dag_id: str, day: int, conf: dict[str, Any]) -> tuple[str, dict[str, in
                 TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id
             )
         ).all()
-    _run.last_run_id = run.run_id  # type: ignore[attr-defined]
+    LAST_RUN_ID[:] = [run.run_id]
     return str(run.state), {f"{t}.{i}": tries for t, i, tries in rows}
 
 
@@ -180,11 +185,11 @@ def test_published_feeds_are_delivered_once_and_the_answers_come_back(
     _unpause_delivery()
     queued_before = _queued_for_delivery()
     assert _run("localize_catalog", 1, {"markets": MARKETS})[0] == "success"
-    published_run = _run.last_run_id  # type: ignore[attr-defined]
+    published_run = LAST_RUN_ID[0]
     events = _events(published_run)
     # Each published feed queued a deliver_feeds run (the scheduler starts it from there).
     assert _queued_for_delivery() - queued_before == len(events) > 0
-    config = load_config(Path(__import__("os").environ["GRENZENLOS_CONFIG"]))
+    config = load_config(Path(os.environ["GRENZENLOS_CONFIG"]))
     by_events = plan_deliveries(config, output, events=events)
     by_hand = plan_deliveries(config, output, markets=MARKETS)
     assert by_events == by_hand
@@ -343,20 +348,19 @@ def test_an_sftp_server_that_is_down_is_retried_until_it_is_up(
     assert _run("localize_catalog", 5, {"markets": ["DE"]})[0] == "success"
     sftp.stop()
     threading.Timer(4.0, sftp.start).start()
-    state, tries = _run("deliver_feeds", 5, {"channels": ["google"], "markets": ["DE"]})
+    state, _ = _run("deliver_feeds", 5, {"channels": ["google"], "markets": ["DE"]})
     assert state == "success"
     assert sftp.read("/de/grenzenlos_DE.xml") == (output / "DE" / "google.xml").read_bytes()
     # The SFTP hook's own reconnects (3, seconds apart) bridge a short outage within the
     # task's try; a longer one fails the try, and Airflow retries the task (3 retries).
     assert "Failed to connect. Sleeping before retry attempt 1" in "".join(capfd.readouterr())
-    assert tries["deliver.0"] >= 1
 
 
 def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
     airflow_db: Path, marketplaces: dict[str, Any]
 ) -> None:
     amazon: SpApiServer = marketplaces["amazon"]
-    config = Path(__import__("os").environ["GRENZENLOS_CONFIG"])
+    config = Path(os.environ["GRENZENLOS_CONFIG"])
     # Amazon takes longer to process the feed than the first try waits (0.12 s).
     text = config.read_text(encoding="utf-8").replace(
         "max_wait_minutes = 120", "max_wait_minutes = 0.002"

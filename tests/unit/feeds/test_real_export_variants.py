@@ -5,23 +5,19 @@ group varies by, and never share a title with another listing of the feed."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
 
 from feeds.titles import TitleBook, compose_title, part_text
-from schemas.listing import Listing
 from schemas.market import load_config
-from schemas.product import Money, Product
 from tests.conftest import ROOT
-from transforms.catalog_akeneo import read_akeneo
-from transforms.ecb_rates import parse_ecb_rates
-from transforms.localize import localize
-from transforms.money import Pricer
+from tests.unit.feeds.test_titles import real_export_listings
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from schemas.listing import Listing
 
 pytestmark = pytest.mark.shared_data
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
@@ -36,22 +32,7 @@ def _listings(shared_data: Path) -> tuple[list[Listing], set[str]]:
         variants = {
             row["sku"] for row in csv.DictReader(stream, delimiter=";") if row.get("parent")
         }
-    with (ROOT / "examples" / "ecb" / "eurofxref-daily.xml").open("rb") as stream:
-        rates = parse_ecb_rates(stream)
-    market = CONFIG.market("DE").model_copy(update={"text_locales": ["de_DE", "en_US"]})
-    pricer = Pricer(market, CONFIG.pricing, rates)
-    listings = []
-    for product in read_akeneo(
-        shared_data / "products.csv",
-        product_models=shared_data / "product_models.csv",
-        attribute_options=shared_data / "attribute_options.csv",
-        variant_axes=CONFIG.catalog.variant_axes,
-    ):
-        if isinstance(product, Product):
-            product.prices.setdefault("EUR", Money(Decimal("10.00"), "EUR"))
-            localized = localize(product, market, pricer)
-            if isinstance(localized, Listing):
-                listings.append(localized)
+    listings = real_export_listings(shared_data, CONFIG.catalog.variant_axes)
     return listings, variants
 
 

@@ -25,6 +25,7 @@ from transforms.localize import localize
 from transforms.money import Pricer
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from schemas.market import ChannelName
@@ -266,11 +267,12 @@ def test_every_channel_of_the_config_has_a_title_rule() -> None:
     assert CONFIG.channels["mobile_cn"].title.drop_order[0] == "brand"
 
 
-@pytest.mark.shared_data
-def test_titles_of_the_real_akeneo_export_are_unique_and_keep_units(shared_data: Path) -> None:
-    """The Icecat demo export localized for DE (texts in German, else in English: most of
-    its products have no German description), each DE channel's rule and the 30-character
-    rule of the mobile storefront. The export has few prices; the titles do not need them."""
+def real_export_listings(
+    shared_data: Path, variant_axes: Mapping[str, Sequence[str]] | None = None
+) -> list[Listing]:
+    """The Icecat demo export localized for DE (texts in German, else in English), every
+    product priced at 10 EUR where the export has no price; with ``variant_axes``, its
+    variants in their groups."""
     with (ROOT / "examples" / "ecb" / "eurofxref-daily.xml").open("rb") as stream:
         rates = parse_ecb_rates(stream)
     market = CONFIG.market("DE").model_copy(update={"text_locales": ["de_DE", "en_US"]})
@@ -280,12 +282,22 @@ def test_titles_of_the_real_akeneo_export_are_unique_and_keep_units(shared_data:
         shared_data / "products.csv",
         product_models=shared_data / "product_models.csv",
         attribute_options=shared_data / "attribute_options.csv",
+        variant_axes=variant_axes,
     ):
         if isinstance(product, Product):
             product.prices.setdefault("EUR", Money(Decimal("10.00"), "EUR"))
             localized = localize(product, market, pricer)
             if isinstance(localized, Listing):
                 listings.append(localized)
+    return listings
+
+
+@pytest.mark.shared_data
+def test_titles_of_the_real_akeneo_export_are_unique_and_keep_units(shared_data: Path) -> None:
+    """The Icecat demo export localized for DE (texts in German, else in English: most of
+    its products have no German description), each DE channel's rule and the 30-character
+    rule of the mobile storefront. The export has few prices; the titles do not need them."""
+    listings = real_export_listings(shared_data)
     assert len(listings) > 1000
     by_sku = {item.sku: item for item in listings}
     names = Counter(" ".join(item.title.split()).casefold() for item in listings)

@@ -12,14 +12,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.deliver import (
-    DELIVERY,
-    deliver_feed,
-    plan_deliveries,
-    read_refused,
-    report_deliveries,
-)
+from pipeline.deliver import DELIVERY, deliver_feed, plan_deliveries, report_deliveries
 from pipeline.delivery.outcome import DeliveryOutcome, MarketplaceIssue
+from pipeline.layout import read_refused
 from schemas.findings import Finding
 from schemas.market import PipelineConfig, load_config
 from tests.conftest import ROOT
