@@ -37,15 +37,51 @@ if TYPE_CHECKING:
     from transforms.storage import StoragePath
 
 
+_SHOP_READERS: dict[str, tuple[str, str]] = {
+    "shopify": ("transforms.catalog_shopify", "read_shopify"),
+    "woocommerce": ("transforms.catalog_woocommerce", "read_woocommerce"),
+    "magento": ("transforms.catalog_magento", "read_magento"),
+    "shopware": ("transforms.catalog_shopware", "read_shopware"),
+    "bmecat": ("transforms.catalog_bmecat", "read_bmecat"),
+}
+"""Readers of shop systems' own exports: ``read_<format>(path, source)`` streams products
+and findings; each maps its format onto `Product` once."""
+
+
 def read_catalog(
-    source: CatalogSource, *, conninfo: str | None = None
+    source: CatalogSource, *, conninfo: str | None = None, akeneo_api: Any = None
 ) -> Iterator[Product | Finding]:
-    """Stream the configured catalog as products and ingestion findings.
+    """Stream the configured catalog as products and ingestion findings, with the
+    catalog's own settings applied (`transforms.catalog_settings`: column mapping,
+    defaults, one axis vocabulary, units and identifiers as merchants write them).
 
     Args:
         source: The catalog section of the configuration.
         conninfo: libpq connection string, for the ``postgres`` format.
+        akeneo_api: The Akeneo API's connection (`transforms.catalog_akeneo_api`), for
+            the ``akeneo_api`` format.
     """
+    from transforms.catalog_settings import apply_catalog_settings
+
+    return apply_catalog_settings(_read_source(source, conninfo, akeneo_api), source)
+
+
+def _read_source(
+    source: CatalogSource, conninfo: str | None, akeneo_api: Any
+) -> Iterator[Product | Finding]:
+    if source.format in _SHOP_READERS:
+        import importlib
+
+        module, function = _SHOP_READERS[source.format]
+        assert source.path is not None
+        reader = getattr(importlib.import_module(module), function)
+        return reader(Path(source.path), source)  # type: ignore[no-any-return]
+    if source.format == "akeneo_api":
+        from transforms.catalog_akeneo_api import read_akeneo_api
+
+        if akeneo_api is None:
+            raise ValueError("the akeneo_api catalog needs the API's connection")
+        return read_akeneo_api(akeneo_api, source)
     if source.format == "akeneo":
         from transforms.catalog_akeneo import read_akeneo
 

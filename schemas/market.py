@@ -13,7 +13,7 @@ import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -25,7 +25,22 @@ ChannelName = Literal[
 ]
 """Feed channels a market may publish to; each is a writer in `feeds.registry`."""
 
-CatalogFormat = Literal["akeneo", "csv", "jsonl", "postgres"]
+CatalogFormat = Literal[
+    "akeneo",
+    "akeneo_api",
+    "bmecat",
+    "csv",
+    "jsonl",
+    "magento",
+    "postgres",
+    "shopify",
+    "shopware",
+    "woocommerce",
+]
+CatalogField = Literal[
+    "brand", "gtin", "mpn", "condition", "tax_class", "country_of_origin", "availability"
+]
+"""Product fields a merchant may fill from a source column (`CatalogSource.columns`)."""
 
 PriceEnding = Literal["exact", "99", "95", "whole"]
 """``99``/``95``: raise to the next price ending in .99/.95; ``whole``: round to whole units."""
@@ -337,14 +352,64 @@ class Market(_Strict):
         return self.product_url.format(sku=sku, locale=self.locale)
 
 
+class CatalogDefaults(_Strict):
+    """Values for what the shop system does not hold, applied to every product that has
+    none of its own (after `CatalogSource.columns`)."""
+
+    brand: str | None = None
+    """Brand of products without one (WooCommerce and Magento have no brand field)."""
+    condition: Literal["new", "used", "refurbished"] | None = None
+    """Condition of products whose catalog does not say; unset: new."""
+    tax_class: str | None = None
+    """VAT class of products whose catalog does not say (``standard``, ``food``,
+    ``basic_food``, ``books``); unset: standard."""
+    country_of_origin: str | None = None
+    """ISO 3166 country of origin of products whose catalog does not say (Amazon)."""
+    attributes: dict[str, str] = Field(default_factory=dict)
+    """Any other catalog attribute by its code (``material = "cotton"``)."""
+
+
 class CatalogSource(_Strict):
     """Where the master catalog comes from."""
 
     format: CatalogFormat
-    """Reader to use: ``akeneo`` (Akeneo PIM CSV export), ``csv`` and ``jsonl``
-    (the project's own formats) or ``postgres`` (a table or query)."""
+    """Reader to use: ``akeneo`` (Akeneo PIM CSV export), ``akeneo_api`` (Akeneo's REST
+    API), ``shopify``, ``woocommerce``, ``magento`` (Magento 2 / Adobe Commerce),
+    ``shopware`` (Shopware 6) product CSV exports, ``bmecat`` (BMEcat 2005 XML),
+    ``csv`` and ``jsonl`` (the project's own formats) or ``postgres`` (a table or query)."""
     path: str | None = None
     """File to read, relative to the config file; for the file formats."""
+    currency: str | None = None
+    """ISO 4217 currency of the prices of a shop export that does not name one (Shopify,
+    WooCommerce, Magento, Shopware without a currency column)."""
+    locale: str | None = None
+    """Locale the texts of a one-language export are written in; unset: ``[validation]
+    source_locale``."""
+    locales: dict[str, str] = Field(default_factory=dict)
+    """A source's own language codes -> locales: Magento store view codes
+    (``german = "de_DE"``), BMEcat ``LANG`` (``deu = "de_DE"``), Shopware language names,
+    Akeneo API locales that differ. Codes that already are locales need no entry."""
+    weight_unit: str | None = None
+    """Unit of weights written as a bare number (``lbs``, ``kgs``, ``g``): Magento's store
+    setting; WooCommerce and Shopify name theirs in the header, which wins."""
+    dimension_unit: str | None = None
+    """Unit of dimensions written as a bare number (``cm``, ``in``)."""
+    defaults: CatalogDefaults = Field(default_factory=CatalogDefaults)
+    """Values for what the shop system does not hold (`CatalogDefaults`)."""
+    columns: dict[CatalogField, str] = Field(default_factory=dict)
+    """Product field -> the source column or attribute that holds it, matched whatever its
+    case (``brand = "Vendor"``, ``mpn = "manufacturer_part_number"``)."""
+    tax_classes: dict[str, str] = Field(default_factory=dict)
+    """The shop system's tax class names -> VAT classes (``"reduced-rate" = "food"``);
+    names not listed are read as the VAT class of the same name, or ``standard`` with a
+    warning."""
+    api_conn_id: str = "grenzenlos_akeneo"
+    """Airflow connection of the Akeneo REST API, for ``akeneo_api``: host (the PIM's base
+    URL), login and password of an API user, and ``client_id`` and ``secret`` of its API
+    connection in the extras."""
+    api_channel: str | None = None
+    """Akeneo channel (scope) whose values and completeness the API reader takes; unset:
+    the first of ``description_scopes``."""
     product_models_path: str | None = None
     """Akeneo ``product_models.csv`` whose values variants inherit; optional."""
     attribute_options_path: str | None = None
@@ -384,7 +449,7 @@ class CatalogSource(_Strict):
     def _needs_location(self) -> CatalogSource:
         if self.format == "postgres" and not self.query:
             raise ValueError("format 'postgres' needs a query")
-        if self.format != "postgres" and not self.path:
+        if self.format not in ("postgres", "akeneo_api") and not self.path:
             raise ValueError(f"format {self.format!r} needs a path")
         return self
 
@@ -901,6 +966,24 @@ class PipelineConfig(_Strict):
     categories_path: str | None = None
     """Category mapping (TOML): catalog category -> Google taxonomy id and each channel's
     category per market; relative to the config file."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _catalog_locale(cls, raw: Any) -> Any:
+        """A one-language export is written in the catalog's source locale unless the
+        catalog section says otherwise."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("catalog"), dict):
+            return raw
+        if raw["catalog"].get("locale"):
+            return raw
+        validation = raw.get("validation")
+        if isinstance(validation, Validation):
+            locale = validation.source_locale
+        elif isinstance(validation, dict):
+            locale = validation.get("source_locale", Validation().source_locale)
+        else:
+            locale = Validation().source_locale
+        return {**raw, "catalog": {**raw["catalog"], "locale": locale}}
 
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:

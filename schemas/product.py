@@ -55,6 +55,28 @@ class Money:
 
 
 @dataclass(frozen=True, slots=True)
+class SalePrice:
+    """A reduced price the catalog announces, with the period it applies in.
+
+    Kept as the shop system states it, for the sale-price and prior-price work
+    (Google ``sale_price`` with ``sale_price_effective_date``, Amazon ``discounted_price``);
+    no channel writes it yet.
+
+    Attributes:
+        amount: The reduced amount, in the currency of the price it reduces.
+        currency: ISO 4217 code.
+        start: First moment of the sale as ISO 8601 (a date or a date-time), or None:
+            from now on.
+        end: Last moment of the sale as ISO 8601, or None: until further notice.
+    """
+
+    amount: Decimal
+    currency: str
+    start: str | None = None
+    end: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A measured value with its unit.
 
@@ -106,6 +128,9 @@ class Product:
             ``color``, ``volume``, ``eu_shoes_size``), from the Akeneo family variant
             (``[catalog] variant_axes``) or the native ``varies_by`` column.
         condition: ``new`` unless the catalog says otherwise (``condition`` attribute).
+        sale_prices: A reduced price per ISO 4217 currency, with its period, as the shop
+            system states it (WooCommerce ``Sale price``, Shopify's compare-at price
+            turned around, Magento ``special_price``).
     """
 
     sku: str
@@ -133,6 +158,7 @@ class Product:
     group: str | None = None
     varies_by: list[str] = field(default_factory=list)
     condition: Condition = "new"
+    sale_prices: dict[str, SalePrice] = field(default_factory=dict)
 
 
 QUANTITY_FIELDS = ("weight", "length", "width", "height", "volume", "net_content")
@@ -177,6 +203,11 @@ def product_to_json(product: Product) -> dict[str, Any]:
         "varies_by": product.varies_by,
         "condition": product.condition,
     }
+    if product.sale_prices:
+        data["sale_prices"] = {
+            cur: {"amount": str(sale.amount), "start": sale.start, "end": sale.end}
+            for cur, sale in product.sale_prices.items()
+        }
     for name in QUANTITY_FIELDS:
         data[name] = _quantity_to_json(getattr(product, name))
     return data
@@ -225,4 +256,10 @@ def product_from_json(data: dict[str, Any]) -> Product:
         group=data.get("group"),
         varies_by=data.get("varies_by") or [],
         condition=data.get("condition") or "new",
+        sale_prices={
+            cur: SalePrice(Decimal(sale["amount"]), cur, sale["start"], sale["end"])
+            for cur, sale in data["sale_prices"].items()
+        }
+        if "sale_prices" in data
+        else {},
     )

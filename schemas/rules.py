@@ -81,6 +81,24 @@ RULES: dict[str, Rule] = {
     "relative_image_link": Rule(
         "ingest", "warning", "image path {path} is relative and no asset_base_url is configured"
     ),
+    "unit_unknown_for_number": Rule(
+        "ingest",
+        "warning",
+        "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
+    ),
+    # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
+    "quantity_zero_dropped": Rule(
+        "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"
+    ),
+    "gtin_scientific_notation": Rule(
+        "ingest",
+        "warning",
+        "the GTIN {value} is a number in scientific notation: a spreadsheet dropped its last "
+        "digits; the GTIN was dropped",
+    ),
+    "image_link_dropped": Rule(
+        "ingest", "warning", "image link {link} is not an absolute http(s) URL; it was dropped"
+    ),
     "stale_rates": Rule(
         "ingest",
         "either",

@@ -47,8 +47,42 @@ UNIT_ALIASES: dict[str, str] = {
     "LITER": "l",
     "FLUID_OUNCE": "floz",
     "SQUARE_METER": "m2",
+    # as merchants and shop systems spell them (WooCommerce "lbs", Magento "kgs")
+    "LBS": "lb",
+    "POUNDS": "lb",
+    "KGS": "kg",
+    "KILOGRAMS": "kg",
+    "KILO": "kg",
+    "KILOS": "kg",
+    "GRAMS": "g",
+    "GR": "g",
+    "GRAMM": "g",
+    "OUNCES": "oz",
+    "INCHES": "in",
+    "INCH": "in",
+    "FEET": "ft",
+    "FOOT": "ft",
+    "MILLIMETERS": "mm",
+    "MILLIMETRE": "mm",
+    "MILLIMETRES": "mm",
+    "CENTIMETERS": "cm",
+    "CENTIMETRE": "cm",
+    "CENTIMETRES": "cm",
+    "METERS": "m",
+    "METRE": "m",
+    "METRES": "m",
+    "MILLILITERS": "ml",
+    "MILLILITRE": "ml",
+    "MILLILITRES": "ml",
+    "LITERS": "l",
+    "LITRE": "l",
+    "LITRES": "l",
+    "FL OZ": "floz",
+    "FL_OZ": "floz",
+    "FL. OZ": "floz",
 }
-"""Akeneo metric unit codes and the unit symbols the canonical model uses."""
+"""Akeneo metric unit codes, the spellings shop systems and merchants use, and the unit
+symbols the canonical model uses (upper case here; `parse_unit` matches any case)."""
 
 
 class ValueProblem(ValueError):
@@ -158,6 +192,29 @@ def parse_quantity_text(text: str, decimal_mark: DecimalMark | None = None) -> Q
     if not match:
         raise ValueProblem("not_a_quantity", f"{text!r} is not a number followed by a unit")
     return parse_quantity(match["value"], match["unit"], decimal_mark)
+
+
+def parse_bare_quantity(
+    text: str, unit: str | None, decimal_mark: DecimalMark | None = None
+) -> Quantity:
+    """Parse a quantity a shop system writes as a bare number whose unit is a setting or
+    a header (WooCommerce ``Weight (lbs)``, Magento's store weight unit); a number that
+    carries its own unit (``1.5 kg``) keeps it.
+
+    >>> parse_bare_quantity(".5", "lbs"), parse_bare_quantity("1", "kgs")
+    (Quantity(value=Decimal('0.5'), unit='lb'), Quantity(value=Decimal('1'), unit='kg'))
+    >>> parse_bare_quantity("250 g", "lbs")
+    Quantity(value=Decimal('250'), unit='g')
+    """
+    if _QUANTITY.match(text):
+        return parse_quantity_text(text, decimal_mark)
+    if unit is None:
+        raise ValueProblem(
+            "unit_unknown_for_number",
+            f"{text!r} has no unit and none is configured ([catalog] weight_unit or "
+            "dimension_unit)",
+        )
+    return parse_quantity(text, unit, decimal_mark)
 
 
 def parse_currency(code: str) -> str:
