@@ -16,7 +16,7 @@ from schemas.findings import Finding, count, shorten
 from schemas.product import ANY_LOCALE, AVAILABILITY_VALUES, TAX_CLASSES, UNIT_CODES, Quantity
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from schemas.findings import Severity
     from schemas.product import Product
@@ -239,6 +239,32 @@ def parse_tax_class(text: str) -> str:
     if value not in TAX_CLASSES:
         raise ValueProblem("unknown_tax_class", f"{text!r} is not one of {sorted(TAX_CLASSES)}")
     return value
+
+
+def parse_shop_tax_class(text: str, names: Mapping[str, str]) -> str:
+    """A shop system's tax class name as a VAT class: through ``[catalog] tax_classes``
+    (``names``, matched whatever the case), else the VAT class of the same name; empty is
+    ``standard`` (WooCommerce writes nothing for its standard rate).
+
+    >>> parse_shop_tax_class("Reduced rate", {"reduced-rate": "food"})
+    'food'
+    >>> parse_shop_tax_class("", {}), parse_shop_tax_class("books", {})
+    ('standard', 'books')
+    """
+    value = text.strip()
+    if not value:
+        return "standard"
+    folded = {key.strip().lower().replace(" ", "-"): cls for key, cls in names.items()}
+    mapped = folded.get(value.lower().replace(" ", "-"))
+    if mapped is not None:
+        return parse_tax_class(mapped)
+    if value.lower() in TAX_CLASSES:
+        return value.lower()
+    raise ValueProblem(
+        "unknown_tax_class",
+        f"tax class {text!r} is not mapped: add it to [catalog] tax_classes "
+        f"(one of {sorted(TAX_CLASSES)}); read as standard",
+    )
 
 
 def parse_enabled(text: str) -> bool:
