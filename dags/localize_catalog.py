@@ -399,7 +399,7 @@ def localize_catalog() -> None:
         if server:
             settings = settings.model_copy(update={"server_url": server})
         with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
-            quarantine = json.load(stream)
+            quarantine = config.validation.quarantined_everywhere(json.load(stream))
         return (
             config,
             settings,

@@ -800,7 +800,7 @@ def build_shard(
 
     market = config.market(code)
     with path_like(run_dir, validated["quarantine"]).open("r", encoding="utf-8") as stream:
-        quarantine = json.load(stream)
+        quarantine = config.validation.quarantine_in(json.load(stream), code)
     return localize_shard(
         path_like(run_dir, staged["snapshot"]),
         shard,

@@ -45,6 +45,7 @@ def validate_shard(
     Returns:
         ``shard`` (index), ``products`` and ``part`` (the file).
     """
+    from schemas.catalog_rules import configured_rules
     from transforms.validation import validate_catalog_part
 
     index = shard["index"] if shard else 0
@@ -56,7 +57,12 @@ def validate_shard(
     )
     with tempfile.TemporaryDirectory(prefix="grenzenlos-validate-") as scratch:
         part = Path(scratch) / "part.sqlite"  # SQLite needs a local file
-        count = validate_catalog_part(products, part, source_locale=settings.source_locale)
+        count = validate_catalog_part(
+            products,
+            part,
+            source_locale=settings.source_locale,
+            rules=configured_rules(settings.severities),
+        )
         with part.open("rb") as source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy, 1 << 20)
     return {"shard": index, "products": count, "part": str(target)}
@@ -88,6 +94,7 @@ def validate_snapshot(
     Raises:
         GateClosed: after writing ``gate_closed.txt`` with the reason.
     """
+    from schemas.catalog_rules import configured_rules
     from transforms.gates import check_blocked_share, check_shrink, read_state
     from transforms.validation import combine_catalog_parts
 
@@ -110,6 +117,7 @@ def validate_snapshot(
             result = combine_catalog_parts(
                 local,
                 source_locale=settings.source_locale,
+                rules=configured_rules(settings.severities),
                 run_name=run_id,
                 findings_to=stream,
             )

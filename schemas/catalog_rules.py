@@ -4,7 +4,15 @@ Each `CatalogRule` names a GX Core expectation class and its arguments, the
 table it runs on (see `transforms.validation` for the tables and their
 columns), the catalog field it speaks for, a stable rule code, a severity and
 the sentence the data team reads. ``error`` rules quarantine the product from
-every market; ``warning`` rules are reported and block nothing.
+every market (or the markets ``[validation.rules.<rule>] markets`` names); ``warning``
+rules are reported and block nothing. ``[validation.rules.<rule>] severity`` changes a
+rule's severity or turns it ``off`` (`configured_rules`).
+
+The gate quarantines only what is unusable everywhere: no sku, a duplicate sku, no title
+in any language, no price above zero in any currency. What a channel needs and a product
+lacks (a brand, a GTIN, a description, an image) is that channel's completeness, judged
+per market after localization (``[channels.<name>] required``), so a product without a
+brand still reaches the channels that list it without one; those rules only warn here.
 
 Marketplace facts behind the rules: GTINs are GS1 codes of 8, 12, 13 or 14
 digits with a modulo-10 check digit; Google requires a brand and a price, and
@@ -15,12 +23,14 @@ http(s) URLs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from schemas.product import UNIT_CODES
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from schemas.findings import Severity
 
 Table = Literal["products", "prices", "images", "quantities"]
@@ -64,11 +74,50 @@ class CatalogRule:
         return self.value_column or self.kwargs.get("column") or self.kwargs.get("column_A")
 
 
+CATALOG_RULE_CODES = (
+    "sku_present",
+    "sku_unique",
+    "gtin_format",
+    "gtin_check_digit",
+    "identifier_present",
+    "brand_present",
+    "price_present",
+    "currency_iso4217",
+    "price_positive",
+    "title_present",
+    "description_present",
+    "description_short",
+    "image_link_absolute",
+    "unit_allowed",
+    "quantity_positive",
+)
+"""Every catalog rule's code, in report order (``[validation.rules]`` names them)."""
+
+
 def iso_4217_codes() -> frozenset[str]:
     """Currency codes CLDR knows as current ISO 4217 tender (via Babel)."""
     from babel.numbers import list_currencies
 
     return frozenset(list_currencies())
+
+
+def configured_rules(severities: Mapping[str, str | None]) -> tuple[CatalogRule, ...]:
+    """The catalog suite with ``[validation.rules]``'s severities: rule code -> ``error``,
+    ``warning`` or ``off`` (left out); a rule not named keeps its own.
+
+    >>> [r.severity for r in configured_rules({"brand_present": "error"}) if r.rule ==
+    ...  "brand_present"], len(configured_rules({"description_short": "off"}))
+    (['error'], 14)
+    """
+    rules = []
+    for rule in catalog_rules():
+        severity = severities.get(rule.rule)
+        if severity == "off":
+            continue
+        if severity in ("error", "warning") and severity != rule.severity:
+            rule = replace(rule, severity=severity)  # type: ignore[arg-type]
+        rules.append(rule)
+    return tuple(rules)
 
 
 def catalog_rules() -> tuple[CatalogRule, ...]:
@@ -99,8 +148,9 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToMatchRegex",
             {"column": "gtin", "regex": GTIN_PATTERN},
             "gtin",
-            "error",
-            "the GTIN is not 8, 12, 13 or 14 digits",
+            "warning",
+            "the GTIN is not 8, 12, 13 or 14 digits: channels that send the GTIN set the "
+            "product aside",
         ),
         CatalogRule(
             "gtin_check_digit",
@@ -112,7 +162,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
                 "ignore_row_if": "either_value_is_missing",
             },
             "gtin",
-            "error",
+            "warning",
             "the GTIN's check digit is {gtin_check_digit}, "
             "GS1 computes {gtin_computed_check_digit}",
             value_column="gtin",
@@ -132,8 +182,9 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToNotBeNull",
             {"column": "brand"},
             "brand",
-            "error",
-            "the product has no brand",
+            "warning",
+            "the product has no brand: channels that require one set it aside (set "
+            "[catalog.defaults] brand or map a column in [catalog.columns])",
         ),
         CatalogRule(
             "price_present",
@@ -150,7 +201,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToBeInSet",
             {"column": "currency", "value_set": sorted(iso_4217_codes())},
             "price",
-            "error",
+            "warning",
             "the price's currency is not an ISO 4217 code",
         ),
         CatalogRule(
@@ -159,8 +210,8 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToBeBetween",
             {"column": "amount", "min_value": 0, "strict_min": True},
             "price",
-            "error",
-            "a price is zero",
+            "warning",
+            "a price is zero: markets selling in its currency set the product aside",
         ),
         CatalogRule(
             "title_present",
@@ -169,7 +220,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             {"column": "title"},
             "title",
             "error",
-            "no title in the catalog's source locale",
+            "the product has no title in any language",
         ),
         CatalogRule(
             "description_present",
@@ -177,8 +228,9 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToNotBeNull",
             {"column": "description_length"},
             "description",
-            "error",
-            "no description in the catalog's source locale",
+            "warning",
+            "no description in the catalog's source locale: channels that require one "
+            "set the product aside unless a translation gives it one",
         ),
         CatalogRule(
             "description_short",
@@ -195,7 +247,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToMatchRegex",
             {"column": "image_link", "regex": ABSOLUTE_HTTP_URL},
             "image_link",
-            "error",
+            "warning",
             "an image link is not an absolute http(s) URL",
         ),
         CatalogRule(
@@ -213,7 +265,7 @@ def catalog_rules() -> tuple[CatalogRule, ...]:
             "ExpectColumnValuesToBeBetween",
             {"column": "value", "min_value": 0, "strict_min": True},
             "weight/dimensions",
-            "error",
+            "warning",
             "a weight or dimension is zero",
         ),
     )

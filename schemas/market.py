@@ -13,12 +13,15 @@ import tomllib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.product import TaxClass  # noqa: TC001 - pydantic reads it at run time
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 ChannelName = Literal[
     "google", "amazon", "ebay", "idealo", "kaufland", "allegro", "mobile_cn", "bol"
@@ -673,6 +676,17 @@ class Channel(_Strict):
     """An Airflow connection whose login and password open ``public_url`` (basic auth)."""
 
 
+class RuleSetting(_Strict):
+    """How one catalog rule (`schemas.catalog_rules`) acts in this pipeline."""
+
+    severity: Literal["error", "warning", "off"] | None = None
+    """``error`` sets the product aside, ``warning`` only reports, ``off`` skips the rule;
+    unset: the rule's own severity."""
+    markets: list[str] | None = None
+    """Market codes where an ``error`` of this rule sets the product aside; unset: every
+    market. Elsewhere the finding is reported and the product goes on."""
+
+
 class Validation(_Strict):
     """The catalog gate's settings."""
 
@@ -689,6 +703,62 @@ class Validation(_Strict):
     """Fail the run at extract, publishing nothing, when more than this share of the
     catalog's rows could not be read (a wrong encoding or a broken export). A catalog
     that read no product at all always stops the run."""
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    """Catalog rule code -> its severity and the markets it sets products aside in
+    (``brand_present = { severity = "error" }``, ``gtin_check_digit = { severity = "error",
+    markets = ["DE"] }``)."""
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_known(cls, value: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        from schemas.catalog_rules import CATALOG_RULE_CODES
+
+        unknown = sorted(set(value) - set(CATALOG_RULE_CODES))
+        if unknown:
+            raise ValueError(
+                f"unknown catalog rule {', '.join(unknown)}; the rules are "
+                f"{', '.join(CATALOG_RULE_CODES)}"
+            )
+        return value
+
+    @property
+    def severities(self) -> dict[str, str | None]:
+        """Rule code -> configured severity, for `schemas.catalog_rules.configured_rules`."""
+        return {code: setting.severity for code, setting in self.rules.items()}
+
+    def blocks(self, rule: str, market: str) -> bool:
+        """Whether a product that broke ``rule`` is set aside in ``market``.
+
+        >>> v = Validation(rules={"gtin_check_digit": RuleSetting(markets=["DE"])})
+        >>> v.blocks("gtin_check_digit", "DE"), v.blocks("gtin_check_digit", "FR")
+        (True, False)
+        """
+        setting = self.rules.get(rule)
+        return setting is None or setting.markets is None or market in setting.markets
+
+    def quarantine_in(
+        self, quarantine: Mapping[str, Sequence[str]], market: str
+    ) -> dict[str, list[str]]:
+        """The skus set aside in ``market``: ``quarantine`` (sku -> rules) less the rules
+        scoped to other markets."""
+        if not any(s.markets is not None for s in self.rules.values()):
+            return {sku: list(rules) for sku, rules in quarantine.items()}
+        kept = {}
+        for sku, rules in quarantine.items():
+            applying = [rule for rule in rules if self.blocks(rule, market)]
+            if applying:
+                kept[sku] = applying
+        return kept
+
+    def quarantined_everywhere(
+        self, quarantine: Mapping[str, Sequence[str]]
+    ) -> dict[str, list[str]]:
+        """The skus set aside in every market (by a rule not scoped to some markets)."""
+        return {
+            sku: list(rules)
+            for sku, rules in quarantine.items()
+            if any(self.rules.get(r) is None or self.rules[r].markets is None for r in rules)
+        }
 
     @field_validator("source_locale")
     @classmethod

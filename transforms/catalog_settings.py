@@ -123,7 +123,7 @@ class _Settings:
                 continue
             if cleaned.startswith("//"):  # protocol-relative, as Shopify's CDN links
                 cleaned = "https:" + cleaned
-            elif not cleaned.startswith(("http://", "https://")) and self.base_url:
+            elif "://" not in cleaned and self.base_url:
                 cleaned = self.base_url.rstrip("/") + "/" + cleaned.lstrip("/")
             if _ABSOLUTE.match(cleaned):
                 links.append(cleaned)
@@ -132,12 +132,10 @@ class _Settings:
                 _warning(
                     product,
                     "image_links",
-                    "relative_image_link"
-                    if not cleaned.startswith(("http://", "https://"))
-                    else "image_link_dropped",
+                    "relative_image_link" if "://" not in cleaned else "image_link_dropped",
                     f"image path {cleaned!r} is relative and no asset_base_url is configured; "
                     "the image was dropped ([catalog] asset_base_url)"
-                    if not cleaned.startswith(("http://", "https://"))
+                    if "://" not in cleaned
                     else f"image link {cleaned!r} is not an absolute http(s) URL; it was dropped",
                     cleaned,
                 )

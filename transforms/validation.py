@@ -101,7 +101,9 @@ def catalog_tables(products: Iterable[Product], source_locale: str) -> dict[Tabl
         rows["brand"].append(product.brand or None)
         rows["positive_prices"].append(sum(1 for m in product.prices.values() if m.amount > 0))
         rows["title"].append(
-            product.title.get(source_locale) or product.title.get(ANY_LOCALE) or None
+            product.title.get(source_locale)
+            or product.title.get(ANY_LOCALE)
+            or next((text for text in product.title.values() if text.strip()), None)
         )
         description = product.description.get(source_locale)
         rows["description_length"].append(len(html_to_text(description)) if description else None)
