@@ -158,8 +158,8 @@ def localize_shard(
 
     Returns:
         ``market``, ``shard`` (index), ``products``, ``set_aside`` and ``reasons``
-        (rule -> products it set aside in the whole market) of the shard, and ``dir``,
-        its folder.
+        (rule -> products it set aside in the whole market) of the shard, ``missing``
+        (channel -> required attribute -> listings that lack it) and ``dir``, its folder.
     """
     requirements = requirements or {}
     quarantine = quarantine or {}
@@ -167,6 +167,7 @@ def localize_shard(
     folder = market_dir / SHARDS / f"{index:05d}"
     ensure_dir(folder)
     reasons: Counter[str] = Counter()
+    missing_by_channel: dict[str, Counter[str]] = {name: Counter() for name in market.channels}
     products = set_aside = 0
     encode = msgspec.msgpack.Encoder(decimal_format="string").encode
     pricer = Pricer(market, pricing, rates)
@@ -225,6 +226,7 @@ def localize_shard(
                     (listing.sku, market.code, name, percent, " ".join(missing))
                 )
                 if missing:
+                    missing_by_channel[name].update(missing)
                     incomplete.append(number)
                     found = _incomplete(listing.sku, market.code, name, percent, missing)
                     _write_keyed(findings_stream, position, number, found)
@@ -239,6 +241,9 @@ def localize_shard(
             "products": products,
             "set_aside": set_aside,
             "reasons": dict(sorted(reasons.items())),
+            "missing": {
+                name: dict(sorted(counts.items())) for name, counts in missing_by_channel.items()
+            },
             "dir": str(folder),
         },
     )
@@ -349,7 +354,8 @@ def assemble_market(
         ``reasons`` (rule -> number of products it set aside; channel rules
         are prefixed with the channel), ``feeds`` (one dict per file with ``channel``,
         ``path``, ``items`` written and ``valid``), ``channels`` (per channel: listed,
-        set aside and why, sent, unchanged, deleted, valid, withheld, state), ``mode``,
+        set aside and why, sent, unchanged, deleted, valid, withheld, state, and
+        ``missing``: required attribute -> listings that lack it), ``mode``,
         ``rate_day`` and the ``findings``, ``completeness`` and ``prices`` files.
     """
     ordered = sorted(
@@ -363,8 +369,11 @@ def assemble_market(
             + ("no shard was localized" if not ordered else f"no result for {missing}")
         )
     reasons: Counter[str] = Counter()
+    lacking: dict[str, Counter[str]] = {name: Counter() for name in market.channels}
     for result in ordered:
         reasons.update(result["reasons"])
+        for name, counts in result.get("missing", {}).items():
+            lacking[name].update(counts)
     sources = [path_like(market_dir, s["dir"]) / KEYED_FINDINGS for s in ordered]
     sources += [path_like(market_dir, by_channel[c]["findings"]) for c in market.channels]
     with ExitStack() as streams, (market_dir / MARKET_FINDINGS).open("w", encoding="utf-8") as out:
@@ -391,7 +400,10 @@ def assemble_market(
             "set_aside": sum(int(s["set_aside"]) for s in ordered),
             "reasons": dict(sorted(reasons.items())),
             "feeds": [part for c in market.channels for part in by_channel[c]["parts"]],
-            "channels": {c: by_channel[c]["summary"] for c in market.channels},
+            "channels": {
+                c: {**by_channel[c]["summary"], "missing": dict(sorted(lacking[c].items()))}
+                for c in market.channels
+            },
             "mode": mode,
             "rate_day": rate_day,
             "findings": str(market_dir / MARKET_FINDINGS),

@@ -110,34 +110,48 @@ RULES: dict[str, Rule] = {
     "markup_removed": Rule(
         "feed", "warning", "{field}: text that reads as markup after decoding ({text}) was removed"
     ),
-    # The catalog gate (schemas/catalog_rules.py, Great Expectations)
+    # The catalog gate (schemas/catalog_rules.py, Great Expectations); each rule's
+    # severity is its default's unless [validation.rules] sets another
+    # (sku_present, sku_unique, price_present and title_present are errors by default)
     "sku_present": Rule("validate", "error", "the product has no sku"),
-    "sku_unique": Rule("validate", "error", "the sku appears more than once in the catalog"),
-    "gtin_format": Rule("validate", "error", "the GTIN is not 8, 12, 13 or 14 digits"),
+    "sku_unique": Rule("validate", "either", "the sku appears more than once in the catalog"),
+    "gtin_format": Rule(
+        "validate",
+        "either",
+        "the GTIN is not 8, 12, 13 or 14 digits: channels that send the GTIN set the product aside",
+    ),
     "gtin_check_digit": Rule(
-        "validate", "error", "the GTIN's check digit is {given}, GS1 computes {computed}"
+        "validate", "either", "the GTIN's check digit is {given}, GS1 computes {computed}"
     ),
     "identifier_present": Rule(
-        "validate", "warning", "no GTIN and no MPN: feeds will say identifier_exists = no"
+        "validate", "either", "no GTIN and no MPN: feeds will say identifier_exists = no"
     ),
-    "brand_present": Rule("validate", "error", "the product has no brand"),
+    "brand_present": Rule(
+        "validate", "either", "the product has no brand: channels that require one set it aside"
+    ),
     "price_present": Rule(
-        "validate", "error", "the product has no price above zero in any currency"
+        "validate", "either", "the product has no price above zero in any currency"
     ),
-    "price_positive": Rule("validate", "error", "a price is zero"),
-    "currency_iso4217": Rule("validate", "error", "the price's currency is not an ISO 4217 code"),
-    "title_present": Rule("validate", "error", "no title in the catalog's source locale"),
+    "price_positive": Rule(
+        "validate",
+        "either",
+        "a price is zero: markets selling in its currency set the product aside",
+    ),
+    "currency_iso4217": Rule("validate", "either", "the price's currency is not an ISO 4217 code"),
+    "title_present": Rule("validate", "either", "the product has no title in any language"),
     "description_present": Rule(
-        "validate", "error", "no description in the catalog's source locale"
+        "validate", "either", "no description in the catalog's source locale"
     ),
     "description_short": Rule(
-        "validate", "warning", "the description has fewer than 50 characters of text"
+        "validate", "either", "the description has fewer than 50 characters of text"
     ),
     "image_link_absolute": Rule(
-        "validate", "error", "an image link is not an absolute http(s) URL"
+        "validate", "either", "an image link is not an absolute http(s) URL"
     ),
-    "unit_allowed": Rule("validate", "error", "a quantity's unit is not one the pipeline converts"),
-    "quantity_positive": Rule("validate", "error", "a weight or dimension is zero"),
+    "unit_allowed": Rule(
+        "validate", "either", "a quantity's unit is not one the pipeline converts"
+    ),
+    "quantity_positive": Rule("validate", "either", "a weight or dimension is zero"),
     "quarantined": Rule(
         "validate",
         "error",
