@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint install airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
+.PHONY: demo test lint install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
@@ -39,6 +39,12 @@ demo: airflow-db
 	@cat var/output/runs/$$(cat var/output/runs/LATEST)/summary.txt
 	@echo "Feeds are in $(ROOT)/var/output/<market>/; findings and the run report (report.html)"
 	@echo "in var/output/runs/$$(cat var/output/runs/LATEST)/; every run: var/output/runs/index.html."
+
+# Try a catalog before going live: read, check and build it without translating or
+# publishing; prints what each market and channel would list and what fixes the rest.
+#   make onboard CONFIG=my-shop.toml MARKETS=DE,US
+onboard: install
+	$(BIN)/python -m pipeline.onboarding $(if $(CONFIG),--config $(CONFIG)) $(if $(MARKETS),--markets $(MARKETS))
 
 test: install
 	$(BIN)/pytest

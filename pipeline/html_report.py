@@ -279,6 +279,7 @@ def report_context(
             if isinstance(step, dict)
         ],
         "feeds": rows,
+        "overview": _overview(feeds),
         "delivery": [
             {
                 **entry,
@@ -308,6 +309,20 @@ def report_context(
         "findings_csv": links.link(files.get("findings_csv")),
         "index_href": "../" + INDEX_PAGE,
     }
+
+
+def _overview(feeds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What each feed lists of the market's products, and the top reasons for the rest
+    with the fix of each (`pipeline.onboarding.feed_overview`)."""
+    from pipeline.onboarding import feed_overview
+
+    return [
+        {
+            **row,
+            "share": f"{row['listed'] / row['products']:.0%}" if row["products"] else "-",
+        }
+        for row in feed_overview(feeds)
+    ]
 
 
 def _glance(record: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -272,6 +272,8 @@ def write_run_report(
                     "listed": info["listed"],
                     "set_aside": info["set_aside"],
                     "reasons": info["reasons"],
+                    "missing": info.get("missing") or {},
+                    "products": result["products"],
                     "sent": info["sent"],
                     "unchanged": info["unchanged"],
                     "deleted": info["deleted"],
