@@ -142,6 +142,16 @@ def _catalog_conninfo(conn_id: str) -> str:
     )
 
 
+def _akeneo_api(conn_id: str) -> Any:
+    """The Akeneo API's address and credentials from an Airflow connection, at run time
+    only (`transforms.catalog_akeneo_api.AkeneoApiConnection`)."""
+    from airflow.sdk import Connection
+
+    from transforms.catalog_akeneo_api import AkeneoApiConnection
+
+    return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id), conn_id=conn_id)
+
+
 def _deepl_access() -> tuple[str | None, str | None]:
     """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
 
@@ -335,9 +345,16 @@ def localize_catalog() -> None:
             if config.catalog.format == "postgres"
             else None
         )
+        akeneo_api = (
+            _akeneo_api(config.catalog.api_conn_id)
+            if config.catalog.format == "akeneo_api"
+            else None
+        )
         run_day = datetime.strptime(_run_day(), "%Y-%m-%d").date()
         try:
-            return extract(config, _run_dir(config), run_day, conninfo=conninfo)
+            return extract(
+                config, _run_dir(config), run_day, conninfo=conninfo, akeneo_api=akeneo_api
+            )
         except (GateClosed, StaleRates, ExtractFailed) as stopped:  # reason recorded
             raise AirflowFailException(str(stopped)) from None
 

@@ -75,7 +75,8 @@ def _read_source(
         module, function = _SHOP_READERS[source.format]
         assert source.path is not None
         reader = getattr(importlib.import_module(module), function)
-        return reader(Path(source.path), source)  # type: ignore[no-any-return]
+        products: Iterator[Product | Finding] = reader(Path(source.path), source)
+        return products
     if source.format == "akeneo_api":
         from transforms.catalog_akeneo_api import read_akeneo_api
 
@@ -342,6 +343,7 @@ def extract(
     run_day: date,
     *,
     conninfo: str | None = None,
+    akeneo_api: Any = None,
 ) -> dict[str, Any]:
     """The ``extract`` task: stage the catalog's snapshot and the run's ECB rates.
 
@@ -360,7 +362,7 @@ def extract(
 
     try:
         staged = stage_catalog(
-            read_catalog(config.catalog, conninfo=conninfo),
+            read_catalog(config.catalog, conninfo=conninfo, akeneo_api=akeneo_api),
             run_dir,
             shard_products=config.scale.shard_products,
         )

@@ -32,10 +32,10 @@ TOP_REASONS = 3
 """Reasons shown per channel: the ones that set most products aside."""
 
 _MISSING_FIX: dict[str, str] = {
-    "brand": "set [catalog.defaults] brand, or map a column in [catalog.columns] (brand = \"...\")",
-    "gtin": "map the barcode column in [catalog.columns] (gtin = \"...\"), or take gtin out of "
+    "brand": 'set [catalog.defaults] brand, or map a column in [catalog.columns] (brand = "...")',
+    "gtin": 'map the barcode column in [catalog.columns] (gtin = "..."), or take gtin out of '
     "[channels.{channel}] required if {channel} lists products without one",
-    "mpn": "map the part-number column in [catalog.columns] (mpn = \"...\")",
+    "mpn": 'map the part-number column in [catalog.columns] (mpn = "...")',
     "gtin_or_mpn": "map a barcode or part-number column in [catalog.columns], or take "
     "gtin_or_mpn out of [channels.{channel}] required",
     "image_link": "add images, or set [catalog] asset_base_url when the export's image paths "
@@ -46,7 +46,7 @@ _MISSING_FIX: dict[str, str] = {
     "title": "add titles in the catalog's language (or their translations)",
     "link": "set product_url for the market ([markets.{market}] product_url)",
     "price": "give the products a price above zero",
-    "availability": "map the stock column in [catalog.columns] (availability = \"...\")",
+    "availability": 'map the stock column in [catalog.columns] (availability = "...")',
     "weight": "add weights, or set [catalog] weight_unit when the export writes bare numbers",
     "dimensions": "add package dimensions, or set [catalog] dimension_unit",
     "bullet_points": "add selling points (bullet points) to the catalog",
@@ -57,9 +57,9 @@ _RULE_FIX: dict[str, str] = {
     "quarantined": "fix what the catalog rules found (the validate findings), or change a "
     "rule's severity in [validation.rules]",
     "product_disabled": "the catalog disables these products: enable them in the shop system",
-    "missing_translation": "set when_pending = \"source_text\" for the market, or give the "
+    "missing_translation": 'set when_pending = "source_text" for the market, or give the '
     "run a DeepL key ([translation])",
-    "translation_pending": "set when_pending = \"source_text\" for the market, or give the "
+    "translation_pending": 'set when_pending = "source_text" for the market, or give the '
     "run a DeepL key ([translation])",
     "missing_price": "set [catalog] currency, or [pricing] base_currency so prices convert",
     "missing_rate": "the ECB publishes no rate for this currency: give the catalog prices in it",
@@ -70,7 +70,7 @@ _RULE_FIX: dict[str, str] = {
     "non_positive_price": "give the products a price above zero",
     "invalid_gtin": "correct the GTINs in the shop system (GS1 check digit); a GTIN that is "
     "wrong is worse than none",
-    "missing_gtin": "map the barcode column in [catalog.columns] (gtin = \"...\")",
+    "missing_gtin": 'map the barcode column in [catalog.columns] (gtin = "...")',
     "missing_brand": "set [catalog.defaults] brand, or map a column in [catalog.columns]",
     "missing_category": "map the catalog's categories for {channel} in the category mapping "
     "(categories_path)",
@@ -147,9 +147,7 @@ def feed_overview(feeds: Iterable[Mapping[str, Any]]) -> list[ChannelOverview]:
             or int(feed.get("listed") or 0) + int(feed.get("set_aside") or 0),
             listed=int(feed.get("listed") or 0),
             set_aside=int(feed.get("set_aside") or 0),
-            reasons=_reasons(str(feed.get("market")), str(feed.get("channel")), feed)[
-                :TOP_REASONS
-            ],
+            reasons=_reasons(str(feed.get("market")), str(feed.get("channel")), feed)[:TOP_REASONS],
         )
         for feed in feeds
     ]
@@ -257,7 +255,7 @@ def onboard(
     staged = stage_catalog(read_catalog(config.catalog), run_dir, shard_products=1 << 62)
     gate = None
     try:
-        validated = validate_snapshot(
+        validate_snapshot(
             Path(staged["snapshot"]),
             config.validation,
             work_dir / "report",
@@ -309,7 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "print what each market and channel would list and what fixes the rest.",
     )
     parser.add_argument("--config", default=None, help="pipeline config (default: the project's)")
-    parser.add_argument("--markets", default="", help="market codes, comma-separated (default: all)")
+    parser.add_argument(
+        "--markets", default="", help="market codes, comma-separated (default: all)"
+    )
     parser.add_argument("--keep", default=None, help="keep the work files in this folder")
     options = parser.parse_args(argv)
     config = load_config(options.config or DEFAULT_CONFIG)

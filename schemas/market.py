@@ -878,6 +878,12 @@ class Pricing(_Strict):
 
     base_currency: Annotated[str, Field(pattern=_CURRENCY.pattern)] = "EUR"
     """Currency converted from when a product has no price in a market's currency."""
+    convert_from: list[Annotated[str, Field(pattern=_CURRENCY.pattern)]] = Field(
+        default_factory=list
+    )
+    """Further currencies to convert from, in order, when a product has a price in neither
+    the market's nor the base currency; ``[catalog] currency`` is added to them, so a shop
+    that sells in dollars lists in euro markets without more configuration."""
     rates: str
     """ECB ``eurofxref-daily.xml``: a file (relative to the config) or an http(s) URL."""
     stale_rates: StaleRatesPolicy = "fail"
@@ -1044,6 +1050,15 @@ class PipelineConfig(_Strict):
         catalog section says otherwise."""
         if not isinstance(raw, dict) or not isinstance(raw.get("catalog"), dict):
             return raw
+        currency = raw["catalog"].get("currency")
+        pricing = raw.get("pricing")
+        if isinstance(currency, str) and isinstance(pricing, dict):
+            convert_from = list(pricing.get("convert_from") or [])
+            if currency.upper() not in convert_from:
+                raw = {
+                    **raw,
+                    "pricing": {**pricing, "convert_from": [*convert_from, currency.upper()]},
+                }
         if raw["catalog"].get("locale"):
             return raw
         validation = raw.get("validation")

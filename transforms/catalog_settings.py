@@ -86,16 +86,16 @@ class _Settings:
             self._images(product, found)
         if product.gtin:
             _gtin(product, found)
-        for name in QUANTITY_FIELDS:
-            quantity = getattr(product, name)
+        for measure in QUANTITY_FIELDS:
+            quantity = getattr(product, measure)
             if quantity is not None and quantity.value == 0:
-                setattr(product, name, None)
+                setattr(product, measure, None)
                 found.append(
                     _warning(
                         product,
-                        name,
+                        measure,
                         "quantity_zero_dropped",
-                        f"{name} is 0 {quantity.unit}, which shop systems write for "
+                        f"{measure} is 0 {quantity.unit}, which shop systems write for "
                         "'not set': it was dropped",
                         str(quantity),
                     )
@@ -165,8 +165,7 @@ def _set_field(product: Product, name: str, value: str, found: list[Finding]) ->
                     product,
                     "condition",
                     "invalid_condition",
-                    "condition must be one of new, used, refurbished; the product is listed "
-                    "as new",
+                    "condition must be one of new, used, refurbished; the product is listed as new",
                     value,
                 )
             )

@@ -59,9 +59,7 @@ UNIT_ALIASES: dict[str, str] = {
     "GRAMM": "g",
     "OUNCES": "oz",
     "INCHES": "in",
-    "INCH": "in",
     "FEET": "ft",
-    "FOOT": "ft",
     "MILLIMETERS": "mm",
     "MILLIMETRE": "mm",
     "MILLIMETRES": "mm",
@@ -263,7 +261,7 @@ def parse_shop_tax_class(text: str, names: Mapping[str, str]) -> str:
     raise ValueProblem(
         "unknown_tax_class",
         f"tax class {text!r} is not mapped: add it to [catalog] tax_classes "
-        f"(one of {sorted(TAX_CLASSES)}); read as standard",
+        f"(one of {sorted(TAX_CLASSES)}), or the product is taxed as standard",
     )
 
 

@@ -228,6 +228,10 @@ class Pricer:
         source = prices.get(self.market.currency)
         if source is None:
             source = prices.get(self.pricing.base_currency)
+            for currency in self.pricing.convert_from:
+                if source is not None:
+                    break
+                source = prices.get(currency)
             if source is None:
                 have = ", ".join(sorted(prices)) or "none"
                 wanted, base = self.market.currency, self.pricing.base_currency

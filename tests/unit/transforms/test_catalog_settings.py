@@ -125,4 +125,6 @@ def test_rule_severity_and_market_scope_come_from_the_config() -> None:
     quarantine = {"A": ["gtin_check_digit"], "B": ["sku_unique", "gtin_check_digit"]}
     assert validation.quarantine_in(quarantine, "DE") == quarantine
     assert validation.quarantine_in(quarantine, "FR") == {"B": ["sku_unique"]}
-    assert validation.quarantined_everywhere(quarantine) == {"B": ["sku_unique", "gtin_check_digit"]}
+    assert validation.quarantined_everywhere(quarantine) == {
+        "B": ["sku_unique", "gtin_check_digit"]
+    }

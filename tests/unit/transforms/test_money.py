@@ -245,3 +245,20 @@ def test_a_dated_rate_without_a_day_is_a_finding_not_a_guess() -> None:
     assert problem.value.rule == "missing_vat_rate"
     assert problem.value.message == ("SE VAT for tax class 'food' changes on dates; no day given")
     assert pricer.quote(_prices("SEK 99.00"), "books").price == Money(Decimal("104.94"), "SEK")
+
+
+def test_a_shop_selling_in_one_currency_lists_in_the_others_by_conversion() -> None:
+    """A dollar shop's catalog (`[catalog] currency = "USD"`) has no euro price: DE converts
+    from its dollars (net, as the config says of USD) instead of setting it aside."""
+    prices = {"USD": Money(Decimal("100.00"), "USD")}
+    market = CONFIG.market("DE")
+    with pytest.raises(PriceProblem) as problem:
+        quote_price(prices, "standard", market, CONFIG.pricing, RATES)
+    assert problem.value.rule == "missing_price"
+    dollars = CONFIG.pricing.model_copy(update={"convert_from": ["USD"]})
+    quote = quote_price(prices, "standard", market, dollars, RATES)
+    eur_per_usd = 1 / RATES.rate("EUR", "USD")
+    expected = (Decimal("100.00") * eur_per_usd * Decimal("1.19")).quantize(Decimal("0.01"))
+    assert quote.price.currency == "EUR"
+    assert abs(quote.price.amount - expected) <= Decimal("0.01")
+    assert quote.source == prices["USD"]
