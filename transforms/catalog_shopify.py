@@ -53,9 +53,10 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from schemas.product import ANY_LOCALE, Money, Product, SalePrice
+from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from transforms.catalog_files import CatalogFileError, check_header, csv_records, open_text
 from transforms.catalog_values import (
     RowContext,
@@ -71,7 +72,6 @@ from transforms.catalog_values import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
-    from decimal import Decimal
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -147,6 +147,39 @@ class _Layout:
     attributes: list[tuple[str, str, bool]]
     """(column, attribute name, variant-level) of every column kept as an attribute."""
     variant_columns: list[str] = field(default_factory=list)
+
+
+_ABSENT = "\x00absent"
+"""Key of a column the file does not have: no header cell is ever named so."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Each field's column in this file's header (`_ABSENT` where it has none)."""
+
+    handle: str
+    title: str
+    description: str
+    vendor: str
+    category: str
+    published: str
+    status: str
+    sku: str
+    grams: str
+    tracker: str
+    quantity: str
+    policy: str
+    price: str
+    compare_at: str
+    taxable: str
+    tax_code: str
+    barcode: str
+    image: str
+    image_position: str
+    image_alt: str
+    variant_image: str
+    mpn: str
+    condition: str
 
 
 def read_shopify(path: Path, source: CatalogSource) -> Iterator[Product | Finding]:
@@ -317,6 +350,7 @@ def _keeps_selling(text: str) -> bool:
 class _Shared:
     """What a product's first row gives all its variants."""
 
+    handle: str
     title: str
     description: str
     brand: str | None
@@ -325,25 +359,46 @@ class _Shared:
     axes: list[tuple[str, str]]
     """(option name, its value column) of each option the product varies in."""
     images: list[str]
-    row: dict[str, str]
+    attributes: dict[str, str]
+    """The first row's product-level columns, as attributes."""
+    condition: str
 
 
 class _Reader:
     """Turns the rows of one handle into its variants' products."""
 
-    __slots__ = ("decimal_mark", "layout", "locale", "source", "unknown_markets")
+    __slots__ = (
+        "col",
+        "columns",
+        "decimal_mark",
+        "layout",
+        "locale",
+        "all_attributes",
+        "product_attributes",
+        "source",
+        "unknown_markets",
+        "variant_attributes",
+    )
 
     def __init__(self, layout: _Layout, source: CatalogSource) -> None:
         self.layout = layout
         self.source = source
+        self.columns = layout.columns
+        self.col = _Columns(**{name: layout.columns.get(name, _ABSENT) for name in _COLUMNS})
         self.locale = source.locale or ANY_LOCALE
         # Shopify writes a dot whatever the store's language.
         self.decimal_mark: DecimalMark = source.decimal_mark or "."
         self.unknown_markets: set[str] = set()
+        self.product_attributes = [(c, n) for c, n, variant in layout.attributes if not variant]
+        self.variant_attributes = [(c, n) for c, n, variant in layout.attributes if variant]
+        self.all_attributes = self.product_attributes + self.variant_attributes
 
     def value(self, row: Mapping[str, str], name: str) -> str:
-        column = self.layout.columns.get(name)
-        return row[column].strip() if column else ""
+        """The field's value in ``row``, stripped; "" where the file has no such column."""
+        return row.get(self.columns.get(name, _ABSENT), "").strip()
+
+    def _column(self, name: str) -> str:
+        return self.columns.get(name, name)
 
     def products(
         self, group: list[tuple[int, dict[str, str], bool]]
@@ -352,7 +407,11 @@ class _Reader:
         if not self.value(first, "title"):
             yield from self._without_product_row(group)
             return
-        variants = [record for record in group if self._is_variant(record[1])] or group[:1]
+        variants = (
+            group
+            if len(group) == 1
+            else [record for record in group if self._is_variant(record[1])] or group[:1]
+        )
         context = RowContext(first_number, self.value(variants[0][1], "sku") or None)
         shared = self._shared(group, context)
         yield from context.findings
@@ -360,12 +419,16 @@ class _Reader:
         for number, row, _ in variants:
             context = RowContext(number, self.value(row, "sku") or None, self.decimal_mark)
             product = self._variant(row, shared, context, clean)
-            yield from context.findings
+            if context.findings:
+                yield from context.findings
             if product is not None:
                 yield product
 
     def _is_variant(self, row: Mapping[str, str]) -> bool:
-        return any(row[column].strip() for column in self.layout.variant_columns)
+        for column in self.layout.variant_columns:
+            if row[column].strip():
+                return True
+        return False
 
     def _without_product_row(
         self, group: list[tuple[int, dict[str, str], bool]]
@@ -374,7 +437,7 @@ class _Reader:
             handle = self.value(row, "handle")
             context = RowContext(number, self.value(row, "sku") or None)
             context.reject(
-                self.layout.columns.get("handle", "Title"),
+                self.columns.get("handle", "Title"),
                 "variant_without_product_row",
                 f"the row continues product {handle!r} but the product's first row (with its "
                 "Title and option names) is not right above it"
@@ -412,7 +475,13 @@ class _Reader:
                 axes = []
         category = self.value(first, "category")
         vendor = self.value(first, "vendor")
+        attributes = {}
+        for column, name in self.product_attributes:
+            value = first[column]
+            if value and (value := value.strip()):
+                attributes[name] = value
         return _Shared(
+            handle=self.value(first, "handle"),
             title=self.value(first, "title"),
             description=self.value(first, "description"),
             brand=vendor or None,
@@ -420,11 +489,9 @@ class _Reader:
             enabled=enabled,
             axes=axes,
             images=self._images(group),
-            row=first,
+            attributes=attributes,
+            condition=self.value(first, "condition"),
         )
-
-    def _column(self, name: str) -> str:
-        return self.layout.columns.get(name, name)
 
     def _images(self, group: list[tuple[int, dict[str, str], bool]]) -> list[str]:
         """The product's images by their position (main image first), then in row order."""
@@ -440,10 +507,10 @@ class _Reader:
     def _variant(
         self, row: dict[str, str], shared: _Shared, context: RowContext, clean: bool
     ) -> Product | None:
-        sku = self.value(row, "sku")
-        first = shared.row
+        col = self.col
+        sku = row.get(col.sku, "").strip()
         if not sku:
-            handle = self.value(first, "handle") or shared.title
+            handle = shared.handle or shared.title
             options = ", ".join(f"{name} {row[column].strip()}" for name, column in shared.axes)
             context.reject(
                 self._column("sku"),
@@ -452,37 +519,47 @@ class _Reader:
                 handle,
             )
             return None
-        product = Product(sku=sku, brand=shared.brand, enabled=shared.enabled)
-        product.title[self.locale] = shared.title
+        product = Product(
+            sku=sku,
+            brand=shared.brand,
+            enabled=shared.enabled,
+            title={self.locale: shared.title},
+            categories=list(shared.categories),
+            # Shopify's export puts a ' before a barcode so spreadsheets keep its zeros.
+            gtin=row.get(col.barcode, "").strip().removeprefix("'") or None,
+            # An MPN names one variant: the first row's is not its siblings'.
+            mpn=row.get(col.mpn, "").strip() or None,
+        )
         if shared.description:
             product.description[self.locale] = shared.description
-        product.categories = list(shared.categories)
-        barcode = self.value(row, "barcode").removeprefix("'")
-        product.gtin = barcode or None
-        # An MPN names one variant: the first row's is not its siblings'.
-        product.mpn = self.value(row, "mpn") or None
-        variant_image = self.value(row, "variant_image")
-        images = [variant_image, *shared.images] if variant_image else shared.images
-        product.image_links = list(dict.fromkeys(images))
-        grams = self.value(row, "grams")
-        if grams:
+        variant_image = row.get(col.variant_image, "").strip()
+        product.image_links = (
+            list(dict.fromkeys((variant_image, *shared.images)))
+            if variant_image
+            else list(shared.images)
+        )
+        grams = row.get(col.grams, "").strip()
+        if grams.replace(".", "", 1).isdigit():  # 145.0: what Shopify writes, read at once
+            product.weight = Quantity(Decimal(grams), "g")
+        elif grams:
             product.weight = context.number(self._column("grams"), parse_bare_quantity, grams, "g")
         self._prices(row, product, context)
         self._stock(row, product, context)
         self._tax(row, product, context)
         attributes = product.attributes
-        for column, name, variant_level in self.layout.attributes:
-            value = row[column].strip() or ("" if variant_level else first[column].strip())
-            if value:
-                attributes[name] = value
+        attributes.update(shared.attributes)
+        # A variant's row may say more than the first row; its own values win.
+        attributes.update(
+            {name: text for column, name in self.all_attributes if (text := row[column].strip())}
+        )
         if shared.axes:
-            product.group = self.value(first, "handle") or None
+            product.group = shared.handle or None
             for name, value_column in shared.axes:
-                value = row[value_column].strip()
-                if value:  # an empty value means "any": that axis is left out
-                    attributes[name] = value
+                text = row[value_column].strip()
+                if text:  # an empty value means "any": that axis is left out
+                    attributes[name] = text
                     product.varies_by.append(name)
-        condition = self.value(row, "condition") or self.value(first, "condition")
+        condition = row.get(col.condition, "").strip() or shared.condition
         if condition:
             attributes["condition"] = condition
             take_condition(product, context)
@@ -494,12 +571,13 @@ class _Reader:
         _set_price(
             product,
             currency,
-            self._amount(row, self.layout.columns.get("price"), context),
-            self._amount(row, self.layout.columns.get("compare_at"), context),
+            self._amount(row, self.col.price, context),
+            self._amount(row, self.col.compare_at, context),
         )
         for market in self.layout.markets:
-            texts = [row[c].strip() for c in (market.price, market.compare_at) if c]
-            if not any(texts):
+            price_text = row[market.price] if market.price else ""
+            compare_text = row[market.compare_at] if market.compare_at else ""
+            if not (price_text.strip() or compare_text.strip()):
                 continue
             if market.currency is None:
                 if market.name not in self.unknown_markets:
@@ -534,20 +612,26 @@ class _Reader:
     def _amount(
         self, row: dict[str, str], column: str | None, context: RowContext
     ) -> Decimal | None:
-        text = row[column].strip() if column else ""
-        if not text:
+        text = row.get(column or _ABSENT, "")
+        if not text or not (text := text.strip()):
             return None
+        if text.replace(".", "", 1).isdigit():  # 19.99: what Shopify writes, read at once
+            return Decimal(text)
         return context.number(column or "", parse_amount, text)
 
     def _stock(self, row: dict[str, str], product: Product, context: RowContext) -> None:
-        text = self.value(row, "quantity")
+        text = row.get(self.col.quantity, "").strip()
         if not text:
             return
-        quantity = context.number(self._column("quantity"), _quantity_on_hand, text)
+        quantity = (
+            int(text)
+            if text.isdigit()
+            else context.number(self._column("quantity"), _quantity_on_hand, text)
+        )
         if quantity is None:
             return
         product.attributes["stock"] = str(quantity)
-        if self.value(row, "tracker").lower() != "shopify" or quantity > 0:
+        if quantity > 0 or row.get(self.col.tracker, "").strip().lower() != "shopify":
             return  # untracked inventory never runs out
         keeps_selling = context.take(
             self._column("policy"), _keeps_selling, self.value(row, "policy")
@@ -555,10 +639,11 @@ class _Reader:
         product.availability = "backorder" if keeps_selling else "out_of_stock"
 
     def _tax(self, row: dict[str, str], product: Product, context: RowContext) -> None:
-        taxable = self.value(row, "taxable")
-        if taxable and context.take(self._column("taxable"), parse_enabled, taxable) is False:
-            product.attributes["taxable"] = "false"
-        code = self.value(row, "tax_code")
+        taxable = row.get(self.col.taxable, "").strip()
+        if taxable and taxable.lower() not in ("true", "1", "yes"):
+            if context.take(self._column("taxable"), parse_enabled, taxable) is False:
+                product.attributes["taxable"] = "false"
+        code = row.get(self.col.tax_code, "").strip()
         if code:
             names = self.source.tax_classes
             tax_class = context.take(
