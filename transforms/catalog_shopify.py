@@ -43,6 +43,11 @@ in the market's currency where the market's name is a country (Babel's territory
 English and in the catalog's locales); other markets ("International") are reported once
 and skipped. Every other non-empty column is an attribute under its column name.
 
+Not read: ``Image Alt Text`` (per image, not per product), ``Option1 Linked To`` (the
+metafield an option's values come from), the store's translations (Shopify exports them in
+a separate CSV) and per-location inventory (the inventory CSV). A variant without a SKU is
+reported, not given an invented one (the handle names one product, not its variants).
+
 Streaming: the rows of one handle are buffered until the next handle starts, nothing
 more. Shopify writes a product's rows together; a row that continues a product after
 another product began has no product row above it and is reported, not merged.
@@ -52,7 +57,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -146,7 +151,8 @@ class _Layout:
     markets: list[_Market]
     attributes: list[tuple[str, str, bool]]
     """(column, attribute name, variant-level) of every column kept as an attribute."""
-    variant_columns: list[str] = field(default_factory=list)
+    variant_columns: list[str]
+    """Columns whose value makes a row a variant's row."""
 
 
 _ABSENT = "\x00absent"
