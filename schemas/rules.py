@@ -86,6 +86,30 @@ RULES: dict[str, Rule] = {
         "warning",
         "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
     ),
+    # Shopify export (transforms/catalog_shopify.py)
+    "variant_without_product_row": Rule(
+        "ingest",
+        "error",
+        "the row continues product {handle} but the product's first row (with its Title and "
+        "option names) is not right above it",
+    ),
+    "unknown_status": Rule(
+        "ingest",
+        "warning",
+        "status {value} is not active, draft or archived; the product stays enabled",
+    ),
+    "market_currency_unknown": Rule(
+        "ingest",
+        "warning",
+        "market {market} is not named like a country, so its currency is unknown; its prices "
+        "were not read",
+    ),
+    "market_price_conflict": Rule(
+        "ingest",
+        "warning",
+        "market {market} prices it at {price}, but the product already has a price in that "
+        "currency; the first price was kept",
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"
