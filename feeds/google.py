@@ -10,7 +10,9 @@ Rules from the Merchant Center product data specification
 - ``price`` as ``15.00 EUR`` in ISO 4217 [6324371];
 - ``availability`` in_stock, out_of_stock, preorder, backorder [6324448];
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
-  and ``identifier_exists`` = no when it has neither [6324478];
+  and ``identifier_exists`` = no when it has neither [6324478]; a GTIN that fails
+  GS1's checks is left out with a warning, and then no ``identifier_exists`` either
+  ("when in doubt, don't provide a GTIN" [6324461]);
 - ``image_link`` required, up to 10 ``additional_image_link``;
 - ``google_product_category``: the Google product taxonomy id from the category
   mapping, when the listing's categories have one;
@@ -246,10 +248,21 @@ class GoogleMerchantFeed(FeedWriter):
         if not brand:
             report("error", "brand", "missing_brand", "Google requires a brand")
         gtin = listing.gtin
+        gtin_left_out = False
         if gtin is not None:
             problem = gtin_problem(gtin)
             if problem is not None:
-                report("error", "gtin", "invalid_gtin", f"GTIN {problem}", gtin)
+                # "When in doubt, don't provide a GTIN" [6324461]: the item goes out
+                # without one (and without identifier_exists = no: it may well have one).
+                report(
+                    "warning",
+                    "gtin",
+                    "invalid_gtin_left_out",
+                    f"GTIN {problem}: the item is listed without a GTIN (Google rejects a "
+                    "wrong one); correct it in the catalog",
+                    gtin,
+                )
+                gtin, gtin_left_out = None, True
         if any(f.severity == "error" for f in findings):
             return findings
 
@@ -271,7 +284,7 @@ class GoogleMerchantFeed(FeedWriter):
             children.append(("gtin", gtin))
         if mpn:
             children.append(("mpn", mpn))
-        if not gtin and not mpn:
+        if not gtin and not mpn and not gtin_left_out:
             children.append(("identifier_exists", "no"))
         children.append(("condition", listing.condition))
         product_type = [

@@ -272,7 +272,17 @@ def onboard(
     )
     results = []
     for code in markets or list(config.markets):
-        market = config.market(code).model_copy(update={"when_pending": "source_text"})
+        market = config.market(code)
+        # As if translated: texts the market lacks go out in the catalog's language.
+        source = config.translation.source_locale
+        market = market.model_copy(
+            update={
+                "when_pending": "source_text",
+                "text_locales": [*market.text_locales, source]
+                if source not in market.text_locales
+                else market.text_locales,
+            }
+        )
         results.append(
             build_market_feeds(
                 Path(staged["snapshot"]),

@@ -230,6 +230,11 @@ RULES: dict[str, Rule] = {
     "empty_description": Rule("feed", "error", "{channel} needs a description"),
     "missing_brand": Rule("feed", "error", "{channel} requires a brand"),
     "missing_gtin": Rule("feed", "error", "{channel} requires a GTIN"),
+    "invalid_gtin_left_out": Rule(
+        "feed",
+        "warning",
+        "GTIN {problem}: the item is listed without a GTIN (Google rejects a wrong one)",
+    ),
     "invalid_gtin": Rule("feed", "error", "GTIN {problem}"),
     "missing_image_link": Rule("feed", "error", "{channel} needs at least one image"),
     "missing_category": Rule(

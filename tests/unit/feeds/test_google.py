@@ -79,17 +79,21 @@ def test_identifier_rules() -> None:
     assert second.findtext(f"{G}identifier_exists") == "no"
 
 
-def test_items_breaking_google_rules_are_left_out_with_findings() -> None:
+def test_items_breaking_google_rules_are_left_out_or_lose_a_wrong_gtin_with_findings() -> None:
     root, findings, _ = write(
-        listing(sku="BAD-GTIN", gtin="4006381333932"),
+        listing(sku="BAD-GTIN", gtin="4006381333932", title="Thermosflasche"),
         listing(sku="NO-BRAND", brand=None),
         listing(sku="NO-IMAGE", image_links=()),
         listing(sku="OK"),
     )
-    assert [i.findtext(f"{G}id") for i in root.findall("channel/item")] == ["OK"]
+    items = root.findall("channel/item")
+    assert [i.findtext(f"{G}id") for i in items] == ["BAD-GTIN", "OK"]
+    # A wrong GTIN is left out, not sent, and the item does not claim to have none.
+    assert items[0].find(f"{G}gtin") is None
+    assert items[0].find(f"{G}identifier_exists") is None
     rules = [[(f.field, f.rule, f.severity) for f in found] for found in findings]  # type: ignore[attr-defined]
     assert rules == [
-        [("gtin", "invalid_gtin", "error")],
+        [("gtin", "invalid_gtin_left_out", "warning")],
         [("brand", "missing_brand", "error")],
         [("image_link", "missing_image_link", "error")],
         [],
