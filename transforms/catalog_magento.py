@@ -516,7 +516,8 @@ class _Reader:
                 "configurable_variations",
                 "configurable_without_variants",
                 f"the configurable {item.sku} lists {len(variants)} variants, none of them in "
-                "this file: it is not listed (a configurable is sold through its variants)",
+                "this file (or each is a variant of an earlier configurable): it is not listed "
+                "(a configurable is sold through its variants)",
                 item.row.get("configurable_variations") or None,
             )
             yield from context.findings
@@ -702,10 +703,13 @@ class _Reader:
             if not text:
                 dates.append(None)
                 continue
-            date = context.take(column, parse_date, text)
-            if date is None:  # a sale of unknown period is not announced
+            try:
+                dates.append(parse_date(text))
+            except ValueProblem as problem:  # a sale of unknown period is not announced
+                context.warn(
+                    column, problem.rule, f"{problem.message}; the special price was ignored", text
+                )
                 return None
-            dates.append(date)
         if price is not None and amount >= price:
             context.warn(
                 "special_price",
