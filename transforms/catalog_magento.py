@@ -54,16 +54,18 @@ streamed, one product (its default row and store-view rows) at a time.
 
 from __future__ import annotations
 
+import csv
 import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from schemas.findings import Finding, shorten
 from schemas.market import Validation
 from schemas.product import Money, Product, SalePrice
-from transforms.catalog_files import CatalogFileError, csv_records
+from transforms.catalog_files import CatalogFileError, codec_for, csv_records
 from transforms.catalog_values import (
     RowContext,
     ValueProblem,
@@ -76,14 +78,18 @@ from transforms.catalog_values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from decimal import Decimal
     from pathlib import Path
 
     from schemas.market import CatalogSource
     from transforms.catalog_values import DecimalMark
 
+T = TypeVar("T")
+
 DELIMITER = ","
+_PARSED_CACHE = 65_536
+"""Most distinct values remembered per reader (prices, weights, quantities, tax classes)."""
 TEXT_COLUMNS = ("name", "description", "short_description")
 """The columns a store-view row translates."""
 IMAGE_COLUMNS = ("base_image", "small_image", "thumbnail_image", "swatch_image")
@@ -293,6 +299,7 @@ def split_categories(text: str) -> list[str]:
     return [p.strip() for p in paths if p.strip()]
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str) -> str:
     """A date of the export as ISO 8601 (a date, or a date-time when it has a time).
 
@@ -300,6 +307,7 @@ def parse_date(text: str) -> str:
     ('2020-10-05T16:58:00', '2017-02-01', '2015-10-23T00:35:03')
     """
     cleaned = text.strip()
+    # Exports repeat a handful of dates; the cache spares strptime's failed attempts.
     for pattern, has_time in _DATE_FORMATS:
         try:
             moment = datetime.strptime(cleaned, pattern)
@@ -318,19 +326,27 @@ def bullet_points(html_text: str) -> list[str]:
     >>> bullet_points("Fits severe hearing loss\\nsmall BTE")
     ['Fits severe hearing loss', 'small BTE']
     """
+    return list(_bullet_points(html_text))
+
+
+@lru_cache(maxsize=4096)
+def _bullet_points(html_text: str) -> tuple[str, ...]:
+    # Variants share their configurable's text: parse each text once.
     if "<" not in html_text:
-        return [line.strip() for line in html_text.splitlines() if line.strip()]
-    from lxml import html
+        return tuple(line.strip() for line in html_text.splitlines() if line.strip())
+    from lxml import etree
 
     try:
-        root = html.fragment_fromstring(html_text, create_parent="div")
-    except ValueError:  # lxml refuses text it cannot build a tree from (NUL, only markup)
-        return []
-    items = [" ".join(li.text_content().split()) for li in root.iter("li")]
+        root = etree.HTML(html_text)
+    except (ValueError, etree.ParserError):  # NUL bytes, nothing but markup
+        return ()
+    if root is None:
+        return ()
+    items = [" ".join(_text_of(li).split()) for li in root.iter("li")]
     if items:
-        return [item for item in items if item]
-    text = "\n".join(root.itertext())
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        return tuple(item for item in items if item)
+    text = _text_of(root, "\n")
+    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 @dataclass(slots=True)
@@ -340,11 +356,8 @@ class _Pending:
     number: int
     row: dict[str, str]
     clean: bool
+    sku: str
     views: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-    @property
-    def sku(self) -> str:
-        return self.row["sku"].strip()
 
 
 @dataclass(slots=True)
@@ -373,10 +386,16 @@ class _Plan:
 
 class _Reader:
     __slots__ = (
+        "_amount",
+        "_number",
+        "_tax_class",
+        "_weight",
+        "attribute_columns",
         "currency",
         "decimal_mark",
         "locale",
         "locales",
+        "parsed",
         "path",
         "reported_views",
         "source",
@@ -396,28 +415,67 @@ class _Reader:
         self.weight_unit = source.weight_unit
         self.weights_dropped = 0
         self.reported_views: set[str] = set()
+        self.attribute_columns: tuple[str, ...] | None = None
+        self.parsed: dict[tuple[str, str], object] = {}
+        mark = self.decimal_mark
+        self._amount = partial(parse_amount, decimal_mark=mark)
+        self._number = partial(parse_decimal, decimal_mark=mark)
+        self._weight = partial(parse_bare_quantity, unit=self.weight_unit, decimal_mark=mark)
+        self._tax_class = partial(parse_shop_tax_class, names=self.tax_classes)
 
     def _records(self) -> Iterator[tuple[int, dict[str, str], bool] | Finding]:
         return csv_records(self.path, delimiter=DELIMITER, encoding=self.source.encoding)
+
+    def _plain_rows(self) -> Iterator[tuple[int, tuple[str, str, str, str]]]:
+        """The first pass's view of the file: ``(row number, (sku, product_type,
+        configurable_variations, store_view_code))``, numbered as `csv_records` numbers
+        them; the rows it reports are left out (the second pass reports them). The csv
+        module alone: the first pass needs four cells, not the row's checks."""
+        codec = codec_for(self.path, self.source.encoding)
+        with self.path.open(newline="", encoding=codec, errors="surrogateescape") as stream:
+            rows = csv.reader(stream, delimiter=DELIMITER)
+            header = next(rows, None)
+            if header is None or "sku" not in header:
+                return  # csv_records refuses the file in the second pass
+            width = len(header)
+            wanted = [
+                header.index(c) if c in header else None
+                for c in ("sku", "product_type", "configurable_variations", "store_view_code")
+            ]
+            number = 0
+            while True:
+                number += 1
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except csv.Error:
+                    continue
+                if not values or values == [""]:
+                    number -= 1
+                    continue
+                if len(values) != width:
+                    continue
+                sku, kind, variations, view = (
+                    "" if i is None else values[i].strip() for i in wanted
+                )
+                yield number, (sku, kind, variations, view)
 
     def _plan(self) -> _Plan:
         """First pass: which configurable each variant belongs to, and where each
         configurable's last later variant is."""
         plan = _Plan()
-        for record in self._records():
-            if not isinstance(record, tuple):
-                continue  # the second pass reports it
-            number, row, _ = record
-            if row.get("store_view_code", "").strip():
+        for number, row in self._plain_rows():
+            if row[3]:  # a store view's row
                 continue
-            sku = row["sku"].strip()
+            sku = row[0]
             parent = plan.parent_of.get(sku)
             if parent is not None and parent < number:
                 plan.last_row[parent] = max(plan.last_row[parent], number)
-            if row.get("product_type", "").strip() != "configurable":
+            if row[1] != "configurable":
                 continue
             plan.last_row[number] = number
-            for variant in parse_variations(row.get("configurable_variations", "")):
+            for variant in parse_variations(row[2]):
                 first = plan.parent_of.setdefault(variant, number)
                 if first != number:
                     plan.findings.append(
@@ -479,7 +537,7 @@ class _Reader:
                 continue
             if pending is not None:
                 yield from finish(pending)
-            pending = _Pending(number, row, clean)
+            pending = _Pending(number, row, clean, row["sku"].strip())
         if pending is not None:
             yield from finish(pending)
         for items in waiting.values():  # a configurable whose row could not be read
@@ -575,10 +633,14 @@ class _Reader:
         self._offer(product, row, context)
         online = context.take("product_online", _online, row.get("product_online", ""))
         product.enabled = online is not False and (parent is None or parent.enabled)
-        for column, value in row.items():
-            if value and column and column not in _SKIPPED and value.strip():
-                if not column.startswith("use_config_"):
-                    product.attributes[column] = value.strip()
+        if self.attribute_columns is None:  # every row has the header's columns
+            self.attribute_columns = tuple(
+                c for c in row if c and c not in _SKIPPED and not c.startswith("use_config_")
+            )
+        for column in self.attribute_columns:
+            value = row.get(column, "").strip()
+            if value:
+                product.attributes[column] = value
         for code, value in attributes.items():
             if code not in _INTERNAL_ATTRIBUTES and value.strip():
                 product.attributes[code] = value.strip()
@@ -654,18 +716,17 @@ class _Reader:
         """Price, sale price, tax class, weight and stock."""
         currency = self.currency
         price = None
-        if row.get("price", "").strip():
-            price = context.number("price", parse_amount, row["price"])
+        text = row.get("price", "").strip()
+        if text:
+            price = self._parsed("price", self._amount, text, context)
             if price is not None:
                 product.prices[currency] = Money(price, currency)
         if row.get("special_price", "").strip():
             sale = self._sale_price(row, price, context)
             if sale is not None:
                 product.sale_prices[currency] = sale
-        tax_class = context.take(
-            "tax_class_name",
-            lambda name: parse_shop_tax_class(name, self.tax_classes),
-            row.get("tax_class_name", ""),
+        tax_class = self._parsed(
+            "tax_class_name", self._tax_class, row.get("tax_class_name", "").strip(), context
         )
         if tax_class is not None:
             product.tax_class = tax_class  # type: ignore[assignment]
@@ -674,11 +735,9 @@ class _Reader:
             if self.weight_unit is None and not any(c.isalpha() for c in weight):
                 self.weights_dropped += 1  # one finding for the file: a setting is missing
             else:
-                product.weight = context.number(
-                    "weight", parse_bare_quantity, weight, self.weight_unit
-                )
+                product.weight = self._parsed("weight", self._weight, weight, context)
         qty = row.get("qty", "").strip()
-        stock = context.number("qty", parse_decimal, qty) if qty else None
+        stock = self._parsed("qty", self._number, qty, context) if qty else None
         if stock is not None:
             product.attributes["stock"] = str(int(stock))
         in_stock = row.get("is_in_stock", "").strip()
@@ -691,10 +750,24 @@ class _Reader:
         ):
             product.availability = "backorder"
 
+    def _parsed(
+        self, field: str, parse: Callable[[str], T], text: str, context: RowContext
+    ) -> T | None:
+        """``parse(text)`` through ``context`` (a problem becomes its finding), remembering
+        what parsed: a catalog repeats its prices, weights and tax class names."""
+        key = (field, text)
+        known = self.parsed.get(key)
+        if known is not None:
+            return cast("T", known)
+        value = context.take(field, parse, text)
+        if value is not None and len(self.parsed) < _PARSED_CACHE:
+            self.parsed[key] = value
+        return value
+
     def _sale_price(
         self, row: Mapping[str, str], price: Decimal | None, context: RowContext
     ) -> SalePrice | None:
-        amount = context.number("special_price", parse_amount, row["special_price"])
+        amount = self._parsed("special_price", self._amount, row["special_price"].strip(), context)
         if amount is None:
             return None
         dates: list[str | None] = []
@@ -746,3 +819,8 @@ def _images(row: Mapping[str, str]) -> list[str]:
         if cleaned and cleaned != NO_IMAGE and cleaned not in images:
             images.append(cleaned)
     return images
+
+
+def _text_of(element: Any, joiner: str = "") -> str:
+    """The text of an lxml element and its descendants."""
+    return joiner.join(t for t in element.itertext() if isinstance(t, str))
