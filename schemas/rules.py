@@ -110,6 +110,40 @@ RULES: dict[str, Rule] = {
         "market {market} prices it at {price}, but the product already has a price in that "
         "currency; the first price was kept",
     ),
+    # Magento export (transforms/catalog_magento.py)
+    "store_view_unmapped": Rule(
+        "ingest",
+        "warning",
+        "store view {code} has no locale: its names and descriptions are not read",
+    ),
+    "store_view_row_detached": Rule(
+        "ingest",
+        "warning",
+        "the row of store view {code} does not follow its product's default row: its texts "
+        "were not read",
+    ),
+    "configurable_without_variants": Rule(
+        "ingest",
+        "warning",
+        "the configurable {sku} lists {n} variants, none of them in this file: it is not listed",
+    ),
+    "variant_in_two_groups": Rule(
+        "ingest",
+        "warning",
+        "{sku} is a variant of two configurables: it is listed in the first only",
+    ),
+    "grouped_product_skipped": Rule(
+        "ingest",
+        "warning",
+        "a grouped product only shows products sold on their own: it is not listed, its "
+        "products are",
+    ),
+    "not_a_date": Rule("ingest", "warning", "{value} is not a date Magento's export writes"),
+    "sale_price_not_below_price": Rule(
+        "ingest",
+        "warning",
+        "the special price {amount} is not below the price {price}: there is no sale",
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"

@@ -1,0 +1,828 @@
+"""Reader for Magento 2 / Adobe Commerce's product export (System > Export > Products, CSV).
+
+The export is comma-separated with one header row, one column per attribute, as Adobe's
+"Product data attributes reference" lists them
+(https://experienceleague.adobe.com/docs/commerce-admin/systems/data-transfer/data-attributes-product.html).
+What this reader relies on:
+
+- ``sku``; ``product_type`` (``simple``, ``virtual``, ``downloadable``, ``bundle`` are
+  products; a ``configurable`` only groups its variants; a ``grouped`` only lists products
+  that are sold on their own);
+- ``store_view_code``: empty on a product's default row; a row naming a store view holds
+  that store view's own values, after the default row. Its ``name``, ``description`` and
+  ``short_description`` are texts in the store view's language, through ``[catalog]
+  locales`` (store view code -> locale; a code that is a locale, ``de_DE``, needs none);
+  the default row's texts are in ``[catalog] locale``;
+- ``name``, ``description`` (HTML), ``short_description`` (HTML; its list items or lines
+  become the bullet points);
+- ``price``, ``special_price`` with ``special_price_from_date`` and
+  ``special_price_to_date`` (the sale price and its period), in ``[catalog] currency``: the
+  export names no currency;
+- ``weight``: a bare number in the store's weight unit (a setting the export does not
+  carry: ``[catalog] weight_unit``; without it weights are dropped, with one warning);
+- ``product_online`` (1 on, 2 off), ``tax_class_name`` (Magento's ``Taxable Goods`` is
+  ``standard`` unless ``[catalog] tax_classes`` says otherwise), ``qty``, ``is_in_stock``,
+  ``allow_backorders``;
+- ``categories``: paths from the root category (``Default Category/Gear/Bags``) joined by
+  ``,``; a piece without ``/`` continues the path before it (a category name with a comma);
+- ``base_image``, ``small_image``, ``thumbnail_image``, ``swatch_image`` and
+  ``additional_images`` (comma-separated): paths relative to the shop's media URL
+  (``/m/h/mh01-black_main.jpg``), kept relative: ``asset_base_url`` makes them absolute;
+  ``no_selection`` is Magento's word for no image;
+- ``additional_attributes``: ``code=value`` pairs joined by ``,``, multi-select values
+  joined by ``|``; a piece without ``=`` continues the value before it, and with the
+  export's "fields enclosure" a value is ``code="value"`` with ``""`` for a quote, as
+  Magento's importer reads them (``Magento\\CatalogImportExport\\Model\\Import\\Product::
+  parseAttributesWithoutWrappedValues`` and ``parseAttributesWithWrappedValues``);
+- ``configurable_variations`` on a configurable: ``sku=<variant>,<axis>=<value>,...`` per
+  variant, joined by ``|``.
+
+A configurable's variants become products with ``group`` = the configurable's sku and
+``varies_by`` = the axes its ``configurable_variations`` names, as written (``color``,
+``size``); the variant's axis values go into its attributes under those names, and it
+takes every value it leaves empty (texts, also per store view, categories, images,
+attributes, weight, tax class) from its configurable. Magento exports a configurable
+after its variants.
+
+Memory: the file is read twice. The first pass keeps, for each variant sku, the row of its
+configurable, and for each configurable the row of its last variant after it: about 115
+bytes a variant, nothing of any product's values (``benchmarks/catalog_magento.py``: 38 MiB
+peak at 10,000 products, 108 MiB at 1,000,000 with 600,000 variants). The second pass
+holds a variant whose configurable comes later until the configurable's row (in Magento's
+order, one group's variants), and a configurable's shared values from its row until its
+last variant; everything else streams, one product (its default row and its store-view
+rows) at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from schemas.findings import Finding, shorten
+from schemas.market import Validation
+from schemas.product import Money, Product, SalePrice
+from transforms.catalog_files import CatalogFileError, codec_for, csv_records
+from transforms.catalog_values import (
+    RowContext,
+    ValueProblem,
+    clean_texts,
+    parse_amount,
+    parse_bare_quantity,
+    parse_decimal,
+    parse_shop_tax_class,
+    take_condition,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from decimal import Decimal
+    from pathlib import Path
+
+    from schemas.market import CatalogSource
+    from transforms.catalog_values import DecimalMark
+
+T = TypeVar("T")
+
+DELIMITER = ","
+_PARSED_CACHE = 65_536
+"""Most distinct values remembered per reader (prices, weights, quantities, tax classes)."""
+TEXT_COLUMNS = ("name", "description", "short_description")
+"""The columns a store-view row translates."""
+IMAGE_COLUMNS = ("base_image", "small_image", "thumbnail_image", "swatch_image")
+"""Image roles, main image first; ``additional_images`` follow."""
+NO_IMAGE = "no_selection"
+MAGENTO_TAX_CLASSES = {"taxable goods": "standard"}
+"""Magento's own product tax class (its only one out of the box); ``[catalog]
+tax_classes`` wins."""
+_PRODUCT_TYPES = frozenset({"simple", "virtual", "downloadable", "bundle"})
+_MAPPED = frozenset(
+    {
+        "sku",
+        "store_view_code",
+        "product_type",
+        "categories",
+        "name",
+        "description",
+        "short_description",
+        "weight",
+        "product_online",
+        "tax_class_name",
+        "price",
+        "special_price",
+        "special_price_from_date",
+        "special_price_to_date",
+        "qty",
+        "is_in_stock",
+        "additional_attributes",
+        "additional_images",
+        *IMAGE_COLUMNS,
+    }
+)
+_STRUCTURE = frozenset(
+    {
+        "configurable_variations",
+        "configurable_variation_labels",
+        "configurable_variation_prices",
+        "bundle_values",
+        "associated_skus",
+        "custom_options",
+        "downloadable_links",
+        "downloadable_samples",
+        "related_skus",
+        "related_position",
+        "crosssell_skus",
+        "crosssell_position",
+        "upsell_skus",
+        "upsell_position",
+        "additional_image_labels",
+        "hide_from_product_page",
+    }
+)
+"""Columns about other records (links, options, bundle items, image labels), not values of
+this product: not copied into its attributes."""
+_INTERNAL_ATTRIBUTES = frozenset({"has_options", "required_options", "quantity_and_stock_status"})
+"""Magento's bookkeeping in ``additional_attributes``, not product data."""
+_STOCK_SETTINGS = frozenset(
+    {
+        "out_of_stock_qty",
+        "is_qty_decimal",
+        "allow_backorders",
+        "min_cart_qty",
+        "max_cart_qty",
+        "notify_on_stock_below",
+        "manage_stock",
+        "qty_increments",
+        "enable_qty_increments",
+        "is_decimal_divided",
+        "website_id",
+        "deferred_stock_update",
+    }
+)
+"""The stock item's settings (``use_config_*`` beside them): how the shop sells, not what
+the product is; ``allow_backorders`` is read for the availability."""
+_OWN_COLUMNS = frozenset(
+    {
+        "sku",
+        "store_view_code",
+        "product_type",
+        "url_key",
+        "visibility",
+        "product_online",
+        "price",
+        "special_price",
+        "special_price_from_date",
+        "special_price_to_date",
+        "qty",
+        "is_in_stock",
+        "created_at",
+        "updated_at",
+        "additional_attributes",
+        "additional_images",
+        *IMAGE_COLUMNS,
+        *_STRUCTURE,
+    }
+)
+"""Columns a variant never takes from its configurable (its identity, offer and stock;
+images and attributes are inherited as a whole, below)."""
+_SKIPPED = _MAPPED | _STRUCTURE | _STOCK_SETTINGS
+_LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
+_DATE_FORMATS = (
+    ("%Y-%m-%d %H:%M:%S", True),
+    ("%Y-%m-%d", False),
+    ("%m/%d/%y, %I:%M %p", True),
+    ("%m/%d/%Y, %I:%M %p", True),
+    ("%m/%d/%Y %H:%M", True),
+    ("%m/%d/%y %H:%M", True),
+    ("%m/%d/%Y", False),
+    ("%m/%d/%y", False),
+    ("%d.%m.%Y", False),
+    ("%d.%m.%y", False),
+    ("%d.%m.%y, %H:%M", True),
+)
+"""Dates as Magento's export writes them: in the admin's locale (``10/5/20, 4:58 PM`` for
+en_US, ``05.10.20, 16:58`` for de_DE) or as stored (``2015-10-23 00:35:03``); slashes
+are read month first, as en_US writes them."""
+
+
+def read_magento(path: Path, source: CatalogSource) -> Iterator[Product | Finding]:
+    """Stream products and findings from a Magento 2 product export (see the module
+    docstring for the columns and the two passes).
+
+    Raises:
+        CatalogFileError: when ``[catalog] currency`` is unset (the export's prices name
+            none), the file is empty or its header has no ``sku`` column.
+    """
+    if not source.currency:
+        raise CatalogFileError(
+            f"{path.name}: a Magento export's prices name no currency: set [catalog] currency"
+        )
+    reader = _Reader(path, source)
+    yield from reader.read()
+
+
+def parse_additional_attributes(text: str) -> dict[str, str]:
+    """Magento's ``code=value,code=value`` list, as its importer reads it: a piece without
+    ``=`` belongs to the value before it, and a value written ``"..."`` (the export's
+    fields enclosure) may hold commas and ``""`` for a quote. Codes are lower-cased.
+
+    >>> parse_additional_attributes("color=Black,size=XS")
+    {'color': 'Black', 'size': 'XS'}
+    >>> parse_additional_attributes("features=Audio Pocket,Laptop Sleeve, 15 inches,new=No")
+    {'features': 'Audio Pocket,Laptop Sleeve, 15 inches', 'new': 'No'}
+    >>> parse_additional_attributes('material="Cotton, recycled",label="12"" vinyl"')
+    {'material': 'Cotton, recycled', 'label': '12" vinyl'}
+    """
+    attributes: dict[str, str] = {}
+    code = ""
+    quoted = False
+    for piece in text.split(","):
+        if quoted:
+            attributes[code] += "," + piece
+            quoted = not _closes_quote(attributes[code])
+            continue
+        if "=" not in piece:
+            if code:
+                attributes[code] += "," + piece
+            continue
+        code, value = piece.split("=", 1)
+        code = code.strip().lower()
+        attributes[code] = value
+        quoted = value.startswith('"') and not _closes_quote(value)
+    for key, value in attributes.items():
+        if len(value) >= 2 and value.startswith('"') and _closes_quote(value):
+            attributes[key] = value[1:-1].replace('""', '"')
+    return attributes
+
+
+def _closes_quote(value: str) -> bool:
+    """Whether ``value`` (starting with a quote) ends with its closing quote: an odd run
+    of quotes at its end, the opening one not counted."""
+    body = value[1:]
+    trailing = len(body) - len(body.rstrip('"'))
+    return trailing % 2 == 1
+
+
+def parse_variations(text: str) -> dict[str, dict[str, str]]:
+    """``configurable_variations`` as variant sku -> its axis values, in the file's order.
+
+    >>> parse_variations("sku=MH01-XS-Black,color=Black,size=XS|sku=MH01-XS-Gray,color=,size=XS")
+    {'MH01-XS-Black': {'color': 'Black', 'size': 'XS'}, 'MH01-XS-Gray': {'color': '', 'size': 'XS'}}
+    """
+    variants: dict[str, dict[str, str]] = {}
+    for entry in text.split("|"):
+        values = parse_additional_attributes(entry)
+        sku = values.pop("sku", "").strip()
+        if sku:
+            variants[sku] = {axis: value.strip() for axis, value in values.items()}
+    return variants
+
+
+def split_categories(text: str) -> list[str]:
+    """The ``categories`` cell as paths; a piece without ``/`` continues the path before it,
+    since Magento writes every path from the root category.
+
+    >>> split_categories("Default Category/Gear,Default Category/Garden/Decor, lights and more")
+    ['Default Category/Gear', 'Default Category/Garden/Decor, lights and more']
+    >>> split_categories("Default Category")
+    ['Default Category']
+    """
+    paths: list[str] = []
+    for piece in text.split(","):
+        if paths and "/" not in piece:
+            paths[-1] += "," + piece
+        elif piece.strip():
+            paths.append(piece)
+    return [p.strip() for p in paths if p.strip()]
+
+
+@lru_cache(maxsize=4096)
+def parse_date(text: str) -> str:
+    """A date of the export as ISO 8601 (a date, or a date-time when it has a time).
+
+    >>> parse_date("10/5/20, 4:58 PM"), parse_date("2/1/17"), parse_date("2015-10-23 00:35:03")
+    ('2020-10-05T16:58:00', '2017-02-01', '2015-10-23T00:35:03')
+    """
+    cleaned = text.strip()
+    # Exports repeat a handful of dates; the cache spares strptime's failed attempts.
+    for pattern, has_time in _DATE_FORMATS:
+        try:
+            moment = datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        return moment.isoformat() if has_time else moment.date().isoformat()
+    raise ValueProblem("not_a_date", f"{text!r} is not a date Magento's export writes")
+
+
+def bullet_points(html_text: str) -> list[str]:
+    """``short_description`` as selling points: the items of its HTML list, else its
+    non-empty lines as text.
+
+    >>> bullet_points("<ul><li>Zip pocket</li><li>Hood</li></ul>")
+    ['Zip pocket', 'Hood']
+    >>> bullet_points("Fits severe hearing loss\\nsmall BTE")
+    ['Fits severe hearing loss', 'small BTE']
+    """
+    return list(_bullet_points(html_text))
+
+
+@lru_cache(maxsize=4096)
+def _bullet_points(html_text: str) -> tuple[str, ...]:
+    # Variants share their configurable's text: parse each text once.
+    if "<" not in html_text:
+        return tuple(line.strip() for line in html_text.splitlines() if line.strip())
+    from lxml import etree
+
+    try:
+        root = etree.HTML(html_text)
+    except (ValueError, etree.ParserError):  # NUL bytes, nothing but markup
+        return ()
+    if root is None:
+        return ()
+    items = [" ".join(_text_of(li).split()) for li in root.iter("li")]
+    if items:
+        return tuple(item for item in items if item)
+    text = _text_of(root, "\n")
+    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One product's rows: its default row and the store-view rows after it."""
+
+    number: int
+    row: dict[str, str]
+    clean: bool
+    sku: str
+    views: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Configurable:
+    """A configurable's values its variants share, while some of them are still to come."""
+
+    sku: str
+    shared: dict[str, str]
+    attributes: dict[str, str]
+    images: list[str]
+    views: list[tuple[int, dict[str, str]]]
+    variants: dict[str, dict[str, str]]
+    axes: list[str]
+    enabled: bool
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the first pass learnt: each variant's configurable (by row number), and the
+    row of each configurable's last variant that comes after it."""
+
+    parent_of: dict[str, int] = field(default_factory=dict)
+    last_row: dict[int, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class _Reader:
+    __slots__ = (
+        "_amount",
+        "_number",
+        "_tax_class",
+        "_weight",
+        "attribute_columns",
+        "currency",
+        "decimal_mark",
+        "locale",
+        "locales",
+        "parsed",
+        "path",
+        "reported_views",
+        "source",
+        "tax_classes",
+        "weight_unit",
+        "weights_dropped",
+    )
+
+    def __init__(self, path: Path, source: CatalogSource) -> None:
+        self.path = path
+        self.source = source
+        self.currency = (source.currency or "").upper()
+        self.decimal_mark: DecimalMark | None = source.decimal_mark
+        self.locale = source.locale or Validation().source_locale
+        self.locales = source.locales
+        self.tax_classes = {**MAGENTO_TAX_CLASSES, **source.tax_classes}
+        self.weight_unit = source.weight_unit
+        self.weights_dropped = 0
+        self.reported_views: set[str] = set()
+        self.attribute_columns: tuple[str, ...] | None = None
+        self.parsed: dict[tuple[str, str], object] = {}
+        mark = self.decimal_mark
+        self._amount = partial(parse_amount, decimal_mark=mark)
+        self._number = partial(parse_decimal, decimal_mark=mark)
+        self._weight = partial(parse_bare_quantity, unit=self.weight_unit, decimal_mark=mark)
+        self._tax_class = partial(parse_shop_tax_class, names=self.tax_classes)
+
+    def _records(self) -> Iterator[tuple[int, dict[str, str], bool] | Finding]:
+        return csv_records(self.path, delimiter=DELIMITER, encoding=self.source.encoding)
+
+    def _plain_rows(self) -> Iterator[tuple[int, tuple[str, str, str, str]]]:
+        """The first pass's view of the file: ``(row number, (sku, product_type,
+        configurable_variations, store_view_code))``, numbered as `csv_records` numbers
+        them; the rows it reports are left out (the second pass reports them). The csv
+        module alone: the first pass needs four cells, not the row's checks."""
+        codec = codec_for(self.path, self.source.encoding)
+        with self.path.open(newline="", encoding=codec, errors="surrogateescape") as stream:
+            rows = csv.reader(stream, delimiter=DELIMITER)
+            header = next(rows, None)
+            if header is None or "sku" not in header:
+                return  # csv_records refuses the file in the second pass
+            width = len(header)
+            wanted = [
+                header.index(c) if c in header else None
+                for c in ("sku", "product_type", "configurable_variations", "store_view_code")
+            ]
+            number = 0
+            while True:
+                number += 1
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except csv.Error:
+                    continue
+                if not values or values == [""]:
+                    number -= 1
+                    continue
+                if len(values) != width:
+                    continue
+                sku, kind, variations, view = (
+                    "" if i is None else values[i].strip() for i in wanted
+                )
+                yield number, (sku, kind, variations, view)
+
+    def _plan(self) -> _Plan:
+        """First pass: which configurable each variant belongs to, and where each
+        configurable's last later variant is."""
+        plan = _Plan()
+        for number, row in self._plain_rows():
+            if row[3]:  # a store view's row
+                continue
+            sku = row[0]
+            parent = plan.parent_of.get(sku)
+            if parent is not None and parent < number:
+                plan.last_row[parent] = max(plan.last_row[parent], number)
+            if row[1] != "configurable":
+                continue
+            plan.last_row[number] = number
+            for variant in parse_variations(row[2]):
+                first = plan.parent_of.setdefault(variant, number)
+                if first != number:
+                    plan.findings.append(
+                        Finding(
+                            stage="ingest",
+                            severity="warning",
+                            sku=variant,
+                            field="configurable_variations",
+                            rule="variant_in_two_groups",
+                            message=f"{variant} is a variant of {sku} (row {number}) and of the "
+                            f"configurable in row {first}: it is listed in the first only",
+                            value=sku,
+                            row=number,
+                        )
+                    )
+        return plan
+
+    def read(self) -> Iterator[Product | Finding]:
+        plan = self._plan()
+        yield from plan.findings
+        waiting: dict[int, list[_Pending]] = {}
+        open_parents: dict[int, _Configurable] = {}
+        closing: list[tuple[int, int]] = []  # (last variant's row, configurable's row)
+        pending: _Pending | None = None
+
+        def finish(item: _Pending) -> Iterator[Product | Finding]:
+            parent_row = plan.parent_of.get(item.sku)
+            if item.sku and item.row.get("product_type", "").strip() == "configurable":
+                yield from self._open(item, plan, waiting, open_parents, closing)
+            elif parent_row is not None and parent_row > item.number:
+                waiting.setdefault(parent_row, []).append(item)
+            else:
+                parent = open_parents.get(parent_row) if parent_row is not None else None
+                yield from self._product(item, parent)
+            while closing and closing[0][0] <= item.number:
+                open_parents.pop(heapq.heappop(closing)[1], None)
+
+        for record in self._records():
+            if not isinstance(record, tuple):
+                yield record
+                continue
+            number, row, clean = record
+            view = row.get("store_view_code", "").strip()
+            if view:
+                if pending is not None and pending.sku == row["sku"].strip():
+                    pending.views.append((number, row))
+                    pending.clean = pending.clean and clean
+                else:
+                    context = RowContext(number, row["sku"].strip() or None)
+                    context.warn(
+                        "store_view_code",
+                        "store_view_row_detached",
+                        f"the row of store view {view} does not follow its product's default "
+                        "row (a row with an empty store_view_code and the same sku): its "
+                        "texts were not read",
+                        view,
+                    )
+                    yield from context.findings
+                continue
+            if pending is not None:
+                yield from finish(pending)
+            pending = _Pending(number, row, clean, row["sku"].strip())
+        if pending is not None:
+            yield from finish(pending)
+        for items in waiting.values():  # a configurable whose row could not be read
+            for item in items:
+                yield from self._product(item, None)
+        if self.weights_dropped:
+            yield Finding(
+                stage="ingest",
+                severity="warning",
+                sku=None,
+                field="weight",
+                rule="unit_unknown_for_number",
+                message=f"{self.weights_dropped} products have a weight, a bare number in the "
+                "store's weight unit, which the export does not name: set [catalog] "
+                "weight_unit (lbs or kgs, as Magento's General > Locale Options says); the "
+                "weights were dropped",
+            )
+
+    def _open(
+        self,
+        item: _Pending,
+        plan: _Plan,
+        waiting: dict[int, list[_Pending]],
+        open_parents: dict[int, _Configurable],
+        closing: list[tuple[int, int]],
+    ) -> Iterator[Product | Finding]:
+        """A configurable's rows: keep what its variants share, read those that waited."""
+        context = RowContext(item.number, item.sku or None, self.decimal_mark)
+        variants = parse_variations(item.row.get("configurable_variations", ""))
+        early = waiting.pop(item.number, [])
+        later = plan.last_row.get(item.number, item.number) > item.number
+        if not early and not later:
+            context.warn(
+                "configurable_variations",
+                "configurable_without_variants",
+                f"the configurable {item.sku} lists {len(variants)} variants, none of them in "
+                "this file (or each is a variant of an earlier configurable): it is not listed "
+                "(a configurable is sold through its variants)",
+                item.row.get("configurable_variations") or None,
+            )
+            yield from context.findings
+            return
+        axes = list(dict.fromkeys(axis for values in variants.values() for axis in values))
+        enabled = context.take("product_online", _online, item.row.get("product_online", ""))
+        parent = _Configurable(
+            sku=item.sku,
+            shared={k: v for k, v in item.row.items() if k and v.strip() and k not in _OWN_COLUMNS},
+            attributes=_attributes(item.row.get("additional_attributes", "")),
+            images=_images(item.row),
+            views=item.views,
+            variants=variants,
+            axes=axes,
+            enabled=enabled is not False,
+        )
+        yield from context.findings
+        for variant in early:
+            yield from self._product(variant, parent)
+        if later:
+            open_parents[item.number] = parent
+            heapq.heappush(closing, (plan.last_row[item.number], item.number))
+
+    def _product(self, item: _Pending, parent: _Configurable | None) -> Iterator[Product | Finding]:
+        row = item.row
+        context = RowContext(item.number, item.sku or None, self.decimal_mark)
+        if not item.sku:
+            context.reject("sku", "missing_sku", "the row has no sku")
+            yield from context.findings
+            return
+        kind = row.get("product_type", "").strip()
+        if kind == "grouped":
+            context.warn(
+                "product_type",
+                "grouped_product_skipped",
+                "a grouped product only shows products sold on their own: it is not listed, "
+                "its products are",
+                kind,
+            )
+            yield from context.findings
+            return
+        values = parent.variants.get(item.sku) if parent is not None else None
+        if parent is not None and values is None:
+            parent = None  # the variant index matched a sku its configurable does not list
+        product = Product(sku=item.sku)
+        attributes = _attributes(row.get("additional_attributes", ""))
+        images = _images(row)
+        if parent is not None:
+            row = {**row, **{k: v for k, v in parent.shared.items() if not row.get(k, "").strip()}}
+            attributes = {**parent.attributes, **attributes}
+            images = images or parent.images
+        self._texts(product, row, item.views, parent, context)
+        product.categories = split_categories(row.get("categories", ""))
+        product.image_links = images
+        self._offer(product, row, context)
+        online = context.take("product_online", _online, row.get("product_online", ""))
+        product.enabled = online is not False and (parent is None or parent.enabled)
+        if self.attribute_columns is None:  # every row has the header's columns
+            self.attribute_columns = tuple(
+                c for c in row if c and c not in _SKIPPED and not c.startswith("use_config_")
+            )
+        for column in self.attribute_columns:
+            value = row.get(column, "").strip()
+            if value:
+                product.attributes[column] = value
+        for code, value in attributes.items():
+            if code not in _INTERNAL_ATTRIBUTES and value.strip():
+                product.attributes[code] = value.strip()
+        if parent is not None and values is not None:
+            product.group = parent.sku
+            for axis in parent.axes:
+                value = values.get(axis, "")
+                if value:
+                    product.attributes[axis] = value
+                    product.varies_by.append(axis)
+                else:  # an empty axis value means "any": the variant does not vary by it
+                    product.attributes.pop(axis, None)
+        take_condition(product, context)
+        kept = item.clean or clean_texts(product, context)
+        yield from context.findings
+        if kept:
+            yield product
+
+    def _texts(
+        self,
+        product: Product,
+        row: Mapping[str, str],
+        views: list[tuple[int, dict[str, str]]],
+        parent: _Configurable | None,
+        context: RowContext,
+    ) -> None:
+        """Titles, descriptions and bullet points: the default row's in the catalog's
+        locale, each store view's in its locale (the configurable's first, then the
+        variant's own)."""
+        self._put_texts(product, self.locale, row)
+        for number, view_row in [*(parent.views if parent else []), *views]:
+            code = view_row.get("store_view_code", "").strip()
+            locale = self._view_locale(code, number, context)
+            if locale is not None:
+                self._put_texts(product, locale, view_row)
+
+    @staticmethod
+    def _put_texts(product: Product, locale: str, row: Mapping[str, str]) -> None:
+        name = row.get("name", "").strip()
+        if name:
+            product.title[locale] = name
+        description = row.get("description", "").strip()
+        if description:
+            product.description[locale] = description
+        short = row.get("short_description", "").strip()
+        if short:
+            points = bullet_points(short)
+            if points:
+                product.bullet_points[locale] = points
+
+    def _view_locale(self, code: str, number: int, context: RowContext) -> str | None:
+        locale = self.locales.get(code)
+        if locale is None and _LOCALE.match(code):
+            locale = code
+        if locale is None and code not in self.reported_views:
+            self.reported_views.add(code)
+            context.findings.append(
+                Finding(
+                    stage="ingest",
+                    severity="warning",
+                    sku=None,
+                    field="store_view_code",
+                    rule="store_view_unmapped",
+                    message=f"store view {code} has no locale: its names and descriptions "
+                    f'are not read; map it in [catalog] locales ({code} = "de_DE")',
+                    value=shorten(code),
+                    row=number,
+                )
+            )
+        return locale
+
+    def _offer(self, product: Product, row: Mapping[str, str], context: RowContext) -> None:
+        """Price, sale price, tax class, weight and stock."""
+        currency = self.currency
+        price = None
+        text = row.get("price", "").strip()
+        if text:
+            price = self._parsed("price", self._amount, text, context)
+            if price is not None:
+                product.prices[currency] = Money(price, currency)
+        if row.get("special_price", "").strip():
+            sale = self._sale_price(row, price, context)
+            if sale is not None:
+                product.sale_prices[currency] = sale
+        tax_class = self._parsed(
+            "tax_class_name", self._tax_class, row.get("tax_class_name", "").strip(), context
+        )
+        if tax_class is not None:
+            product.tax_class = tax_class  # type: ignore[assignment]
+        weight = row.get("weight", "").strip()
+        if weight:
+            if self.weight_unit is None and not any(c.isalpha() for c in weight):
+                self.weights_dropped += 1  # one finding for the file: a setting is missing
+            else:
+                product.weight = self._parsed("weight", self._weight, weight, context)
+        qty = row.get("qty", "").strip()
+        stock = self._parsed("qty", self._number, qty, context) if qty else None
+        if stock is not None:
+            product.attributes["stock"] = str(int(stock))
+        in_stock = row.get("is_in_stock", "").strip()
+        if in_stock == "0":
+            product.availability = "out_of_stock"
+        elif (
+            stock is not None
+            and stock <= 0
+            and row.get("allow_backorders", "").strip() in ("1", "2")
+        ):
+            product.availability = "backorder"
+
+    def _parsed(
+        self, field: str, parse: Callable[[str], T], text: str, context: RowContext
+    ) -> T | None:
+        """``parse(text)`` through ``context`` (a problem becomes its finding), remembering
+        what parsed: a catalog repeats its prices, weights and tax class names."""
+        key = (field, text)
+        known = self.parsed.get(key)
+        if known is not None:
+            return cast("T", known)
+        value = context.take(field, parse, text)
+        if value is not None and len(self.parsed) < _PARSED_CACHE:
+            self.parsed[key] = value
+        return value
+
+    def _sale_price(
+        self, row: Mapping[str, str], price: Decimal | None, context: RowContext
+    ) -> SalePrice | None:
+        amount = self._parsed("special_price", self._amount, row["special_price"].strip(), context)
+        if amount is None:
+            return None
+        dates: list[str | None] = []
+        for column in ("special_price_from_date", "special_price_to_date"):
+            text = row.get(column, "").strip()
+            if not text:
+                dates.append(None)
+                continue
+            try:
+                dates.append(parse_date(text))
+            except ValueProblem as problem:  # a sale of unknown period is not announced
+                context.warn(
+                    column, problem.rule, f"{problem.message}; the special price was ignored", text
+                )
+                return None
+        if price is not None and amount >= price:
+            context.warn(
+                "special_price",
+                "sale_price_not_below_price",
+                f"the special price {amount} is not below the price {price}: Magento charges "
+                "the lower of the two, so there is no sale; it was ignored",
+                row["special_price"],
+            )
+            return None
+        return SalePrice(amount, self.currency, dates[0], dates[1])
+
+
+def _online(text: str) -> bool:
+    """``product_online``: 1 enabled, 2 (Magento's ``Disabled``) or 0 disabled."""
+    value = text.strip()
+    if value in ("", "1"):
+        return True
+    if value in ("2", "0"):
+        return False
+    raise ValueProblem("not_a_boolean", f"product_online {text!r} is not 1 (on) or 2 (off)")
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return parse_additional_attributes(text) if text.strip() else {}
+
+
+def _images(row: Mapping[str, str]) -> list[str]:
+    """The row's image paths, main image first, each once."""
+    paths = [row.get(column, "") for column in IMAGE_COLUMNS]
+    paths += row.get("additional_images", "").split(",")
+    images: list[str] = []
+    for path in paths:
+        cleaned = path.strip()
+        if cleaned and cleaned != NO_IMAGE and cleaned not in images:
+            images.append(cleaned)
+    return images
+
+
+def _text_of(element: Any, joiner: str = "") -> str:
+    """The text of an lxml element and its descendants."""
+    return joiner.join(t for t in element.itertext() if isinstance(t, str))
