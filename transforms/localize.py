@@ -7,7 +7,8 @@
   ``translation_pending``, or published in the source language with a warning);
   one that failed the QA gate is held back (``translation_qa_failed``). Without a
   translation outcome, a product lacking a description in the market's locales
-  is set aside with ``missing_translation``;
+  is set aside with ``missing_translation``; a product with no description in any
+  language is listed without one where its channel does not require one;
 - the price comes from the market's `transforms.money.Pricer`: the catalog's price in
   the market's currency or its base-currency price converted with the ECB
   rates, re-based to the destination's VAT, rounded and ended as the market
@@ -137,6 +138,10 @@ def localize(
                     f"no title in {looked_in}; catalog has {_available(product.title)}",
                 )
     description = _pick(product.description, market.text_locales)
+    if description is None and not any(text.strip() for text in product.description.values()):
+        # No description in any language: nothing to translate. The channels that
+        # require one set the listing aside as incomplete; the others list it.
+        description = (title[0] if title else market.locale, "")
     if description is None:
         source_text = product.description.get(source_locale)
         text, handled = from_translation("description", source_text)
