@@ -116,8 +116,9 @@ class AkeneoApiClient:
         replaced by ``***``.
 
         >>> from transforms.catalog_akeneo_api import AkeneoApiConnection
-        >>> c = AkeneoApiClient(AkeneoApiConnection("https://pim", "id", "s3cr3t", "u", "pw"), "x")
-        >>> c.scrub("secret s3cr3t, password pw")
+        >>> pim = AkeneoApiConnection("https://pim", "id", "s3cr3t", "u", "pw12")
+        >>> c = AkeneoApiClient(pim, "x")
+        >>> c.scrub("secret s3cr3t, password pw12")
         'secret ***, password ***'
         """
         connection = self.connection
