@@ -518,6 +518,9 @@ class AkeneoApiServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a PIM's web server does
+            disable_nagle_algorithm = True  # headers and body go out in two writes
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""

@@ -31,7 +31,6 @@ What this client does about it:
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import random
 import time
@@ -360,7 +359,11 @@ def describe(response: requests.Response) -> str:
 
 
 def _json(response: requests.Response) -> Any:
+    """The answer's JSON, None when it is none. msgspec decodes a page of 100 products
+    about three times as fast as the json module (benchmarks/catalog_akeneo_api.py)."""
+    import msgspec
+
     try:
-        return response.json()
-    except (ValueError, json.JSONDecodeError):
+        return msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
         return None

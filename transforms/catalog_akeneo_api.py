@@ -144,8 +144,9 @@ class AkeneoApiConnection:
                 f"the Akeneo API connection{f' {conn_id!r}' if conn_id else ''} lacks "
                 f"{', '.join(missing)}"
             )
+        scheme = getattr(conn, "conn_type", None)  # http or https in Airflow's URI form
         return cls(
-            base_url=_base_url(fields["host"], conn.schema, conn.port),
+            base_url=_base_url(fields["host"], conn.schema, conn.port, scheme),
             client_id=fields["extra client_id"],
             secret=fields["extra secret"],
             username=fields["login"],
@@ -153,13 +154,22 @@ class AkeneoApiConnection:
         )
 
 
-def _base_url(host: str, schema: str | None, port: int | None) -> str:
-    """The PIM's base URL from a connection's host, schema and port."""
+def _base_url(host: str, schema: str | None, port: int | None, conn_type: str | None) -> str:
+    """The PIM's base URL from a connection's host, schema (``http``/``https``, the HTTP
+    provider's convention), port and type (the scheme of a connection URI); https when
+    none says.
+
+    >>> _base_url("pim.example", None, 8080, "http"), _base_url("pim.example", "", None, None)
+    ('http://pim.example:8080', 'https://pim.example')
+    """
     if "://" in host:
         parts = urlsplit(host)
         netloc = parts.netloc if parts.port or not port else f"{parts.netloc}:{port}"
         return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
-    scheme = schema if schema in ("http", "https") else "https"
+    if schema in ("http", "https"):
+        scheme = schema
+    else:
+        scheme = conn_type if conn_type in ("http", "https") else "https"
     return f"{scheme}://{host}{f':{port}' if port else ''}".rstrip("/")
 
 
