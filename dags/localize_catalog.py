@@ -149,7 +149,7 @@ def _akeneo_api(conn_id: str) -> Any:
 
     from transforms.catalog_akeneo_api import AkeneoApiConnection
 
-    return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id), conn_id=conn_id)
+    return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id))
 
 
 def _deepl_access() -> tuple[str | None, str | None]:
@@ -345,11 +345,12 @@ def localize_catalog() -> None:
             if config.catalog.format == "postgres"
             else None
         )
-        akeneo_api = (
-            _akeneo_api(config.catalog.api_conn_id)
-            if config.catalog.format == "akeneo_api"
-            else None
-        )
+        akeneo_api = None
+        if config.catalog.format == "akeneo_api":
+            try:
+                akeneo_api = _akeneo_api(config.catalog.api_conn_id)
+            except ValueError as incomplete:  # a connection without its fields: no retry heals
+                raise AirflowFailException(str(incomplete)) from None
         run_day = datetime.strptime(_run_day(), "%Y-%m-%d").date()
         try:
             return extract(

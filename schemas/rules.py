@@ -144,6 +144,13 @@ RULES: dict[str, Rule] = {
         "warning",
         "the special price {amount} is not below the price {price}: there is no sale",
     ),
+    # Akeneo REST API (transforms/catalog_akeneo_api.py)
+    "image_link_needs_login": Rule(
+        "ingest",
+        "warning",
+        "images are the PIM's download links, which answer only with an API token: "
+        "a marketplace cannot fetch them (reported once for the whole catalog)",
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"
