@@ -91,6 +91,9 @@ if TYPE_CHECKING:
     from schemas.market import CatalogSource
 
 DELIMITER = ";"
+DEFAULT_TAX_NAMES = {"Standard rate": "standard"}
+"""The tax Shopware installs for the standard rate; its "Reduced rate" names a rate, not
+goods (food or books), so ``[catalog] tax_classes`` says which."""
 
 _ROLES: dict[str, str] = {
     # the "Default product" profile's column names
@@ -282,7 +285,7 @@ class _Reading:
                 column,
                 "language_unmapped",
                 f"texts in language {code!r} are not read: add it to [catalog] locales "
-                f'({code} = "de_DE"); reported once for the file',
+                f'({code} = "<locale>"); reported once for the file',
                 code,
             )
         return None
@@ -353,7 +356,7 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
         source=source,
         currency=currency,
         locale=source.locale or ANY_LOCALE,
-        tax_class=partial(parse_shop_tax_class, names=source.tax_classes),
+        tax_class=partial(parse_shop_tax_class, names={**DEFAULT_TAX_NAMES, **source.tax_classes}),
         options=options,
     )
     last_variant, parents = _families(records, columns)
