@@ -65,13 +65,20 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schemas.characters import remove_invisible
-from schemas.product import ANY_LOCALE, Money, Product, SalePrice
-from transforms.catalog_files import CatalogFileError, csv_records, open_text
+from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
+from transforms.catalog_files import (
+    CatalogFileError,
+    check_header,
+    codec_for,
+    csv_records,
+    open_text,
+)
 from transforms.catalog_values import (
     RowContext,
     ValueProblem,
@@ -81,6 +88,7 @@ from transforms.catalog_values import (
     parse_currency,
     parse_enabled,
     parse_shop_tax_class,
+    parse_unit,
     take_condition,
 )
 
@@ -89,6 +97,7 @@ if TYPE_CHECKING:
 
     from schemas.findings import Finding
     from schemas.market import CatalogSource
+    from transforms.catalog_values import DecimalMark
 
 DELIMITER = ";"
 DEFAULT_TAX_NAMES = {"Standard rate": "standard"}
@@ -264,11 +273,47 @@ class _Reading:
     source: CatalogSource
     currency: str | None
     locale: str
-    tax_class: Callable[[str], str]
     options: dict[str, tuple[str, str]] | None
     """Property option id -> (group name, option name), from the properties export."""
+    decimal_mark: DecimalMark
+    units: dict[str, str] = field(default_factory=dict)
+    """Quantity -> the unit of its bare numbers: Shopware's kg and mm unless
+    ``[catalog] weight_unit`` or ``dimension_unit`` say otherwise."""
+    fast_units: dict[str, str | None] = field(default_factory=dict)
+    """Quantity -> its canonical unit when plain numbers may skip `parse_bare_quantity`
+    (a dot as decimal mark and a unit it knows), else None."""
     reported: set[str] = field(default_factory=set)
     """Warnings given once per file (an unmapped language, options named by id only)."""
+    tax_classes: dict[str, tuple[str, str] | str] = field(default_factory=dict)
+    """Tax name -> its VAT class, or the (rule, message) of why it has none."""
+
+    def __post_init__(self) -> None:
+        dimension_unit = self.source.dimension_unit or "mm"
+        self.units = {
+            "weight": self.source.weight_unit or "kg",
+            "width": dimension_unit,
+            "height": dimension_unit,
+            "length": dimension_unit,
+        }
+        for name, unit in self.units.items():
+            try:
+                self.fast_units[name] = parse_unit(unit) if self.decimal_mark == "." else None
+            except ValueProblem:
+                self.fast_units[name] = None  # each value then reports the unknown unit
+
+    def tax_class(self, name: str) -> str:
+        """`parse_shop_tax_class` once per tax name (a file has a handful)."""
+        known = self.tax_classes.get(name)
+        if known is None:
+            try:
+                known = parse_shop_tax_class(name, {**DEFAULT_TAX_NAMES, **self.source.tax_classes})
+            except ValueProblem as problem:
+                known = (problem.rule, problem.message)
+            if len(self.tax_classes) < 1000:
+                self.tax_classes[name] = known
+        if isinstance(known, tuple):
+            raise ValueProblem(*known)
+        return known
 
     def locale_of(self, code: str, context: RowContext, column: str) -> str | None:
         """The locale of a Shopware translation code (``de-DE``), or None, reported once."""
@@ -340,8 +385,11 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
         CatalogFileError: when the file is empty, is not ``;``-separated, has no
             ``product_number`` column, or has prices and no ``[catalog] currency``.
     """
-    columns = _Columns.of(_header(path, source.encoding))
+    header = _header(path, source.encoding)
+    columns = _Columns.of(header)
     sku_column = columns.role.get("sku", "product_number")
+    codec = codec_for(path, source.encoding).removesuffix("-sig")
+    check_header(path, header, DELIMITER, sku_column=sku_column, codec=codec)
     records = partial(
         csv_records, path, delimiter=DELIMITER, encoding=source.encoding, sku_column=sku_column
     )
@@ -352,27 +400,31 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
             Path(source.attribute_options_path), source.encoding
         )
         yield from problems
+    # Shopware writes numbers as PHP prints floats: a dot, never a thousands separator.
+    decimal_mark: DecimalMark = source.decimal_mark or "."
     reading = _Reading(
         source=source,
         currency=currency,
         locale=source.locale or ANY_LOCALE,
-        tax_class=partial(parse_shop_tax_class, names={**DEFAULT_TAX_NAMES, **source.tax_classes}),
         options=options,
+        decimal_mark=decimal_mark,
     )
-    last_variant, parents = _families(records, columns)
+    last_variant, parents = _families(path, source.encoding, header, columns, records)
+    id_column = columns.role.get("id") if last_variant else None
+    parent_column = columns.role.get("parent_id")
     for record in records():
         if not isinstance(record, tuple):
             yield record
             continue
         number, row, clean = record
-        ident = row[columns.role["id"]].strip() if "id" in columns.role else ""
-        parent_id = row[columns.role["parent_id"]].strip() if "parent_id" in columns.role else ""
+        ident = row[id_column].strip() if id_column is not None else ""
+        parent_id = row[parent_column].strip() if parent_column is not None else ""
         if not parent_id and ident in last_variant:
             # A parent of variants in the file only groups them.
             if ident not in parents:
                 parents[ident] = _parent(row, clean, columns)
             continue
-        context = RowContext(number, row[sku_column].strip() or None, source.decimal_mark)
+        context = RowContext(number, row[sku_column].strip() or None, decimal_mark)
         parent: _Parent | None = None
         if parent_id:
             parent = parents.get(parent_id)
@@ -401,12 +453,15 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
 
 
 def _header(path: Path, encoding: str) -> list[str]:
-    """The header row as the csv module splits it (`csv_records` judges it)."""
+    """The header row, as `csv_records` reads it."""
     with open_text(path, encoding) as stream:
         try:
-            return next(csv.reader(stream, delimiter=DELIMITER), [])
-        except csv.Error:
-            return []
+            header = next(csv.reader(stream, delimiter=DELIMITER), None)
+        except csv.Error as exc:
+            raise CatalogFileError(f"{path.name}: the header row is not CSV: {exc}") from None
+    if header is None:
+        raise CatalogFileError(f"{path.name} is empty: no header row")
+    return header
 
 
 def _currency(path: Path, source: CatalogSource, columns: _Columns) -> str | None:
@@ -424,28 +479,50 @@ def _currency(path: Path, source: CatalogSource, columns: _Columns) -> str | Non
 
 
 def _families(
-    records: Callable[[], Iterator[tuple[int, dict[str, str], bool] | Finding]],
+    path: Path,
+    encoding: str,
+    header: list[str],
     columns: _Columns,
+    records: Callable[[], Iterator[tuple[int, dict[str, str], bool] | Finding]],
 ) -> tuple[dict[str, int], dict[str, _Parent]]:
     """Which ids are parents of variants in the file, with their last variant's row
-    number; and the parents written after one of their variants, read ahead."""
+    number (counted as `csv_records` counts them); and the parents written after one of
+    their variants, read ahead."""
     if "parent_id" not in columns.role or "id" not in columns.role:
         return {}, {}
-    id_column, parent_column = columns.role["id"], columns.role["parent_id"]
+    id_index = header.index(columns.role["id"])
+    parent_index = header.index(columns.role["parent_id"])
+    width = len(header)
     last_variant: dict[str, int] = {}
     late: set[str] = set()
-    for record in records():
-        if isinstance(record, tuple):
-            number, row, _ = record
-            parent_id = row[parent_column].strip()
-            if parent_id:
+    # Only two cells are needed: the csv module alone, at twice `csv_records`' pace.
+    with open_text(path, encoding) as stream:
+        rows = csv.reader(stream, delimiter=DELIMITER)
+        next(rows, None)
+        number = 0
+        while True:
+            number += 1
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except csv.Error:
+                continue
+            if len(values) != width:
+                if not values or values == [""]:
+                    number -= 1  # a blank line is not a row
+                continue
+            if parent_id := values[parent_index].strip():
                 last_variant[parent_id] = number
-            elif row[id_column].strip() in last_variant:
-                late.add(row[id_column].strip())
+            elif (ident := values[id_index].strip()) in last_variant:
+                late.add(ident)
     parents: dict[str, _Parent] = {}
     if late:
         for record in records():
-            if isinstance(record, tuple) and (ident := record[1][id_column].strip()) in late:
+            if (
+                isinstance(record, tuple)
+                and (ident := record[1][columns.role["id"]].strip()) in late
+            ):
                 parents.setdefault(ident, _parent(record[1], record[2], columns))
     return last_variant, parents
 
@@ -464,10 +541,11 @@ def _inherit(
 ) -> dict[str, str]:
     """The variant's row with what it leaves empty taken from its parent; a block
     (price, tax, cover, manufacturer) the variant sets any part of is its own."""
-    own = {columns.block[c] for c, v in row.items() if v and c in columns.block}
+    block = columns.block
+    own = {block[c] for c in block if row[c]}
     merged = dict(row)
     for column, value in inherited.items():
-        if not row.get(column) and columns.block[column] not in own:
+        if not row[column] and block[column] not in own:
             merged[column] = value
     return merged
 
@@ -476,70 +554,83 @@ def _product(
     row: Mapping[str, str], columns: _Columns, reading: _Reading, context: RowContext
 ) -> Product | None:
     role = columns.role
-    sku = row[role["sku"]].strip() if "sku" in role else ""
+    cell = {name: row[column].strip() for name, column in role.items()}
+    sku = cell.get("sku", "")
     if not sku:
         context.reject(role.get("sku", "product_number"), "missing_sku", "the row has no sku")
         return None
     product = Product(sku=sku)
-
-    def value(name: str) -> str:
-        column = role.get(name)
-        return row[column].strip() if column is not None else ""
-
-    product.gtin = value("gtin") or None
-    product.brand = value("brand") or None
-    product.mpn = value("mpn") or None
-    if name := value("name"):
+    product.gtin = cell.get("gtin") or None
+    product.brand = cell.get("brand") or None
+    product.mpn = cell.get("mpn") or None
+    if name := cell.get("name"):
         product.title[reading.locale] = name
-    if description := value("description"):
+    if description := cell.get("description"):
         product.description[reading.locale] = description
     for column, text_field, code in columns.texts:
         text = row[column].strip()
         if text and (locale := reading.locale_of(code, context, column)) is not None:
             (product.title if text_field == "name" else product.description)[locale] = text
+    fast = reading.decimal_mark == "."
     if reading.currency is not None:
-        _price(product, reading.currency, row, role["price"], role.get("list_price"), context)
+        _price(product, reading.currency, row, role["price"], role.get("list_price"), fast, context)
     for currency, column, list_column in columns.prices:
         if currency not in product.prices:
-            _price(product, currency, row, column, list_column, context)
-    if tax_name := value("tax_name"):
-        tax_class = context.take(role["tax_name"], reading.tax_class, tax_name)
+            _price(product, currency, row, column, list_column, fast, context)
+    if tax_name := cell.get("tax_name"):
+        known = reading.tax_classes.get(tax_name)  # a tuple: not a VAT class, reported
+        tax_class = (
+            known
+            if isinstance(known, str)
+            else context.take(role["tax_name"], reading.tax_class, tax_name)
+        )
         if tax_class is not None:
             product.tax_class = tax_class  # type: ignore[assignment]
-    enabled = context.take(role.get("active", "active"), parse_enabled, value("active"))
-    product.enabled = True if enabled is None else enabled
-    if stock_text := value("stock"):
-        stock = context.take(role["stock"], _parse_stock, stock_text)
+    active = cell.get("active", "")
+    if active not in ("1", ""):
+        enabled = context.take(role["active"], parse_enabled, active)
+        product.enabled = True if enabled is None else enabled
+    if stock_text := cell.get("stock"):
+        stock = int(stock_text) if stock_text.isdigit() else None
+        if stock is None:
+            stock = context.take(role["stock"], _parse_stock, stock_text)
         if stock is not None:
             product.attributes["stock"] = str(stock)
-            closeout = value("closeout")
             if stock > 0:
                 product.availability = "in_stock"
-            elif closeout in ("0", "false"):  # sold on when out of stock
+            elif cell.get("closeout") in ("0", "false"):  # sold on when out of stock
                 product.availability = "backorder"
             else:
                 product.availability = "out_of_stock"
-    weight_unit = reading.source.weight_unit or "kg"
-    dimension_unit = reading.source.dimension_unit or "mm"
-    for name in ("weight", "width", "height", "length"):
-        if text := value(name):
-            unit = weight_unit if name == "weight" else dimension_unit
-            setattr(product, name, context.number(role[name], parse_bare_quantity, text, unit))
-    paths = value("category_paths")
-    categories = paths or value("categories")
-    product.categories = [c.strip() for c in categories.split("|") if c.strip()]
-    for link in (value("cover"), *value("media").split("|")):
-        link = link.strip()
-        if link and link not in product.image_links:
-            product.image_links.append(link)
+    for quantity, configured in reading.units.items():
+        if number := cell.get(quantity):
+            unit = reading.fast_units[quantity]
+            setattr(
+                product,
+                quantity,
+                Quantity(Decimal(number), unit)
+                if unit is not None and _plain(number)
+                else context.number(role[quantity], parse_bare_quantity, number, configured),
+            )
+    if categories := cell.get("category_paths") or cell.get("categories"):
+        product.categories = [c.strip() for c in categories.split("|") if c.strip()]
+    if cover := cell.get("cover"):
+        product.image_links.append(cover)
+    if media := cell.get("media"):
+        for link in media.split("|"):
+            link = link.strip()
+            if link and link not in product.image_links:
+                product.image_links.append(link)
+    attributes = product.attributes
     for column in columns.plain:
         text = row[column]
         if text and (text := text.strip()):
-            product.attributes[column] = text
+            attributes[column] = text
     if reading.options is not None and columns.properties is not None:
         for group, names in _named(row[columns.properties], reading.options).items():
-            product.attributes[group] = ", ".join(names)
-    take_condition(product, context)
+            attributes[group] = ", ".join(names)
+    if "condition" in attributes:
+        take_condition(product, context)
     return product
 
 
@@ -549,6 +640,7 @@ def _price(
     row: Mapping[str, str],
     column: str,
     list_column: str | None,
+    fast: bool,
     context: RowContext,
 ) -> None:
     """The price in ``currency``; with a list price above it, the list price is the
@@ -556,16 +648,28 @@ def _price(
     text = row[column].strip()
     if not text:
         return
-    amount = context.number(column, parse_amount, text)
+    amount = _amount(text, column, fast, context)
     if amount is None:
         return
     list_text = row[list_column].strip() if list_column is not None else ""
-    regular = context.number(list_column or "", parse_amount, list_text) if list_text else None
+    regular = _amount(list_text, list_column or "", fast, context) if list_text else None
     if regular is not None and regular > amount:
         product.prices[currency] = Money(regular, currency)
         product.sale_prices[currency] = SalePrice(amount, currency)
     else:
         product.prices[currency] = Money(amount, currency)
+
+
+def _amount(text: str, column: str, fast: bool, context: RowContext) -> Decimal | None:
+    if fast and _plain(text):
+        return Decimal(text)
+    return context.number(column, parse_amount, text)
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is a number as PHP prints a float (``12.5``), which
+    `parse_decimal` would read with a dot as decimal mark just as `Decimal` does."""
+    return text.isascii() and text.replace(".", "", 1).isdigit()
 
 
 def _parse_stock(text: str) -> int:
