@@ -49,10 +49,13 @@ attribute_options_path``; the groups are the axes the variant varies by and the 
 its values (an option without a name means "any" and is left out). Without that file
 the options stay ids in ``optionIds`` and the variants are grouped without axes.
 
-**Memory**: the reader makes one pass over the file to learn which ids are parents of
-variants (an id and a row number per parent), then streams; a parent's inheritable
-values are held from its row to its last variant's row. A parent written after its
-variants (never by Shopware; a hand-edited file) is looked up by one more pass.
+**Memory**: the reader first scans the file with the csv module alone to learn which ids
+are parents of variants (an id and a row number per parent: the only part that grows
+with the file, by about 150 bytes per variant group), then streams it; a parent's
+inheritable values are held from its row to its last variant's row (a parent whose last
+variant row is unreadable is held to the end of the file). A parent written after one
+of its variants (never by Shopware, whose foreign key and creation order put parents
+first; a hand-edited file) is read ahead by one more pass and held the same way.
 
 Documentation: https://docs.shopware.com/en/shopware-6-en/settings/system/importexport
 (profiles, variants, the CSV settings) and
@@ -343,8 +346,14 @@ def read_property_options(
     name)}``, and warnings about rows that cannot be used (their options stay ids).
 
     Raises:
-        CatalogFileError: when the file is empty or has no ``id`` column.
+        CatalogFileError: when the file is empty or has no ``id`` or no group name column.
     """
+    header = _header(path, encoding)
+    if "group_name" not in header and "group.translations.DEFAULT.name" not in header:
+        raise CatalogFileError(
+            f"{path.name} ([catalog] attribute_options_path) is not Shopware's 'Default "
+            f"properties' export: no group_name column in its header {header[:12]}"
+        )
     options: dict[str, tuple[str, str]] = {}
     problems: list[Finding] = []
     for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="id"):
@@ -420,8 +429,8 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
         ident = row[id_column].strip() if id_column is not None else ""
         parent_id = row[parent_column].strip() if parent_column is not None else ""
         if not parent_id and ident in last_variant:
-            # A parent of variants in the file only groups them.
-            if ident not in parents:
+            # A parent of variants in the file only groups them; kept for those to come.
+            if ident not in parents and number < last_variant[ident]:
                 parents[ident] = _parent(row, clean, columns)
             continue
         context = RowContext(number, row[sku_column].strip() or None, decimal_mark)

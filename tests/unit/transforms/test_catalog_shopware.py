@@ -339,6 +339,28 @@ def test_wrong_delimiter_refuses_the_file() -> None:
         read("wrong_delimiter.csv", currency="EUR")
 
 
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("empty.csv", "is empty"),
+        # The properties export given as the product export: no product number.
+        ("properties.csv", "no 'product_number' column"),
+    ],
+)
+def test_file_that_is_no_product_export_is_refused(case: str, words: str) -> None:
+    with pytest.raises(CatalogFileError, match=words):
+        read(case, currency="EUR")
+
+
+def test_properties_path_that_is_no_properties_export_is_refused() -> None:
+    with pytest.raises(CatalogFileError, match="not Shopware's 'Default properties' export"):
+        read(
+            "default_profile_variants.csv",
+            currency="EUR",
+            attribute_options_path=str(SHOPWARE / "single-product.csv"),
+        )
+
+
 def test_prices_without_a_currency_refuse_the_file() -> None:
     with pytest.raises(CatalogFileError, match=r"\[catalog\] currency"):
         read("single-product.csv")
