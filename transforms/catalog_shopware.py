@@ -551,7 +551,9 @@ def _inherit(
     """The variant's row with what it leaves empty taken from its parent; a block
     (price, tax, cover, manufacturer) the variant sets any part of is its own."""
     block = columns.block
-    own = {block[c] for c in block if row[c]}
+    own = {block[c] for c, v in row.items() if v and c in block}
+    if not own:  # the usual variant: its own cells are its identity, stock and options
+        return {**row, **inherited}
     merged = dict(row)
     for column, value in inherited.items():
         if not row[column] and block[column] not in own:
