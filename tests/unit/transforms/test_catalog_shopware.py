@@ -206,7 +206,15 @@ def test_variant_with_its_own_price_takes_none_of_the_parents_price(
     assert coral.attributes["price_net"] == "75.621848739496"
     assert coral.image_links[0] == "https://shop.example/media/6a/00/trail-runner-coral.jpg"
     assert coral.enabled is False
-    assert coral.gtin is None  # a GTIN names one trade item: never the parent's
+    # The parent's EAN and manufacturer number name it, not its variants.
+    assert (coral.gtin, coral.mpn) == (None, None)
+
+
+def test_options_by_id_only_are_reported_once_for_the_file() -> None:
+    products, findings = read("default_profile_variants.csv", currency="EUR")
+    options = [f for f in findings if f.rule == "variant_options_unnamed"]
+    assert [(f.sku, f.row) for f in options] == [("SW-TRAIL-41-BR", 2)]
+    assert {p.group for p in products.values() if p.varies_by == []} == {"SW-TRAIL", None}
 
 
 def test_stock_zero_is_out_of_stock(trail: tuple[dict[str, Product], list[Finding]]) -> None:
