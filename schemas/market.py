@@ -416,7 +416,9 @@ class CatalogSource(_Strict):
     product_models_path: str | None = None
     """Akeneo ``product_models.csv`` whose values variants inherit; optional."""
     attribute_options_path: str | None = None
-    """Akeneo ``attribute_options.csv``, for the labels of size options; optional."""
+    """Akeneo ``attribute_options.csv``, for the labels of size options; Shopware's
+    "Default properties" export, for the group and name of each variant option id;
+    optional."""
     asset_base_url: str | None = None
     """Prefix that turns the PIM's relative image paths into absolute URLs."""
     description_scopes: list[str] = Field(default_factory=lambda: ["ecommerce", "print"])

@@ -151,6 +151,30 @@ RULES: dict[str, Rule] = {
         "images are the PIM's download links, which answer only with an API token: "
         "a marketplace cannot fetch them (reported once for the whole catalog)",
     ),
+    # Shopware export (transforms/catalog_shopware.py)
+    "variant_parent_missing": Rule(
+        "ingest",
+        "warning",
+        "its parent {id} is not a readable row of the file: it inherits nothing and is "
+        "grouped under the parent's id",
+    ),
+    "variant_options_unnamed": Rule(
+        "ingest",
+        "warning",
+        "the export names the variants' options by id only: give Shopware's 'Default "
+        "properties' export as [catalog] attribute_options_path (reported once for the file)",
+    ),
+    "variant_option_unknown": Rule(
+        "ingest",
+        "warning",
+        "option {id} is not in the properties export: the variant does not vary by it",
+    ),
+    "language_unmapped": Rule(
+        "ingest",
+        "warning",
+        "texts in language {code} are not read: add it to [catalog] locales "
+        "(reported once for the file)",
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"

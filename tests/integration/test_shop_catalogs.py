@@ -110,9 +110,7 @@ def test_a_shop_export_lists_with_five_lines_of_config(tmp_path: Path, case: str
     config = load_config(merchant_config(tmp_path, fmt, file, settings))
     products = [p for p in read_catalog(config.catalog) if isinstance(p, Product)]
     assert products, f"{case}: the reader read no product"
-    sellable = {
-        p.sku for p in products if p.enabled and any(p.title.values()) and p.prices
-    }
+    sellable = {p.sku for p in products if p.enabled and any(p.title.values()) and p.prices}
     outcome = onboard(config, tmp_path / "work", markets=["DE", "US"])
     assert outcome["gate"] is None
     assert outcome["products"] == len(products)
@@ -123,10 +121,11 @@ def test_a_shop_export_lists_with_five_lines_of_config(tmp_path: Path, case: str
         if row["channel"] != "google":
             continue
         assert not [r for r in row["reasons"] if r["reason"] not in DATA_GAPS], (
-            f"{case} {row['market']}: set aside for a reason the config answers: "
-            f"{row['reasons']}"
+            f"{case} {row['market']}: set aside for a reason the config answers: {row['reasons']}"
         )
-        gaps = sum(r["products"] for r in row["reasons"] if r["reason"] != "disabled in the catalog")
+        gaps = sum(
+            r["products"] for r in row["reasons"] if r["reason"] != "disabled in the catalog"
+        )
         assert row["listed"] >= len(sellable) - gaps
         assert row["listed"] >= 0.9 * (len(sellable) - gaps)
 
@@ -140,9 +139,7 @@ def test_a_shop_export_through_the_dag(
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    run = dag.test(
-        logical_date=datetime(2026, 11, 26, tzinfo=UTC), run_conf={"markets": ["US"]}
-    )
+    run = dag.test(logical_date=datetime(2026, 11, 26, tzinfo=UTC), run_conf={"markets": ["US"]})
     assert run.state == "success", case
     config = load_config(tmp_path / "markets.toml")
     products = {p.sku: p for p in read_catalog(config.catalog) if isinstance(p, Product)}
