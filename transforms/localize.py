@@ -183,6 +183,10 @@ def localize(
         size, size_system = default_table().for_market(
             product.size, product.size_kind, gender_of(product.categories), market.size_system
         )
+    elif product.size is None and product.attributes.get("size"):
+        # A shop system's size option (S, M, 42): no size table tells its system, so it goes
+        # out as the shop writes it.
+        size = product.attributes["size"]
 
     def local(quantity: Quantity | None) -> Quantity | None:
         return None if quantity is None else for_market(quantity, market.units)

@@ -58,6 +58,24 @@ CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "asset_base_url": "https://shop.example/media/catalog/product",
         },
     ),
+    "magento-bb-products": (
+        "magento",
+        "magento/BB-Products.csv",
+        {
+            "currency": "USD",
+            "defaults": {"brand": "Luma"},
+            "asset_base_url": "https://shop.example/media/catalog/product",
+        },
+    ),
+    "magento-sample-data": (
+        "magento",
+        "magento/prepared-for-sample-data.csv",
+        {
+            "currency": "USD",
+            "defaults": {"brand": "Luma"},
+            "asset_base_url": "https://shop.example/media/catalog/product",
+        },
+    ),
     "magento-catalog": (
         "magento",
         "magento/catalog_products.csv",
@@ -66,6 +84,16 @@ CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "defaults": {"brand": "Luma"},
             "asset_base_url": "https://shop.example/media/catalog/product",
         },
+    ),
+    "shopware-demo": (
+        "shopware",
+        "shopware/products.csv",
+        {"currency": "EUR"},
+    ),
+    "shopware-default-profile": (
+        "shopware",
+        "shopware/single-product.csv",
+        {"currency": "EUR", "defaults": {"brand": "Shopware"}},
     ),
 }
 """Every real export a reader ships with; each reader's own tests read the hostile ones."""
@@ -130,7 +158,7 @@ def test_a_shop_export_lists_with_five_lines_of_config(tmp_path: Path, case: str
         assert row["listed"] >= 0.9 * (len(sellable) - gaps)
 
 
-@pytest.mark.parametrize("case", ["shopify-2023-template", "magento-configurable"])
+@pytest.mark.parametrize("case", ["shopify-2023-template", "magento-bb-products"])
 def test_a_shop_export_through_the_dag(
     airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
@@ -148,6 +176,30 @@ def test_a_shop_export_through_the_dag(
     assert items
     for item in items:
         product = products[item.findtext(f"{G}id") or ""]
-        assert item.findtext(f"{G}brand") == (product.brand or settings["defaults"]["brand"])
+        assert item.findtext(f"{G}brand") == product.brand
+        assert product.brand == settings.get("defaults", {}).get("brand", product.brand)
         if product.group:
             assert item.findtext(f"{G}item_group_id")
+
+
+def test_variant_axes_agree_with_attributes_whatever_their_case(tmp_path: Path) -> None:
+    """``varies_by = Color|Size`` over the attributes ``Colour`` and ``size``: every variant
+    is listed on eBay in its group, and Google's titles tell the four apart."""
+    config = load_config(
+        merchant_config(
+            tmp_path, "csv", "native/axes_named_in_another_case.csv", {"decimal_mark": "."}
+        )
+    )
+    outcome = onboard(config, tmp_path / "work", markets=["US"])
+    listed = {row["channel"]: row["listed"] for row in outcome["overview"]}
+    assert listed["ebay"] == 4 and listed["google"] == 4, outcome["overview"]
+    findings = [
+        json.loads(line)
+        for line in (tmp_path / "work" / "build" / "US" / "findings.jsonl").read_text().splitlines()
+    ]
+    assert [
+        f for f in findings if f["rule"] in ("duplicate_title", "missing_variation_value")
+    ] == []
+    titles = etree.parse(str(next((tmp_path / "work" / "build" / "US").glob("google*.xml"))))
+    names = [t.text for t in titles.iter(f"{G}title")]
+    assert len(set(names)) == 4, names
