@@ -86,6 +86,32 @@ RULES: dict[str, Rule] = {
         "warning",
         "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
     ),
+    # WooCommerce export (transforms/catalog_woocommerce.py)
+    "variation_parent_missing": Rule(
+        "ingest",
+        "warning",
+        "its parent {parent} is not among the variable products read before it: listed as a "
+        "product of its own",
+    ),
+    "external_product": Rule(
+        "ingest",
+        "warning",
+        "an external (affiliate) product, sold at {url}: read disabled, as no marketplace can "
+        "sell it for the shop",
+    ),
+    "product_type_unknown": Rule(
+        "ingest",
+        "warning",
+        "WooCommerce product type {type} is not one this reader knows: read as a simple product",
+    ),
+    "sale_price_not_lower": Rule(
+        "ingest",
+        "warning",
+        "sale price {sale} is not below the regular price {regular}: the sale price was ignored",
+    ),
+    "not_a_date": Rule(
+        "ingest", "warning", "{value} is not a date like 2024-01-31 or 2024-01-31 23:59:59"
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"
