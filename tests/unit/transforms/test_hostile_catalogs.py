@@ -64,7 +64,10 @@ def test_hostile_catalog_file(expected_file: Path) -> None:
 
 
 def test_every_hostile_case_has_its_expectations() -> None:
-    cases = {p.name.split(".")[0] for p in BAD.iterdir() if not p.name.endswith(".md")}
+    # A reader's own folder (``catalog/<format>/``) holds its cases and checks them itself.
+    cases = {
+        p.name.split(".")[0] for p in BAD.iterdir() if p.is_file() and not p.name.endswith(".md")
+    }
     assert cases == {p.name.split(".")[0] for p in EXPECTED} | {
         p.name.split(".")[0] for p in BAD.iterdir() if p.stem in _OLDER_CASES
     }
