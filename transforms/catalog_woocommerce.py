@@ -63,8 +63,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
@@ -83,7 +84,7 @@ from transforms.catalog_values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -147,7 +148,14 @@ _VARIATION_TYPES = frozenset({"variation", "subscription_variation"})
 _VARIABLE_TYPES = frozenset({"variable", "variable-subscription"})
 _SIMPLE_TYPES = frozenset({"simple", "subscription", "external"})
 _FLAGS = ("virtual", "downloadable")
+_TYPES_KEPT = 1000
+"""Distinct ``Type`` and ``Tax class`` values whose reading is remembered (shops have few)."""
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+_CACHED = 8192
+"""Distinct prices, quantities and dates whose reading is remembered: catalogs repeat them,
+and the values are immutable."""
+_amount = lru_cache(maxsize=_CACHED)(parse_amount)
+_quantity = lru_cache(maxsize=_CACHED)(parse_bare_quantity)
 _LINE_TAGS = frozenset({"li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
 
 
@@ -158,6 +166,8 @@ def split_values(text: str) -> list[str]:
     >>> split_values("Clothing > Tshirts, Music\\\\, Film, ")
     ['Clothing > Tshirts', 'Music, Film']
     """
+    if "\\," not in text:
+        return [value for part in text.split(",") if (value := part.strip())]
     return [
         value.strip().replace("\x00", ",")
         for value in text.replace("\\,", "\x00").split(",")
@@ -165,6 +175,7 @@ def split_values(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=_CACHED)
 def parse_sale_date(text: str) -> str:
     """A ``Date sale price starts`` / ``ends`` value as ISO 8601: a date stays a date,
     a date and time (``2024-01-01 0:00:00``) becomes ``2024-01-01T00:00:00`` in the
@@ -237,44 +248,77 @@ class _TextLines(HTMLParser):
         self.parts.append(data)
 
 
-def selling_points(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def selling_points(text: str) -> tuple[str, ...]:
     """A short description as selling points: its lines, or its list items and
     paragraphs when it is HTML.
 
     >>> selling_points("<ul><li>Soft &amp; warm</li><li>100% cotton</li></ul>")
-    ['Soft & warm', '100% cotton']
+    ('Soft & warm', '100% cotton')
     """
     if "<" in text:
         parser = _TextLines()
         parser.feed(text)
         parser.close()
         text = "".join(parser.parts)
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+_MISSING = "\x00"
+"""The column of a role the header lacks: no header is named so, ``row.get`` gives ""."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """The column holding each value the reader maps (`_COLUMNS`)."""
+
+    id: str = _MISSING
+    type: str = _MISSING
+    sku: str = _MISSING
+    gtin: str = _MISSING
+    name: str = _MISSING
+    published: str = _MISSING
+    short_description: str = _MISSING
+    description: str = _MISSING
+    sale_start: str = _MISSING
+    sale_end: str = _MISSING
+    tax_status: str = _MISSING
+    tax_class: str = _MISSING
+    in_stock: str = _MISSING
+    stock: str = _MISSING
+    sale_price: str = _MISSING
+    regular_price: str = _MISSING
+    categories: str = _MISSING
+    images: str = _MISSING
+    parent: str = _MISSING
+    external_url: str = _MISSING
+    button_text: str = _MISSING
 
 
 @dataclass(slots=True)
 class _Plan:
     """What the reader takes each column of the header for, worked out once."""
 
-    roles: dict[str, str] = field(default_factory=dict)
-    """Role (``sku``, ``regular_price`` ...) -> the column holding it."""
-    measures: list[tuple[str, str, str | None]] = field(default_factory=list)
+    cells: _Cells
+    measures: list[tuple[str, str, str | None]]
     """(product field, column, unit) of the weight and dimension columns."""
-    axes: list[tuple[str, str]] = field(default_factory=list)
+    axes: list[tuple[str, str]]
     """(name column, value column) of ``Attribute N``, in N's order."""
-    others: list[str] = field(default_factory=list)
+    others: list[str]
     """Columns kept as attributes under their own names."""
 
 
 def _plan(header: list[str], source: CatalogSource, path: Path) -> tuple[_Plan, list[Finding]]:
-    plan = _Plan()
     context = RowContext(0, None)
+    roles: dict[str, str] = {}
+    measures: list[tuple[str, str, str | None]] = []
     names: dict[int, dict[str, str]] = {}
+    others: list[str] = []
     for column in header:
         folded = column.strip().casefold()
         role = _COLUMNS.get(folded)
         if role is not None:
-            plan.roles.setdefault(role, column)
+            roles.setdefault(role, column)
             continue
         if folded in _NOT_READ or _DOWNLOAD.match(folded):
             continue
@@ -284,27 +328,27 @@ def _plan(header: list[str], source: CatalogSource, path: Path) -> tuple[_Plan, 
             written = measure["unit"]
             if written is None:
                 unit = source.weight_unit if quantity == "weight" else source.dimension_unit
-            else:
+            else:  # an unknown unit is reported once, and the column kept as an attribute
                 unit = context.take(column, parse_unit, written)
             if written is None or unit is not None:
-                plan.measures.append((quantity, column, unit))
+                measures.append((quantity, column, unit))
                 continue
         attribute = _ATTRIBUTE.match(folded)
         if attribute:
             names.setdefault(int(attribute["n"]), {})[attribute["part"]] = column
             continue
-        plan.others.append(column)
-    if "type" not in plan.roles:
+        others.append(column)
+    if "type" not in roles:
         raise CatalogFileError(
             f"{path.name}: no 'Type' column (columns: {', '.join(header[:12])}): WooCommerce's "
             "product export always has one; is this another shop system's file?"
         )
-    plan.axes = [
+    axes = [
         (parts["name"], parts["value(s)"])
         for _, parts in sorted(names.items())
         if "name" in parts and "value(s)" in parts
     ]
-    return plan, context.findings
+    return _Plan(_Cells(**roles), measures, axes, others), context.findings
 
 
 @dataclass(slots=True)
@@ -319,7 +363,17 @@ class _Row:
 
 
 class _Reader:
-    __slots__ = ("currency", "decimal_mark", "kept", "locale", "parents", "plan", "tax_names")
+    __slots__ = (
+        "currency",
+        "decimal_mark",
+        "kept",
+        "locale",
+        "parents",
+        "plan",
+        "tax_classes",
+        "tax_names",
+        "types",
+    )
 
     def __init__(self, plan: _Plan, source: CatalogSource, currency: str, kept: int) -> None:
         from schemas.market import Validation
@@ -331,13 +385,20 @@ class _Reader:
         self.tax_names = {**DEFAULT_TAX_CLASSES, **source.tax_classes}
         self.parents: OrderedDict[tuple[str, str], Product] = OrderedDict()
         self.kept = kept
+        self.types: dict[str, frozenset[str]] = {}
+        self.tax_classes: dict[str, str] = {}
 
     def read(self, number: int, row: dict[str, str], clean: bool) -> Iterator[Product | Finding]:
-        roles = self.plan.roles
-        types = {t.strip().lower() for t in row[roles["type"]].split(",")} - {""}
+        cells = self.plan.cells
+        type_text = row[cells.type]
+        types = self.types.get(type_text)
+        if types is None:
+            types = frozenset(t.strip().lower() for t in type_text.split(",")) - {""}
+            if len(self.types) < _TYPES_KEPT:
+                self.types[type_text] = types
         if "grouped" in types:
             return  # it only gathers products that have rows of their own
-        sku = _value(row, roles.get("sku"))
+        sku = _cell(row.get(cells.sku, ""))
         context = RowContext(number, sku or None, self.decimal_mark)
         if types & _VARIABLE_TYPES:
             self._keep_parent(row, context, clean, sku)
@@ -355,7 +416,7 @@ class _Reader:
                 f"WooCommerce product type {', '.join(sorted(kind))} is not one this reader "
                 "knows (simple, variable, variation, grouped, external): read as a simple "
                 "product",
-                row[roles["type"]],
+                type_text,
             )
         read = self._row(row, context)
         product = read.product
@@ -390,7 +451,7 @@ class _Reader:
 
     def _keep_parent(self, row: dict[str, str], context: RowContext, clean: bool, sku: str) -> None:
         """Keep what the variations of a variable product inherit, under its SKU and ID."""
-        ident = _value(row, self.plan.roles.get("id"))
+        ident = _cell(row.get(self.plan.cells.id, ""))
         group = sku or (f"id:{ident}" if ident else "")
         if not group:
             return  # nothing can name it: its variations will say their parent is missing
@@ -410,7 +471,7 @@ class _Reader:
             parents.popitem(last=False)
 
     def _parent_of(self, row: dict[str, str], context: RowContext) -> Product | None:
-        reference = _value(row, self.plan.roles.get("parent"))
+        reference = _cell(row.get(self.plan.cells.parent, ""))
         key = ("id", reference[3:].strip()) if reference.startswith("id:") else ("sku", reference)
         parent = self.parents.get(key) if reference else None
         if parent is None:
@@ -428,65 +489,69 @@ class _Reader:
 
     def _row(self, row: dict[str, str], context: RowContext) -> _Row:
         """The row's own values as a product (nothing inherited yet)."""
-        roles = self.plan.roles
+        # The hot path: one lookup per cell, parsers only for cells with a value.
+        cells = self.plan.cells
+        get = row.get
         product = Product(sku=context.sku or "")
         locale = self.locale
-        if text := _value(row, roles.get("gtin")):
-            product.gtin = text
-        if text := _value(row, roles.get("name")):
-            product.title[locale] = text
-        if text := _value(row, roles.get("description")):
-            product.description[locale] = text
-        if text := _value(row, roles.get("short_description")):
-            product.bullet_points[locale] = selling_points(text)
-        if text := _value(row, roles.get("published")):
-            enabled = context.take("Published", parse_published, text)
+        if text := get(cells.gtin, ""):
+            product.gtin = _cell(text)
+        if text := get(cells.name, ""):
+            product.title[locale] = _cell(text)
+        if text := get(cells.description, ""):
+            product.description[locale] = _cell(text)
+        if text := get(cells.short_description, "").strip():
+            product.bullet_points[locale] = list(selling_points(text))
+        if text := get(cells.published, ""):
+            enabled = _PUBLISHED.get(_cell(text))
+            if enabled is None:
+                enabled = context.take("Published", parse_published, text)
             product.enabled = True if enabled is None else enabled
-        if text := _value(row, roles.get("in_stock")):
-            availability = context.take("In stock?", parse_availability, text)
+        if text := get(cells.in_stock, ""):
+            availability = _AVAILABILITY.get(text.strip().lower())
+            if availability is None:
+                availability = context.take("In stock?", parse_availability, text)
             if availability is not None:
                 product.availability = availability  # type: ignore[assignment]
-        if text := _value(row, roles.get("categories")):
-            product.categories = split_values(text)
-        if text := _value(row, roles.get("images")):
+        if text := get(cells.categories, ""):
+            product.categories = split_values(_cell(text))
+        if text := get(cells.images, ""):
             product.image_links = list(dict.fromkeys(split_values(text)))
         for name, column, unit in self.plan.measures:
-            if text := _value(row, column):
-                quantity = context.number(column, parse_bare_quantity, text, unit)
+            if text := get(column, ""):
+                quantity = context.number(column, _quantity, _cell(text), unit)
                 setattr(product, name, quantity)
         self._prices(row, product, context)
         attributes = product.attributes
         for column in self.plan.others:
-            if text := _value(row, column):
-                attributes[column] = text
-        if text := _value(row, roles.get("external_url")):
-            attributes["external_url"] = text
-        if text := _value(row, roles.get("button_text")):
-            attributes["button_text"] = text
+            if text := row[column]:
+                attributes[column] = _cell(text)
+        if text := get(cells.external_url, ""):
+            attributes["external_url"] = _cell(text)
+        if text := get(cells.button_text, ""):
+            attributes["button_text"] = _cell(text)
         axes: list[tuple[str, str]] = []
         for name_column, value_column in self.plan.axes:
-            if name := _value(row, name_column):
-                axes.append((name, ", ".join(split_values(_value(row, value_column)))))
-        stock = _value(row, roles.get("stock"))
-        if stock and stock.lower() != "parent":
-            parsed = context.number("Stock", parse_stock, stock)
-            stock = parsed or ""
+            if (name := row[name_column]) and (name := _cell(name)):
+                values = row[value_column]
+                axes.append((name, ", ".join(split_values(_cell(values))) if values else ""))
+        stock = _cell(get(cells.stock, ""))
+        if stock and not stock.isdigit() and stock.lower() != "parent":
+            stock = context.number("Stock", parse_stock, stock) or ""
         return _Row(
             product,
-            _value(row, roles.get("tax_class")),
-            _value(row, roles.get("tax_status")).lower(),
-            stock,
+            get(cells.tax_class, "").strip(),
+            get(cells.tax_status, "").strip().lower(),
+            stock.lstrip("0") or "0" if stock.isdigit() else stock,
             axes,
         )
 
     def _prices(self, row: dict[str, str], product: Product, context: RowContext) -> None:
-        roles, currency = self.plan.roles, self.currency
-        regular_text = _value(row, roles.get("regular_price"))
-        sale_text = _value(row, roles.get("sale_price"))
-        regular = (
-            context.number("Regular price", parse_amount, regular_text) if regular_text else None
-        )
-        sale = context.number("Sale price", parse_amount, sale_text) if sale_text else None
+        cells, currency = self.plan.cells, self.currency
+        regular_text = _cell(row.get(cells.regular_price, ""))
+        sale_text = _cell(row.get(cells.sale_price, ""))
+        regular = context.number("Regular price", _amount, regular_text) if regular_text else None
+        sale = context.number("Sale price", _amount, sale_text) if sale_text else None
         if regular is None:
             if sale is not None:  # WooCommerce charges the sale price: it is the price
                 product.prices[currency] = Money(sale, currency)
@@ -504,16 +569,16 @@ class _Reader:
             )
             return
         dates: list[str | None] = []
-        for role, column in (
-            ("sale_start", "Date sale price starts"),
-            ("sale_end", "Date sale price ends"),
+        for column, header in (
+            (cells.sale_start, "Date sale price starts"),
+            (cells.sale_end, "Date sale price ends"),
         ):
-            text = _value(row, roles.get(role))
+            text = row.get(column, "").strip()
             try:
                 dates.append(parse_sale_date(text) if text else None)
             except ValueProblem as problem:  # a sale of unknown period is no sale to announce
                 context.warn(
-                    column, problem.rule, f"{problem.message}; the sale price was ignored", text
+                    header, problem.rule, f"{problem.message}; the sale price was ignored", text
                 )
                 return
         product.sale_prices[currency] = SalePrice(sale, currency, dates[0], dates[1])
@@ -529,7 +594,11 @@ class _Reader:
         if read.tax_class.lower() == "parent" and parent is not None:
             product.tax_class = parent.tax_class
         elif read.tax_class:
-            tax_class = context.take("Tax class", self._tax_class, read.tax_class)
+            tax_class = self.tax_classes.get(read.tax_class)
+            if tax_class is None:
+                tax_class = context.take("Tax class", self._tax_class, read.tax_class)
+            if tax_class is not None and len(self.tax_classes) < _TYPES_KEPT:
+                self.tax_classes[read.tax_class] = tax_class
             if tax_class is not None:
                 product.tax_class = tax_class  # type: ignore[assignment]
         if status in UNTAXED_STATUSES:
@@ -544,14 +613,10 @@ class _Reader:
         return parse_shop_tax_class(name, self.tax_names)
 
 
-def _value(row: Mapping[str, str], column: str | None) -> str:
-    """A cell, stripped, without the exporter's formula guard."""
-    if column is None:
-        return ""
-    text = row[column].strip()
-    if text.startswith(_FORMULA_GUARD):
-        return text[1:]
-    return text
+def _cell(text: str) -> str:
+    """A cell, stripped, without the formula guard the exporter puts before ``=+-@``."""
+    text = text.strip()
+    return text[1:] if text.startswith(_FORMULA_GUARD) else text
 
 
 def _inherit(read: _Row, parent: Product) -> None:
