@@ -84,7 +84,7 @@ from transforms.catalog_values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -351,6 +351,34 @@ def _plan(header: list[str], source: CatalogSource, path: Path) -> tuple[_Plan, 
     return _Plan(_Cells(**roles), measures, axes, others), context.findings
 
 
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What a ``Type`` value makes of its row."""
+
+    grouped: bool
+    variable: bool
+    variation: bool
+    external: bool
+    flags: tuple[str, ...]
+    """``virtual``, ``downloadable``: kept as attributes."""
+    unknown: str
+    """Types this reader does not know, read as simple (``bundle``); empty when none."""
+
+    @classmethod
+    def of(cls, text: str) -> _Kind:
+        types = {t.strip().lower() for t in text.split(",")} - {""}
+        kinds = types - set(_FLAGS)
+        known = _SIMPLE_TYPES | _VARIATION_TYPES | _VARIABLE_TYPES | {"grouped"}
+        return cls(
+            grouped="grouped" in types,
+            variable=bool(types & _VARIABLE_TYPES),
+            variation=bool(types & _VARIATION_TYPES),
+            external="external" in types,
+            flags=tuple(flag for flag in _FLAGS if flag in types),
+            unknown="" if kinds & known else ", ".join(sorted(kinds)),
+        )
+
+
 @dataclass(slots=True)
 class _Row:
     """One row read as a product, with what only inheritance can settle."""
@@ -372,7 +400,7 @@ class _Reader:
         "plan",
         "tax_classes",
         "tax_names",
-        "types",
+        "kinds",
     )
 
     def __init__(self, plan: _Plan, source: CatalogSource, currency: str, kept: int) -> None:
@@ -385,54 +413,48 @@ class _Reader:
         self.tax_names = {**DEFAULT_TAX_CLASSES, **source.tax_classes}
         self.parents: OrderedDict[tuple[str, str], Product] = OrderedDict()
         self.kept = kept
-        self.types: dict[str, frozenset[str]] = {}
+        self.kinds: dict[str, _Kind] = {}
         self.tax_classes: dict[str, str] = {}
 
-    def read(self, number: int, row: dict[str, str], clean: bool) -> Iterator[Product | Finding]:
+    def read(self, number: int, row: dict[str, str], clean: bool) -> Sequence[Product | Finding]:
+        """The product and findings of one row (nothing for a parent or a grouped product)."""
         cells = self.plan.cells
         type_text = row[cells.type]
-        types = self.types.get(type_text)
-        if types is None:
-            types = frozenset(t.strip().lower() for t in type_text.split(",")) - {""}
-            if len(self.types) < _TYPES_KEPT:
-                self.types[type_text] = types
-        if "grouped" in types:
-            return  # it only gathers products that have rows of their own
+        kind = self.kinds.get(type_text)
+        if kind is None:
+            kind = _Kind.of(type_text)
+            if len(self.kinds) < _TYPES_KEPT:
+                self.kinds[type_text] = kind
+        if kind.grouped:
+            return []  # it only gathers products that have rows of their own
         sku = _cell(row.get(cells.sku, ""))
         context = RowContext(number, sku or None, self.decimal_mark)
-        if types & _VARIABLE_TYPES:
+        if kind.variable:
             self._keep_parent(row, context, clean, sku)
-            yield from context.findings
-            return
+            return context.findings
         if not sku:
             context.reject("sku", "missing_sku", "the row has no SKU")
-            yield from context.findings
-            return
-        kind = types - set(_FLAGS)
-        if kind and not kind & (_SIMPLE_TYPES | _VARIATION_TYPES):
+            return context.findings
+        if kind.unknown:
             context.warn(
                 "Type",
                 "product_type_unknown",
-                f"WooCommerce product type {', '.join(sorted(kind))} is not one this reader "
-                "knows (simple, variable, variation, grouped, external): read as a simple "
-                "product",
+                f"WooCommerce product type {kind.unknown} is not one this reader knows (simple, "
+                "variable, variation, grouped, external): read as a simple product",
                 type_text,
             )
         read = self._row(row, context)
         product = read.product
-        for flag in _FLAGS:
-            if flag in types:
-                product.attributes[flag] = "yes"
-        parent = None
-        if types & _VARIATION_TYPES:
-            parent = self._parent_of(row, context)
+        for flag in kind.flags:
+            product.attributes[flag] = "yes"
+        parent = self._parent_of(row, context) if kind.variation else None
         if parent is not None:
             _inherit(read, parent)
-        else:
+        elif read.axes:
             # On its own: its axes are plain attributes, an "any" axis is no value.
             product.attributes.update((name, value) for name, value in read.axes if value)
         self._settle(read, parent, context)
-        if "external" in types:
+        if kind.external:
             url = product.attributes.get("external_url", "")
             product.enabled = False
             context.warn(
@@ -442,12 +464,11 @@ class _Reader:
                 "read disabled, as no marketplace can sell it for the shop",
                 url or None,
             )
-        take_condition(product, context)
+        if "condition" in product.attributes:
+            take_condition(product, context)
         if clean or clean_texts(product, context):
-            yield from context.findings
-            yield product
-        else:
-            yield from context.findings
+            return [*context.findings, product]
+        return context.findings
 
     def _keep_parent(self, row: dict[str, str], context: RowContext, clean: bool, sku: str) -> None:
         """Keep what the variations of a variable product inherit, under its SKU and ID."""

@@ -213,6 +213,15 @@ def test_classic_commerce_export_variations_take_their_parents_tax_class() -> No
             [("CUT", 2, "(row)", "wrong_field_count", "error")],
         ),
         (
+            "invisible_characters.csv",
+            ["SCARF", "TEE-BLUE-S", "TEE-RED-S"],
+            [
+                ("TEE", 1, "bullet_points (en_US)", "invisible_characters_removed", "warning"),
+                ("TEE-RED-S", 3, "title (en_US)", "invisible_characters_removed", "warning"),
+                ("SCARF", 4, "title (en_US)", "invisible_characters_removed", "warning"),
+            ],
+        ),
+        (
             "bad_byte_in_name.csv",
             ["BOWL"],
             [("MUG", 1, "Name", "invalid_encoding", "error")],
@@ -247,6 +256,12 @@ def test_an_empty_axis_value_means_any_and_the_variation_inherits_the_rest() -> 
     assert blue.description == {"en_US": "<p>A soft tee.</p>"}
     assert blue.categories == ["Clothing > Tshirts", "Sale"]
     assert blue.title == {"en_US": "Organic Tee - Blue"}
+
+
+def test_variations_inherit_their_parents_text_cleaned_once() -> None:
+    products, _ = read(WOO / "invisible_characters.csv")
+    assert products["TEE-BLUE-S"].bullet_points == {"en_US": ["Organic cotton", "Fair wear"]}
+    assert products["TEE-RED-S"].title == {"en_US": "Organic Tee Red, S"}
 
 
 def test_a_variation_before_its_parent_stands_alone_and_later_ones_are_grouped() -> None:
