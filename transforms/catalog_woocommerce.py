@@ -66,8 +66,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
+
+from lxml import etree
 
 from schemas.product import Money, Product, SalePrice
 from transforms.catalog_files import CatalogFileError, csv_records
@@ -156,7 +157,7 @@ _CACHED = 8192
 and the values are immutable."""
 _amount = lru_cache(maxsize=_CACHED)(parse_amount)
 _quantity = lru_cache(maxsize=_CACHED)(parse_bare_quantity)
-_LINE_TAGS = frozenset({"li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"})
+_LINE_TAGS = ("li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd")
 
 
 def split_values(text: str) -> list[str]:
@@ -229,38 +230,28 @@ def parse_published(text: str) -> bool:
     return published
 
 
-class _TextLines(HTMLParser):
-    """The lines of text of a short description: one per list item, paragraph or break."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _LINE_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _LINE_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+_HTML = etree.HTMLParser(no_network=True)
+"""lxml's HTML parser (libxml2): it reads what browsers read, markup merchants mistype too.
+One per process, which reads one file at a time."""
 
 
 @lru_cache(maxsize=4096)
 def selling_points(text: str) -> tuple[str, ...]:
-    """A short description as selling points: its lines, or its list items and
-    paragraphs when it is HTML.
+    """A short description as selling points: its lines, or its list items, paragraphs and
+    lines broken with ``<br>`` when it is HTML.
 
     >>> selling_points("<ul><li>Soft &amp; warm</li><li>100% cotton</li></ul>")
     ('Soft & warm', '100% cotton')
+    >>> selling_points("Soft and warm\\nMachine washable")
+    ('Soft and warm', 'Machine washable')
     """
-    if "<" in text:
-        parser = _TextLines()
-        parser.feed(text)
-        parser.close()
-        text = "".join(parser.parts)
+    if "<" in text or "&" in text:
+        root = etree.fromstring(text, _HTML)
+        if root is None:
+            return ()
+        for element in root.iter(_LINE_TAGS):  # a block ends a line
+            element.tail = "\n" + element.tail if element.tail else "\n"
+        text = etree.tostring(root, method="text", encoding="unicode")
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
