@@ -66,7 +66,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
@@ -85,13 +85,15 @@ from transforms.catalog_values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from schemas.findings import Finding
     from schemas.market import CatalogSource
     from schemas.product import Quantity
     from transforms.catalog_values import DecimalMark
+
+T = TypeVar("T")
 
 DELIMITER = ","
 PARENTS_KEPT = 20_000
@@ -531,8 +533,7 @@ class _Reader:
             product.image_links = list(dict.fromkeys(split_values(text)))
         for name, column, unit in self.plan.measures:
             if text := get(column, ""):
-                quantity = context.number(column, _quantity, _cell(text), unit)
-                setattr(product, name, quantity)
+                setattr(product, name, self._number(context, column, _quantity, _cell(text), unit))
         self._prices(row, product, context)
         attributes = product.attributes
         for column in self.plan.others:
@@ -562,8 +563,8 @@ class _Reader:
         cells, currency = self.plan.cells, self.currency
         regular_text = _cell(row.get(cells.regular_price, ""))
         sale_text = _cell(row.get(cells.sale_price, ""))
-        regular = context.number("Regular price", _amount, regular_text) if regular_text else None
-        sale = context.number("Sale price", _amount, sale_text) if sale_text else None
+        regular = self._number(context, "Regular price", _amount, regular_text)
+        sale = self._number(context, "Sale price", _amount, sale_text)
         if regular is None:
             if sale is not None:  # WooCommerce charges the sale price: it is the price
                 product.prices[currency] = Money(sale, currency)
@@ -594,6 +595,23 @@ class _Reader:
                 )
                 return
         product.sale_prices[currency] = SalePrice(sale, currency, dates[0], dates[1])
+
+    def _number(
+        self,
+        context: RowContext,
+        field: str,
+        parse: Callable[..., T],
+        text: str,
+        *args: str | None,
+    ) -> T | None:
+        """``parse(text, *args, decimal_mark)``; a problem is reported by `RowContext.number`
+        (parsing again: problems are rare, numbers are many)."""
+        if not text:
+            return None
+        try:
+            return parse(text, *args, self.decimal_mark)
+        except ValueProblem:
+            return context.number(field, parse, text, *args)
 
     def _settle(self, read: _Row, parent: Product | None, context: RowContext) -> None:
         """Tax class and status, and stock, once the parent (if any) is known."""
