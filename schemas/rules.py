@@ -138,7 +138,9 @@ RULES: dict[str, Rule] = {
         "a grouped product only shows products sold on their own: it is not listed, its "
         "products are",
     ),
-    "not_a_date": Rule("ingest", "warning", "{value} is not a date Magento's export writes"),
+    "not_a_date": Rule(
+        "ingest", "warning", "{value} is not a date as the export writes them ({example})"
+    ),
     "sale_price_not_below_price": Rule(
         "ingest",
         "warning",
@@ -174,6 +176,29 @@ RULES: dict[str, Rule] = {
         "warning",
         "texts in language {code} are not read: add it to [catalog] locales "
         "(reported once for the file)",
+    ),
+    # WooCommerce export (transforms/catalog_woocommerce.py)
+    "variation_parent_missing": Rule(
+        "ingest",
+        "warning",
+        "its parent {parent} is not among the variable products read before it: listed as a "
+        "product of its own",
+    ),
+    "external_product": Rule(
+        "ingest",
+        "warning",
+        "an external (affiliate) product, sold at {url}: read disabled, as no marketplace can "
+        "sell it for the shop",
+    ),
+    "product_type_unknown": Rule(
+        "ingest",
+        "warning",
+        "WooCommerce product type {type} is not one this reader knows: read as a simple product",
+    ),
+    "sale_price_not_lower": Rule(
+        "ingest",
+        "warning",
+        "sale price {sale} is not below the regular price {regular}: the sale price was ignored",
     ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
