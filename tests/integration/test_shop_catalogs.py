@@ -85,6 +85,16 @@ CATALOGS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "asset_base_url": "https://shop.example/media/catalog/product",
         },
     ),
+    "woocommerce-sample-data": (
+        "woocommerce",
+        "woocommerce/sample_products.csv",
+        {"currency": "USD", "defaults": {"brand": "Woo"}},
+    ),
+    "classic-commerce-sample-data": (
+        "woocommerce",
+        "woocommerce/classic_commerce_sample_products.csv",
+        {"currency": "USD", "defaults": {"brand": "Classic"}},
+    ),
     "shopware-demo": (
         "shopware",
         "shopware/products.csv",
@@ -158,7 +168,9 @@ def test_a_shop_export_lists_with_five_lines_of_config(tmp_path: Path, case: str
         assert row["listed"] >= 0.9 * (len(sellable) - gaps)
 
 
-@pytest.mark.parametrize("case", ["shopify-2023-template", "magento-bb-products"])
+@pytest.mark.parametrize(
+    "case", ["shopify-2023-template", "magento-bb-products", "woocommerce-sample-data"]
+)
 def test_a_shop_export_through_the_dag(
     airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
