@@ -86,6 +86,18 @@ RULES: dict[str, Rule] = {
         "warning",
         "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
     ),
+    # BMEcat export (transforms/catalog_bmecat.py)
+    "malformed_xml": Rule(
+        "ingest", "error", "the product is not well-formed XML at line {line}: {why}"
+    ),
+    "language_unmapped": Rule(
+        "ingest",
+        "warning",
+        "texts in the language {lang} are not read: [catalog] locales maps no locale to it",
+    ),
+    "too_many_variants": Rule(
+        "ingest", "error", "its VARIANTS multiply out to {n} variants, more than {max}"
+    ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"

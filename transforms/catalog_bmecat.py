@@ -86,6 +86,7 @@ from schemas.characters import describe_invisible, remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from transforms.catalog_bmecat_frame import (
     PRODUCT_TAGS,
+    TRANSACTIONS,
     GroupMap,
     element_text,
     local_name,
@@ -228,59 +229,44 @@ class _Reader:
         )
         errors: list[Any] = []
         seen = 0
-        held: tuple[int, str, list[Product | Finding]] | None = None
         for _, element in events:
             line = element.sourceline or 0
+            last = _last_line(element)
+            parent = element.getparent()
+            # lxml's recovery may nest the products after a broken one inside it.
+            on_top = parent is not None and local_name(parent.tag) in TRANSACTIONS
             sku, items = self.product(element, line)
-            element.clear()
-            while element.getprevious() is not None:
-                del element.getparent()[0]
             log = events.error_log
             if len(log) > seen:
                 errors.extend(e for e in list(log)[seen:] if e.level >= 2)
                 seen = len(log)
-            # A product's XML errors can be known only once the next product began.
-            if held is not None:
-                yield from self._settle(held, line, errors)
-            held = (line, sku, items)
+            if errors:
+                mine, before, later = [], [], []
+                for error in errors:
+                    if line <= error.line <= last:
+                        mine.append(error)
+                    elif error.line < line and on_top:
+                        before.append(error)
+                    else:
+                        later.append(error)
+                errors = later
+                for error in before:
+                    yield from _xml_error(error)
+                if mine:
+                    items = self._broken(mine[0], line, sku)
+            yield from items
+            element.clear()
+            while on_top and element.getprevious() is not None:
+                del parent[0]
         log = events.error_log
         errors.extend(e for e in list(log)[seen:] if e.level >= 2)
-        if held is not None:
-            yield from self._settle(held, None, errors)
         for error in errors:
-            context = RowContext(error.line, None)
-            context.reject(
-                "(xml)",
-                "malformed_xml",
-                f"line {error.line} is not well-formed XML: {error.message.strip()}",
-            )
-            yield from context.findings
+            yield from _xml_error(error)
 
-    def _settle(
-        self,
-        held: tuple[int, str, list[Product | Finding]],
-        next_line: int | None,
-        errors: list[Any],
-    ) -> Iterator[Product | Finding]:
-        start, sku, items = held
-        end = next_line if next_line is not None and next_line > start else math.inf
-        before = [e for e in errors if e.line < start]
-        mine = [e for e in errors if start <= e.line < end]
-        errors[:] = [e for e in errors if e.line >= end]
-        for error in before:
-            context = RowContext(error.line, None)
-            context.reject(
-                "(xml)",
-                "malformed_xml",
-                f"line {error.line} is not well-formed XML: {error.message.strip()}",
-            )
-            yield from context.findings
-        if not mine:
-            yield from items
-            return
-        error = mine[0]
+    def _broken(self, error: Any, line: int, sku: str) -> list[Product | Finding]:
+        """The finding that sets aside a product with an XML error in its lines."""
         readable = sku if sku and "\ufffd" not in sku else None
-        context = RowContext(start, readable)
+        context = RowContext(line, readable)
         if error.type_name in _XML_ENCODING_ERRORS:
             context.reject(
                 "(xml)",
@@ -294,9 +280,14 @@ class _Reader:
                 "(xml)",
                 "malformed_xml",
                 f"the product is not well-formed XML at line {error.line}: "
-                f"{error.message.strip()} (external entities are never read)",
+                f"{error.message.strip()}"
+                + (
+                    " (external entities are never read)"
+                    if error.type_name == "ERR_UNDECLARED_ENTITY"
+                    else ""
+                ),
             )
-        yield from context.findings
+        return list(context.findings)
 
     # -- one product element -------------------------------------------------------
 
@@ -403,9 +394,8 @@ class _Reader:
             context.warn(
                 local_name(element.tag),
                 "language_unmapped",
-                f"texts in the language {lang!r} are not read: [catalog] locales maps no "
-                f'locale to it ({code} = and the locale, as deu = "de_DE"); reported once '
-                "for the file",
+                f"texts in the language {lang!r} are not read: map it in [catalog] locales "
+                f'({code} = "<locale>", as deu = "de_DE"); reported once for the file',
                 lang,
             )
         return None
@@ -641,12 +631,15 @@ class _Reader:
             regular_block, regular = min(pool, key=lambda offer: offer[1].lower_bound)
             product.prices[currency] = Money(regular.amount, currency)
             tax = tax or regular.tax
-            for block in dict.fromkeys(b for b, _ in chosen if b is not regular_block):
-                if block.start is None and block.end is None:
+            for block in blocks:
+                offered = [p for b, p in chosen if b is block]
+                if (
+                    block is regular_block
+                    or not offered
+                    or (block.start, block.end) == (None, None)
+                ):
                     continue
-                sale = min(
-                    (p for b, p in chosen if b is block), key=lambda price: price.lower_bound
-                )
+                sale = min(offered, key=lambda price: price.lower_bound)
                 if sale.amount < regular.amount:
                     product.sale_prices[currency] = SalePrice(
                         sale.amount, currency, block.start, block.end
@@ -755,6 +748,26 @@ class _Reader:
             items.extend(variant_context.findings)
             items.append(variant)
         return items
+
+
+def _last_line(element: Any) -> int:
+    """The last line a product element spans, as near as lxml tells: the line of its
+    last descendant, plus the lines of that one's text, plus its closing tag's line."""
+    last = element
+    while len(last):
+        last = last[-1]
+    text = last.text if isinstance(last.tag, str) else None
+    return int(last.sourceline or 0) + (text.count("\n") if text else 0) + 1
+
+
+def _xml_error(error: Any) -> list[Finding]:
+    context = RowContext(error.line, None)
+    context.reject(
+        "(xml)",
+        "malformed_xml",
+        f"line {error.line} is not well-formed XML: {error.message.strip()}",
+    )
+    return list(context.findings)
 
 
 def _put(product: Product, name: str, value: str) -> None:
