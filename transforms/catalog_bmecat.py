@@ -82,7 +82,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from schemas.characters import describe_invisible, remove_invisible
+from schemas.characters import describe_invisible, has_invisible, remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from transforms.catalog_bmecat_frame import (
     PRODUCT_TAGS,
@@ -142,6 +142,7 @@ _WEIGHT_NAMES = ("gewicht", "weight")
 _GROSS_NAMES = ("brutto", "gross")
 _GTIN_TYPES = frozenset({"gtin", "ean", "gtin8", "gtin12", "gtin13", "gtin14", "ean13", "upc"})
 _LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
+_PLAIN_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
 _SKU_TAGS = ("SUPPLIER_AID", "SUPPLIER_PID")
 _SUPPLEMENT_TAGS = ("SUPPLIER_AID_SUPPLEMENT", "SUPPLIER_PID_SUPPLEMENT")
 _XML_ENCODING_ERRORS = frozenset({"ERR_INVALID_ENCODING", "ERR_INVALID_CHAR"})
@@ -214,6 +215,8 @@ class _Reader:
         self.groups: GroupMap | None = None
         self.unmapped_languages: set[str] = set()
         self.unmapped_rates: set[str] = set()
+        self.tax_classes: dict[str, str] = {}
+        """``TAX`` as written -> the VAT class it was mapped to."""
         self.encoding = source.encoding
 
     # -- the document -------------------------------------------------------------
@@ -334,7 +337,7 @@ class _Reader:
                 mapped.extend(self.frame.group_path(group))
             if mapped:
                 product.categories = list(dict.fromkeys([*mapped, *product.categories]))
-        if not clean_texts(product, context):
+        if has_invisible(_all_text(product)) and not clean_texts(product, context):
             return sku, list(context.findings)
         if parsed.axes:
             return sku, [*context.findings, *self._variants(product, parsed.axes, context)]
@@ -650,6 +653,10 @@ class _Reader:
             self._tax_class(tax, product, context)
 
     def _tax_class(self, text: str, product: Product, context: RowContext) -> None:
+        known = self.tax_classes.get(text)
+        if known is not None:
+            product.tax_class = known  # type: ignore[assignment]
+            return
         rate = context.take("TAX", self._number, text)
         if rate is None:
             return
@@ -659,6 +666,8 @@ class _Reader:
                 product.tax_class = parse_shop_tax_class(  # type: ignore[assignment]
                     name, self.source.tax_classes
                 )
+                if len(self.tax_classes) < 100:  # a catalog has a few rates
+                    self.tax_classes[text] = product.tax_class
                 return
             except ValueProblem:
                 continue
@@ -676,6 +685,8 @@ class _Reader:
     # -- values ---------------------------------------------------------------------
 
     def _number(self, text: str) -> Decimal:
+        if self.mark is None and _PLAIN_DECIMAL.match(text):
+            return Decimal(text)
         # BMEcat types numbers as XML Schema decimals: a dot is a decimal mark.
         mark = self.mark if self.mark is not None or "," in text else "."
         return parse_decimal(text, mark)
@@ -768,6 +779,24 @@ def _xml_error(error: Any) -> list[Finding]:
         f"line {error.line} is not well-formed XML: {error.message.strip()}",
     )
     return list(context.findings)
+
+
+def _all_text(product: Product) -> str:
+    """Every text `clean_texts` would clean, joined: one search tells whether any holds
+    an invisible character (most products hold none)."""
+    return "".join(
+        (
+            product.sku,
+            product.gtin or "",
+            product.brand or "",
+            product.mpn or "",
+            *product.title.values(),
+            *product.description.values(),
+            *product.categories,
+            *product.image_links,
+            *product.attributes.values(),
+        )
+    )
 
 
 def _put(product: Product, name: str, value: str) -> None:

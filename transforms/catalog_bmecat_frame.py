@@ -45,7 +45,15 @@ def local_name(tag: Any) -> str:
     >>> local_name("{http://www.bmecat.org/bmecat/2005}PRODUCT"), local_name("ARTICLE")
     ('PRODUCT', 'ARTICLE')
     """
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL_NAMES) < 10_000:  # a file's element names are few; stay bounded
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
+_LOCAL_NAMES: dict[Any, str] = {}
 
 
 def element_text(element: Any) -> str:
