@@ -85,11 +85,11 @@ from typing import TYPE_CHECKING, Any
 from schemas.characters import describe_invisible, has_invisible, remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from transforms.catalog_bmecat_frame import (
+    LOCAL_NAMES,
     PRODUCT_TAGS,
     TRANSACTIONS,
     GroupMap,
     element_text,
-    local_name,
     parse_options,
     read_frame,
 )
@@ -178,7 +178,9 @@ class _Price:
 class _PriceBlock:
     start: str | None = None
     end: str | None = None
-    prices: list[_Price] = field(default_factory=list)
+    offers: list[tuple[str, Any]] = field(default_factory=list)
+    """(``price_type``, price element) of each price that has an amount; only the chosen
+    type's are parsed."""
 
 
 @dataclass(slots=True)
@@ -216,6 +218,8 @@ class _Reader:
         self.unmapped_languages: set[str] = set()
         self.unmapped_rates: set[str] = set()
         self.tax_classes: dict[str, str] = {}
+        self.currencies: dict[str, str] = {}
+        """Currency codes as written -> as checked."""
         """``TAX`` as written -> the VAT class it was mapped to."""
         self.encoding = source.encoding
 
@@ -237,7 +241,7 @@ class _Reader:
             last = _last_line(element)
             parent = element.getparent()
             # lxml's recovery may nest the products after a broken one inside it.
-            on_top = parent is not None and local_name(parent.tag) in TRANSACTIONS
+            on_top = parent is not None and LOCAL_NAMES[parent.tag] in TRANSACTIONS
             sku, items = self.product(element, line)
             log = events.error_log
             if len(log) > seen:
@@ -298,10 +302,10 @@ class _Reader:
         """Read one ``ARTICLE`` / ``PRODUCT``: its sku and the products (several for a
         product with variants) and findings it gives."""
         sku = ""
-        sku_tag = "SUPPLIER_PID" if local_name(element.tag) == "PRODUCT" else "SUPPLIER_AID"
+        sku_tag = "SUPPLIER_PID" if LOCAL_NAMES[element.tag] == "PRODUCT" else "SUPPLIER_AID"
         for child in element:
-            if local_name(child.tag) in _SKU_TAGS:
-                sku, sku_tag = element_text(child), local_name(child.tag)
+            if LOCAL_NAMES[child.tag] in _SKU_TAGS:
+                sku, sku_tag = element_text(child), LOCAL_NAMES[child.tag]
                 break
         context = RowContext(line, sku or None, self.mark)
         if not sku:
@@ -312,7 +316,7 @@ class _Reader:
         if element.get("mode") == "delete":
             product.enabled = False
         for child in element:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             if name in ("ARTICLE_DETAILS", "PRODUCT_DETAILS"):
                 self._details(child, parsed, context)
             elif name in ("ARTICLE_FEATURES", "PRODUCT_FEATURES"):
@@ -346,7 +350,7 @@ class _Reader:
     def _details(self, details: Any, parsed: _Parsed, context: RowContext) -> None:
         product = parsed.product
         for child in details:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             if not name:
                 continue
             if name == "DESCRIPTION_SHORT":
@@ -395,7 +399,7 @@ class _Reader:
         if code not in self.unmapped_languages:
             self.unmapped_languages.add(code)
             context.warn(
-                local_name(element.tag),
+                LOCAL_NAMES[element.tag],
                 "language_unmapped",
                 f"texts in the language {lang!r} are not read: map it in [catalog] locales "
                 f'({code} = "<locale>", as deu = "de_DE"); reported once for the file',
@@ -408,7 +412,7 @@ class _Reader:
         system = group_id = group_name = ""
         features: list[Any] = []
         for child in block:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             if name == "REFERENCE_FEATURE_SYSTEM_NAME":
                 system = element_text(child)
             elif name == "REFERENCE_FEATURE_GROUP_ID":
@@ -420,7 +424,7 @@ class _Reader:
             elif name == "FEATURE":
                 features.append(child)
             elif name == "FEATURE_GROUP":  # Weidmüller's ontology extension nests them
-                features.extend(f for f in child if local_name(f.tag) == "FEATURE")
+                features.extend(f for f in child if LOCAL_NAMES[f.tag] == "FEATURE")
         if system and group_id:
             if system in self.frame.classifications:
                 product.categories.extend(self.frame.group_path(group_id, system))
@@ -436,12 +440,12 @@ class _Reader:
         details: list[str] = []
         variants = None
         for child in feature:
-            tag = local_name(child.tag)
+            tag = LOCAL_NAMES[child.tag]
             if tag == "FNAME" and (not name or in_language(child)):
                 name = element_text(child)
             elif tag == "FTEMPLATE" and not name:
                 for part in child:
-                    if local_name(part.tag) == "FT_NAME" and in_language(part):
+                    if LOCAL_NAMES[part.tag] == "FT_NAME" and in_language(part):
                         name = element_text(part)
             elif tag == "FVALUE" and in_language(child):
                 values.append(element_text(child))
@@ -471,14 +475,14 @@ class _Reader:
         order = 0
         options: list[tuple[str, str]] = []
         for child in variants:
-            tag = local_name(child.tag)
+            tag = LOCAL_NAMES[child.tag]
             if tag == "VORDER":
                 text = element_text(child)
                 order = int(text) if text.isdigit() else 0
             elif tag == "VARIANT":
                 value = supplement = ""
                 for part in child:
-                    part_tag = local_name(part.tag)
+                    part_tag = LOCAL_NAMES[part.tag]
                     if part_tag == "FVALUE" and not value and self.frame.in_language(part):
                         value = element_text(part)
                     elif part_tag in _SUPPLEMENT_TAGS:
@@ -496,7 +500,7 @@ class _Reader:
     def _order_details(self, block: Any, product: Product, context: RowContext) -> None:
         values: dict[str, str] = {}
         for child in block:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             text = element_text(child)
             if name and text:
                 values[name] = text
@@ -512,7 +516,7 @@ class _Reader:
         for element in block.iter():
             if len(element):
                 continue
-            name = local_name(element.tag)
+            name = LOCAL_NAMES[element.tag]
             text = element_text(element)
             if not name or not text:
                 continue
@@ -527,7 +531,7 @@ class _Reader:
     def _leaves(self, element: Any, product: Product) -> None:
         for leaf in element.iter():
             if not len(leaf) and leaf is not element and self.frame.in_language(leaf):
-                name = local_name(leaf.tag)
+                name = LOCAL_NAMES[leaf.tag]
                 if name:
                     _put(product, name, element_text(leaf))
 
@@ -536,7 +540,7 @@ class _Reader:
         for mime in mime_info:
             kind = source = purpose = ""
             for child in mime:
-                tag = local_name(child.tag)
+                tag = LOCAL_NAMES[child.tag]
                 if tag == "MIME_TYPE":
                     kind = element_text(child).lower()
                 elif tag == "MIME_SOURCE" and (not source or self.frame.in_language(child)):
@@ -563,27 +567,27 @@ class _Reader:
     def _price_block(self, block: Any, context: RowContext) -> _PriceBlock:
         parsed = _PriceBlock()
         for child in block:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             if name == "DATETIME":
                 kind = child.get("type")
                 if kind == "valid_start_date":
                     parsed.start = _datetime(child)
                 elif kind == "valid_end_date":
                     parsed.end = _datetime(child)
-            elif name in ("ARTICLE_PRICE", "PRODUCT_PRICE"):
-                price = self._price(child, context)
-                if price is not None:
-                    parsed.prices.append(price)
+            elif name in ("ARTICLE_PRICE", "PRODUCT_PRICE") and any(
+                LOCAL_NAMES[part.tag] == "PRICE_AMOUNT" for part in child
+            ):  # without an amount, a price "on request": nothing to list
+                parsed.offers.append((child.get("price_type") or "", child))
         return parsed
 
     def _price(self, element: Any, context: RowContext) -> _Price | None:
         kind = element.get("price_type") or ""
         values: dict[str, str] = {}
         for child in element:
-            name = local_name(child.tag)
+            name = LOCAL_NAMES[child.tag]
             if name == "TAX_DETAILS":  # BMEcat 2005
                 for part in child:
-                    if local_name(part.tag) == "TAX" and "TAX" not in values:
+                    if LOCAL_NAMES[part.tag] == "TAX" and "TAX" not in values:
                         values["TAX"] = element_text(part)
             elif name and name not in values:
                 values[name] = element_text(child)
@@ -610,7 +614,7 @@ class _Reader:
                 values["PRICE_AMOUNT"],
             )
             return None
-        currency = context.take("PRICE_CURRENCY", parse_currency, code)
+        currency = self.currencies.get(code) or self._currency(code, context)
         if currency is None:
             return None
         bound = Decimal(1)
@@ -618,14 +622,24 @@ class _Reader:
             bound = context.take("LOWER_BOUND", self._number, values["LOWER_BOUND"]) or bound
         return _Price(kind, amount, currency, bound, values.get("TAX") or None)
 
+    def _currency(self, code: str, context: RowContext) -> str | None:
+        currency = context.take("PRICE_CURRENCY", parse_currency, code)
+        if currency is not None and len(self.currencies) < 100:  # a catalog has a few
+            self.currencies[code] = currency
+        return currency
+
     def _prices(self, blocks: list[_PriceBlock], product: Product, context: RowContext) -> None:
-        offers = [(block, price) for block in blocks for price in block.prices]
-        if not offers:
+        written = [(block, kind, element) for block in blocks for kind, element in block.offers]
+        if not written:
             return
-        kinds = {price.kind for _, price in offers}
-        kind = next((k for k in PRICE_TYPES if k in kinds), offers[0][1].kind)
+        kinds = {kind for _, kind, _ in written}
+        kind = next((k for k in PRICE_TYPES if k in kinds), written[0][1])
         if kind:
             product.attributes["price_type"] = kind
+        offers: list[tuple[_PriceBlock, _Price]] = []
+        for block, offer_kind, element in written:
+            if offer_kind == kind and (price := self._price(element, context)) is not None:
+                offers.append((block, price))
         tax: str | None = None
         for currency in dict.fromkeys(p.currency for _, p in offers if p.kind == kind):
             chosen = [(b, p) for b, p in offers if p.kind == kind and p.currency == currency]
@@ -810,7 +824,7 @@ def _put(product: Product, name: str, value: str) -> None:
 
 def _datetime(element: Any) -> str | None:
     """A BMEcat ``DATETIME`` (``DATE``, ``TIME``, ``TIMEZONE``) as ISO 8601."""
-    parts = {local_name(child.tag): element_text(child) for child in element}
+    parts = {LOCAL_NAMES[child.tag]: element_text(child) for child in element}
     day = parts.get("DATE")
     if not day:
         return None

@@ -38,22 +38,29 @@ TRANSACTIONS = ("T_NEW_CATALOG", "T_UPDATE_PRODUCTS", "T_NEW_PRODUCTDATA")
 _MAP_BATCH = 5000
 
 
+class _LocalNames(dict[Any, str]):
+    """Element name -> its local name; a file uses few names, so each is split once."""
+
+    def __missing__(self, tag: Any) -> str:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(self) < 10_000:  # stay bounded whatever a file holds
+            self[tag] = name
+        return name
+
+
+LOCAL_NAMES = _LocalNames()
+"""``LOCAL_NAMES[element.tag]``: the element's name without its namespace (BMEcat files come
+with the 1.2 or 2005 namespace, a vendor's own, or none); "" for comments and processing
+instructions. A lookup, not a call, on the reader's hot path."""
+
+
 def local_name(tag: Any) -> str:
-    """An element's name without its namespace (BMEcat files come with the 1.2 or 2005
-    namespace, a vendor's own, or none); "" for comments and processing instructions.
+    """An element's name without its namespace (`LOCAL_NAMES`).
 
     >>> local_name("{http://www.bmecat.org/bmecat/2005}PRODUCT"), local_name("ARTICLE")
     ('PRODUCT', 'ARTICLE')
     """
-    name = _LOCAL_NAMES.get(tag)
-    if name is None:
-        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
-        if len(_LOCAL_NAMES) < 10_000:  # a file's element names are few; stay bounded
-            _LOCAL_NAMES[tag] = name
-    return name
-
-
-_LOCAL_NAMES: dict[Any, str] = {}
+    return LOCAL_NAMES[tag]
 
 
 def element_text(element: Any) -> str:
