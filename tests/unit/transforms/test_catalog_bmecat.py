@@ -303,6 +303,25 @@ def test_hostile_file(name: str, skus: list[str], expected: list[Any]) -> None:
         assert finding.message and finding.row is not None
 
 
+def test_catalog_encoding_overrides_what_the_file_declares() -> None:
+    products, findings = read("bad_byte_in_title.xml", encoding="latin-1")
+    assert findings[0].rule == "unknown_tax_class"  # no byte is bad in Latin-1
+    assert products["H-2"].title == {ANY_LOCALE: "Käse"}
+
+
+def test_product_an_update_deletes_is_read_as_disabled(tmp_path: Path) -> None:
+    path = tmp_path / "update.xml"
+    path.write_text(
+        '<BMECAT version="2005"><HEADER><CATALOG><LANGUAGE>deu</LANGUAGE></CATALOG></HEADER>'
+        '<T_UPDATE_PRODUCTS prev_version="1"><PRODUCT mode="delete"><SUPPLIER_PID>D-1'
+        '</SUPPLIER_PID></PRODUCT><PRODUCT mode="update"><SUPPLIER_PID>U-1</SUPPLIER_PID>'
+        "</PRODUCT></T_UPDATE_PRODUCTS></BMECAT>",
+        encoding="utf-8",
+    )
+    products, _ = split(read_bmecat(path, CatalogSource(format="bmecat", path=str(path))))
+    assert {sku: p.enabled for sku, p in products.items()} == {"D-1": False, "U-1": True}
+
+
 def test_unmapped_tax_rate_reads_as_standard_and_mapped_ones_as_their_class() -> None:
     products, findings = read("tax_rate_not_mapped.xml", tax_classes={"7": "food", "19%": "books"})
     assert {sku: p.tax_class for sku, p in products.items()} == {
