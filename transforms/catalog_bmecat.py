@@ -86,6 +86,7 @@ from schemas.characters import describe_invisible, has_invisible, remove_invisib
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from transforms.catalog_bmecat_frame import (
     LOCAL_NAMES,
+    MAP_TAGS,
     PRODUCT_TAGS,
     TRANSACTIONS,
     GroupMap,
@@ -231,12 +232,18 @@ class _Reader:
         events = etree.iterparse(
             str(path),
             events=("end",),
-            tag=[f"{{*}}{tag}" for tag in PRODUCT_TAGS],
+            # The group mappings after the products are cleared too, unread (`GroupMap`).
+            tag=[f"{{*}}{tag}" for tag in (*PRODUCT_TAGS, *MAP_TAGS)],
             **parse_options(path, self.encoding),
         )
         errors: list[Any] = []
         seen = 0
         for _, element in events:
+            if LOCAL_NAMES[element.tag] in MAP_TAGS:
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+                continue
             line = element.sourceline or 0
             last = _last_line(element)
             parent = element.getparent()
