@@ -171,6 +171,10 @@ RULES: dict[str, Rule] = {
         "warning",
         "option {id} is not in the properties export: the variant does not vary by it",
     ),
+    # BMEcat export (transforms/catalog_bmecat.py)
+    "malformed_xml": Rule(
+        "ingest", "error", "the product is not well-formed XML at line {line}: {why}"
+    ),
     "language_unmapped": Rule(
         "ingest",
         "warning",
@@ -199,6 +203,9 @@ RULES: dict[str, Rule] = {
         "ingest",
         "warning",
         "sale price {sale} is not below the regular price {regular}: the sale price was ignored",
+    ),
+    "too_many_variants": Rule(
+        "ingest", "error", "its VARIANTS multiply out to {n} variants, more than {max}"
     ),
     # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
     "quantity_zero_dropped": Rule(
