@@ -64,6 +64,9 @@ benchmark: install
 	$(BIN)/python benchmarks/localize_pairs.py --pairs 1000000
 	$(BIN)/python benchmarks/translation.py --segments 1000000 --products 100000
 	$(BIN)/python benchmarks/feeds.py --products 100000
+	for format in shopify woocommerce magento shopware bmecat; do \
+		$(BIN)/python benchmarks/catalog_$$format.py --products 100000 || exit 1; done
+	$(BIN)/python benchmarks/catalog_akeneo_api.py --products 10000
 
 airflow-ui: airflow-db
 	AIRFLOW__CORE__PARALLELISM=4 airflow standalone
