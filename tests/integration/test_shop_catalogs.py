@@ -27,7 +27,7 @@ from pipeline.extract import read_catalog
 from pipeline.onboarding import onboard
 from schemas.market import load_config
 from schemas.product import Product
-from tests.conftest import CASES, ROOT
+from tests.conftest import CASES, ROOT, run_folder
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -208,6 +208,17 @@ def test_a_shop_export_through_the_dag(
     feed = etree.parse(str(tmp_path / "output" / "US" / "google.xml"))
     items = feed.findall("channel/item")
     assert items
+    # the report opens with what each feed lists and what fixes the rest
+    report = etree.parse(
+        str(run_folder(tmp_path / "output", "2026-11-26") / "report.html"), etree.HTMLParser()
+    )
+    (google,) = report.xpath(
+        '//tr[@class="overview-row"][@data-market="US"][@data-channel="google"]'
+    )
+    assert [int(cell.text) for cell in google.xpath("td[@class='num']")[:2]] == [
+        len(items),
+        len(products),
+    ]
     for item in items:
         product = products[item.findtext(f"{G}id") or ""]
         assert item.findtext(f"{G}brand") == product.brand
