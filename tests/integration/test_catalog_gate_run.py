@@ -49,7 +49,11 @@ def product(n: int, **changes: str) -> dict[str, str]:
 
 
 def write_setup(
-    folder: Path, rows: list[dict[str, str]], *, de_requires_weight: bool = True
+    folder: Path,
+    rows: list[dict[str, str]],
+    *,
+    de_requires_weight: bool = True,
+    rules: str = "",
 ) -> None:
     with (folder / "catalog.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=COLUMNS)
@@ -77,6 +81,7 @@ required = ["title", "description", "image_link", "price", "brand"]
 source_locale = "en_US"
 max_blocked_share = 0.5
 max_shrink_share = 0.3
+{f"rules = {rules}" if rules else ""}
 
 [markets.DE]
 country = "DE"
@@ -120,20 +125,33 @@ def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_pass
 ) -> None:
     rows = [product(n) for n in range(1, 9)]
     rows.append(product(9, weight=""))  # DE requires a weight for Google, US does not
-    rows.append(product(10, gtin="4006381333932"))  # wrong GS1 check digit: blocked everywhere
+    rows.append(product(10, gtin="4006381333932"))  # wrong GS1 check digit: an error in DE only
     rows.append(product(11, description_en_US="<p>Short.</p>"))  # a warning only
-    write_setup(setup, rows)
+    rows.append(product(12, brand=""))  # Google needs a brand: incomplete there, not quarantined
+    write_setup(
+        setup, rows, rules='{ gtin_check_digit = { severity = "error", markets = ["DE"] } }'
+    )
     assert run(1) == "success"
     assert "T-009" not in listed(setup, "DE")
     assert "T-009" in listed(setup, "US")
-    assert "T-010" not in listed(setup, "DE") + listed(setup, "US")
+    assert "T-010" not in listed(setup, "DE")
+    assert "T-010" in listed(setup, "US")  # without the wrong GTIN
+    us_feed = etree.parse(str(setup / "output" / "US" / "google.xml")).getroot()
+    (t010,) = [i for i in us_feed.findall("channel/item") if i.findtext(f"{G}id") == "T-010"]
+    assert t010.find(f"{G}gtin") is None
     assert "T-011" in listed(setup, "DE")
+    assert "T-012" not in listed(setup, "DE") + listed(setup, "US")
     found = {
         (f["sku"], f["market"], f["channel"], f["rule"], f["severity"]) for f in findings(setup, 1)
     }
     assert ("T-009", "DE", "google", "required_for_channel", "error") in found
     assert ("T-010", None, None, "gtin_check_digit", "error") in found
     assert ("T-010", "DE", None, "quarantined", "error") in found
+    assert ("T-010", "US", None, "quarantined", "error") not in found
+    assert ("T-010", "US", "google", "invalid_gtin_left_out", "warning") in found
+    assert ("T-012", None, None, "brand_present", "warning") in found
+    assert ("T-012", "DE", "google", "required_for_channel", "error") in found
+    assert ("T-012", "DE", None, "quarantined", "error") not in found
     assert ("T-011", None, None, "description_short", "warning") in found
     with (run_folder(setup / "output", "2026-11-01") / "completeness.csv").open(
         encoding="utf-8"
@@ -168,7 +186,11 @@ def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
 
 
 def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path) -> None:
-    write_setup(setup, [product(n, brand="" if n > 3 else "Nordquell") for n in range(1, 11)])
+    write_setup(
+        setup,
+        [product(n, brand="" if n > 3 else "Nordquell") for n in range(1, 11)],
+        rules='{ brand_present = { severity = "error" } }',  # this merchant's choice
+    )
     assert run(4) == "failed"
     assert not (setup / "output" / "DE").exists()
     summary = (run_folder(setup / "output", "2026-11-04") / "summary.txt").read_text(
