@@ -13,23 +13,21 @@ from lxml import etree
 from schemas.market import Market, Pricing, Translation
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.deepl_server import fake_translation
-from transforms.glossary import Glossary
 from transforms.localize import localize
 from transforms.money import Pricer
-from transforms.translate import (
-    import_human_translations,
-    read_market_translations,
-    translate_catalog,
-)
-from transforms.translation_exchange import XLIFF_NS, read_xliff, write_tmx
-from transforms.translation_memory import TranslationMemory
+from transforms.translation.exchange import XLIFF_NS, read_xliff, write_tmx
+from transforms.translation.glossary import Glossary
+from transforms.translation.human_pairs import import_human_translations
+from transforms.translation.memory import TranslationMemory
+from transforms.translation.outcome import read_market_translations
+from transforms.translation.run import translate_catalog
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from tests.deepl_server import FakeDeepL
-    from transforms.translate import TranslationOutcome
+    from transforms.translation.run import TranslationOutcome
 
 KEY = "test-key:fx"
 PRICING = Pricing.model_validate(
