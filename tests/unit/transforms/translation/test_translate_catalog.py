@@ -259,7 +259,7 @@ def test_character_budget_leaves_texts_pending_with_the_reason(
     deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
 ) -> None:
     """The run's own budget stops every language (DeepL's faults are tested against its
-    own mock, in test_translate_deepl_mock.py)."""
+    own mock, in test_translate_catalog_deepl_mock.py)."""
     reason = "character budget of 100 would be exceeded"
     products = [product(n) for n in range(3)]
     config = settings(deepl_server, character_budget=100)
