@@ -10,7 +10,7 @@ a fresh process so that its peak RSS is its own, without Airflow around them:
    with ``every_channel``: categories that config/categories.toml maps for every
    channel and market, and the bullet points Amazon requires), and,
    after extract, a SQLite translation memory seeded with a machine entry for every
-   segment every market needs (`transforms.translate.segments_for`, keyed by
+   segment every market needs (`transforms.translation.planning.segments_for`, keyed by
    `Segment.machine_key`, the source text as its translation, no QA problem), so the
    translate step finds every text in the memory and sends nothing (no DeepL key);
 2. extract (read the catalog, stage the snapshot and the ECB rates; the run's day is
@@ -138,10 +138,10 @@ def seed_memory(work: Path, snapshot: str, codes: list[str], conninfo: str | Non
     how many. The memory is the SQLite file of the configuration, or the PostgreSQL
     database ``conninfo`` names."""
     from pipeline.layout import read_snapshot
-    from transforms.glossary import load_glossary
-    from transforms.translate import segments_for
-    from transforms.translation_memory import NewEntry, TranslationMemory
-    from transforms.translation_qa import check_translation
+    from transforms.translation.glossary import load_glossary
+    from transforms.translation.memory import NewEntry, TranslationMemory
+    from transforms.translation.planning import segments_for
+    from transforms.translation.qa import check_translation
 
     config = _config(work)
     settings = config.translation

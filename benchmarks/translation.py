@@ -39,13 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from schemas.market import Market, Translation  # noqa: E402
 from schemas.product import ANY_LOCALE, Product  # noqa: E402
 from tests.deepl_server import FakeDeepL  # noqa: E402
-from transforms.glossary import Glossary  # noqa: E402
-from transforms.translate import (  # noqa: E402
-    read_market_translations,
-    segments_for,
-    translate_catalog,
-)
-from transforms.translation_memory import NewEntry, Segment, TranslationMemory  # noqa: E402
+from transforms.translation.glossary import Glossary  # noqa: E402
+from transforms.translation.memory import NewEntry, Segment, TranslationMemory  # noqa: E402
+from transforms.translation.outcome import read_market_translations  # noqa: E402
+from transforms.translation.planning import segments_for  # noqa: E402
+from transforms.translation.run import translate_catalog  # noqa: E402
 
 WORDS = (
     "light sturdy compact quiet fast steel recycled waterproof wireless ergonomic modular "

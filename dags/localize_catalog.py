@@ -156,14 +156,14 @@ def _deepl_access() -> tuple[str | None, str | None]:
     """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
 
     The connection's password is the key; its host (URI or JSON form, see
-    `transforms.deepl_connection`), when set, the API base URL. The key is registered
+    `transforms.translation.deepl_connection`), when set, the API base URL. The key is registered
     with Airflow's secrets masker, so no log line shows it.
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
     from airflow.sdk.log import mask_secret
 
-    from transforms.deepl_connection import server_url
+    from transforms.translation.deepl_connection import server_url
 
     key = server = None
     try:

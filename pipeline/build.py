@@ -40,7 +40,7 @@ from transforms.completeness import completeness
 from transforms.localize import localize
 from transforms.money import Pricer
 from transforms.storage import ensure_dir, remove_tree
-from transforms.translate import read_market_translations
+from transforms.translation.outcome import read_market_translations
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -92,7 +92,7 @@ def build_market_feeds(
         rates: The run's ECB rates, for prices to convert.
         requirements: Channel -> required attributes (none checked when absent).
         quarantine: Sku -> catalog rules that block it.
-        translations: The market's translation outcome (`transforms.translate`).
+        translations: The market's translation outcome (`transforms.translation.outcome`).
         source_locale: Locale translations were made from.
         channel_settings: ``[channels.<name>]`` of the configuration.
         category_map: Catalog category -> each channel's category.

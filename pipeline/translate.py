@@ -1,5 +1,5 @@
 """Step 4, translate: what the markets' locales lack, from the translators' files, the
-memory and DeepL (see `transforms.translate`), and the per-language report.
+memory and DeepL (see `transforms.translation.run`), and the per-language report.
 
 The step runs in one call (`translate_snapshot`) or split by target language, for one
 task per language that may run at the same time, on several machines:
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
         Market,
         Translation,
     )
-    from transforms.glossary import Glossary
     from transforms.storage import StoragePath
-    from transforms.translation_memory import TranslationMemory
+    from transforms.translation.glossary import Glossary
+    from transforms.translation.memory import TranslationMemory
 
 _TRANSLATIONS = "translations"
 """Folder of the run's staging folder with the markets' outcome files and report parts."""
@@ -68,7 +68,7 @@ def prepare_translation(
     """What a run does once before its languages are translated, each on its own.
 
     Imports the translators' TMX/XLIFF files, records the catalog's own localized texts
-    for all ``markets`` (see `transforms.translate.record_catalog_pairs`) and, with a
+    for all ``markets`` (see `transforms.translation.human_pairs.record_catalog_pairs`) and, with a
     DeepL key, makes DeepL's glossary match the file for ``glossary_targets`` and the
     markets' languages, so no two language tasks create it at the same time. Memory and
     arguments as in `translate_snapshot`; ``distributed``: the language tasks may run on
@@ -79,9 +79,12 @@ def prepare_translation(
         ``imported`` and ``catalog_pairs_recorded`` for the report, ``deepl`` (the DeepL
         session's state after the glossary sync, or None) and ``warnings``.
     """
-    from transforms.glossary import base_language
-    from transforms.machine_translation import DeepLTranslator
-    from transforms.translate import import_human_translations, record_catalog_pairs
+    from transforms.translation.deepl import DeepLTranslator
+    from transforms.translation.glossary import base_language
+    from transforms.translation.human_pairs import (
+        import_human_translations,
+        record_catalog_pairs,
+    )
 
     memory = _open_memory(settings, run_dir, memory_conninfo, distributed=distributed)
     glossary = _glossary(settings)
@@ -235,7 +238,7 @@ def translate_snapshot(
     quarantine: Mapping[str, Sequence[str]] | None = None,
     glossary_targets: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Translate what the markets lack (see `transforms.translate`) and report it.
+    """Translate what the markets lack (see `transforms.translation.run`) and report it.
 
     On one machine, one language after the other: `prepare_translation`,
     `translate_language` per group of `translation_groups`, `merge_translation_reports`.
@@ -297,7 +300,7 @@ def _translate_group(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """`translate_language`, going on from ``deepl_state``; also returns the DeepL
     session's state at the end, for the next language of a one-machine run."""
-    from transforms.translate import translate_catalog
+    from transforms.translation.run import translate_catalog
 
     targets = sorted({m.deepl_target for m in markets})
     if len(targets) != 1:
@@ -333,7 +336,7 @@ def _translate_group(
 
 
 def _glossary(settings: Translation) -> Glossary:
-    from transforms.glossary import load_glossary
+    from transforms.translation.glossary import load_glossary
 
     glossary_file = Path(settings.glossary_path) if settings.glossary_path else None
     return load_glossary(glossary_file, settings.source_lang)
@@ -352,7 +355,7 @@ def _open_memory(
         ValueError: ``distributed`` with SQLite, or SQLite without a local place for it.
     """
     from transforms.storage import local_path
-    from transforms.translation_memory import TranslationMemory
+    from transforms.translation.memory import TranslationMemory
 
     if memory_conninfo:
         return TranslationMemory.open_postgres(memory_conninfo)

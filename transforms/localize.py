@@ -2,7 +2,7 @@
 
 - texts come from the catalog's own localized values, in the order of the
   market's ``text_locales``; failing those, from the run's translation outcome
-  (`transforms.translate`: translators' work, the memory or DeepL). A text still
+  (`transforms.translation`: translators' work, the memory or DeepL). A text still
   pending follows the market's ``when_pending`` (left out with
   ``translation_pending``, or published in the source language with a warning);
   one that failed the QA gate is held back (``translation_qa_failed``). Without a
@@ -60,7 +60,7 @@ def localize(
 
     ``pricer`` is the market's (one per market and run: it plans each currency
     and tax class once). ``translated`` is the product's line of the market's
-    translation outcome (`transforms.translate`): texts the catalog lacks in the
+    translation outcome (`transforms.translation.outcome`): texts the catalog lacks in the
     market's locales, or why they are pending or held back. ``source_locale`` is
     the locale translations are made from.
 

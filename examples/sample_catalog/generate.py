@@ -612,7 +612,7 @@ def main() -> None:
         missing_sku.update(name="Orphan row without sku", enabled="1", family="teas")
         writer.writerow([missing_sku[c] for c in COLUMNS])
         stream.write("GZ-BROKEN-0099;food,tea;1;teas;;;Olivera\n")
-    from transforms.translation_exchange import write_tmx
+    from transforms.translation.exchange import write_tmx
 
     with (HERE / "translations.tmx").open("wb") as stream:
         write_tmx(

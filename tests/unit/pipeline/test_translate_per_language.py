@@ -133,9 +133,10 @@ def test_per_language_tasks_give_the_one_call_steps_files_and_report(
 ) -> None:
     import deepl
 
-    from transforms.glossary import load_glossary
-    from transforms.translate import import_human_translations, translate_catalog
-    from transforms.translation_memory import TranslationMemory
+    from transforms.translation.glossary import load_glossary
+    from transforms.translation.human_pairs import import_human_translations
+    from transforms.translation.memory import TranslationMemory
+    from transforms.translation.run import translate_catalog
 
     key = f"per-language-{uuid.uuid4()}"  # a fresh mock account: no glossary yet
     targets = sorted({m.deepl_target for m in markets})
@@ -375,7 +376,7 @@ def test_tasks_on_several_machines_share_a_postgresql_memory(
     tmp_path: Path,
     postgres_memory: str,
 ) -> None:
-    from transforms.translation_memory import TranslationMemory
+    from transforms.translation.memory import TranslationMemory
 
     options: dict[str, Any] = {"auth_key": None, "run_id": RUN}
     settings = settings_for(config, tmp_path / "unused.sqlite")

@@ -1,6 +1,6 @@
 """What DeepL answers, pinned with the real `deepl` client against DeepL's own mock.
 
-These are the behaviours `transforms.machine_translation` depends on, observed on the
+These are the behaviours `transforms.translation.deepl` depends on, observed on the
 vendored mock (deepl-mock 1.21.0, deepl-python 1.32) rather than assumed: status codes,
 exception classes, the client's retry timing and the mock's limits. Where our own fake
 (`tests.deepl_server`) answers differently, the test name says what DeepL's mock does.

@@ -15,14 +15,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from transforms.glossary import base_language
+from transforms.translation.glossary import base_language
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from schemas.market import Translation
-    from transforms.glossary import Glossary
-    from transforms.translation_memory import TranslationMemory
+    from transforms.translation.glossary import Glossary
+    from transforms.translation.memory import TranslationMemory
 
 T = TypeVar("T")
 GLOSSARY_NAME = "grenzenlos"

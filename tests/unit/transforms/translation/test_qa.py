@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.translation_qa import check_translation
+from transforms.translation.qa import check_translation
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import ROOT
-from transforms.glossary import Glossary, GlossaryError, load_glossary
+from transforms.translation.glossary import Glossary, GlossaryError, load_glossary
 
 if TYPE_CHECKING:
     from pathlib import Path

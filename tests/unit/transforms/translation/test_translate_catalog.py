@@ -13,23 +13,21 @@ from lxml import etree
 from schemas.market import Market, Pricing, Translation
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.deepl_server import fake_translation
-from transforms.glossary import Glossary
 from transforms.localize import localize
 from transforms.money import Pricer
-from transforms.translate import (
-    import_human_translations,
-    read_market_translations,
-    translate_catalog,
-)
-from transforms.translation_exchange import XLIFF_NS, read_xliff, write_tmx
-from transforms.translation_memory import TranslationMemory
+from transforms.translation.exchange import XLIFF_NS, read_xliff, write_tmx
+from transforms.translation.glossary import Glossary
+from transforms.translation.human_pairs import import_human_translations
+from transforms.translation.memory import TranslationMemory
+from transforms.translation.outcome import read_market_translations
+from transforms.translation.run import translate_catalog
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from tests.deepl_server import FakeDeepL
-    from transforms.translate import TranslationOutcome
+    from transforms.translation.run import TranslationOutcome
 
 KEY = "test-key:fx"
 PRICING = Pricing.model_validate(
@@ -261,7 +259,7 @@ def test_character_budget_leaves_texts_pending_with_the_reason(
     deepl_server: FakeDeepL, memory: TranslationMemory, tmp_path: Path
 ) -> None:
     """The run's own budget stops every language (DeepL's faults are tested against its
-    own mock, in test_translate_deepl_mock.py)."""
+    own mock, in test_translate_catalog_deepl_mock.py)."""
     reason = "character budget of 100 would be exceeded"
     products = [product(n) for n in range(3)]
     config = settings(deepl_server, character_budget=100)

@@ -19,20 +19,20 @@ from lxml import etree
 
 from schemas.market import Market, Pricing, Translation
 from schemas.product import ANY_LOCALE, Money, Product
-from transforms.glossary import Glossary
 from transforms.localize import localize
-from transforms.machine_translation import GLOSSARY_NAME
 from transforms.money import Pricer
-from transforms.translate import translate_catalog
-from transforms.translation_exchange import XLIFF_NS
-from transforms.translation_memory import TranslationMemory
+from transforms.translation.deepl import GLOSSARY_NAME
+from transforms.translation.exchange import XLIFF_NS
+from transforms.translation.glossary import Glossary
+from transforms.translation.memory import TranslationMemory
+from transforms.translation.run import translate_catalog
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from tests.deepl_mock import DeepLMock
-    from transforms.translate import TranslationOutcome
+    from transforms.translation.run import TranslationOutcome
 
 pytestmark = pytest.mark.deepl_mock
 GLOSSARY = Glossary("EN", keep=("Nordquell",), terms={"DE": {"stainless steel": "Edelstahl"}})

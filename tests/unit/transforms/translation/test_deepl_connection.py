@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import ROOT
-from transforms.deepl_connection import server_url
+from transforms.translation.deepl_connection import server_url
 
 if TYPE_CHECKING:
     from tests.deepl_mock import DeepLMock

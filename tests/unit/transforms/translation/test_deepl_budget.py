@@ -28,7 +28,7 @@ from pipeline.translate import (
 )
 from schemas.market import load_config
 from tests.conftest import ROOT
-from transforms.translation_memory import TranslationMemory
+from transforms.translation.memory import TranslationMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -183,7 +183,7 @@ def test_language_tasks_together_stay_within_the_runs_budget(
 _RESERVER = """
 import json, sys, time
 from pathlib import Path
-from transforms.translation_memory import TranslationMemory
+from transforms.translation.memory import TranslationMemory
 
 job = json.loads(sys.argv[1])
 memory = (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from transforms.translation_memory import NewEntry, Segment, TranslationMemory, human_key
+from transforms.translation.memory import NewEntry, Segment, TranslationMemory, human_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

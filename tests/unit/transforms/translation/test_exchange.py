@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import CASES, SAMPLE_CATALOG
-from transforms.translation_exchange import (
+from transforms.translation.exchange import (
     ExchangeError,
     HumanTranslation,
     ReviewUnit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from transforms.machine_translation import plan_batches
+from transforms.translation.deepl import plan_batches
 
 
 def test_requests_stay_under_the_byte_limit_and_oversized_texts_are_named() -> None:
