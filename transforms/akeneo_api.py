@@ -1,4 +1,5 @@
-"""One client of Akeneo PIM's REST API: authentication, refresh, retries, secret scrubbing.
+"""One client of Akeneo PIM's REST API: its calls, its URLs and its error answers, on the
+shared HTTP client (`transforms.api_client`: authentication, refresh, retries, scrubbing).
 
 Akeneo's API (https://api.akeneo.com/documentation/authentication.html) takes an OAuth 2
 password grant: ``POST /api/oauth/v1/token`` with HTTP Basic auth of the connection's
@@ -26,19 +27,27 @@ What this client does about it:
   a proxy often writes its internal ``http://`` URLs into these links);
 - no message it logs or raises holds the secret, the password or a token: everything
   the server said passes `AkeneoApiClient.scrub` first.
+
+The grant is `transforms.api_client.PasswordGrant`; the waits, retries and the one
+refresh on 401 are `transforms.api_client.ApiSession`'s.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import random
 import time
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+
+from transforms.api_client import (
+    ApiSession,
+    ApiUnavailable,
+    PasswordGrant,
+    RetryPolicy,
+    TokenRefused,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -63,7 +72,8 @@ class AkeneoApiUnavailable(AkeneoApiError, ConnectionError):
 
 
 class AkeneoApiClient:
-    """Authenticated GET calls to one PIM's REST API (see the module docstring).
+    """Authenticated GET calls to one PIM's REST API (see the module docstring), through
+    `transforms.api_client` (`PasswordGrant`, `ApiSession`).
 
     Args:
         connection: The PIM's URL and the API connection's credentials.
@@ -93,22 +103,33 @@ class AkeneoApiClient:
         self.base = connection.base_url.rstrip("/")
         parts = urlsplit(self.base)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.max_attempts = max(1, max_attempts)
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self.timeout = timeout
-        self.sleep = sleep
-        self.clock = clock
-        self.session = requests.Session()
-        self.session.headers["Accept"] = "application/json"
-        self._access: str | None = None
-        self._refresh: str | None = None
-        self._expires_at = 0.0
+        session = requests.Session()
+        session.headers["Accept"] = "application/json"
+        self.http = ApiSession(
+            f"the Akeneo API of connection {conn_id!r}",
+            session=session,
+            policy=RetryPolicy(
+                attempts=max(1, max_attempts),
+                backoff=backoff,
+                jitter=0.25,
+                max_wait=max_retry_after,
+                also_transient=frozenset({408}),
+            ),
+            tokens=PasswordGrant(
+                token_url=f"{self.base}{TOKEN_PATH}",
+                client_id=connection.client_id,
+                client_secret=connection.secret,
+                username=connection.username,
+                password=connection.password,
+                margin=REFRESH_MARGIN_SECONDS,
+                clock=clock,
+            ),
+            sleep=sleep,
+            timeout=timeout,
+        )
 
     def close(self) -> None:
-        self.session.close()
-
-    # -- secrets ---------------------------------------------------------------------
+        self.http.session.close()
 
     def scrub(self, text: str) -> str:
         """``text`` with the secret, the password, the tokens and the Basic credentials
@@ -120,15 +141,7 @@ class AkeneoApiClient:
         >>> c.scrub("secret s3cr3t, password pw12")
         'secret ***, password ***'
         """
-        connection = self.connection
-        basic = base64.b64encode(f"{connection.client_id}:{connection.secret}".encode()).decode()
-        for secret in (basic, connection.secret, connection.password, self._access, self._refresh):
-            # A secret of one or two characters would blank out ordinary words.
-            if secret and len(secret) > 2:
-                text = text.replace(secret, "***")
-        return text
-
-    # -- transport -------------------------------------------------------------------
+        return self.http.scrub(text)
 
     def _url(self, target: str) -> str:
         """The URL to call for an API path or a link the API gave, on the connection's
@@ -138,138 +151,28 @@ class AkeneoApiClient:
             return f"{self.origin}{parts.path}" + (f"?{parts.query}" if parts.query else "")
         return f"{self.base}{target}"
 
-    def _wait(self, response: requests.Response | None, attempt: int) -> float:
-        """Seconds to wait before the next try: the answer's ``Retry-After`` (seconds or
-        an HTTP date), else the backoff with jitter."""
-        header = response.headers.get("Retry-After") if response is not None else None
-        if header:
-            try:
-                return max(0.0, float(header))
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(header)
-                except (TypeError, ValueError):
-                    pass
-                else:
-                    return max(0.0, when.timestamp() - time.time())
-        delay = self.backoff * 2.0 ** (attempt - 1)
-        return delay + random.uniform(0.0, delay / 4)  # noqa: S311 - jitter, not a secret
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        what: str,
-        **kwargs: Any,
-    ) -> requests.Response:
-        """One request with its retries; the first answer that is not transient.
-
-        Raises:
-            AkeneoApiUnavailable: still transient after ``max_attempts`` tries, or the
-                server asked to wait longer than ``max_retry_after``.
-        """
-        attempt = 1
-        while True:
-            response: requests.Response | None
-            try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                response, problem = None, type(exc).__name__
-            else:
-                status = response.status_code
-                if status not in (408, 429) and status < 500:
-                    return response
-                problem = describe(response)
-            wait = self._wait(response, attempt)
-            if attempt >= self.max_attempts or wait > self.max_retry_after:
-                why = (
-                    f"after {attempt} attempts"
-                    if attempt >= self.max_attempts
-                    else f"it asked to wait {wait:.0f} s, more than {self.max_retry_after:.0f} s"
-                )
-                raise AkeneoApiUnavailable(
-                    f"the Akeneo API of Airflow connection {self.conn_id!r} did not answer "
-                    f"{what} ({why}): {self.scrub(problem)}"
-                )
-            log.warning(
-                "The Akeneo API answered %s with %s; trying again in %.1f s.",
-                what,
-                self.scrub(problem),
-                wait,
-            )
-            self.sleep(wait)
-            attempt += 1
-
-    # -- tokens ----------------------------------------------------------------------
-
-    def _token(self, body: Mapping[str, str], what: str) -> requests.Response:
-        connection = self.connection
-        return self._send(
-            "POST",
-            f"{self.base}{TOKEN_PATH}",
-            what,
-            auth=(connection.client_id, connection.secret),
-            json=dict(body),
+    def _unavailable(self, exc: ApiUnavailable) -> AkeneoApiUnavailable:
+        if exc.wait is None:
+            why = f"after {exc.attempts} attempts"
+        else:
+            why = f"it asked to wait {exc.wait:.0f} s, more than {self.http.policy.max_wait:.0f} s"
+        problem = describe(exc.response) if exc.response is not None else exc.problem
+        return AkeneoApiUnavailable(
+            f"the Akeneo API of Airflow connection {self.conn_id!r} did not answer "
+            f"{exc.what} ({why}): {self.scrub(problem)}"
         )
 
-    def _take_tokens(self, response: requests.Response, what: str) -> None:
-        document = _json(response)
-        token = document.get("access_token") if isinstance(document, dict) else None
-        if not isinstance(token, str) or not token:
-            raise AkeneoApiError(
-                f"the Akeneo API of Airflow connection {self.conn_id!r} answered {what} "
+    def _refused(self, exc: TokenRefused) -> AkeneoApiError:
+        if exc.status == 200:
+            return AkeneoApiError(
+                f"the Akeneo API of Airflow connection {self.conn_id!r} answered {exc.what} "
                 "without an access token"
             )
-        refresh = document.get("refresh_token") if isinstance(document, dict) else None
-        expires = document.get("expires_in") if isinstance(document, dict) else None
-        self._access = token
-        self._refresh = refresh if isinstance(refresh, str) and refresh else None
-        lifetime = float(expires) if isinstance(expires, int | float) else 3600.0
-        self._expires_at = self.clock() + max(0.0, lifetime - REFRESH_MARGIN_SECONDS)
-
-    def login(self) -> None:
-        """Get a token pair with the connection's username and password.
-
-        Raises:
-            AkeneoApiError: the PIM refused the credentials (named by the connection id).
-        """
-        connection = self.connection
-        self._access = self._refresh = None
-        response = self._token(
-            {
-                "grant_type": "password",
-                "username": connection.username,
-                "password": connection.password,
-            },
-            "the login",
+        return AkeneoApiError(
+            f"the Akeneo API refused the login of Airflow connection {self.conn_id!r} "
+            f"(user {self.connection.username!r}): {self.scrub(describe(exc.response))}; "
+            "check the connection's login, password and the client_id and secret in its extra"
         )
-        if response.status_code != 200:
-            raise AkeneoApiError(
-                f"the Akeneo API refused the login of Airflow connection {self.conn_id!r} "
-                f"(user {connection.username!r}): {self.scrub(describe(response))}; check "
-                "the connection's login, password and the client_id and secret in its extra"
-            )
-        self._take_tokens(response, "the login")
-        log.info("Logged in to the Akeneo API of connection %r.", self.conn_id)
-
-    def refresh(self) -> None:
-        """Exchange the refresh token for a new pair; log in again when it is refused."""
-        if self._refresh is None:
-            self.login()
-            return
-        response = self._token(
-            {"grant_type": "refresh_token", "refresh_token": self._refresh}, "the token refresh"
-        )
-        if response.status_code != 200:
-            log.info(
-                "The Akeneo API refused the refresh token of connection %r (%s); logging in.",
-                self.conn_id,
-                self.scrub(describe(response)),
-            )
-            self.login()
-            return
-        self._take_tokens(response, "the token refresh")
-        log.info("Refreshed the Akeneo API access token of connection %r.", self.conn_id)
 
     # -- calls -----------------------------------------------------------------------
 
@@ -286,44 +189,33 @@ class AkeneoApiClient:
         Raises:
             AkeneoApiError: a 401 also after a refresh, any other answer than 200 (or an
                 allowed 404), or a body that is not a JSON object.
-            AkeneoApiUnavailable: see `_send`.
+            AkeneoApiUnavailable: still 408, 429 or 5xx after ``max_attempts`` tries, or
+                the server asked to wait longer than ``max_retry_after``.
         """
         url = self._url(target)
         what = f"GET {urlsplit(url).path}"
-        refreshed = False
-        while True:
-            if self._access is None:
-                self.login()
-            elif self.clock() >= self._expires_at:
-                self.refresh()
-            response = self._send(
-                "GET",
-                url,
-                what,
-                params=params,
-                headers={"Authorization": f"Bearer {self._access}"},
+        try:
+            response = self.http.call("GET", url, what, params=params)
+        except ApiUnavailable as exc:
+            raise self._unavailable(exc) from None
+        except TokenRefused as exc:
+            raise self._refused(exc) from None
+        status = response.status_code
+        if status == 404 and absent_ok:
+            return None
+        if status != 200:
+            raise AkeneoApiError(
+                f"the Akeneo API of Airflow connection {self.conn_id!r} answered {what} "
+                f"with {self.scrub(describe(response))}"
+                + (" also after a token refresh" if status == 401 else "")
             )
-            status = response.status_code
-            if status == 401 and not refreshed:
-                log.info("The Akeneo API answered 401 to %s; refreshing the token.", what)
-                refreshed = True
-                self.refresh()
-                continue
-            if status == 404 and absent_ok:
-                return None
-            if status != 200:
-                raise AkeneoApiError(
-                    f"the Akeneo API of Airflow connection {self.conn_id!r} answered {what} "
-                    f"with {self.scrub(describe(response))}"
-                    + (" also after a token refresh" if status == 401 else "")
-                )
-            document = _json(response)
-            if not isinstance(document, dict):
-                raise AkeneoApiError(
-                    f"the Akeneo API of Airflow connection {self.conn_id!r} answered {what} "
-                    "with something that is not a JSON object"
-                )
-            return document
+        document = _json(response)
+        if not isinstance(document, dict):
+            raise AkeneoApiError(
+                f"the Akeneo API of Airflow connection {self.conn_id!r} answered {what} "
+                "with something that is not a JSON object"
+            )
+        return document
 
     def pages(self, first: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         """The items of a paginated answer and of every page after it, a page at a time

@@ -12,18 +12,20 @@ process; an HTTP 429 waits as long as the ``x-amzn-RateLimit-Limit`` header says
 request takes at that rate. Login with Amazon's access token lasts an hour and a feed can
 take longer to process, so it is renewed before it runs out and once more when Amazon
 refuses it. Nothing here logs or raises a token or a secret.
+
+The grant, the retries, the waits and the scrubbing are the shared HTTP client's
+(`transforms.api_client`); this module keeps Amazon's calls, URLs and error answers.
 """
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import logging
 import threading
 import time
 import zlib
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -34,6 +36,15 @@ from pipeline.delivery.outcome import (
     DeliveryError,
     DeliveryOutcome,
     MarketplaceIssue,
+)
+from transforms.api_client import (
+    ApiSession,
+    ApiUnavailable,
+    RateLimit,
+    RefreshTokenGrant,
+    RetryPolicy,
+    TokenBucket,
+    TokenRefused,
 )
 
 if TYPE_CHECKING:
@@ -53,15 +64,6 @@ TERMINAL = ("DONE", "FATAL", "CANCELLED")
 """The ``processingStatus`` values after which a feed changes no more."""
 
 Region = Literal["na", "eu", "fe"]
-
-
-class RateLimit(NamedTuple):
-    """An operation's default usage plan, as the Feeds API model states it."""
-
-    rate: float
-    """Requests per second, sustained."""
-    burst: int
-    """Requests that may go at once after a quiet spell."""
 
 
 RATE_LIMITS: dict[str, RateLimit] = {
@@ -106,6 +108,13 @@ FAILED_TRIES = 4
 """Tries of one request that get a 5xx or no answer before the delivery gives up."""
 TOKEN_MARGIN_SECONDS = 60.0
 """An access token is renewed this long before Login with Amazon says it runs out."""
+POLICY = RetryPolicy(
+    attempts=FAILED_TRIES,
+    throttled_attempts=THROTTLED_TRIES,
+    rate_limit_header="x-amzn-RateLimit-Limit",
+)
+"""A 429 waits one request's interval at the rate ``x-amzn-RateLimit-Limit`` states (else
+1, 2, 4 ... s); a 5xx or no answer 1, 2, 4 s."""
 
 
 def endpoint_for(marketplace_id: str, environment: Literal["sandbox", "production"]) -> str:
@@ -467,45 +476,22 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-class _TokenBucket:
-    """The requests one operation may send now at one endpoint, refilled at its rate."""
-
-    def __init__(self, limit: RateLimit) -> None:
-        self._limit = limit
-        self._tokens = float(limit.burst)
-        self._stamp = time.monotonic()
-        self._lock = threading.Lock()
-
-    def take(self) -> float:
-        """Take a request's token; the seconds to wait before sending it (0: send now).
-
-        An empty bucket still hands out its token (it goes into debt), so callers that
-        wait at the same time line up one rate interval apart instead of all going
-        when the next token comes back.
-        """
-        with self._lock:
-            now = time.monotonic()
-            refilled = self._tokens + (now - self._stamp) * self._limit.rate
-            self._tokens = min(float(self._limit.burst), refilled) - 1
-            self._stamp = now
-            return max(0.0, -self._tokens / self._limit.rate)
-
-
-_BUCKETS: dict[tuple[str, str], _TokenBucket] = {}
+_BUCKETS: dict[tuple[str, str], TokenBucket] = {}
 _BUCKETS_LOCK = threading.Lock()
 
 
-def _bucket(endpoint: str, operation: str) -> _TokenBucket:
+def _bucket(endpoint: str, operation: str) -> TokenBucket:
     # Usage plans apply per region (endpoint), so one bucket per endpoint and operation.
     with _BUCKETS_LOCK:
         key = (endpoint, operation)
         if key not in _BUCKETS:
-            _BUCKETS[key] = _TokenBucket(RATE_LIMITS[operation])
+            _BUCKETS[key] = TokenBucket(RATE_LIMITS[operation])
         return _BUCKETS[key]
 
 
 class _FeedsClient:
-    """The HTTP side: access tokens, rate limits, retries and Amazon's error answers."""
+    """Amazon's side of the HTTP client (`transforms.api_client`): the Login with Amazon
+    grant, the token header, the usage plans and Amazon's error answers."""
 
     def __init__(
         self,
@@ -517,172 +503,101 @@ class _FeedsClient:
     ) -> None:
         self._credentials = credentials
         self._endpoint = endpoint
-        self._session = session
-        self._sleep = sleep
-        self._timeout = timeout
-        self._token: str | None = None
-        self._token_expires = 0.0
+        self._http = ApiSession(
+            "Amazon",
+            session=session,
+            policy=POLICY,
+            tokens=RefreshTokenGrant(
+                token_url=credentials.token_url or LWA_TOKEN_URL,
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                refresh_token=credentials.refresh_token,
+                client_auth="body",
+                what="the Login with Amazon token exchange",
+                margin=TOKEN_MARGIN_SECONDS,
+            ),
+            token_header="x-amz-access-token",
+            token_prefix="",
+            # SP-API answers an expired token with 403 as often as with 401.
+            refresh_on=frozenset({401, 403}),
+            sleep=sleep,
+            timeout=timeout,
+        )
 
     def call(
         self, operation: str, method: str, path: str, body: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """One SP-API operation's answer, after its waits and retries."""
-        renewed = False
-        while True:
-            token = self._access_token(renew=renewed)
-            request = functools.partial(
-                self._session.request,
+        try:
+            response = self._http.call(
                 method,
                 self._endpoint + path,
+                operation,
                 json=body,
-                headers={"x-amz-access-token": token, "Accept": "application/json"},
-                timeout=self._timeout,
+                headers={"Accept": "application/json"},
+                pace=_bucket(self._endpoint, operation),
             )
-            response = self._send(operation, request, _bucket(self._endpoint, operation))
-            if response.status_code in (401, 403) and not renewed:
-                log.info("Amazon refused the access token for %s; renewing it once.", operation)
-                renewed = True
-                continue
-            if response.status_code in (401, 403):
-                raise CredentialsError(
-                    f"Amazon refused {operation} for connection {self._credentials.conn_id!r} "
-                    f"(HTTP {response.status_code}): {self._errors(response)}."
-                )
-            if not response.ok:
-                raise DeliveryError(
-                    f"Amazon refused {operation} (HTTP {response.status_code}): "
-                    f"{self._errors(response)}."
-                )
-            try:
-                payload = response.json()
-            except ValueError:
-                payload = None
-            if not isinstance(payload, dict):
-                raise DeliveryError(f"Amazon's answer to {operation} is not a JSON object.")
-            return payload
+        except ApiUnavailable as exc:
+            raise self._unavailable(exc) from None
+        except TokenRefused as exc:
+            raise self._refused(exc) from None
+        if response.status_code in (401, 403):
+            raise CredentialsError(
+                f"Amazon refused {operation} for connection {self._credentials.conn_id!r} "
+                f"(HTTP {response.status_code}): {self._errors(response)}."
+            )
+        if not response.ok:
+            raise DeliveryError(
+                f"Amazon refused {operation} (HTTP {response.status_code}): "
+                f"{self._errors(response)}."
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise DeliveryError(f"Amazon's answer to {operation} is not a JSON object.")
+        return payload
 
     def transfer(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
         """A request to a presigned URL: no SP-API token goes there, only the URL's own
         signature."""
-        request = functools.partial(
-            self._session.request, method, url, timeout=self._timeout, **kwargs
-        )
-        response = self._send(what, request, None)
+        try:
+            response = self._http.send(method, url, what, **kwargs)
+        except ApiUnavailable as exc:
+            raise self._unavailable(exc) from None
         if not response.ok:
             # S3's error bodies restate the signed request; the status says enough.
             raise DeliveryError(f"{what.capitalize()} failed (HTTP {response.status_code}).")
         return response
 
-    def _access_token(self, *, renew: bool = False) -> str:
-        if renew or self._token is None or time.monotonic() >= self._token_expires:
-            self._token, lifetime = self._exchange_refresh_token()
-            self._token_expires = time.monotonic() + lifetime - TOKEN_MARGIN_SECONDS
-        return self._token
-
-    def _exchange_refresh_token(self) -> tuple[str, float]:
-        credentials = self._credentials
-        request = functools.partial(
-            self._session.post,
-            credentials.token_url or LWA_TOKEN_URL,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": credentials.refresh_token,
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
-            timeout=self._timeout,
+    def _unavailable(self, exc: ApiUnavailable) -> DeliveryError:
+        if exc.wait is not None:
+            return DeliveryError(f"{exc}.")
+        if exc.response is None:
+            return DeliveryError(
+                f"{exc.what} got no answer from Amazon in {exc.attempts} tries ({exc.error})."
+            )
+        if exc.status == 429:
+            return DeliveryError(
+                f"Amazon throttled {exc.what} {exc.attempts} times in a row (HTTP 429)."
+            )
+        return DeliveryError(
+            f"{exc.what} failed {exc.attempts} times with HTTP {exc.status}: "
+            f"{self._errors(exc.response)}."
         )
-        response = self._send("the Login with Amazon token exchange", request, None)
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        if not isinstance(payload, dict):
-            payload = {}
-        if response.status_code in (400, 401):
-            code = self._scrub(str(payload.get("error") or f"HTTP {response.status_code}"))
-            description = self._scrub(str(payload.get("error_description") or ""))
-            raise CredentialsError(
-                f"Login with Amazon refused the credentials of connection "
-                f"{credentials.conn_id!r}: {code}" + (f" ({description})." if description else ".")
-            )
-        token = payload.get("access_token")
-        if not response.ok or not isinstance(token, str) or not token:
-            raise DeliveryError(
-                f"Login with Amazon gave connection {credentials.conn_id!r} no access token "
-                f"(HTTP {response.status_code})."
-            )
-        lifetime = payload.get("expires_in")
-        log.info("Login with Amazon issued an access token for %s.", credentials.conn_id)
-        return token, float(lifetime) if isinstance(lifetime, int | float) else 3600.0
 
-    def _send(
-        self,
-        what: str,
-        request: Callable[[], requests.Response],
-        bucket: _TokenBucket | None,
-    ) -> requests.Response:
-        """``request``'s answer once it is neither a 429 nor a 5xx, within the rate limit."""
-        throttled = failed = 0
-        while True:
-            if bucket is not None:
-                wait = bucket.take()
-                if wait > 0:
-                    log.info("Waiting %.1f seconds to keep %s within its rate limit.", wait, what)
-                    self._sleep(wait)
-            try:
-                response = request()
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                failed += 1
-                if failed >= FAILED_TRIES:
-                    # The exception's text carries the URL, and a presigned URL its signature.
-                    raise DeliveryError(
-                        f"{what} got no answer from Amazon in {failed} tries "
-                        f"({type(exc).__name__})."
-                    ) from None
-                log.warning(
-                    "%s got no answer (%s); trying again (%d of %d).",
-                    what,
-                    type(exc).__name__,
-                    failed + 1,
-                    FAILED_TRIES,
-                )
-                self._sleep(2.0 ** (failed - 1))
-                continue
-            status = response.status_code
-            if status == 429:
-                throttled += 1
-                if throttled >= THROTTLED_TRIES:
-                    raise DeliveryError(
-                        f"Amazon throttled {what} {throttled} times in a row (HTTP 429)."
-                    )
-                wait = _throttled_wait(response, throttled)
-                log.warning(
-                    "Amazon throttled %s (HTTP 429); trying again in %.1f seconds (%d of %d).",
-                    what,
-                    wait,
-                    throttled + 1,
-                    THROTTLED_TRIES,
-                )
-                self._sleep(wait)
-                continue
-            if status >= 500:
-                failed += 1
-                if failed >= FAILED_TRIES:
-                    raise DeliveryError(
-                        f"{what} failed {failed} times with HTTP {status}: "
-                        f"{self._errors(response)}."
-                    )
-                log.warning(
-                    "%s failed with HTTP %d; trying again (%d of %d).",
-                    what,
-                    status,
-                    failed + 1,
-                    FAILED_TRIES,
-                )
-                self._sleep(2.0 ** (failed - 1))
-                continue
-            return response
+    def _refused(self, exc: TokenRefused) -> DeliveryError:
+        conn_id = self._credentials.conn_id
+        if exc.status in (400, 401):
+            code = exc.error or f"HTTP {exc.status}"
+            return CredentialsError(
+                f"Login with Amazon refused the credentials of connection {conn_id!r}: {code}"
+                + (f" ({exc.description})." if exc.description else ".")
+            )
+        return DeliveryError(
+            f"Login with Amazon gave connection {conn_id!r} no access token (HTTP {exc.status})."
+        )
 
     def _errors(self, response: requests.Response) -> str:
         """The SP-API ``errors`` list of an answer, as ``code: message (details)``."""
@@ -701,23 +616,5 @@ class _FeedsClient:
             if error.get("details"):
                 part += f" ({error['details']})"
             parts.append(part)
-        return self._scrub("; ".join(parts))
-
-    def _scrub(self, text: str) -> str:
         # In case an answer echoes what it was sent.
-        for secret in (*self._credentials.secrets(), self._token or ""):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
-
-
-def _throttled_wait(response: requests.Response, throttled: int) -> float:
-    """How long to wait after a 429: one request at the rate Amazon says it applied,
-    else 1, 2, 4 ... seconds."""
-    try:
-        rate = float(response.headers.get("x-amzn-RateLimit-Limit", ""))
-    except ValueError:
-        rate = 0.0
-    if rate > 0:
-        return 1.0 / rate
-    return 2.0 ** (throttled - 1)
+        return self._http.scrub("; ".join(parts))

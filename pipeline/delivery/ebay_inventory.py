@@ -21,8 +21,10 @@ a 5xx, a 429 or a dropped connection retries only that call (1, 2, 4 s apart), a
 line (``done``) instead of sending everything again.
 
 Authentication is OAuth 2: the connection's refresh token is exchanged for an access
-token (``sell.inventory`` scope) at the first call, and once more if eBay answers 401.
-Nothing here logs or raises a token, the client secret or the refresh token.
+token (``sell.inventory`` scope) at the first call, and once more if eBay answers 401 or
+the token is about to run out. Nothing here logs or raises a token, the client secret or
+the refresh token. The grant, the retries and the scrubbing are the shared HTTP client's
+(`transforms.api_client`); this module keeps eBay's calls and answers.
 
 The contract: eBay's OpenAPI file for the Inventory API, v1.13.0
 (``tests/contracts/ebay``); the test server ``tests/ebay_api_server.py`` checks
@@ -47,6 +49,13 @@ from pipeline.delivery.outcome import (
     MarketplaceIssue,
     OAuthCredentials,
 )
+from transforms.api_client import (
+    ApiSession,
+    ApiUnavailable,
+    RefreshTokenGrant,
+    RetryPolicy,
+    TokenRefused,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -66,6 +75,8 @@ ITEM_PATH = "/sell/inventory/v1/inventory_item/{sku}"
 GROUP_PATH = "/sell/inventory/v1/inventory_item_group/{key}"
 BATCH = 25
 """Most items eBay takes in one bulk call."""
+TOKEN_REQUEST = "eBay's token request"
+"""The token request in log lines, and how its failures are told from a call's."""
 NOT_FOUND = "25710"
 """eBay's errorId for "We didn't find the resource/entity you are requesting"."""
 
@@ -136,38 +147,24 @@ class _Line:
         return f"line {self.index + 1} (skus {self.skus[0]} .. {self.skus[-1]})"
 
 
-class _Answer:
-    """The last HTTP answer to a call, or the connection error instead of one."""
+def _json(response: requests.Response) -> Any:
+    """The answer's JSON; None when it is none."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
-    def __init__(self, response: requests.Response | None, error: Exception | None) -> None:
-        self.response = response
-        self.error = error
 
-    @property
-    def status(self) -> int | None:
-        return None if self.response is None else self.response.status_code
-
-    def retryable(self) -> bool:
-        status = self.status
-        return status is None or status == 429 or status >= 500
-
-    def json(self) -> Any:
-        if self.response is None:
-            return None
-        try:
-            return self.response.json()
-        except ValueError:
-            return None
-
-    def describe(self) -> str:
-        if self.response is None:
-            return f"no answer ({type(self.error).__name__}: {self.error})"
-        text = self.response.text.strip().replace("\n", " ")
-        return f"HTTP {self.response.status_code} {text[:300]}".rstrip()
+def _describe(response: requests.Response) -> str:
+    """``HTTP <status>`` and the start of the body, for messages (scrub it first)."""
+    text = response.text.strip().replace("\n", " ")
+    return f"HTTP {response.status_code} {text[:300]}".rstrip()
 
 
 class _Client:
-    """The HTTP side: a session, the access token, retries. One per delivery."""
+    """eBay's side of the HTTP client (`transforms.api_client`): the OAuth grant, the
+    checks of the connection, and eBay's answers when a call cannot go on. One per
+    delivery."""
 
     def __init__(
         self,
@@ -181,39 +178,28 @@ class _Client:
         self.credentials = credentials
         self.base = base
         self.session = session
-        self.sleep = sleep
-        self.max_attempts = max(1, max_attempts)
-        self.timeout = timeout
-        self._token: str | None = None
+        self.http = ApiSession(
+            "eBay",
+            session=session,
+            policy=RetryPolicy(attempts=max(1, max_attempts)),
+            tokens=RefreshTokenGrant(
+                token_url=credentials.token_url or f"{base}{TOKEN_PATH}",
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                refresh_token=credentials.refresh_token,
+                client_auth="basic",
+                scope=SCOPE,
+                what=TOKEN_REQUEST,
+            ),
+            sleep=sleep,
+            timeout=timeout,
+        )
 
     def scrub(self, text: str) -> str:
-        """``text`` with every secret (and the access token) replaced by ``***``."""
-        for secret in (*self.credentials.secrets(), self._token or ""):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with every secret (and each access token) replaced by ``***``."""
+        return self.http.scrub(text)
 
-    def _token_request(self) -> _Answer:
-        credentials = self.credentials
-        url = credentials.token_url or f"{self.base}{TOKEN_PATH}"
-        try:
-            response = self.session.post(
-                url,
-                auth=(credentials.client_id, credentials.client_secret),
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": credentials.refresh_token,
-                    "scope": SCOPE,
-                },
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            return _Answer(None, exc)
-        return _Answer(response, None)
-
-    def refresh_token(self) -> str:
-        """A new access token for the connection's refresh token."""
+    def _check_credentials(self) -> None:
         credentials = self.credentials
         missing = [
             name
@@ -229,95 +215,52 @@ class _Client:
                 f"Airflow connection {credentials.conn_id!r} lacks {', '.join(missing)} "
                 "for eBay's OAuth token."
             )
-        self._token = None
-        answer = self._token_request()
-        for attempt in range(1, self.max_attempts):
-            if not answer.retryable():
-                break
-            delay = 2.0 ** (attempt - 1)
-            log.warning(
-                "eBay's token endpoint gave %s; trying again in %.0f s.",
-                self.scrub(answer.describe()),
-                delay,
-            )
-            self.sleep(delay)
-            answer = self._token_request()
-        document = answer.json()
-        if answer.status == 200 and isinstance(document, dict):
-            token = document.get("access_token")
-            if isinstance(token, str) and token:
-                self._token = token
-                log.info("Got an eBay access token for connection %r.", credentials.conn_id)
-                return token
-        if answer.retryable():
-            raise DeliveryError(
-                f"eBay's token endpoint did not answer for connection "
-                f"{credentials.conn_id!r} after {self.max_attempts} attempts: "
-                f"{self.scrub(answer.describe())}"
-            )
-        error = description = ""
-        if isinstance(document, dict):
-            error = str(document.get("error") or "")
-            description = str(document.get("error_description") or "")
-        reason = error or f"HTTP {answer.status}"
-        if description:
-            reason += f" ({description})"
-        raise CredentialsError(
-            f"eBay refused the credentials of Airflow connection {credentials.conn_id!r}: "
-            f"{self.scrub(reason)}."
-        )
-
-    def _send(self, method: str, url: str, headers: dict[str, str], data: bytes | None) -> _Answer:
-        if self._token is None:
-            self.refresh_token()
-        try:
-            response = self.session.request(
-                method,
-                url,
-                headers={**headers, "Authorization": f"Bearer {self._token}"},
-                data=data,
-                timeout=self.timeout,
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            return _Answer(None, exc)
-        return _Answer(response, None)
 
     def call(
         self, method: str, url: str, headers: dict[str, str], data: bytes | None, what: str
-    ) -> _Answer:
-        """One API call with its retries; the answer that is not worth retrying, or
-        `DeliveryError` when the last attempt still was (``what`` names it)."""
-        refreshed = False
-        attempt = 1
-        while True:
-            answer = self._send(method, url, headers, data)
-            if answer.status == 401:
-                if refreshed:
-                    raise CredentialsError(
-                        f"eBay refused the access token of Airflow connection "
-                        f"{self.credentials.conn_id!r} for {what}, also after a refresh: "
-                        f"{self.scrub(answer.describe())}"
-                    )
-                log.info("eBay answered 401 for %s; refreshing the access token.", what)
-                refreshed = True
-                self.refresh_token()
-                continue
-            if not answer.retryable():
-                return answer
-            if attempt >= self.max_attempts:
-                raise DeliveryError(
-                    f"eBay did not take {what} after {self.max_attempts} attempts: "
-                    f"{self.scrub(answer.describe())}"
-                )
-            delay = 2.0 ** (attempt - 1)
-            log.warning(
-                "eBay gave %s for %s; trying again in %.0f s.",
-                self.scrub(answer.describe()),
-                what,
-                delay,
+    ) -> requests.Response:
+        """One API call with its retries and one token refresh on 401; the answer that is
+        not worth retrying (``what`` names the call in errors).
+
+        Raises:
+            CredentialsError: The connection lacks a credential, eBay refused it, or it
+                refused a fresh access token.
+            DeliveryError: The call (or the token request) was still failing after its
+                tries.
+        """
+        self._check_credentials()
+        conn_id = self.credentials.conn_id
+        try:
+            answer = self.http.call(method, url, what, headers=headers, data=data)
+        except ApiUnavailable as exc:
+            if exc.wait is not None:
+                raise DeliveryError(f"{exc}.") from None
+            problem = (
+                self.scrub(_describe(exc.response))
+                if exc.response is not None
+                else f"no answer ({exc.error})"
             )
-            self.sleep(delay)
-            attempt += 1
+            if exc.what == TOKEN_REQUEST:
+                raise DeliveryError(
+                    f"eBay's token endpoint did not answer for connection {conn_id!r} "
+                    f"after {exc.attempts} attempts: {problem}"
+                ) from None
+            raise DeliveryError(
+                f"eBay did not take {what} after {exc.attempts} attempts: {problem}"
+            ) from None
+        except TokenRefused as exc:
+            reason = exc.error or f"HTTP {exc.status}"
+            if exc.description:
+                reason += f" ({exc.description})"
+            raise CredentialsError(
+                f"eBay refused the credentials of Airflow connection {conn_id!r}: {reason}."
+            ) from None
+        if answer.status_code == 401:
+            raise CredentialsError(
+                f"eBay refused the access token of Airflow connection {conn_id!r} for "
+                f"{what}, also after a refresh: {self.scrub(_describe(answer))}"
+            )
+        return answer
 
 
 def _parse_line(index: int, text: str) -> _Line | None:
@@ -430,10 +373,10 @@ def _issues(
     ]
 
 
-def _bulk_results(line: _Line, answer: _Answer, client: _Client) -> list[_SkuResult]:
+def _bulk_results(line: _Line, answer: requests.Response, client: _Client) -> list[_SkuResult]:
     """Per-sku results of a bulk call from eBay's answer (200, 207 or a 4xx)."""
-    document = answer.json()
-    status = answer.status
+    document = _json(answer)
+    status = answer.status_code
     if status in (200, 207) and isinstance(document, dict):
         by_sku: dict[str, _SkuResult] = {}
         for entry in document.get("responses") or []:
@@ -462,25 +405,25 @@ def _bulk_results(line: _Line, answer: _Answer, client: _Client) -> list[_SkuRes
         raise CredentialsError(
             f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
             f"{line.where()}'s bulk call (no sell.inventory access?): "
-            f"{client.scrub(answer.describe())}"
+            f"{client.scrub(_describe(answer))}"
         )
-    if status is not None and 400 <= status < 500:
+    if 400 <= status < 500:
         call_errors = document.get("errors") if isinstance(document, dict) else None
         results = []
         for sku in line.skus:
             issues = _issues(sku, "error", call_errors, client.scrub) or [
                 MarketplaceIssue(
-                    sku, "error", f"HTTP {status}", "", client.scrub(answer.describe())
+                    sku, "error", f"HTTP {status}", "", client.scrub(_describe(answer))
                 )
             ]
             results.append(_SkuResult(sku, False, status, issues))
         return results
     raise DeliveryError(
-        f"eBay answered {line.where()}'s bulk call with {client.scrub(answer.describe())}"
+        f"eBay answered {line.where()}'s bulk call with {client.scrub(_describe(answer))}"
     )
 
 
-def _send_body(line: _Line, client: _Client, method: str, url: str, what: str) -> _Answer:
+def _send_body(line: _Line, client: _Client, method: str, url: str, what: str) -> requests.Response:
     """The line's body as JSON in the line's language (a bulk call, a group)."""
     data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
@@ -500,8 +443,8 @@ def _send_group(line: _Line, client: _Client) -> list[_SkuResult]:
     """createOrReplaceInventoryItemGroup; one result, named by the group's key."""
     url = f"{client.base}{GROUP_PATH.format(key=quote(line.key, safe=''))}"
     answer = _send_body(line, client, "PUT", url, "call")
-    document = answer.json()
-    status = answer.status
+    document = _json(answer)
+    status = answer.status_code
     if status in (200, 201, 204):
         warnings = document.get("warnings") if isinstance(document, dict) else None
         return [
@@ -511,18 +454,18 @@ def _send_group(line: _Line, client: _Client) -> list[_SkuResult]:
         raise CredentialsError(
             f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
             f"{line.where()}'s call (no sell.inventory access?): "
-            f"{client.scrub(answer.describe())}"
+            f"{client.scrub(_describe(answer))}"
         )
-    if status is not None and 400 <= status < 500:
+    if 400 <= status < 500:
         errors = document.get("errors") if isinstance(document, dict) else None
         issues = _issues(line.key, "error", errors, client.scrub) or [
             MarketplaceIssue(
-                line.key, "error", f"HTTP {status}", "", client.scrub(answer.describe())
+                line.key, "error", f"HTTP {status}", "", client.scrub(_describe(answer))
             )
         ]
         return [_SkuResult(line.key, False, status, issues)]
     raise DeliveryError(
-        f"eBay answered {line.where()}'s call with {client.scrub(answer.describe())}"
+        f"eBay answered {line.where()}'s call with {client.scrub(_describe(answer))}"
     )
 
 
@@ -536,31 +479,31 @@ def _send_deletions(line: _Line, client: _Client) -> list[_SkuResult]:
             None,
             f"the deletion of sku {sku} ({line.where()})",
         )
-        document = answer.json()
+        document = _json(answer)
         errors = document.get("errors") if isinstance(document, dict) else None
-        if answer.status in (200, 204):
-            results.append(_SkuResult(sku, True, answer.status))
-        elif answer.status == 404:
+        if answer.status_code in (200, 204):
+            results.append(_SkuResult(sku, True, answer.status_code))
+        elif answer.status_code == 404:
             issues = _issues(sku, "warning", errors, client.scrub) or [
                 MarketplaceIssue(sku, "warning", NOT_FOUND, "", "not found on eBay")
             ]
             results.append(_SkuResult(sku, True, 404, issues))
-        elif answer.status == 403:
+        elif answer.status_code == 403:
             raise CredentialsError(
                 f"eBay did not let Airflow connection {client.credentials.conn_id!r} delete "
-                f"sku {sku}: {client.scrub(answer.describe())}"
+                f"sku {sku}: {client.scrub(_describe(answer))}"
             )
-        elif answer.status is not None and 400 <= answer.status < 500:
+        elif 400 <= answer.status_code < 500:
             issues = _issues(sku, "error", errors, client.scrub) or [
                 MarketplaceIssue(
-                    sku, "error", f"HTTP {answer.status}", "", client.scrub(answer.describe())
+                    sku, "error", f"HTTP {answer.status_code}", "", client.scrub(_describe(answer))
                 )
             ]
-            results.append(_SkuResult(sku, False, answer.status, issues))
+            results.append(_SkuResult(sku, False, answer.status_code, issues))
         else:
             raise DeliveryError(
                 f"eBay answered the deletion of sku {sku} ({line.where()}) with "
-                f"{client.scrub(answer.describe())}"
+                f"{client.scrub(_describe(answer))}"
             )
     return results
 
