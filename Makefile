@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
+.PHONY: demo test lint wheel-check install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
@@ -54,6 +54,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy plugins/grenzenlos_reports.py
+
+# The package works installed: build the wheel, install it into a fresh virtual environment
+# outside the repository and run the sample pipeline steps from it (.ci/wheel_check.sh).
+wheel-check: install
+	.ci/wheel_check.sh
 
 benchmark: install
 	$(BIN)/python benchmarks/nightly.py --products 100000

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,22 @@ from schemas.characters import FORMULA_STARTS, spreadsheet_safe
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "feeds"
+
+def _feed_schemas() -> Path:
+    """The folder of feed schemas, package data of `schemas` (in the source tree as in an
+    installed wheel).
+
+    A folder on disk, not any resource: lxml resolves the RelaxNG grammar's ``include``
+    beside its file. Every wheel installer unpacks package data into files; only a zip
+    import (not a supported install) would have none.
+    """
+    folder = files("schemas") / "feeds"
+    if not isinstance(folder, Path):
+        raise ImportError(f"the feed schemas ({folder}) are not a folder on disk")
+    return folder
+
+
+SCHEMAS = _feed_schemas()
 
 
 class MaxUtf8ByteLength:

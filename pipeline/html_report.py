@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from feeds.scratch import ScratchStore
@@ -67,7 +67,9 @@ MAX_FINDINGS_SHOWN = 5_000
 """Findings embedded in the page's table; findings.csv holds them all."""
 LARGEST_MOVES = 10
 """Price changes listed one by one, the largest first."""
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = "templates"
+"""The pages' templates, package data of `pipeline`: Jinja's `PackageLoader` finds them
+through the package's import spec, in the source tree as in an installed wheel."""
 
 PALETTE = (
     "#0072b2",
@@ -1010,7 +1012,7 @@ def _render(template: str, context: Mapping[str, Any]) -> str:
     if _ENVIRONMENT is None:
         # Autoescape everywhere: the templates end in .j2, which select_autoescape would skip.
         _ENVIRONMENT = Environment(
-            loader=FileSystemLoader(TEMPLATES),
+            loader=PackageLoader("pipeline", TEMPLATES),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,

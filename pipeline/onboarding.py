@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from schemas.market import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
-"""The project's configuration, as the DAGs read it without ``GRENZENLOS_CONFIG``."""
+"""The project's configuration, as the DAGs read it without ``GRENZENLOS_CONFIG``.
+
+A file of the source tree, not package data: its paths lead to the catalog and the
+output folders beside it. An installed package has none, so ``--config`` names one."""
 TOP_REASONS = 3
 """Reasons shown per channel: the ones that set most products aside."""
 
@@ -322,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep", default=None, help="keep the work files in this folder")
     options = parser.parse_args(argv)
+    if not options.config and not DEFAULT_CONFIG.is_file():
+        parser.error("--config is required: no project configuration beside the package")
     config = load_config(options.config or DEFAULT_CONFIG)
     markets = [m.strip().upper() for m in options.markets.split(",") if m.strip()] or None
     with tempfile.TemporaryDirectory(prefix="grenzenlos-onboarding-") as scratch:

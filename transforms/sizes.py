@@ -1,4 +1,4 @@
-"""Clothing and shoe sizes per market, from the project's table in ``config/sizes.toml``.
+"""Clothing and shoe sizes per market, from the project's table ``transforms/sizes.toml``.
 
 Google wants ``size`` with the ``size_system`` it is in (AU BR CN DE EU FR IT JP
 MEX UK US; support answers 6324492 and 6324502). The catalog states EU sizes;
@@ -11,14 +11,18 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
+from importlib.resources import files
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 SizeKind = Literal["shoes", "clothing"]
 Gender = Literal["male", "female", "unisex"]
 SizeSystem = Literal["EU", "UK", "US"]
 
-DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "config" / "sizes.toml"
+DEFAULT_TABLE = files("transforms") / "sizes.toml"
+"""The project's table: package data of `transforms`, so an installed wheel reads it too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,7 @@ class SizeTable:
     letters: frozenset[str]
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_TABLE) -> SizeTable:
+    def load(cls, path: Traversable = DEFAULT_TABLE) -> SizeTable:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return cls(
             shoes={gender: dict(table) for gender, table in data.get("shoes", {}).items()},
