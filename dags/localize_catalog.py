@@ -219,7 +219,7 @@ def _recorded(step: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         from pipeline.narration import describe
-        from pipeline.report import record_step
+        from pipeline.run_report.steps import record_step
 
         started = time.monotonic()
         context = get_current_context()
@@ -642,7 +642,7 @@ def localize_catalog() -> None:
         This task always runs, so the run's own state comes from here: a run whose
         localize or publish step failed must not look green.
         """
-        from pipeline.report import write_run_report
+        from pipeline.run_report.summary import write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()

@@ -12,7 +12,7 @@ from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import GATE_CLOSED, SNAPSHOT
 from pipeline.publish import check_feed_shrink, publish_market
-from pipeline.report import write_run_report
+from pipeline.run_report.summary import write_run_report
 from schemas.categories import load_category_map
 from schemas.market import load_config
 from schemas.product import Product

@@ -19,12 +19,12 @@ from pipeline.layout import (
     PRICES,
     RUN_INDEX,
     RUN_RECORD,
-    STEPS,
     TRANSLATION_REPORT,
     VALIDATION_FINDINGS,
     VALIDATION_RESULTS,
     for_people,
 )
+from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
 from transforms.storage import ensure_dir
 
@@ -34,65 +34,6 @@ if TYPE_CHECKING:
     from transforms.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
-
-STEP_ORDER = (
-    "extract",
-    "validate_shard",
-    "validate",
-    "select_markets",
-    "prepare_translation",
-    "translate_language",
-    "translate",
-    "localize_shard",
-    "write_channel",
-    "assemble_market",
-    "check_gates",
-    "publish",
-)
-"""The DAG's tasks in the order they run, for the report's steps."""
-
-
-def record_step(run_dir: StoragePath | Path, record: Mapping[str, Any]) -> None:
-    """Keep one task try's record (task, map index, label, state, seconds, error) in the
-    run's staging area; a later try of the same task and map index replaces it."""
-    folder = run_dir / STEPS
-    ensure_dir(folder)
-    with (folder / f"{record['task']}.{record['map_index']}.json").open(
-        "w", encoding="utf-8"
-    ) as stream:
-        json.dump(record, stream, sort_keys=True)
-
-
-def read_steps(run_dir: StoragePath | Path) -> list[dict[str, Any]]:
-    """Every task's latest record (see `record_step`), unreadable ones skipped."""
-    folder = run_dir / STEPS
-    if not folder.exists():
-        return []
-    records = []
-    for path in folder.iterdir():
-        try:
-            with path.open("r", encoding="utf-8") as stream:
-                records.append(json.load(stream))
-        except (OSError, ValueError):
-            continue
-    return records
-
-
-def _steps(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Per task, in DAG order: tries recorded, summed and longest seconds, failures."""
-    by_task: dict[str, dict[str, Any]] = {}
-    for record in records:
-        entry = by_task.setdefault(
-            record["task"],
-            {"task": record["task"], "count": 0, "seconds": 0.0, "longest": 0.0, "failed": 0},
-        )
-        entry["count"] += 1
-        seconds = float(record.get("seconds") or 0.0)
-        entry["seconds"] = round(entry["seconds"] + seconds, 3)
-        entry["longest"] = max(entry["longest"], seconds)
-        entry["failed"] += record.get("state") == "failed"
-    order = {task: number for number, task in enumerate(STEP_ORDER)}
-    return sorted(by_task.values(), key=lambda e: order.get(e["task"], len(order)))
 
 
 def write_run_report(
@@ -307,7 +248,7 @@ def write_run_report(
         "started": started
         or min((r["started"] for r in records if r.get("started")), default=None),
         "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "steps": _steps(records),
+        "steps": step_totals(records),
         "catalog": (
             {k: staged[k] for k in ("products", "rejected_rows", "held")} if staged else None
         ),
@@ -340,7 +281,7 @@ def write_run_report(
     _write_json(report_dir / RUN_RECORD, record)
     _index_run(report_dir.parent, record)
     try:
-        from pipeline.html_report import write_html_report, write_run_index
+        from pipeline.run_report.render import write_html_report, write_run_index
 
         write_html_report(report_dir, report_dir.parent)
         write_run_index(report_dir.parent)
