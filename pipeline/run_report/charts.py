@@ -16,12 +16,12 @@ from markupsafe import Markup, escape
 
 from pipeline.run_report.formatting import percent, signed
 from pipeline.run_report.prices import to_decimal
-from pipeline.run_report.run_files import is_int
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from pipeline.run_report.prices import PriceMove
+    from pipeline.run_report.record import FeedEntry, LanguageFigures, RunRecord
 
 PALETTE = (
     "#0072b2",
@@ -52,18 +52,18 @@ def _svg(chart_id: str, width: int, height: int, title: str, body: Iterable[str]
     )
 
 
-def reasons_chart(feeds: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> Markup:
+def reasons_chart(feeds: Sequence[FeedEntry], colours: Mapping[str, str]) -> Markup:
     """Products set aside per feed, one stacked bar per feed and one segment per reason
     (stacked in the order of ``colours``, the legend's)."""
     label_width, bar_width, row = 116, 270, 22
-    most = max((f.get("set_aside") or 0 for f in feeds), default=0) or 1
+    most = max((f.set_aside or 0 for f in feeds), default=0) or 1
     body = []
     for n, feed in enumerate(feeds):
         y = n * row + 4
-        market, channel = escape(feed.get("market")), escape(feed.get("channel"))
+        market, channel = escape(feed.market), escape(feed.channel)
         body.append(f'<text x="0" y="{y + 13}">{market} {channel}</text>')
         x = float(label_width)
-        reasons = feed.get("reasons") or {}
+        reasons = feed.reasons
         for rule in (rule for rule in colours if rule in reasons):
             number = reasons[rule]
             width = bar_width * number / most
@@ -74,30 +74,30 @@ def reasons_chart(feeds: Sequence[Mapping[str, Any]], colours: Mapping[str, str]
                 f"<title>{market} {channel}: {escape(rule)} {number}</title></rect>"
             )
             x += width
-        body.append(f'<text x="{x + 4:.1f}" y="{y + 13}">{feed.get("set_aside") or 0}</text>')
+        body.append(f'<text x="{x + 4:.1f}" y="{y + 13}">{feed.set_aside or 0}</text>')
     height = len(feeds) * row + 8
     return _svg("chart-reasons", label_width + bar_width + 40, height, "Set aside per feed", body)
 
 
 def listing_charts(
-    history: Sequence[Mapping[str, Any]], feeds: Sequence[Mapping[str, Any]]
+    history: Sequence[RunRecord], feeds: Sequence[FeedEntry]
 ) -> list[dict[str, Any]]:
     """One small line chart per feed of this run: its listings in each run (oldest first)."""
     charts = []
     for feed in feeds:
-        key = (feed.get("market"), feed.get("channel"))
+        key = (feed.market, feed.channel)
         points = []
         for n, run in enumerate(history):
-            for f in run.get("feeds") or []:
-                if (f.get("market"), f.get("channel")) == key and is_int(f.get("listed")):
-                    points.append((n, f["listed"], str(run.get("run_key"))))
+            for f in run.feeds:
+                if (f.market, f.channel) == key and f.listed is not None:
+                    points.append((n, f.listed, str(run.run_key)))
                     break
         chart_id = f"chart-listed-{key[0]}-{key[1]}"
         charts.append(
             {
                 "market": key[0],
                 "channel": key[1],
-                "listed": feed.get("listed"),
+                "listed": feed.listed,
                 "change": (
                     signed(points[-1][1] - points[-2][1])
                     if len(points) > 1 and points[-1][0] == len(history) - 1
@@ -116,30 +116,27 @@ def listing_charts(
     return charts
 
 
-def translation_charts(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def translation_charts(history: Sequence[RunRecord]) -> list[dict[str, Any]]:
     """Characters billed and estimated cost per target language in each run."""
     languages = sorted(
-        {
-            target
-            for run in history
-            for target in ((run.get("translation") or {}).get("languages") or {})
-        }
+        {target for run in history if run.translation for target in run.translation.languages}
     )
     if not languages:
         return []
     charts = []
-    for figure, title in (
-        ("characters_billed", "Characters billed"),
-        ("estimated_cost", "Estimated cost"),
-    ):
+    figures: tuple[tuple[str, str, Callable[[LanguageFigures], object]], ...] = (
+        ("characters_billed", "Characters billed", lambda lang: lang.characters_billed),
+        ("estimated_cost", "Estimated cost", lambda lang: lang.estimated_cost),
+    )
+    for figure, title, value_of in figures:
         series = []
         for n, target in enumerate(languages):
             points = []
             for x, run in enumerate(history):
-                lang = ((run.get("translation") or {}).get("languages") or {}).get(target)
-                value = to_decimal(str(lang.get(figure))) if isinstance(lang, dict) else None
+                lang = run.translation.languages.get(target) if run.translation else None
+                value = to_decimal(str(value_of(lang))) if lang is not None else None
                 if value is not None:
-                    points.append((x, value, str(run.get("run_key"))))
+                    points.append((x, value, str(run.run_key)))
             series.append((target, PALETTE[n % len(PALETTE)], points))
         charts.append(
             {

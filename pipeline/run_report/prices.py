@@ -6,16 +6,17 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from feeds.scratch import ScratchStore
 from pipeline.layout import PRICES
 from pipeline.run_report.run_files import csv_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
     from pathlib import Path
 
+    from pipeline.run_report.record import RunRecord
     from transforms.storage import StoragePath
 
 LARGEST_MOVES = 10
@@ -52,7 +53,7 @@ class PriceChanges:
 def price_changes(
     report_dir: StoragePath | Path,
     runs_root: StoragePath | Path,
-    earlier: Sequence[Mapping[str, Any]],
+    earlier: Sequence[RunRecord],
 ) -> PriceChanges | None:
     """This run's prices against those of the newest earlier run that has any.
 
@@ -62,12 +63,13 @@ def price_changes(
     if not current.exists():
         return None
     for entry in earlier:
-        previous = runs_root / entry["run_key"] / PRICES
+        against = str(entry.run_key)  # an earlier record always has its folder's name
+        previous = runs_root / against / PRICES
         if previous.exists():
             break
     else:
         return None
-    changes = PriceChanges(against=entry["run_key"])
+    changes = PriceChanges(against=against)
     moves: list[tuple[Decimal, str, str, PriceMove]] = []
     with ScratchStore() as store:
         before = store.mapping("prices")

@@ -30,6 +30,7 @@ from pipeline.layout import COMPLETENESS, RUN_INDEX, RUN_RECORD, VALIDATION_RESU
 from pipeline.run_report.formatting import clock, duration_between
 from pipeline.run_report.links import RunLinks
 from pipeline.run_report.prices import price_changes
+from pipeline.run_report.record import decode_index
 from pipeline.run_report.run_files import (
     FINDINGS_JSONL,
     earlier_records,
@@ -105,23 +106,19 @@ def write_run_index(runs_root: StoragePath | Path) -> StoragePath | Path:
     Returns:
         The path of ``index.html``.
     """
-    index = read_json(runs_root / RUN_INDEX)
-    runs = []
-    for entry in index if isinstance(index, list) else []:
-        if not isinstance(entry, dict) or not isinstance(entry.get("run_key"), str):
-            continue
-        runs.append(
-            {
-                "run_key": entry["run_key"],
-                "run_id": entry.get("run_id") or entry["run_key"],
-                "status": entry.get("status") or "unknown",
-                "status_text": STATUS_TEXT.get(entry.get("status") or "", "Unknown"),
-                "started": clock(entry.get("started")),
-                "finished": clock(entry.get("finished")),
-                "duration": duration_between(entry.get("started"), entry.get("finished")),
-                "href": quote(entry["run_key"]) + "/" + REPORT_PAGE,
-            }
-        )
+    runs = [
+        {
+            "run_key": entry.run_key,
+            "run_id": entry.run_id or entry.run_key,
+            "status": entry.status or "unknown",
+            "status_text": STATUS_TEXT.get(entry.status or "", "Unknown"),
+            "started": clock(entry.started),
+            "finished": clock(entry.finished),
+            "duration": duration_between(entry.started, entry.finished),
+            "href": quote(entry.run_key) + "/" + REPORT_PAGE,
+        }
+        for entry in decode_index(read_json(runs_root / RUN_INDEX))
+    ]
     target = runs_root / INDEX_PAGE
     _write_atomically(_render("index.html.j2", {"runs": runs}), target)
     return target

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from pipeline.layout import RUN_INDEX, RUN_RECORD
+from pipeline.run_report.record import RunRecord, decode_index, decode_record
 from schemas.findings import FINDING_COLUMNS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
     from pathlib import Path
 
     from transforms.storage import StoragePath
@@ -44,64 +47,38 @@ def read_json(path: StoragePath | Path) -> Any:
         return None
 
 
-def read_record(path: StoragePath | Path) -> dict[str, Any] | None:
-    record = read_json(path)
-    return record if isinstance(record, dict) else None
+def read_record(path: StoragePath | Path) -> RunRecord | None:
+    """The run record at ``path``; None when it is missing, unreadable or not a record."""
+    return decode_record(read_json(path))
 
 
 def earlier_records(
-    runs_root: StoragePath | Path, record: Mapping[str, Any]
-) -> tuple[list[dict[str, Any]], list[str]]:
+    runs_root: StoragePath | Path, record: RunRecord
+) -> tuple[list[RunRecord], list[str]]:
     """Up to `HISTORY_RUNS` earlier runs' records, newest first, and the keys of those
     whose record was missing or unreadable.
 
     Earlier means listed after this run in ``index.json`` (which is newest first); when
     this run is not listed, those that started before it."""
-    index = read_json(runs_root / RUN_INDEX)
-    entries = [e for e in index if isinstance(e, dict)] if isinstance(index, list) else []
-    keys = [e.get("run_key") for e in entries]
-    own = record.get("run_key")
-    if own in keys:
-        entries = entries[keys.index(own) + 1 :]
+    entries = decode_index(read_json(runs_root / RUN_INDEX))
+    keys = [e.run_key for e in entries]
+    if record.run_key in keys:
+        entries = entries[keys.index(record.run_key) + 1 :]
     else:
-        started = str(record.get("started") or "")
-        entries = [e for e in entries if started and "" < str(e.get("started") or "") < started]
-    records: list[dict[str, Any]] = []
+        started = record.started or ""
+        entries = [e for e in entries if started and "" < (e.started or "") < started]
+    records: list[RunRecord] = []
     unreadable: list[str] = []
     for entry in entries[:HISTORY_RUNS]:
-        key = entry.get("run_key")
-        if not isinstance(key, str) or key in (".", "..") or "/" in key:
+        key = entry.run_key
+        if key in (".", "..") or "/" in key:
             continue
         earlier = read_record(runs_root / key / RUN_RECORD)
-        if earlier is None or not _looks_like_a_record(earlier):
+        if earlier is None:
             unreadable.append(key)
             continue
-        records.append({**earlier, "run_key": key})
+        records.append(msgspec.structs.replace(earlier, run_key=key))
     return records, unreadable
-
-
-def _looks_like_a_record(record: Mapping[str, Any]) -> bool:
-    """Whether the parts the history charts read have the contract's shapes."""
-    feeds = record.get("feeds") or []
-    catalog = record.get("catalog")
-    translation = record.get("translation")
-    return (
-        isinstance(feeds, list)
-        and all(isinstance(f, dict) and isinstance(f.get("listed", 0), int | None) for f in feeds)
-        and (catalog is None or (isinstance(catalog, dict) and is_int(catalog.get("products"))))
-        and (
-            translation is None
-            or (
-                isinstance(translation, dict)
-                and isinstance(translation.get("languages") or {}, dict)
-                and all(isinstance(v, dict) for v in (translation.get("languages") or {}).values())
-            )
-        )
-    )
-
-
-def is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def read_completeness(path: StoragePath | Path) -> dict[tuple[str, str], Decimal]:

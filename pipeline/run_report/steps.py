@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import STEPS
+from pipeline.run_report.record import StepTotals
 from transforms.storage import ensure_dir
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def read_steps(run_dir: StoragePath | Path) -> list[dict[str, Any]]:
     return records
 
 
-def step_totals(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def step_totals(records: Sequence[Mapping[str, Any]]) -> list[StepTotals]:
     """Per task, in DAG order: tries recorded, summed and longest seconds, failures."""
     by_task: dict[str, dict[str, Any]] = {}
     for record in records:
@@ -72,4 +73,5 @@ def step_totals(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry["longest"] = max(entry["longest"], seconds)
         entry["failed"] += record.get("state") == "failed"
     order = {task: number for number, task in enumerate(STEP_ORDER)}
-    return sorted(by_task.values(), key=lambda e: order.get(e["task"], len(order)))
+    totals = sorted(by_task.values(), key=lambda e: order.get(e["task"], len(order)))
+    return [StepTotals(**entry) for entry in totals]

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from pipeline.layout import (
     COMPLETENESS,
     GATE_CLOSED,
@@ -23,6 +25,19 @@ from pipeline.layout import (
     VALIDATION_FINDINGS,
     VALIDATION_RESULTS,
     for_people,
+)
+from pipeline.run_report.record import (
+    CatalogCounts,
+    FailedTask,
+    FeedEntry,
+    FindingsCounts,
+    LiveFeed,
+    RunFiles,
+    RunIndexEntry,
+    RunRecord,
+    TranslationFigures,
+    ValidationCounts,
+    encode_record,
 )
 from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
@@ -71,15 +86,13 @@ def write_run_report(
     ensure_dir(report_dir)
     records = read_steps(run_dir)
     failed_tasks = [
-        {"task": r["task"], "label": r.get("label"), "error": r.get("error")}
+        FailedTask(task=r["task"], label=r.get("label"), error=r.get("error"))
         for r in sorted(records, key=lambda r: (r["task"], r["map_index"]))
         if r.get("state") == "failed"
     ]
     if failed and failed_tasks:
         failed = "; ".join(
-            f"the task {t['task']}"
-            + (f" ({t['label']})" if t["label"] else "")
-            + f" failed: {t['error']}"
+            f"the task {t.task}" + (f" ({t.label})" if t.label else "") + f" failed: {t.error}"
             for t in failed_tasks
         )
     gate_file = run_dir / GATE_CLOSED
@@ -207,22 +220,22 @@ def write_run_report(
             else:
                 outcome = "not_published"
             feeds.append(
-                {
-                    "market": result["market"],
-                    "channel": channel,
-                    "listed": info["listed"],
-                    "set_aside": info["set_aside"],
-                    "reasons": info["reasons"],
-                    "missing": info.get("missing") or {},
-                    "products": result["products"],
-                    "sent": info["sent"],
-                    "unchanged": info["unchanged"],
-                    "deleted": info["deleted"],
-                    "delta": info["state"] is not None and result.get("mode") == "delta",
-                    "outcome": outcome,
-                    "outcome_text": feed_lines.get((result["market"], channel), ""),
-                    "files": [f["path"] for f in files],
-                }
+                FeedEntry(
+                    market=result["market"],
+                    channel=channel,
+                    listed=info["listed"],
+                    set_aside=info["set_aside"],
+                    reasons=info["reasons"],
+                    missing=info.get("missing") or {},
+                    products=result["products"],
+                    sent=info["sent"],
+                    unchanged=info["unchanged"],
+                    deleted=info["deleted"],
+                    delta=info["state"] is not None and result.get("mode") == "delta",
+                    outcome=outcome,
+                    outcome_text=feed_lines.get((result["market"], channel), ""),
+                    files=[f["path"] for f in files],
+                )
             )
     status = (
         "stopped"
@@ -233,52 +246,63 @@ def write_run_report(
         if held_reason
         else "success"
     )
-    record = {
-        "run_id": airflow_run_id or run_id,
-        "run_key": run_id,
-        "dag_id": "localize_catalog",
-        "run_day": run_day,
-        "status": status,
-        "reason": stopped or failed or held_reason,
-        "failed_tasks": failed_tasks,
-        "still_live": _still_live(report_dir.parent.parent, sorted(market_codes or [])),
-        "mode": mode,
-        "dry_run": dry_run,
-        "rate_date": (staged or {}).get("rates_day"),
-        "started": started
-        or min((r["started"] for r in records if r.get("started")), default=None),
-        "finished": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "steps": step_totals(records),
-        "catalog": (
-            {k: staged[k] for k in ("products", "rejected_rows", "held")} if staged else None
+    output_root = report_dir.parent.parent
+    record = RunRecord(
+        run_id=airflow_run_id or run_id,
+        run_key=run_id,
+        dag_id="localize_catalog",
+        run_day=run_day,
+        status=status,
+        reason=stopped or failed or held_reason,
+        failed_tasks=failed_tasks,
+        still_live=_still_live(output_root, sorted(market_codes or [])),
+        mode=mode,
+        dry_run=dry_run,
+        rate_date=(staged or {}).get("rates_day"),
+        started=started or min((r["started"] for r in records if r.get("started")), default=None),
+        finished=datetime.now().astimezone().isoformat(timespec="seconds"),
+        steps=step_totals(records),
+        catalog=(
+            CatalogCounts(
+                products=staged["products"],
+                rejected_rows=staged["rejected_rows"],
+                held=staged["held"],
+            )
+            if staged
+            else None
         ),
-        "validation": (
-            {
-                k: validated[k]
-                for k in ("quarantined", "warnings", "failed_expectations", "expectations")
-            }
+        validation=(
+            ValidationCounts(
+                quarantined=validated["quarantined"],
+                warnings=validated["warnings"],
+                failed_expectations=validated["failed_expectations"],
+                expectations=validated["expectations"],
+            )
             if validated
             else None
         ),
-        "translation": translated["report"] if translated else None,
-        "feeds": feeds,
-        "findings": {"total": total, "by_severity": by_severity},
-        "files": {
-            "summary": str(report_dir / "summary.txt"),
-            "findings_csv": str(report_dir / "findings.csv"),
-            "findings_jsonl": str(report_dir / "findings.jsonl"),
-            "completeness": str(report_dir / COMPLETENESS),
-            "prices": str(report_dir / PRICES),
-            "translation": _if_exists(report_dir / TRANSLATION_REPORT),
-            "validation": _if_exists(report_dir / VALIDATION_RESULTS),
-            "manifests": {
-                code: str(report_dir.parent.parent / code / MANIFEST)
+        # The translation step's report, kept whole: every field it writes is in the type.
+        translation=(
+            msgspec.convert(translated["report"], TranslationFigures) if translated else None
+        ),
+        feeds=feeds,
+        findings=FindingsCounts(total=total, by_severity=by_severity),
+        files=RunFiles(
+            summary=str(report_dir / "summary.txt"),
+            findings_csv=str(report_dir / "findings.csv"),
+            findings_jsonl=str(report_dir / "findings.jsonl"),
+            completeness=str(report_dir / COMPLETENESS),
+            prices=str(report_dir / PRICES),
+            translation=_if_exists(report_dir / TRANSLATION_REPORT),
+            validation=_if_exists(report_dir / VALIDATION_RESULTS),
+            manifests={
+                code: str(output_root / code / MANIFEST)
                 for code in sorted(market_codes or [])
-                if (report_dir.parent.parent / code / MANIFEST).exists()
+                if (output_root / code / MANIFEST).exists()
             },
-        },
-    }
-    _write_json(report_dir / RUN_RECORD, record)
+        ),
+    )
+    _write_json(report_dir / RUN_RECORD, encode_record(record))
     _index_run(report_dir.parent, record)
     try:
         from pipeline.run_report.render import write_html_report, write_run_index
@@ -300,7 +324,7 @@ def _write_json(path: StoragePath | Path, data: Any) -> None:
         stream.write("\n")
 
 
-def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[dict[str, Any]]:
+def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[LiveFeed]:
     """The live feeds of the run's markets after it, from their manifests."""
     live = []
     for code in codes:
@@ -311,19 +335,19 @@ def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[d
             data = json.load(stream)
         for feed in data.get("feeds", []):
             live.append(
-                {
-                    "market": code,
-                    "channel": feed.get("channel"),
-                    "file": feed["file"],
-                    "path": str(output_root / code / feed["file"]),
-                    "items": feed.get("items"),
-                    "run": feed.get("run", data.get("run")),
-                }
+                LiveFeed(
+                    market=code,
+                    channel=feed.get("channel"),
+                    file=feed["file"],
+                    path=str(output_root / code / feed["file"]),
+                    items=feed.get("items"),
+                    run=feed.get("run", data.get("run")),
+                )
             )
     return live
 
 
-def _index_run(runs_root: StoragePath | Path, record: Mapping[str, Any]) -> None:
+def _index_run(runs_root: StoragePath | Path, record: RunRecord) -> None:
     """Add (or replace) the run in ``runs/index.json``, newest first, and point
     ``runs/LATEST`` at it."""
     index_path = runs_root / RUN_INDEX
@@ -334,8 +358,16 @@ def _index_run(runs_root: StoragePath | Path, record: Mapping[str, Any]) -> None
                 entries = list(json.load(stream))
         except ValueError:
             entries = []
-    entries = [e for e in entries if e.get("run_key") != record["run_key"]]
-    entries.append({k: record[k] for k in ("run_key", "run_id", "status", "started", "finished")})
+    run_key = str(record.run_key)  # write_run_report sets it
+    entries = [e for e in entries if e.get("run_key") != run_key]
+    entry = RunIndexEntry(
+        run_key=run_key,
+        run_id=record.run_id,
+        status=record.status,
+        started=record.started,
+        finished=record.finished,
+    )
+    entries.append(msgspec.to_builtins(entry))
     entries.sort(key=lambda e: str(e.get("started") or e.get("finished") or ""), reverse=True)
     _write_json(index_path, entries)
     with (runs_root / LATEST_RUN).open("w", encoding="utf-8") as stream:

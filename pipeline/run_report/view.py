@@ -7,6 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+from msgspec import UnsetType
+
 from pipeline.run_report.charts import (
     PALETTE,
     listing_charts,
@@ -25,6 +28,13 @@ if TYPE_CHECKING:
 
     from pipeline.run_report.links import RunLinks
     from pipeline.run_report.prices import PriceChanges
+    from pipeline.run_report.record import (
+        FeedEntry,
+        RunFiles,
+        RunRecord,
+        TranslationFigures,
+        ValidationCounts,
+    )
     from pipeline.run_report.run_files import FindingsView
 
 INDEX_PAGE = "index.html"
@@ -59,8 +69,8 @@ DELIVERY_TEXT = {
 
 
 def report_context(
-    record: Mapping[str, Any],
-    earlier: Sequence[Mapping[str, Any]],
+    record: RunRecord,
+    earlier: Sequence[RunRecord],
     *,
     completeness: Mapping[tuple[str, str], Decimal],
     findings: FindingsView,
@@ -69,54 +79,50 @@ def report_context(
 ) -> dict[str, Any]:
     """Everything the template shows, computed and formatted here so that the template
     only lays it out. ``earlier`` holds the earlier runs' records, newest first."""
-    feeds = [f for f in record.get("feeds") or [] if isinstance(f, dict)]
+    feeds = record.feeds
     history = [*reversed(earlier), record]  # oldest first, this run last
     rows = [_feed_row(f, earlier, completeness, links) for f in feeds]
     reasons_used = sorted(
-        {rule for f in feeds for rule in (f.get("reasons") or {})},
-        key=lambda rule: (-sum((f.get("reasons") or {}).get(rule, 0) for f in feeds), rule),
+        {rule for f in feeds for rule in f.reasons},
+        key=lambda rule: (-sum(f.reasons.get(rule, 0) for f in feeds), rule),
     )
     colours = {rule: PALETTE[n % len(PALETTE)] for n, rule in enumerate(reasons_used)}
     rules_seen = sorted(set(reasons_used) | set(findings.options.get("rule", [])))
-    translation = record.get("translation") or None
-    files = record.get("files") or {}
+    delivery = [] if isinstance(record.delivery, UnsetType) else record.delivery
     return {
         "run": _glance(record, earlier),
-        "status": record.get("status") or "incomplete",
+        "status": record.status or "incomplete",
         "status_text": (
             "Dry run succeeded: nothing was published"
-            if record.get("dry_run") and record.get("status") == "success"
-            else STATUS_TEXT.get(record.get("status") or "", "Run status unknown")
+            if record.dry_run and record.status == "success"
+            else STATUS_TEXT.get(record.status or "", "Run status unknown")
         ),
-        "reason": record.get("reason"),
-        "failed_tasks": record.get("failed_tasks") or [],
+        "reason": record.reason,
+        "failed_tasks": record.failed_tasks,
         "still_live": [
-            {**entry, "link": links.href(entry.get("path"))}
-            for entry in record.get("still_live") or []
-            if isinstance(entry, dict)
+            {**msgspec.structs.asdict(entry), "link": links.href(entry.path)}
+            for entry in record.still_live
         ],
         "steps": [
             {
-                "task": step.get("task"),
-                "count": step.get("count"),
-                "seconds": duration(step.get("seconds")),
-                "longest": duration(step.get("longest")),
-                "failed": step.get("failed") or 0,
+                "task": step.task,
+                "count": step.count,
+                "seconds": duration(step.seconds),
+                "longest": duration(step.longest),
+                "failed": step.failed,
             }
-            for step in record.get("steps") or []
-            if isinstance(step, dict)
+            for step in record.steps
         ],
         "feeds": rows,
         "overview": _overview(feeds),
         "delivery": [
             {
-                **entry,
+                **msgspec.structs.asdict(entry),
                 "verdict_label": DELIVERY_TEXT.get(
-                    entry.get("verdict") or entry.get("status") or "", entry.get("status")
+                    entry.verdict or entry.status or "", entry.status
                 ),
             }
-            for entry in record.get("delivery") or []
-            if isinstance(entry, dict)
+            for entry in delivery
         ],
         "reasons_chart": reasons_chart(feeds, colours) if feeds else None,
         "reason_legend": [
@@ -126,20 +132,24 @@ def report_context(
         "rules": [{"rule": rule, "meaning": _meaning(rule)} for rule in rules_seen],
         "listing_charts": listing_charts(history, feeds),
         "history_runs": len(history),
-        "translation": _translation(translation, links) if translation else None,
+        "translation": _translation(record.translation, links) if record.translation else None,
         "translation_charts": translation_charts(history),
         "prices": _prices_view(prices),
         "findings": findings,
         "findings_cap": MAX_FINDINGS_SHOWN,
-        "by_severity": ((record.get("findings") or {}).get("by_severity") or {}),
-        "findings_total": (record.get("findings") or {}).get("total", findings.total),
-        "files": _file_links(files, links),
-        "findings_csv": links.link(files.get("findings_csv")),
+        "by_severity": record.findings.by_severity if record.findings else {},
+        "findings_total": (
+            record.findings.total
+            if record.findings and record.findings.total is not None
+            else findings.total
+        ),
+        "files": _file_links(record.files, links),
+        "findings_csv": links.link(record.files.findings_csv),
         "index_href": "../" + INDEX_PAGE,
     }
 
 
-def _overview(feeds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _overview(feeds: Sequence[FeedEntry]) -> list[dict[str, Any]]:
     """What each feed lists of the market's products, and the top reasons for the rest
     with the fix of each (`pipeline.onboarding.feed_overview`)."""
     from pipeline.onboarding import feed_overview
@@ -149,116 +159,110 @@ def _overview(feeds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             **row,
             "share": f"{row['listed'] / row['products']:.0%}" if row["products"] else "-",
         }
-        for row in feed_overview(feeds)
+        for row in feed_overview(msgspec.structs.asdict(feed) for feed in feeds)
     ]
 
 
-def _glance(record: Mapping[str, Any], earlier: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    catalog = record.get("catalog") or None
-    previous = next((r for r in earlier if r.get("catalog")), None)
+def _glance(record: RunRecord, earlier: Sequence[RunRecord]) -> dict[str, Any]:
+    catalog = record.catalog
+    previous = next((r for r in earlier if r.catalog), None)
     change = None
-    if catalog and previous:
+    if catalog and previous and previous.catalog:
         change = {
-            "by": signed(catalog["products"] - previous["catalog"]["products"]),
-            "against": previous.get("run_key"),
+            "by": signed(catalog.products - previous.catalog.products),
+            "against": previous.run_key,
         }
     return {
-        "run_id": record.get("run_id"),
-        "run_key": record.get("run_key"),
-        "dag_id": record.get("dag_id"),
-        "run_day": record.get("run_day"),
-        "mode": record.get("mode"),
-        "dry_run": bool(record.get("dry_run")),
-        "rate_date": record.get("rate_date"),
-        "started": clock(record.get("started")),
-        "finished": clock(record.get("finished")),
-        "duration": duration_between(record.get("started"), record.get("finished")),
+        "run_id": record.run_id,
+        "run_key": record.run_key,
+        "dag_id": record.dag_id,
+        "run_day": record.run_day,
+        "mode": record.mode,
+        "dry_run": record.dry_run,
+        "rate_date": record.rate_date,
+        "started": clock(record.started),
+        "finished": clock(record.finished),
+        "duration": duration_between(record.started, record.finished),
         "catalog": catalog,
         "catalog_change": change,
-        "validation": _validation_text(record.get("validation")),
+        "validation": _validation_text(record.validation),
     }
 
 
-def _validation_text(validation: Any) -> str | None:
+def _validation_text(validation: ValidationCounts | None) -> str | None:
     """The catalog rules' verdict in a sentence.
 
-    >>> _validation_text({"quarantined": 1, "warnings": 2, "failed_expectations": 3,
-    ...                   "expectations": 15})
+    >>> from pipeline.run_report.record import ValidationCounts
+    >>> _validation_text(ValidationCounts(quarantined=1, warnings=2, failed_expectations=3,
+    ...                                   expectations=15))
     '1 product quarantined, 2 warnings; 3 of 15 expectations failed'
     """
-    if not isinstance(validation, dict):
+    if validation is None:
         return None
     return (
-        f"{count(validation.get('quarantined', 0), 'product')} quarantined, "
-        f"{count(validation.get('warnings', 0), 'warning')}; "
-        f"{validation.get('failed_expectations', 0)} of "
-        f"{count(validation.get('expectations', 0), 'expectation')} failed"
+        f"{count(validation.quarantined, 'product')} quarantined, "
+        f"{count(validation.warnings, 'warning')}; "
+        f"{validation.failed_expectations} of "
+        f"{count(validation.expectations, 'expectation')} failed"
     )
 
 
 def _feed_row(
-    feed: Mapping[str, Any],
-    earlier: Sequence[Mapping[str, Any]],
+    feed: FeedEntry,
+    earlier: Sequence[RunRecord],
     completeness: Mapping[tuple[str, str], Decimal],
     links: RunLinks,
 ) -> dict[str, Any]:
-    key = (feed.get("market"), feed.get("channel"))
+    key = (feed.market, feed.channel)
     before = next(
-        (
-            f
-            for r in earlier
-            for f in r.get("feeds") or []
-            if isinstance(f, dict) and (f.get("market"), f.get("channel")) == key
-        ),
+        (f for r in earlier for f in r.feeds if (f.market, f.channel) == key),
         None,
     )
     mean = completeness.get((str(key[0]), str(key[1])))
-    outcome = feed.get("outcome") or "not_published"
+    outcome = feed.outcome or "not_published"
     return {
-        "market": feed.get("market"),
-        "channel": feed.get("channel"),
-        "listed": feed.get("listed"),
-        "set_aside": feed.get("set_aside"),
-        "sent": feed.get("sent"),
-        "unchanged": feed.get("unchanged"),
-        "deleted": feed.get("deleted"),
-        "delta": bool(feed.get("delta")),
+        "market": feed.market,
+        "channel": feed.channel,
+        "listed": feed.listed,
+        "set_aside": feed.set_aside,
+        "sent": feed.sent,
+        "unchanged": feed.unchanged,
+        "deleted": feed.deleted,
+        "delta": feed.delta,
         "reasons": [
             {"rule": rule, "count": n, "meaning": _meaning(rule)}
-            for rule, n in (feed.get("reasons") or {}).items()
+            for rule, n in feed.reasons.items()
         ],
         "completeness": None if mean is None else f"{mean:.1f}",
         "listed_change": (
-            signed(feed["listed"] - before["listed"])
-            if before is not None
-            and isinstance(before.get("listed"), int)
-            and isinstance(feed.get("listed"), int)
+            signed(feed.listed - before.listed)
+            if before is not None and before.listed is not None and feed.listed is not None
             else None
         ),
         "outcome": outcome,
         "outcome_label": OUTCOME_TEXT.get(outcome, outcome),
         # For a published feed the summary's text is its path, which the files column links.
-        "outcome_text": "" if outcome == "published" else feed.get("outcome_text") or "",
-        "files": [links.link(location) for location in feed.get("files") or []],
+        "outcome_text": "" if outcome == "published" else feed.outcome_text,
+        "files": [links.link(location) for location in feed.files],
     }
 
 
-def _translation(report: Mapping[str, Any], links: RunLinks) -> dict[str, Any]:
+def _translation(report: TranslationFigures, links: RunLinks) -> dict[str, Any]:
     languages = []
-    for target, lang in (report.get("languages") or {}).items():
+    for target, lang in report.languages.items():
         languages.append(
             {
                 "target": target,
-                **lang,
-                "hit_rate": f"{Decimal(str(lang.get('hit_rate') or 0)) * 100:.1f}",
-                "review": links.link((report.get("review_files") or {}).get(target)),
+                **msgspec.structs.asdict(lang),
+                "hit_rate": f"{Decimal(str(lang.hit_rate or 0)) * 100:.1f}",
+                "review": links.link(report.review_files.get(target)),
             }
         )
     return {
-        "currency": report.get("currency") or "EUR",
-        "deepl_key": bool(report.get("deepl_key")),
-        "stopped": report.get("stopped"),
-        "warnings": report.get("warnings") or [],
+        "currency": report.currency or "EUR",
+        "deepl_key": report.deepl_key,
+        "stopped": report.stopped,
+        "warnings": report.warnings,
         "languages": languages,
     }
 
@@ -294,7 +298,7 @@ def _prices_view(prices: PriceChanges | None) -> dict[str, Any] | None:
     }
 
 
-def _file_links(files: Mapping[str, Any], links: RunLinks) -> list[dict[str, Any]]:
+def _file_links(files: RunFiles, links: RunLinks) -> list[dict[str, Any]]:
     labels = {
         "summary": "Summary (summary.txt)",
         "findings_csv": "Every finding (findings.csv)",
@@ -306,9 +310,10 @@ def _file_links(files: Mapping[str, Any], links: RunLinks) -> list[dict[str, Any
     }
     shown = []
     for name, label in labels.items():
-        if files.get(name):
-            shown.append({"label": label, **links.link(files[name])})
-    for market, location in sorted((files.get("manifests") or {}).items()):
+        location = getattr(files, name)
+        if location:
+            shown.append({"label": label, **links.link(location)})
+    for market, location in sorted(files.manifests.items()):
         shown.append({"label": f"{market} manifest", **links.link(location)})
     return shown
 
