@@ -1,11 +1,16 @@
 """Step 8, summary: the run's findings, completeness and prices gathered in one place,
-and ``summary.txt``, from whatever the run got to.
+``summary.txt`` and the run record (``run.json``), from whatever the run got to.
+
+`write_run_report` takes which run it is (`RunParams`) and what its tasks returned
+(`RunResults`), and goes step by step: how the run ended, the findings, the feeds, the
+summary's lines, the record, the page.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,47 +49,126 @@ from schemas.findings import Finding, count, write_findings_csv, write_findings_
 from transforms.storage import ensure_dir
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from transforms.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
 
 
+@dataclass(frozen=True)
+class RunParams:
+    """Which run this is and how it was asked to run."""
+
+    run_key: str
+    """The run's folder name under ``<output>/runs/`` (and its staging area's)."""
+    airflow_run_id: str | None = None
+    """Airflow's run id, when it differs from ``run_key``."""
+    run_day: str | None = None
+    mode: str = "full"
+    """``full`` or ``delta``."""
+    dry_run: bool = False
+    """Whether nothing was to be published."""
+    started: str | None = None
+    """ISO time; else the first step record's."""
+    market_codes: Sequence[str] = ()
+    """The run's markets (their manifests say what stayed live)."""
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """What the run's tasks returned (their XCom), as far as the run got."""
+
+    staged: dict[str, Any] | None
+    """extract's result; None when it did not finish."""
+    validated: dict[str, Any] | None
+    built: Sequence[dict[str, Any]]
+    """Each market's build result, of those that finished."""
+    published: Sequence[dict[str, Any]] | None
+    """The published files; None when publish did not run (or a dry run)."""
+    translated: dict[str, Any] | None = None
+    failed: str | None = None
+    """Why the run is incomplete as the DAG sees it; named from the step records when
+    there are some."""
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How the run ended: a gate stopped it, the shrink gate held feeds back, a task failed."""
+
+    stopped: str | None
+    held_back: dict[str, Any] | None
+    held_reason: str | None
+    failed: str | None
+    failed_tasks: list[FailedTask]
+
+    @property
+    def status(self) -> str:
+        if self.stopped:
+            return "stopped"
+        if self.failed:
+            return "incomplete"
+        return "held_back" if self.held_reason else "success"
+
+
 def write_run_report(
-    run_id: str,
+    run: RunParams,
+    results: RunResults,
     run_dir: StoragePath | Path,
     report_dir: StoragePath | Path,
     *,
-    staged: dict[str, Any] | None,
-    validated: dict[str, Any] | None,
-    built: Sequence[dict[str, Any]],
-    published: Sequence[dict[str, Any]] | None,
-    translated: dict[str, Any] | None = None,
-    dry_run: bool = False,
-    path_factory: Any = Path,
-    failed: str | None = None,
-    airflow_run_id: str | None = None,
-    run_day: str | None = None,
-    mode: str = "full",
-    started: str | None = None,
-    market_codes: Sequence[str] | None = None,
+    path_factory: Callable[[str], StoragePath | Path] = Path,
 ) -> tuple[str, str | None]:
-    """Gather the run's findings and completeness and write the summary.
+    """Gather the run's findings, completeness and prices, and write ``summary.txt``, the
+    run record (``run.json``, added to ``runs/index.json``) and the report page.
 
     Works on whatever the run got to: a run stopped by a gate still reports
     what it found, and says why it stopped.
 
+    Args:
+        run: Which run this is.
+        results: What its tasks returned.
+        run_dir: The run's staging area (step records, gate verdicts, findings).
+        report_dir: ``<output>/runs/<run_key>/``.
+        path_factory: Makes a path of a location in the results (``ObjectStoragePath``
+            in the DAG).
+
     Returns:
         The summary text (also in ``summary.txt``) and the reason the run fails:
         why a gate stopped it, which feeds the shrink gate held back (the others
-        published), or which task failed (``failed``, named from the step records
-        when there are some); None when none of these.
+        published), or which task failed; None when none of these.
     """
-    from transforms.gates import describe_fall, held_back_reason, read_held_feeds
-
     ensure_dir(report_dir)
     records = read_steps(run_dir)
+    ending = _ending(run_dir, records, results.failed)
+    findings = _gather_findings(run_dir, report_dir, results.built, path_factory)
+    markets = sorted(results.built, key=lambda r: r["market"])
+    for name, key in ((COMPLETENESS, "completeness"), (PRICES, "prices")):
+        _concatenate_csv([path_factory(r[key]) for r in markets], report_dir / name)
+    feeds = _feeds(run, results, ending)
+    summary = "\n".join(_summary_lines(run, results, ending, feeds, findings, report_dir)) + "\n"
+    with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
+        stream.write(summary)
+    record = _run_record(run, results, ending, records, [f for f, _ in feeds], findings, report_dir)
+    _write_json(report_dir / RUN_RECORD, encode_record(record))
+    _index_run(report_dir.parent, record)
+    try:
+        from pipeline.run_report.render import write_html_report, write_run_index
+
+        write_html_report(report_dir, report_dir.parent)
+        write_run_index(report_dir.parent)
+    except Exception as error:  # the summary and findings stand without the page
+        LOG.exception("The run report (report.html) could not be written: %s", error)
+    return summary, ending.stopped or ending.held_reason or ending.failed
+
+
+def _ending(
+    run_dir: StoragePath | Path, records: Sequence[Mapping[str, Any]], failed: str | None
+) -> _Ending:
+    """Whether a gate stopped the run, which feeds the shrink gate held back, and which
+    tasks failed (from the step records)."""
+    from transforms.gates import held_back_reason, read_held_feeds
+
     failed_tasks = [
         FailedTask(task=r["task"], label=r.get("label"), error=r.get("error"))
         for r in sorted(records, key=lambda r: (r["task"], r["map_index"]))
@@ -101,11 +185,20 @@ def write_run_report(
         with gate_file.open("r", encoding="utf-8") as stream:
             stopped = stream.read().strip()
     held_back = read_held_feeds(run_dir) if not stopped else None
-    held_reason = held_back_reason(held_back)
+    return _Ending(stopped, held_back, held_back_reason(held_back), failed, failed_tasks)
+
+
+def _gather_findings(
+    run_dir: StoragePath | Path,
+    report_dir: StoragePath | Path,
+    built: Sequence[Mapping[str, Any]],
+    path_factory: Callable[[str], StoragePath | Path],
+) -> FindingsCounts:
+    """Every finding of the run, ingest's, validation's and each market's, in
+    ``findings.jsonl`` and ``findings.csv``; returns how many, by severity."""
     sources = [run_dir / INGEST_FINDINGS, run_dir / VALIDATION_FINDINGS]
     sources += [path_factory(b["findings"]) for b in built]
     sources = [source for source in sources if source.exists()]
-
     by_severity: dict[str, int] = {}
 
     def all_findings(counted: bool = False) -> Iterator[Finding]:
@@ -121,46 +214,28 @@ def write_run_report(
         total = write_findings_jsonl(all_findings(counted=True), stream)
     with (report_dir / "findings.csv").open("w", encoding="utf-8", newline="") as stream:
         write_findings_csv(all_findings(), stream)
-    markets = sorted(built, key=lambda r: r["market"])
-    for name, key in ((COMPLETENESS, "completeness"), (PRICES, "prices")):
-        _concatenate_csv([path_factory(r[key]) for r in markets], report_dir / name)
+    return FindingsCounts(total=total, by_severity=by_severity)
 
-    lines = [f"grenzenlos run {run_id}"]
-    if stopped:
-        lines.append(f"RUN STOPPED, nothing published: {stopped}")
-    elif failed:
-        lines.append(
-            f"RUN INCOMPLETE: {failed}; feeds not published stay as they were (see that task's log)"
-        )
-    if held_reason:
-        lines.append(f"FEEDS HELD BACK: {held_reason}")
-    if staged:
-        held = f", {staged['held']} held back" if staged.get("held") else ""
-        lines.append(
-            f"catalog: {count(staged['products'], 'product')} read{held}, "
-            f"{count(staged['rejected_rows'], 'row')} rejected"
-        )
-    if validated:
-        lines.append(
-            f"catalog rules: {count(validated['quarantined'], 'product')} quarantined, "
-            f"{count(validated['warnings'], 'warning')}, {validated['failed_expectations']} of "
-            f"{count(validated['expectations'], 'expectation')} failed"
-        )
-    if translated:
-        lines.extend(translation_lines(translated["report"]))
-    if published is not None:
+
+def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[FeedEntry, str]]:
+    """Each market's feeds, by market, with what became of each, and its summary line."""
+    from transforms.gates import describe_fall
+
+    if results.published is not None:
         not_published = "not published"
     else:
-        not_published = "not published (dry run)" if dry_run else "not published"
+        not_published = "not published (dry run)" if run.dry_run else "not published"
     published_by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for p in published or []:
+    for p in results.published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
-    held_by_key = {(f["market"], f["channel"]): f for f in (held_back or {}).get("feeds", [])}
-    feed_lines: dict[tuple[str, str], str] = {}
-    for result in sorted(built, key=lambda r: r["market"]):
+    held_by_key = {
+        (f["market"], f["channel"]): f for f in (ending.held_back or {}).get("feeds", [])
+    }
+    feeds = []
+    for result in sorted(results.built, key=lambda r: r["market"]):
         for channel, info in result["channels"].items():
             reasons = ", ".join(f"{rule} {count}" for rule, count in info["reasons"].items())
-            files = published_by_key.get((result["market"], channel))
+            files = published_by_key.get((result["market"], channel), [])
             held_feed = held_by_key.get((result["market"], channel))
             if held_feed:
                 fall = describe_fall(held_feed["before"], held_feed["listed"], "listings")
@@ -186,15 +261,79 @@ def write_run_report(
                     f" [{result.get('mode', 'full')}: {info['sent']} sent, "
                     f"{info['unchanged']} unchanged, {info['deleted']} deleted]"
                 )
-            feed_lines[(result["market"], channel)] = where
-            lines.append(
+            line = (
                 f"{result['market']:<3} {channel:<9} {info['listed']:>6} listed, "
                 f"{info['set_aside']:>6} set aside"
                 + (f" ({reasons})" if reasons else "")
                 + delta
                 + f" -> {where}"
             )
-    lines.append(f"findings ({total}): {for_people(str(report_dir / 'findings.csv'))}")
+            if held_feed:
+                outcome = "held_back"
+            elif files:
+                outcome = "published"
+            elif info["sent"] == 0 and info["state"] is not None and info["valid"]:
+                outcome = "nothing_to_send"
+            elif run.dry_run and info["valid"] and not info.get("withheld"):
+                outcome = "dry_run"
+            else:
+                outcome = "not_published"
+            entry = FeedEntry(
+                market=result["market"],
+                channel=channel,
+                listed=info["listed"],
+                set_aside=info["set_aside"],
+                reasons=info["reasons"],
+                missing=info.get("missing") or {},
+                products=result["products"],
+                sent=info["sent"],
+                unchanged=info["unchanged"],
+                deleted=info["deleted"],
+                delta=info["state"] is not None and result.get("mode") == "delta",
+                outcome=outcome,
+                outcome_text=where,
+                files=[f["path"] for f in files],
+            )
+            feeds.append((entry, line))
+    return feeds
+
+
+def _summary_lines(
+    run: RunParams,
+    results: RunResults,
+    ending: _Ending,
+    feeds: Sequence[tuple[FeedEntry, str]],
+    findings: FindingsCounts,
+    report_dir: StoragePath | Path,
+) -> list[str]:
+    """``summary.txt``: how the run ended, the catalog, translation, each feed, the files."""
+    lines = [f"grenzenlos run {run.run_key}"]
+    if ending.stopped:
+        lines.append(f"RUN STOPPED, nothing published: {ending.stopped}")
+    elif ending.failed:
+        lines.append(
+            f"RUN INCOMPLETE: {ending.failed}; feeds not published stay as they were "
+            "(see that task's log)"
+        )
+    if ending.held_reason:
+        lines.append(f"FEEDS HELD BACK: {ending.held_reason}")
+    staged, validated = results.staged, results.validated
+    if staged:
+        held = f", {staged['held']} held back" if staged.get("held") else ""
+        lines.append(
+            f"catalog: {count(staged['products'], 'product')} read{held}, "
+            f"{count(staged['rejected_rows'], 'row')} rejected"
+        )
+    if validated:
+        lines.append(
+            f"catalog rules: {count(validated['quarantined'], 'product')} quarantined, "
+            f"{count(validated['warnings'], 'warning')}, {validated['failed_expectations']} of "
+            f"{count(validated['expectations'], 'expectation')} failed"
+        )
+    if results.translated:
+        lines.extend(translation_lines(results.translated["report"]))
+    lines.extend(line for _, line in feeds)
+    lines.append(f"findings ({findings.total}): {for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {for_people(str(report_dir / COMPLETENESS))}")
     lines.append(f"prices, step by step: {for_people(str(report_dir / PRICES))}")
     if (report_dir / VALIDATION_RESULTS).exists():
@@ -202,64 +341,36 @@ def write_run_report(
             f"catalog rules, one by one: {for_people(str(report_dir / VALIDATION_RESULTS))}"
         )
     lines.append(f"run report: {for_people(str(report_dir / 'report.html'))}")
-    summary = "\n".join(lines) + "\n"
-    with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
-        stream.write(summary)
-    feeds = []
-    for result in markets:
-        for channel, info in result["channels"].items():
-            files = published_by_key.get((result["market"], channel), [])
-            if (result["market"], channel) in held_by_key:
-                outcome = "held_back"
-            elif files:
-                outcome = "published"
-            elif info["sent"] == 0 and info["state"] is not None and info["valid"]:
-                outcome = "nothing_to_send"
-            elif dry_run and info["valid"] and not info.get("withheld"):
-                outcome = "dry_run"
-            else:
-                outcome = "not_published"
-            feeds.append(
-                FeedEntry(
-                    market=result["market"],
-                    channel=channel,
-                    listed=info["listed"],
-                    set_aside=info["set_aside"],
-                    reasons=info["reasons"],
-                    missing=info.get("missing") or {},
-                    products=result["products"],
-                    sent=info["sent"],
-                    unchanged=info["unchanged"],
-                    deleted=info["deleted"],
-                    delta=info["state"] is not None and result.get("mode") == "delta",
-                    outcome=outcome,
-                    outcome_text=feed_lines.get((result["market"], channel), ""),
-                    files=[f["path"] for f in files],
-                )
-            )
-    status = (
-        "stopped"
-        if stopped
-        else "incomplete"
-        if failed
-        else "held_back"
-        if held_reason
-        else "success"
-    )
+    return lines
+
+
+def _run_record(
+    run: RunParams,
+    results: RunResults,
+    ending: _Ending,
+    records: Sequence[Mapping[str, Any]],
+    feeds: list[FeedEntry],
+    findings: FindingsCounts,
+    report_dir: StoragePath | Path,
+) -> RunRecord:
+    """The run record, ``run.json``."""
+    staged, validated, translated = results.staged, results.validated, results.translated
     output_root = report_dir.parent.parent
-    record = RunRecord(
-        run_id=airflow_run_id or run_id,
-        run_key=run_id,
+    codes = sorted(run.market_codes)
+    return RunRecord(
+        run_id=run.airflow_run_id or run.run_key,
+        run_key=run.run_key,
         dag_id="localize_catalog",
-        run_day=run_day,
-        status=status,
-        reason=stopped or failed or held_reason,
-        failed_tasks=failed_tasks,
-        still_live=_still_live(output_root, sorted(market_codes or [])),
-        mode=mode,
-        dry_run=dry_run,
+        run_day=run.run_day,
+        status=ending.status,
+        reason=ending.stopped or ending.failed or ending.held_reason,
+        failed_tasks=ending.failed_tasks,
+        still_live=_still_live(output_root, codes),
+        mode=run.mode,
+        dry_run=run.dry_run,
         rate_date=(staged or {}).get("rates_day"),
-        started=started or min((r["started"] for r in records if r.get("started")), default=None),
+        started=run.started
+        or min((r["started"] for r in records if r.get("started")), default=None),
         finished=datetime.now().astimezone().isoformat(timespec="seconds"),
         steps=step_totals(records),
         catalog=(
@@ -286,7 +397,7 @@ def write_run_report(
             msgspec.convert(translated["report"], TranslationFigures) if translated else None
         ),
         feeds=feeds,
-        findings=FindingsCounts(total=total, by_severity=by_severity),
+        findings=findings,
         files=RunFiles(
             summary=str(report_dir / "summary.txt"),
             findings_csv=str(report_dir / "findings.csv"),
@@ -297,21 +408,11 @@ def write_run_report(
             validation=_if_exists(report_dir / VALIDATION_RESULTS),
             manifests={
                 code: str(output_root / code / MANIFEST)
-                for code in sorted(market_codes or [])
+                for code in codes
                 if (output_root / code / MANIFEST).exists()
             },
         ),
     )
-    _write_json(report_dir / RUN_RECORD, encode_record(record))
-    _index_run(report_dir.parent, record)
-    try:
-        from pipeline.run_report.render import write_html_report, write_run_index
-
-        write_html_report(report_dir, report_dir.parent)
-        write_run_index(report_dir.parent)
-    except Exception as error:  # the summary and findings stand without the page
-        LOG.exception("The run report (report.html) could not be written: %s", error)
-    return summary, stopped or held_reason or failed
 
 
 def _if_exists(path: StoragePath | Path) -> str | None:
