@@ -1,6 +1,7 @@
 """Step 8, the run report: what a run got to, for the people who look after it.
 
 - `pipeline.run_report.steps`: each task try's record, kept as the run goes, and the totals;
+- `pipeline.run_report.record`: the run record's type (``run.json``, ``runs/index.json``);
 - `pipeline.run_report.summary`: the run's findings, completeness and prices gathered,
   ``summary.txt`` and the run record (``run.json``), then the page;
 - `pipeline.run_report.render`: ``report.html`` and the runs' ``index.html`` (Jinja2, written
