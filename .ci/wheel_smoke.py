@@ -25,8 +25,8 @@ PACKAGES = ("schemas", "transforms", "feeds", "pipeline")
 PACKAGE_DATA = (
     "transforms/sizes.toml",
     "schemas/feeds/amazon_listings_feed.schema.json",
-    "pipeline/templates/index.html.j2",
-    "pipeline/templates/style.css.j2",
+    "pipeline/run_report/templates/index.html.j2",
+    "pipeline/run_report/templates/style.css.j2",
 )
 """Files of the wheel the steps must read (one feed schema stands for the folder)."""
 
@@ -43,7 +43,7 @@ def main(repository: Path, config: Path) -> list[str]:
     sys.addaudithook(record_open)
 
     from pipeline import onboarding
-    from pipeline.html_report import write_run_index
+    from pipeline.run_report.render import write_run_index
     from transforms.sizes import default_table
 
     problems = []

@@ -219,7 +219,7 @@ def _recorded(step: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         from pipeline.narration import describe
-        from pipeline.report import record_step
+        from pipeline.run_report.steps import record_step
 
         started = time.monotonic()
         context = get_current_context()
@@ -642,7 +642,7 @@ def localize_catalog() -> None:
         This task always runs, so the run's own state comes from here: a run whose
         localize or publish step failed must not look green.
         """
-        from pipeline.report import write_run_report
+        from pipeline.run_report.summary import RunParams, RunResults, write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
@@ -654,23 +654,25 @@ def localize_catalog() -> None:
         elif not dry_run and published is None:
             incomplete = "the publish step failed"
         context = get_current_context()
-        text, stopped = write_run_report(
-            _run_key(),
-            _run_dir(config),
-            report_dir,
+        run = RunParams(
+            run_key=_run_key(),
+            airflow_run_id=context["run_id"],
+            run_day=_run_day(),
+            mode=context["params"].get("mode") or "full",
+            dry_run=dry_run,
+            market_codes=[r["market"] for r in results if r]
+            or list(context["params"].get("markets") or MARKETS),
+        )
+        got = RunResults(
             staged=staged,
             validated=validated,
             translated=translated,
             built=[r for r in results if r],
             published=published,
-            dry_run=dry_run,
-            path_factory=ObjectStoragePath,
             failed=incomplete,
-            airflow_run_id=context["run_id"],
-            run_day=_run_day(),
-            mode=context["params"].get("mode") or "full",
-            market_codes=[r["market"] for r in results if r]
-            or list(context["params"].get("markets") or MARKETS),
+        )
+        text, stopped = write_run_report(
+            run, got, _run_dir(config), report_dir, path_factory=ObjectStoragePath
         )
         for line in text.splitlines():  # logged as it goes, before the task's end
             LOG.info("%s", line)

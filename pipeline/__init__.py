@@ -6,7 +6,7 @@ its tasks onto one step function, tests and benchmarks call them directly.
 - `pipeline.translate`: what the markets' locales lack, from the memory or DeepL;
 - `pipeline.build`: one market's listings and feed files, unpublished;
 - `pipeline.publish`: the shrink gate and the atomic replacement of the live feeds;
-- `pipeline.report`: the run's findings, completeness, prices and summary;
+- `pipeline.run_report`: the run's findings, completeness, prices, summary and report page;
 - `pipeline.layout`: the file names of a run's staging area and output.
 
 The layers, each importing only those below it: `schemas` (the data model, text made

@@ -377,7 +377,7 @@ def _add_to_run(
         with summary.open("w", encoding="utf-8") as stream:
             stream.write("\n".join([own, _SUMMARY_MARK, *lines]) + "\n")
     try:
-        from pipeline.html_report import write_html_report
+        from pipeline.run_report.render import write_html_report
 
         write_html_report(report_dir, report_dir.parent)
     except Exception as error:  # the files above stand without the page

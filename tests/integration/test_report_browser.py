@@ -95,7 +95,7 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
     from pipeline.build import build_market_feeds
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
     from pipeline.publish import check_feed_shrink, publish_run
-    from pipeline.report import write_run_report
+    from pipeline.run_report.summary import RunParams, RunResults, write_run_report
     from pipeline.translate import translate_snapshot
     from pipeline.validate import validate_snapshot
     from schemas.categories import load_category_map
@@ -151,14 +151,16 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
         built, held, output, run_dir, run_id=run_key, products=staged["products"]
     )
     write_run_report(
-        run_key,
+        RunParams(run_key=run_key),
+        RunResults(
+            staged=staged,
+            validated=validated,
+            translated=translated,
+            built=built,
+            published=published,
+        ),
         run_dir,
         report_dir,
-        staged=staged,
-        validated=validated,
-        translated=translated,
-        built=built,
-        published=published,
     )
     assert (report_dir / "run.json").exists() and (report_dir / "report.html").exists()
     return report_dir
@@ -168,7 +170,7 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``report.html`` of the second of two sample runs."""
     _browser_or_skip()
-    from pipeline.html_report import write_html_report, write_run_index
+    from pipeline.run_report.render import write_html_report, write_run_index
 
     work = tmp_path_factory.mktemp("report-runs")
     _run(work, RUNS[0], None)

@@ -12,7 +12,7 @@ from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import GATE_CLOSED, SNAPSHOT
 from pipeline.publish import check_feed_shrink, publish_market
-from pipeline.report import write_run_report
+from pipeline.run_report.summary import RunParams, RunResults, write_run_report
 from schemas.categories import load_category_map
 from schemas.market import load_config
 from schemas.product import Product
@@ -130,13 +130,15 @@ def test_the_summary_names_the_held_feed_and_fails_the_run(
 ) -> None:
     report_dir = tmp_path / "output" / "runs" / "2026-11-02"
     text, reason = write_run_report(
-        "2026-11-02",
+        RunParams(run_key="2026-11-02"),
+        RunResults(
+            staged=None,
+            validated=None,
+            built=[two_nights["built"]],
+            published=two_nights["published"],
+        ),
         tmp_path / "staging" / "2026-11-02",
         report_dir,
-        staged=None,
-        validated=None,
-        built=[two_nights["built"]],
-        published=two_nights["published"],
     )
     assert reason == held_back_reason(two_nights["held"])
     assert reason is not None and REASON in reason
@@ -160,13 +162,10 @@ def test_a_rerun_that_holds_nothing_clears_the_list(
     assert held["feeds"] == []
     assert {p["channel"] for p in published} == {"google", "amazon"}
     _, reason = write_run_report(
-        "2026-11-02",
+        RunParams(run_key="2026-11-02"),
+        RunResults(staged=None, validated=None, built=[two_nights["built"]], published=published),
         tmp_path / "staging" / "2026-11-02",
         tmp_path / "report",
-        staged=None,
-        validated=None,
-        built=[two_nights["built"]],
-        published=published,
     )
     assert reason is None
 

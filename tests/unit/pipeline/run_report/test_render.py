@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, cast
 import lxml.html
 import pytest
 
-from pipeline.html_report import MAX_FINDINGS_SHOWN, write_html_report, write_run_index
+from pipeline.run_report.render import write_html_report, write_run_index
+from pipeline.run_report.run_files import MAX_FINDINGS_SHOWN
 
 if TYPE_CHECKING:
     from pathlib import Path
