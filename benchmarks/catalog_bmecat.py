@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -28,8 +27,8 @@ from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.market import CatalogSource  # noqa: E402
-from schemas.product import Product  # noqa: E402
 from transforms.catalog_bmecat import read_bmecat  # noqa: E402
 
 WORDS = (
@@ -146,22 +145,13 @@ def main() -> None:
             locales={"deu": "de_DE", "eng": "en_GB"},
             tax_classes={"19": "standard"},
         )
-        started, cpu_started = time.perf_counter(), time.process_time()
-        products = findings = 0
-        for item in read_bmecat(path, source):
-            if isinstance(item, Product):
-                products += 1
-            else:
-                findings += 1
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
+        reading = read_all(read_bmecat(path, source))
         size_mib = path.stat().st_size / 2**20
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"{args.products} source products ({size_mib:.0f} MiB, written in {written:.1f} s): "
-        f"{products} products, {findings} findings in {seconds:.1f} s = "
-        f"{products / seconds:,.0f} products/s ({products / cpu:,.0f} per CPU second: the "
-        f"machine's other load left out), peak RSS {peak_mib:.0f} MiB"
+    report(
+        f"bmecat, {args.products:,} source products",
+        reading,
+        file_mib=size_mib,
+        written_seconds=written,
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import resource
 import sys
 import tempfile
 import time
@@ -24,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.market import CatalogSource  # noqa: E402
-from schemas.product import Product  # noqa: E402
 from transforms.catalog_magento import read_magento  # noqa: E402
 
 HEADER = (
@@ -192,26 +191,9 @@ def main() -> None:
             locales={"german": "de_DE"},
             weight_unit="lbs",
         )
-        products = findings = grouped = 0
-        cpu_started = time.process_time()
-        for item in read_magento(path, source):
-            if isinstance(item, Product):
-                products += 1
-                grouped += item.group is not None
-            else:
-                findings += 1
-        read = time.perf_counter()
-        cpu = time.process_time() - cpu_started
-        size = path.stat().st_size
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    seconds = read - generated
-    print(
-        f"{products} products ({grouped} variants), {findings} findings, "
-        f"{size / 1e6:.0f} MB file written in {generated - started:.1f} s; "
-        f"read in {seconds:.1f} s: {products / seconds:,.0f} products/s "
-        f"({products / cpu:,.0f} per CPU second: other processes share the cores); "
-        f"peak RSS {peak:.0f} MiB"
-    )
+        reading = read_all(read_magento(path, source))
+        size_mib = path.stat().st_size / 2**20
+    report("magento", reading, file_mib=size_mib, written_seconds=generated - started)
 
 
 if __name__ == "__main__":

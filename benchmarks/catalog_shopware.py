@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -29,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.market import CatalogSource  # noqa: E402
-from schemas.product import Product  # noqa: E402
 from transforms.catalog_files import csv_records  # noqa: E402
 from transforms.catalog_shopware import read_shopware  # noqa: E402
 
@@ -147,15 +146,13 @@ def main() -> None:
             locale="de_DE",
             attribute_options_path=str(properties),
         )
-        products = findings = 0
-        cpu = time.process_time()
-        for item in read_shopware(export, source):
-            if isinstance(item, Product):
-                products += 1
-            else:
-                findings += 1
-        read, read_cpu = time.perf_counter(), time.process_time() - cpu
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        reading = read_all(read_shopware(export, source))
+        report(
+            "shopware",
+            reading,
+            file_mib=export.stat().st_size / 2**20,
+            written_seconds=written - started,
+        )
         cpu = time.process_time()
         rows = sum(
             1
@@ -164,16 +161,7 @@ def main() -> None:
             )
         )
         csv_cpu = time.process_time() - cpu
-        size_mib = export.stat().st_size / 2**20
-    print(f"products            {products:>12,}")
-    print(f"findings            {findings:>12,}")
-    print(f"file                {size_mib:>11.1f} MiB")
-    print(f"write export        {written - started:>11.1f} s")
-    print(f"read_shopware       {read - written:>11.1f} s wall, {read_cpu:.1f} s CPU")
-    print(f"products/s          {products / (read - written):>12,.0f} wall")
-    print(f"products/s          {products / read_cpu:>12,.0f} CPU")
-    print(f"csv_records alone   {rows / csv_cpu:>12,.0f} rows/s CPU")
-    print(f"peak RSS            {peak_mib:>11.1f} MiB")
+    print(f"      csv_records alone: {rows / csv_cpu:,.0f} rows per CPU second")
 
 
 if __name__ == "__main__":

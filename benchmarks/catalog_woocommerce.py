@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -28,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.market import CatalogSource  # noqa: E402
-from schemas.product import Product  # noqa: E402
 from transforms.catalog_woocommerce import read_woocommerce  # noqa: E402
 
 HEADER = [
@@ -178,23 +177,8 @@ def main() -> None:
     settings = CatalogSource(
         format="woocommerce", path=str(path), currency="EUR", locale="en_US", decimal_mark="."
     )
-    products = findings = 0
-    started, cpu_started = time.perf_counter(), time.process_time()
-    for item in read_woocommerce(path, settings):
-        if isinstance(item, Product):
-            products += 1
-        else:
-            findings += 1
-    seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size_mib = path.stat().st_size / 2**20
-    print(f"file: {size_mib:.0f} MiB written in {written:.1f} s ({path})")
-    print(f"read: {products} products, {findings} findings in {seconds:.1f} s")
-    print(
-        f"      {products / seconds:,.0f} products/s ({products / cpu_seconds:,.0f} per CPU "
-        f"second), peak RSS {peak_mib:.0f} MiB"
-    )
+    reading = read_all(read_woocommerce(path, settings))
+    report("woocommerce", reading, file_mib=path.stat().st_size / 2**20, written_seconds=written)
     if not args.keep:
         path.unlink()
         directory.rmdir()
