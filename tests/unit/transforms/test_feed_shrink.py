@@ -68,8 +68,9 @@ def night(
 
 @pytest.fixture
 def two_nights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Night 1 publishes both feeds (8 of the 10 products; one lacks a German description,
-    one has a bad GTIN); night 2 Amazon requires a weight that only the first two products
+    """Night 1 publishes both feeds (Amazon 8 of the 10 products: one lacks a German
+    description, one has a bad GTIN; Google 9: it takes the bad GTIN's product without the
+    GTIN); night 2 Amazon requires a weight that only the first two products
     have (a rule change gone wrong), and Google gets new titles."""
     night(tmp_path, "2026-11-01", [])
     live = {p.name: p.read_bytes() for p in (tmp_path / "output" / "DE").iterdir()}
@@ -83,7 +84,7 @@ def two_nights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any
 
 def test_only_the_shrunk_feed_is_held(tmp_path: Path, two_nights: dict[str, Any]) -> None:
     assert two_nights["built"]["channels"]["amazon"]["listed"] == 1
-    assert two_nights["built"]["channels"]["google"]["listed"] == 8
+    assert two_nights["built"]["channels"]["google"]["listed"] == 9
     assert two_nights["held"] == {
         "max_shrink_share": 0.3,
         "feeds": [
@@ -120,7 +121,7 @@ def test_the_held_feed_keeps_its_last_good_count(
     """So the next run compares with the file that is live, and holds it again if it still
     lists 1 of 8."""
     state = json.loads((tmp_path / "output" / STATE_FILE).read_text(encoding="utf-8"))
-    assert state["feeds"] == {"DE/amazon": 8, "DE/google": 8}
+    assert state["feeds"] == {"DE/amazon": 8, "DE/google": 9}
     _, held, _ = night(tmp_path, "2026-11-03", ["weight"])
     assert [f["reason"] for f in held["feeds"]] == [REASON]
 
