@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.market import CatalogSource  # noqa: E402
-from transforms.catalog_files import csv_records  # noqa: E402
-from transforms.catalog_shopware import read_shopware  # noqa: E402
+from transforms.catalog.files import csv_records  # noqa: E402
+from transforms.catalog.shopware import read_shopware  # noqa: E402
 
 COLUMNS = (
     "id parent_id product_number active stock name description price_net price_gross "

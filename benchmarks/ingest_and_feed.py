@@ -25,7 +25,7 @@ from benchmarks.synthetic_catalog import generate  # noqa: E402
 from pipeline.build import build_market_feeds  # noqa: E402
 from pipeline.extract import load_rates, stage_catalog, stage_rates  # noqa: E402
 from schemas.market import load_config  # noqa: E402
-from transforms.catalog_akeneo import read_akeneo  # noqa: E402
+from transforms.catalog.akeneo import read_akeneo  # noqa: E402
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "config" / "markets.toml")
 # The Google feed only, as this benchmark has always measured (benchmarks/feeds.py times

@@ -58,7 +58,7 @@ from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
 from schemas.market import Channel
 from schemas.product import Quantity
-from transforms.catalog_values import ValueProblem, parse_quantity_text
+from transforms.catalog.values import ValueProblem, parse_quantity_text
 from transforms.money import round_to_minor_units
 from transforms.units import KIND, amazon_measure, convert
 

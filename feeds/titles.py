@@ -438,7 +438,7 @@ def _text_value(text: str, quantity: Quantity | None) -> _Value | None:
 
 def _akeneo_quantity(number: str, unit: str) -> Quantity | None:
     """A quantity from Akeneo's number and unit code, None for a unit we do not know."""
-    from transforms.catalog_values import UNIT_ALIASES
+    from transforms.catalog.values import UNIT_ALIASES
 
     symbol = UNIT_ALIASES.get(unit)
     return None if symbol is None else Quantity(Decimal(number), symbol)

@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 
 
 _SHOP_READERS: dict[str, tuple[str, str]] = {
-    "shopify": ("transforms.catalog_shopify", "read_shopify"),
-    "woocommerce": ("transforms.catalog_woocommerce", "read_woocommerce"),
-    "magento": ("transforms.catalog_magento", "read_magento"),
-    "shopware": ("transforms.catalog_shopware", "read_shopware"),
-    "bmecat": ("transforms.catalog_bmecat", "read_bmecat"),
+    "shopify": ("transforms.catalog.shopify", "read_shopify"),
+    "woocommerce": ("transforms.catalog.woocommerce", "read_woocommerce"),
+    "magento": ("transforms.catalog.magento", "read_magento"),
+    "shopware": ("transforms.catalog.shopware", "read_shopware"),
+    "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),
 }
 """Readers of shop systems' own exports: ``read_<format>(path, source)`` streams products
 and findings; each maps its format onto `Product` once."""
@@ -52,16 +52,16 @@ def read_catalog(
     source: CatalogSource, *, conninfo: str | None = None, akeneo_api: Any = None
 ) -> Iterator[Product | Finding]:
     """Stream the configured catalog as products and ingestion findings, with the
-    catalog's own settings applied (`transforms.catalog_settings`: column mapping,
+    catalog's own settings applied (`transforms.catalog.settings`: column mapping,
     defaults, one axis vocabulary, units and identifiers as merchants write them).
 
     Args:
         source: The catalog section of the configuration.
         conninfo: libpq connection string, for the ``postgres`` format.
-        akeneo_api: The Akeneo API's connection (`transforms.catalog_akeneo_api`), for
+        akeneo_api: The Akeneo API's connection (`transforms.catalog.akeneo_api`), for
             the ``akeneo_api`` format.
     """
-    from transforms.catalog_settings import apply_catalog_settings
+    from transforms.catalog.settings import apply_catalog_settings
 
     return apply_catalog_settings(_read_source(source, conninfo, akeneo_api), source)
 
@@ -78,13 +78,13 @@ def _read_source(
         products: Iterator[Product | Finding] = reader(Path(source.path), source)
         return products
     if source.format == "akeneo_api":
-        from transforms.catalog_akeneo_api import read_akeneo_api
+        from transforms.catalog.akeneo_api import read_akeneo_api
 
         if akeneo_api is None:
             raise ValueError("the akeneo_api catalog needs the API's connection")
         return read_akeneo_api(akeneo_api, source)
     if source.format == "akeneo":
-        from transforms.catalog_akeneo import read_akeneo
+        from transforms.catalog.akeneo import read_akeneo
 
         assert source.path is not None
         return read_akeneo(
@@ -100,20 +100,20 @@ def _read_source(
             variant_axes=source.variant_axes,
         )
     if source.format == "csv":
-        from transforms.catalog_native import read_native_csv
+        from transforms.catalog.native import read_native_csv
 
         assert source.path is not None
         return read_native_csv(
             Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
         )
     if source.format == "jsonl":
-        from transforms.catalog_native import read_jsonl
+        from transforms.catalog.native import read_jsonl
 
         assert source.path is not None
         return read_jsonl(
             Path(source.path), encoding=source.encoding, decimal_mark=source.decimal_mark
         )
-    from transforms.catalog_native import read_postgres
+    from transforms.catalog.native import read_postgres
 
     if conninfo is None or source.query is None:
         raise ValueError("the postgres catalog needs a connection and a query")
@@ -143,7 +143,7 @@ def stage_catalog(
         products read but set aside, ``warnings`` about values that were ignored or
         changed, and ``holds`` (the file of held skus and their rules).
     """
-    from transforms.catalog_values import HOLDING_RULES
+    from transforms.catalog.values import HOLDING_RULES
     from transforms.gates import HELD_FEEDS
 
     ensure_dir(run_dir)

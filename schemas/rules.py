@@ -39,7 +39,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    # Reading the catalog (transforms/catalog_*.py)
+    # Reading the catalog (transforms/catalog/*.py)
     "catalog_unreadable": Rule("ingest", "error", "extract failed: {file}: {why}"),
     "invalid_encoding": Rule(
         "ingest", "error", "{column} holds bytes that are not valid {encoding} ({bytes})"
@@ -86,7 +86,7 @@ RULES: dict[str, Rule] = {
         "warning",
         "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
     ),
-    # Shopify export (transforms/catalog_shopify.py)
+    # Shopify export (transforms/catalog/shopify.py)
     "variant_without_product_row": Rule(
         "ingest",
         "error",
@@ -110,7 +110,7 @@ RULES: dict[str, Rule] = {
         "market {market} prices it at {price}, but the product already has a price in that "
         "currency; the first price was kept",
     ),
-    # Magento export (transforms/catalog_magento.py)
+    # Magento export (transforms/catalog/magento.py)
     "store_view_unmapped": Rule(
         "ingest",
         "warning",
@@ -146,14 +146,14 @@ RULES: dict[str, Rule] = {
         "warning",
         "the special price {amount} is not below the price {price}: there is no sale",
     ),
-    # Akeneo REST API (transforms/catalog_akeneo_api.py)
+    # Akeneo REST API (transforms/catalog/akeneo_api.py)
     "image_link_needs_login": Rule(
         "ingest",
         "warning",
         "images are the PIM's download links, which answer only with an API token: "
         "a marketplace cannot fetch them (reported once for the whole catalog)",
     ),
-    # Shopware export (transforms/catalog_shopware.py)
+    # Shopware export (transforms/catalog/shopware.py)
     "variant_parent_missing": Rule(
         "ingest",
         "warning",
@@ -171,7 +171,7 @@ RULES: dict[str, Rule] = {
         "warning",
         "option {id} is not in the properties export: the variant does not vary by it",
     ),
-    # BMEcat export (transforms/catalog_bmecat.py)
+    # BMEcat export (transforms/catalog/bmecat.py)
     "malformed_xml": Rule(
         "ingest", "error", "the product is not well-formed XML at line {line}: {why}"
     ),
@@ -181,7 +181,7 @@ RULES: dict[str, Rule] = {
         "texts in language {code} are not read: add it to [catalog] locales "
         "(reported once for the file)",
     ),
-    # WooCommerce export (transforms/catalog_woocommerce.py)
+    # WooCommerce export (transforms/catalog/woocommerce.py)
     "variation_parent_missing": Rule(
         "ingest",
         "warning",
@@ -207,7 +207,7 @@ RULES: dict[str, Rule] = {
     "too_many_variants": Rule(
         "ingest", "error", "its VARIANTS multiply out to {n} variants, more than {max}"
     ),
-    # The catalog's settings, applied after every reader (transforms/catalog_settings.py)
+    # The catalog's settings, applied after every reader (transforms/catalog/settings.py)
     "quantity_zero_dropped": Rule(
         "ingest", "warning", "{field} is 0 {unit}, which shop systems write for 'not set'"
     ),

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE, Money
-from transforms.catalog_values import ValueProblem, parse_amount
+from transforms.catalog.values import ValueProblem, parse_amount
 from transforms.money import PriceProblem, unit_price
 from transforms.sizes import default_table, gender_of
 from transforms.units import for_market

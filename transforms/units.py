@@ -1,6 +1,6 @@
 """Units: conversion with pint (factors cached per unit pair), machine and human formats.
 
-Catalog quantities arrive already parsed (`transforms.catalog_values` reads the
+Catalog quantities arrive already parsed (`transforms.catalog.values` reads the
 source locale's decimal comma before any unit library sees the text: pint reads
 ``"1,5 l"`` as 15 l). Conversions multiply `Decimal` values by a factor that
 pint computes once per unit pair, with exact decimal unit definitions.

@@ -29,7 +29,7 @@ OPERATIONS = (
     ("/api/rest/v1/product-models/{code}", "get"),
     ("/api/rest/v1/families/{family_code}/variants/{code}", "get"),
 )
-"""(path, method) of every operation `transforms.catalog_akeneo_api` calls."""
+"""(path, method) of every operation `transforms.catalog.akeneo_api` calls."""
 
 
 def subset(reference: dict[str, Any]) -> dict[str, Any]:

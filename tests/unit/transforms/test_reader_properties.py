@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from schemas.characters import remove_invisible
 from schemas.product import Product
-from transforms.catalog_akeneo import read_akeneo
-from transforms.catalog_files import CatalogFileError
-from transforms.catalog_native import read_jsonl, read_native_csv
-from transforms.catalog_values import HOLDING_RULES
+from transforms.catalog.akeneo import read_akeneo
+from transforms.catalog.files import CatalogFileError
+from transforms.catalog.native import read_jsonl, read_native_csv
+from transforms.catalog.values import HOLDING_RULES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

@@ -9,7 +9,7 @@ from schemas.listing import Listing
 from schemas.market import load_config
 from schemas.product import Money, Product
 from tests.conftest import ROOT
-from transforms.catalog_akeneo import read_akeneo
+from transforms.catalog.akeneo import read_akeneo
 from transforms.ecb_rates import parse_ecb_rates
 from transforms.localize import localize
 from transforms.money import Pricer

@@ -17,8 +17,8 @@ from schemas.findings import write_findings_jsonl
 from schemas.gtin import gs1_check_digit
 from schemas.product import Product, Quantity
 from tests.conftest import CASES, SAMPLE_CATALOG
-from transforms.catalog_akeneo import read_akeneo
-from transforms.catalog_native import read_jsonl
+from transforms.catalog.akeneo import read_akeneo
+from transforms.catalog.native import read_jsonl
 from transforms.validation import CatalogValidation, _check_digits, validate_catalog
 
 if TYPE_CHECKING:

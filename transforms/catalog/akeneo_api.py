@@ -1,6 +1,6 @@
 """Reader for Akeneo PIM's REST API (https://api.akeneo.com/api-reference-index.html).
 
-What it calls, through `transforms.akeneo_api.AkeneoApiClient` (login, refresh, retries):
+What it calls, through `transforms.catalog.akeneo_client.AkeneoApiClient` (login, refresh, retries):
 
 1. ``GET /api/rest/v1/channels/{code}``: the channel (``[catalog] api_channel``, else the
    first of ``description_scopes``) and its locales;
@@ -20,7 +20,7 @@ What it calls, through `transforms.akeneo_api.AkeneoApiClient` (login, refresh, 
 4. ``GET /api/rest/v1/families/{family}/variants/{code}``, once per family variant: its
    ``variant_attribute_sets[].axes``, the attributes the variants differ in.
 
-Values map onto `Product` as `transforms.catalog_akeneo` maps the CSV export's columns,
+Values map onto `Product` as `transforms.catalog.akeneo` maps the CSV export's columns,
 from the standard format (https://api.akeneo.com/concepts/products.html#the-data-format):
 ``name``, ``description``, ``short_description`` by locale; ``ean``/``gtin``, ``brand``,
 ``mpn``; the ``price`` collection ``[{"amount", "currency"}]``; the metrics ``weight``,
@@ -56,9 +56,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote, urlsplit
 
 from schemas.product import ANY_LOCALE, Money, Product
-from transforms.akeneo_api import AkeneoApiClient, AkeneoApiError
-from transforms.catalog_akeneo import IMAGE_ATTRIBUTES, QUANTITY_ATTRIBUTES, SIZE_ATTRIBUTES
-from transforms.catalog_values import (
+from transforms.catalog.akeneo import IMAGE_ATTRIBUTES, QUANTITY_ATTRIBUTES, SIZE_ATTRIBUTES
+from transforms.catalog.akeneo_client import AkeneoApiClient, AkeneoApiError
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,

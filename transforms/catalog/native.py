@@ -34,8 +34,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from schemas.product import ANY_LOCALE, Money, Product
-from transforms.catalog_files import csv_records, text_lines, undecodable
-from transforms.catalog_values import (
+from transforms.catalog.files import csv_records, text_lines, undecodable
+from transforms.catalog.values import (
     RowContext,
     clean_texts,
     parse_amount,
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.findings import Finding
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 _LOCALIZED = re.compile(
     r"^(?P<attr>title|description|bullet_points)(?:_(?P<lang>[a-z]{2,3})_(?P<region>[a-z]{2}))?$",

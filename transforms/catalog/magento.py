@@ -67,8 +67,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from schemas.findings import Finding, shorten
 from schemas.market import Validation
 from schemas.product import Money, Product, SalePrice
-from transforms.catalog_files import CatalogFileError, codec_for, csv_records
-from transforms.catalog_values import (
+from transforms.catalog.files import CatalogFileError, codec_for, csv_records
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,
@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.market import CatalogSource
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 T = TypeVar("T")
 

@@ -28,14 +28,14 @@ from tests.akeneo_api_server import (
     contract_validator,
     load_catalog,
 )
-from transforms.akeneo_api import AkeneoApiError, AkeneoApiUnavailable
-from transforms.catalog_akeneo_api import AkeneoApiConnection, read_akeneo_api
+from transforms.catalog.akeneo_api import AkeneoApiConnection, read_akeneo_api
+from transforms.catalog.akeneo_client import AkeneoApiError, AkeneoApiUnavailable
 from transforms.faults import heals_by_retry
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-CASES = Path(__file__).parents[2] / "cases" / "catalog" / "akeneo_api"
+CASES = Path(__file__).parents[3] / "cases" / "catalog" / "akeneo_api"
 HOSTILE = sorted(p for p in CASES.glob("*.json") if p.name != "catalog.json")
 UUID_PATH = "/api/rest/v1/products-uuid"
 

@@ -13,8 +13,8 @@ from pipeline.extract import read_catalog
 from schemas.market import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog_files import CatalogFileError
-from transforms.catalog_magento import read_magento
+from transforms.catalog.files import CatalogFileError
+from transforms.catalog.magento import read_magento
 
 if TYPE_CHECKING:
     from pathlib import Path

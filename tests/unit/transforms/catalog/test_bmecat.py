@@ -14,8 +14,8 @@ from pipeline.extract import read_catalog
 from schemas.market import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog_bmecat import MAX_VARIANTS, read_bmecat
-from transforms.catalog_files import CatalogFileError
+from transforms.catalog.bmecat import MAX_VARIANTS, read_bmecat
+from transforms.catalog.files import CatalogFileError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

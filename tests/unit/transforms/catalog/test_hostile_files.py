@@ -12,9 +12,9 @@ import pytest
 
 from schemas.product import ANY_LOCALE, Product
 from tests.conftest import CASES
-from transforms.catalog_akeneo import read_akeneo
-from transforms.catalog_files import CatalogFileError
-from transforms.catalog_native import read_jsonl, read_native_csv
+from transforms.catalog.akeneo import read_akeneo
+from transforms.catalog.files import CatalogFileError
+from transforms.catalog.native import read_jsonl, read_native_csv
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

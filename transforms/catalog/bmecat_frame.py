@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from transforms.catalog_files import CatalogFileError, codec_for
+from transforms.catalog.files import CatalogFileError, codec_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -79,8 +79,8 @@ from typing import TYPE_CHECKING, TypeVar
 from lxml import etree
 
 from schemas.product import Money, Product, SalePrice
-from transforms.catalog_files import CatalogFileError, csv_records
-from transforms.catalog_values import (
+from transforms.catalog.files import CatalogFileError, csv_records
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,
@@ -99,7 +99,7 @@ if TYPE_CHECKING:
     from schemas.findings import Finding
     from schemas.market import CatalogSource
     from schemas.product import Quantity
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 T = TypeVar("T")
 

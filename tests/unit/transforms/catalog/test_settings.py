@@ -1,5 +1,5 @@
 """The catalog's own settings applied after every reader: column mapping, defaults, one axis
-vocabulary, images, spreadsheet-mangled GTINs and zero weights (`transforms.catalog_settings`)."""
+vocabulary, images, spreadsheet-mangled GTINs and zero weights (`transforms.catalog.settings`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from schemas.catalog_rules import configured_rules
 from schemas.findings import Finding
 from schemas.market import CatalogSource, RuleSetting, Validation
 from schemas.product import Money, Product, Quantity
-from transforms.catalog_settings import apply_catalog_settings
-from transforms.catalog_values import RowContext, parse_bare_quantity
+from transforms.catalog.settings import apply_catalog_settings
+from transforms.catalog.values import RowContext, parse_bare_quantity
 
 if TYPE_CHECKING:
     from typing import Any

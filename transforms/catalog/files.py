@@ -22,7 +22,7 @@ import re
 from typing import IO, TYPE_CHECKING
 
 from schemas.characters import has_invisible
-from transforms.catalog_values import RowContext
+from transforms.catalog.values import RowContext
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,8 +13,8 @@ from pipeline.extract import read_catalog
 from schemas.market import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog_files import CatalogFileError
-from transforms.catalog_woocommerce import read_woocommerce
+from transforms.catalog.files import CatalogFileError
+from transforms.catalog.woocommerce import read_woocommerce
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

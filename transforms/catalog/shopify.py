@@ -32,7 +32,7 @@ shared by its variants. ``Vendor`` is the brand (Shopify's Google channel sends 
 so that spreadsheets keep its leading zeros), ``Google Shopping / MPN`` the MPN and
 ``Google Shopping / Condition`` the condition. ``Variant Grams`` is the weight in grams
 (``Variant Weight Unit`` only says how the admin displays it; ``0`` means "not set" and is
-dropped by `transforms.catalog_settings`). A compare-at price above the price makes the
+dropped by `transforms.catalog.settings`). A compare-at price above the price makes the
 price a sale price (the compare-at price is the regular one). ``Status`` draft or
 archived, or ``Published`` false, switch the product off. ``Variant Inventory Qty`` is
 ``attributes["stock"]``; when Shopify tracks the inventory, a quantity of 0 or less is
@@ -62,8 +62,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
-from transforms.catalog_files import CatalogFileError, check_header, csv_records, open_text
-from transforms.catalog_values import (
+from transforms.catalog.files import CatalogFileError, check_header, csv_records, open_text
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
 
     from schemas.findings import Finding
     from schemas.market import CatalogSource
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 DELIMITER = ","
 DEFAULT_OPTION = ("title", "default title")

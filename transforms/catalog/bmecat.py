@@ -84,7 +84,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.characters import describe_invisible, has_invisible, remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
-from transforms.catalog_bmecat_frame import (
+from transforms.catalog.bmecat_frame import (
     LOCAL_NAMES,
     MAP_TAGS,
     PRODUCT_TAGS,
@@ -94,7 +94,7 @@ from transforms.catalog_bmecat_frame import (
     parse_options,
     read_frame,
 )
-from transforms.catalog_values import (
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_text,
@@ -111,7 +111,7 @@ if TYPE_CHECKING:
 
     from schemas.findings import Finding
     from schemas.market import CatalogSource
-    from transforms.catalog_bmecat_frame import Frame
+    from transforms.catalog.bmecat_frame import Frame
 
 REC20_UNITS: dict[str, str] = {
     "KGM": "kg",

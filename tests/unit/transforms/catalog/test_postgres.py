@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from schemas.product import Money, Product, Quantity
-from transforms.catalog_native import read_postgres
+from transforms.catalog.native import read_postgres
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

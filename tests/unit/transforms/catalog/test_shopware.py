@@ -13,8 +13,8 @@ from pipeline.extract import read_catalog
 from schemas.market import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog_files import CatalogFileError
-from transforms.catalog_shopware import read_shopware
+from transforms.catalog.files import CatalogFileError
+from transforms.catalog.shopware import read_shopware
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from schemas.characters import remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product
-from transforms.catalog_files import csv_records
-from transforms.catalog_values import (
+from transforms.catalog.files import csv_records
+from transforms.catalog.values import (
     RowContext,
     absolute_link,
     clean_text,
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.findings import Finding
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 DELIMITER = ";"
 _LOCALIZED = re.compile(

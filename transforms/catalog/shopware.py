@@ -75,14 +75,14 @@ from typing import TYPE_CHECKING
 
 from schemas.characters import remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
-from transforms.catalog_files import (
+from transforms.catalog.files import (
     CatalogFileError,
     check_header,
     codec_for,
     csv_records,
     open_text,
 )
-from transforms.catalog_values import (
+from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,
@@ -100,7 +100,7 @@ if TYPE_CHECKING:
 
     from schemas.findings import Finding
     from schemas.market import CatalogSource
-    from transforms.catalog_values import DecimalMark
+    from transforms.catalog.values import DecimalMark
 
 DELIMITER = ";"
 DEFAULT_TAX_NAMES = {"Standard rate": "standard"}

@@ -11,8 +11,8 @@ import pytest
 
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, product_from_json, product_to_json
 from tests.conftest import CASES, SAMPLE_CATALOG
-from transforms.catalog_akeneo import read_akeneo
-from transforms.catalog_native import read_jsonl, read_native_csv
+from transforms.catalog.akeneo import read_akeneo
+from transforms.catalog.native import read_jsonl, read_native_csv
 
 if TYPE_CHECKING:
     from pathlib import Path
