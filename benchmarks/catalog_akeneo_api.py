@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     args = parser.parse_args()
 
-    from schemas.market import CatalogSource
+    from schemas.config.catalog import CatalogSource
     from schemas.product import Product
     from tests.akeneo_api_server import CLIENT_ID, PASSWORD, SECRET, USERNAME
     from transforms.catalog.akeneo_api import AkeneoApiConnection, read_akeneo_api

@@ -28,7 +28,7 @@ from typing import IO
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
-from schemas.market import CatalogSource  # noqa: E402
+from schemas.config.catalog import CatalogSource  # noqa: E402
 from transforms.catalog.bmecat import read_bmecat  # noqa: E402
 
 WORDS = (

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
-from schemas.market import CatalogSource  # noqa: E402
+from schemas.config.catalog import CatalogSource  # noqa: E402
 from transforms.catalog.files import csv_records  # noqa: E402
 from transforms.catalog.shopware import read_shopware  # noqa: E402
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.synthetic_catalog import generate  # noqa: E402
 from pipeline.build import build_market_feeds  # noqa: E402
 from pipeline.extract import load_rates, stage_catalog, stage_rates  # noqa: E402
-from schemas.market import load_config  # noqa: E402
+from schemas.config.loader import load_config  # noqa: E402
 from transforms.catalog.akeneo import read_akeneo  # noqa: E402
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "config" / "markets.toml")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas.market import load_config  # noqa: E402
+from schemas.config.loader import load_config  # noqa: E402
 from schemas.product import Money, Quantity  # noqa: E402
 from transforms.ecb_rates import parse_ecb_rates  # noqa: E402
 from transforms.money import PriceProblem, Pricer, unit_price  # noqa: E402

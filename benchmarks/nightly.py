@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from schemas.market import PipelineConfig
+    from schemas.config.pipeline import PipelineConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "markets.toml"
@@ -68,7 +68,7 @@ RATE_MARKET = "DE"
 
 def _config(work: Path) -> PipelineConfig:
     """The checked-in configuration, pointed at the synthetic catalog and ``work``."""
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     config = load_config(
         CONFIG,

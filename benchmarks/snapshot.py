@@ -51,7 +51,7 @@ def main() -> None:
 
     from benchmarks.synthetic_catalog import generate
     from pipeline.extract import read_catalog, stage_catalog
-    from schemas.market import CatalogSource
+    from schemas.config.catalog import CatalogSource
     from schemas.product import Product, product_from_json
 
     with tempfile.TemporaryDirectory(prefix="grenzenlos-snapshot-") as scratch:

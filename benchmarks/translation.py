@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas.market import Market, Translation  # noqa: E402
+from schemas.config.market import Market  # noqa: E402
+from schemas.config.pipeline import Translation  # noqa: E402
 from schemas.product import ANY_LOCALE, Product  # noqa: E402
 from tests.deepl_server import FakeDeepL  # noqa: E402
 from transforms.translation.glossary import Glossary  # noqa: E402

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from pipeline.delivery.outcome import DeliveryOutcome, OAuthCredentials
-    from schemas.market import Channel, PipelineConfig
+    from schemas.config.channel import Channel
+    from schemas.config.pipeline import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
@@ -90,7 +91,7 @@ MARKETS, CHANNELS = _configured()
 
 
 def _config() -> PipelineConfig:
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     return load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
 

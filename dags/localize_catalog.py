@@ -69,7 +69,7 @@ from airflow.sdk.exceptions import AirflowFailException
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from schemas.market import PipelineConfig
+    from schemas.config.pipeline import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
@@ -101,7 +101,7 @@ MARKETS = _configured_markets()
 
 
 def _config() -> PipelineConfig:
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     return load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
 

@@ -55,8 +55,8 @@ from feeds.jsonfeed import content_hash, dumps, text_hash
 from feeds.text import cut_at_word, cut_to_bytes, quantity_words
 from feeds.titles import part_text
 from schemas.categories import first_mapped
+from schemas.config.channel import Channel
 from schemas.gtin import gtin_problem
-from schemas.market import Channel
 from schemas.product import Quantity
 from transforms.catalog.values import ValueProblem, parse_quantity_text
 from transforms.money import round_to_minor_units

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
 
+    from schemas.config.channel import Channel
     from schemas.findings import Finding
     from schemas.listing import Listing
-    from schemas.market import Channel
 
 SCHEMA = "bol_offer"
 TITLE_LIMIT = 500

@@ -31,9 +31,10 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, MutableMapping, MutableSet
     from pathlib import Path
 
+    from schemas.config.channel import Channel, TitleRule
+    from schemas.config.market import Market
     from schemas.findings import Finding
     from schemas.listing import Listing
-    from schemas.market import Channel, Market, TitleRule
     from schemas.text import CleanText
 
 
@@ -371,6 +372,6 @@ class FeedWriter(ABC):
 @lru_cache(maxsize=1)
 def _default_title_rule() -> TitleRule:
     """The title rule of a channel without settings, built once (a pydantic model)."""
-    from schemas.market import TitleRule
+    from schemas.config.channel import TitleRule
 
     return TitleRule()

@@ -20,7 +20,7 @@ Rules from the Merchant Center product data specification
 - ``shipping_weight`` in lb, oz, g or kg; ``unit_pricing_measure`` and
   ``unit_pricing_base_measure`` where the product has a net content [6324490];
 - ``shipping`` (country, service, price) [6324484] from the market's shipping for
-  ``google`` (`schemas.market.Market.shipping_for`): none when the market gives none or
+  ``google`` (`schemas.config.market.Market.shipping_for`): none when the market gives none or
   the Merchant Center account holds it (``account = true``); an item whose cost a
   weight table cannot tell (no weight, heavier than the last band) gets none and a
   ``shipping_unknown`` warning, and the account's settings apply to it;

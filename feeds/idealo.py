@@ -14,7 +14,7 @@ as the market's buyers read it (``75,00 €/kg``); empty for a product without o
 .at, .fr, ...) each have their own category tree (`schemas.categories.PER_MARKET_CHANNELS`).
 
 ``deliveryCosts_<carrier>`` is the cost of sending the one item: from the market's
-shipping for ``idealo`` (`schemas.market.Market.shipping_for`; flat, free above an
+shipping for ``idealo`` (`schemas.config.market.Market.shipping_for`; flat, free above an
 amount, or by weight band) when it gives one, else ``[channels.idealo] delivery_cost``.
 The column is required and idealo compares offers including it, so an item whose cost a
 weight table cannot tell (no weight, heavier than the last band) is left out

@@ -1,6 +1,6 @@
 """Titles composed from a listing's parts, shortened by leaving out the least important.
 
-A channel's `schemas.market.TitleRule` lists the parts of its titles in the order
+A channel's `schemas.config.channel.TitleRule` lists the parts of its titles in the order
 buyers read them: ``brand``, ``name``, ``size``, ``volume``, ``net_content``, or any
 catalog attribute. The name is the localized catalog title less what another
 part shows on its own: a leading brand and trailing attributes (``500 ml``,
@@ -45,8 +45,8 @@ from schemas.text import clean_text
 if TYPE_CHECKING:
     from collections.abc import MutableMapping, Sequence
 
+    from schemas.config.channel import TitleRule
     from schemas.listing import Listing
-    from schemas.market import TitleRule
 
 NO_BREAK_SPACE = "\u00a0"
 
@@ -184,7 +184,7 @@ def compose_title(
         book: The feed's titles so far; the title is claimed in it.
 
     >>> from schemas.listing import Listing
-    >>> from schemas.market import TitleRule
+    >>> from schemas.config.channel import TitleRule
     >>> tea = Listing(sku="T1", market="CN", locale="zh_CN", text_locale="zh_CN",
     ...     title="Teegarten Sieben Chamomile 100 g", description="", link="",
     ...     price=None, availability="in_stock", brand="Teegarten Sieben")  # type: ignore[arg-type]

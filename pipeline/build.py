@@ -48,14 +48,11 @@ if TYPE_CHECKING:
     from feeds.contract import FeedWriter
     from feeds.scratch import DiskMapping
     from schemas.categories import CategoryMap
+    from schemas.config.channel import Channel, Requirement
+    from schemas.config.market import Market
+    from schemas.config.pipeline import PipelineConfig
+    from schemas.config.pricing import Pricing
     from schemas.findings import Finding as FindingType
-    from schemas.market import (
-        Channel,
-        Market,
-        PipelineConfig,
-        Pricing,
-        Requirement,
-    )
     from transforms.ecb_rates import EcbRates
     from transforms.storage import StoragePath
 

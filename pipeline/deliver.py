@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pipeline.delivery.outcome import DeliveryOutcome
-    from schemas.market import PipelineConfig
+    from schemas.config.pipeline import PipelineConfig
     from transforms.storage import StoragePath
 
     Send = Callable[

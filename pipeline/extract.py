@@ -27,12 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from datetime import date
 
-    from schemas.market import (
-        CatalogSource,
-        PipelineConfig,
-        Pricing,
-        Validation,
-    )
+    from schemas.config.catalog import CatalogSource
+    from schemas.config.pipeline import PipelineConfig, Validation
+    from schemas.config.pricing import Pricing
     from transforms.ecb_rates import EcbRates
     from transforms.storage import StoragePath
 

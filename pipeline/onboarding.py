@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-    from schemas.market import PipelineConfig
+    from schemas.config.pipeline import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 """The project's configuration, as the DAGs read it without ``GRENZENLOS_CONFIG``.
@@ -312,7 +312,7 @@ def onboard(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m pipeline.onboarding [--config FILE] [--markets DE,US]``."""
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.onboarding",

@@ -18,9 +18,7 @@ from transforms.storage import ensure_dir, publish_atomically
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
 
-    from schemas.market import (
-        Validation,
-    )
+    from schemas.config.pipeline import Validation
     from transforms.storage import StoragePath
 
 

@@ -27,10 +27,8 @@ from transforms.storage import ensure_dir, publish_atomically
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from schemas.market import (
-        Market,
-        Translation,
-    )
+    from schemas.config.market import Market
+    from schemas.config.pipeline import Translation
     from transforms.storage import StoragePath
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory

@@ -26,9 +26,7 @@ from transforms.storage import ensure_dir, publish_atomically, remove_tree
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from schemas.market import (
-        Validation,
-    )
+    from schemas.config.pipeline import Validation
     from transforms.storage import StoragePath
 
 

@@ -98,7 +98,8 @@ def _runs() -> ObjectStoragePath:
     """``<output>/runs`` of the current configuration (an ``ObjectStoragePath``)."""
     from airflow.sdk import ObjectStoragePath
 
-    from schemas.market import ConfigError, load_config
+    from schemas.config.base import ConfigError
+    from schemas.config.loader import load_config
 
     try:
         config = load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)

@@ -15,8 +15,8 @@ from schemas.text import html_to_text
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from schemas.config.channel import Requirement
     from schemas.listing import Listing
-    from schemas.market import Requirement
 
 _CHECKS: dict[str, Callable[[Listing], bool]] = {
     "title": lambda x: bool(x.title.strip()),

@@ -34,8 +34,8 @@ from transforms.units import for_market
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from schemas.config.market import Market
     from schemas.findings import Severity
-    from schemas.market import Market
     from schemas.product import Product, Quantity
     from transforms.money import Pricer
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import date
 
-    from schemas.market import Market, Pricing
+    from schemas.config.market import Market
+    from schemas.config.pricing import Pricing
     from transforms.ecb_rates import EcbRates
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from transforms.ecb_rates import RatesError
 
 if TYPE_CHECKING:
-    from schemas.market import Pricing
+    from schemas.config.pricing import Pricing
 
 
 class StaleRates(RatesError):
@@ -85,7 +85,7 @@ def check_rates_age(rates_day: date, run_day: date, pricing: Pricing) -> str | N
     the configuration names). Rates dated after the run's day are not this check's
     concern (a backfill run today converts with today's file).
 
-    >>> from schemas.market import Pricing
+    >>> from schemas.config.pricing import Pricing
     >>> pricing = Pricing(rates="ecb.xml", catalog_prices={})
     >>> print(check_rates_age(date(2026, 11, 30), date(2026, 12, 1), pricing))
     None

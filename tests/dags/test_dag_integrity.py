@@ -168,7 +168,7 @@ def test_tasks_know_when_they_may_run_on_several_machines(
 def test_markets_param_is_a_nullable_pick_list_of_the_configured_markets(dagbag: object) -> None:
     from airflow.sdk.definitions.param import ParamValidationError
 
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     dag = dagbag.dags["localize_catalog"]  # type: ignore[attr-defined]
     param = dag.params.get_param("markets")

@@ -175,7 +175,7 @@ def test_published_feeds_are_delivered_once_and_the_answers_come_back(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     from pipeline.deliver import plan_deliveries
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
     from tests import ebay_api_server, sftp_server, sp_api_server
 
     output: Path = marketplaces["output"]

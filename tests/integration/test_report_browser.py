@@ -99,7 +99,7 @@ def _run(work: Path, run_key: str, catalog: Path | None) -> Path:
     from pipeline.translate import translate_snapshot
     from pipeline.validate import validate_snapshot
     from schemas.categories import load_category_map
-    from schemas.market import load_config
+    from schemas.config.loader import load_config
 
     config = load_config(ROOT / "config" / "markets.toml", env={})
     if catalog is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from schemas.categories import load_category_map
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import CASES, ROOT
 
 EXPECTED = CASES / "sample_run.sha256"

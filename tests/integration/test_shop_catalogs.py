@@ -25,7 +25,7 @@ from lxml import etree
 from feeds.google import G_NS
 from pipeline.extract import read_catalog
 from pipeline.onboarding import onboard
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import CASES, ROOT, run_folder
 

@@ -73,8 +73,8 @@ from transforms.catalog.values import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
+    from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
-    from schemas.market import CatalogSource
 
 log = logging.getLogger(__name__)
 

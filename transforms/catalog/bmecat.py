@@ -109,8 +109,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
-    from schemas.market import CatalogSource
     from transforms.catalog.bmecat_frame import Frame
 
 REC20_UNITS: dict[str, str] = {

@@ -64,8 +64,8 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from schemas.config.pipeline import Validation
 from schemas.findings import Finding, shorten
-from schemas.market import Validation
 from schemas.product import Money, Product, SalePrice
 from transforms.catalog.files import CatalogFileError, codec_for, csv_records
 from transforms.catalog.values import (
@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
     from pathlib import Path
 
-    from schemas.market import CatalogSource
+    from schemas.config.catalog import CatalogSource
     from transforms.catalog.values import DecimalMark
 
 T = TypeVar("T")

@@ -31,7 +31,7 @@ from schemas.product import QUANTITY_FIELDS, TAX_CLASSES, Product
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from schemas.market import CatalogSource
+    from schemas.config.catalog import CatalogSource
 
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE][+]?\d+\s*$")
 _ABSOLUTE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:/\S*)?$")

@@ -79,8 +79,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
+    from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
-    from schemas.market import CatalogSource
     from transforms.catalog.values import DecimalMark
 
 DELIMITER = ","

@@ -98,8 +98,8 @@ from transforms.catalog.values import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
+    from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
-    from schemas.market import CatalogSource
     from transforms.catalog.values import DecimalMark
 
 DELIMITER = ";"

@@ -96,8 +96,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
+    from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
-    from schemas.market import CatalogSource
     from schemas.product import Quantity
     from transforms.catalog.values import DecimalMark
 
@@ -405,7 +405,7 @@ class _Reader:
     )
 
     def __init__(self, plan: _Plan, source: CatalogSource, currency: str, kept: int) -> None:
-        from schemas.market import Validation
+        from schemas.config.pipeline import Validation
 
         self.plan = plan
         self.currency = currency

@@ -20,7 +20,7 @@ from transforms.translation.glossary import base_language
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from schemas.market import Translation
+    from schemas.config.pipeline import Translation
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory
 

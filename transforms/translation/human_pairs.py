@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
     from pathlib import Path
 
-    from schemas.market import Market, Translation
+    from schemas.config.market import Market
+    from schemas.config.pipeline import Translation
     from schemas.product import Product
     from transforms.translation.memory import TranslationMemory
 
@@ -49,7 +50,7 @@ def import_human_translations(
     Raises:
         ExchangeError: a file is not TMX 1.4 / XLIFF 1.2.
     """
-    from schemas.market import deepl_target_for
+    from schemas.config.market import deepl_target_for
 
     summary: dict[str, Any] = {}
     for path in files:
@@ -96,7 +97,7 @@ def _catalog_pairs(
     product: Product, settings: Translation, targets: set[str]
 ) -> Iterator[NewEntry]:
     """The catalog's own localized texts as human pairs (source text -> locale's text)."""
-    from schemas.market import deepl_target_for
+    from schemas.config.market import deepl_target_for
 
     source_locale, source_lang = settings.source_locale, settings.source_lang
     pairs: list[tuple[str, str, str]] = []  # (source text, locale, translation)

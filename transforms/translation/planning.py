@@ -23,7 +23,8 @@ from transforms.translation.memory import Segment, machine_key
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from schemas.market import Market, Translation
+    from schemas.config.market import Market
+    from schemas.config.pipeline import Translation
     from schemas.product import Product
     from transforms.translation.glossary import Glossary
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from schemas.market import Translation
+    from schemas.config.pipeline import Translation
     from transforms.storage import StoragePath
     from transforms.translation.deepl import DeepLTranslator
     from transforms.translation.planning import Need

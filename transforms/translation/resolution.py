@@ -25,7 +25,7 @@ from transforms.translation.qa import check_translation
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from schemas.market import Translation
+    from schemas.config.pipeline import Translation
     from transforms.translation.deepl import DeepLTranslator
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory

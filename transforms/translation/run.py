@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
-    from schemas.market import Market, Translation
+    from schemas.config.market import Market
+    from schemas.config.pipeline import Translation
     from schemas.product import Product
     from transforms.storage import StoragePath
     from transforms.translation.glossary import Glossary

@@ -25,8 +25,8 @@ from tests.unit.feeds.test_channels import CATEGORIES, CONFIG, GOLDEN, REFERENCE
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from schemas.config.market import Market
     from schemas.listing import Listing
-    from schemas.market import Market
 
 SAMPLE = REFERENCE / "amazon-product-type-PRODUCT-sample-schema.json"
 ENVELOPE = REFERENCE / "amazon-listings-feed-schema-v2.json"

@@ -16,16 +16,16 @@ from pydantic import ValidationError
 
 from feeds.bol import BolOffers
 from feeds.contract import WriterContext
-from schemas.market import Channel, DeliveryPromise
+from schemas.config.channel import Channel, DeliveryPromise
 from schemas.product import Money
 from tests.unit.feeds.test_channels import CONFIG, listing, market_for, write
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from schemas.config.market import Market
     from schemas.findings import Finding
     from schemas.listing import Listing
-    from schemas.market import Market
 
 NL = market_for("bol")
 BOL = CONFIG.channels["bol"]

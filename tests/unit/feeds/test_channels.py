@@ -22,8 +22,9 @@ from feeds.checks import SCHEMAS
 from feeds.contract import FeedSpec, WriterContext
 from feeds.registry import channel_names, writer_class
 from schemas.categories import load_category_map
+from schemas.config.loader import load_config
+from schemas.config.market import Market
 from schemas.listing import Listing
-from schemas.market import Market, load_config
 from schemas.product import Money, Quantity
 from tests.conftest import CASES, ROOT
 from transforms.money import unit_price

@@ -7,8 +7,8 @@ from lxml import etree
 
 from feeds.google import G_NS, GoogleMerchantFeed
 from feeds.registry import writer_class
+from schemas.config.loader import load_config
 from schemas.listing import Listing
-from schemas.market import load_config
 from schemas.product import Money, Quantity
 from tests.conftest import ROOT
 

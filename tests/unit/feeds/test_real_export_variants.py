@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from feeds.titles import TitleBook, compose_title, part_text
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import ROOT
 from tests.unit.feeds.test_titles import real_export_listings
 

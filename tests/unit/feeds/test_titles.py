@@ -15,8 +15,9 @@ from feeds.contract import WriterContext
 from feeds.registry import writer_class
 from feeds.text import cut_at_word
 from feeds.titles import NO_BREAK_SPACE, TitleBook, compose_title
+from schemas.config.channel import Channel, TitleRule
+from schemas.config.loader import load_config
 from schemas.listing import Listing
-from schemas.market import Channel, TitleRule, load_config
 from schemas.product import Money, Product, Quantity
 from tests.conftest import ROOT
 from transforms.catalog.akeneo import read_akeneo
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from schemas.market import ChannelName
+    from schemas.config.channel import ChannelName
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
 CN_RULE = TitleRule(drop_order=["brand", "size", "volume", "net_content"])

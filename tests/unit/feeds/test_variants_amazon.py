@@ -41,8 +41,8 @@ from tests.unit.feeds.variant_groups import DAYPACK, OIL, group_listings
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from schemas.config.market import Market
     from schemas.listing import Listing
-    from schemas.market import Market
 
 MARKETPLACE = {"marketplace_id": "A1PA6795UKMFR9"}
 OUR_SCHEMA = "amazon_listings_feed"

@@ -19,7 +19,7 @@ import pytest
 from feeds.checks import schema_problems
 from feeds.contract import WriterContext
 from feeds.ebay import EbayInventoryFeed
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import CASES, ROOT
 from tests.ebay_api_server import contract_validator
 from tests.unit.feeds.variant_groups import DAYPACK, OIL, group_listings

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from schemas.config.market import Market  # noqa: TC001
 from schemas.listing import Listing
-from schemas.market import Market  # noqa: TC001
 from schemas.product import Money, Quantity
 
 DAYPACK = "bergfink-daypack"

@@ -8,16 +8,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pipeline.deliver import DELIVERY, deliver_feed, plan_deliveries, report_deliveries
 from pipeline.delivery.outcome import DeliveryOutcome, MarketplaceIssue
 from pipeline.layout import read_refused
+from schemas.config.loader import load_config
 from schemas.findings import Finding
-from schemas.market import PipelineConfig, load_config
 from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from schemas.config.pipeline import PipelineConfig
 
 RUN = "manual__2026-12-02T010000.000000_0000"
 

@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import SnapshotError, read_snapshot
-from schemas.market import CatalogSource, load_config
+from schemas.config.catalog import CatalogSource
+from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
 

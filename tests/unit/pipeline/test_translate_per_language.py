@@ -31,13 +31,14 @@ from pipeline.translate import (
     translate_snapshot,
     translation_groups,
 )
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from schemas.market import Market, PipelineConfig, Translation
+    from schemas.config.market import Market
+    from schemas.config.pipeline import PipelineConfig, Translation
     from tests.deepl_mock import DeepLMock
 
 RUN = "2026-11-26"
@@ -227,7 +228,8 @@ _LANGUAGE_TASK = """
 import json, sys, time
 from pathlib import Path
 from pipeline.translate import translate_language
-from schemas.market import Translation, load_config
+from schemas.config.loader import load_config
+from schemas.config.pipeline import Translation
 
 job = json.loads(sys.argv[1])
 config = load_config(Path("config/markets.toml"), env={})

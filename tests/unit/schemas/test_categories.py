@@ -11,7 +11,7 @@ from schemas.categories import (
     CategoryError,
     load_category_map,
 )
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import CASES, ROOT
 
 if TYPE_CHECKING:

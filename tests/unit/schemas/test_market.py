@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from schemas.market import ConfigError, Market, load_config
+from schemas.config.base import ConfigError
+from schemas.config.loader import load_config
+from schemas.config.market import Market
 from tests.conftest import CASES, ROOT
 
 CONFIG = ROOT / "config" / "markets.toml"

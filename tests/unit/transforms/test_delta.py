@@ -15,7 +15,7 @@ from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
 from schemas.categories import load_category_map
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates

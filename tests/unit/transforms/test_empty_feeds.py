@@ -13,7 +13,7 @@ from pipeline.build import build_market_feeds
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates

@@ -14,7 +14,7 @@ from pipeline.layout import GATE_CLOSED, SNAPSHOT
 from pipeline.publish import check_feed_shrink, publish_market
 from pipeline.run_report.summary import RunParams, RunResults, write_run_report
 from schemas.categories import load_category_map
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates
@@ -30,7 +30,7 @@ from transforms.gates import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from schemas.market import Requirement
+    from schemas.config.channel import Requirement
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
 SETTINGS = CONFIG.validation.model_copy(update={"max_shrink_share": 0.3})

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from schemas.config.loader import load_config
 from schemas.listing import Listing
-from schemas.market import Market, load_config
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.conftest import ROOT
 from transforms.ecb_rates import parse_ecb_rates
@@ -14,6 +14,7 @@ from transforms.localize import localize as localize_for
 from transforms.money import Pricer
 
 if TYPE_CHECKING:
+    from schemas.config.market import Market
     from schemas.findings import Finding
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from schemas.product import Money
 from tests.conftest import CASES
 from transforms.ecb_rates import EcbRates, RatesError, parse_ecb_rates

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from schemas.config.loader import load_config
 from schemas.listing import Listing
-from schemas.market import load_config
 from schemas.product import Money, Product
 from tests.conftest import ROOT
 from transforms.catalog.akeneo import read_akeneo

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pipeline.extract import load_rates, stage_rates
-from schemas.market import Pricing
+from schemas.config.pricing import Pricing
 from tests.conftest import SAMPLE_RATES
 from transforms.ecb_rates import RatesError
 from transforms.rates_freshness import StaleRates

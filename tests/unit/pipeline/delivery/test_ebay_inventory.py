@@ -16,9 +16,9 @@ from feeds.contract import WriterContext
 from feeds.registry import writer_class
 from pipeline.delivery.ebay_inventory import deliver_inventory_file
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
+from schemas.config.loader import load_config
 from schemas.gtin import gs1_check_digit
 from schemas.listing import Listing
-from schemas.market import Market, load_config
 from schemas.product import Money, Quantity
 from tests.conftest import CASES, ROOT
 from tests.ebay_api_server import (
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pipeline.delivery.outcome import DeliveryOutcome, OAuthCredentials
+    from schemas.config.market import Market
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from schemas.config.catalog import CatalogSource
 from schemas.findings import Finding
-from schemas.market import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity
 from tests.akeneo_api_server import (
     CLIENT_ID,

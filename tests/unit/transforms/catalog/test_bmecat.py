@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipeline.extract import read_catalog
-from schemas.market import CatalogSource
+from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
 from transforms.catalog.bmecat import MAX_VARIANTS, read_bmecat

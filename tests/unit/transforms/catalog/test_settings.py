@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from schemas.catalog_rules import configured_rules
+from schemas.config.catalog import CatalogSource
+from schemas.config.pipeline import RuleSetting, Validation
 from schemas.findings import Finding
-from schemas.market import CatalogSource, RuleSetting, Validation
 from schemas.product import Money, Product, Quantity
 from transforms.catalog.settings import apply_catalog_settings
 from transforms.catalog.values import RowContext, parse_bare_quantity

@@ -26,14 +26,15 @@ from pipeline.translate import (
     prepare_translation,
     translate_language,
 )
-from schemas.market import load_config
+from schemas.config.loader import load_config
 from tests.conftest import ROOT
 from transforms.translation.memory import TranslationMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from schemas.market import Market, PipelineConfig, Translation
+    from schemas.config.market import Market
+    from schemas.config.pipeline import PipelineConfig, Translation
     from tests.deepl_mock import DeepLMock
 
 RUN = "2026-11-26"

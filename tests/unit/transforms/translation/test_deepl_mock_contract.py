@@ -21,7 +21,7 @@ import deepl
 import pytest
 from deepl.api_data import MultilingualGlossaryDictionaryEntries, TextResult
 
-from schemas.market import FORMALITY_TARGETS
+from schemas.config.market import FORMALITY_TARGETS
 
 if TYPE_CHECKING:
     from tests.deepl_mock import DeepLMock

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from lxml import etree
 
-from schemas.market import Market, Pricing, Translation
+from schemas.config.market import Market
+from schemas.config.pipeline import Translation
+from schemas.config.pricing import Pricing
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.deepl_server import fake_translation
 from transforms.localize import localize

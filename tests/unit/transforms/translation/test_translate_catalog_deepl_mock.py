@@ -17,7 +17,9 @@ import deepl
 import pytest
 from lxml import etree
 
-from schemas.market import Market, Pricing, Translation
+from schemas.config.market import Market
+from schemas.config.pipeline import Translation
+from schemas.config.pricing import Pricing
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.localize import localize
 from transforms.money import Pricer
