@@ -1,3 +1,6 @@
+"""`schemas.config.loader.load_config`: the checked-in file, paths, environment overrides,
+errors naming the market and field, and the VAT table."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +9,6 @@ import pytest
 
 from schemas.config.base import ConfigError
 from schemas.config.loader import load_config
-from schemas.config.market import Market
 from tests.conftest import CASES, ROOT
 
 CONFIG = ROOT / "config" / "markets.toml"
@@ -64,52 +66,6 @@ def test_bad_config_names_market_and_field(case: str, expected: tuple[str, ...])
     for part in expected:
         assert part in str(error.value)
     assert case in str(error.value)
-
-
-def test_unknown_market_lists_the_configured_ones() -> None:
-    config = load_config(CONFIG, env={})
-    with pytest.raises(ConfigError, match="unknown market 'XX'.*AT, BE_FR, BE_NL, CH, CN, DE"):
-        config.market("XX")
-
-
-def test_translation_settings_of_the_checked_in_config() -> None:
-    config = load_config(CONFIG, env={})
-    units = {code: m.translation_unit for code, m in config.markets.items()}
-    # DE, AT and CH share one German translation; English markets need none from English.
-    assert units["DE"] == units["AT"] == units["CH"] == ("DE", "more", "")
-    assert units["GB"][0] == "EN-GB" and units["US"][0] == "EN-US"
-    assert config.translation.source_lang == "EN"
-    assert config.translation.glossary_path is not None
-    assert Path(config.translation.glossary_path).exists()
-    assert all(Path(p).exists() for p in config.translation.human_translations)
-
-
-@pytest.mark.parametrize(
-    ("locale", "formality", "unit"),
-    [
-        ("pt_PT", "less", ("PT-PT", "less", "")),
-        ("zh_CN", "more", ("ZH-HANS", "", "")),  # Chinese takes no formality
-        ("en_GB", "prefer_more", ("EN-GB", "", "")),
-        ("ja_JP", "default", ("JA", "", "")),
-    ],
-)
-def test_translation_unit_per_market(
-    locale: str, formality: str, unit: tuple[str, str, str]
-) -> None:
-    market = Market.model_validate(
-        {
-            "code": "XX",
-            "country": locale[-2:],
-            "locale": locale,
-            "currency": "EUR",
-            "channels": ["google"],
-            "product_url": "https://shop.example/{sku}",
-            "formality": formality,
-        }
-    )
-    assert market.translation_unit == unit
-    variant = market.model_copy(update={"translation_variant": True})
-    assert variant.translation_unit == (*unit[:2], locale)
 
 
 # --- the VAT table ------------------------------------------------------------------------
