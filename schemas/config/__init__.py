@@ -1,5 +1,9 @@
-"""The typed model of ``config/markets.toml`` and its loader, one idea per module.
+"""Markets as data: the typed model of ``config/markets.toml`` and its loader.
 
-Import a name from the module that defines it: `schemas.config.loader.load_config`,
-`schemas.config.pipeline.PipelineConfig`, `schemas.config.market.Market`, ...
+Adding a country is a change to the TOML file, not to code. A config that does not fit
+the model fails at load (`schemas.config.loader.load_config`) with
+`schemas.config.base.ConfigError`, whose message names the market and the field. One
+module per idea: ``base`` (the strict model and shared checks), ``catalog``, ``channel``,
+``market``, ``pricing``, ``pipeline`` (the whole config) and ``loader``; import a name
+from the module that defines it.
 """
