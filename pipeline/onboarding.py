@@ -250,6 +250,7 @@ def onboard(
     """
     from pipeline.build import build_market_feeds
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
+    from pipeline.layout import QUARANTINE
     from pipeline.validate import validate_snapshot
     from schemas.categories import load_category_map
     from transforms.gates import GateClosed
@@ -267,7 +268,7 @@ def onboard(
         )
     except GateClosed as closed:
         gate = str(closed)
-    quarantine_file = run_dir / "quarantine.json"
+    quarantine_file = run_dir / QUARANTINE
     quarantine = json.loads(quarantine_file.read_text("utf-8")) if quarantine_file.exists() else {}
     rates = load_rates(Path(stage_rates(config.pricing, run_dir, run_day=run_day or date.today())))
     category_map = load_category_map(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\s\-./]+")
 
@@ -72,6 +73,7 @@ def fold(name: str) -> str:
     return _SEPARATORS.sub("_", text.casefold()).strip("_")
 
 
+@lru_cache(maxsize=4096)  # a catalog has a few hundred attribute names, read per product
 def canonical_name(name: str) -> str:
     """The one code of an attribute or axis name: a known synonym's code, else the folded
     name.

@@ -21,12 +21,11 @@ which are few). A row it cannot use is reported as a `Finding` and skipped.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from schemas.characters import remove_invisible
 from schemas.product import ANY_LOCALE, Money, Product
-from transforms.catalog.files import csv_records
+from transforms.catalog.files import csv_records, side_file_problem
 from transforms.catalog.values import (
     RowContext,
     absolute_link,
@@ -98,14 +97,7 @@ def read_product_models(
         if not isinstance(record, tuple):
             # Variants still read; they inherit nothing from a model row that is unusable.
             problems.append(
-                replace(
-                    record,
-                    severity="warning",
-                    field=f"{path.name}: {record.field}",
-                    message=record.message.replace(
-                        "the row was skipped", "variants of that model inherit nothing from it"
-                    ),
-                )
+                side_file_problem(record, path, "variants of that model inherit nothing from it")
             )
             continue
         number, row, clean = record

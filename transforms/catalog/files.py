@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from dataclasses import replace
 from typing import IO, TYPE_CHECKING
 
 from schemas.characters import has_invisible
@@ -220,3 +221,15 @@ def text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None, byt
                 yield number, raw.decode(codec), raw
             except UnicodeDecodeError:
                 yield number, None, raw
+
+
+def side_file_problem(finding: Finding, path: Path, consequence: str) -> Finding:
+    """A row of a side file (Akeneo's product models, Shopware's properties) that cannot be
+    read: a warning naming the file and what it costs the products (``consequence``), not
+    a skipped catalog row."""
+    return replace(
+        finding,
+        severity="warning",
+        field=f"{path.name}: {finding.field}",
+        message=finding.message.replace("the row was skipped", consequence),
+    )

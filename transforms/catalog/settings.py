@@ -116,6 +116,8 @@ class _Settings:
             product.attributes.setdefault(canonical_name(key), value)
 
     def _images(self, product: Product, found: list[Finding]) -> None:
+        if all(_ABSOLUTE.match(link) for link in product.image_links):
+            return  # the common case: nothing to change
         links: list[str] = []
         for link in product.image_links:
             cleaned = link.strip()
@@ -193,6 +195,8 @@ def _set_field(product: Product, name: str, value: str, found: list[Finding]) ->
 
 def _gtin(product: Product, found: list[Finding]) -> None:
     gtin = product.gtin or ""
+    if gtin.isdigit():
+        return  # the common case: whatever is wrong with it, validation says
     if _SCIENTIFIC.match(gtin):
         product.gtin = None
         found.append(

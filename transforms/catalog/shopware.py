@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -81,6 +81,7 @@ from transforms.catalog.files import (
     codec_for,
     csv_records,
     open_text,
+    side_file_problem,
 )
 from transforms.catalog.values import (
     RowContext,
@@ -358,16 +359,7 @@ def read_property_options(
     problems: list[Finding] = []
     for record in csv_records(path, delimiter=DELIMITER, encoding=encoding, sku_column="id"):
         if not isinstance(record, tuple):
-            problems.append(
-                replace(
-                    record,
-                    severity="warning",
-                    field=f"{path.name}: {record.field}",
-                    message=record.message.replace(
-                        "the row was skipped", "its options stay ids in the products"
-                    ),
-                )
-            )
+            problems.append(side_file_problem(record, path, "its options stay ids in the products"))
             continue
         row = record[1]
         group = row.get("group_name") or row.get("group.translations.DEFAULT.name") or ""
