@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test lint wheel-check install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
+.PHONY: demo test test-fast lint wheel-check install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
@@ -46,8 +46,19 @@ demo: airflow-db
 onboard: install
 	$(BIN)/python -m pipeline.onboarding $(if $(CONFIG),--config $(CONFIG)) $(if $(MARKETS),--markets $(MARKETS))
 
+# The whole suite in two processes (pytest-xdist), then the Celery cluster tests alone:
+# they start a cluster of their own (scheduler, API server, two workers) that needs the
+# machine's cores to meet its timeouts. The slowest tests are listed at the end.
+PYTEST_PROCESSES ?= 2
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile -m "not cluster" --durations=15
+	$(BIN)/pytest -p no:xdist --durations=5 tests/integration/test_celery_cluster.py
+
+# The unit tier, for every edit: no DAG runs, no PostgreSQL, no DeepL mock, no browser.
+test-fast: install
+	$(BIN)/pytest -n $(PYTEST_PROCESSES) --durations=10 \
+		-m "not integration and not cluster and not browser and not postgres and not deepl_mock" \
+		tests/unit tests/dags schemas transforms feeds pipeline
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,6 +21,7 @@ string lengths (UTF-16 units, an emoji is 2), not DeepL's billing. It is run her
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -202,8 +203,20 @@ def install_deepl_mock(source: Path = VENDORED_MOCK, cache: Path = CACHE) -> Pat
     target = cache / _content_hash(source)
     if (target / "node_modules").is_dir():
         return target
-    shutil.rmtree(target, ignore_errors=True)  # not made by this function: start over
     cache.mkdir(parents=True, exist_ok=True)
+    # Test processes of one run (pytest-xdist) install one at a time: the first installs,
+    # the others find its copy instead of removing it half-way.
+    with (cache / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "node_modules").is_dir():
+            return target
+        shutil.rmtree(target, ignore_errors=True)  # not made by this function: start over
+        _install(source, npm, target, cache)
+    return target
+
+
+def _install(source: Path, npm: str, target: Path, cache: Path) -> None:
+    """Copy the mock beside `target`, ``npm ci`` it, and rename the copy to `target`."""
     building = Path(tempfile.mkdtemp(prefix=".install-", dir=cache))
     try:
         shutil.copytree(
@@ -236,7 +249,6 @@ def install_deepl_mock(source: Path = VENDORED_MOCK, cache: Path = CACHE) -> Pat
         raise DeepLMockUnavailable(f"npm ci for DeepL's mock timed out: {exc}") from None
     finally:
         shutil.rmtree(building, ignore_errors=True)
-    return target
 
 
 def start_deepl_mock(directory: Path | None = None, *, timeout: float = 20.0) -> DeepLMock:

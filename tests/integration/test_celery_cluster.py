@@ -1,7 +1,9 @@
 """The DAG on a Celery cluster: PostgreSQL metadata database, Redis broker, scheduler, API
 server, DAG processor, triggerer and two Celery workers, each its own process, started by
 ``examples/cluster/cluster.sh`` (what ``make cluster-up`` runs), with staging and output
-on S3 (moto in server mode), and the sample catalog cut into shards of 10 products.
+on S3 (moto in server mode), and the sample catalog cut into shards of 25 products.
+One cluster serves both tests of this module (starting one costs about 20 s): the first
+runs two markets on it, the second kills a worker during a run of one market.
 
 Unlike ``dag.test()``, every task runs in a worker process that reaches the metadata only
 through the API server's execution API, gets its S3 connection and GRENZENLOS_* settings
@@ -38,7 +40,9 @@ REDIS_URL = os.environ.get("GRENZENLOS_TEST_REDIS", "redis://127.0.0.1:6379/14")
 this machine (two engineers' `make test`) share it: each cluster has a key prefix of its own."""
 MARKETS = ["DE", "FR"]
 RUN = "2026-11-24"
-SHARD_PRODUCTS = 10
+SHARD_PRODUCTS = 25
+"""72 products in 3 shards: enough mapped tasks for both workers to get some."""
+SHARDS = 3
 TASKS = {
     "extract",
     "plan_validation",
@@ -66,13 +70,13 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster_name() -> str:
     """Names this run's metadata database and Redis keys, unique per run."""
     return f"grenzenlos_test_{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_broker(cluster_name: str) -> Iterator[str]:
     """The local Redis; the run's keys are removed afterwards. Skips when no server
     answers, unless GRENZENLOS_REQUIRE_POSTGRES is set (as .ci/run does)."""
@@ -109,30 +113,38 @@ def _database(postgres_conninfo: str, name: str) -> Iterator[str]:
             )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def metadata_database(postgres_conninfo: str, cluster_name: str) -> Iterator[str]:
     """The cluster's metadata (and Celery's results)."""
     yield from _database(postgres_conninfo, cluster_name)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def memory_database(postgres_conninfo: str, cluster_name: str) -> Iterator[str]:
     """The translation memory the workers share (a SQLite file is refused on Celery)."""
     yield from _database(postgres_conninfo, f"{cluster_name}_memory")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def cluster_bucket(s3_server: S3Server) -> Iterator[S3Bucket]:
+    """The bucket the cluster stages and publishes in, for the module's runs."""
+    bucket = s3_server.create_bucket()
+    yield bucket
+    bucket.delete()
+
+
+@pytest.fixture(scope="module")
 def cluster(
-    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
     cluster_name: str,
     redis_broker: str,
     metadata_database: str,
     memory_database: str,
     s3_server: S3Server,
-    s3_bucket: S3Bucket,
+    cluster_bucket: S3Bucket,
 ) -> Iterator[CeleryCluster]:
     """The cluster, up and healthy; every process it started is stopped afterwards, also
-    when starting it or the test failed."""
+    when starting it or a test failed."""
     environment = {
         **os.environ,
         "GRENZENLOS_CLUSTER_DATABASE": metadata_database,
@@ -141,13 +153,13 @@ def cluster(
         # One task at a time per worker: two tasks queued together (extract and
         # select_markets, the two markets) must go to both workers.
         "GRENZENLOS_CLUSTER_WORKER_CONCURRENCY": "1",
-        # No nightly run on unpausing: only the run the test triggers.
+        # No nightly run on unpausing: only the runs the tests trigger.
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         # What a deployment sets for all its components; the workers read the S3
         # connection from the environment, not from the metadata database.
         "AIRFLOW_CONN_GRENZENLOS_S3": s3_server.connection(),
-        "GRENZENLOS_STAGING_URL": s3_bucket.url("staging"),
-        "GRENZENLOS_OUTPUT_URL": s3_bucket.url("output"),
+        "GRENZENLOS_STAGING_URL": cluster_bucket.url("staging"),
+        "GRENZENLOS_OUTPUT_URL": cluster_bucket.url("output"),
         # Workers on several machines share the memory in PostgreSQL, through a connection.
         "AIRFLOW_CONN_GRENZENLOS_MEMORY": f"postgresql://postgres@127.0.0.1:5432/{memory_database}",
         "GRENZENLOS_TRANSLATION_MEMORY_CONN_ID": "grenzenlos_memory",
@@ -158,7 +170,7 @@ def cluster(
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
         "GRENZENLOS_RETRY_DELAY_SECONDS": "1",
     }
-    cluster = CeleryCluster(tmp_path / "cluster", environment)
+    cluster = CeleryCluster(tmp_path_factory.mktemp("cluster"), environment)
     try:
         cluster.up()
         yield cluster
@@ -167,12 +179,12 @@ def cluster(
         assert cluster.running() == [], "cluster processes outlived cluster.sh down"
 
 
-def _trigger(cluster: CeleryCluster) -> str:
+def _trigger(cluster: CeleryCluster, day: str, markets: list[str]) -> str:
     cluster.api("PATCH", "/dags/localize_catalog", {"is_paused": False})
     run = cluster.api(
         "POST",
         "/dags/localize_catalog/dagRuns",
-        {"logical_date": f"{RUN}T00:00:00Z", "conf": {"markets": MARKETS}},
+        {"logical_date": f"{day}T00:00:00Z", "conf": {"markets": markets}},
     )
     return str(run["dag_run_id"])
 
@@ -202,10 +214,11 @@ def _local_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return local / "output"
 
 
-def _published_feeds(s3_bucket: S3Bucket) -> dict[str, bytes]:
-    """Every feed the manifests list, by ``market/file``, checked against its sha256."""
+def _published_feeds(s3_bucket: S3Bucket, markets: list[str]) -> dict[str, bytes]:
+    """Every feed the markets' manifests list, by ``market/file``, checked against its
+    sha256."""
     feeds = {}
-    for market in MARKETS:
+    for market in markets:
         manifest = json.loads(s3_bucket.read(f"output/{market}/manifest.json"))
         for entry in manifest["feeds"]:
             body = s3_bucket.read(f"output/{market}/{entry['file']}")
@@ -216,23 +229,24 @@ def _published_feeds(s3_bucket: S3Bucket) -> dict[str, bytes]:
 
 def test_localize_catalog_on_two_celery_workers(
     cluster: CeleryCluster,
-    s3_bucket: S3Bucket,
+    cluster_bucket: S3Bucket,
     airflow_db: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    run_id = _trigger(cluster)
+    s3_bucket = cluster_bucket
+    run_id = _trigger(cluster, RUN, MARKETS)
     state = cluster.wait_for_run("localize_catalog", run_id, timeout=240)
     instances = _instances(cluster, run_id)
     ran = {(ti["task_id"], ti["map_index"]): (ti["state"], ti["hostname"]) for ti in instances}
     assert state == "success", f"run {state}: {ran}\n{cluster.log_tails()}"
 
-    # Every task instance succeeded: one localize_shard per market and shard of 10 of
+    # Every task instance succeeded: one localize_shard per market and shard of 25 of
     # the sample's 72 products, one write_channel per market and channel ...
     assert {task for task, _ in ran} == TASKS
     shards = [key for key in ran if key[0] == "localize_shard"]
-    assert len(shards) == len(MARKETS) * 8
-    assert len([key for key in ran if key[0] == "validate_shard"]) == 8
+    assert len(shards) == len(MARKETS) * SHARDS
+    assert len([key for key in ran if key[0] == "validate_shard"]) == SHARDS
     channels = [key for key in ran if key[0] == "write_channel"]
     assert len(channels) == 5 + 3  # DE: google, amazon, ebay, idealo, kaufland; FR: 3
     assert {state for state, _ in ran.values()} == {"success"}
@@ -240,7 +254,7 @@ def test_localize_catalog_on_two_celery_workers(
     assert {host for _, host in ran.values()} == set(WORKERS), ran
     # Mapped tasks are named after their market (and shard or channel) in the UI.
     labels = {ti["rendered_map_index"] for ti in instances if ti["task_id"] == "localize_shard"}
-    assert "DE shard 8 of 8" in labels
+    assert f"DE shard {SHARDS} of {SHARDS}" in labels
     assert {
         ti["rendered_map_index"] for ti in instances if ti["task_id"] == "assemble_market"
     } == set(MARKETS)
@@ -256,9 +270,9 @@ def test_localize_catalog_on_two_celery_workers(
     # Atomic publishing left no temporary key behind.
     assert [key for key in keys if key.endswith(".partial")] == []
 
-    # The feeds published from 16 shards on two workers and S3 are, byte for byte, those
+    # The feeds published from 6 shards on two workers and S3 are, byte for byte, those
     # of the same run in one process on the local disk with the catalog in one shard.
-    feeds = _published_feeds(s3_bucket)
+    feeds = _published_feeds(s3_bucket, MARKETS)
     local = _local_reference(tmp_path, monkeypatch)
     reference = {
         f"{market}/{path.name}": path.read_bytes()
@@ -275,12 +289,14 @@ def test_localize_catalog_on_two_celery_workers(
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(
-    cluster: CeleryCluster, s3_bucket: S3Bucket
+    cluster: CeleryCluster, cluster_bucket: S3Bucket
 ) -> None:
     """kill -9 of a worker (its process group and whatever it started) while it runs a
-    build task: the scheduler notices the missing heartbeats, retries the task, the other
-    worker runs it and the run succeeds; what is live is every feed whole."""
-    run_id = _trigger(cluster)
+    build task of a run of one market, on the cluster of the test before: the scheduler
+    notices the missing heartbeats, retries the task, the other worker runs it and the
+    run succeeds; what is live is every feed whole. (It runs last: the cluster is one
+    worker short afterwards.)"""
+    run_id = _trigger(cluster, "2026-11-25", ["DE"])
     victim = WORKERS[0]
     deadline = time.monotonic() + 180
     killed: tuple[str, int] | None = None
@@ -304,6 +320,6 @@ def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(
     retried = next(ti for ti in instances if (ti["task_id"], ti["map_index"]) == killed)
     assert retried["try_number"] >= 2 and retried["hostname"] == WORKERS[1], retried
     assert {ti["state"] for ti in instances} == {"success"}
-    feeds = _published_feeds(s3_bucket)  # every live file matches its manifest's sha256
-    assert {"DE/google.xml", "FR/google.xml"} <= set(feeds)
-    assert [key for key in s3_bucket.keys("output/") if key.endswith(".partial")] == []
+    feeds = _published_feeds(cluster_bucket, ["DE"])  # each matches its manifest's sha256
+    assert {"DE/google.xml", "DE/amazon-0001.json"} <= set(feeds)
+    assert [key for key in cluster_bucket.keys("output/") if key.endswith(".partial")] == []
