@@ -55,7 +55,7 @@ from feeds.jsonfeed import content_hash, dumps, text_hash
 from feeds.text import cut_at_word, cut_to_bytes, quantity_words
 from feeds.titles import part_text
 from schemas.categories import first_mapped
-from schemas.config.channel import Channel
+from schemas.config.channels.amazon import AmazonChannel
 from schemas.gtin import gtin_problem
 from schemas.product import Quantity
 from transforms.catalog.values import ValueProblem, parse_quantity_text
@@ -143,7 +143,7 @@ class AmazonListingsFeed(FeedWriter):
 
     def write_header(self) -> None:
         self.market_id = self.marketplace_id(MARKETPLACE_IDS)
-        self.settings = self.context.channel or Channel(required=["title"])
+        self.settings = self.settings_as(AmazonChannel) or AmazonChannel(required=["title"])
         if self.market.prices_include_vat == (self.market.country in NET_PRICE_COUNTRIES):
             raise ValueError(
                 f"market {self.market.code}: Amazon's {self.market.country} marketplace takes "

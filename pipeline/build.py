@@ -282,7 +282,7 @@ def write_channel(
     market_reasons: Counter[str] = Counter()
     for result in ordered:
         market_reasons.update(result["reasons"])
-    number = market.channels.index(channel)  # type: ignore[arg-type]
+    number = market.channels.index(channel)
     decode = msgspec.msgpack.Decoder(tuple[int, list[int], Listing]).decode
     findings_path = folder / f"{channel}.{KEYED_FINDINGS}"
     with (
