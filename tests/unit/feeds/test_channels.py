@@ -20,7 +20,7 @@ import pytest
 
 from feeds.checks import SCHEMAS
 from feeds.contract import FeedSpec, WriterContext
-from feeds.registry import channel_names, writer_class
+from pipeline.channels import channel_names, writer_class
 from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from schemas.config.market import Market

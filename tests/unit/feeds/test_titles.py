@@ -12,9 +12,9 @@ import pytest
 from pydantic import ValidationError
 
 from feeds.contract import WriterContext
-from feeds.registry import writer_class
 from feeds.text import cut_at_word
 from feeds.titles import NO_BREAK_SPACE, TitleBook, compose_title
+from pipeline.channels import writer_class
 from schemas.config.channel import Channel, TitleRule
 from schemas.config.loader import load_config
 from schemas.listing import Listing

@@ -25,7 +25,7 @@ import pytest
 from feeds.amazon import VARIATION_THEMES
 from feeds.checks import SCHEMAS, schema_problems, validator_for
 from feeds.contract import WriterContext
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from schemas.product import Money
 from tests.unit.feeds.test_amazon_offers import (
     ENVELOPE,
