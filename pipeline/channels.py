@@ -68,7 +68,7 @@ BUILT_IN: Mapping[str, ChannelRegistration] = {
         ),
         ChannelRegistration(
             "amazon",
-            "feeds.amazon:AmazonListingsFeed",
+            "feeds.amazon.writer:AmazonListingsFeed",
             AmazonChannel,
             senders={"sp_api": sp_api_sender},
         ),

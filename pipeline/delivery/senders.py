@@ -163,7 +163,7 @@ def sftp_sender(shipment: Shipment, connections: Connections) -> Send:
 def sp_api_sender(shipment: Shipment, connections: Connections) -> Send:
     """Sends the file as a ``JSON_LISTINGS_FEED`` through Amazon's Selling Partner API and
     waits for its processing report (`pipeline.delivery.amazon_feeds`)."""
-    from feeds.amazon import MARKETPLACE_IDS
+    from feeds.amazon.marketplace import MARKETPLACE_IDS
     from feeds.checks import SCHEMAS
     from pipeline.delivery.amazon_feeds import deliver_listings_feed
     from schemas.config.delivery import SpApiDelivery

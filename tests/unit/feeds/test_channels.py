@@ -269,7 +269,7 @@ def test_schemas_are_valid_json_schemas() -> None:
 def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from contextlib import ExitStack
 
-    from feeds.amazon import AmazonListingsFeed
+    from feeds.amazon.writer import AmazonListingsFeed
     from feeds.scratch import ScratchStore
     from pipeline.build import _ChannelFiles
 
