@@ -165,7 +165,7 @@ def sp_api_sender(shipment: Shipment, connections: Connections) -> Send:
     waits for its processing report (`pipeline.delivery.amazon_feeds`)."""
     from feeds.amazon.marketplace import MARKETPLACE_IDS
     from feeds.checks import SCHEMAS
-    from pipeline.delivery.amazon_feeds import deliver_listings_feed
+    from pipeline.delivery.amazon_feeds.flow import deliver_listings_feed
     from schemas.config.delivery import SpApiDelivery
 
     feed, delivery = shipment.feed, shipment.channel.delivery
