@@ -201,7 +201,7 @@ def sp_api_sender(shipment: Shipment, connections: Connections) -> Send:
 def ebay_inventory_sender(shipment: Shipment, connections: Connections) -> Send:
     """Sends each line of the file as one eBay Inventory API call, recording the calls
     done so that a retry resumes after them (`pipeline.delivery.ebay_inventory`)."""
-    from pipeline.delivery.ebay_inventory import deliver_inventory_file
+    from pipeline.delivery.ebay_inventory.flow import deliver_inventory_file
     from schemas.config.delivery import EbayInventoryDelivery
 
     feed, delivery = shipment.feed, shipment.channel.delivery

@@ -14,7 +14,7 @@ import pytest
 
 from feeds.contract import WriterContext
 from pipeline.channels import writer_class
-from pipeline.delivery.ebay_inventory import deliver_inventory_file
+from pipeline.delivery.ebay_inventory.flow import deliver_inventory_file
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
 from schemas.config.loader import load_config
 from schemas.gtin import gs1_check_digit
