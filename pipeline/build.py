@@ -273,7 +273,7 @@ def write_channel(
         ``path``, ``items`` written and ``valid``), ``summary`` (`_ChannelFiles.summary`)
         and ``findings``, the channel's keyed findings file.
     """
-    from feeds.registry import writer_class
+    from pipeline.channels import writer_class
 
     ordered = sorted(shards, key=lambda result: int(result["shard"]))
     folder = path_like(market_dir, ordered[0]["dir"]).parent if ordered else market_dir / SHARDS
@@ -282,7 +282,7 @@ def write_channel(
     market_reasons: Counter[str] = Counter()
     for result in ordered:
         market_reasons.update(result["reasons"])
-    number = market.channels.index(channel)  # type: ignore[arg-type]
+    number = market.channels.index(channel)
     decode = msgspec.msgpack.Decoder(tuple[int, list[int], Listing]).decode
     findings_path = folder / f"{channel}.{KEYED_FINDINGS}"
     with (
