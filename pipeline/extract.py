@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 _SHOP_READERS: dict[str, tuple[str, str]] = {
     "shopify": ("transforms.catalog.shopify", "read_shopify"),
     "woocommerce": ("transforms.catalog.woocommerce", "read_woocommerce"),
-    "magento": ("transforms.catalog.magento", "read_magento"),
+    "magento": ("transforms.catalog.magento.reader", "read_magento"),
     "shopware": ("transforms.catalog.shopware", "read_shopware"),
     "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),
 }

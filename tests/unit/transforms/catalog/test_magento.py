@@ -14,7 +14,7 @@ from schemas.config.catalog import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.magento import read_magento
+from transforms.catalog.magento.reader import read_magento
 
 if TYPE_CHECKING:
     from pathlib import Path
