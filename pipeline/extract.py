@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _SHOP_READERS: dict[str, tuple[str, str]] = {
     "shopify": ("transforms.catalog.shopify", "read_shopify"),
-    "woocommerce": ("transforms.catalog.woocommerce", "read_woocommerce"),
+    "woocommerce": ("transforms.catalog.woocommerce.reader", "read_woocommerce"),
     "magento": ("transforms.catalog.magento.reader", "read_magento"),
     "shopware": ("transforms.catalog.shopware", "read_shopware"),
     "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),

@@ -14,7 +14,7 @@ from schemas.config.catalog import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.woocommerce import read_woocommerce
+from transforms.catalog.woocommerce.reader import read_woocommerce
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
