@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 _SHOP_READERS: dict[str, tuple[str, str]] = {
-    "shopify": ("transforms.catalog.shopify", "read_shopify"),
+    "shopify": ("transforms.catalog.shopify.reader", "read_shopify"),
     "woocommerce": ("transforms.catalog.woocommerce.reader", "read_woocommerce"),
     "magento": ("transforms.catalog.magento.reader", "read_magento"),
     "shopware": ("transforms.catalog.shopware", "read_shopware"),

@@ -16,11 +16,9 @@ from transforms.catalog.values import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-
 IMAGE_COLUMNS = ("base_image", "small_image", "thumbnail_image", "swatch_image")
 """Image roles, main image first; ``additional_images`` follow."""
 NO_IMAGE = "no_selection"
-
 
 _DATE_FORMATS = (
     ("%Y-%m-%d %H:%M:%S", True),

@@ -19,7 +19,6 @@ from transforms.catalog.values import (
 if TYPE_CHECKING:
     from transforms.catalog.values import DecimalMark
 
-
 FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 AVAILABILITY = {
     "1": "in_stock",
@@ -31,12 +30,10 @@ AVAILABILITY = {
 }
 PUBLISHED = {"1": True, "": True, "0": False, "-1": False}
 
-
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 CACHED = 8192
 """Distinct prices, quantities and dates whose reading is remembered: catalogs repeat them,
 and the values are immutable."""
-
 
 _LINE_TAGS = ("li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd")
 

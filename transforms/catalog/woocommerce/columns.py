@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
 
-
 _MEASURE = re.compile(
     r"^(?P<field>weight|length|width|height)\s*(?:\((?P<unit>[^)]*)\))?$", re.IGNORECASE
 )
@@ -53,7 +52,6 @@ _COLUMNS = {
 }
 """Exported column names (case-folded) -> what the reader takes them for."""
 _NOT_READ = frozenset({"grouped products", "upsells", "cross-sells", "position"})
-
 
 _MISSING = "\x00"
 """The column of a role the header lacks: no header is named so, ``row.get`` gives ""."""

@@ -14,7 +14,7 @@ from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.shopify import read_shopify
+from transforms.catalog.shopify.reader import read_shopify
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
