@@ -38,7 +38,7 @@ _SHOP_READERS: dict[str, tuple[str, str]] = {
     "shopify": ("transforms.catalog.shopify.reader", "read_shopify"),
     "woocommerce": ("transforms.catalog.woocommerce.reader", "read_woocommerce"),
     "magento": ("transforms.catalog.magento.reader", "read_magento"),
-    "shopware": ("transforms.catalog.shopware", "read_shopware"),
+    "shopware": ("transforms.catalog.shopware.reader", "read_shopware"),
     "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),
 }
 """Readers of shop systems' own exports: ``read_<format>(path, source)`` streams products

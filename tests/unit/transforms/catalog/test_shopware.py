@@ -14,7 +14,7 @@ from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.shopware import read_shopware
+from transforms.catalog.shopware.reader import read_shopware
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
