@@ -39,7 +39,7 @@ _SHOP_READERS: dict[str, tuple[str, str]] = {
     "woocommerce": ("transforms.catalog.woocommerce.reader", "read_woocommerce"),
     "magento": ("transforms.catalog.magento.reader", "read_magento"),
     "shopware": ("transforms.catalog.shopware.reader", "read_shopware"),
-    "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),
+    "bmecat": ("transforms.catalog.bmecat.document", "read_bmecat"),
 }
 """Readers of shop systems' own exports: ``read_<format>(path, source)`` streams products
 and findings; each maps its format onto `Product` once."""

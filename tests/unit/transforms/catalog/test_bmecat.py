@@ -14,7 +14,8 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog.bmecat import MAX_VARIANTS, read_bmecat
+from transforms.catalog.bmecat.document import read_bmecat
+from transforms.catalog.bmecat.variants import MAX_VARIANTS
 from transforms.catalog.files import CatalogFileError
 
 if TYPE_CHECKING:
