@@ -55,7 +55,7 @@ def read_catalog(
     Args:
         source: The catalog section of the configuration.
         conninfo: libpq connection string, for the ``postgres`` format.
-        akeneo_api: The Akeneo API's connection (`transforms.catalog.akeneo_api`), for
+        akeneo_api: The Akeneo API's connection (`transforms.catalog.akeneo_api.connection`), for
             the ``akeneo_api`` format.
     """
     from transforms.catalog.settings import apply_catalog_settings
@@ -75,7 +75,7 @@ def _read_source(
         products: Iterator[Product | Finding] = reader(Path(source.path), source)
         return products
     if source.format == "akeneo_api":
-        from transforms.catalog.akeneo_api import read_akeneo_api
+        from transforms.catalog.akeneo_api.reader import read_akeneo_api
 
         if akeneo_api is None:
             raise ValueError("the akeneo_api catalog needs the API's connection")
