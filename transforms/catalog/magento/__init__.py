@@ -54,6 +54,7 @@ last variant; everything else streams, one product (its default row and its stor
 rows) at a time.
 
 Modules: `cells` reads the values of single cells (attribute lists, variations, categories,
-dates, images, HTML selling points); `reader` plans the two passes, groups variants under
-their configurable and maps rows onto products.
+dates, images, HTML selling points); `groups` is the first pass (each variant's
+configurable); `reader` the second, which maps rows onto products and gives variants what
+they inherit from their configurable.
 """

@@ -16,6 +16,7 @@ from transforms.catalog.values import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+DELIMITER = ","
 IMAGE_COLUMNS = ("base_image", "small_image", "thumbnail_image", "swatch_image")
 """Image roles, main image first; ``additional_images`` follow."""
 NO_IMAGE = "no_selection"

@@ -4,7 +4,6 @@ rows with it, and gives variants what they inherit from their configurable."""
 
 from __future__ import annotations
 
-import csv
 import heapq
 import re
 from dataclasses import dataclass, field
@@ -14,8 +13,9 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from schemas.config.pipeline import Validation
 from schemas.findings import Finding, shorten
 from schemas.product import Money, Product, SalePrice
-from transforms.catalog.files import CatalogFileError, codec_for, csv_records
+from transforms.catalog.files import CatalogFileError, csv_records
 from transforms.catalog.magento.cells import (
+    DELIMITER,
     IMAGE_COLUMNS,
     additional_attributes,
     bullet_points,
@@ -25,6 +25,7 @@ from transforms.catalog.magento.cells import (
     parse_variations,
     split_categories,
 )
+from transforms.catalog.magento.groups import GroupPlan, plan_groups
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DELIMITER = ","
 _PARSED_CACHE = 65_536
 """Most distinct values remembered per reader (prices, weights, quantities, tax classes)."""
 TEXT_COLUMNS = ("name", "description", "short_description")
@@ -189,16 +189,6 @@ class _Configurable:
     enabled: bool
 
 
-@dataclass(slots=True)
-class _Plan:
-    """What the first pass learnt: each variant's configurable (by row number), and the
-    row of each configurable's last variant that comes after it."""
-
-    parent_of: dict[str, int] = field(default_factory=dict)
-    last_row: dict[int, int] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-
-
 class _Reader:
     __slots__ = (
         "_amount",
@@ -241,75 +231,8 @@ class _Reader:
     def _records(self) -> Iterator[tuple[int, dict[str, str], bool] | Finding]:
         return csv_records(self.path, delimiter=DELIMITER, encoding=self.source.encoding)
 
-    def _plain_rows(self) -> Iterator[tuple[int, tuple[str, str, str, str]]]:
-        """The first pass's view of the file: ``(row number, (sku, product_type,
-        configurable_variations, store_view_code))``, numbered as `csv_records` numbers
-        them; the rows it reports are left out (the second pass reports them). The csv
-        module alone: the first pass needs four cells, not the row's checks."""
-        codec = codec_for(self.path, self.source.encoding)
-        with self.path.open(newline="", encoding=codec, errors="surrogateescape") as stream:
-            rows = csv.reader(stream, delimiter=DELIMITER)
-            header = next(rows, None)
-            if header is None or "sku" not in header:
-                return  # csv_records refuses the file in the second pass
-            width = len(header)
-            wanted = [
-                header.index(c) if c in header else None
-                for c in ("sku", "product_type", "configurable_variations", "store_view_code")
-            ]
-            number = 0
-            while True:
-                number += 1
-                try:
-                    values = next(rows)
-                except StopIteration:
-                    return
-                except csv.Error:
-                    continue
-                if not values or values == [""]:
-                    number -= 1
-                    continue
-                if len(values) != width:
-                    continue
-                sku, kind, variations, view = (
-                    "" if i is None else values[i].strip() for i in wanted
-                )
-                yield number, (sku, kind, variations, view)
-
-    def _plan(self) -> _Plan:
-        """First pass: which configurable each variant belongs to, and where each
-        configurable's last later variant is."""
-        plan = _Plan()
-        for number, row in self._plain_rows():
-            if row[3]:  # a store view's row
-                continue
-            sku = row[0]
-            parent = plan.parent_of.get(sku)
-            if parent is not None and parent < number:
-                plan.last_row[parent] = max(plan.last_row[parent], number)
-            if row[1] != "configurable":
-                continue
-            plan.last_row[number] = number
-            for variant in parse_variations(row[2]):
-                first = plan.parent_of.setdefault(variant, number)
-                if first != number:
-                    plan.findings.append(
-                        Finding(
-                            stage="ingest",
-                            severity="warning",
-                            sku=variant,
-                            field="configurable_variations",
-                            rule="variant_in_two_groups",
-                            message=f"{variant} is a variant of {sku} (row {number}) and of the "
-                            f"configurable in row {first}: it is listed in the first only",
-                            value=sku,
-                            row=number,
-                        )
-                    )
-        return plan
-
     def read(self) -> Iterator[Product | Finding]:
-        plan = self._plan()
+        plan = plan_groups(self.path, self.source.encoding)
         yield from plan.findings
         waiting: dict[int, list[_Pending]] = {}
         open_parents: dict[int, _Configurable] = {}
@@ -374,7 +297,7 @@ class _Reader:
     def _open(
         self,
         item: _Pending,
-        plan: _Plan,
+        plan: GroupPlan,
         waiting: dict[int, list[_Pending]],
         open_parents: dict[int, _Configurable],
         closing: list[tuple[int, int]],
