@@ -4,16 +4,14 @@ four cells a row with the csv module alone (the second pass, `reader`, checks th
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas.findings import Finding
-from transforms.catalog.files import codec_for
+from transforms.catalog.files import csv_cells
 from transforms.catalog.magento.cells import DELIMITER, parse_variations
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 
@@ -27,45 +25,12 @@ class GroupPlan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _plain_rows(path: Path, encoding: str) -> Iterator[tuple[int, tuple[str, str, str, str]]]:
-    """The first pass's view of the file: ``(row number, (sku, product_type,
-    configurable_variations, store_view_code))``, numbered as `csv_records` numbers
-    them; the rows it reports are left out (the second pass reports them). The csv
-    module alone: the first pass needs four cells, not the row's checks."""
-    codec = codec_for(path, encoding)
-    with path.open(newline="", encoding=codec, errors="surrogateescape") as stream:
-        rows = csv.reader(stream, delimiter=DELIMITER)
-        header = next(rows, None)
-        if header is None or "sku" not in header:
-            return  # csv_records refuses the file in the second pass
-        width = len(header)
-        wanted = [
-            header.index(c) if c in header else None
-            for c in ("sku", "product_type", "configurable_variations", "store_view_code")
-        ]
-        number = 0
-        while True:
-            number += 1
-            try:
-                values = next(rows)
-            except StopIteration:
-                return
-            except csv.Error:
-                continue
-            if not values or values == [""]:
-                number -= 1
-                continue
-            if len(values) != width:
-                continue
-            sku, kind, variations, view = ("" if i is None else values[i].strip() for i in wanted)
-            yield number, (sku, kind, variations, view)
-
-
 def plan_groups(path: Path, encoding: str) -> GroupPlan:
     """First pass: which configurable each variant belongs to, and where each
     configurable's last later variant is."""
     plan = GroupPlan()
-    for number, row in _plain_rows(path, encoding):
+    cells = ("sku", "product_type", "configurable_variations", "store_view_code")
+    for number, row in csv_cells(path, delimiter=DELIMITER, encoding=encoding, columns=cells):
         if row[3]:  # a store view's row
             continue
         sku = row[0]

@@ -4,13 +4,10 @@ and a variant's row completed with what it inherits, block by block."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from transforms.catalog.files import (
-    open_text,
-)
+from transforms.catalog.files import csv_cells
 from transforms.catalog.shopware.columns import DELIMITER, Columns
 
 if TYPE_CHECKING:
@@ -32,7 +29,6 @@ class Parent:
 def families(
     path: Path,
     encoding: str,
-    header: list[str],
     columns: Columns,
     records: Callable[[], Iterator[tuple[int, dict[str, str], bool] | Finding]],
 ) -> tuple[dict[str, int], dict[str, Parent]]:
@@ -41,32 +37,16 @@ def families(
     their variants, read ahead."""
     if "parent_id" not in columns.role or "id" not in columns.role:
         return {}, {}
-    id_index = header.index(columns.role["id"])
-    parent_index = header.index(columns.role["parent_id"])
-    width = len(header)
     last_variant: dict[str, int] = {}
     late: set[str] = set()
-    # Only two cells are needed: the csv module alone, at twice `csv_records`' pace.
-    with open_text(path, encoding) as stream:
-        rows = csv.reader(stream, delimiter=DELIMITER)
-        next(rows, None)
-        number = 0
-        while True:
-            number += 1
-            try:
-                values = next(rows)
-            except StopIteration:
-                break
-            except csv.Error:
-                continue
-            if len(values) != width:
-                if not values or values == [""]:
-                    number -= 1  # a blank line is not a row
-                continue
-            if parent_id := values[parent_index].strip():
-                last_variant[parent_id] = number
-            elif (ident := values[id_index].strip()) in last_variant:
-                late.add(ident)
+    cells = (columns.role["parent_id"], columns.role["id"])
+    for number, (parent_id, ident) in csv_cells(
+        path, delimiter=DELIMITER, encoding=encoding, columns=cells
+    ):
+        if parent_id:
+            last_variant[parent_id] = number
+        elif ident in last_variant:
+            late.add(ident)
     parents: dict[str, Parent] = {}
     if late:
         for record in records():

@@ -156,7 +156,7 @@ def read_shopware(path: Path, source: CatalogSource) -> Iterator[Product | Findi
         options=options,
         decimal_mark=decimal_mark,
     )
-    last_variant, parents = families(path, source.encoding, header, columns, records)
+    last_variant, parents = families(path, source.encoding, columns, records)
     id_column = columns.role.get("id") if last_variant else None
     parent_column = columns.role.get("parent_id")
     for record in records():
