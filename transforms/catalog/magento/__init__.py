@@ -13,8 +13,8 @@ What this reader relies on:
   ``short_description`` are texts in the store view's language, through ``[catalog]
   locales`` (store view code -> locale; a code that is a locale, ``de_DE``, needs none);
   the default row's texts are in ``[catalog] locale``;
-- ``name``, ``description`` (HTML), ``short_description`` (HTML; its list items or lines
-  become the bullet points);
+- ``name``, ``description`` (HTML), ``short_description`` (HTML; its list items,
+  paragraphs or lines become the bullet points);
 - ``price``, ``special_price`` with ``special_price_from_date`` and
   ``special_price_to_date`` (the sale price and its period), in ``[catalog] currency``: the
   export names no currency;
@@ -54,7 +54,7 @@ last variant; everything else streams, one product (its default row and its stor
 rows) at a time.
 
 Modules: `cells` reads the values of single cells (attribute lists, variations, categories,
-dates, images, HTML selling points); `groups` is the first pass (each variant's
+dates, images); `groups` is the first pass (each variant's
 configurable); `reader` the second, which maps rows onto products and gives variants what
 they inherit from their configurable.
 """

@@ -1,13 +1,14 @@
 """The values in a Magento export's cells: ``additional_attributes`` and
 ``configurable_variations`` as Magento's importer reads them, category paths, dates in the
-admin's locale, image paths, ``product_online`` and a short description's selling points
-(the columns: `transforms.catalog.magento`)."""
+admin's locale, image paths and ``product_online`` (the columns:
+`transforms.catalog.magento`; a short description's selling points:
+`transforms.catalog.values.selling_points`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from transforms.catalog.values import (
     ValueProblem,
@@ -132,38 +133,6 @@ def parse_date(text: str) -> str:
     raise ValueProblem("not_a_date", f"{text!r} is not a date Magento's export writes")
 
 
-def bullet_points(html_text: str) -> list[str]:
-    """``short_description`` as selling points: the items of its HTML list, else its
-    non-empty lines as text.
-
-    >>> bullet_points("<ul><li>Zip pocket</li><li>Hood</li></ul>")
-    ['Zip pocket', 'Hood']
-    >>> bullet_points("Fits severe hearing loss\\nsmall BTE")
-    ['Fits severe hearing loss', 'small BTE']
-    """
-    return list(_bullet_points(html_text))
-
-
-@lru_cache(maxsize=4096)
-def _bullet_points(html_text: str) -> tuple[str, ...]:
-    # Variants share their configurable's text: parse each text once.
-    if "<" not in html_text:
-        return tuple(line.strip() for line in html_text.splitlines() if line.strip())
-    from lxml import etree
-
-    try:
-        root = etree.HTML(html_text)
-    except (ValueError, etree.ParserError):  # NUL bytes, nothing but markup
-        return ()
-    if root is None:
-        return ()
-    items = [" ".join(_text_of(li).split()) for li in root.iter("li")]
-    if items:
-        return tuple(item for item in items if item)
-    text = _text_of(root, "\n")
-    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
-
-
 def parse_online(text: str) -> bool:
     """``product_online``: 1 enabled, 2 (Magento's ``Disabled``) or 0 disabled."""
     value = text.strip()
@@ -188,8 +157,3 @@ def image_paths(row: Mapping[str, str]) -> list[str]:
         if cleaned and cleaned != NO_IMAGE and cleaned not in images:
             images.append(cleaned)
     return images
-
-
-def _text_of(element: Any, joiner: str = "") -> str:
-    """The text of an lxml element and its descendants."""
-    return joiner.join(t for t in element.itertext() if isinstance(t, str))

@@ -18,7 +18,6 @@ from transforms.catalog.magento.cells import (
     DELIMITER,
     IMAGE_COLUMNS,
     additional_attributes,
-    bullet_points,
     image_paths,
     parse_date,
     parse_online,
@@ -34,6 +33,7 @@ from transforms.catalog.values import (
     parse_bare_quantity,
     parse_decimal,
     parse_shop_tax_class,
+    selling_points,
     take_condition,
 )
 
@@ -425,7 +425,7 @@ class _Reader:
             product.description[locale] = description
         short = row.get("short_description", "").strip()
         if short:
-            points = bullet_points(short)
+            points = list(selling_points(short))
             if points:
                 product.bullet_points[locale] = points
 

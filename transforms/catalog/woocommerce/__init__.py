@@ -67,6 +67,6 @@ variation whose parent is not among them is read as a product of its own with a
 writes them in the exporting user's language): another language is refused at once.
 
 Modules: `columns` works out once what each column of the header is taken for; `cells`
-reads single values (lists, sale dates, stock, availability, selling points from HTML);
+reads single values (lists, sale dates, stock, availability);
 `reader` maps rows onto products and gives variations what they inherit.
 """

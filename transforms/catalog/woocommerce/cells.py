@@ -1,15 +1,12 @@
 """The values in a WooCommerce export's cells, as its exporter writes them: lists joined
-with ``", "``, sale dates, stock, ``In stock?``, ``Published``, a short description's
-selling points, and the formula guard before ``=+-@`` (the columns:
-`transforms.catalog.woocommerce`)."""
+with ``", "``, sale dates, stock, ``In stock?``, ``Published``, and the formula guard
+before ``=+-@`` (the columns: `transforms.catalog.woocommerce`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
-
-from lxml import etree
 
 from transforms.catalog.values import (
     ValueProblem,
@@ -34,8 +31,6 @@ _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y
 CACHED = 8192
 """Distinct prices, quantities and dates whose reading is remembered: catalogs repeat them,
 and the values are immutable."""
-
-_LINE_TAGS = ("li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd")
 
 
 def split_values(text: str) -> list[str]:
@@ -106,31 +101,6 @@ def parse_published(text: str) -> bool:
     if published is None:
         raise ValueProblem("not_a_boolean", f"{text!r} is not 1, 0 or -1")
     return published
-
-
-_HTML = etree.HTMLParser(no_network=True)
-"""lxml's HTML parser (libxml2): it reads what browsers read, markup merchants mistype too.
-One per process, which reads one file at a time."""
-
-
-@lru_cache(maxsize=4096)
-def selling_points(text: str) -> tuple[str, ...]:
-    """A short description as selling points: its lines, or its list items, paragraphs and
-    lines broken with ``<br>`` when it is HTML.
-
-    >>> selling_points("<ul><li>Soft &amp; warm</li><li>100% cotton</li></ul>")
-    ('Soft & warm', '100% cotton')
-    >>> selling_points("Soft and warm\\nMachine washable")
-    ('Soft and warm', 'Machine washable')
-    """
-    if "<" in text or "&" in text:
-        root = etree.fromstring(text, _HTML)
-        if root is None:
-            return ()
-        for element in root.iter(_LINE_TAGS):  # a block ends a line
-            element.tail = "\n" + element.tail if element.tail else "\n"
-        text = etree.tostring(root, method="text", encoding="unicode")
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def cell_text(text: str) -> str:

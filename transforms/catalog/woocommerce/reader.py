@@ -18,6 +18,7 @@ from transforms.catalog.values import (
     parse_amount,
     parse_bare_quantity,
     parse_shop_tax_class,
+    selling_points,
     take_condition,
 )
 from transforms.catalog.woocommerce.cells import (
@@ -30,7 +31,6 @@ from transforms.catalog.woocommerce.cells import (
     parse_published,
     parse_sale_date,
     parse_stock,
-    selling_points,
     split_values,
 )
 from transforms.catalog.woocommerce.columns import ColumnPlan, plan_columns
