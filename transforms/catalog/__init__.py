@@ -2,8 +2,9 @@
 
 - `files`: opening catalog files as merchants produce them (encodings, byte-order marks,
   headers that do not fit, rows that do not decode, a fast pass over a few cells);
-  `values`: parsing single values (numbers, units, currencies, tax classes, a short
-  description's selling points) into findings that name product, field and rule;
+  `values`: parsing single values (numbers, units, currencies, tax classes) into findings
+  that name product, field and rule; `markup`: a short description's HTML as selling
+  points (Magento, WooCommerce);
 - the readers, each mapping its format onto `schemas.product.Product` once: `akeneo`
   (Akeneo's CSV export), `akeneo_api` (Akeneo's REST API: its connection, client and
   reader), `shopify`, `woocommerce`, `magento`, `shopware` (the shop systems' own exports),

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from schemas.characters import describe_invisible, remove_invisible
 from schemas.findings import Finding, count, shorten
@@ -295,48 +294,6 @@ def absolute_link(path: str, base_url: str | None) -> str:
 HOLDING_RULES = frozenset({"ambiguous_number"})
 """Value problems that keep the product out of every market (quarantined) instead of
 only dropping the value: a price read 1000 times off is worse than no listing."""
-
-
-_LINE_TAGS = ("li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd")
-
-
-@lru_cache(maxsize=4096)
-def selling_points(text: str) -> tuple[str, ...]:
-    """A short description as selling points: its lines; when it is HTML, the lines its
-    blocks make (list items, paragraphs, breaks), white space folded. Invisible
-    characters stay, for `clean_texts` to report. Variants share their parent's text:
-    each is read once.
-
-    >>> selling_points("<ul><li>Soft &amp; warm</li><li>100% cotton</li></ul>")
-    ('Soft & warm', '100% cotton')
-    >>> selling_points("<p>Fits <b>severe</b>  hearing loss</p><p>small BTE</p>")
-    ('Fits severe hearing loss', 'small BTE')
-    >>> selling_points("Soft and warm\\nMachine washable")
-    ('Soft and warm', 'Machine washable')
-    """
-    if "<" not in text and "&" not in text:
-        return tuple(line.strip() for line in text.splitlines() if line.strip())
-    # lxml (libxml2) reads what browsers read, markup merchants mistype too.
-    from lxml import etree
-
-    try:
-        root = etree.fromstring(text, _html_parser())
-    except (ValueError, etree.ParserError):  # NUL bytes, nothing but markup
-        return ()
-    if root is None:
-        return ()
-    for element in root.iter(_LINE_TAGS):  # a block ends a line
-        element.tail = "\n" + element.tail if element.tail else "\n"
-    text = etree.tostring(root, method="text", encoding="unicode")
-    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
-
-
-@cache
-def _html_parser() -> Any:
-    """lxml's HTML parser, one per process (which reads one file at a time)."""
-    from lxml import etree
-
-    return etree.HTMLParser(no_network=True)
 
 
 class RowContext:

@@ -2,7 +2,7 @@
 ``configurable_variations`` as Magento's importer reads them, category paths, dates in the
 admin's locale, image paths and ``product_online`` (the columns:
 `transforms.catalog.magento`; a short description's selling points:
-`transforms.catalog.values.selling_points`)."""
+`transforms.catalog.markup`)."""
 
 from __future__ import annotations
 

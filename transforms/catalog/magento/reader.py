@@ -25,6 +25,7 @@ from transforms.catalog.magento.cells import (
     split_categories,
 )
 from transforms.catalog.magento.groups import GroupPlan, plan_groups
+from transforms.catalog.markup import selling_points
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -33,7 +34,6 @@ from transforms.catalog.values import (
     parse_bare_quantity,
     parse_decimal,
     parse_shop_tax_class,
-    selling_points,
     take_condition,
 )
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from schemas.product import Money, Product, SalePrice
 from transforms.catalog.files import CatalogFileError, csv_records
+from transforms.catalog.markup import selling_points
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -18,7 +19,6 @@ from transforms.catalog.values import (
     parse_amount,
     parse_bare_quantity,
     parse_shop_tax_class,
-    selling_points,
     take_condition,
 )
 from transforms.catalog.woocommerce.cells import (
