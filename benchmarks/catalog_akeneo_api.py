@@ -11,7 +11,7 @@ image with its download link, two categories and a handful of other attributes; 
 products a page, ``search_after``. The server checks every request against Akeneo's
 reference as in the tests, but not its own answers (the tests do; at this size the
 check would measure the server). This process reads them all through
-`transforms.catalog.akeneo_api.read_akeneo_api` and prints products/s and its own peak
+`transforms.catalog.akeneo_api.reader.read_akeneo_api` and prints products/s and its own peak
 RSS, which stays flat as the catalog grows, and the reader's own CPU rate (decoding
 and mapping, without the wait for the server: against a real PIM, whose pages take far
 longer to come than to map, that wait sets the pace): one page of products at a time, plus the
@@ -174,7 +174,8 @@ def main() -> None:
     from schemas.config.catalog import CatalogSource
     from schemas.product import Product
     from tests.akeneo_api_server import CLIENT_ID, PASSWORD, SECRET, USERNAME
-    from transforms.catalog.akeneo_api import AkeneoApiConnection, read_akeneo_api
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+    from transforms.catalog.akeneo_api.reader import read_akeneo_api
 
     ready, ready_child = multiprocessing.Pipe()
     stop_child, stop = multiprocessing.Pipe()

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.config.catalog import CatalogSource  # noqa: E402
-from transforms.catalog.bmecat import read_bmecat  # noqa: E402
+from transforms.catalog.bmecat.document import read_bmecat  # noqa: E402
 
 WORDS = (
     "robust leicht kompakt leise schnell Stahl recycelt wasserdicht kabellos ergonomisch".split()

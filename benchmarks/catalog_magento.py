@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.config.catalog import CatalogSource  # noqa: E402
-from transforms.catalog.magento import read_magento  # noqa: E402
+from transforms.catalog.magento.reader import read_magento  # noqa: E402
 
 HEADER = (
     "sku,store_view_code,attribute_set_code,product_type,categories,product_websites,name,"

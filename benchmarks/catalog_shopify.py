@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.config.catalog import CatalogSource  # noqa: E402
-from transforms.catalog.shopify import read_shopify  # noqa: E402
+from transforms.catalog.shopify.reader import read_shopify  # noqa: E402
 
 HEADER = (
     "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,"

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.config.catalog import CatalogSource  # noqa: E402
 from transforms.catalog.files import csv_records  # noqa: E402
-from transforms.catalog.shopware import read_shopware  # noqa: E402
+from transforms.catalog.shopware.reader import read_shopware  # noqa: E402
 
 COLUMNS = (
     "id parent_id product_number active stock name description price_net price_gross "

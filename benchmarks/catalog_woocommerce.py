@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reading import read_all, report  # noqa: E402
 from schemas.config.catalog import CatalogSource  # noqa: E402
-from transforms.catalog.woocommerce import read_woocommerce  # noqa: E402
+from transforms.catalog.woocommerce.reader import read_woocommerce  # noqa: E402
 
 HEADER = [
     "ID", "Type", "SKU", "GTIN, UPC, EAN, or ISBN", "Name", "Published", "Is featured?",

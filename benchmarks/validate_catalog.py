@@ -91,7 +91,7 @@ def main() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations  # noqa: F401
 
-    from transforms.validation import BATCH_SIZE, validate_catalog
+    from transforms.validation.run import BATCH_SIZE, validate_catalog
 
     imported = time.perf_counter()
     generating = [0.0]

@@ -144,10 +144,10 @@ def _catalog_conninfo(conn_id: str) -> str:
 
 def _akeneo_api(conn_id: str) -> Any:
     """The Akeneo API's address and credentials from an Airflow connection, at run time
-    only (`transforms.catalog.akeneo_api.AkeneoApiConnection`)."""
+    only (`transforms.catalog.akeneo_api.connection.AkeneoApiConnection`)."""
     from airflow.sdk import Connection
 
-    from transforms.catalog.akeneo_api import AkeneoApiConnection
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 
     return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id))
 

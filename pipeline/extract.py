@@ -35,11 +35,11 @@ if TYPE_CHECKING:
 
 
 _SHOP_READERS: dict[str, tuple[str, str]] = {
-    "shopify": ("transforms.catalog.shopify", "read_shopify"),
-    "woocommerce": ("transforms.catalog.woocommerce", "read_woocommerce"),
-    "magento": ("transforms.catalog.magento", "read_magento"),
-    "shopware": ("transforms.catalog.shopware", "read_shopware"),
-    "bmecat": ("transforms.catalog.bmecat", "read_bmecat"),
+    "shopify": ("transforms.catalog.shopify.reader", "read_shopify"),
+    "woocommerce": ("transforms.catalog.woocommerce.reader", "read_woocommerce"),
+    "magento": ("transforms.catalog.magento.reader", "read_magento"),
+    "shopware": ("transforms.catalog.shopware.reader", "read_shopware"),
+    "bmecat": ("transforms.catalog.bmecat.document", "read_bmecat"),
 }
 """Readers of shop systems' own exports: ``read_<format>(path, source)`` streams products
 and findings; each maps its format onto `Product` once."""
@@ -55,7 +55,7 @@ def read_catalog(
     Args:
         source: The catalog section of the configuration.
         conninfo: libpq connection string, for the ``postgres`` format.
-        akeneo_api: The Akeneo API's connection (`transforms.catalog.akeneo_api`), for
+        akeneo_api: The Akeneo API's connection (`transforms.catalog.akeneo_api.connection`), for
             the ``akeneo_api`` format.
     """
     from transforms.catalog.settings import apply_catalog_settings
@@ -75,7 +75,7 @@ def _read_source(
         products: Iterator[Product | Finding] = reader(Path(source.path), source)
         return products
     if source.format == "akeneo_api":
-        from transforms.catalog.akeneo_api import read_akeneo_api
+        from transforms.catalog.akeneo_api.reader import read_akeneo_api
 
         if akeneo_api is None:
             raise ValueError("the akeneo_api catalog needs the API's connection")

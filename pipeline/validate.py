@@ -44,7 +44,7 @@ def validate_shard(
         ``shard`` (index), ``products`` and ``part`` (the file).
     """
     from schemas.catalog_rules import configured_rules
-    from transforms.validation import validate_catalog_part
+    from transforms.validation.run import validate_catalog_part
 
     index = shard["index"] if shard else 0
     folder = snapshot.parent / VALIDATION_PARTS
@@ -94,7 +94,7 @@ def validate_snapshot(
     """
     from schemas.catalog_rules import configured_rules
     from transforms.gates import check_blocked_share, check_shrink, read_state
-    from transforms.validation import combine_catalog_parts
+    from transforms.validation.run import combine_catalog_parts
 
     run_dir = snapshot.parent
     gate_file = run_dir / GATE_CLOSED

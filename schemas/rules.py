@@ -86,7 +86,7 @@ RULES: dict[str, Rule] = {
         "warning",
         "{value} has no unit and none is configured ([catalog] weight_unit or dimension_unit)",
     ),
-    # Shopify export (transforms/catalog/shopify.py)
+    # Shopify export (transforms/catalog/shopify/)
     "variant_without_product_row": Rule(
         "ingest",
         "error",
@@ -110,7 +110,7 @@ RULES: dict[str, Rule] = {
         "market {market} prices it at {price}, but the product already has a price in that "
         "currency; the first price was kept",
     ),
-    # Magento export (transforms/catalog/magento.py)
+    # Magento export (transforms/catalog/magento/)
     "store_view_unmapped": Rule(
         "ingest",
         "warning",
@@ -146,14 +146,14 @@ RULES: dict[str, Rule] = {
         "warning",
         "the special price {amount} is not below the price {price}: there is no sale",
     ),
-    # Akeneo REST API (transforms/catalog/akeneo_api.py)
+    # Akeneo REST API (transforms/catalog/akeneo_api/)
     "image_link_needs_login": Rule(
         "ingest",
         "warning",
         "images are the PIM's download links, which answer only with an API token: "
         "a marketplace cannot fetch them (reported once for the whole catalog)",
     ),
-    # Shopware export (transforms/catalog/shopware.py)
+    # Shopware export (transforms/catalog/shopware/)
     "variant_parent_missing": Rule(
         "ingest",
         "warning",
@@ -171,7 +171,7 @@ RULES: dict[str, Rule] = {
         "warning",
         "option {id} is not in the properties export: the variant does not vary by it",
     ),
-    # BMEcat export (transforms/catalog/bmecat.py)
+    # BMEcat export (transforms/catalog/bmecat/)
     "malformed_xml": Rule(
         "ingest", "error", "the product is not well-formed XML at line {line}: {why}"
     ),
@@ -181,7 +181,7 @@ RULES: dict[str, Rule] = {
         "texts in language {code} are not read: add it to [catalog] locales "
         "(reported once for the file)",
     ),
-    # WooCommerce export (transforms/catalog/woocommerce.py)
+    # WooCommerce export (transforms/catalog/woocommerce/)
     "variation_parent_missing": Rule(
         "ingest",
         "warning",

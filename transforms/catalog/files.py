@@ -26,7 +26,7 @@ from schemas.characters import has_invisible
 from transforms.catalog.values import RowContext
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -207,6 +207,40 @@ def csv_records(
                 yield from context.findings
                 continue
             yield number, dict(zip(header, values, strict=True)), clean
+
+
+def csv_cells(
+    path: Path, *, delimiter: str, encoding: str, columns: Sequence[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """A fast pass over a catalog CSV file for the few cells it needs: ``(row number, the
+    stripped cell of each of ``columns``)``, "" for a column the header lacks.
+
+    Rows are numbered as `csv_records` numbers them; the rows it reports are left out
+    without a word (the full pass reports them), and a file without a header row yields
+    nothing. The csv module alone, without the row's checks: about twice as fast.
+    """
+    with open_text(path, encoding) as stream:
+        rows = csv.reader(stream, delimiter=delimiter)
+        try:
+            header = next(rows)
+        except (StopIteration, csv.Error):
+            return
+        width = len(header)
+        wanted = [header.index(c) if c in header else None for c in columns]
+        number = 0
+        while True:
+            number += 1
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except csv.Error:
+                continue
+            if len(values) != width:
+                if not values or values == [""]:
+                    number -= 1  # a blank line is not a row
+                continue
+            yield number, ["" if i is None else values[i].strip() for i in wanted]
 
 
 def text_lines(path: Path, encoding: str) -> Iterator[tuple[int, str | None, bytes]]:

@@ -28,8 +28,9 @@ from tests.akeneo_api_server import (
     contract_validator,
     load_catalog,
 )
-from transforms.catalog.akeneo_api import AkeneoApiConnection, read_akeneo_api
-from transforms.catalog.akeneo_client import AkeneoApiError, AkeneoApiUnavailable
+from transforms.catalog.akeneo_api.client import AkeneoApiError, AkeneoApiUnavailable
+from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+from transforms.catalog.akeneo_api.reader import read_akeneo_api
 from transforms.faults import heals_by_retry
 
 if TYPE_CHECKING:

@@ -14,11 +14,12 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
-from transforms.catalog.bmecat import MAX_VARIANTS, read_bmecat
+from tests.unit.transforms.catalog.catalog_items import by_sku
+from transforms.catalog.bmecat.document import read_bmecat
+from transforms.catalog.bmecat.variants import MAX_VARIANTS
 from transforms.catalog.files import CatalogFileError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -29,19 +30,7 @@ GERMAN = {"deu": "de_DE", "eng": "en_GB"}
 
 def read(name: str, **settings: Any) -> tuple[dict[str, Product], list[Finding]]:
     source = CatalogSource(format="bmecat", path=str(FILES / name), **settings)
-    return split(read_bmecat(FILES / name, source))
-
-
-def split(items: Iterable[Product | Finding]) -> tuple[dict[str, Product], list[Finding]]:
-    products: dict[str, Product] = {}
-    findings: list[Finding] = []
-    for item in items:
-        if isinstance(item, Product):
-            assert item.sku not in products, f"{item.sku} read twice"
-            products[item.sku] = item
-        else:
-            findings.append(item)
-    return products, findings
+    return by_sku(read_bmecat(FILES / name, source))
 
 
 def facts(findings: list[Finding]) -> list[tuple[str | None, int | None, str, str, str]]:
@@ -233,7 +222,7 @@ def test_variants_that_multiply_out_too_far_are_refused(tmp_path: Path) -> None:
         f"{features}</ARTICLE_FEATURES></ARTICLE></T_NEW_CATALOG></BMECAT>",
         encoding="utf-8",
     )
-    products, findings = split(read_bmecat(path, CatalogSource(format="bmecat", path=str(path))))
+    products, findings = by_sku(read_bmecat(path, CatalogSource(format="bmecat", path=str(path))))
     assert products == {}
     assert facts(findings) == [("W", 1, "VARIANTS", "too_many_variants", "error")]
 
@@ -318,7 +307,7 @@ def test_product_an_update_deletes_is_read_as_disabled(tmp_path: Path) -> None:
         "</PRODUCT></T_UPDATE_PRODUCTS></BMECAT>",
         encoding="utf-8",
     )
-    products, _ = split(read_bmecat(path, CatalogSource(format="bmecat", path=str(path))))
+    products, _ = by_sku(read_bmecat(path, CatalogSource(format="bmecat", path=str(path))))
     assert {sku: p.enabled for sku, p in products.items()} == {"D-1": False, "U-1": True}
 
 
@@ -374,7 +363,7 @@ def test_read_through_the_catalog_settings() -> None:
         defaults={"brand": "Faden und Soehne"},
         asset_base_url="https://media.example.com/bmecat/",
     )
-    products, _ = split(read_catalog(source))
+    products, _ = by_sku(read_catalog(source))
     assert sorted(products) == ["SHIRT-R-M", "SHIRT-X-M"]
     red = products["SHIRT-R-M"]
     assert red.brand == "Faden und Soehne"

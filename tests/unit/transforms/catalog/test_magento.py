@@ -3,7 +3,6 @@ are wrong in one way each (tests/cases/catalog/magento/README.md says where each
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +12,9 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
+from tests.unit.transforms.catalog.catalog_items import by_sku, csv_rows
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.magento import read_magento
+from transforms.catalog.magento.reader import read_magento
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,20 +29,7 @@ def read(name: str, **settings: Any) -> tuple[dict[str, Product], list[Finding]]
     source = CatalogSource(
         format="magento", path=str(path), **{"currency": "USD", "locale": "en_US", **settings}
     )
-    products: dict[str, Product] = {}
-    findings: list[Finding] = []
-    for item in read_magento(path, source):
-        if isinstance(item, Product):
-            assert item.sku not in products, f"{item.sku} read twice"
-            products[item.sku] = item
-        else:
-            findings.append(item)
-    return products, findings
-
-
-def rows_of(name: str) -> list[dict[str, str]]:
-    with (MAGENTO / name).open(newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream))
+    return by_sku(read_magento(path, source))
 
 
 def rules(findings: list[Finding]) -> set[tuple[str | None, int | None, str, str, str]]:
@@ -54,7 +41,7 @@ def rules(findings: list[Finding]) -> set[tuple[str | None, int | None, str, str
 
 def test_variants_exported_before_their_configurable_are_grouped() -> None:
     products, findings = read("import_configurable_product.csv", weight_unit="lbs")
-    rows = rows_of("import_configurable_product.csv")
+    rows = csv_rows(MAGENTO / "import_configurable_product.csv")
     configurables = [r for r in rows if r["product_type"] == "configurable"]
     # Every row is a product or the configurable that groups them; nothing to report.
     assert len(products) + len(configurables) == len(rows) == 4
@@ -77,7 +64,7 @@ def test_variants_exported_before_their_configurable_are_grouped() -> None:
 
 def test_store_view_rows_give_texts_in_their_locale() -> None:
     products, findings = read("products_multiple_stores.csv", locales={"fixturestore": "de_DE"})
-    rows = rows_of("products_multiple_stores.csv")
+    rows = csv_rows(MAGENTO / "products_multiple_stores.csv")
     store_rows = [r for r in rows if r["store_view_code"]]
     assert len(products) + len(store_rows) + 1 == len(rows)  # + the configurable
     assert findings == []
@@ -97,7 +84,7 @@ def test_store_view_rows_give_texts_in_their_locale() -> None:
 
 def test_unmapped_store_views_are_reported_once_each() -> None:
     products, findings = read("prepared-for-sample-data.csv", tax_classes={"0": "standard"})
-    rows = rows_of("prepared-for-sample-data.csv")
+    rows = csv_rows(MAGENTO / "prepared-for-sample-data.csv")
     assert len(products) == len([r for r in rows if not r["store_view_code"]]) == 4
     assert rules(findings) == {
         (None, 2, "store_view_code", "store_view_unmapped", "warning"),

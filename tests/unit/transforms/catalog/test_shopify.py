@@ -3,7 +3,6 @@ store's export, and hostile rows, each with what the reader must make of it."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +12,9 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
+from tests.unit.transforms.catalog.catalog_items import by_sku, csv_rows
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.shopify import read_shopify
+from transforms.catalog.shopify.reader import read_shopify
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,24 +33,11 @@ def source(path: Path, **settings: Any) -> CatalogSource:
 
 
 def read(path: Path, **settings: Any) -> tuple[dict[str, Product], list[Finding]]:
-    products: dict[str, Product] = {}
-    findings: list[Finding] = []
-    for item in read_shopify(path, source(path, **settings)):
-        if isinstance(item, Product):
-            assert item.sku not in products, f"{item.sku} read twice"
-            products[item.sku] = item
-        else:
-            findings.append(item)
-    return products, findings
+    return by_sku(read_shopify(path, source(path, **settings)))
 
 
 def summary(findings: Iterable[Finding]) -> list[tuple[int | None, str | None, str, str, str]]:
     return [(f.row, f.sku, f.field, f.rule, f.severity) for f in findings]
-
-
-def data_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream))
 
 
 # --- Shopify's sample files and a real store's export ----------------------------------------
@@ -58,7 +45,7 @@ def data_rows(path: Path) -> list[dict[str, str]]:
 
 def test_template_2024_reads_every_variant_of_both_products() -> None:
     products, findings = read(TEMPLATE_2024)
-    rows = data_rows(TEMPLATE_2024)
+    rows = csv_rows(TEMPLATE_2024)
     assert len(rows) == 15 and len(products) == 15  # every row is a variant
     groups = {p.group for p in products.values()}
     assert groups == {
@@ -105,7 +92,7 @@ def test_template_2024_tax_codes_through_tax_classes() -> None:
 
 def test_template_2023_classic_header_variants_image_rows_and_status() -> None:
     products, findings = read(TEMPLATE_2023)
-    rows = data_rows(TEMPLATE_2023)
+    rows = csv_rows(TEMPLATE_2023)
     image_only = [r for r in rows if not r["Variant SKU"] and r["Image Src"]]
     assert len(rows) == 17 and len(image_only) == 1
     assert len(products) + len(image_only) == len(rows) and findings == []
@@ -151,7 +138,7 @@ def test_template_2023_classic_header_variants_image_rows_and_status() -> None:
 def test_real_store_export_without_skus_names_each_variant() -> None:
     """Packt's demo store never set a SKU: every variant is reported, none invented."""
     products, findings = read(PACKT)
-    rows = data_rows(PACKT)
+    rows = csv_rows(PACKT)
     assert products == {} and len(findings) == len(rows) == 21
     assert {f.rule for f in findings} == {"missing_sku"}
     assert {f.severity for f in findings} == {"error"}

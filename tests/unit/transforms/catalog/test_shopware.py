@@ -3,7 +3,6 @@ repository, and how each bad row is reported without stopping the file."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +12,9 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
+from tests.unit.transforms.catalog.catalog_items import by_sku, csv_rows
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.shopware import read_shopware
+from transforms.catalog.shopware.reader import read_shopware
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,20 +29,7 @@ DEMO_TAXES = {"19%": "standard", "7%": "reduced", "High tax": "standard"}
 
 def read(name: str, **settings: Any) -> tuple[dict[str, Product], list[Finding]]:
     source = CatalogSource(format="shopware", path=str(SHOPWARE / name), **settings)
-    products: dict[str, Product] = {}
-    findings: list[Finding] = []
-    for item in read_shopware(SHOPWARE / name, source):
-        if isinstance(item, Product):
-            assert item.sku not in products
-            products[item.sku] = item
-        else:
-            findings.append(item)
-    return products, findings
-
-
-def data_rows(name: str) -> list[dict[str, str]]:
-    with (SHOPWARE / name).open(newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream, delimiter=";"))
+    return by_sku(read_shopware(SHOPWARE / name, source))
 
 
 def facts(findings: Iterable[Finding]) -> list[tuple[str | None, int | None, str, str, str]]:
@@ -60,7 +47,7 @@ def test_demo_export_reads_every_row_and_groups_its_variant() -> None:
         "products.csv", currency="EUR", locale="en_GB", tax_classes=DEMO_TAXES
     )
     assert [f.rule for f in findings] == ["variant_options_unnamed"]
-    rows = data_rows("products.csv")
+    rows = csv_rows(SHOPWARE / "products.csv", delimiter=";")
     parents = {r["parent_id"] for r in rows if r["parent_id"]}
     # 60 rows: one parent that only groups its variant, 59 products.
     assert len(rows) == 60

@@ -13,11 +13,11 @@ from pipeline.extract import read_catalog
 from schemas.config.catalog import CatalogSource
 from schemas.product import Money, Product, Quantity, SalePrice
 from tests.conftest import CASES
+from tests.unit.transforms.catalog.catalog_items import by_sku
 from transforms.catalog.files import CatalogFileError
-from transforms.catalog.woocommerce import read_woocommerce
+from transforms.catalog.woocommerce.reader import read_woocommerce
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from pathlib import Path
 
     from schemas.findings import Finding
@@ -34,19 +34,7 @@ def source(**settings: object) -> CatalogSource:
 
 
 def read(path: Path, **settings: object) -> tuple[dict[str, Product], list[Finding]]:
-    return split(read_woocommerce(path, source(**settings)))
-
-
-def split(items: Iterable[Product | Finding]) -> tuple[dict[str, Product], list[Finding]]:
-    products: dict[str, Product] = {}
-    findings: list[Finding] = []
-    for item in items:
-        if isinstance(item, Product):
-            assert item.sku not in products, f"{item.sku} read twice"
-            products[item.sku] = item
-        else:
-            findings.append(item)
-    return products, findings
+    return by_sku(read_woocommerce(path, source(**settings)))
 
 
 def rows_by_type(path: Path) -> dict[str, int]:
@@ -326,10 +314,10 @@ def test_the_parents_kept_are_bounded(tmp_path: Path) -> None:
     ]
     path = tmp_path / "interleaved.csv"
     path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
-    products, findings = split(read_woocommerce(path, source(), parents_kept=2))
+    products, findings = by_sku(read_woocommerce(path, source(), parents_kept=2))
     assert (products["A-S"].group, products["B-S"].group) == ("A", "B")
     assert findings == []
-    products, findings = split(read_woocommerce(path, source(), parents_kept=1))
+    products, findings = by_sku(read_woocommerce(path, source(), parents_kept=1))
     assert (products["A-S"].group, products["B-S"].group) == (None, "B")
     assert [(f.sku, f.rule) for f in findings] == [("A-S", "variation_parent_missing")]
 
@@ -367,7 +355,7 @@ def test_read_catalog_applies_the_merchants_settings() -> None:
         defaults={"brand": "Nordfaden"},
         asset_base_url="https://shop.example/",
     )
-    products, findings = split(read_catalog(settings))
+    products, findings = by_sku(read_catalog(settings))
     assert findings == []
     red = products["TEE-RED-M"]
     assert red.brand == "Nordfaden"

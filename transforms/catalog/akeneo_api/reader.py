@@ -1,63 +1,19 @@
-"""Reader for Akeneo PIM's REST API (https://api.akeneo.com/api-reference-index.html).
-
-What it calls, through `transforms.catalog.akeneo_client.AkeneoApiClient` (login, refresh, retries):
-
-1. ``GET /api/rest/v1/channels/{code}``: the channel (``[catalog] api_channel``, else the
-   first of ``description_scopes``) and its locales;
-2. ``GET /api/rest/v1/products-uuid?pagination_type=search_after&limit=100&scope=<channel>
-   &locales=<its locales>&with_attribute_options=true``, following ``_links.next.href``
-   page by page. The uuid endpoint (Akeneo 7.0 and Serenity) is the one Akeneo
-   recommends, and the only one that lists products without an identifier
-   (https://api.akeneo.com/getting-started/from-identifiers-to-uuid-7x/welcome.html): the
-   identifier endpoint leaves them out silently, where this reader reports each one as a
-   row without a sku. The sku is then the value of the main identifier attribute
-   (``GET /api/rest/v1/attributes`` of type ``pim_catalog_identifier``). A PIM that
-   answers 404 there (before 7.0) is read through ``GET /api/rest/v1/products`` instead,
-   whose items carry the sku as ``identifier``;
-3. ``GET /api/rest/v1/product-models?pagination_type=search_after``, once, before the
-   first variant is mapped: code, parent, family and family variant of every product
-   model, to find a variant's root model (its group);
-4. ``GET /api/rest/v1/families/{family}/variants/{code}``, once per family variant: its
-   ``variant_attribute_sets[].axes``, the attributes the variants differ in.
-
-Values map onto `Product` as `transforms.catalog.akeneo` maps the CSV export's columns,
-from the standard format (https://api.akeneo.com/concepts/products.html#the-data-format):
-``name``, ``description``, ``short_description`` by locale; ``ean``/``gtin``, ``brand``,
-``mpn``; the ``price`` collection ``[{"amount", "currency"}]``; the metrics ``weight``,
-``length``, ``width``, ``height``, ``volume``, ``net_content`` (``{"amount", "unit"}``);
-the sizes ``size`` and ``eu_shoes_size`` (their option labels, ``41`` for ``410``); the
-images ``image``, ``picture``, ``variation_image`` (media file codes: relative to
-``asset_base_url`` when it is set, else the API's own ``_links.download.href``); the
-``categories``, ``enabled``, ``tax_class``, ``availability`` and ``condition``. Any other
-value goes into ``attributes`` under the CSV export's column name (``release_date-print``,
-``meta_title-de_DE``, ``max_print_size``: an option code; a metric as ``800 GRAM``).
-
-A variant product already carries its product models' values and categories ("It
-contains the common attribute values of its product model plus values for variations",
-https://api.akeneo.com/tutorials/how-to-collect-product-variations.html), so nothing is
-inherited here. Its group is the code of the root product model, and it varies by the
-axes of every level of its family variant, upper level first (``color`` then ``size``
-for ``clothing_color_size``), as Akeneo's tutorial puts "all the variations on one
-level"; ``size`` and ``eu_shoes_size`` are the product's size and named ``size``, as the
-CSV reader does.
-
-Memory stays flat: one page of products (at most 100) at a time; the product models'
-four codes and the family variants' axes are kept for the whole read, bounded by the
-number of models.
-"""
+"""Reading Akeneo's REST API (`transforms.catalog.akeneo_api`): products page by page,
+the product models and family variants that give a variant its group and axes, and each
+value of the standard format onto a product field."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.catalog.akeneo import IMAGE_ATTRIBUTES, QUANTITY_ATTRIBUTES, SIZE_ATTRIBUTES
-from transforms.catalog.akeneo_client import AkeneoApiClient, AkeneoApiError
+from transforms.catalog.akeneo_api.client import AkeneoApiClient, AkeneoApiError
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -75,6 +31,7 @@ if TYPE_CHECKING:
 
     from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 
 log = logging.getLogger(__name__)
 
@@ -85,92 +42,6 @@ PAGE_SIZE = 100
 """Items per page: the most Akeneo serves (https://api.akeneo.com/documentation/pagination.html)."""
 _TEXTS = ("name", "description", "short_description")
 _IDENTIFIERS = ("ean", "gtin")
-
-
-@dataclass(frozen=True, slots=True)
-class AkeneoApiConnection:
-    """Where the PIM is and how to log in to its API (an Akeneo *connection*:
-    https://api.akeneo.com/documentation/authentication.html).
-
-    The secret and the password never show in the repr (nor in logs or errors).
-
-    Attributes:
-        base_url: The PIM's URL (``https://pim.example.com``).
-        client_id: The API connection's client id.
-        secret: The API connection's secret.
-        username: The connection's API user.
-        password: That user's password.
-    """
-
-    base_url: str
-    client_id: str
-    secret: str = field(repr=False)
-    username: str
-    password: str = field(repr=False)
-
-    @classmethod
-    def from_airflow_connection(cls, conn: Any) -> AkeneoApiConnection:
-        """Build from an Airflow connection's fields: host (the PIM's URL, or its host
-        name with ``schema`` ``https``/``http`` and ``port``), login, password, and
-        ``client_id`` and ``secret`` in the extra. ``conn`` is any object with ``host``,
-        ``schema``, ``port``, ``login``, ``password`` and ``extra_dejson``.
-
-        >>> from types import SimpleNamespace as C
-        >>> c = AkeneoApiConnection.from_airflow_connection(C(host="pim.example", schema="",
-        ...     port=None, login="api", password="pw", extra_dejson={"client_id": "1_x",
-        ...     "secret": "s"}))
-        >>> c
-        AkeneoApiConnection(base_url='https://pim.example', client_id='1_x', username='api')
-        >>> AkeneoApiConnection.from_airflow_connection(C(host="http://127.0.0.1:8080/",
-        ...     schema=None, port=None, login="u", password="p",
-        ...     extra_dejson={"client_id": "i", "secret": "s"})).base_url
-        'http://127.0.0.1:8080'
-
-        Raises:
-            ValueError: a field the API needs is empty (named, never its value).
-        """
-        extra = getattr(conn, "extra_dejson", None) or {}
-        fields = {
-            "host": str(conn.host or "").strip(),
-            "login": str(conn.login or ""),
-            "password": str(conn.password or ""),
-            "extra client_id": str(extra.get("client_id") or ""),
-            "extra secret": str(extra.get("secret") or ""),
-        }
-        missing = [name for name, value in fields.items() if not value]
-        if missing:
-            conn_id = getattr(conn, "conn_id", None)
-            raise ValueError(
-                f"the Akeneo API connection{f' {conn_id!r}' if conn_id else ''} lacks "
-                f"{', '.join(missing)}"
-            )
-        scheme = getattr(conn, "conn_type", None)  # http or https in Airflow's URI form
-        return cls(
-            base_url=_base_url(fields["host"], conn.schema, conn.port, scheme),
-            client_id=fields["extra client_id"],
-            secret=fields["extra secret"],
-            username=fields["login"],
-            password=fields["password"],
-        )
-
-
-def _base_url(host: str, schema: str | None, port: int | None, conn_type: str | None) -> str:
-    """The PIM's base URL from a connection's host, schema (``http``/``https``, the HTTP
-    provider's convention), port and type (the scheme of a connection URI); https when
-    none says.
-
-    >>> _base_url("pim.example", None, 8080, "http"), _base_url("pim.example", "", None, None)
-    ('http://pim.example:8080', 'https://pim.example')
-    """
-    if "://" in host:
-        parts = urlsplit(host)
-        netloc = parts.netloc if parts.port or not port else f"{parts.netloc}:{port}"
-        return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
-    if schema in ("http", "https"):
-        scheme = schema
-    else:
-        scheme = conn_type if conn_type in ("http", "https") else "https"
-    return f"{scheme}://{host}{f':{port}' if port else ''}".rstrip("/")
 
 
 class ValueEntry(TypedDict, total=False):

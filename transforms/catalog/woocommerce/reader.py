@@ -1,96 +1,39 @@
-"""Reader for WooCommerce's own product CSV export (WooCommerce > Products > Export).
-
-The export is comma-separated UTF-8 with one header row written in English by the
-exporter (``class-wc-product-csv-exporter.php``); its columns are described in the
-"Product CSV Import Schema"
-(https://github.com/woocommerce/woocommerce/wiki/Product-CSV-Import-Schema) and the
-exporter's code, which this reader follows:
-
-- ``Name`` is the title, ``Description`` (HTML) the description and ``Short description``
-  the selling points (its list items, paragraphs or lines), all in ``[catalog] locale``:
-  the export holds one language.
-- ``Type`` is one or more comma-separated types: ``simple``, ``variable``,
-  ``variation``, ``grouped``, ``external``, with the flags ``virtual`` and
-  ``downloadable`` (``simple, downloadable, virtual``).
-- A **variable** product is a parent, not a product: its variations come as rows of
-  type ``variation`` whose ``Parent`` names it by SKU or as ``id:<ID>``. Each variation
-  is a product of the parent's group (``group`` = the parent's SKU, or ``id:<ID>``
-  when it has none) and inherits what it leaves empty: name, descriptions, categories,
-  images, weight and dimensions, the parent's other attributes, its tax status and
-  (``parent``) tax class and stock. A variation's axes are its ``Attribute N name``
-  columns, as the shop spells them (``Color``); an empty ``Attribute N value(s)``
-  means "any Color": that axis is left out of that variation's attributes and
-  ``varies_by``, so no axis is listed that the variation has no value for.
-- A **grouped** product only gathers products that have rows of their own: it is not
-  read, and says nothing (nothing sellable is lost).
-- An **external** (affiliate) product is sold on another site: it is read with its
-  ``External URL`` and ``Button text`` as attributes (``external_url``,
-  ``button_text``) but disabled, with an ``external_product`` warning, so that no
-  marketplace lists an offer the shop cannot fulfil.
-- ``Published`` is 1 (published), 0 (private) or -1 (draft); only 1 (or empty) is
-  enabled. A variation of an unpublished parent is disabled too.
-- ``Regular price`` is the price, ``Sale price`` with ``Date sale price starts`` /
-  ``ends`` (``2024-01-01 00:00:00``, hours without a leading zero in some versions)
-  the sale price; a sale price without a regular price is the price. Prices are in
-  ``[catalog] currency`` (the export names none) and written with the shop's decimal
-  separator (``[catalog] decimal_mark``).
-- ``In stock?`` is 1, 0 or ``backorder``; ``Stock`` the quantity (``parent`` for a
-  variation whose parent manages its stock), kept as ``attributes["stock"]``.
-- ``Tax class`` is the shop's tax class slug: empty is standard, ``reduced-rate`` and
-  ``zero-rate`` (WooCommerce's own two) are read as ``reduced`` and ``zero`` unless
-  ``[catalog] tax_classes`` maps them; ``Tax status`` ``none`` or ``shipping`` (only
-  shipping is taxed) makes the product's VAT class ``zero``; the status is kept as
-  ``attributes["tax_status"]``.
-- ``Weight (lbs)``, ``Length (cm)`` ...: the unit is in the header (the shop's
-  setting); a header without one uses ``[catalog] weight_unit`` / ``dimension_unit``.
-- ``Categories``, ``Tags`` and ``Images`` are lists joined with ``", "`` in which a
-  comma of a value is written ``\\,``; a category is a path ``Clothing > Tshirts``; the
-  first image is the main one.
-- The exporter puts ``'`` before a value that starts with ``=``, ``+``, ``-`` or ``@``
-  (so that spreadsheets do not run it as a formula); the reader takes it off again.
-- ``GTIN, UPC, EAN, or ISBN`` (WooCommerce 9.2+) is the GTIN. Every other column with a
-  value (``Tags``, ``Shipping class``, ``Meta: ...``) goes into ``attributes`` under its
-  own name, so ``[catalog.columns]`` can map it (``brand = "Meta: _brand"``). Links to
-  other products (``Grouped products``, ``Upsells``, ``Cross-sells``), ``Position`` and
-  the ``Download ...`` columns (the files a buyer gets) are not read.
-
-The reader streams one row at a time. Variations need their parent, which WooCommerce
-exports before them (rows in ID order, a parent's ID is lower) but not always next to
-them (a variation added later has a later ID): the reader keeps what variations inherit
-of the last `PARENTS_KEPT` variable products it read or used (least recently used first
-out), so memory is bounded by that many parents' texts and attributes whatever the file's
-size (measured: about 3.5 KiB a parent with 300 characters of text, 70 MiB at the
-bound; `benchmarks/catalog_woocommerce.py` peaks near 110 MiB at 100,000 products and at
-1,000,000). A
-variation whose parent is not among them is read as a product of its own with a
-``variation_parent_missing`` warning. The column names must be English (WooCommerce
-writes them in the exporting user's language): another language is refused at once.
-"""
+"""Reading a WooCommerce export (`transforms.catalog.woocommerce`): each row becomes a
+product, a variable product is kept for its variations, and a variation takes what it
+leaves empty from its parent."""
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
-from lxml import etree
-
 from schemas.product import Money, Product, SalePrice
 from transforms.catalog.files import CatalogFileError, csv_records
+from transforms.catalog.markup import selling_points
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
     clean_texts,
     parse_amount,
     parse_bare_quantity,
-    parse_decimal,
     parse_shop_tax_class,
-    parse_unit,
     take_condition,
 )
+from transforms.catalog.woocommerce.cells import (
+    AVAILABILITY,
+    CACHED,
+    FORMULA_GUARD,
+    PUBLISHED,
+    cell_text,
+    parse_availability,
+    parse_published,
+    parse_sale_date,
+    parse_stock,
+    split_values,
+)
+from transforms.catalog.woocommerce.columns import ColumnPlan, plan_columns
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -99,7 +42,6 @@ if TYPE_CHECKING:
     from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
     from schemas.product import Quantity
-    from transforms.catalog.values import DecimalMark
 
 T = TypeVar("T")
 
@@ -112,244 +54,14 @@ DEFAULT_TAX_CLASSES = {"reduced-rate": "reduced", "zero-rate": "zero"}
 ``[catalog] tax_classes`` says otherwise."""
 UNTAXED_STATUSES = frozenset({"none", "shipping"})
 """``Tax status`` values under which the product's price carries no tax."""
-
-_MEASURE = re.compile(
-    r"^(?P<field>weight|length|width|height)\s*(?:\((?P<unit>[^)]*)\))?$", re.IGNORECASE
-)
-_ATTRIBUTE = re.compile(
-    r"^attribute (?P<n>\d+) (?P<part>name|value\(s\)|visible|global|default)$", re.IGNORECASE
-)
-_DOWNLOAD = re.compile(r"^download(?: \d+)? (?:id|name|url|limit|expiry days)$", re.IGNORECASE)
-_COLUMNS = {
-    "id": "id",
-    "type": "type",
-    "sku": "sku",
-    "gtin, upc, ean, or isbn": "gtin",
-    "name": "name",
-    "published": "published",
-    "short description": "short_description",
-    "description": "description",
-    "date sale price starts": "sale_start",
-    "date sale price ends": "sale_end",
-    "tax status": "tax_status",
-    "tax class": "tax_class",
-    "in stock?": "in_stock",
-    "stock": "stock",
-    "sale price": "sale_price",
-    "regular price": "regular_price",
-    "categories": "categories",
-    "images": "images",
-    "parent": "parent",
-    "external url": "external_url",
-    "button text": "button_text",
-}
-"""Exported column names (case-folded) -> what the reader takes them for."""
-_NOT_READ = frozenset({"grouped products", "upsells", "cross-sells", "position"})
-_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-_AVAILABILITY = {
-    "1": "in_stock",
-    "instock": "in_stock",
-    "0": "out_of_stock",
-    "outofstock": "out_of_stock",
-    "backorder": "backorder",
-    "onbackorder": "backorder",
-}
-_PUBLISHED = {"1": True, "": True, "0": False, "-1": False}
 _VARIATION_TYPES = frozenset({"variation", "subscription_variation"})
 _VARIABLE_TYPES = frozenset({"variable", "variable-subscription"})
 _SIMPLE_TYPES = frozenset({"simple", "subscription", "external"})
 _FLAGS = ("virtual", "downloadable")
 _TYPES_KEPT = 1000
 """Distinct ``Type`` and ``Tax class`` values whose reading is remembered (shops have few)."""
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
-_CACHED = 8192
-"""Distinct prices, quantities and dates whose reading is remembered: catalogs repeat them,
-and the values are immutable."""
-_amount = lru_cache(maxsize=_CACHED)(parse_amount)
-_quantity = lru_cache(maxsize=_CACHED)(parse_bare_quantity)
-_LINE_TAGS = ("li", "p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd")
-
-
-def split_values(text: str) -> list[str]:
-    """A list as WooCommerce writes it: values joined with ``", "``, a comma inside a
-    value escaped as ``\\,`` (the exporter's ``implode_values``).
-
-    >>> split_values("Clothing > Tshirts, Music\\\\, Film, ")
-    ['Clothing > Tshirts', 'Music, Film']
-    """
-    if "\\," not in text:
-        return [value for part in text.split(",") if (value := part.strip())]
-    return [
-        value.strip().replace("\x00", ",")
-        for value in text.replace("\\,", "\x00").split(",")
-        if value.strip()
-    ]
-
-
-@lru_cache(maxsize=_CACHED)
-def parse_sale_date(text: str) -> str:
-    """A ``Date sale price starts`` / ``ends`` value as ISO 8601: a date stays a date,
-    a date and time (``2024-01-01 0:00:00``) becomes ``2024-01-01T00:00:00`` in the
-    shop's time zone, as WooCommerce keeps it.
-
-    >>> parse_sale_date("2024-01-01 0:00:00"), parse_sale_date("2024-03-31")
-    ('2024-01-01T00:00:00', '2024-03-31')
-    """
-    cleaned = text.strip()
-    for pattern in _DATE_FORMATS:
-        try:
-            moment = datetime.strptime(cleaned, pattern)  # noqa: DTZ007 - the shop's local time
-        except ValueError:
-            continue
-        return moment.date().isoformat() if pattern == "%Y-%m-%d" else moment.isoformat()
-    raise ValueProblem(
-        "not_a_date", f"{text!r} is not a date like 2024-01-31 or 2024-01-31 23:59:59"
-    )
-
-
-def parse_stock(text: str, decimal_mark: DecimalMark | None = None) -> str:
-    """A ``Stock`` quantity as a whole number's text (WooCommerce allows negative stock
-    for backorders).
-
-    >>> parse_stock("12"), parse_stock("-3")
-    ('12', '-3')
-    """
-    number = parse_decimal(text, decimal_mark)
-    if number != number.to_integral_value():
-        raise ValueProblem("not_a_number", f"stock {text!r} is not a whole number")
-    return str(int(number))
-
-
-def parse_availability(text: str) -> str:
-    """``In stock?`` as an availability: 1, 0, ``backorder`` (and the stock status slugs).
-
-    >>> parse_availability("1"), parse_availability("backorder")
-    ('in_stock', 'backorder')
-    """
-    availability = _AVAILABILITY.get(text.strip().lower())
-    if availability is None:
-        raise ValueProblem("unknown_availability", f"{text!r} is not 1, 0 or backorder")
-    return availability
-
-
-def parse_published(text: str) -> bool:
-    """``Published``: 1 published, 0 private, -1 draft; only published is enabled."""
-    published = _PUBLISHED.get(text.strip())
-    if published is None:
-        raise ValueProblem("not_a_boolean", f"{text!r} is not 1, 0 or -1")
-    return published
-
-
-_HTML = etree.HTMLParser(no_network=True)
-"""lxml's HTML parser (libxml2): it reads what browsers read, markup merchants mistype too.
-One per process, which reads one file at a time."""
-
-
-@lru_cache(maxsize=4096)
-def selling_points(text: str) -> tuple[str, ...]:
-    """A short description as selling points: its lines, or its list items, paragraphs and
-    lines broken with ``<br>`` when it is HTML.
-
-    >>> selling_points("<ul><li>Soft &amp; warm</li><li>100% cotton</li></ul>")
-    ('Soft & warm', '100% cotton')
-    >>> selling_points("Soft and warm\\nMachine washable")
-    ('Soft and warm', 'Machine washable')
-    """
-    if "<" in text or "&" in text:
-        root = etree.fromstring(text, _HTML)
-        if root is None:
-            return ()
-        for element in root.iter(_LINE_TAGS):  # a block ends a line
-            element.tail = "\n" + element.tail if element.tail else "\n"
-        text = etree.tostring(root, method="text", encoding="unicode")
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
-
-
-_MISSING = "\x00"
-"""The column of a role the header lacks: no header is named so, ``row.get`` gives ""."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Cells:
-    """The column holding each value the reader maps (`_COLUMNS`)."""
-
-    id: str = _MISSING
-    type: str = _MISSING
-    sku: str = _MISSING
-    gtin: str = _MISSING
-    name: str = _MISSING
-    published: str = _MISSING
-    short_description: str = _MISSING
-    description: str = _MISSING
-    sale_start: str = _MISSING
-    sale_end: str = _MISSING
-    tax_status: str = _MISSING
-    tax_class: str = _MISSING
-    in_stock: str = _MISSING
-    stock: str = _MISSING
-    sale_price: str = _MISSING
-    regular_price: str = _MISSING
-    categories: str = _MISSING
-    images: str = _MISSING
-    parent: str = _MISSING
-    external_url: str = _MISSING
-    button_text: str = _MISSING
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What the reader takes each column of the header for, worked out once."""
-
-    cells: _Cells
-    measures: list[tuple[str, str, str | None]]
-    """(product field, column, unit) of the weight and dimension columns."""
-    axes: list[tuple[str, str]]
-    """(name column, value column) of ``Attribute N``, in N's order."""
-    others: list[str]
-    """Columns kept as attributes under their own names."""
-
-
-def _plan(header: list[str], source: CatalogSource, path: Path) -> tuple[_Plan, list[Finding]]:
-    context = RowContext(0, None)
-    roles: dict[str, str] = {}
-    measures: list[tuple[str, str, str | None]] = []
-    names: dict[int, dict[str, str]] = {}
-    others: list[str] = []
-    for column in header:
-        folded = column.strip().casefold()
-        role = _COLUMNS.get(folded)
-        if role is not None:
-            roles.setdefault(role, column)
-            continue
-        if folded in _NOT_READ or _DOWNLOAD.match(folded):
-            continue
-        measure = _MEASURE.match(folded)
-        if measure:
-            quantity = measure["field"]
-            written = measure["unit"]
-            if written is None:
-                unit = source.weight_unit if quantity == "weight" else source.dimension_unit
-            else:  # an unknown unit is reported once, and the column kept as an attribute
-                unit = context.take(column, parse_unit, written)
-            if written is None or unit is not None:
-                measures.append((quantity, column, unit))
-                continue
-        attribute = _ATTRIBUTE.match(folded)
-        if attribute:
-            names.setdefault(int(attribute["n"]), {})[attribute["part"]] = column
-            continue
-        others.append(column)
-    if "type" not in roles:
-        raise CatalogFileError(
-            f"{path.name}: no 'Type' column (columns: {', '.join(header[:12])}): WooCommerce's "
-            "product export always has one; is this another shop system's file?"
-        )
-    axes = [
-        (parts["name"], parts["value(s)"])
-        for _, parts in sorted(names.items())
-        if "name" in parts and "value(s)" in parts
-    ]
-    return _Plan(_Cells(**roles), measures, axes, others), context.findings
+_amount = lru_cache(maxsize=CACHED)(parse_amount)
+_quantity = lru_cache(maxsize=CACHED)(parse_bare_quantity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +116,7 @@ class _Reader:
         "kinds",
     )
 
-    def __init__(self, plan: _Plan, source: CatalogSource, currency: str, kept: int) -> None:
+    def __init__(self, plan: ColumnPlan, source: CatalogSource, currency: str, kept: int) -> None:
         from schemas.config.pipeline import Validation
 
         self.plan = plan
@@ -428,7 +140,7 @@ class _Reader:
                 self.kinds[type_text] = kind
         if kind.grouped:
             return []  # it only gathers products that have rows of their own
-        sku = _cell(row.get(cells.sku, ""))
+        sku = cell_text(row.get(cells.sku, ""))
         context = RowContext(number, sku or None, self.decimal_mark)
         if kind.variable:
             self._keep_parent(row, context, clean, sku)
@@ -473,7 +185,7 @@ class _Reader:
 
     def _keep_parent(self, row: dict[str, str], context: RowContext, clean: bool, sku: str) -> None:
         """Keep what the variations of a variable product inherit, under its SKU and ID."""
-        ident = _cell(row.get(self.plan.cells.id, ""))
+        ident = cell_text(row.get(self.plan.cells.id, ""))
         group = sku or (f"id:{ident}" if ident else "")
         if not group:
             return  # nothing can name it: its variations will say their parent is missing
@@ -493,7 +205,7 @@ class _Reader:
             parents.popitem(last=False)
 
     def _parent_of(self, row: dict[str, str], context: RowContext) -> Product | None:
-        reference = _cell(row.get(self.plan.cells.parent, ""))
+        reference = cell_text(row.get(self.plan.cells.parent, ""))
         key = ("id", reference[3:].strip()) if reference.startswith("id:") else ("sku", reference)
         parent = self.parents.get(key) if reference else None
         if parent is None:
@@ -517,47 +229,49 @@ class _Reader:
         product = Product(sku=context.sku or "")
         locale = self.locale
         if text := get(cells.gtin, ""):
-            product.gtin = _cell(text)
+            product.gtin = cell_text(text)
         if text := get(cells.name, ""):
-            product.title[locale] = _cell(text)
+            product.title[locale] = cell_text(text)
         if text := get(cells.description, ""):
-            product.description[locale] = _cell(text)
+            product.description[locale] = cell_text(text)
         if text := get(cells.short_description, "").strip():
             product.bullet_points[locale] = list(selling_points(text))
         if text := get(cells.published, ""):
-            enabled = _PUBLISHED.get(_cell(text))
+            enabled = PUBLISHED.get(cell_text(text))
             if enabled is None:
                 enabled = context.take("Published", parse_published, text)
             product.enabled = True if enabled is None else enabled
         if text := get(cells.in_stock, ""):
-            availability = _AVAILABILITY.get(text.strip().lower())
+            availability = AVAILABILITY.get(text.strip().lower())
             if availability is None:
                 availability = context.take("In stock?", parse_availability, text)
             if availability is not None:
                 product.availability = availability  # type: ignore[assignment]
         if text := get(cells.categories, ""):
-            product.categories = split_values(_cell(text))
+            product.categories = split_values(cell_text(text))
         if text := get(cells.images, ""):
             product.image_links = list(dict.fromkeys(split_values(text)))
         for name, column, unit in self.plan.measures:
             if text := get(column, ""):
-                setattr(product, name, self._number(context, column, _quantity, _cell(text), unit))
+                setattr(
+                    product, name, self._number(context, column, _quantity, cell_text(text), unit)
+                )
         self._prices(row, product, context)
         attributes = product.attributes
-        guard = _FORMULA_GUARD
-        for column in self.plan.others:  # `_cell`, inlined: most columns are these
+        guard = FORMULA_GUARD
+        for column in self.plan.others:  # `cell_text`, inlined: most columns are these
             if text := row[column].strip():
                 attributes[column] = text[1:] if text.startswith(guard) else text
         if text := get(cells.external_url, ""):
-            attributes["external_url"] = _cell(text)
+            attributes["external_url"] = cell_text(text)
         if text := get(cells.button_text, ""):
-            attributes["button_text"] = _cell(text)
+            attributes["button_text"] = cell_text(text)
         axes: list[tuple[str, str]] = []
         for name_column, value_column in self.plan.axes:
-            if (name := row[name_column]) and (name := _cell(name)):
+            if (name := row[name_column]) and (name := cell_text(name)):
                 values = row[value_column]
-                axes.append((name, ", ".join(split_values(_cell(values))) if values else ""))
-        stock = _cell(get(cells.stock, ""))
+                axes.append((name, ", ".join(split_values(cell_text(values))) if values else ""))
+        stock = cell_text(get(cells.stock, ""))
         if stock and not stock.isdigit() and stock.lower() != "parent":
             stock = context.number("Stock", parse_stock, stock) or ""
         return _Row(
@@ -570,8 +284,8 @@ class _Reader:
 
     def _prices(self, row: dict[str, str], product: Product, context: RowContext) -> None:
         cells, currency = self.plan.cells, self.currency
-        regular_text = _cell(row.get(cells.regular_price, ""))
-        sale_text = _cell(row.get(cells.sale_price, ""))
+        regular_text = cell_text(row.get(cells.regular_price, ""))
+        sale_text = cell_text(row.get(cells.sale_price, ""))
         regular = self._number(context, "Regular price", _amount, regular_text)
         sale = self._number(context, "Sale price", _amount, sale_text)
         if regular is None:
@@ -652,12 +366,6 @@ class _Reader:
         return parse_shop_tax_class(name, self.tax_names)
 
 
-def _cell(text: str) -> str:
-    """A cell, stripped, without the formula guard the exporter puts before ``=+-@``."""
-    text = text.strip()
-    return text[1:] if text.startswith(_FORMULA_GUARD) else text
-
-
 def _inherit(read: _Row, parent: Product) -> None:
     """Fill what the variation leaves empty from its parent, and make it a variant."""
     product = read.product
@@ -718,7 +426,7 @@ def read_woocommerce(
                 continue
             number, row, clean = record
             if reader is None:
-                plan, findings = _plan(list(row), source, path)
+                plan, findings = plan_columns(list(row), source, path)
                 yield from findings
                 reader = _Reader(plan, source, currency, parents_kept)
             yield from reader.read(number, row, clean)

@@ -52,7 +52,7 @@ from transforms.api_client import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from transforms.catalog.akeneo_api import AkeneoApiConnection
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class AkeneoApiClient:
         """``text`` with the secret, the password, the tokens and the Basic credentials
         replaced by ``***``.
 
-        >>> from transforms.catalog.akeneo_api import AkeneoApiConnection
+        >>> from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
         >>> pim = AkeneoApiConnection("https://pim", "id", "s3cr3t", "u", "pw12")
         >>> c = AkeneoApiClient(pim, "x")
         >>> c.scrub("secret s3cr3t, password pw12")

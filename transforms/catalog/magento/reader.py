@@ -1,73 +1,31 @@
-"""Reader for Magento 2 / Adobe Commerce's product export (System > Export > Products, CSV).
-
-The export is comma-separated with one header row, one column per attribute, as Adobe's
-"Product data attributes reference" lists them
-(https://experienceleague.adobe.com/docs/commerce-admin/systems/data-transfer/data-attributes-product.html).
-What this reader relies on:
-
-- ``sku``; ``product_type`` (``simple``, ``virtual``, ``downloadable``, ``bundle`` are
-  products; a ``configurable`` only groups its variants; a ``grouped`` only lists products
-  that are sold on their own);
-- ``store_view_code``: empty on a product's default row; a row naming a store view holds
-  that store view's own values, after the default row. Its ``name``, ``description`` and
-  ``short_description`` are texts in the store view's language, through ``[catalog]
-  locales`` (store view code -> locale; a code that is a locale, ``de_DE``, needs none);
-  the default row's texts are in ``[catalog] locale``;
-- ``name``, ``description`` (HTML), ``short_description`` (HTML; its list items or lines
-  become the bullet points);
-- ``price``, ``special_price`` with ``special_price_from_date`` and
-  ``special_price_to_date`` (the sale price and its period), in ``[catalog] currency``: the
-  export names no currency;
-- ``weight``: a bare number in the store's weight unit (a setting the export does not
-  carry: ``[catalog] weight_unit``; without it weights are dropped, with one warning);
-- ``product_online`` (1 on, 2 off), ``tax_class_name`` (Magento's ``Taxable Goods`` is
-  ``standard`` unless ``[catalog] tax_classes`` says otherwise), ``qty``, ``is_in_stock``,
-  ``allow_backorders``;
-- ``categories``: paths from the root category (``Default Category/Gear/Bags``) joined by
-  ``,``; a piece without ``/`` continues the path before it (a category name with a comma);
-- ``base_image``, ``small_image``, ``thumbnail_image``, ``swatch_image`` and
-  ``additional_images`` (comma-separated): paths relative to the shop's media URL
-  (``/m/h/mh01-black_main.jpg``), kept relative: ``asset_base_url`` makes them absolute;
-  ``no_selection`` is Magento's word for no image;
-- ``additional_attributes``: ``code=value`` pairs joined by ``,``, multi-select values
-  joined by ``|``; a piece without ``=`` continues the value before it, and with the
-  export's "fields enclosure" a value is ``code="value"`` with ``""`` for a quote, as
-  Magento's importer reads them (``Magento\\CatalogImportExport\\Model\\Import\\Product::
-  parseAttributesWithoutWrappedValues`` and ``parseAttributesWithWrappedValues``);
-- ``configurable_variations`` on a configurable: ``sku=<variant>,<axis>=<value>,...`` per
-  variant, joined by ``|``.
-
-A configurable's variants become products with ``group`` = the configurable's sku and
-``varies_by`` = the axes its ``configurable_variations`` names, as written (``color``,
-``size``); the variant's axis values go into its attributes under those names, and it
-takes every value it leaves empty (texts, also per store view, categories, images,
-attributes, weight, tax class) from its configurable. Magento exports a configurable
-after its variants.
-
-Memory: the file is read twice. The first pass keeps, for each variant sku, the row of its
-configurable, and for each configurable the row of its last variant after it: about 115
-bytes a variant, nothing of any product's values (``benchmarks/catalog_magento.py``: 38 MiB
-peak at 10,000 products, 108 MiB at 1,000,000 with 600,000 variants). The second pass
-holds a variant whose configurable comes later until the configurable's row (in Magento's
-order, one group's variants), and a configurable's shared values from its row until its
-last variant; everything else streams, one product (its default row and its store-view
-rows) at a time.
-"""
+"""Reading a Magento 2 export in two passes (`transforms.catalog.magento`): the first finds
+each variant's configurable, the second maps rows onto products, a product's store-view
+rows with it, and gives variants what they inherit from their configurable."""
 
 from __future__ import annotations
 
-import csv
 import heapq
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from schemas.config.pipeline import Validation
 from schemas.findings import Finding, shorten
 from schemas.product import Money, Product, SalePrice
-from transforms.catalog.files import CatalogFileError, codec_for, csv_records
+from transforms.catalog.files import CatalogFileError, csv_records
+from transforms.catalog.magento.cells import (
+    DELIMITER,
+    IMAGE_COLUMNS,
+    additional_attributes,
+    image_paths,
+    parse_date,
+    parse_online,
+    parse_variations,
+    split_categories,
+)
+from transforms.catalog.magento.groups import GroupPlan, plan_groups
+from transforms.catalog.markup import selling_points
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -89,14 +47,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DELIMITER = ","
 _PARSED_CACHE = 65_536
 """Most distinct values remembered per reader (prices, weights, quantities, tax classes)."""
 TEXT_COLUMNS = ("name", "description", "short_description")
 """The columns a store-view row translates."""
-IMAGE_COLUMNS = ("base_image", "small_image", "thumbnail_image", "swatch_image")
-"""Image roles, main image first; ``additional_images`` follow."""
-NO_IMAGE = "no_selection"
 MAGENTO_TAX_CLASSES = {"taxable goods": "standard"}
 """Magento's own product tax class (its only one out of the box); ``[catalog]
 tax_classes`` wins."""
@@ -192,22 +146,6 @@ _OWN_COLUMNS = frozenset(
 images and attributes are inherited as a whole, below)."""
 _SKIPPED = _MAPPED | _STRUCTURE | _STOCK_SETTINGS
 _LOCALE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
-_DATE_FORMATS = (
-    ("%Y-%m-%d %H:%M:%S", True),
-    ("%Y-%m-%d", False),
-    ("%m/%d/%y, %I:%M %p", True),
-    ("%m/%d/%Y, %I:%M %p", True),
-    ("%m/%d/%Y %H:%M", True),
-    ("%m/%d/%y %H:%M", True),
-    ("%m/%d/%Y", False),
-    ("%m/%d/%y", False),
-    ("%d.%m.%Y", False),
-    ("%d.%m.%y", False),
-    ("%d.%m.%y, %H:%M", True),
-)
-"""Dates as Magento's export writes them: in the admin's locale (``10/5/20, 4:58 PM`` for
-en_US, ``05.10.20, 16:58`` for de_DE) or as stored (``2015-10-23 00:35:03``); slashes
-are read month first, as en_US writes them."""
 
 
 def read_magento(path: Path, source: CatalogSource) -> Iterator[Product | Finding]:
@@ -224,131 +162,6 @@ def read_magento(path: Path, source: CatalogSource) -> Iterator[Product | Findin
         )
     reader = _Reader(path, source)
     yield from reader.read()
-
-
-def parse_additional_attributes(text: str) -> dict[str, str]:
-    """Magento's ``code=value,code=value`` list, as its importer reads it: a piece without
-    ``=`` belongs to the value before it, and a value written ``"..."`` (the export's
-    fields enclosure) may hold commas and ``""`` for a quote. Codes are lower-cased.
-
-    >>> parse_additional_attributes("color=Black,size=XS")
-    {'color': 'Black', 'size': 'XS'}
-    >>> parse_additional_attributes("features=Audio Pocket,Laptop Sleeve, 15 inches,new=No")
-    {'features': 'Audio Pocket,Laptop Sleeve, 15 inches', 'new': 'No'}
-    >>> parse_additional_attributes('material="Cotton, recycled",label="12"" vinyl"')
-    {'material': 'Cotton, recycled', 'label': '12" vinyl'}
-    """
-    attributes: dict[str, str] = {}
-    code = ""
-    quoted = False
-    for piece in text.split(","):
-        if quoted:
-            attributes[code] += "," + piece
-            quoted = not _closes_quote(attributes[code])
-            continue
-        if "=" not in piece:
-            if code:
-                attributes[code] += "," + piece
-            continue
-        code, value = piece.split("=", 1)
-        code = code.strip().lower()
-        attributes[code] = value
-        quoted = value.startswith('"') and not _closes_quote(value)
-    for key, value in attributes.items():
-        if len(value) >= 2 and value.startswith('"') and _closes_quote(value):
-            attributes[key] = value[1:-1].replace('""', '"')
-    return attributes
-
-
-def _closes_quote(value: str) -> bool:
-    """Whether ``value`` (starting with a quote) ends with its closing quote: an odd run
-    of quotes at its end, the opening one not counted."""
-    body = value[1:]
-    trailing = len(body) - len(body.rstrip('"'))
-    return trailing % 2 == 1
-
-
-def parse_variations(text: str) -> dict[str, dict[str, str]]:
-    """``configurable_variations`` as variant sku -> its axis values, in the file's order.
-
-    >>> parse_variations("sku=MH01-XS-Black,color=Black,size=XS|sku=MH01-XS-Gray,color=,size=XS")
-    {'MH01-XS-Black': {'color': 'Black', 'size': 'XS'}, 'MH01-XS-Gray': {'color': '', 'size': 'XS'}}
-    """
-    variants: dict[str, dict[str, str]] = {}
-    for entry in text.split("|"):
-        values = parse_additional_attributes(entry)
-        sku = values.pop("sku", "").strip()
-        if sku:
-            variants[sku] = {axis: value.strip() for axis, value in values.items()}
-    return variants
-
-
-def split_categories(text: str) -> list[str]:
-    """The ``categories`` cell as paths; a piece without ``/`` continues the path before it,
-    since Magento writes every path from the root category.
-
-    >>> split_categories("Default Category/Gear,Default Category/Garden/Decor, lights and more")
-    ['Default Category/Gear', 'Default Category/Garden/Decor, lights and more']
-    >>> split_categories("Default Category")
-    ['Default Category']
-    """
-    paths: list[str] = []
-    for piece in text.split(","):
-        if paths and "/" not in piece:
-            paths[-1] += "," + piece
-        elif piece.strip():
-            paths.append(piece)
-    return [p.strip() for p in paths if p.strip()]
-
-
-@lru_cache(maxsize=4096)
-def parse_date(text: str) -> str:
-    """A date of the export as ISO 8601 (a date, or a date-time when it has a time).
-
-    >>> parse_date("10/5/20, 4:58 PM"), parse_date("2/1/17"), parse_date("2015-10-23 00:35:03")
-    ('2020-10-05T16:58:00', '2017-02-01', '2015-10-23T00:35:03')
-    """
-    cleaned = text.strip()
-    # Exports repeat a handful of dates; the cache spares strptime's failed attempts.
-    for pattern, has_time in _DATE_FORMATS:
-        try:
-            moment = datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-        return moment.isoformat() if has_time else moment.date().isoformat()
-    raise ValueProblem("not_a_date", f"{text!r} is not a date Magento's export writes")
-
-
-def bullet_points(html_text: str) -> list[str]:
-    """``short_description`` as selling points: the items of its HTML list, else its
-    non-empty lines as text.
-
-    >>> bullet_points("<ul><li>Zip pocket</li><li>Hood</li></ul>")
-    ['Zip pocket', 'Hood']
-    >>> bullet_points("Fits severe hearing loss\\nsmall BTE")
-    ['Fits severe hearing loss', 'small BTE']
-    """
-    return list(_bullet_points(html_text))
-
-
-@lru_cache(maxsize=4096)
-def _bullet_points(html_text: str) -> tuple[str, ...]:
-    # Variants share their configurable's text: parse each text once.
-    if "<" not in html_text:
-        return tuple(line.strip() for line in html_text.splitlines() if line.strip())
-    from lxml import etree
-
-    try:
-        root = etree.HTML(html_text)
-    except (ValueError, etree.ParserError):  # NUL bytes, nothing but markup
-        return ()
-    if root is None:
-        return ()
-    items = [" ".join(_text_of(li).split()) for li in root.iter("li")]
-    if items:
-        return tuple(item for item in items if item)
-    text = _text_of(root, "\n")
-    return tuple(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 @dataclass(slots=True)
@@ -374,16 +187,6 @@ class _Configurable:
     variants: dict[str, dict[str, str]]
     axes: list[str]
     enabled: bool
-
-
-@dataclass(slots=True)
-class _Plan:
-    """What the first pass learnt: each variant's configurable (by row number), and the
-    row of each configurable's last variant that comes after it."""
-
-    parent_of: dict[str, int] = field(default_factory=dict)
-    last_row: dict[int, int] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
 
 
 class _Reader:
@@ -428,75 +231,8 @@ class _Reader:
     def _records(self) -> Iterator[tuple[int, dict[str, str], bool] | Finding]:
         return csv_records(self.path, delimiter=DELIMITER, encoding=self.source.encoding)
 
-    def _plain_rows(self) -> Iterator[tuple[int, tuple[str, str, str, str]]]:
-        """The first pass's view of the file: ``(row number, (sku, product_type,
-        configurable_variations, store_view_code))``, numbered as `csv_records` numbers
-        them; the rows it reports are left out (the second pass reports them). The csv
-        module alone: the first pass needs four cells, not the row's checks."""
-        codec = codec_for(self.path, self.source.encoding)
-        with self.path.open(newline="", encoding=codec, errors="surrogateescape") as stream:
-            rows = csv.reader(stream, delimiter=DELIMITER)
-            header = next(rows, None)
-            if header is None or "sku" not in header:
-                return  # csv_records refuses the file in the second pass
-            width = len(header)
-            wanted = [
-                header.index(c) if c in header else None
-                for c in ("sku", "product_type", "configurable_variations", "store_view_code")
-            ]
-            number = 0
-            while True:
-                number += 1
-                try:
-                    values = next(rows)
-                except StopIteration:
-                    return
-                except csv.Error:
-                    continue
-                if not values or values == [""]:
-                    number -= 1
-                    continue
-                if len(values) != width:
-                    continue
-                sku, kind, variations, view = (
-                    "" if i is None else values[i].strip() for i in wanted
-                )
-                yield number, (sku, kind, variations, view)
-
-    def _plan(self) -> _Plan:
-        """First pass: which configurable each variant belongs to, and where each
-        configurable's last later variant is."""
-        plan = _Plan()
-        for number, row in self._plain_rows():
-            if row[3]:  # a store view's row
-                continue
-            sku = row[0]
-            parent = plan.parent_of.get(sku)
-            if parent is not None and parent < number:
-                plan.last_row[parent] = max(plan.last_row[parent], number)
-            if row[1] != "configurable":
-                continue
-            plan.last_row[number] = number
-            for variant in parse_variations(row[2]):
-                first = plan.parent_of.setdefault(variant, number)
-                if first != number:
-                    plan.findings.append(
-                        Finding(
-                            stage="ingest",
-                            severity="warning",
-                            sku=variant,
-                            field="configurable_variations",
-                            rule="variant_in_two_groups",
-                            message=f"{variant} is a variant of {sku} (row {number}) and of the "
-                            f"configurable in row {first}: it is listed in the first only",
-                            value=sku,
-                            row=number,
-                        )
-                    )
-        return plan
-
     def read(self) -> Iterator[Product | Finding]:
-        plan = self._plan()
+        plan = plan_groups(self.path, self.source.encoding)
         yield from plan.findings
         waiting: dict[int, list[_Pending]] = {}
         open_parents: dict[int, _Configurable] = {}
@@ -561,7 +297,7 @@ class _Reader:
     def _open(
         self,
         item: _Pending,
-        plan: _Plan,
+        plan: GroupPlan,
         waiting: dict[int, list[_Pending]],
         open_parents: dict[int, _Configurable],
         closing: list[tuple[int, int]],
@@ -583,12 +319,12 @@ class _Reader:
             yield from context.findings
             return
         axes = list(dict.fromkeys(axis for values in variants.values() for axis in values))
-        enabled = context.take("product_online", _online, item.row.get("product_online", ""))
+        enabled = context.take("product_online", parse_online, item.row.get("product_online", ""))
         parent = _Configurable(
             sku=item.sku,
             shared={k: v for k, v in item.row.items() if k and v.strip() and k not in _OWN_COLUMNS},
-            attributes=_attributes(item.row.get("additional_attributes", "")),
-            images=_images(item.row),
+            attributes=additional_attributes(item.row.get("additional_attributes", "")),
+            images=image_paths(item.row),
             views=item.views,
             variants=variants,
             axes=axes,
@@ -623,8 +359,8 @@ class _Reader:
         if parent is not None and values is None:
             parent = None  # the variant index matched a sku its configurable does not list
         product = Product(sku=item.sku)
-        attributes = _attributes(row.get("additional_attributes", ""))
-        images = _images(row)
+        attributes = additional_attributes(row.get("additional_attributes", ""))
+        images = image_paths(row)
         if parent is not None:
             row = {**row, **{k: v for k, v in parent.shared.items() if not row.get(k, "").strip()}}
             attributes = {**parent.attributes, **attributes}
@@ -633,7 +369,7 @@ class _Reader:
         product.categories = split_categories(row.get("categories", ""))
         product.image_links = images
         self._offer(product, row, context)
-        online = context.take("product_online", _online, row.get("product_online", ""))
+        online = context.take("product_online", parse_online, row.get("product_online", ""))
         product.enabled = online is not False and (parent is None or parent.enabled)
         if self.attribute_columns is None:  # every row has the header's columns
             self.attribute_columns = tuple(
@@ -689,7 +425,7 @@ class _Reader:
             product.description[locale] = description
         short = row.get("short_description", "").strip()
         if short:
-            points = bullet_points(short)
+            points = list(selling_points(short))
             if points:
                 product.bullet_points[locale] = points
 
@@ -795,34 +531,3 @@ class _Reader:
             )
             return None
         return SalePrice(amount, self.currency, dates[0], dates[1])
-
-
-def _online(text: str) -> bool:
-    """``product_online``: 1 enabled, 2 (Magento's ``Disabled``) or 0 disabled."""
-    value = text.strip()
-    if value in ("", "1"):
-        return True
-    if value in ("2", "0"):
-        return False
-    raise ValueProblem("not_a_boolean", f"product_online {text!r} is not 1 (on) or 2 (off)")
-
-
-def _attributes(text: str) -> dict[str, str]:
-    return parse_additional_attributes(text) if text.strip() else {}
-
-
-def _images(row: Mapping[str, str]) -> list[str]:
-    """The row's image paths, main image first, each once."""
-    paths = [row.get(column, "") for column in IMAGE_COLUMNS]
-    paths += row.get("additional_images", "").split(",")
-    images: list[str] = []
-    for path in paths:
-        cleaned = path.strip()
-        if cleaned and cleaned != NO_IMAGE and cleaned not in images:
-            images.append(cleaned)
-    return images
-
-
-def _text_of(element: Any, joiner: str = "") -> str:
-    """The text of an lxml element and its descendants."""
-    return joiner.join(t for t in element.itertext() if isinstance(t, str))

@@ -1,68 +1,26 @@
-"""Reader for Shopify's product CSV export (the file Shopify's admin exports and imports).
-
-The format, as Shopify's help center describes it
-(https://help.shopify.com/en/manual/products/import-export/using-csv, with its sample
-file ``product_template.csv``):
-
-- comma-separated, one header row, decimals with a dot whatever the store's language;
-- one product spans several consecutive rows that share its handle (``Handle``; since
-  2024 ``URL handle``). The first row carries the product's own fields (title,
-  description, vendor, category, status, option names); each following row carries one
-  more variant, or only one more image (``Image Src`` / ``Product image URL`` with its
-  ``Image Position``); a row with only an image is not a product;
-- a variant is a combination of up to three options: ``Option1 Name`` = ``Color`` on the
-  first row, ``Option1 Value`` = ``Green`` on every variant's row. A product whose only
-  option is ``Title`` = ``Default Title`` has no variants;
-- two generations of column names: the classic one (``Body (HTML)``, ``Variant SKU``,
-  ``Variant Grams``, ``Variant Price``, ``Variant Compare At Price``, ``Variant Barcode``,
-  ``Variant Inventory Qty``, ``Variant Inventory Policy``, ``Variant Taxable``, ``Published``)
-  and today's (``Description``, ``SKU``, ``Weight value (grams)``, ``Price``,
-  ``Compare-at price``, ``Barcode``, ``Inventory quantity``, ``Continue selling when out of
-  stock``, ``Charge tax``, ``Published on online store``); both are read, whatever their case
-  and padding;
-- Shopify Markets add ``Price / <market>`` and ``Compare At Price / <market>``
-  (``Compare-at price / <market>``) per market, named as the merchant named the market
-  (https://help.shopify.com/en/manual/products/import-export/using-csv#international-csv-columns).
-
-How it maps onto `Product`: every sellable variant is a product whose ``group`` is the
-handle and whose ``varies_by`` are the option names as written (``Color``, ``Size``), with
-its option values under those names in ``attributes``; the product row's fields are
-shared by its variants. ``Vendor`` is the brand (Shopify's Google channel sends it as
-``brand``), ``Variant Barcode`` the GTIN (without the ``'`` Shopify's export puts before it
-so that spreadsheets keep its leading zeros), ``Google Shopping / MPN`` the MPN and
-``Google Shopping / Condition`` the condition. ``Variant Grams`` is the weight in grams
-(``Variant Weight Unit`` only says how the admin displays it; ``0`` means "not set" and is
-dropped by `transforms.catalog.settings`). A compare-at price above the price makes the
-price a sale price (the compare-at price is the regular one). ``Status`` draft or
-archived, or ``Published`` false, switch the product off. ``Variant Inventory Qty`` is
-``attributes["stock"]``; when Shopify tracks the inventory, a quantity of 0 or less is
-``backorder`` if the variant keeps selling (``continue``) and ``out_of_stock`` if not.
-``Variant Taxable`` false is ``attributes["taxable"] = "false"`` (not taxed is not a VAT
-class); ``Variant Tax Code`` goes through ``[catalog] tax_classes``. Market prices are read
-in the market's currency where the market's name is a country (Babel's territory names in
-English and in the catalog's locales); other markets ("International") are reported once
-and skipped. Every other non-empty column is an attribute under its column name.
-
-Not read: ``Image Alt Text`` (per image, not per product), ``Option1 Linked To`` (the
-metafield an option's values come from), the store's translations (Shopify exports them in
-a separate CSV) and per-location inventory (the inventory CSV). A variant without a SKU is
-reported, not given an invented one (the handle names one product, not its variants).
-
-Streaming: the rows of one handle are buffered until the next handle starts, nothing
-more. Shopify writes a product's rows together; a row that continues a product after
-another product began has no product row above it and is reported, not merged.
-"""
+"""Reading a Shopify export (`transforms.catalog.shopify`): a handle's rows are buffered
+until the next handle, then its first row gives every variant what they share and each
+variant row becomes a product."""
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from schemas.product import ANY_LOCALE, Money, Product, Quantity, SalePrice
-from transforms.catalog.files import CatalogFileError, check_header, csv_records, open_text
+from transforms.catalog.files import CatalogFileError, check_header, csv_records
+from transforms.catalog.shopify.layout import (
+    ABSENT,
+    COLUMNS,
+    DELIMITER,
+    Columns,
+    Layout,
+    folded_names,
+    layout_of,
+    market_languages,
+    read_header,
+)
 from transforms.catalog.values import (
     RowContext,
     ValueProblem,
@@ -76,116 +34,18 @@ from transforms.catalog.values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
 
     from schemas.config.catalog import CatalogSource
     from schemas.findings import Finding
     from transforms.catalog.values import DecimalMark
 
-DELIMITER = ","
 DEFAULT_OPTION = ("title", "default title")
 """Option name and value of a product without variants, as Shopify writes them."""
 
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "handle": ("handle", "url handle"),
-    "title": ("title",),
-    "description": ("body (html)", "description"),
-    "vendor": ("vendor",),
-    "category": ("product category",),
-    "published": ("published", "published on online store"),
-    "status": ("status",),
-    "sku": ("variant sku", "sku"),
-    "grams": ("variant grams", "weight value (grams)"),
-    "tracker": ("variant inventory tracker", "inventory tracker"),
-    "quantity": ("variant inventory qty", "inventory quantity"),
-    "policy": ("variant inventory policy", "continue selling when out of stock"),
-    "price": ("variant price", "price"),
-    "compare_at": ("variant compare at price", "compare-at price"),
-    "taxable": ("variant taxable", "charge tax"),
-    "tax_code": ("variant tax code", "tax code"),
-    "barcode": ("variant barcode", "barcode"),
-    "image": ("image src", "product image url"),
-    "image_position": ("image position",),
-    "image_alt": ("image alt text",),
-    "variant_image": ("variant image", "variant image url"),
-    "mpn": ("google shopping / mpn", "google shopping / manufacturer part number (mpn)"),
-    "condition": ("google shopping / condition",),
-}
-"""Each field's column in the classic and in today's header, folded (lower case)."""
-
-_VARIANT_FIELDS = ("sku", "grams", "quantity", "price", "compare_at", "barcode")
-"""Fields whose value makes a row a variant's row (with the option values)."""
-_VARIANT_COLUMN_STARTS = ("variant ", "unit price ")
-_VARIANT_COLUMNS = frozenset(
-    {"cost per item", "requires shipping", "fulfillment service", "weight unit for display"}
-)
-"""Variant-level columns kept as attributes; a variant never inherits them from the
-product's first row (the first variant's cost is not the second's)."""
-_MARKET = re.compile(
-    r"^(?P<kind>price|compare at price|compare-at price|included) / (?P<market>.+)$",
-    re.IGNORECASE,
-)
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
-"""Babel territories that are no country (the EU, the eurozone, the UN ...)."""
 _CONTINUE = frozenset({"continue", "true", "yes", "1"})
 _DENY = frozenset({"deny", "false", "no", "0", ""})
-
-
-@dataclass(frozen=True, slots=True)
-class _Market:
-    """One Shopify market's price columns."""
-
-    name: str
-    currency: str | None
-    price: str | None = None
-    compare_at: str | None = None
-
-
-@dataclass(slots=True)
-class _Layout:
-    """Where each field sits in this file's header."""
-
-    columns: dict[str, str]
-    options: list[tuple[str, str]]
-    markets: list[_Market]
-    attributes: list[tuple[str, str, bool]]
-    """(column, attribute name, variant-level) of every column kept as an attribute."""
-    variant_columns: list[str]
-    """Columns whose value makes a row a variant's row."""
-
-
-_ABSENT = "\x00absent"
-"""Key of a column the file does not have: no header cell is ever named so."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Columns:
-    """Each field's column in this file's header (`_ABSENT` where it has none)."""
-
-    handle: str
-    title: str
-    description: str
-    vendor: str
-    category: str
-    published: str
-    status: str
-    sku: str
-    grams: str
-    tracker: str
-    quantity: str
-    policy: str
-    price: str
-    compare_at: str
-    taxable: str
-    tax_code: str
-    barcode: str
-    image: str
-    image_position: str
-    image_alt: str
-    variant_image: str
-    mpn: str
-    condition: str
 
 
 def read_shopify(path: Path, source: CatalogSource) -> Iterator[Product | Finding]:
@@ -206,11 +66,11 @@ def read_shopify(path: Path, source: CatalogSource) -> Iterator[Product | Findin
             f"{path.name}: a Shopify export does not name its currency; set [catalog] "
             "currency to the store's currency (EUR, USD, ...)"
         )
-    header = _header(path, source.encoding)
-    sku_column = "sku" if "sku" in _folded(header) else "variant sku"
+    header = read_header(path, source.encoding)
+    sku_column = "sku" if "sku" in folded_names(header) else "variant sku"
     if header:
         check_header(path, header, DELIMITER, sku_column=sku_column, fold=True)
-    layout = _layout(path, header, _market_languages(source))
+    layout = layout_of(path, header, market_languages(source))
     reader = _Reader(layout, source)
     group: list[tuple[int, dict[str, str], bool]] = []
     handle_column = layout.columns.get("handle")
@@ -230,107 +90,6 @@ def read_shopify(path: Path, source: CatalogSource) -> Iterator[Product | Findin
         current = handle
     if group:
         yield from reader.products(group)
-
-
-def _folded(header: Iterable[str]) -> list[str]:
-    return [name.strip().lower() for name in header]
-
-
-def _header(path: Path, encoding: str) -> list[str]:
-    """The file's header row, or [] when there is none (`csv_records` then says why)."""
-    with open_text(path, encoding) as stream:
-        try:
-            return next(csv.reader(stream, delimiter=DELIMITER))
-        except (StopIteration, csv.Error):
-            return []
-
-
-def _layout(path: Path, header: list[str], languages: tuple[str, ...]) -> _Layout:
-    folded = dict(zip(_folded(header), header, strict=False))
-    if header and "title" not in folded:
-        raise CatalogFileError(
-            f"{path.name}: no Title column; is this a Shopify product export? columns: "
-            + ", ".join(repr(c) for c in header[:12])
-        )
-    columns = {
-        name: folded[spelling]
-        for name, spellings in _COLUMNS.items()
-        for spelling in spellings
-        if spelling in folded
-    }
-    options = [
-        (folded[f"option{n} name"], folded[f"option{n} value"])
-        for n in (1, 2, 3)
-        if f"option{n} name" in folded and f"option{n} value" in folded
-    ]
-    used = set(columns.values()) | {c for pair in options for c in pair}
-    used |= {folded[f"option{n} linked to"] for n in (1, 2, 3) if f"option{n} linked to" in folded}
-    markets: dict[str, dict[str, str]] = {}
-    for column in header:
-        match = _MARKET.match(column.strip())
-        if match and match["kind"].lower() != "included":
-            kind = "price" if match["kind"].lower() == "price" else "compare_at"
-            markets.setdefault(match["market"].strip(), {})[kind] = column
-            used.add(column)
-    currencies = _country_currencies(languages)
-    attributes = [
-        (column, column.strip(), _variant_level(column.strip().lower()))
-        for column in header
-        if column not in used and column.strip()
-    ]
-    variant_columns = [columns[name] for name in _VARIANT_FIELDS if name in columns]
-    return _Layout(
-        columns=columns,
-        options=options,
-        markets=[
-            _Market(
-                name, currencies.get(name.casefold()), cols.get("price"), cols.get("compare_at")
-            )
-            for name, cols in markets.items()
-        ],
-        attributes=attributes,
-        variant_columns=variant_columns + [value for _, value in options],
-    )
-
-
-def _variant_level(name: str) -> bool:
-    return (
-        name.startswith(_VARIANT_COLUMN_STARTS)
-        or name in _VARIANT_COLUMNS
-        or "(variant.metafields." in name
-    )
-
-
-def _market_languages(source: CatalogSource) -> tuple[str, ...]:
-    """Languages a market may be named in: English, the catalog's locale and locales."""
-    found = ["en"]
-    for locale in (source.locale, *source.locales.values()):
-        if locale and locale != ANY_LOCALE and locale not in found:
-            found.append(locale)
-    return tuple(found)
-
-
-def _country_currencies(languages: tuple[str, ...]) -> dict[str, str]:
-    """Country names (folded) in ``languages`` -> the country's currency, from Babel's
-    CLDR data; regions, unions and countries without a currency are left out."""
-    from babel import Locale, UnknownLocaleError
-    from babel.numbers import get_territory_currencies
-
-    names: dict[str, str] = {}
-    for language in languages:
-        try:
-            territories = Locale.parse(language).territories
-        except (UnknownLocaleError, ValueError):
-            continue
-        for code, name in territories.items():
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES:
-                names.setdefault(name.casefold(), code)
-    currencies: dict[str, str] = {}
-    for name, code in names.items():
-        current = get_territory_currencies(code)
-        if current:
-            currencies[name] = current[0]
-    return currencies
 
 
 def _quantity_on_hand(text: str, decimal_mark: DecimalMark | None = None) -> int:
@@ -386,11 +145,11 @@ class _Reader:
         "variant_attributes",
     )
 
-    def __init__(self, layout: _Layout, source: CatalogSource) -> None:
+    def __init__(self, layout: Layout, source: CatalogSource) -> None:
         self.layout = layout
         self.source = source
         self.columns = layout.columns
-        self.col = _Columns(**{name: layout.columns.get(name, _ABSENT) for name in _COLUMNS})
+        self.col = Columns(**{name: layout.columns.get(name, ABSENT) for name in COLUMNS})
         self.locale = source.locale or ANY_LOCALE
         # Shopify writes a dot whatever the store's language.
         self.decimal_mark: DecimalMark = source.decimal_mark or "."
@@ -401,7 +160,7 @@ class _Reader:
 
     def value(self, row: Mapping[str, str], name: str) -> str:
         """The field's value in ``row``, stripped; "" where the file has no such column."""
-        return row.get(self.columns.get(name, _ABSENT), "").strip()
+        return row.get(self.columns.get(name, ABSENT), "").strip()
 
     def _column(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -618,7 +377,7 @@ class _Reader:
     def _amount(
         self, row: dict[str, str], column: str | None, context: RowContext
     ) -> Decimal | None:
-        text = row.get(column or _ABSENT, "")
+        text = row.get(column or ABSENT, "")
         if not text or not (text := text.strip()):
             return None
         if text.replace(".", "", 1).isdigit():  # 19.99: what Shopify writes, read at once
