@@ -576,6 +576,7 @@ def localize_catalog() -> None:
             _run_dir(config),
             staged=staged,
             mode=get_current_context()["params"].get("mode") or "full",
+            rate_day=staged["rates_day"],
         )
 
     @task(retries=0)

@@ -174,7 +174,9 @@ def stage_catalog(
         ends = [*starts[1:], (products, snapshot.size)]
         shards = [
             ShardSpec(index=index, first=first, products=next_first - first, start=start, end=end)
-            for index, ((first, start), (next_first, end)) in enumerate(zip(starts, ends))
+            for index, ((first, start), (next_first, end)) in enumerate(
+                zip(starts, ends, strict=True)
+            )
         ]
     with (run_dir / INGEST_HOLDS).open("w", encoding="utf-8") as stream:
         json.dump(holds, stream, sort_keys=True)
