@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pipeline.layout import (
     TRANSLATION_REPORT,
+    path_like,
     read_snapshot,
 )
 from pipeline.records import (
@@ -28,6 +29,7 @@ from pipeline.records import (
     TranslatedLanguage,
     TranslationPrepared,
     TranslationReport,
+    Validated,
     as_record,
 )
 from transforms.storage import ensure_dir, publish_atomically
@@ -36,13 +38,55 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from schemas.config.market import Market
-    from schemas.config.pipeline import Translation
+    from schemas.config.pipeline import PipelineConfig, Translation
     from transforms.storage import StoragePath
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory
 
 _TRANSLATIONS = "translations"
 """Folder of the run's staging folder with the markets' outcome files and report parts."""
+
+
+class TranslationOptions(TypedDict):
+    """What every translate task passes on besides the snapshot, markets and settings."""
+
+    auth_key: str | None
+    run_id: str
+    """The run's key."""
+    memory_conninfo: str | None
+    """The PostgreSQL memory's connection string; None for the SQLite file."""
+    quarantine: dict[str, list[str]]
+    """Sku -> the rules that keep it out of every market: not translated."""
+    glossary_targets: list[str]
+    """Every configured market's DeepL target language."""
+    distributed: bool
+    """Whether the tasks may run on several machines (then no SQLite memory)."""
+
+
+def translation_options(
+    config: PipelineConfig,
+    validated: Validated,
+    run_dir: StoragePath | Path,
+    *,
+    auth_key: str | None,
+    run_id: str,
+    memory_conninfo: str | None,
+    distributed: bool,
+) -> TranslationOptions:
+    """The options of the DAG's translate tasks: the quarantine ``validated`` names (a
+    path of the same kind as ``run_dir``) and every configured market's target language,
+    with what the DAG knows of the run (the key, the memory's connection, whether tasks
+    may run on several machines)."""
+    with path_like(run_dir, validated["quarantine"]).open("r", encoding="utf-8") as stream:
+        quarantine = config.validation.quarantined_everywhere(json.load(stream))
+    return TranslationOptions(
+        auth_key=auth_key,
+        run_id=run_id,
+        memory_conninfo=memory_conninfo,
+        quarantine=quarantine,
+        glossary_targets=sorted({m.deepl_target for m in config.markets.values()}),
+        distributed=distributed,
+    )
 
 
 def translation_groups(markets: Sequence[Market]) -> list[list[str]]:
