@@ -35,7 +35,7 @@ class TaskTry:
     def __init__(
         self,
         task: str,
-        map_index: int,
+        map_index: int | None,
         try_number: int,
         run_dir: Callable[[], StoragePath | Path],
     ) -> None:
