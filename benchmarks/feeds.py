@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feeds.contract import WriterContext  # noqa: E402
-from feeds.registry import writer_class  # noqa: E402
+from pipeline.channels import writer_class  # noqa: E402
 from schemas.categories import load_category_map  # noqa: E402
 from schemas.config.loader import load_config  # noqa: E402
 from schemas.listing import Listing  # noqa: E402

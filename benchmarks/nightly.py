@@ -273,8 +273,8 @@ def channel_rate(
     The channel's writer module is imported before the clock starts: an import is paid
     once per process, not per listing.
     """
-    from feeds.registry import writer_class
     from pipeline.build import build_market_feeds  # noqa: F401 - imported, not timed
+    from pipeline.channels import writer_class
 
     writer_class(channel)
     started = time.perf_counter()

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,22 +51,17 @@ from airflow.sdk import (
 from airflow.sdk.exceptions import AirflowFailException
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Iterator, Sequence
 
-    from pipeline.delivery.outcome import DeliveryOutcome, OAuthCredentials
-    from schemas.config.channel import Channel
+    from pipeline.deliver import Send
+    from pipeline.delivery.outcome import OAuthCredentials
+    from pipeline.delivery.senders import ConnectionFields
     from schemas.config.pipeline import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
 """What `localize_catalog`'s publish emits one event through per published file."""
 LOG = logging.getLogger("grenzenlos")
-REPORT_SCHEMA = (
-    Path(__file__).resolve().parent.parent
-    / "schemas"
-    / "feeds"
-    / "amazon_processing_report.schema.json"
-)
 
 
 def _configured() -> tuple[list[str], list[str]]:
@@ -145,107 +141,42 @@ def _oauth(conn_id: str) -> OAuthCredentials:
     )
 
 
-def _sender(config: PipelineConfig, feed: dict[str, Any], channel: Channel) -> Callable[..., Any]:
-    """How this feed is sent: a function of (path, progress, checkpoint) for
-    `pipeline.deliver.deliver_feed`."""
-    market = config.markets[feed["market"]]
-    delivery = channel.delivery
-    if delivery is None:
-        from pipeline.delivery.pull_check import check_served_file
+class _AirflowConnections:
+    """The senders' `pipeline.delivery.senders.Connections`, read from Airflow."""
 
-        url = str(channel.public_url).format(market=feed["market"], file=feed["file"])
-        auth = None
-        if channel.public_url_connection:
-            conn = _connection(channel.public_url_connection)
-            auth = (conn.login or "", conn.password or "")
+    def fields(self, conn_id: str) -> ConnectionFields:
+        from pipeline.delivery.senders import ConnectionFields
 
-        def check(path: Any, progress: Any, checkpoint: Any) -> DeliveryOutcome:
-            outcome = check_served_file(url, feed["sha256"], auth=auth)
-            outcome.sent = feed["items"]
-            return outcome
+        conn = _connection(conn_id)
+        return ConnectionFields(conn.login or "", conn.password or "", conn.extra_dejson)
 
-        return check
-    if delivery.method == "sftp":
+    def oauth(self, conn_id: str) -> OAuthCredentials:
+        return _oauth(conn_id)
+
+    @contextmanager
+    def sftp(self, conn_id: str) -> Iterator[Any]:
         from airflow.providers.sftp.hooks.sftp import SFTPHook
+        from paramiko import AuthenticationException
 
         from pipeline.delivery.outcome import CredentialsError
-        from pipeline.delivery.sftp_upload import upload_feed
 
-        conn_id = delivery.connection_id(feed["market"])
         try:
-            conn = _connection(conn_id)
-        except CredentialsError:
-            if delivery.connection is not None:
-                raise
-            conn_id = "gmc_sftp"  # one account, a folder per market
-            conn = _connection(conn_id)
-        extra = conn.extra_dejson
-        folder = (extra.get("paths") or {}).get(feed["market"]) or extra.get("path") or "."
-        name = delivery.upload_name.format(market=feed["market"], file=feed["file"])
+            with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
+                yield client
+        except AuthenticationException as error:  # a retry is refused the same way
+            raise CredentialsError(
+                f"the SFTP server refused the login of the Airflow connection {conn_id!r}: {error}"
+            ) from None
 
-        def upload(path: Any, progress: Any, checkpoint: Any) -> DeliveryOutcome:
-            from paramiko import AuthenticationException
 
-            try:
-                with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
-                    outcome = upload_feed(client, path, folder, name, sha256=feed["sha256"])
-            except AuthenticationException as error:  # a retry is refused the same way
-                raise CredentialsError(
-                    f"the SFTP server refused the login of the Airflow connection {conn_id!r}: "
-                    f"{error}"
-                ) from None
-            outcome.sent = feed["items"]
-            return outcome
+def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
+    """How this feed is sent: the sender its channel's registration gives for its
+    delivery (`pipeline.delivery.senders.choose_sender`)."""
+    from pipeline.channels import registration
+    from pipeline.delivery.senders import Shipment, choose_sender
 
-        return upload
-    if delivery.method == "sp_api":
-        import json
-
-        from feeds.amazon import MARKETPLACE_IDS
-        from pipeline.delivery.amazon_feeds import deliver_listings_feed
-
-        credentials = _oauth(delivery.connection_id(feed["market"]))
-        with REPORT_SCHEMA.open("r", encoding="utf-8") as stream:
-            report_schema = json.load(stream)
-
-        def submit(path: Any, progress: Any, checkpoint: Any) -> DeliveryOutcome:
-            with path.open("rb") as stream:
-                data = stream.read()
-            return deliver_listings_feed(
-                data,
-                marketplace_id=MARKETPLACE_IDS[market.country],
-                credentials=credentials,
-                environment=delivery.environment,
-                resume=progress,
-                checkpoint=checkpoint,
-                poll_seconds=delivery.poll_seconds,
-                max_wait_seconds=delivery.max_wait_minutes * 60,
-                report_schema=report_schema,
-            )
-
-        return submit
-    from pipeline.delivery.ebay_inventory import deliver_inventory_file
-
-    credentials = _oauth(delivery.connection_id(feed["market"]))
-
-    def call(path: Any, progress: Any, checkpoint: Any) -> DeliveryOutcome:
-        done = {int(k): v for k, v in ((progress or {}).get("calls") or {}).items()}
-
-        def finished(index: int, result: dict[str, Any]) -> None:
-            done[index] = result
-            checkpoint({"calls": {str(k): v for k, v in done.items()}})
-
-        with path.open("r", encoding="utf-8") as stream:
-            lines = stream.read().splitlines()
-        return deliver_inventory_file(
-            lines,
-            credentials=credentials,
-            environment=delivery.environment,
-            done=done,
-            checkpoint=finished,
-        )
-
-    return call
+    shipment = Shipment(config.markets[feed["market"]], config.channels[feed["channel"]], feed)
+    return choose_sender(registration(feed["channel"]), shipment, _AirflowConnections())
 
 
 @dag(
@@ -324,16 +255,13 @@ def deliver_feeds() -> None:
         context = get_current_context()
         context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
         config = _config()
-        channel = config.channels[feed["channel"]]
         try:
             result = deliver_feed(
                 feed,
                 ObjectStoragePath(config.storage.output_url),
                 # Built only when the file is sent: a file delivered before needs no
                 # connection, so a missing one does not fail its re-delivery.
-                lambda path, progress, checkpoint: _sender(config, feed, channel)(
-                    path, progress, checkpoint
-                ),
+                lambda path, progress, checkpoint: _send(config, feed)(path, progress, checkpoint),
                 ObjectStoragePath,
                 dry_run=bool(context["params"].get("dry_run")),
             )

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
+from schemas.config.channels.bol import BolChannel
 from schemas.gtin import as_gtin13
 from transforms.money import round_to_minor_units
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
 
-    from schemas.config.channel import Channel
     from schemas.findings import Finding
     from schemas.listing import Listing
 
@@ -82,13 +82,13 @@ class BolOffers(FeedWriter):
             raise ValueError(
                 f"market {market.code}: bol.com prices include VAT, and this market's are net"
             )
-        settings = self.context.channel
+        settings = self.settings_as(BolChannel)
         if settings is None or settings.delivery_promise is None:
             raise ValueError(
                 f"market {market.code}: bol.com offers need a delivery promise; give "
                 "[channels.bol] a delivery_promise"
             )
-        self.settings: Channel = settings
+        self.settings: BolChannel = settings
         countries = list(settings.countries or [market.country])
         outside = [c for c in [market.country, *countries] if c not in COUNTRIES]
         if outside:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import IO, TYPE_CHECKING, ClassVar
+from typing import IO, TYPE_CHECKING, ClassVar, TypeVar
 
 # At module level: the writers clean several texts per item, and an import statement
 # in a method costs about a microsecond per call.
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from schemas.findings import Finding
     from schemas.listing import Listing
     from schemas.text import CleanText
+
+_Settings = TypeVar("_Settings", bound="Channel")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,21 @@ class FeedWriter(ABC):
         reads every item, so anything else in the file is checked in full).
         """
         return []
+
+    def settings_as(self, model: type[_Settings]) -> _Settings | None:
+        """The channel's settings as ``model``, the model registered for the channel
+        (`schemas.config.channel.register_channel`); None when the writer was given none.
+
+        Raises:
+            TypeError: when the settings are another channel's model.
+        """
+        channel = self.context.channel
+        if channel is None or isinstance(channel, model):
+            return channel
+        raise TypeError(
+            f"{self.spec.name}: the channel's settings are a {type(channel).__name__}, not "
+            f"the {model.__name__} registered for it"
+        )
 
     def marketplace_id(self, ids: Mapping[str, str]) -> str:
         """The channel's marketplace id for this market's country.

@@ -30,6 +30,7 @@ from feeds.checks import Column, csv_problems
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
 from schemas.categories import first_mapped, missing_category_message
+from schemas.config.channels.idealo import IdealoChannel
 from schemas.product import Money
 from transforms.money import round_to_minor_units
 from transforms.units import KIND, convert, google_measure
@@ -79,7 +80,8 @@ class IdealoFeed(CsvFeedWriter):
     )
 
     def write_header(self) -> None:
-        carrier = self.context.channel.carrier if self.context.channel else "dhl"
+        self.settings = self.settings_as(IdealoChannel)
+        carrier = self.settings.carrier if self.settings else "dhl"
         self.columns = _with_carrier(carrier)  # type: ignore[misc,assignment]
         super().write_header()
 
@@ -113,7 +115,7 @@ class IdealoFeed(CsvFeedWriter):
             gtin_field="eans",
         ):
             return findings
-        channel = self.context.channel
+        channel = self.settings
         price = round_to_minor_units(listing.price).amount
         delivery_cost = self._delivery_cost(listing, findings, price)
         if delivery_cost is None:
@@ -143,7 +145,7 @@ class IdealoFeed(CsvFeedWriter):
         """The item's delivery cost as the column takes it (``4.90``); None, reported
         (``shipping_unknown``), when the market's weight table cannot tell it."""
         shipping = self.market.shipping_for("idealo")
-        channel = self.context.channel
+        channel = self.settings
         if shipping is None or shipping.account:
             return f"{channel.delivery_cost if channel else 0:.2f}"
         weight = listing.weight

@@ -19,6 +19,7 @@ from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps
 from feeds.text import cut_at_word
 from schemas.categories import first_mapped
+from schemas.config.channels.mobile_cn import MobileStorefrontChannel
 from transforms.money import round_to_minor_units
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class MobileStorefrontFeed(FeedWriter):
 
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
-        channel = self.context.channel
+        channel = self.settings_as(MobileStorefrontChannel)
         limit = (channel.title_length if channel else None) or TITLE_LENGTH
         most = channel.max_selling_points if channel else 5
         full_title = self.plain(listing, findings, "title", listing.title)

@@ -149,7 +149,7 @@ def write_channel(
         The channel's files, its figures (`ChannelFiles.summary`) and its keyed findings
         file; also written to ``shards/<channel>.result.json`` for `assemble_market`.
     """
-    from feeds.registry import writer_class
+    from pipeline.channels import writer_class
 
     ordered = sorted(shards, key=lambda result: result["shard"])
     folder = path_like(market_dir, ordered[0]["dir"]).parent if ordered else market_dir / SHARDS
@@ -158,7 +158,7 @@ def write_channel(
     market_reasons: Counter[str] = Counter()
     for result in ordered:
         market_reasons.update(result["reasons"])
-    number = market.channels.index(channel)  # type: ignore[arg-type]
+    number = market.channels.index(channel)
     decode = msgspec.msgpack.Decoder(tuple[int, list[int], Listing]).decode
     findings_path = folder / f"{channel}.{KEYED_FINDINGS}"
     with (

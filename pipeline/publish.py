@@ -171,7 +171,7 @@ def _remove_stale_parts(
     """Remove a channel's files this run did not replace (an older, longer Amazon file set,
     or last night's delta when nothing changed), so the folder holds this run's files only.
     Channels whose files failed their check keep theirs."""
-    from feeds.registry import writer_class
+    from pipeline.channels import writer_class
 
     if not market_dir.exists():  # an object store lists no folder that holds nothing
         return

@@ -1,22 +1,34 @@
-"""One feed channel's settings: its required attributes, title rule, delivery promise and
-how its feeds are delivered.
+"""A feed channel's settings: the common `Channel` model (required attributes, title rule,
+how its feeds are delivered) and the registry of the per-channel models.
+
+A channel with settings of its own has a model in ``schemas/config/channels/<name>.py``
+that extends `Channel` and is registered under the channel's name with
+``@register_channel("<name>")``; a channel without any is registered with `Channel`
+itself (``schemas/config/channels/__init__.py``). The config's ``[channels.<name>]``
+table is validated by the model registered for ``<name>`` (`parse_channels`), and a
+market may publish only to registered channels.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Annotated, Literal
+from importlib import import_module
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from schemas.config.base import COUNTRY_CODE, StrictModel
+from schemas.config.base import StrictModel
+from schemas.config.delivery import Delivery, parse_delivery
 
-ChannelName = Literal[
-    "google", "amazon", "ebay", "idealo", "kaufland", "allegro", "mobile_cn", "bol"
-]
-"""Feed channels a market may publish to; each is a writer in `feeds.registry`."""
-
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 Requirement = Literal[
     "title",
@@ -35,24 +47,6 @@ Requirement = Literal[
     "category",
 ]
 """Attributes a channel can require of a localized listing (see `transforms.completeness`)."""
-
-AmazonCondition = Literal[
-    "new_new",
-    "new_oem",
-    "new_open_box",
-    "refurbished_refurbished",
-    "used_like_new",
-    "used_very_good",
-    "used_good",
-    "used_acceptable",
-    "collectible_like_new",
-    "collectible_very_good",
-    "collectible_good",
-    "collectible_acceptable",
-    "club_club",
-]
-"""Amazon's ``condition_type`` values (PRODUCT definition)."""
-
 
 _TITLE_PART = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -121,155 +115,173 @@ class TitleRule(StrictModel):
         return self
 
 
-BolSchedule = Literal["BOL_DELIVERY_PROMISE", "MY_DELIVERY_PROMISE", "SHIPPING_VIA_BOL"]
-"""bol.com ``fulfilment.schedule`` of an offer the retailer ships (Offers API v11)."""
-
-
-class DeliveryPromise(StrictModel):
-    """How fast the retailer delivers its own (FBR) bol.com offers: ``fulfilment.schedule``
-    and ``fulfilment.deliveryPromise`` of bol's Offers API v11 (offers-v11.yaml, 11.3-11.5).
-    Both day counts or neither; bol's example of a next-day promise until 22:00 is
-    ``{ schedule = "BOL_DELIVERY_PROMISE", minimum_days = 0, maximum_days = 1,
-    ultimate_order_time = "22:00" }``."""
-
-    schedule: BolSchedule
-    """bol's schedule: a promise bol defines, the retailer's own (set up in the seller
-    dashboard), or shipping via bol."""
-    minimum_days: Annotated[int, Field(ge=0, le=30)] | None = None
-    """Fewest days from order to the buyer (``minimumDaysToCustomer``)."""
-    maximum_days: Annotated[int, Field(ge=0, le=30)] | None = None
-    """Most days from order to the buyer (``maximumDaysToCustomer``)."""
-    ultimate_order_time: (
-        Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None
-    ) = None
-    """Latest order time (``HH:MM``) for the promise; later orders take a day more."""
-
-    @model_validator(mode="after")
-    def _days_make_a_range(self) -> DeliveryPromise:
-        low, high = self.minimum_days, self.maximum_days
-        if (low is None) != (high is None):
-            raise ValueError("give both minimum_days and maximum_days, or neither")
-        if low is not None and high is not None and low > high:
-            raise ValueError("minimum_days is more than maximum_days")
-        if self.ultimate_order_time is not None and low is None:
-            raise ValueError("ultimate_order_time needs minimum_days and maximum_days")
-        return self
-
-
-DeliveryMethod = Literal["sftp", "sp_api", "ebay_inventory"]
-"""How a channel's feed reaches the marketplace: ``sftp`` (Google Merchant Center's
-upload server), ``sp_api`` (Amazon's Selling Partner API, Feeds), ``ebay_inventory``
-(eBay's Inventory API). Channels that fetch the file themselves have a ``public_url``."""
-
-_DEFAULT_CONNECTIONS: dict[str, str] = {
-    "sftp": "gmc_sftp_{market}",
-    "sp_api": "amazon_sp_api",
-    "ebay_inventory": "ebay_api",
-}
-
-
-class ChannelDelivery(StrictModel):
-    """How the ``deliver_feeds`` DAG sends a channel's published feeds
-    (``[channels.<name>] delivery = { method = "...", ... }``)."""
-
-    method: DeliveryMethod
-    """The protocol (see `DeliveryMethod`)."""
-    environment: Literal["sandbox", "production"] = "sandbox"
-    """The marketplace's sandbox (test calls, nothing goes on sale) or production. Start
-    in the sandbox; switch a channel to production when its sandbox runs are clean."""
-    connection: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    """The Airflow connection with the credentials; ``{market}`` is the market code in
-    lower case. Default: ``gmc_sftp_{market}`` (SFTP; a market without its own falls
-    back to ``gmc_sftp``), ``amazon_sp_api``, ``ebay_api``."""
-    upload_name: Annotated[str, Field(min_length=1, max_length=200)] = "{file}"
-    """SFTP: the file name the Merchant Center data source is registered with;
-    ``{market}`` and ``{file}`` (the published file's name) are filled in."""
-    poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
-    """Amazon: first wait between two looks at a feed's processing status (it grows)."""
-    max_wait_minutes: Annotated[float, Field(gt=0, le=24 * 60)] = 120.0
-    """Amazon: how long a delivery waits for a feed to be processed before it fails; the
-    next delivery of the same file resumes waiting for that feed."""
-
-    def connection_id(self, market: str) -> str:
-        """The connection id for ``market``.
-
-        >>> ChannelDelivery(method="sftp").connection_id("DE")
-        'gmc_sftp_de'
-        >>> ChannelDelivery(method="sp_api").connection_id("DE")
-        'amazon_sp_api'
-        """
-        template = self.connection or _DEFAULT_CONNECTIONS[self.method]
-        return template.format(market=market.lower())
-
-
 class Channel(StrictModel):
-    """Defaults of one feed channel, whatever the market."""
+    """What every feed channel has, whatever the market; a channel's own settings are
+    in its model (``schemas/config/channels/<name>.py``)."""
 
     required: list[Requirement] = Field(min_length=1)
     """Attributes a listing needs before it may go into this channel's feed."""
-    seller_id: str | None = None
-    """The merchant's id at the channel (Amazon ``sellerId``)."""
     title_length: Annotated[int, Field(ge=10, le=500)] | None = None
     """Shorter titles than the channel allows (small screens of a mobile storefront)."""
     title: TitleRule = Field(default_factory=TitleRule)
     """How titles are composed and shortened (``title = { parts = [...], ... }``)."""
     title_by_market: dict[str, TitleRule] = Field(default_factory=dict)
     """Per market code, a title rule used there instead of ``title``."""
-    max_selling_points: Annotated[int, Field(ge=0, le=10)] = 5
-    """Most bullet points (selling points) an item carries."""
-    carrier: str = "dhl"
-    """Carrier of the shipping-cost column (idealo ``deliveryCosts_<carrier>``)."""
-    delivery_cost: Annotated[Decimal, Field(ge=0)] = Decimal(0)
-    """Shipping cost in the market's currency, for channels that list it per item."""
-    delivery_time: str = "1-3 Werktage"
-    """Delivery time as the channel shows it."""
-    condition_type: AmazonCondition = "new_new"
-    """Amazon ``condition_type`` of every offer (the catalog sells new goods)."""
-    fulfillment_channel_code: Literal["DEFAULT", "AMAZON_NA", "AMAZON_EU"] = "DEFAULT"
-    """Amazon ``fulfillment_channel_code``: ``DEFAULT`` ships from the merchant (with a
-    quantity); ``AMAZON_NA``/``AMAZON_EU`` is fulfilled by Amazon, which counts the stock
-    and needs package weight, dimensions and a ``batteries_required`` catalog attribute."""
-    default_quantity: Annotated[int, Field(ge=0)] = 0
-    """Units offered of an in-stock product whose catalog has no ``stock`` attribute
-    (merchant-fulfilled only); an out-of-stock product always offers 0."""
-    merchant_shipping_group: Annotated[str, Field(min_length=1, max_length=100)] = (
-        "legacy-template-id"
-    )
-    """Amazon shipping template of merchant-fulfilled offers: the template's enum value
-    that the Product Type Definitions API lists for the seller; ``legacy-template-id``
-    is the seller's default (migrated) template."""
-    color_when_none: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    """Amazon ``color`` of products whose catalog gives none (``color`` attribute): the
-    PRODUCT definition requires a colour even of tea. Absent, such products are left out
-    of Amazon with a finding."""
-    country_of_origin: Annotated[str, Field(pattern=r"^([A-Z]{2}|unknown)$")] | None = None
-    """Amazon ``country_of_origin`` of products whose catalog has no ``country_of_origin``
-    attribute (ISO 3166 code, or Amazon's ``unknown``); absent, such products are left
-    out of Amazon with a finding. A declaration: set it only if it is true of them all."""
-    supplier_declared_dg_hz_regulation: Literal["not_applicable", "unknown"] | None = None
-    """Amazon dangerous-goods declaration of products whose catalog has no
-    ``supplier_declared_dg_hz_regulation`` attribute; absent, such products are left out
-    of Amazon with a finding. ``not_applicable`` declares that none is a dangerous good
-    (a product that is one says so in the catalog)."""
-    delivery_promise: DeliveryPromise | None = None
-    """bol.com: the delivery promise of every offer (fulfilled by the retailer); the bol
-    channel needs one."""
-    economic_operator_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    """bol.com ``economicOperatorId``: the id bol gave the economic operator (EU product
-    safety rules) responsible for the products; bol keeps offers without a valid one off
-    sale. Absent, offers are sent without it."""
-    countries: list[Annotated[str, Field(pattern=COUNTRY_CODE.pattern)]] = Field(
-        default_factory=list
-    )
-    """Countries each offer is for sale in, where one offer covers several (bol.com keeps
-    one offer per EAN and condition for NL and BE: publish the bol channel from one market
-    with ``countries = ["NL", "BE"]``); empty, the market's own country."""
-    delivery: ChannelDelivery | None = None
-    """How ``deliver_feeds`` sends this channel's feeds; None: it does not send them (a
-    channel that fetches them has a ``public_url`` instead)."""
+    delivery: SerializeAsAny[Delivery] | None = None
+    """How ``deliver_feeds`` sends this channel's feeds, a model per ``method``
+    (`schemas.config.delivery`); None: it does not send them (a channel that fetches
+    them has a ``public_url`` instead)."""
     public_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
     """Where the marketplace fetches a market's file (idealo, Kaufland, Google's scheduled
     fetch); ``{market}`` and ``{file}`` are filled in. ``deliver_feeds`` checks that it
     serves the file just published (its sha256)."""
     public_url_connection: Annotated[str, Field(min_length=1)] | None = None
     """An Airflow connection whose login and password open ``public_url`` (basic auth)."""
+
+    @field_validator("delivery", mode="before")
+    @classmethod
+    def _delivery_by_method(cls, value: Any) -> Any:
+        return parse_delivery(value)
+
+
+_Model = TypeVar("_Model", bound=Channel)
+
+_MODELS: dict[str, type[Channel]] = {}
+"""Channel name -> its settings model."""
+
+
+def register_channel(name: str) -> Callable[[type[_Model]], type[_Model]]:
+    """Register ``name`` as a channel whose ``[channels.<name>]`` table the decorated
+    model validates.
+
+    Raises:
+        ValueError: when the name is registered with another model already.
+    """
+
+    def register(model: type[_Model]) -> type[_Model]:
+        known = _MODELS.get(name)
+        if known is not None and known is not model:
+            raise ValueError(f"channel {name!r} is registered already ({known.__name__})")
+        _MODELS[name] = model
+        return model
+
+    return register
+
+
+def _registry() -> dict[str, type[Channel]]:
+    # The built-in channels' modules import this one: they are imported (and register)
+    # on the first look-up rather than at import time.
+    import_module("schemas.config.channels")
+    return _MODELS
+
+
+def registered_channels() -> list[str]:
+    """Names of all registered channels (the built-in ones and any registered since)."""
+    return sorted(_registry())
+
+
+def channel_model(name: str) -> type[Channel]:
+    """The settings model registered for channel ``name``.
+
+    >>> channel_model("amazon").__name__, channel_model("google").__name__
+    ('AmazonChannel', 'Channel')
+
+    Raises:
+        KeyError: naming the registered channels.
+    """
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise KeyError(
+            f"no channel named {name!r} is registered; registered: "
+            f"{', '.join(registered_channels())}"
+        ) from None
+
+
+def check_channel_name(name: str) -> str:
+    """``name`` if it is a registered channel, else ValueError naming the registered ones."""
+    if name not in _registry():
+        raise ValueError(
+            f"{name!r} is not a registered channel; registered: {', '.join(registered_channels())}"
+        )
+    return name
+
+
+def _owners(field: str) -> list[str]:
+    """Registered channels whose model has a setting named ``field``."""
+    return sorted(name for name, model in _registry().items() if field in model.model_fields)
+
+
+def parse_channels(raw: Any) -> Any:
+    """The ``[channels]`` tables, each validated by the model registered for its name.
+
+    Anything but a table of tables goes through unchanged, for pydantic to judge. The
+    errors keep their place (``google.required.1``); a setting the channel does not have
+    names the channels that have it.
+
+    Raises:
+        ValidationError: one error per problem, at ``<name>.<field>``.
+    """
+    if not isinstance(raw, dict):
+        return raw
+    registry = _registry()
+    parsed: dict[str, Any] = {}
+    errors: list[InitErrorDetails] = []
+    for name, table in raw.items():
+        model = registry.get(name)
+        if model is None:
+            errors.append(
+                {
+                    "type": PydanticCustomError(
+                        "unknown_channel",
+                        "no channel named {name} is registered; registered: {known}",
+                        {"name": repr(name), "known": ", ".join(registered_channels())},
+                    ),
+                    "loc": (name,),
+                    "input": table,
+                }
+            )
+            continue
+        if isinstance(table, Channel) and isinstance(table, model):
+            parsed[name] = table
+            continue
+        try:
+            parsed[name] = model.model_validate(table)
+        except ValidationError as exc:
+            errors.extend(_placed(name, exc))
+    if errors:
+        raise ValidationError.from_exception_data("channels", errors)
+    return parsed
+
+
+def _placed(name: str, exc: ValidationError) -> list[InitErrorDetails]:
+    """``exc``'s errors placed under channel ``name``; a setting the channel does not
+    have says which channels have it."""
+    placed: list[InitErrorDetails] = []
+    for error in exc.errors():
+        loc = (name, *error["loc"])
+        if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+            field = str(error["loc"][0])
+            owners = _owners(field)
+            where = f"it is a setting of {', '.join(owners)}" if owners else "no channel has it"
+            placed.append(
+                {
+                    "type": PydanticCustomError(
+                        "channel_setting",
+                        "{field} is not a setting of the {channel} channel ({where})",
+                        {"field": field, "channel": name, "where": where},
+                    ),
+                    "loc": loc,
+                    "input": error["input"],
+                }
+            )
+            continue
+        # Its own message, kept as written (a type of pydantic's needs its context).
+        placed.append(
+            {
+                "type": PydanticCustomError(error["type"], "{msg}", {"msg": error["msg"]}),
+                "loc": loc,
+                "input": error["input"],
+            }
+        )
+    return placed

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from schemas.config.base import COUNTRY_CODE, CURRENCY_CODE, Percent, StrictModel, check_locale
-from schemas.config.channel import (  # noqa: TC001 - pydantic reads them at run time
-    ChannelName,
-    Requirement,
+from schemas.config.channel import (
+    Requirement,  # noqa: TC001 - pydantic reads it at run time
+    check_channel_name,
 )
 
 PriceEnding = Literal["exact", "99", "95", "whole"]
@@ -132,13 +132,14 @@ class Market(StrictModel):
     text_locales: list[str] = Field(default_factory=list)
     """Catalog locales whose texts are acceptable here, in order of preference;
     defaults to ``[locale]``. Austria can read ``de_DE`` texts, for instance."""
-    channels: list[ChannelName] = Field(min_length=1)
-    """Feed channels this market publishes to."""
+    channels: list[str] = Field(min_length=1)
+    """Feed channels this market publishes to, each a registered channel
+    (`schemas.config.channel.register_channel`)."""
     product_url: str
     """Template of the product page link; ``{sku}`` and ``{locale}`` are filled in."""
     shop_name: str = "grenzenlos demo shop"
     """Shown as the feed's title."""
-    required: dict[ChannelName, list[Requirement]] = Field(default_factory=dict)
+    required: dict[str, list[Requirement]] = Field(default_factory=dict)
     """Per channel, attributes this market requires instead of the channel's defaults."""
     prices_include_vat: bool = True
     """Feed prices include the destination's VAT (EU, UK, CH); False for net prices (US)."""
@@ -185,6 +186,20 @@ class Market(StrictModel):
         if self.cash_rounding and self.price_ending == "99":
             raise ValueError("price_ending '99' cannot survive cash_rounding; use '95' or 'whole'")
         return self
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_registered(cls, value: list[str]) -> list[str]:
+        return [check_channel_name(name) for name in value]
+
+    @field_validator("required")
+    @classmethod
+    def _required_channels_registered(
+        cls, value: dict[str, list[Requirement]]
+    ) -> dict[str, list[Requirement]]:
+        for name in value:
+            check_channel_name(name)
+        return value
 
     @field_validator("locale")
     @classmethod

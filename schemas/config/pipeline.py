@@ -7,13 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SerializeAsAny, field_validator, model_validator
 
 from schemas.config.base import CURRENCY_CODE, ConfigError, StrictModel, check_locale
 
 # The sections' models: pydantic reads these annotations at run time.
 from schemas.config.catalog import CatalogSource  # noqa: TC001
-from schemas.config.channel import Channel, ChannelName, Requirement  # noqa: TC001
+from schemas.config.channel import Channel, Requirement, parse_channels  # noqa: TC001
 from schemas.config.market import Market  # noqa: TC001
 from schemas.config.pricing import Pricing  # noqa: TC001
 
@@ -195,8 +195,9 @@ class PipelineConfig(StrictModel):
     """Staging and output locations."""
     markets: dict[str, Market]
     """Markets by code."""
-    channels: dict[ChannelName, Channel]
-    """Channel defaults by name; every channel a market uses needs one."""
+    channels: dict[str, SerializeAsAny[Channel]]
+    """Channel defaults by name, each validated by the model registered for its name
+    (`schemas.config.channel.parse_channels`); every channel a market uses needs one."""
     validation: Validation = Field(default_factory=Validation)
     """The catalog gate."""
     pricing: Pricing
@@ -208,6 +209,11 @@ class PipelineConfig(StrictModel):
     categories_path: str | None = None
     """Category mapping (TOML): catalog category -> Google taxonomy id and each channel's
     category per market; relative to the config file."""
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channels_by_name(cls, raw: Any) -> Any:
+        return parse_channels(raw)
 
     @model_validator(mode="before")
     @classmethod
@@ -254,7 +260,7 @@ class PipelineConfig(StrictModel):
                     )
         return self
 
-    def requirements(self, market: Market, channel: ChannelName) -> list[Requirement]:
+    def requirements(self, market: Market, channel: str) -> list[Requirement]:
         """What ``market`` requires of a listing in ``channel``."""
         return market.required.get(channel) or self.channels[channel].required
 

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from pipeline.layout import SNAPSHOT, read_snapshot
 from schemas.text import html_to_text
 from tests.conftest import SAMPLE_CATALOG, run_folder

@@ -18,7 +18,7 @@ import pytest
 
 from feeds.checks import validator_for
 from feeds.contract import WriterContext
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from schemas.product import Money, Quantity
 from tests.unit.feeds.test_channels import CATEGORIES, CONFIG, GOLDEN, REFERENCE, listing, write
 

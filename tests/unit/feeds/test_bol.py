@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from feeds.bol import BolOffers
 from feeds.contract import WriterContext
-from schemas.config.channel import Channel, DeliveryPromise
+from schemas.config.channels.bol import BolChannel, DeliveryPromise
 from schemas.product import Money
 from tests.unit.feeds.test_channels import CONFIG, listing, market_for, write
 
@@ -29,10 +29,11 @@ if TYPE_CHECKING:
 
 NL = market_for("bol")
 BOL = CONFIG.channels["bol"]
+assert isinstance(BOL, BolChannel)
 
 
 def offers(
-    items: list[Listing], market: Market = NL, channel: Channel = BOL
+    items: list[Listing], market: Market = NL, channel: BolChannel = BOL
 ) -> tuple[list[dict[str, Any]], list[list[Finding]]]:
     data, findings = write("bol", market, items, WriterContext(channel=channel))
     return [json.loads(line) for line in data.splitlines()], findings

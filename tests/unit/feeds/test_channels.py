@@ -20,7 +20,7 @@ import pytest
 
 from feeds.checks import SCHEMAS
 from feeds.contract import FeedSpec, WriterContext
-from feeds.registry import channel_names, writer_class
+from pipeline.channels import channel_names, writer_class
 from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from schemas.config.market import Market
@@ -269,7 +269,7 @@ def test_schemas_are_valid_json_schemas() -> None:
 def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from contextlib import ExitStack
 
-    from feeds.amazon import AmazonListingsFeed
+    from feeds.amazon.writer import AmazonListingsFeed
     from feeds.scratch import ScratchStore
     from pipeline.channel_files import ChannelFiles
 

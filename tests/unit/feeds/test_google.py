@@ -6,7 +6,7 @@ from decimal import Decimal
 from lxml import etree
 
 from feeds.google import G_NS, GoogleMerchantFeed
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from schemas.config.loader import load_config
 from schemas.listing import Listing
 from schemas.product import Money, Quantity

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.allegro import ALLEGRO_TAGS
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from schemas.text import SAFE_TAGS
 from tests.unit.feeds.test_channels import CHANNEL_MARKET, listing, market_for, write
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from feeds.amazon import VARIATION_THEMES
+from feeds.amazon.variations import VARIATION_THEMES
 from feeds.checks import SCHEMAS, schema_problems, validator_for
 from feeds.contract import WriterContext
-from feeds.registry import writer_class
+from pipeline.channels import writer_class
 from schemas.product import Money
 from tests.unit.feeds.test_amazon_offers import (
     ENVELOPE,
@@ -250,7 +250,7 @@ def test_each_file_carries_the_parent_of_its_variants(
     """A group split across files has its parent in each, before its first variant there."""
     from contextlib import ExitStack
 
-    from feeds.amazon import AmazonListingsFeed
+    from feeds.amazon.writer import AmazonListingsFeed
     from feeds.contract import FeedSpec
     from feeds.scratch import ScratchStore
     from pipeline.channel_files import ChannelFiles

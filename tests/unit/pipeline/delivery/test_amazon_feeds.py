@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 import pytest
 
-from pipeline.delivery.amazon_feeds import RATE_LIMITS, deliver_listings_feed
+from pipeline.delivery.amazon_feeds.client import RATE_LIMITS
+from pipeline.delivery.amazon_feeds.flow import deliver_listings_feed
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
 from tests.sp_api_server import CONN_ID, REFERENCE, SpApiServer, usage_plans
 

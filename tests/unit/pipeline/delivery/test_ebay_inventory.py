@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from feeds.contract import WriterContext
-from feeds.registry import writer_class
-from pipeline.delivery.ebay_inventory import deliver_inventory_file
+from pipeline.channels import writer_class
+from pipeline.delivery.ebay_inventory.flow import deliver_inventory_file
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
 from schemas.config.loader import load_config
 from schemas.gtin import gs1_check_digit

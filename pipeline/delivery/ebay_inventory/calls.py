@@ -1,0 +1,240 @@
+"""Each line's calls (a bulk call, a group, deletions one sku at a time) and what eBay
+said of each sku, as the checkpoint records it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
+
+from pipeline.delivery.ebay_inventory.client import answer_json, describe
+from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    import requests
+
+    from pipeline.delivery.ebay_inventory.client import Client
+    from pipeline.delivery.ebay_inventory.lines import Line
+
+BULK_PATH = "/sell/inventory/v1/bulk_create_or_replace_inventory_item"
+ITEM_PATH = "/sell/inventory/v1/inventory_item/{sku}"
+GROUP_PATH = "/sell/inventory/v1/inventory_item_group/{key}"
+NOT_FOUND = "25710"
+"""eBay's errorId for "We didn't find the resource/entity you are requesting"."""
+
+
+@dataclass(slots=True)
+class SkuResult:
+    """What eBay said about one sku of one line (the checkpoint record's ``results``)."""
+
+    sku: str
+    accepted: bool
+    status: int | None
+    issues: list[MarketplaceIssue] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sku": self.sku,
+            "accepted": self.accepted,
+            "statusCode": self.status,
+            "issues": [
+                {
+                    "severity": i.severity,
+                    "code": i.code,
+                    "field": i.field,
+                    "message": i.message,
+                }
+                for i in self.issues
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SkuResult:
+        sku = str(data["sku"])
+        issues = [
+            MarketplaceIssue(
+                sku=sku,
+                severity=i["severity"],
+                code=str(i["code"]),
+                field=str(i["field"]),
+                message=str(i["message"]),
+            )
+            for i in data.get("issues", [])
+        ]
+        return cls(sku, bool(data["accepted"]), data.get("statusCode"), issues)
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    """The field an eBay error names: its ``parameters``' values (a parameter without a
+    value by its name), joined by ``, ``.
+
+    >>> _field({"parameters": [{"name": "fieldName", "value": "product.title"}]})
+    'product.title'
+    >>> _field({"errorId": 25001})
+    ''
+    """
+    names = []
+    for parameter in error.get("parameters") or []:
+        if isinstance(parameter, dict):
+            text = str(parameter.get("value") or parameter.get("name") or "")
+            if text:
+                names.append(text)
+    return ", ".join(names)
+
+
+def _issues(
+    sku: str | None,
+    severity: Literal["error", "warning"],
+    errors: Any,
+    scrub: Callable[[str], str],
+) -> list[MarketplaceIssue]:
+    """eBay's ``errors`` or ``warnings`` list as issues."""
+    if not isinstance(errors, list):
+        return []
+    return [
+        MarketplaceIssue(
+            sku=sku,
+            severity=severity,
+            code=str(error.get("errorId", "")),
+            field=_field(error),
+            message=scrub(str(error.get("message") or error.get("longMessage") or "")),
+        )
+        for error in errors
+        if isinstance(error, dict)
+    ]
+
+
+def _bulk_results(line: Line, answer: requests.Response, client: Client) -> list[SkuResult]:
+    """Per-sku results of a bulk call from eBay's answer (200, 207 or a 4xx)."""
+    document = answer_json(answer)
+    status = answer.status_code
+    if status in (200, 207) and isinstance(document, dict):
+        by_sku: dict[str, SkuResult] = {}
+        for entry in document.get("responses") or []:
+            if not isinstance(entry, dict) or not entry.get("sku"):
+                continue
+            sku = str(entry["sku"])
+            code = entry.get("statusCode")
+            errors = _issues(sku, "error", entry.get("errors"), client.scrub)
+            warnings = _issues(sku, "warning", entry.get("warnings"), client.scrub)
+            accepted = 200 <= code < 300 if isinstance(code, int) else not errors
+            by_sku[sku] = SkuResult(
+                sku, accepted, code if isinstance(code, int) else None, errors + warnings
+            )
+        # A sku eBay's answer leaves out counts as refused: the next run sends it again.
+        return [
+            by_sku.get(sku)
+            or SkuResult(
+                sku,
+                False,
+                None,
+                [MarketplaceIssue(sku, "error", f"HTTP {status}", "", "not in eBay's answer")],
+            )
+            for sku in line.skus
+        ]
+    if status == 403:
+        raise CredentialsError(
+            f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
+            f"{line.where()}'s bulk call (no sell.inventory access?): "
+            f"{client.scrub(describe(answer))}"
+        )
+    if 400 <= status < 500:
+        call_errors = document.get("errors") if isinstance(document, dict) else None
+        results = []
+        for sku in line.skus:
+            issues = _issues(sku, "error", call_errors, client.scrub) or [
+                MarketplaceIssue(sku, "error", f"HTTP {status}", "", client.scrub(describe(answer)))
+            ]
+            results.append(SkuResult(sku, False, status, issues))
+        return results
+    raise DeliveryError(
+        f"eBay answered {line.where()}'s bulk call with {client.scrub(describe(answer))}"
+    )
+
+
+def _send_body(line: Line, client: Client, method: str, url: str, what: str) -> requests.Response:
+    """The line's body as JSON in the line's language (a bulk call, a group)."""
+    data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {
+        "Content-Language": line.content_language,
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    return client.call(method, url, headers, data, f"{line.where()}'s {what}")
+
+
+def send_bulk(line: Line, client: Client) -> list[SkuResult]:
+    answer = _send_body(line, client, "POST", f"{client.base}{BULK_PATH}", "bulk call")
+    return _bulk_results(line, answer, client)
+
+
+def send_group(line: Line, client: Client) -> list[SkuResult]:
+    """createOrReplaceInventoryItemGroup; one result, named by the group's key."""
+    url = f"{client.base}{GROUP_PATH.format(key=quote(line.key, safe=''))}"
+    answer = _send_body(line, client, "PUT", url, "call")
+    document = answer_json(answer)
+    status = answer.status_code
+    if status in (200, 201, 204):
+        warnings = document.get("warnings") if isinstance(document, dict) else None
+        return [
+            SkuResult(line.key, True, status, _issues(line.key, "warning", warnings, client.scrub))
+        ]
+    if status == 403:
+        raise CredentialsError(
+            f"eBay did not let Airflow connection {client.credentials.conn_id!r} make "
+            f"{line.where()}'s call (no sell.inventory access?): "
+            f"{client.scrub(describe(answer))}"
+        )
+    if 400 <= status < 500:
+        errors = document.get("errors") if isinstance(document, dict) else None
+        issues = _issues(line.key, "error", errors, client.scrub) or [
+            MarketplaceIssue(
+                line.key, "error", f"HTTP {status}", "", client.scrub(describe(answer))
+            )
+        ]
+        return [SkuResult(line.key, False, status, issues)]
+    raise DeliveryError(
+        f"eBay answered {line.where()}'s call with {client.scrub(describe(answer))}"
+    )
+
+
+def send_deletions(line: Line, client: Client) -> list[SkuResult]:
+    results = []
+    for sku in line.skus:
+        answer = client.call(
+            "DELETE",
+            f"{client.base}{ITEM_PATH.format(sku=quote(sku, safe=''))}",
+            {"Accept": "application/json"},
+            None,
+            f"the deletion of sku {sku} ({line.where()})",
+        )
+        document = answer_json(answer)
+        errors = document.get("errors") if isinstance(document, dict) else None
+        if answer.status_code in (200, 204):
+            results.append(SkuResult(sku, True, answer.status_code))
+        elif answer.status_code == 404:
+            issues = _issues(sku, "warning", errors, client.scrub) or [
+                MarketplaceIssue(sku, "warning", NOT_FOUND, "", "not found on eBay")
+            ]
+            results.append(SkuResult(sku, True, 404, issues))
+        elif answer.status_code == 403:
+            raise CredentialsError(
+                f"eBay did not let Airflow connection {client.credentials.conn_id!r} delete "
+                f"sku {sku}: {client.scrub(describe(answer))}"
+            )
+        elif 400 <= answer.status_code < 500:
+            issues = _issues(sku, "error", errors, client.scrub) or [
+                MarketplaceIssue(
+                    sku, "error", f"HTTP {answer.status_code}", "", client.scrub(describe(answer))
+                )
+            ]
+            results.append(SkuResult(sku, False, answer.status_code, issues))
+        else:
+            raise DeliveryError(
+                f"eBay answered the deletion of sku {sku} ({line.where()}) with "
+                f"{client.scrub(describe(answer))}"
+            )
+    return results
