@@ -80,7 +80,7 @@ def listings(market_code: str, count: int) -> list[Listing]:
 
 def run_channel(channel: str, count: int) -> None:
     """Write and check one channel for every market that uses it; print one result line."""
-    from pipeline.build import _ChannelFiles
+    from pipeline.channel_files import ChannelFiles
 
     config = load_config(ROOT / "config" / "markets.toml", env={})
     categories = load_category_map(ROOT / "config" / "categories.toml")
@@ -102,7 +102,7 @@ def run_channel(channel: str, count: int) -> None:
             )
             started = time.perf_counter()
             with ExitStack() as stack:
-                files = _ChannelFiles(
+                files = ChannelFiles(
                     cls, market, folder, stack, context, previous_state=None, delta=False
                 )
                 for item in items:

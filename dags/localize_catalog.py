@@ -46,10 +46,8 @@ plus deletions) and `dry_run`.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -66,10 +64,14 @@ from airflow.sdk import (
 )
 from airflow.sdk.exceptions import AirflowFailException
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+from pipeline.trigger_form import localize_catalog_form, market_labels
 
-    from schemas.config.pipeline import PipelineConfig
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from pipeline import records
+    from pipeline.translate import TranslationOptions
+    from schemas.config.pipeline import PipelineConfig, Translation
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
@@ -78,26 +80,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _configured_markets() -> dict[str, str]:
-    """Market code -> a label for the trigger form ("DE: Germany (de_DE, EUR)"), read
-    from the configuration file at parse time (a small TOML read; the typed
-    configuration is loaded only inside tasks)."""
-    import tomllib
-
-    path = Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
-    try:
-        with path.open("rb") as stream:
-            markets = tomllib.load(stream).get("markets", {})
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}  # the tasks report the broken file; the form still renders
-    return {
-        code: f"{code}: {market.get('name') or market.get('country', code)} "
-        f"({market.get('locale', '')}, {market.get('currency', '')})"
-        for code, market in sorted(markets.items())
-    }
-
-
-MARKETS = _configured_markets()
+MARKETS = market_labels(Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG))
+"""Market code -> its label in the trigger form."""
 
 
 def _config() -> PipelineConfig:
@@ -211,68 +195,28 @@ def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
 
 
 def _recorded(step: Callable[P, R]) -> Callable[P, R]:
-    """Log what the task did in a few sentences (`pipeline.narration`), and leave a record
-    of its seconds, or of its error, in the run's staging area for the run report
-    (``steps/<task>.<map index>.json``): a task cannot read Airflow's database, but the
-    summary can read these."""
+    """Record the task's try for the run report and tell its log what the task did
+    (`pipeline.task_try`)."""
 
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from pipeline.narration import describe
-        from pipeline.run_report.steps import record_step
+        from pipeline.task_try import TaskTry
 
-        started = time.monotonic()
         context = get_current_context()
         ti = context["ti"]
-        record = {
-            "task": ti.task_id,
-            "map_index": ti.map_index,
-            "try": ti.try_number,
-            "started": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-
-        def write(state: str, error: str | None = None) -> None:
-            label = context.get("label")  # type: ignore[misc]
-            record.update(state=state, seconds=round(time.monotonic() - started, 3), label=label)
-            if error:
-                record["error"] = error
-            try:
-                record_step(_run_dir(_config()), record)
-            except Exception as failure:  # a missing record must not fail the task
-                LOG.warning("Could not record the step for the run report: %s", failure)
-
+        attempt = TaskTry(ti.task_id, ti.map_index, ti.try_number, lambda: _run_dir(_config()))
         try:
             result = step(*args, **kwargs)
         except Exception as error:
             # _fail_fast has already put the original error's type in the message.
             text = str(error) if isinstance(error, AirflowFailException) else None
-            write("failed", text or f"{type(error).__name__}: {error}")
+            label = context.get("label")  # type: ignore[misc]
+            attempt.failed(text or f"{type(error).__name__}: {error}", label)
             raise
-        write("success")
-        for line in describe(ti.task_id, result):
-            LOG.info("%s", line)
+        attempt.succeeded(result, context.get("label"))  # type: ignore[misc]
         return result
 
     return run
-
-
-def _finished(mapped: Sequence[dict[str, Any]] | None) -> list[dict[str, Any] | None]:
-    """Results of a mapped task as far as they exist (None for a failed map index)."""
-    if not mapped:
-        return []
-    results: list[dict[str, Any] | None] = []
-    for index in range(len(mapped)):
-        try:
-            results.append(mapped[index])
-        except (KeyError, IndexError, LookupError):
-            results.append(None)
-    return results
-
-
-def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Results of a mapped task, read by index (iterating probes one past the end)."""
-    for index in range(len(mapped)):
-        yield mapped[index]
 
 
 @dag(
@@ -292,49 +236,13 @@ def _each(mapped: Sequence[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             seconds=float(os.environ.get("GRENZENLOS_RETRY_DELAY_SECONDS", 300))
         ),
     },
-    params={
-        "markets": Param(
-            None,
-            type=["null", "array"],
-            items={"type": "string", "enum": sorted(MARKETS)},
-            uniqueItems=True,
-            examples=sorted(MARKETS),
-            values_display=MARKETS,
-            title="Markets",
-            description="The markets to build and publish. Leave empty (clear the field) "
-            "to run every configured market; only markets in config/markets.toml can be "
-            "picked.",
-        ),
-        "mode": Param(
-            "full",
-            type="string",
-            enum=["full", "delta"],
-            values_display={
-                "full": "full: every listing in every file",
-                "delta": "delta: Amazon and eBay get only what changed",
-            },
-            title="Mode",
-            description="full: every channel gets a complete file with every listing; for "
-            "Amazon and eBay that re-sends listings that did not change, and resets their "
-            "change tracking. delta: Amazon and eBay get only the listings that changed "
-            "since the last published feed, plus deletions of products that are gone; "
-            "Google and the CSV/XML channels always get full files.",
-        ),
-        "dry_run": Param(
-            False,
-            type="boolean",
-            title="Dry run",
-            description="Build and check every feed, write the findings and the run "
-            "report, but publish nothing: the live feeds stay as they are and no Asset "
-            "event is emitted.",
-        ),
-    },
+    params={name: Param(**field) for name, field in localize_catalog_form(MARKETS).items()},
 )
 def localize_catalog() -> None:
     @task
     @_recorded
     @_fail_fast
-    def extract() -> dict[str, Any]:
+    def extract() -> records.Extracted:
         from pipeline.extract import ExtractFailed, extract
         from transforms.gates import GateClosed
         from transforms.rates_freshness import StaleRates
@@ -360,14 +268,16 @@ def localize_catalog() -> None:
             raise AirflowFailException(str(stopped)) from None
 
     @task(retries=0)
-    def plan_validation(staged: dict[str, Any]) -> list[dict[str, Any]]:
+    def plan_validation(staged: records.Extracted) -> list[records.ValidationJob]:
         """One ``validate_shard`` task per shard of the snapshot."""
         return [{"shard": shard} for shard in staged["shards"]]
 
     @task(map_index_template="{{ label }}")
     @_recorded
     @_fail_fast
-    def validate_shard(shard: dict[str, int], staged: dict[str, Any]) -> dict[str, Any]:
+    def validate_shard(
+        shard: records.ShardSpec, staged: records.Extracted
+    ) -> records.ValidatedShard:
         from pipeline.validate import validate_shard
 
         context = get_current_context()
@@ -378,7 +288,10 @@ def localize_catalog() -> None:
 
     @task(retries=0)
     @_recorded
-    def validate(staged: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def validate(
+        staged: records.Extracted, parts: Sequence[records.ValidatedShard]
+    ) -> records.Validated:
+        from pipeline.records import each
         from pipeline.validate import validate_snapshot
         from transforms.gates import GateClosed
 
@@ -391,7 +304,7 @@ def localize_catalog() -> None:
                 output / "runs" / _run_key(),
                 output,
                 _run_key(),
-                parts=list(_each(parts)),
+                parts=list(each(parts)),
             )
         except GateClosed as closed:
             raise AirflowFailException(str(closed)) from None
@@ -406,42 +319,38 @@ def localize_catalog() -> None:
             config.market(code)  # raises ConfigError naming the configured markets
         return wanted or sorted(config.markets)
 
-    def _translation_args(
-        staged: dict[str, Any], validated: dict[str, Any]
-    ) -> tuple[PipelineConfig, Any, dict[str, Any]]:
-        """The configuration, the translation settings and what every translate task
-        passes on (key, memory, quarantine, whether the run is distributed)."""
+    def _translation_args(validated: records.Validated) -> tuple[Translation, TranslationOptions]:
+        """The translation settings (with DeepL's server, when the connection names one)
+        and what every translate task passes on."""
+        from pipeline.translate import translation_options
+
         config = _config()
         settings = config.translation
         key, server = _deepl_access()
         if server:
             settings = settings.model_copy(update={"server_url": server})
-        with ObjectStoragePath(validated["quarantine"]).open("r", encoding="utf-8") as stream:
-            quarantine = config.validation.quarantined_everywhere(json.load(stream))
-        return (
+        conninfo = _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
+        options = translation_options(
             config,
-            settings,
-            {
-                "auth_key": key,
-                "run_id": _run_key(),
-                "memory_conninfo": (
-                    _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
-                ),
-                "quarantine": quarantine,
-                "glossary_targets": sorted({m.deepl_target for m in config.markets.values()}),
-                "distributed": _distributed(),
-            },
+            validated,
+            _run_dir(config),
+            auth_key=key,
+            run_id=_run_key(),
+            memory_conninfo=conninfo,
+            distributed=_distributed(),
         )
+        return settings, options
 
     @task
     @_recorded
     @_fail_fast
     def prepare_translation(
-        staged: dict[str, Any], validated: dict[str, Any], markets: list[str]
-    ) -> dict[str, Any]:
+        staged: records.Extracted, validated: records.Validated, markets: list[str]
+    ) -> records.TranslationPrepared:
         from pipeline.translate import prepare_translation
 
-        config, settings, options = _translation_args(staged, validated)
+        config = _config()
+        settings, options = _translation_args(validated)
         return prepare_translation(
             ObjectStoragePath(staged["snapshot"]),
             [config.market(code) for code in markets],
@@ -451,7 +360,7 @@ def localize_catalog() -> None:
         )
 
     @task(retries=0)
-    def plan_languages(markets: list[str]) -> list[dict[str, list[str]]]:
+    def plan_languages(markets: list[str]) -> list[records.LanguageJob]:
         """One ``translate_language`` task per DeepL target language."""
         from pipeline.translate import translation_groups
 
@@ -464,13 +373,14 @@ def localize_catalog() -> None:
     @_fail_fast
     def translate_language(
         group: list[str],
-        staged: dict[str, Any],
-        validated: dict[str, Any],
-        prepared: dict[str, Any],
-    ) -> dict[str, Any]:
+        staged: records.Extracted,
+        validated: records.Validated,
+        prepared: records.TranslationPrepared,
+    ) -> records.TranslatedLanguage:
         from pipeline.translate import translate_language
 
-        config, settings, options = _translation_args(staged, validated)
+        config = _config()
+        settings, options = _translation_args(validated)
         markets = [config.market(code) for code in group]
         context = get_current_context()
         context["label"] = (  # type: ignore[typeddict-unknown-key]
@@ -489,28 +399,30 @@ def localize_catalog() -> None:
     @task
     @_recorded
     @_fail_fast
-    def translate(prepared: dict[str, Any], parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def translate(
+        prepared: records.TranslationPrepared, parts: Sequence[records.TranslatedLanguage]
+    ) -> records.Translated:
         """The run's translation report from every language's part."""
+        from pipeline.records import each
         from pipeline.translate import merge_translation_reports
 
         config = _config()
-        result = merge_translation_reports(
-            list(_each(parts)),
+        return merge_translation_reports(
+            list(each(parts)),
             _run_dir(config),
             ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
             prepared,
         )
-        return {"files": result["files"], "report": result["report"]}
 
     @task(retries=0)
-    def plan_shards(staged: dict[str, Any], markets: list[str]) -> list[dict[str, Any]]:
+    def plan_shards(staged: records.Extracted, markets: list[str]) -> list[records.ShardJob]:
         """One ``localize_shard`` task per market and shard of the snapshot."""
         from pipeline.build import shard_jobs
 
         return shard_jobs(staged, markets)
 
     @task(retries=0)
-    def plan_channels(markets: list[str]) -> list[dict[str, str]]:
+    def plan_channels(markets: list[str]) -> list[records.ChannelJob]:
         """One ``write_channel`` task per market and channel."""
         from pipeline.build import channel_jobs
 
@@ -521,11 +433,11 @@ def localize_catalog() -> None:
     @_fail_fast
     def localize_shard(
         market: str,
-        shard: dict[str, int],
-        staged: dict[str, Any],
-        validated: dict[str, Any],
-        translated: dict[str, Any],
-    ) -> dict[str, Any]:
+        shard: records.ShardSpec,
+        staged: records.Extracted,
+        validated: records.Validated,
+        translated: records.Translated,
+    ) -> records.ShardResult:
         from pipeline.build import build_shard
 
         context = get_current_context()
@@ -546,7 +458,9 @@ def localize_catalog() -> None:
     @task(map_index_template="{{ label }}")
     @_recorded
     @_fail_fast
-    def write_channel(market: str, channel: str, staged: dict[str, Any]) -> dict[str, Any]:
+    def write_channel(
+        market: str, channel: str, staged: records.Extracted
+    ) -> records.ChannelResult:
         from pipeline.build import build_channel
 
         context = get_current_context()
@@ -565,7 +479,7 @@ def localize_catalog() -> None:
     @task(map_index_template="{{ label }}")
     @_recorded
     @_fail_fast
-    def assemble_market(market: str, staged: dict[str, Any]) -> dict[str, Any]:
+    def assemble_market(market: str, staged: records.Extracted) -> records.MarketBuild:
         from pipeline.build import assemble
 
         get_current_context()["label"] = market  # type: ignore[typeddict-unknown-key]
@@ -576,17 +490,19 @@ def localize_catalog() -> None:
             _run_dir(config),
             staged=staged,
             mode=get_current_context()["params"].get("mode") or "full",
+            rate_day=staged["rates_day"],
         )
 
     @task(retries=0)
     @_recorded
-    def check_gates(built: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def check_gates(built: Sequence[records.MarketBuild]) -> records.HeldFeeds:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from pipeline.publish import check_feed_shrink
+        from pipeline.records import each
 
         config = _config()
         return check_feed_shrink(
-            _each(built),
+            each(built),
             config.validation,
             ObjectStoragePath(config.storage.output_url),
             _run_dir(config),
@@ -596,15 +512,16 @@ def localize_catalog() -> None:
     @_recorded
     @_fail_fast
     def publish(
-        staged: dict[str, Any], built: Sequence[dict[str, Any]], held: dict[str, Any]
-    ) -> list[dict[str, Any]] | None:
-        from pipeline.publish import publish_run
+        staged: records.Extracted, built: Sequence[records.MarketBuild], held: records.HeldFeeds
+    ) -> list[records.PublishedFeed] | None:
+        from pipeline.publish import feed_events, publish_run
+        from pipeline.records import each
 
         if get_current_context()["params"].get("dry_run"):
             return None
         config = _config()
         published = publish_run(
-            _each(built),
+            each(built),
             held,
             ObjectStoragePath(config.storage.output_url),
             _run_dir(config),
@@ -613,28 +530,19 @@ def localize_catalog() -> None:
             path_factory=ObjectStoragePath,
         )
         outlet_events = get_current_context()["outlet_events"]
-        for feed in published:
-            stem = feed["file"].rsplit(".", 1)[0]
+        for event in feed_events(published, _run_key()):
             outlet_events[FEEDS].add(
-                Asset(uri=feed["path"], name=f"grenzenlos_feed_{feed['market']}_{stem}"),
-                extra={
-                    "market": feed["market"],
-                    "channel": feed["channel"],
-                    "file": feed["file"],
-                    "items": feed["items"],
-                    "sha256": feed["sha256"],
-                    "run": _run_key(),
-                },
+                Asset(uri=event["uri"], name=event["name"]), extra=event["extra"]
             )
         return published
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summary(
-        staged: dict[str, Any] | None,
-        validated: dict[str, Any] | None,
-        translated: dict[str, Any] | None,
-        built: Sequence[dict[str, Any]] | None,
-        published: list[dict[str, Any]] | None,
+        staged: records.Extracted | None,
+        validated: records.Validated | None,
+        translated: records.Translated | None,
+        built: Sequence[records.MarketBuild] | None,
+        published: list[records.PublishedFeed] | None,
     ) -> str:
         """Report whatever the run got to; fail the run if a gate stopped it, held a feed
         back, or a task failed.
@@ -642,12 +550,13 @@ def localize_catalog() -> None:
         This task always runs, so the run's own state comes from here: a run whose
         localize or publish step failed must not look green.
         """
+        from pipeline.records import finished
         from pipeline.run_report.summary import RunParams, RunResults, write_run_report
 
         config = _config()
         report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
         dry_run = bool(get_current_context()["params"].get("dry_run"))
-        results = _finished(built)
+        results = finished(built)
         incomplete = None
         if None in (staged, validated, translated) or not results or None in results:
             incomplete = "a task failed before every market was built"

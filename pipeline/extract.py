@@ -18,13 +18,14 @@ from pipeline.layout import (
     SnapshotWriter,
     path_like,
 )
+from pipeline.records import Extracted, ShardSpec, StagedCatalog
 from schemas.findings import Finding, count, write_findings_jsonl
 from schemas.product import Product
 from transforms.gates import GateClosed
 from transforms.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator
     from datetime import date
 
     from schemas.config.catalog import CatalogSource
@@ -122,7 +123,7 @@ def stage_catalog(
     run_dir: StoragePath | Path,
     *,
     shard_products: int = 200_000,
-) -> dict[str, Any]:
+) -> StagedCatalog:
     """Write the staged snapshot and the ingestion findings of one run.
 
     An ``error`` finding whose rule holds a product back (`HOLDING_RULES`: an
@@ -134,11 +135,7 @@ def stage_catalog(
     ``end``), so a shard task reads only its part, from a local disk or object storage.
 
     Returns:
-        ``snapshot`` path, ``shards`` (each: ``index``, ``first`` product's position in
-        the snapshot, ``products``, ``start`` and ``end`` byte; at least one, empty for an
-        empty catalog), ``products`` read, ``rejected_rows`` skipped, ``held``
-        products read but set aside, ``warnings`` about values that were ignored or
-        changed, and ``holds`` (the file of held skus and their rules).
+        The snapshot, its shards, and what was read, rejected, held back and warned about.
     """
     from transforms.catalog.values import HOLDING_RULES
     from transforms.gates import HELD_FEEDS
@@ -150,7 +147,8 @@ def stage_catalog(
     products = warnings = 0
     rejected_rows: set[int | None] = set()
     holds: dict[str, list[str]] = {}
-    shards: list[dict[str, int]] = []
+    starts: list[tuple[int, int]] = []
+    """Each shard's first product's position and first byte."""
     with (
         (run_dir / SNAPSHOT).open("wb") as snapshot_stream,
         (run_dir / INGEST_FINDINGS).open("w", encoding="utf-8") as findings,
@@ -159,7 +157,7 @@ def stage_catalog(
         for item in items:
             if isinstance(item, Product):
                 if products % shard_products == 0:
-                    shards.append({"index": len(shards), "first": products, "start": snapshot.size})
+                    starts.append((products, snapshot.size))
                 snapshot.write(item)
                 products += 1
                 continue
@@ -172,25 +170,29 @@ def stage_catalog(
                     rules.append(item.rule)
             else:
                 rejected_rows.add(item.row)
-        shards = shards or [{"index": 0, "first": 0, "start": 0}]
-        for shard, following in zip(shards, [*shards[1:], None], strict=True):
-            shard["end"] = following["start"] if following else snapshot.size
-            shard["products"] = (following["first"] if following else products) - shard["first"]
+        starts = starts or [(0, 0)]
+        ends = [*starts[1:], (products, snapshot.size)]
+        shards = [
+            ShardSpec(index=index, first=first, products=next_first - first, start=start, end=end)
+            for index, ((first, start), (next_first, end)) in enumerate(
+                zip(starts, ends, strict=True)
+            )
+        ]
     with (run_dir / INGEST_HOLDS).open("w", encoding="utf-8") as stream:
         json.dump(holds, stream, sort_keys=True)
-    return {
-        "snapshot": str(run_dir / SNAPSHOT),
-        "shards": shards,
-        "products": products,
-        "rejected_rows": len(rejected_rows),
-        "held": len(holds),
-        "warnings": warnings,
-        "holds": str(run_dir / INGEST_HOLDS),
-    }
+    return StagedCatalog(
+        snapshot=str(run_dir / SNAPSHOT),
+        shards=shards,
+        products=products,
+        rejected_rows=len(rejected_rows),
+        held=len(holds),
+        warnings=warnings,
+        holds=str(run_dir / INGEST_HOLDS),
+    )
 
 
 def check_catalog_read(
-    staged: Mapping[str, Any], settings: Validation, run_dir: StoragePath | Path
+    staged: StagedCatalog, settings: Validation, run_dir: StoragePath | Path
 ) -> None:
     """Stop the run when the catalog read nothing, or rejected too many of its rows.
 
@@ -341,11 +343,11 @@ def extract(
     *,
     conninfo: str | None = None,
     akeneo_api: Any = None,
-) -> dict[str, Any]:
+) -> Extracted:
     """The ``extract`` task: stage the catalog's snapshot and the run's ECB rates.
 
     Returns:
-        What `stage_catalog` returns, with ``rates`` (the staged file) and ``rates_day``.
+        What `stage_catalog` returns, with the staged rates and their day.
 
     Raises:
         GateClosed: the catalog read nothing, or too many of its rows were rejected.
@@ -372,4 +374,4 @@ def extract(
         if heals_by_retry(error):
             raise
         raise ExtractFailed(record_extract_failure(run_dir, error)) from error
-    return {**staged, "rates": rates, "rates_day": str(rates_day)}
+    return Extracted(**staged, rates=rates, rates_day=str(rates_day))

@@ -40,7 +40,8 @@ and publishes to::
     <output>/runs/LATEST                       the newest run's folder name
     <output>/runs/<run>/summary.txt            what the run did, one line per feed
 
-Steps exchange small JSON-ready dicts (paths and counts), never data sets.
+Steps exchange small JSON-ready records (paths and counts, typed in `pipeline.records`),
+never data sets.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What each DAG task tells the people who read its log: a few sentences on what it read,
-what it wrote and what it set aside, from the step's own result (the dict it returns).
+what it wrote and what it set aside, from the step's own result (its `pipeline.records`
+record).
 
 The DAG logs these through `logging` when a task ends, so the Airflow log shows them at
 the top level, not folded into a group.
@@ -13,28 +14,43 @@ from pipeline.layout import for_people
 from schemas.findings import count
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
+
+    from pipeline.records import (
+        ChannelResult,
+        Extracted,
+        HeldFeeds,
+        MarketBuild,
+        PublishedFeed,
+        ShardResult,
+        Translated,
+        TranslatedLanguage,
+        TranslationPrepared,
+        Validated,
+        ValidatedShard,
+    )
 
 
-def _extract(r: Mapping[str, Any]) -> list[str]:
-    held = f", {count(r['held'], 'product')} held back by a value" if r.get("held") else ""
+def _extract(r: Extracted) -> list[str]:
+    held = f", {count(r['held'], 'product')} held back by a value" if r["held"] else ""
     lines = [
         f"Read {count(r['products'], 'product')} from the catalog; "
         f"{count(r['rejected_rows'], 'row')} could not be read{held}.",
-        f"Staged the snapshot in {count(len(r.get('shards') or [1]), 'shard')}: "
-        f"{for_people(r['snapshot'])}.",
+        f"Staged the snapshot in {count(len(r['shards']), 'shard')}: {for_people(r['snapshot'])}.",
+        f"Prices convert with the ECB rates of {r['rates_day']}.",
     ]
-    if r.get("rates_day"):
-        lines.append(f"Prices convert with the ECB rates of {r['rates_day']}.")
-    lines += [f"Warning: {w}" for w in r.get("warnings") or []]
+    if r["warnings"]:
+        lines.append(
+            f"{count(r['warnings'], 'value')} ignored or changed (see the ingest findings)."
+        )
     return lines
 
 
-def _validate_shard(r: Mapping[str, Any]) -> list[str]:
-    return [f"Checked {count(r['products'], 'product')} of shard {int(r['shard']) + 1}."]
+def _validate_shard(r: ValidatedShard) -> list[str]:
+    return [f"Checked {count(r['products'], 'product')} of shard {r['shard'] + 1}."]
 
 
-def _validate(r: Mapping[str, Any]) -> list[str]:
+def _validate(r: Validated) -> list[str]:
     return [
         f"Checked {count(r['products'], 'product')} against "
         f"{count(r['expectations'], 'catalog rule')}: {r['failed_expectations']} failed.",
@@ -43,23 +59,23 @@ def _validate(r: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _select_markets(r: Any) -> list[str]:
+def _select_markets(r: list[str]) -> list[str]:
     return [f"This run builds {count(len(r), 'market')}: {', '.join(r)}."]
 
 
-def _prepare_translation(r: Mapping[str, Any]) -> list[str]:
+def _prepare_translation(r: TranslationPrepared) -> list[str]:
     lines = [
-        f"Imported {count(r['imported'], 'translation')} from the translators' files; "
+        f"Read {count(len(r['imported']), 'file')} of the translators; "
         f"recorded {count(r['catalog_pairs_recorded'], 'text')} the catalog carries in "
         "several languages.",
-        "DeepL key found." if r.get("deepl_key") else "No DeepL key: memory only.",
+        "DeepL key found." if r["deepl_key"] else "No DeepL key: memory only.",
     ]
-    return lines + [f"Warning: {w}" for w in r.get("warnings") or []]
+    return lines + [f"Warning: {w}" for w in r["warnings"]]
 
 
-def _translate_report(r: Mapping[str, Any]) -> list[str]:
+def _translate_report(r: TranslatedLanguage | Translated) -> list[str]:
     lines = []
-    for target, lang in (r.get("report") or {}).get("languages", {}).items():
+    for target, lang in r["report"]["languages"].items():
         lines.append(
             f"{target}: {count(lang['segments'], 'text')}; {lang['memory']} from memory, "
             f"{lang['deepl']} by DeepL, {lang['pending']} pending, {lang['flagged']} held "
@@ -68,43 +84,44 @@ def _translate_report(r: Mapping[str, Any]) -> list[str]:
     return lines or ["Nothing to translate."]
 
 
-def _localize_shard(r: Mapping[str, Any]) -> list[str]:
-    reasons = ", ".join(f"{rule} {n}" for rule, n in (r.get("reasons") or {}).items())
+def _localize_shard(r: ShardResult) -> list[str]:
+    reasons = ", ".join(f"{rule} {n}" for rule, n in r["reasons"].items())
     return [
         f"Localized {count(r['products'], 'product')} for {r['market']}; "
         f"{r['set_aside']} set aside" + (f" ({reasons})." if reasons else ".")
     ]
 
 
-def _write_channel(r: Mapping[str, Any]) -> list[str]:
-    summary = r.get("summary") or {}
-    files = [for_people(p["path"]) for p in r.get("parts") or [] if p.get("path")]
+def _write_channel(r: ChannelResult) -> list[str]:
+    summary = r["summary"]
+    files = [for_people(p["path"]) for p in r["parts"]]
     lines = [
-        f"{r.get('market', '')} {r.get('channel', '')}: {summary.get('listed', 0)} listed, "
-        f"{summary.get('set_aside', 0)} set aside, {summary.get('sent', 0)} sent."
+        f"{r['market']} {r['channel']}: {summary['listed']} listed, "
+        f"{summary['set_aside']} set aside, {summary['sent']} sent."
     ]
     if files:
         lines.append(f"Wrote {', '.join(files)} (published later by `publish`).")
-    if summary.get("withheld"):
+    if summary["withheld"]:
         lines.append(f"Not published: {summary['withheld']}")
     return lines
 
 
-def _assemble_market(r: Mapping[str, Any]) -> list[str]:
+def _assemble_market(r: MarketBuild) -> list[str]:
     return [
         f"{r['market']}: {count(r['products'], 'product')}, {r['set_aside']} set aside in "
         f"at least one channel; findings in {for_people(r['findings'])}."
     ]
 
 
-def _check_gates(r: Mapping[str, Any]) -> list[str]:
-    held = r.get("feeds") or []
-    if not held:
+def _check_gates(r: HeldFeeds) -> list[str]:
+    if not r["feeds"]:
         return ["No feed lost too many listings: every feed may publish."]
-    return [f"Held back {h['market']} {h['channel']}: it lost too many listings." for h in held]
+    return [
+        f"Held back {h['market']} {h['channel']}: it lost too many listings." for h in r["feeds"]
+    ]
 
 
-def _publish(r: Any) -> list[str]:
+def _publish(r: list[PublishedFeed] | None) -> list[str]:
     if r is None:
         return ["Dry run: nothing published."]
     return [f"Published {count(len(r), 'feed file')}."] + [

@@ -1,7 +1,7 @@
 """Onboarding a catalog: what each market and channel would list, why the rest is set
 aside, and the configuration line that fixes each reason.
 
-`listing_overview` reads what every build already returns (`pipeline.build.assemble_market`:
+`listing_overview` reads what every build already returns (`pipeline.records.MarketBuild`:
 per channel, listed, set aside, the reason each product was set aside under, and the
 required attributes listings lack), so the same table heads every run's report. `onboard`
 runs extract, validate and the builds on a catalog without translating or publishing

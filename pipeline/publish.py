@@ -7,27 +7,37 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pipeline.layout import (
     MANIFEST,
     REFUSED_SUFFIX,
+)
+from pipeline.records import (
+    FeedEvent,
+    HeldFeeds,
+    Manifest,
+    ManifestEntry,
+    MarketBuild,
+    PublishedFeed,
+    as_record,
 )
 from transforms.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
 
+    from pipeline.records import ChannelFigures
     from schemas.config.pipeline import Validation
     from transforms.storage import StoragePath
 
 
 def check_feed_shrink(
-    built: Iterable[dict[str, Any]],
+    built: Iterable[MarketBuild],
     settings: Validation,
     output_root: StoragePath | Path,
     run_dir: StoragePath | Path,
-) -> dict[str, Any]:
+) -> HeldFeeds:
     """Hold back each feed that lost more listings than allowed since the last good run.
 
     Only the feeds that shrank are held: `publish_market` leaves their live files as
@@ -36,8 +46,8 @@ def check_feed_shrink(
     holds nothing back clears an earlier attempt's list).
 
     Returns:
-        What `transforms.gates.hold_shrunk_feeds` returns: ``max_shrink_share`` and
-        ``feeds`` (``market``, ``channel``, ``before``, ``listed``, ``reason`` each).
+        What `transforms.gates.hold_shrunk_feeds` returns: the share allowed and the
+        feeds held back.
     """
     from transforms.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
 
@@ -46,7 +56,11 @@ def check_feed_shrink(
         for b in built
         for channel, info in b["channels"].items()
     }
-    held = hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share)
+    held = as_record(
+        hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share),
+        HeldFeeds,
+        "the shrink gate's verdict",
+    )
     ensure_dir(run_dir)
     with (run_dir / HELD_FEEDS).open("w", encoding="utf-8") as stream:
         json.dump(held, stream, indent=1)
@@ -55,13 +69,13 @@ def check_feed_shrink(
 
 
 def publish_market(
-    built: dict[str, Any],
+    built: MarketBuild,
     output_root: StoragePath | Path,
     path_factory: Any = Path,
     *,
     run_id: str = "",
     held: Collection[str] = (),
-) -> list[dict[str, Any]]:
+) -> list[PublishedFeed]:
     """Publish one market's staged feeds atomically under ``<output>/<market>/``.
 
     After the feeds, ``manifest.json`` is published beside them (also
@@ -79,66 +93,70 @@ def publish_market(
             (each with the ``run`` that produced it).
 
     Returns:
-        One dict per feed: ``market``, ``channel``, ``path``, ``items``, ``sha256``.
+        The published files.
     """
     market_dir = output_root / built["market"]
     ensure_dir(market_dir)
-    published = []
+    published: list[PublishedFeed] = []
     channels = built["channels"]
     for feed in built["feeds"]:
         info = channels[feed["channel"]]
         if feed["channel"] in held:
             continue
-        if not feed.get("valid", True) or not info["valid"]:
+        if not feed["valid"] or not info["valid"]:
             continue  # an API file with nothing to send, or a channel that failed its check
         source = path_factory(feed["path"])
         target = market_dir / source.name
         sha256 = publish_atomically(source, target)
         published.append(
-            {
-                "market": built["market"],
-                "channel": feed["channel"],
-                "path": str(target),
-                "file": source.name,
-                "items": feed["items"],
-                "listed": info["listed"],
-                "sha256": sha256,
-            }
+            PublishedFeed(
+                market=built["market"],
+                channel=feed["channel"],
+                path=str(target),
+                file=source.name,
+                items=feed["items"],
+                listed=info["listed"],
+                sha256=sha256,
+            )
         )
     for channel, info in channels.items():
-        if info.get("state") and info["valid"] and channel not in held:
-            source = path_factory(info["state"])
+        state = info["state"]
+        if state and info["valid"] and channel not in held:
+            source = path_factory(state)
             publish_atomically(source, market_dir / source.name)
             refused = market_dir / f"{channel}{REFUSED_SUFFIX}"
             if refused.exists():  # this run sent them again
                 refused.unlink()
     replaced = {channel: info for channel, info in channels.items() if channel not in held}
     _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
-    still_live: list[dict[str, Any]] = []
+    still_live: list[ManifestEntry] = []
     if held and (market_dir / MANIFEST).exists():
         with (market_dir / MANIFEST).open("r", encoding="utf-8") as stream:
-            live = json.load(stream)
+            live = as_record(json.load(stream), Manifest, str(market_dir / MANIFEST))
         still_live = [
-            {**entry, "run": entry.get("run", live.get("run"))}
-            for entry in live.get("feeds", [])
+            ManifestEntry(
+                file=entry["file"],
+                channel=entry["channel"],
+                items=entry["items"],
+                sha256=entry["sha256"],
+                run=entry.get("run", live["run"]),
+            )
+            for entry in live["feeds"]
             if entry["channel"] in held
         ]
-    manifest = {
-        "market": built["market"],
-        "run": run_id,
-        "mode": built.get("mode", "full"),
-        "rate_day": built.get("rate_day"),
-        "feeds": [
-            {
-                "file": p["file"],
-                "channel": p["channel"],
-                "items": p["items"],
-                "sha256": p["sha256"],
-            }
+    manifest = Manifest(
+        market=built["market"],
+        run=run_id,
+        mode=built["mode"],
+        rate_day=built["rate_day"],
+        feeds=[
+            ManifestEntry(
+                file=p["file"], channel=p["channel"], items=p["items"], sha256=p["sha256"]
+            )
             for p in published
         ]
         + still_live,
-    }
+    )
     staged_manifest = path_factory(built["findings"]).parent / MANIFEST
     with staged_manifest.open("w", encoding="utf-8") as stream:
         json.dump(manifest, stream, indent=1, sort_keys=True)
@@ -148,7 +166,7 @@ def publish_market(
 
 
 def _remove_stale_parts(
-    market_dir: StoragePath | Path, channels: Mapping[str, Any], published: set[str]
+    market_dir: StoragePath | Path, channels: Mapping[str, ChannelFigures], published: set[str]
 ) -> None:
     """Remove a channel's files this run did not replace (an older, longer Amazon file set,
     or last night's delta when nothing changed), so the folder holds this run's files only.
@@ -169,25 +187,26 @@ def _remove_stale_parts(
 
 
 def publish_run(
-    built: Iterable[dict[str, Any]],
-    held: Mapping[str, Any],
+    built: Iterable[MarketBuild],
+    held: HeldFeeds,
     output_root: StoragePath | Path,
     run_dir: StoragePath | Path,
     *,
     run_id: str,
     products: int,
     path_factory: Any = Path,
-) -> list[dict[str, Any]]:
+) -> list[PublishedFeed]:
     """The ``publish`` task: every market's feeds (`publish_market`) except those the shrink
     gate held back (``held``, what `check_feed_shrink` returned), then the run's counts for
     the next run's gates (`transforms.gates.record_success`).
 
     Returns:
-        One dict per published feed (see `publish_market`), for the caller's Asset events.
+        The published files (see `publish_market`), for the caller's Asset events
+        (`feed_events`).
     """
     from transforms.gates import held_channels, record_success
 
-    published: list[dict[str, Any]] = []
+    published: list[PublishedFeed] = []
     for result in built:
         published.extend(
             publish_market(
@@ -195,8 +214,28 @@ def publish_run(
                 output_root,
                 path_factory,
                 run_id=run_id,
-                held=held_channels(held, result["market"]),
+                held=held_channels(cast("dict[str, Any]", held), result["market"]),
             )
         )
-    record_success(run_id, products, published, run_dir, output_root)
+    record_success(run_id, products, cast("list[dict[str, Any]]", published), run_dir, output_root)
     return published
+
+
+def feed_events(published: Iterable[PublishedFeed], run_id: str) -> list[FeedEvent]:
+    """One Asset event per published file, for the ``grenzenlos_feeds`` alias: the
+    Asset is the live file, its extra what a delivery needs to know of it."""
+    return [
+        FeedEvent(
+            uri=feed["path"],
+            name=f"grenzenlos_feed_{feed['market']}_{feed['file'].rsplit('.', 1)[0]}",
+            extra={
+                "market": feed["market"],
+                "channel": feed["channel"],
+                "file": feed["file"],
+                "items": feed["items"],
+                "sha256": feed["sha256"],
+                "run": run_id,
+            },
+        )
+        for feed in published
+    ]

@@ -16,11 +16,21 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pipeline.layout import (
     TRANSLATION_REPORT,
+    path_like,
     read_snapshot,
+)
+from pipeline.records import (
+    LanguageFigures,
+    Translated,
+    TranslatedLanguage,
+    TranslationPrepared,
+    TranslationReport,
+    Validated,
+    as_record,
 )
 from transforms.storage import ensure_dir, publish_atomically
 
@@ -28,13 +38,55 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from schemas.config.market import Market
-    from schemas.config.pipeline import Translation
+    from schemas.config.pipeline import PipelineConfig, Translation
     from transforms.storage import StoragePath
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory
 
 _TRANSLATIONS = "translations"
 """Folder of the run's staging folder with the markets' outcome files and report parts."""
+
+
+class TranslationOptions(TypedDict):
+    """What every translate task passes on besides the snapshot, markets and settings."""
+
+    auth_key: str | None
+    run_id: str
+    """The run's key."""
+    memory_conninfo: str | None
+    """The PostgreSQL memory's connection string; None for the SQLite file."""
+    quarantine: dict[str, list[str]]
+    """Sku -> the rules that keep it out of every market: not translated."""
+    glossary_targets: list[str]
+    """Every configured market's DeepL target language."""
+    distributed: bool
+    """Whether the tasks may run on several machines (then no SQLite memory)."""
+
+
+def translation_options(
+    config: PipelineConfig,
+    validated: Validated,
+    run_dir: StoragePath | Path,
+    *,
+    auth_key: str | None,
+    run_id: str,
+    memory_conninfo: str | None,
+    distributed: bool,
+) -> TranslationOptions:
+    """The options of the DAG's translate tasks: the quarantine ``validated`` names (a
+    path of the same kind as ``run_dir``) and every configured market's target language,
+    with what the DAG knows of the run (the key, the memory's connection, whether tasks
+    may run on several machines)."""
+    with path_like(run_dir, validated["quarantine"]).open("r", encoding="utf-8") as stream:
+        quarantine = config.validation.quarantined_everywhere(json.load(stream))
+    return TranslationOptions(
+        auth_key=auth_key,
+        run_id=run_id,
+        memory_conninfo=memory_conninfo,
+        quarantine=quarantine,
+        glossary_targets=sorted({m.deepl_target for m in config.markets.values()}),
+        distributed=distributed,
+    )
 
 
 def translation_groups(markets: Sequence[Market]) -> list[list[str]]:
@@ -62,7 +114,7 @@ def prepare_translation(
     quarantine: Mapping[str, Sequence[str]] | None = None,
     glossary_targets: Sequence[str] = (),
     distributed: bool = False,
-) -> dict[str, Any]:
+) -> TranslationPrepared:
     """What a run does once before its languages are translated, each on its own.
 
     Imports the translators' TMX/XLIFF files, records the catalog's own localized texts
@@ -73,9 +125,7 @@ def prepare_translation(
     several machines (see `translate_language`).
 
     Returns:
-        What `translate_language` and `merge_translation_reports` take (JSON-ready):
-        ``imported`` and ``catalog_pairs_recorded`` for the report, ``deepl`` (the DeepL
-        session's state after the glossary sync, or None) and ``warnings``.
+        What `translate_language` and `merge_translation_reports` take.
     """
     from transforms.translation.deepl import DeepLTranslator
     from transforms.translation.glossary import base_language
@@ -108,15 +158,15 @@ def prepare_translation(
                 translator.sync_glossary(targets[0])
             deepl_state = translator.session_state()
             warnings = translator.warnings
-    return {
-        "imported": imported,
-        "catalog_pairs_recorded": recorded,
-        "glossary_targets": every_target,
-        "deepl": deepl_state,
-        "warnings": warnings,
-        "deepl_key": bool(auth_key),
-        "currency": settings.price_currency,
-    }
+    return TranslationPrepared(
+        imported=imported,
+        catalog_pairs_recorded=recorded,
+        glossary_targets=every_target,
+        deepl=deepl_state,
+        warnings=warnings,
+        deepl_key=bool(auth_key),
+        currency=settings.price_currency,
+    )
 
 
 def translate_language(
@@ -131,9 +181,9 @@ def translate_language(
     memory_conninfo: str | None = None,
     quarantine: Mapping[str, Sequence[str]] | None = None,
     glossary_targets: Sequence[str] = (),
-    prepared: Mapping[str, Any],
+    prepared: TranslationPrepared,
     distributed: bool = False,
-) -> dict[str, Any]:
+) -> TranslatedLanguage:
     """Translate what one target language's markets lack, after `prepare_translation`.
 
     ``markets`` are one group of `translation_groups` (one DeepL target language). Their
@@ -147,8 +197,7 @@ def translate_language(
     on several machines) the memory must be PostgreSQL.
 
     Returns:
-        ``files`` (market -> outcome file), ``report`` (this language's part, see
-        `merge_translation_reports`) and ``report_part`` (the file it is written to).
+        The markets' outcome files, this language's part of the report and its file.
 
     Raises:
         ValueError: the markets have more than one target language, or ``distributed``
@@ -166,18 +215,18 @@ def translate_language(
         quarantine=quarantine,
         glossary_targets=glossary_targets,
         prepared=prepared,
-        deepl_state=prepared.get("deepl"),
+        deepl_state=prepared["deepl"],
         distributed=distributed,
     )
     return result
 
 
 def merge_translation_reports(
-    parts: Sequence[Mapping[str, Any]],
+    parts: Sequence[TranslatedLanguage],
     run_dir: StoragePath | Path,
     report_dir: StoragePath | Path,
-    prepared: Mapping[str, Any],
-) -> dict[str, Any]:
+    prepared: TranslationPrepared,
+) -> Translated:
     """The run's translation report from the languages' parts, as `translate_snapshot`
     writes it: ``translation.json`` in ``run_dir``, published to ``report_dir``.
 
@@ -187,14 +236,14 @@ def merge_translation_reports(
     first reason DeepL calls stopped for.
 
     Returns:
-        ``files`` (market -> outcome file), ``report`` and ``report_path``.
+        The markets' outcome files, the run's report and where it was published.
     """
     files: dict[str, str] = {}
-    languages: dict[str, Any] = {}
+    languages: dict[str, LanguageFigures] = {}
     review_files: dict[str, str] = {}
     warnings = list(prepared["warnings"])
-    deepl = prepared.get("deepl")
-    stopped = deepl["stopped"] if deepl else None
+    deepl = prepared["deepl"]
+    stopped: str | None = deepl["stopped"] if deepl else None
     for part in parts:
         report = part["report"]
         files.update(part["files"])
@@ -202,25 +251,25 @@ def merge_translation_reports(
         review_files.update(report["review_files"])
         warnings += report["warnings"]
         stopped = stopped or report["stopped"]
-    merged = {
-        "languages": dict(sorted(languages.items())),
-        "currency": prepared["currency"],
-        "stopped": stopped,
-        "warnings": warnings,
-        "deepl_key": prepared["deepl_key"],
-        "review_files": dict(sorted(review_files.items())),
-        "catalog_pairs_recorded": prepared["catalog_pairs_recorded"],
-        "imported": prepared["imported"],
-    }
+    merged = TranslationReport(
+        languages=dict(sorted(languages.items())),
+        currency=prepared["currency"],
+        stopped=stopped,
+        warnings=warnings,
+        deepl_key=prepared["deepl_key"],
+        review_files=dict(sorted(review_files.items())),
+        catalog_pairs_recorded=prepared["catalog_pairs_recorded"],
+        imported=prepared["imported"],
+    )
     with (run_dir / TRANSLATION_REPORT).open("w", encoding="utf-8") as stream:
         json.dump(merged, stream, indent=1, sort_keys=True)
     ensure_dir(report_dir)
     publish_atomically(run_dir / TRANSLATION_REPORT, report_dir / TRANSLATION_REPORT)
-    return {
-        "files": dict(sorted(files.items())),
-        "report": merged,
-        "report_path": str(report_dir / TRANSLATION_REPORT),
-    }
+    return Translated(
+        files=dict(sorted(files.items())),
+        report=merged,
+        report_path=str(report_dir / TRANSLATION_REPORT),
+    )
 
 
 def translate_snapshot(
@@ -235,7 +284,7 @@ def translate_snapshot(
     memory_conninfo: str | None = None,
     quarantine: Mapping[str, Sequence[str]] | None = None,
     glossary_targets: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> Translated:
     """Translate what the markets lack (see `transforms.translation.run`) and report it.
 
     On one machine, one language after the other: `prepare_translation`,
@@ -251,9 +300,8 @@ def translate_snapshot(
     Review XLIFF files and ``translation.json`` go to ``report_dir``.
 
     Returns:
-        ``files`` (market -> translation outcome file), ``report`` (per target
-        language: segments, memory hits, characters sent and billed, cost,
-        pending, flagged) and ``report_path``.
+        The markets' outcome files and the run's report (per target language:
+        segments, memory hits, characters sent and billed, cost, pending, flagged).
     """
     options: dict[str, Any] = {
         "auth_key": auth_key,
@@ -292,10 +340,10 @@ def _translate_group(
     memory_conninfo: str | None,
     quarantine: Mapping[str, Sequence[str]] | None,
     glossary_targets: Sequence[str],
-    prepared: Mapping[str, Any],
+    prepared: TranslationPrepared,
     deepl_state: Mapping[str, Any] | None,
     distributed: bool = False,
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+) -> tuple[TranslatedLanguage, dict[str, Any] | None]:
     """`translate_language`, going on from ``deepl_state``; also returns the DeepL
     session's state at the end, for the next language of a one-machine run."""
     from transforms.translation.run import translate_catalog
@@ -329,7 +377,11 @@ def _translate_group(
     part_path = out_dir / f"report-{targets[0]}.json"
     with part_path.open("w", encoding="utf-8") as stream:
         json.dump(outcome.report, stream, indent=1, sort_keys=True)
-    result = {"files": outcome.files, "report": outcome.report, "report_part": str(part_path)}
+    result = TranslatedLanguage(
+        files=outcome.files,
+        report=as_record(outcome.report, TranslationReport, f"{targets[0]}'s report"),
+        report_part=str(part_path),
+    )
     return result, outcome.deepl_state
 
 

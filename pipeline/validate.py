@@ -8,7 +8,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipeline.layout import (
     GATE_CLOSED,
@@ -20,11 +20,12 @@ from pipeline.layout import (
     path_like,
     read_snapshot,
 )
+from pipeline.records import ShardSpec, Validated, ValidatedShard
 from transforms.gates import GateClosed
 from transforms.storage import ensure_dir, publish_atomically, remove_tree
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from schemas.config.pipeline import Validation
     from transforms.storage import StoragePath
@@ -32,16 +33,16 @@ if TYPE_CHECKING:
 
 def validate_shard(
     snapshot: StoragePath | Path,
-    shard: Mapping[str, int] | None,
+    shard: ShardSpec | None,
     settings: Validation,
-) -> dict[str, Any]:
+) -> ValidatedShard:
     """The ``validate_shard`` task: the per-batch catalog rules on one shard of the
     snapshot (`stage_catalog`'s ``shards``; None: all of it). Its findings, GX results
     and the columns the catalog-wide rules judge go to ``validation/<shard>.sqlite``
     beside the snapshot, for `validate_snapshot` to combine.
 
     Returns:
-        ``shard`` (index), ``products`` and ``part`` (the file).
+        The shard's index, its products and its validation file.
     """
     from schemas.catalog_rules import configured_rules
     from transforms.validation.run import validate_catalog_part
@@ -63,7 +64,7 @@ def validate_shard(
         )
         with part.open("rb") as source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy, 1 << 20)
-    return {"shard": index, "products": count, "part": str(target)}
+    return ValidatedShard(shard=index, products=count, part=str(target))
 
 
 def validate_snapshot(
@@ -73,8 +74,8 @@ def validate_snapshot(
     output_root: StoragePath | Path,
     run_id: str,
     *,
-    parts: Sequence[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+    parts: Sequence[ValidatedShard] | None = None,
+) -> Validated:
     """Run the catalog rules on the staged snapshot and close the gate if it must.
 
     ``parts`` are the `validate_shard` results of every shard (the DAG's mapped tasks);
@@ -102,7 +103,7 @@ def validate_snapshot(
         gate_file.unlink()
     if parts is None:
         parts = [validate_shard(snapshot, None, settings)]
-    ordered = sorted(parts, key=lambda part: int(part["shard"]))
+    ordered = sorted(parts, key=lambda part: part["shard"])
     partial = run_dir / f"{VALIDATION_FINDINGS}.partial"
     with tempfile.TemporaryDirectory(prefix="grenzenlos-validate-") as scratch:
         local = []
@@ -131,16 +132,16 @@ def validate_snapshot(
                 quarantined[sku] = [*quarantined.get(sku, []), *rules]
     with (run_dir / QUARANTINE).open("w", encoding="utf-8") as stream:
         json.dump(quarantined, stream, sort_keys=True)
-    summary = {
-        "products": result.products,
-        "quarantined": len(quarantined),
-        "warnings": result.warnings,
-        "expectations": result.expectations,
-        "failed_expectations": result.failed_expectations,
-        "quarantine": str(run_dir / QUARANTINE),
-        "findings": str(run_dir / VALIDATION_FINDINGS),
-        "results": str(report_dir / VALIDATION_RESULTS),
-    }
+    summary = Validated(
+        products=result.products,
+        quarantined=len(quarantined),
+        warnings=result.warnings,
+        expectations=result.expectations,
+        failed_expectations=result.failed_expectations,
+        quarantine=str(run_dir / QUARANTINE),
+        findings=str(run_dir / VALIDATION_FINDINGS),
+        results=str(report_dir / VALIDATION_RESULTS),
+    )
     ensure_dir(report_dir)
     with (report_dir / VALIDATION_RESULTS).open("w", encoding="utf-8") as stream:
         json.dump(

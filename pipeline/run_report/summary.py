@@ -51,6 +51,14 @@ from transforms.storage import ensure_dir
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
+    from pipeline.records import (
+        Extracted,
+        MarketBuild,
+        PublishedFeed,
+        Translated,
+        TranslationReport,
+        Validated,
+    )
     from transforms.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
@@ -79,14 +87,14 @@ class RunParams:
 class RunResults:
     """What the run's tasks returned (their XCom), as far as the run got."""
 
-    staged: dict[str, Any] | None
+    staged: Extracted | None
     """extract's result; None when it did not finish."""
-    validated: dict[str, Any] | None
-    built: Sequence[dict[str, Any]]
+    validated: Validated | None
+    built: Sequence[MarketBuild]
     """Each market's build result, of those that finished."""
-    published: Sequence[dict[str, Any]] | None
+    published: Sequence[PublishedFeed] | None
     """The published files; None when publish did not run (or a dry run)."""
-    translated: dict[str, Any] | None = None
+    translated: Translated | None = None
     failed: str | None = None
     """Why the run is incomplete as the DAG sees it; named from the step records when
     there are some."""
@@ -143,8 +151,8 @@ def write_run_report(
     ending = _ending(run_dir, records, results.failed)
     findings = _gather_findings(run_dir, report_dir, results.built, path_factory)
     markets = sorted(results.built, key=lambda r: r["market"])
-    for name, key in ((COMPLETENESS, "completeness"), (PRICES, "prices")):
-        _concatenate_csv([path_factory(r[key]) for r in markets], report_dir / name)
+    _concatenate_csv([path_factory(r["completeness"]) for r in markets], report_dir / COMPLETENESS)
+    _concatenate_csv([path_factory(r["prices"]) for r in markets], report_dir / PRICES)
     feeds = _feeds(run, results, ending)
     summary = "\n".join(_summary_lines(run, results, ending, feeds, findings, report_dir)) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
@@ -225,7 +233,7 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
         not_published = "not published"
     else:
         not_published = "not published (dry run)" if run.dry_run else "not published"
-    published_by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    published_by_key: dict[tuple[str, str], list[PublishedFeed]] = {}
     for p in results.published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
     held_by_key = {
@@ -247,7 +255,7 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
                 where = for_people(files[0]["path"])
                 if len(files) > 1:
                     where += f" (+{len(files) - 1} more files)"
-            elif info.get("withheld"):
+            elif info["withheld"]:
                 where = f"NOT PUBLISHED: {info['withheld']}"
             elif not info["valid"]:
                 where = "NOT PUBLISHED: the file failed its format check (see findings)"
@@ -258,7 +266,7 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
             delta = ""
             if info["state"] is not None:
                 delta = (
-                    f" [{result.get('mode', 'full')}: {info['sent']} sent, "
+                    f" [{result['mode']}: {info['sent']} sent, "
                     f"{info['unchanged']} unchanged, {info['deleted']} deleted]"
                 )
             line = (
@@ -274,7 +282,7 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
                 outcome = "published"
             elif info["sent"] == 0 and info["state"] is not None and info["valid"]:
                 outcome = "nothing_to_send"
-            elif run.dry_run and info["valid"] and not info.get("withheld"):
+            elif run.dry_run and info["valid"] and not info["withheld"]:
                 outcome = "dry_run"
             else:
                 outcome = "not_published"
@@ -284,12 +292,12 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
                 listed=info["listed"],
                 set_aside=info["set_aside"],
                 reasons=info["reasons"],
-                missing=info.get("missing") or {},
+                missing=info["missing"],
                 products=result["products"],
                 sent=info["sent"],
                 unchanged=info["unchanged"],
                 deleted=info["deleted"],
-                delta=info["state"] is not None and result.get("mode") == "delta",
+                delta=info["state"] is not None and result["mode"] == "delta",
                 outcome=outcome,
                 outcome_text=where,
                 files=[f["path"] for f in files],
@@ -319,7 +327,7 @@ def _summary_lines(
         lines.append(f"FEEDS HELD BACK: {ending.held_reason}")
     staged, validated = results.staged, results.validated
     if staged:
-        held = f", {staged['held']} held back" if staged.get("held") else ""
+        held = f", {staged['held']} held back" if staged["held"] else ""
         lines.append(
             f"catalog: {count(staged['products'], 'product')} read{held}, "
             f"{count(staged['rejected_rows'], 'row')} rejected"
@@ -368,7 +376,8 @@ def _run_record(
         still_live=_still_live(output_root, codes),
         mode=run.mode,
         dry_run=run.dry_run,
-        rate_date=(staged or {}).get("rates_day"),
+        # A run stepped through without Airflow may hand over the staged catalog alone.
+        rate_date=staged.get("rates_day") if staged else None,
         started=run.started
         or min((r["started"] for r in records if r.get("started")), default=None),
         finished=datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -475,27 +484,27 @@ def _index_run(runs_root: StoragePath | Path, record: RunRecord) -> None:
         stream.write(f"{entries[0]['run_key']}\n")
 
 
-def translation_lines(report: Mapping[str, Any]) -> list[str]:
+def translation_lines(report: TranslationReport) -> list[str]:
     """The translation part of the run summary, one line per target language."""
     lines = []
-    if report.get("stopped"):
+    if report["stopped"]:
         lines.append(f"translation: DeepL calls stopped: {report['stopped']}")
-    elif not report.get("deepl_key"):
+    elif not report["deepl_key"]:
         lines.append("translation: no DeepL key, memory only (texts it lacks are pending)")
-    for target, lang in report.get("languages", {}).items():
-        retries = f", {lang['retries']} retries" if lang.get("retries") else ""
+    for target, lang in report["languages"].items():
+        retries = f", {lang['retries']} retries" if lang["retries"] else ""
         lines.append(
             f"translation {target:<7} {lang['segments']:>6} texts: {lang['human']} human, "
             f"{lang['memory']} from memory, {lang['deepl']} by DeepL, {lang['pending']} pending, "
             f"{lang['flagged']} held back by QA; hit rate {lang['hit_rate']:.1%}; "
             f"{lang['characters_sent']} characters sent, {lang['characters_billed']} billed, "
-            f"about {lang['estimated_cost']} {report.get('currency', 'EUR')}{retries}"
+            f"about {lang['estimated_cost']} {report['currency']}{retries}"
         )
-        if lang.get("stopped"):
+        if lang["stopped"]:
             lines.append(f"translation {target:<7} stopped: {lang['stopped']}")
-    for warning in report.get("warnings", []):
+    for warning in report["warnings"]:
         lines.append(f"translation: {warning}")
-    for target, path in report.get("review_files", {}).items():
+    for target, path in report["review_files"].items():
         lines.append(f"review {target}: {for_people(path)}")
     return lines
 

@@ -27,9 +27,10 @@ EXPECTED = CASES / "sample_run.sha256"
 def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
     """The run's market files; ``shard_products`` cuts the catalog into shards built as
     the DAG's tasks build them (shards and channels each on their own, out of order)."""
-    from pipeline.build import assemble, build_market_feeds, localize_shard, write_channel
+    from pipeline.build import assemble, build_market_feeds, write_channel
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
     from pipeline.layout import ASSEMBLED
+    from pipeline.localize_shard import localize_shard
     from pipeline.translate import translate_snapshot
     from pipeline.validate import validate_snapshot
 

@@ -271,7 +271,7 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     from feeds.amazon.writer import AmazonListingsFeed
     from feeds.scratch import ScratchStore
-    from pipeline.build import _ChannelFiles
+    from pipeline.channel_files import ChannelFiles
 
     spec = AmazonListingsFeed.spec
     small = FeedSpec(spec.name, spec.extension, spec.media_type, spec.description, 3, True)
@@ -281,7 +281,7 @@ def test_a_full_file_starts_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyP
         store = stack.enter_context(ScratchStore())
         previous = store.mapping("previous")
         previous["GONE-1"] = "x"
-        files = _ChannelFiles(AmazonListingsFeed, de, tmp_path, stack,
+        files = ChannelFiles(AmazonListingsFeed, de, tmp_path, stack,
                               WriterContext(channel=CONFIG.channels["amazon"],
                                             categories=CATEGORIES.for_channel("amazon", "DE")),
                               store, previous_state=previous, delta=False)  # fmt: skip

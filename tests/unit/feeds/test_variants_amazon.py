@@ -253,7 +253,7 @@ def test_each_file_carries_the_parent_of_its_variants(
     from feeds.amazon.writer import AmazonListingsFeed
     from feeds.contract import FeedSpec
     from feeds.scratch import ScratchStore
-    from pipeline.build import _ChannelFiles
+    from pipeline.channel_files import ChannelFiles
 
     spec = AmazonListingsFeed.spec
     small = FeedSpec(spec.name, spec.extension, spec.media_type, spec.description, 4, True)
@@ -261,7 +261,7 @@ def test_each_file_carries_the_parent_of_its_variants(
     market = CONFIG.market("DE")
     with ExitStack() as stack:
         store = stack.enter_context(ScratchStore())
-        files = _ChannelFiles(AmazonListingsFeed, market, tmp_path, stack, context(), store,
+        files = ChannelFiles(AmazonListingsFeed, market, tmp_path, stack, context(), store,
                               previous_state=None, delta=False)  # fmt: skip
         for item in variants(market):
             files.write(item)

@@ -24,6 +24,7 @@ import pytest
 
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import read_snapshot
+from pipeline.records import TranslationPrepared
 from pipeline.translate import (
     merge_translation_reports,
     prepare_translation,
@@ -348,7 +349,15 @@ def test_tasks_on_several_machines_refuse_a_sqlite_memory(
             settings,
             tmp_path / "staging",
             tmp_path / "report",
-            prepared={},
+            prepared=TranslationPrepared(
+                imported={},
+                catalog_pairs_recorded=0,
+                glossary_targets=[],
+                deepl=None,
+                warnings=[],
+                deepl_key=False,
+                currency="EUR",
+            ),
             **options,
         )
     assert not (tmp_path / "memory.sqlite").exists()

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from feeds.scratch import ScratchStore
-from pipeline.build import build_market_feeds, read_state_pairs, write_state
+from pipeline.build import build_market_feeds
+from pipeline.channel_files import read_state_pairs, write_state
 from pipeline.extract import read_catalog, stage_catalog
 from pipeline.layout import SNAPSHOT
 from pipeline.publish import publish_market
