@@ -33,14 +33,10 @@ or a report.
 from __future__ import annotations
 
 import logging
-import os
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import (
-    AssetAlias,
     ObjectStoragePath,
     Param,
     TriggerRule,
@@ -49,134 +45,37 @@ from airflow.sdk import (
     task,
 )
 from airflow.sdk.exceptions import AirflowFailException
+from grenzenlos_airflow.run import (
+    FEEDS,
+    config_path,
+    output_dir,
+    pipeline_config,
+    retry_delay,
+)
+
+from pipeline.trigger_form import deliver_feeds_form, form_choices
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
     from pipeline.deliver import Send
-    from pipeline.delivery.outcome import OAuthCredentials
-    from pipeline.delivery.senders import ConnectionFields
     from schemas.config.pipeline import PipelineConfig
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
-FEEDS = AssetAlias("grenzenlos_feeds")
-"""What `localize_catalog`'s publish emits one event through per published file."""
 LOG = logging.getLogger("grenzenlos")
-
-
-def _configured() -> tuple[list[str], list[str]]:
-    """Market codes and delivering channels, read with tomllib at parse time (the typed
-    configuration is loaded only inside tasks)."""
-    import tomllib
-
-    path = Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
-    try:
-        with path.open("rb") as stream:
-            config = tomllib.load(stream)
-    except (OSError, tomllib.TOMLDecodeError):
-        return [], []
-    channels = [
-        name
-        for name, channel in config.get("channels", {}).items()
-        if isinstance(channel, dict) and (channel.get("delivery") or channel.get("public_url"))
-    ]
-    return sorted(config.get("markets", {})), sorted(channels)
-
-
-MARKETS, CHANNELS = _configured()
-
-
-def _config() -> PipelineConfig:
-    from schemas.config.loader import load_config
-
-    return load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
-
-
-def _connection(conn_id: str) -> Any:
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    from pipeline.delivery.outcome import CredentialsError
-
-    try:
-        return Connection.get(conn_id)
-    except AirflowNotFoundException:
-        raise CredentialsError(
-            f"the Airflow connection {conn_id!r} is not defined (Admin -> Connections, or "
-            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'"
-        ) from None
-
-
-def _oauth(conn_id: str) -> OAuthCredentials:
-    """An app's client id and secret and the seller's refresh token, from a connection:
-    login = client id, password = client secret, extra ``refresh_token`` (and, to point
-    at another server, ``endpoint`` and ``token_url``). The secrets are masked in logs."""
-    from airflow.sdk.log import mask_secret
-
-    from pipeline.delivery.outcome import CredentialsError, OAuthCredentials
-
-    conn = _connection(conn_id)
-    extra = conn.extra_dejson
-    refresh_token = extra.get("refresh_token") or ""
-    missing = [
-        what
-        for what, value in (
-            ("a login (the app's client id)", conn.login),
-            ("a password (the app's client secret)", conn.password),
-            ("refresh_token in its extra", refresh_token),
-        )
-        if not value
-    ]
-    if missing:
-        raise CredentialsError(f"the Airflow connection {conn_id!r} lacks {', '.join(missing)}")
-    for secret in (conn.password, refresh_token):
-        mask_secret(secret)
-    return OAuthCredentials(
-        conn_id=conn_id,
-        client_id=conn.login,
-        client_secret=conn.password,
-        refresh_token=refresh_token,
-        token_url=extra.get("token_url"),
-        endpoint=extra.get("endpoint"),
-    )
-
-
-class _AirflowConnections:
-    """The senders' `pipeline.delivery.senders.Connections`, read from Airflow."""
-
-    def fields(self, conn_id: str) -> ConnectionFields:
-        from pipeline.delivery.senders import ConnectionFields
-
-        conn = _connection(conn_id)
-        return ConnectionFields(conn.login or "", conn.password or "", conn.extra_dejson)
-
-    def oauth(self, conn_id: str) -> OAuthCredentials:
-        return _oauth(conn_id)
-
-    @contextmanager
-    def sftp(self, conn_id: str) -> Iterator[Any]:
-        from airflow.providers.sftp.hooks.sftp import SFTPHook
-        from paramiko import AuthenticationException
-
-        from pipeline.delivery.outcome import CredentialsError
-
-        try:
-            with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
-                yield client
-        except AuthenticationException as error:  # a retry is refused the same way
-            raise CredentialsError(
-                f"the SFTP server refused the login of the Airflow connection {conn_id!r}: {error}"
-            ) from None
+CHOICES = form_choices(config_path())
+"""The markets and delivering channels the trigger form offers."""
 
 
 def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
     """How this feed is sent: the sender its channel's registration gives for its
     delivery (`pipeline.delivery.senders.choose_sender`)."""
+    from grenzenlos_airflow.connections import AirflowConnections
+
     from pipeline.channels import registration
     from pipeline.delivery.senders import Shipment, choose_sender
 
     shipment = Shipment(config.markets[feed["market"]], config.channels[feed["channel"]], feed)
-    return choose_sender(registration(feed["channel"]), shipment, _AirflowConnections())
+    return choose_sender(registration(feed["channel"]), shipment, AirflowConnections())
 
 
 @dag(
@@ -191,37 +90,14 @@ def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
     doc_md=__doc__,
     default_args={
         "retries": 3,
-        "retry_delay": timedelta(
-            seconds=float(os.environ.get("GRENZENLOS_RETRY_DELAY_SECONDS", 120))
-        ),
+        "retry_delay": retry_delay(120),
         "retry_exponential_backoff": 2.0,
     },
     params={
-        "markets": Param(
-            None,
-            type=["null", "array"],
-            items={"type": "string", "enum": MARKETS},
-            uniqueItems=True,
-            examples=MARKETS,
-            title="Markets",
-            description="A run by hand delivers these markets' live feeds (empty: every "
-            "market). A run started by published feeds delivers what was published.",
-        ),
-        "channels": Param(
-            None,
-            type=["null", "array"],
-            items={"type": "string", "enum": CHANNELS},
-            uniqueItems=True,
-            examples=CHANNELS,
-            title="Channels",
-            description="Only these channels (empty: every channel that delivers).",
-        ),
-        "dry_run": Param(
-            False,
-            type="boolean",
-            title="Dry run",
-            description="List what would be sent, check the files, send nothing.",
-        ),
+        name: Param(**field)
+        for name, field in deliver_feeds_form(
+            list(CHOICES.markets), CHOICES.delivering_channels
+        ).items()
     },
 )
 def deliver_feeds() -> None:
@@ -235,11 +111,11 @@ def deliver_feeds() -> None:
             for asset_events in (context.get("triggering_asset_events") or {}).values()
             for event in asset_events
         ]
-        config = _config()
+        config = pipeline_config()
         params = context["params"]
         feeds = plan_deliveries(
             config,
-            ObjectStoragePath(config.storage.output_url),
+            output_dir(config),
             events=events,
             markets=params.get("markets") or None,
             channels=params.get("channels") or None,
@@ -254,11 +130,11 @@ def deliver_feeds() -> None:
 
         context = get_current_context()
         context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
-        config = _config()
+        config = pipeline_config()
         try:
             result = deliver_feed(
                 feed,
-                ObjectStoragePath(config.storage.output_url),
+                output_dir(config),
                 # Built only when the file is sent: a file delivered before needs no
                 # connection, so a missing one does not fail its re-delivery.
                 lambda path, progress, checkpoint: _send(config, feed)(path, progress, checkpoint),
@@ -278,16 +154,14 @@ def deliver_feeds() -> None:
 
         if feeds is None:
             raise AirflowFailException("the plan task failed: nothing was delivered")
-        config = _config()
+        config = pipeline_config()
         finished: list[dict[str, Any] | None] = []
         for index in range(len(feeds)):
             try:
                 finished.append(results[index])
             except (KeyError, IndexError, LookupError, TypeError):
                 finished.append(None)
-        text, failed = report_deliveries(
-            feeds, finished, ObjectStoragePath(config.storage.output_url), ObjectStoragePath
-        )
+        text, failed = report_deliveries(feeds, finished, output_dir(config), ObjectStoragePath)
         for line in text.splitlines():
             LOG.info("%s", line)
         if failed:

@@ -45,16 +45,12 @@ plus deletions) and `dry_run`.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from airflow.sdk import (
     Asset,
-    AssetAlias,
     ObjectStoragePath,
     Param,
     TriggerRule,
@@ -63,160 +59,33 @@ from airflow.sdk import (
     task,
 )
 from airflow.sdk.exceptions import AirflowFailException
+from grenzenlos_airflow import connections
+from grenzenlos_airflow.run import (
+    FEEDS,
+    config_path,
+    distributed,
+    output_dir,
+    pipeline_config,
+    report_dir,
+    retry_delay,
+    run_day,
+    run_dir,
+    run_key,
+)
+from grenzenlos_airflow.tries import fail_fast, recorded
 
-from pipeline.trigger_form import localize_catalog_form, market_labels
+from pipeline.trigger_form import form_choices, localize_catalog_form
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from pipeline import records
     from pipeline.translate import TranslationOptions
-    from schemas.config.pipeline import PipelineConfig, Translation
+    from schemas.config.pipeline import Translation
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
-FEEDS = AssetAlias("grenzenlos_feeds")
 LOG = logging.getLogger("grenzenlos")
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-MARKETS = market_labels(Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG))
+MARKETS = form_choices(config_path()).markets
 """Market code -> its label in the trigger form."""
-
-
-def _config() -> PipelineConfig:
-    from schemas.config.loader import load_config
-
-    return load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
-
-
-def _run_key() -> str:
-    """The run's folder name in staging and under ``<output>/runs/``: its run id made
-    safe (`pipeline.layout.run_key`), so two runs on one day never share a folder."""
-    from pipeline.layout import run_key
-
-    return run_key(get_current_context()["run_id"])
-
-
-def _run_day() -> str:
-    """The run's date (logical date, or the trigger time for runs without one): the day
-    whose ECB rates it converts with."""
-    context = get_current_context()
-    moment = context.get("logical_date") or context["dag_run"].run_after
-    return moment.strftime("%Y-%m-%d")
-
-
-def _run_dir(config: PipelineConfig) -> ObjectStoragePath:
-    """The run's staging folder, keyed by its run."""
-    return ObjectStoragePath(config.storage.staging_url) / _run_key()
-
-
-def _catalog_conninfo(conn_id: str) -> str:
-    """libpq connection string of an Airflow connection, built at run time only."""
-    from airflow.sdk import Connection
-    from psycopg.conninfo import make_conninfo
-
-    conn = Connection.get(conn_id)
-    return make_conninfo(
-        host=conn.host or "",
-        port=str(conn.port or 5432),
-        user=conn.login or "",
-        password=conn.password or "",
-        dbname=conn.schema or "",
-    )
-
-
-def _akeneo_api(conn_id: str) -> Any:
-    """The Akeneo API's address and credentials from an Airflow connection, at run time
-    only (`transforms.catalog.akeneo_api.connection.AkeneoApiConnection`)."""
-    from airflow.sdk import Connection
-
-    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
-
-    return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id))
-
-
-def _deepl_access() -> tuple[str | None, str | None]:
-    """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
-
-    The connection's password is the key; its host (URI or JSON form, see
-    `transforms.translation.deepl_connection`), when set, the API base URL. The key is registered
-    with Airflow's secrets masker, so no log line shows it.
-    """
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowNotFoundException
-    from airflow.sdk.log import mask_secret
-
-    from transforms.translation.deepl_connection import server_url
-
-    key = server = None
-    try:
-        conn = Connection.get("deepl_default")
-    except AirflowNotFoundException:
-        conn = None
-    if conn is not None and conn.password:
-        key = conn.password
-        server = server_url(conn.conn_type, conn.host, conn.port, conn.schema, conn.extra_dejson)
-    else:
-        key = os.environ.get("DEEPL_AUTH_KEY") or None
-    if key:
-        mask_secret(key)
-    return key, server
-
-
-def _distributed() -> bool:
-    """Whether tasks may run on several machines: an executor other than the local ones
-    (Celery, Kubernetes, Edge). Then nothing may rely on a local file, such as a SQLite
-    translation memory."""
-    from airflow.configuration import conf
-
-    executors = [name.strip() for name in conf.get("core", "executor").split(",")]
-    return any(name not in ("LocalExecutor", "SequentialExecutor") for name in executors)
-
-
-def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
-    """Let Airflow retry only what can heal (network, database, object storage); any
-    other error (bad data, bad config, a bug) fails the task at once, with its reason."""
-
-    @functools.wraps(step)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from transforms.faults import heals_by_retry
-
-        try:
-            return step(*args, **kwargs)
-        except AirflowFailException:
-            raise
-        except Exception as error:
-            if heals_by_retry(error):
-                raise
-            raise AirflowFailException(f"{type(error).__name__}: {error}") from error
-
-    return run
-
-
-def _recorded(step: Callable[P, R]) -> Callable[P, R]:
-    """Record the task's try for the run report and tell its log what the task did
-    (`pipeline.task_try`)."""
-
-    @functools.wraps(step)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from pipeline.task_try import TaskTry
-
-        context = get_current_context()
-        ti = context["ti"]
-        attempt = TaskTry(ti.task_id, ti.map_index, ti.try_number, lambda: _run_dir(_config()))
-        try:
-            result = step(*args, **kwargs)
-        except Exception as error:
-            # _fail_fast has already put the original error's type in the message.
-            text = str(error) if isinstance(error, AirflowFailException) else None
-            label = context.get("label")  # type: ignore[misc]
-            attempt.failed(text or f"{type(error).__name__}: {error}", label)
-            raise
-        attempt.succeeded(result, context.get("label"))  # type: ignore[misc]
-        return result
-
-    return run
 
 
 @dag(
@@ -231,39 +100,34 @@ def _recorded(step: Callable[P, R]) -> Callable[P, R]:
     doc_md=__doc__,
     default_args={
         "retries": 2,
-        # Tests shorten the wait, so a failing task does not hold dag.test() for minutes.
-        "retry_delay": timedelta(
-            seconds=float(os.environ.get("GRENZENLOS_RETRY_DELAY_SECONDS", 300))
-        ),
+        "retry_delay": retry_delay(300),
     },
     params={name: Param(**field) for name, field in localize_catalog_form(MARKETS).items()},
 )
 def localize_catalog() -> None:
     @task
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def extract() -> records.Extracted:
         from pipeline.extract import ExtractFailed, extract
         from transforms.gates import GateClosed
         from transforms.rates_freshness import StaleRates
 
-        config = _config()
+        config = pipeline_config()
         conninfo = (
-            _catalog_conninfo(config.catalog.postgres_conn_id)
+            connections.postgres_conninfo(config.catalog.postgres_conn_id)
             if config.catalog.format == "postgres"
             else None
         )
         akeneo_api = None
         if config.catalog.format == "akeneo_api":
             try:
-                akeneo_api = _akeneo_api(config.catalog.api_conn_id)
+                akeneo_api = connections.akeneo_api(config.catalog.api_conn_id)
             except ValueError as incomplete:  # a connection without its fields: no retry heals
                 raise AirflowFailException(str(incomplete)) from None
-        run_day = datetime.strptime(_run_day(), "%Y-%m-%d").date()
+        day = datetime.strptime(run_day(), "%Y-%m-%d").date()
         try:
-            return extract(
-                config, _run_dir(config), run_day, conninfo=conninfo, akeneo_api=akeneo_api
-            )
+            return extract(config, run_dir(config), day, conninfo=conninfo, akeneo_api=akeneo_api)
         except (GateClosed, StaleRates, ExtractFailed) as stopped:  # reason recorded
             raise AirflowFailException(str(stopped)) from None
 
@@ -273,8 +137,8 @@ def localize_catalog() -> None:
         return [{"shard": shard} for shard in staged["shards"]]
 
     @task(map_index_template="{{ label }}")
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def validate_shard(
         shard: records.ShardSpec, staged: records.Extracted
     ) -> records.ValidatedShard:
@@ -284,10 +148,12 @@ def localize_catalog() -> None:
         context["label"] = (  # type: ignore[typeddict-unknown-key]
             f"shard {shard['index'] + 1} of {len(staged['shards'])}"
         )
-        return validate_shard(ObjectStoragePath(staged["snapshot"]), shard, _config().validation)
+        return validate_shard(
+            ObjectStoragePath(staged["snapshot"]), shard, pipeline_config().validation
+        )
 
     @task(retries=0)
-    @_recorded
+    @recorded
     def validate(
         staged: records.Extracted, parts: Sequence[records.ValidatedShard]
     ) -> records.Validated:
@@ -295,24 +161,23 @@ def localize_catalog() -> None:
         from pipeline.validate import validate_snapshot
         from transforms.gates import GateClosed
 
-        config = _config()
-        output = ObjectStoragePath(config.storage.output_url)
+        config = pipeline_config()
         try:
             return validate_snapshot(
                 ObjectStoragePath(staged["snapshot"]),
                 config.validation,
-                output / "runs" / _run_key(),
-                output,
-                _run_key(),
+                report_dir(config),
+                output_dir(config),
+                run_key(),
                 parts=list(each(parts)),
             )
         except GateClosed as closed:
             raise AirflowFailException(str(closed)) from None
 
     @task(retries=0)  # a wrong market code does not heal by waiting
-    @_recorded
+    @recorded
     def select_markets() -> list[str]:
-        config = _config()
+        config = pipeline_config()
         params = get_current_context()["params"]
         wanted = [code.strip().upper() for code in params.get("markets") or [] if code.strip()]
         for code in wanted:
@@ -324,38 +189,42 @@ def localize_catalog() -> None:
         and what every translate task passes on."""
         from pipeline.translate import translation_options
 
-        config = _config()
+        config = pipeline_config()
         settings = config.translation
-        key, server = _deepl_access()
+        key, server = connections.deepl_access()
         if server:
             settings = settings.model_copy(update={"server_url": server})
-        conninfo = _catalog_conninfo(settings.memory_conn_id) if settings.memory_conn_id else None
+        conninfo = (
+            connections.postgres_conninfo(settings.memory_conn_id)
+            if settings.memory_conn_id
+            else None
+        )
         options = translation_options(
             config,
             validated,
-            _run_dir(config),
+            run_dir(config),
             auth_key=key,
-            run_id=_run_key(),
+            run_id=run_key(),
             memory_conninfo=conninfo,
-            distributed=_distributed(),
+            distributed=distributed(),
         )
         return settings, options
 
     @task
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def prepare_translation(
         staged: records.Extracted, validated: records.Validated, markets: list[str]
     ) -> records.TranslationPrepared:
         from pipeline.translate import prepare_translation
 
-        config = _config()
+        config = pipeline_config()
         settings, options = _translation_args(validated)
         return prepare_translation(
             ObjectStoragePath(staged["snapshot"]),
             [config.market(code) for code in markets],
             settings,
-            _run_dir(config),
+            run_dir(config),
             **options,
         )
 
@@ -364,13 +233,13 @@ def localize_catalog() -> None:
         """One ``translate_language`` task per DeepL target language."""
         from pipeline.translate import translation_groups
 
-        config = _config()
+        config = pipeline_config()
         groups = translation_groups([config.market(code) for code in markets])
         return [{"group": group} for group in groups]
 
     @task(map_index_template="{{ label }}")
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def translate_language(
         group: list[str],
         staged: records.Extracted,
@@ -379,7 +248,7 @@ def localize_catalog() -> None:
     ) -> records.TranslatedLanguage:
         from pipeline.translate import translate_language
 
-        config = _config()
+        config = pipeline_config()
         settings, options = _translation_args(validated)
         markets = [config.market(code) for code in group]
         context = get_current_context()
@@ -390,15 +259,15 @@ def localize_catalog() -> None:
             ObjectStoragePath(staged["snapshot"]),
             markets,
             settings,
-            _run_dir(config),
-            ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
+            run_dir(config),
+            report_dir(config),
             prepared=prepared,
             **options,
         )
 
     @task
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def translate(
         prepared: records.TranslationPrepared, parts: Sequence[records.TranslatedLanguage]
     ) -> records.Translated:
@@ -406,11 +275,11 @@ def localize_catalog() -> None:
         from pipeline.records import each
         from pipeline.translate import merge_translation_reports
 
-        config = _config()
+        config = pipeline_config()
         return merge_translation_reports(
             list(each(parts)),
-            _run_dir(config),
-            ObjectStoragePath(config.storage.output_url) / "runs" / _run_key(),
+            run_dir(config),
+            report_dir(config),
             prepared,
         )
 
@@ -426,11 +295,11 @@ def localize_catalog() -> None:
         """One ``write_channel`` task per market and channel."""
         from pipeline.build import channel_jobs
 
-        return channel_jobs(_config(), markets)
+        return channel_jobs(pipeline_config(), markets)
 
     @task(map_index_template="{{ label }}")
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def localize_shard(
         market: str,
         shard: records.ShardSpec,
@@ -444,20 +313,20 @@ def localize_catalog() -> None:
         context["label"] = (  # type: ignore[typeddict-unknown-key]
             f"{market} shard {shard['index'] + 1} of {len(staged['shards'])}"
         )
-        config = _config()
+        config = pipeline_config()
         return build_shard(
             config,
             market,
             shard,
-            _run_dir(config),
+            run_dir(config),
             staged=staged,
             validated=validated,
             translated=translated,
         )
 
     @task(map_index_template="{{ label }}")
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def write_channel(
         market: str, channel: str, staged: records.Extracted
     ) -> records.ChannelResult:
@@ -465,52 +334,52 @@ def localize_catalog() -> None:
 
         context = get_current_context()
         context["label"] = f"{market} {channel}"  # type: ignore[typeddict-unknown-key]
-        config = _config()
+        config = pipeline_config()
         return build_channel(
             config,
             market,
             channel,
-            _run_dir(config),
+            run_dir(config),
             staged=staged,
-            output_root=ObjectStoragePath(config.storage.output_url),
+            output_root=output_dir(config),
             mode=context["params"].get("mode") or "full",
         )
 
     @task(map_index_template="{{ label }}")
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def assemble_market(market: str, staged: records.Extracted) -> records.MarketBuild:
         from pipeline.build import assemble
 
         get_current_context()["label"] = market  # type: ignore[typeddict-unknown-key]
-        config = _config()
+        config = pipeline_config()
         return assemble(
             config,
             market,
-            _run_dir(config),
+            run_dir(config),
             staged=staged,
             mode=get_current_context()["params"].get("mode") or "full",
             rate_day=staged["rates_day"],
         )
 
     @task(retries=0)
-    @_recorded
+    @recorded
     def check_gates(built: Sequence[records.MarketBuild]) -> records.HeldFeeds:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from pipeline.publish import check_feed_shrink
         from pipeline.records import each
 
-        config = _config()
+        config = pipeline_config()
         return check_feed_shrink(
             each(built),
             config.validation,
-            ObjectStoragePath(config.storage.output_url),
-            _run_dir(config),
+            output_dir(config),
+            run_dir(config),
         )
 
     @task(outlets=[FEEDS])
-    @_recorded
-    @_fail_fast
+    @recorded
+    @fail_fast
     def publish(
         staged: records.Extracted, built: Sequence[records.MarketBuild], held: records.HeldFeeds
     ) -> list[records.PublishedFeed] | None:
@@ -519,18 +388,18 @@ def localize_catalog() -> None:
 
         if get_current_context()["params"].get("dry_run"):
             return None
-        config = _config()
+        config = pipeline_config()
         published = publish_run(
             each(built),
             held,
-            ObjectStoragePath(config.storage.output_url),
-            _run_dir(config),
-            run_id=_run_key(),
+            output_dir(config),
+            run_dir(config),
+            run_id=run_key(),
             products=staged["products"],
             path_factory=ObjectStoragePath,
         )
         outlet_events = get_current_context()["outlet_events"]
-        for event in feed_events(published, _run_key()):
+        for event in feed_events(published, run_key()):
             outlet_events[FEEDS].add(
                 Asset(uri=event["uri"], name=event["name"]), extra=event["extra"]
             )
@@ -553,8 +422,8 @@ def localize_catalog() -> None:
         from pipeline.records import finished
         from pipeline.run_report.summary import RunParams, RunResults, write_run_report
 
-        config = _config()
-        report_dir = ObjectStoragePath(config.storage.output_url) / "runs" / _run_key()
+        config = pipeline_config()
+        reports = report_dir(config)
         dry_run = bool(get_current_context()["params"].get("dry_run"))
         results = finished(built)
         incomplete = None
@@ -564,9 +433,9 @@ def localize_catalog() -> None:
             incomplete = "the publish step failed"
         context = get_current_context()
         run = RunParams(
-            run_key=_run_key(),
+            run_key=run_key(),
             airflow_run_id=context["run_id"],
-            run_day=_run_day(),
+            run_day=run_day(),
             mode=context["params"].get("mode") or "full",
             dry_run=dry_run,
             market_codes=[r["market"] for r in results if r]
@@ -581,7 +450,7 @@ def localize_catalog() -> None:
             failed=incomplete,
         )
         text, stopped = write_run_report(
-            run, got, _run_dir(config), report_dir, path_factory=ObjectStoragePath
+            run, got, run_dir(config), reports, path_factory=ObjectStoragePath
         )
         for line in text.splitlines():  # logged as it goes, before the task's end
             LOG.info("%s", line)
@@ -589,7 +458,7 @@ def localize_catalog() -> None:
             raise AirflowFailException(stopped)
         if incomplete:
             raise AirflowFailException(f"run incomplete: {incomplete} (see that task's log)")
-        return str(report_dir / "summary.txt")
+        return str(reports / "summary.txt")
 
     staged = extract()
     shards = validate_shard.partial(staged=staged).expand_kwargs(plan_validation(staged))

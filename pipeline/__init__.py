@@ -11,12 +11,14 @@ its tasks onto one step function, tests and benchmarks call them directly.
 - `pipeline.run_report`: the run's findings, completeness, prices, summary and report page;
 - `pipeline.layout`: the file names of a run's staging area and output;
 - `pipeline.records`: the records the steps hand each other (XCom, staged results);
-- `pipeline.trigger_form` and `pipeline.task_try`: the DAG's trigger form, and a task
-  try's record and log lines.
+- `pipeline.trigger_form` and `pipeline.task_try`: the DAGs' trigger forms (their pick
+  lists read from the configuration when a DAG file is parsed), and a task try's record
+  and log lines.
 
 The layers, each importing only those below it: `schemas` (the data model, text made
 safe), `transforms` (reading catalogs, validation, translation, localization, money,
-units, storage), `feeds` (the marketplaces' writers), `pipeline`, and ``dags/`` on top.
+units, storage), `feeds` (the marketplaces' writers), `pipeline`, and ``dags/`` on top
+(its package ``grenzenlos_airflow``: what the DAGs share on Airflow's side).
 Nothing below ``dags/`` imports Airflow (tests/unit/test_layering.py checks both).
 Steps exchange small JSON-ready records (paths and counts), never data sets.
 """

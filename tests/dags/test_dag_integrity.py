@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -126,10 +127,15 @@ def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
     ]
 
 
-@pytest.mark.parametrize("dag_file", ["localize_catalog.py", "deliver_feeds.py"])
+@pytest.mark.parametrize(
+    "dag_file", ["localize_catalog.py", "deliver_feeds.py", "grenzenlos_airflow/tries.py"]
+)
 def test_dag_file_parses_fast_and_imports_nothing_heavy(dag_file: str) -> None:
+    """Each DAG file, and the package they share (its module importing the others), in a
+    fresh interpreter with the DAGs folder on ``sys.path`` as Airflow puts it there."""
     code = (
         "import sys, time, runpy\n"
+        f"sys.path.append({str(ROOT / 'dags')!r})\n"
         "import airflow.sdk\n"
         "start = time.perf_counter()\n"
         f"runpy.run_path({str(ROOT / 'dags' / dag_file)!r})\n"
@@ -147,14 +153,34 @@ def test_dag_file_parses_fast_and_imports_nothing_heavy(dag_file: str) -> None:
     )
 
 
+def test_airflow_parses_the_dags_folder_as_its_own_components_do() -> None:
+    """The DAG processor, the task runner and the CLI (``airflow dags test`` in
+    ``make demo``) parse through a `BundleDagBag`, which puts the DAGs folder on
+    ``sys.path``: in a fresh interpreter that adds nothing else, both DAG files import the
+    package beside them, and ``.airflowignore`` keeps that package from being parsed."""
+    code = (
+        "import json\n"
+        "from airflow.dag_processing.dagbag import BundleDagBag\n"
+        f"bag = BundleDagBag({str(ROOT / 'dags')!r}, bundle_path={str(ROOT / 'dags')!r})\n"
+        "print(json.dumps([bag.import_errors, sorted(bag.dag_ids), "
+        "sorted(s.file for s in bag.dagbag_stats)]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    errors, dag_ids, parsed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert errors == {}
+    assert dag_ids == ["deliver_feeds", "localize_catalog"]
+    assert parsed == ["deliver_feeds.py", "localize_catalog.py"]
+
+
 def test_tasks_know_when_they_may_run_on_several_machines(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Under an executor other than the local ones the translate tasks pass
     ``distributed`` (a SQLite memory is then refused, see test_translate_per_language)."""
-    import runpy
+    from grenzenlos_airflow.run import distributed
 
-    distributed = runpy.run_path(str(ROOT / "dags" / "localize_catalog.py"))["_distributed"]
     for executor, expected in (
         ("CeleryExecutor", True),
         ("LocalExecutor", False),

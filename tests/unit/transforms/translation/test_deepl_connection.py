@@ -7,14 +7,12 @@ own ``Connection.get``, and, against DeepL's mock, used by the real client.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import ROOT
 from transforms.translation.deepl_connection import server_url
 
 if TYPE_CHECKING:
@@ -143,21 +141,16 @@ def test_each_form_as_airflow_reads_it(
 def test_the_dag_reaches_deepl_with_each_form(
     form: str | dict[str, Any], deepl_mock: DeepLMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The DAG's own `_deepl_access` reads the connection; the real client reaches the mock."""
+    """The DAGs' own `deepl_access` reads the connection; the real client reaches the mock."""
     import deepl
 
     port = deepl_mock.url.rsplit(":", 1)[1]
     key = f"{uuid.uuid4()}:fx"
     value = _env_value(form, key, **{"3000": port})
     monkeypatch.setenv("AIRFLOW_CONN_DEEPL_DEFAULT", value)
-    spec = importlib.util.spec_from_file_location(
-        "localize_catalog_dag", ROOT / "dags" / "localize_catalog.py"
-    )
-    assert spec is not None and spec.loader is not None
-    dag_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(dag_module)
+    from grenzenlos_airflow.connections import deepl_access
 
-    auth_key, server = dag_module._deepl_access()
+    auth_key, server = deepl_access()
     assert (auth_key, server) == (key, deepl_mock.url)
     usage = deepl.DeepLClient(auth_key, server_url=server, send_platform_info=False).get_usage()
     assert usage.character.valid  # the mock knows the key's account: count and limit

@@ -1,0 +1,172 @@
+"""The Airflow connections the steps need, read at run time only (never when a DAG file
+is parsed) and handed to `pipeline` as plain values: the catalog's and the translation
+memory's PostgreSQL, the Akeneo API, DeepL, and the marketplaces' credentials and SFTP
+servers. Every secret read here is registered with Airflow's secrets masker."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pipeline.delivery.outcome import OAuthCredentials
+    from pipeline.delivery.senders import ConnectionFields
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+
+
+def postgres_conninfo(conn_id: str) -> str:
+    """The libpq connection string of a PostgreSQL connection (the catalog's, the
+    translation memory's)."""
+    from airflow.sdk import Connection
+
+    return conninfo(Connection.get(conn_id))
+
+
+def conninfo(conn: Any) -> str:
+    """The libpq connection string of a connection's fields: host, port (5432 when
+    unset), login, password and schema (the database).
+
+    >>> from types import SimpleNamespace as C
+    >>> conninfo(C(host="db", port=None, login="me", password="p w", schema="shop"))
+    "host=db port=5432 user=me password='p w' dbname=shop"
+    """
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(
+        host=conn.host or "",
+        port=str(conn.port or 5432),
+        user=conn.login or "",
+        password=conn.password or "",
+        dbname=conn.schema or "",
+    )
+
+
+def akeneo_api(conn_id: str) -> AkeneoApiConnection:
+    """The Akeneo API's address and credentials
+    (`transforms.catalog.akeneo_api.connection.AkeneoApiConnection`).
+
+    Raises:
+        ValueError: the connection lacks a field the API needs.
+    """
+    from airflow.sdk import Connection
+
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+
+    return AkeneoApiConnection.from_airflow_connection(Connection.get(conn_id))
+
+
+def deepl_access() -> tuple[str | None, str | None]:
+    """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
+
+    The connection's password is the key; its host (URI or JSON form, see
+    `transforms.translation.deepl_connection`), when set, the API base URL. The key is
+    registered with Airflow's secrets masker, so no log line shows it.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from airflow.sdk.log import mask_secret
+
+    from transforms.translation.deepl_connection import server_url
+
+    key = server = None
+    try:
+        conn = Connection.get("deepl_default")
+    except AirflowNotFoundException:
+        conn = None
+    if conn is not None and conn.password:
+        key = conn.password
+        server = server_url(conn.conn_type, conn.host, conn.port, conn.schema, conn.extra_dejson)
+    else:
+        key = os.environ.get("DEEPL_AUTH_KEY") or None
+    if key:
+        mask_secret(key)
+    return key, server
+
+
+def marketplace_connection(conn_id: str) -> Any:
+    """A marketplace's connection.
+
+    Raises:
+        CredentialsError: it is not defined; the message says where to define it.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from pipeline.delivery.outcome import CredentialsError
+
+    try:
+        return Connection.get(conn_id)
+    except AirflowNotFoundException:
+        raise CredentialsError(
+            f"the Airflow connection {conn_id!r} is not defined (Admin -> Connections, or "
+            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'"
+        ) from None
+
+
+def oauth(conn_id: str) -> OAuthCredentials:
+    """An app's client id and secret and the seller's refresh token, from a connection:
+    login = client id, password = client secret, extra ``refresh_token`` (and, to point
+    at another server, ``endpoint`` and ``token_url``). The secrets are masked in logs.
+
+    Raises:
+        CredentialsError: the connection is not defined, or lacks one of the three.
+    """
+    from airflow.sdk.log import mask_secret
+
+    from pipeline.delivery.outcome import CredentialsError, OAuthCredentials
+
+    conn = marketplace_connection(conn_id)
+    extra = conn.extra_dejson
+    refresh_token = extra.get("refresh_token") or ""
+    missing = [
+        what
+        for what, value in (
+            ("a login (the app's client id)", conn.login),
+            ("a password (the app's client secret)", conn.password),
+            ("refresh_token in its extra", refresh_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise CredentialsError(f"the Airflow connection {conn_id!r} lacks {', '.join(missing)}")
+    for secret in (conn.password, refresh_token):
+        mask_secret(secret)
+    return OAuthCredentials(
+        conn_id=conn_id,
+        client_id=conn.login,
+        client_secret=conn.password,
+        refresh_token=refresh_token,
+        token_url=extra.get("token_url"),
+        endpoint=extra.get("endpoint"),
+    )
+
+
+class AirflowConnections:
+    """The senders' `pipeline.delivery.senders.Connections`, read from Airflow."""
+
+    def fields(self, conn_id: str) -> ConnectionFields:
+        from pipeline.delivery.senders import ConnectionFields
+
+        conn = marketplace_connection(conn_id)
+        return ConnectionFields(conn.login or "", conn.password or "", conn.extra_dejson)
+
+    def oauth(self, conn_id: str) -> OAuthCredentials:
+        return oauth(conn_id)
+
+    @contextmanager
+    def sftp(self, conn_id: str) -> Iterator[Any]:
+        from airflow.providers.sftp.hooks.sftp import SFTPHook
+        from paramiko import AuthenticationException
+
+        from pipeline.delivery.outcome import CredentialsError
+
+        try:
+            with SFTPHook(ssh_conn_id=conn_id).get_managed_conn() as client:
+                yield client
+        except AuthenticationException as error:  # a retry is refused the same way
+            raise CredentialsError(
+                f"the SFTP server refused the login of the Airflow connection {conn_id!r}: {error}"
+            ) from None
