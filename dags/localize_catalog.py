@@ -420,34 +420,23 @@ def localize_catalog() -> None:
         localize or publish step failed must not look green.
         """
         from pipeline.records import finished
-        from pipeline.run_report.summary import RunParams, RunResults, write_run_report
+        from pipeline.run_report.summary import RunParams, run_results, write_run_report
 
         config = pipeline_config()
         reports = report_dir(config)
-        dry_run = bool(get_current_context()["params"].get("dry_run"))
-        results = finished(built)
-        incomplete = None
-        if None in (staged, validated, translated) or not results or None in results:
-            incomplete = "a task failed before every market was built"
-        elif not dry_run and published is None:
-            incomplete = "the publish step failed"
         context = get_current_context()
+        params = context["params"]
+        dry_run = bool(params.get("dry_run"))
+        got = run_results(
+            staged, validated, translated, finished(built), published, dry_run=dry_run
+        )
         run = RunParams(
             run_key=run_key(),
             airflow_run_id=context["run_id"],
             run_day=run_day(),
-            mode=context["params"].get("mode") or "full",
+            mode=params.get("mode") or "full",
             dry_run=dry_run,
-            market_codes=[r["market"] for r in results if r]
-            or list(context["params"].get("markets") or MARKETS),
-        )
-        got = RunResults(
-            staged=staged,
-            validated=validated,
-            translated=translated,
-            built=[r for r in results if r],
-            published=published,
-            failed=incomplete,
+            market_codes=[r["market"] for r in got.built] or list(params.get("markets") or MARKETS),
         )
         text, stopped = write_run_report(
             run, got, run_dir(config), reports, path_factory=ObjectStoragePath
@@ -456,8 +445,8 @@ def localize_catalog() -> None:
             LOG.info("%s", line)
         if stopped:
             raise AirflowFailException(stopped)
-        if incomplete:
-            raise AirflowFailException(f"run incomplete: {incomplete} (see that task's log)")
+        if got.failed:
+            raise AirflowFailException(f"run incomplete: {got.failed} (see that task's log)")
         return str(reports / "summary.txt")
 
     staged = extract()

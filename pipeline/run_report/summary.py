@@ -100,6 +100,48 @@ class RunResults:
     there are some."""
 
 
+def run_results(
+    staged: Extracted | None,
+    validated: Validated | None,
+    translated: Translated | None,
+    built: Sequence[MarketBuild | None],
+    published: Sequence[PublishedFeed] | None,
+    *,
+    dry_run: bool,
+) -> RunResults:
+    """What the run's tasks returned, as the summary task receives them, and from that
+    whether the run is incomplete: a task before the builds failed (its result is None),
+    no market was built or one market's build failed (a None among `built`), or, on a run
+    that was to publish, publish failed (so what is live is not what was built).
+
+    >>> run_results({}, {}, {}, [None], None, dry_run=False).failed
+    'a task failed before every market was built'
+    >>> run_results({}, {}, {}, [{}], None, dry_run=True).failed is None
+    True
+
+    Args:
+        staged, validated, translated: extract's, validate's and translate's results;
+            None when the task failed or did not run.
+        built: Each market's build result, by map index; None for a market whose
+            build failed.
+        published: publish's result; None when it failed, did not run, or on a dry run.
+        dry_run: Whether nothing was to be published.
+    """
+    failed = None
+    if None in (staged, validated, translated) or not built or None in built:
+        failed = "a task failed before every market was built"
+    elif not dry_run and published is None:
+        failed = "the publish step failed"
+    return RunResults(
+        staged=staged,
+        validated=validated,
+        translated=translated,
+        built=[result for result in built if result is not None],
+        published=published,
+        failed=failed,
+    )
+
+
 @dataclass(frozen=True)
 class _Ending:
     """How the run ended: a gate stopped it, the shrink gate held feeds back, a task failed."""
