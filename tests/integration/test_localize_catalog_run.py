@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from feeds.registry import writer_class
 from pipeline.layout import SNAPSHOT, read_snapshot
 from schemas.text import html_to_text
 from tests.conftest import SAMPLE_CATALOG, run_folder
+from tests.integration.conftest import summary_problems
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -103,13 +105,44 @@ def set_aside(findings: Path, market: str, channel: str = "google") -> set[str]:
     return skus
 
 
-def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path) -> None:
-    assert run_dag(LOGICAL_DATE) == "success"
-    output = storage / "output"
-    report = run_folder(output, "2026-11-20")
+@dataclass(frozen=True)
+class SampleRun:
+    """The sample catalog's run of every configured market, read by several tests."""
+
+    storage: Path
+    """Its staging (``staging/``) and output (``output/``) folders."""
+    run_id: str
+    report: Path
+    """``output/runs/<run_key>/``."""
+
+    @property
+    def output(self) -> Path:
+        return self.storage / "output"
+
+
+@pytest.fixture(scope="module")
+def sample_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
+    """One dag.test() run of the sample catalog for every configured market, shared by the
+    tests that only read what it wrote (they must not change its files)."""
+    storage = tmp_path_factory.mktemp("sample-run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRENZENLOS_STAGING_URL", (storage / "staging").as_uri())
+        patch.setenv("GRENZENLOS_OUTPUT_URL", (storage / "output").as_uri())
+        assert run_dag(LOGICAL_DATE) == "success"
+    return SampleRun(storage, LAST_RUN_ID[0], run_folder(storage / "output", "2026-11-20"))
+
+
+def test_the_sample_runs_summary_adds_up(sample_run: SampleRun) -> None:
+    summary = (sample_run.report / "summary.txt").read_text(encoding="utf-8")
+    assert summary_problems(summary) == []
+
+
+def test_each_market_lists_what_is_not_set_aside_at_its_price_in_its_language(
+    sample_run: SampleRun,
+) -> None:
+    output, report = sample_run.output, sample_run.report
     rows = catalog_rows()
-    staged = sum(1 for _ in read_snapshot(storage / "staging" / report.name / SNAPSHOT))
-    first_bytes = {}
+    staged = sum(1 for _ in read_snapshot(sample_run.storage / "staging" / report.name / SNAPSHOT))
     # A product without its own German or French text (GZ-BOT-0003) gets the text another
     # product has for the same English one: the catalog's translations count as human.
     by_source = {
@@ -124,7 +157,6 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         ("US", "USD", "en_US"),
     ):
         feed = output / market / "google.xml"
-        first_bytes[market] = feed.read_bytes()
         items = etree.parse(str(feed)).getroot().findall("channel/item")
         listed = {item.findtext(f"{G}id") for item in items}
         assert len(items) == staged - len(set_aside(report / "findings.jsonl", market))
@@ -139,6 +171,10 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     de_items = etree.parse(str(output / "DE" / "google.xml")).getroot().findall("channel/item")
     de_titles = {item.findtext(f"{G}id"): item.findtext(f"{G}title") for item in de_items}
     assert de_titles["GZ-BOT-0001"] == "Nordquell Trail Bottle 500 ml schwarz"  # the TMX
+
+
+def test_the_translators_files_give_polish_and_chinese_offline(sample_run: SampleRun) -> None:
+    output, report = sample_run.output, sample_run.report
     # The catalog has no Polish at all: the translator's TMX supplies it, offline. Two
     # titles the translator has not delivered are pending, and PL leaves those products out.
     pl_items = etree.parse(str(output / "PL" / "google.xml")).getroot().findall("channel/item")
@@ -163,7 +199,10 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
     assert "translation PL" in summary and "translation_pending" in summary
     assert "no DeepL key" in summary
     assert (report / "review-PL.xlf").exists()
-    with (report / "findings.csv").open(newline="", encoding="utf-8") as stream:
+
+
+def test_the_findings_name_the_catalogs_problems(sample_run: SampleRun) -> None:
+    with (sample_run.report / "findings.csv").open(newline="", encoding="utf-8") as stream:
         findings = list(csv.DictReader(stream))
     assert {
         ("GZ-BOT-0002", "gtin_check_digit"),
@@ -171,8 +210,13 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         ("", "missing_sku"),
     } <= {(f["sku"], f["rule"]) for f in findings}
 
+
+def test_every_published_feed_is_an_asset_event_with_a_manifest_beside_it(
+    sample_run: SampleRun,
+) -> None:
+    output = sample_run.output
     # Each published feed is an Airflow Asset event, so an upload DAG can follow it.
-    events = asset_events(LAST_RUN_ID[0])
+    events = asset_events(sample_run.run_id)
     feed_files = [
         p
         for p in output.glob("*/*.*")
@@ -194,7 +238,7 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
 
     # Beside the feeds, a manifest an uploader can check them against.
     manifest = json.loads((output / "DE" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["run"] == run_folder(output, "2026-11-20").name
+    assert manifest["run"] == sample_run.report.name
     assert manifest["rate_day"] == "2026-11-26" and manifest["mode"] == "full"
     assert [f["file"] for f in manifest["feeds"]] == [
         "google.xml", "amazon-0001.json", "ebay.jsonl", "idealo.csv", "kaufland.csv"
@@ -209,8 +253,12 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         data = (output / "DE" / entry["file"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
-    # Variants go out as groups: Google's item_group_id with what differs, one Amazon
-    # parent per group with its children, one eBay inventory item group.
+
+def test_variants_go_out_as_groups(sample_run: SampleRun) -> None:
+    """Google's item_group_id with what differs, one Amazon parent per group with its
+    children, one eBay inventory item group."""
+    output = sample_run.output
+    items = etree.parse(str(output / "DE" / "google.xml")).getroot().findall("channel/item")
     groups: dict[str, list[tuple[str, str, str]]] = {}
     for item in items:
         if item.findtext(f"{G}item_group_id"):
@@ -246,11 +294,6 @@ def test_run_publishes_a_google_feed_per_market(airflow_db: Path, storage: Path)
         sku for sku, _, _ in groups["bergfink-daypack"]
     )
 
-    # A rerun of the same logical date overwrites with byte-identical feeds.
-    assert run_dag(LOGICAL_DATE) == "success"
-    for market, data in first_bytes.items():
-        assert (output / market / "google.xml").read_bytes() == data
-
 
 def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage: Path) -> None:
     date = datetime(2026, 11, 21, tzinfo=UTC)
@@ -269,14 +312,17 @@ def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage:
     assert asset_events(LAST_RUN_ID[0]) == {}
 
 
-def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
+def test_a_rerun_gives_the_same_feeds_and_a_failed_task_fails_the_run_keeping_them(
     airflow_db: Path, storage: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.conftest import ROOT
 
     assert run_dag(datetime(2026, 11, 22, tzinfo=UTC), {"markets": ["DE"]}) == "success"
-    live = storage / "output" / "DE" / "google.xml"
-    before = live.read_bytes()
+    live = storage / "output" / "DE"
+    before = {p.name: p.read_bytes() for p in live.iterdir() if p.name != "manifest.json"}
+    # A rerun of the same logical date overwrites with byte-identical feeds.
+    assert run_dag(datetime(2026, 11, 22, tzinfo=UTC), {"markets": ["DE"]}) == "success"
+    assert {p.name: p.read_bytes() for p in live.iterdir() if p.name != "manifest.json"} == before
     # The next night the category mapping is gone: every localize_market attempt fails.
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../', f'"{ROOT}/')
@@ -288,7 +334,7 @@ def test_a_failed_task_fails_the_run_and_keeps_the_live_feeds(
     )
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
     assert run_dag(datetime(2026, 11, 23, tzinfo=UTC), {"markets": ["DE"]}) == "failed"
-    assert live.read_bytes() == before
+    assert (live / "google.xml").read_bytes() == before["google.xml"]
     summary = (run_folder(storage / "output", "2026-11-23") / "summary.txt").read_text(
         encoding="utf-8"
     )
