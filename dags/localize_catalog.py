@@ -180,7 +180,7 @@ def _fail_fast(step: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from transforms.faults import heals_by_retry
+        from transforms.infra.faults import heals_by_retry
 
         try:
             return step(*args, **kwargs)
@@ -244,8 +244,8 @@ def localize_catalog() -> None:
     @_fail_fast
     def extract() -> records.Extracted:
         from pipeline.extract import ExtractFailed, extract
-        from transforms.gates import GateClosed
-        from transforms.rates_freshness import StaleRates
+        from transforms.infra.gates import GateClosed
+        from transforms.pricing.rates_freshness import StaleRates
 
         config = _config()
         conninfo = (
@@ -293,7 +293,7 @@ def localize_catalog() -> None:
     ) -> records.Validated:
         from pipeline.records import each
         from pipeline.validate import validate_snapshot
-        from transforms.gates import GateClosed
+        from transforms.infra.gates import GateClosed
 
         config = _config()
         output = ObjectStoragePath(config.storage.output_url)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from pipeline.delivery.outcome import DeliveryOutcome
     from schemas.config.pipeline import PipelineConfig
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
     Send = Callable[
         [StoragePath | Path, dict[str, Any] | None, Callable[[dict[str, Any]], None]],

@@ -253,7 +253,7 @@ def onboard(
     from pipeline.layout import QUARANTINE
     from pipeline.validate import validate_snapshot
     from schemas.categories import load_category_map
-    from transforms.gates import GateClosed
+    from transforms.infra.gates import GateClosed
 
     run_dir = work_dir / "staging"
     staged = stage_catalog(read_catalog(config.catalog), run_dir, shard_products=1 << 62)

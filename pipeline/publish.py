@@ -22,14 +22,14 @@ from pipeline.records import (
     PublishedFeed,
     as_record,
 )
-from transforms.storage import ensure_dir, publish_atomically
+from transforms.infra.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
 
     from pipeline.records import ChannelFigures
     from schemas.config.pipeline import Validation
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 def check_feed_shrink(
@@ -46,10 +46,10 @@ def check_feed_shrink(
     holds nothing back clears an earlier attempt's list).
 
     Returns:
-        What `transforms.gates.hold_shrunk_feeds` returns: the share allowed and the
+        What `transforms.infra.gates.hold_shrunk_feeds` returns: the share allowed and the
         feeds held back.
     """
-    from transforms.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
+    from transforms.infra.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
 
     current = {
         f"{b['market']}/{channel}": info["listed"]
@@ -198,13 +198,13 @@ def publish_run(
 ) -> list[PublishedFeed]:
     """The ``publish`` task: every market's feeds (`publish_market`) except those the shrink
     gate held back (``held``, what `check_feed_shrink` returned), then the run's counts for
-    the next run's gates (`transforms.gates.record_success`).
+    the next run's gates (`transforms.infra.gates.record_success`).
 
     Returns:
         The published files (see `publish_market`), for the caller's Asset events
         (`feed_events`).
     """
-    from transforms.gates import held_channels, record_success
+    from transforms.infra.gates import held_channels, record_success
 
     published: list[PublishedFeed] = []
     for result in built:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 R = TypeVar("R")
 
@@ -310,7 +310,7 @@ class MarketBuild(TypedDict):
 
 
 class HeldFeed(TypedDict):
-    """A feed the shrink gate held back (`transforms.gates.hold_shrunk_feeds`)."""
+    """A feed the shrink gate held back (`transforms.infra.gates.hold_shrunk_feeds`)."""
 
     market: str
     channel: str

@@ -66,8 +66,8 @@ def run_steps(
     )
     from pipeline.validate import validate_shard, validate_snapshot
     from schemas.config.loader import load_config
-    from transforms.gates import GateClosed
-    from transforms.rates_freshness import StaleRates
+    from transforms.infra.gates import GateClosed
+    from transforms.pricing.rates_freshness import StaleRates
 
     config = load_config(config_file)
     run_id = f"manual__{run_day.isoformat()}T00:00:00+00:00"

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import STEPS
 from pipeline.run_report.record import StepTotals
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 STEP_ORDER = (
     "extract",

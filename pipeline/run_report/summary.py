@@ -46,7 +46,7 @@ from pipeline.run_report.record import (
 )
 from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
         TranslationReport,
         Validated,
     )
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
 
@@ -175,7 +175,7 @@ def _ending(
 ) -> _Ending:
     """Whether a gate stopped the run, which feeds the shrink gate held back, and which
     tasks failed (from the step records)."""
-    from transforms.gates import held_back_reason, read_held_feeds
+    from transforms.infra.gates import held_back_reason, read_held_feeds
 
     failed_tasks = [
         FailedTask(task=r["task"], label=r.get("label"), error=r.get("error"))
@@ -227,7 +227,7 @@ def _gather_findings(
 
 def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[FeedEntry, str]]:
     """Each market's feeds, by market, with what became of each, and its summary line."""
-    from transforms.gates import describe_fall
+    from transforms.infra.gates import describe_fall
 
     if results.published is not None:
         not_published = "not published"

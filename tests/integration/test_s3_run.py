@@ -120,7 +120,7 @@ def test_failed_publish_leaves_the_live_object(airflow_db: Path, s3_bucket: S3Bu
     half-read source must not replace the live feed, and no temporary key stays."""
     from airflow.sdk import ObjectStoragePath
 
-    from transforms.storage import publish_atomically
+    from transforms.infra.storage import publish_atomically
 
     target = ObjectStoragePath(s3_bucket.url("output/DE/google.xml"))
     target.write_bytes(b"<rss>live</rss>")
@@ -135,7 +135,7 @@ def test_ensure_dir_creates_no_bucket(airflow_db: Path, s3_bucket: S3Bucket) -> 
     write, not quietly make a new bucket."""
     from airflow.sdk import ObjectStoragePath
 
-    from transforms.storage import ensure_dir
+    from transforms.infra.storage import ensure_dir
 
     missing = f"{s3_bucket.name}-misspelled"
     ensure_dir(ObjectStoragePath(s3_bucket.url("staging").replace(s3_bucket.name, missing)))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 STATE_FILE = "last_successful_run.json"
 HELD_FEEDS = "held_feeds.json"
@@ -35,7 +35,7 @@ def check_blocked_share(products: int, quarantined: int, max_share: float) -> No
     >>> check_blocked_share(100, 30, 0.2)
     Traceback (most recent call last):
     ...
-    transforms.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Fix the catalog or raise validation.max_blocked_share.
+    transforms.infra.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Fix the catalog or raise validation.max_blocked_share.
     """  # noqa: E501
     if products and quarantined / products > max_share:
         raise GateClosed(
@@ -184,7 +184,7 @@ def record_success(
     parameter, feeds the shrink gate held back) keep their previous counts, so
     the next run compares with the file that is live.
     """
-    from transforms.storage import publish_atomically
+    from transforms.infra.storage import publish_atomically
 
     state = read_state(output_root)
     feeds = dict(state.get("feeds") or {})
