@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.delivery.records import now, read_record, record_path, write_record
 from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD, read_refused
+from pipeline.records import read_manifest
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 
 if TYPE_CHECKING:
@@ -97,25 +98,24 @@ def plan_deliveries(
         manifest_path = output_root / code / MANIFEST
         if not manifest_path.exists():
             continue  # nothing published there yet
-        with manifest_path.open("r", encoding="utf-8") as stream:
-            manifest = json.load(stream)
-        for entry in manifest.get("feeds", []):
-            if entry["channel"] not in wanted:
+        manifest = read_manifest(manifest_path)
+        for entry in manifest.feeds:
+            if entry.channel not in wanted:
                 continue
-            if entry["channel"] not in config.markets[code].channels:
+            if entry.channel not in config.markets[code].channels:
                 continue
-            if files is not None and entry["file"] not in files.get(code, set()):
+            if files is not None and entry.file not in files.get(code, set()):
                 continue
             plan.append(
                 {
                     "market": code,
-                    "channel": entry["channel"],
-                    "file": entry["file"],
-                    "path": str(output_root / code / entry["file"]),
-                    "sha256": entry["sha256"],
-                    "items": entry["items"],
-                    "run": entry.get("run") or manifest.get("run"),
-                    "label": f"{code} {entry['file']}",
+                    "channel": entry.channel,
+                    "file": entry.file,
+                    "path": str(output_root / code / entry.file),
+                    "sha256": entry.sha256,
+                    "items": entry.items,
+                    "run": manifest.published_by(entry),
+                    "label": f"{code} {entry.file}",
                 }
             )
     return plan
