@@ -43,6 +43,7 @@ from pipeline.run_report.record import (
     RunRecord,
     TranslationFigures,
     ValidationCounts,
+    decode_index,
     encode_record,
 )
 from pipeline.run_report.steps import read_steps, step_totals
@@ -467,29 +468,30 @@ def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[L
 
 def _index_run(runs_root: StoragePath | Path, record: RunRecord) -> None:
     """Add (or replace) the run in ``runs/index.json``, newest first, and point
-    ``runs/LATEST`` at it."""
+    ``runs/LATEST`` at it. An entry of the index that does not read is left out."""
     index_path = runs_root / RUN_INDEX
-    entries: list[dict[str, Any]] = []
+    entries: list[RunIndexEntry] = []
     if index_path.exists():
         try:
             with index_path.open("r", encoding="utf-8") as stream:
-                entries = list(json.load(stream))
+                entries = decode_index(json.load(stream))
         except ValueError:
             entries = []
     run_key = str(record.run_key)  # write_run_report sets it
-    entries = [e for e in entries if e.get("run_key") != run_key]
-    entry = RunIndexEntry(
-        run_key=run_key,
-        run_id=record.run_id,
-        status=record.status,
-        started=record.started,
-        finished=record.finished,
+    entries = [e for e in entries if e.run_key != run_key]
+    entries.append(
+        RunIndexEntry(
+            run_key=run_key,
+            run_id=record.run_id,
+            status=record.status,
+            started=record.started,
+            finished=record.finished,
+        )
     )
-    entries.append(msgspec.to_builtins(entry))
-    entries.sort(key=lambda e: str(e.get("started") or e.get("finished") or ""), reverse=True)
-    _write_json(index_path, entries)
+    entries.sort(key=lambda e: e.started or e.finished or "", reverse=True)
+    _write_json(index_path, msgspec.to_builtins(entries))
     with (runs_root / LATEST_RUN).open("w", encoding="utf-8") as stream:
-        stream.write(f"{entries[0]['run_key']}\n")
+        stream.write(f"{entries[0].run_key}\n")
 
 
 def translation_lines(report: TranslationReport) -> list[str]:
