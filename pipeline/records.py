@@ -1,9 +1,9 @@
 """What the steps of ``localize_catalog`` hand each other: one type per record, written
 and read through it.
 
-Every record here crosses a task boundary as an XCom value, so each is a `TypedDict`:
-a plain JSON dict at runtime, which Airflow stores as it is, and a typed one to mypy
-and to the reader (``result["listed"]``, never a ``.get`` chain). The run record
+Every record here but the manifest crosses a task boundary as an XCom value, so each is
+a `TypedDict`: a plain JSON dict at runtime, which Airflow stores as it is, and a typed
+one to mypy and to the reader (``result["listed"]``, never a ``.get`` chain). The run record
 (``run.json``) is typed apart, in `pipeline.run_report.record`.
 
 Records a market's later tasks read from the staging area rather than from XCom (a
