@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from pipeline import records
     from pipeline.translate import TranslationOptions
     from schemas.config.pipeline import PipelineConfig, Translation
+    from transforms.infra.gates import HeldFeeds
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
 FEEDS = AssetAlias("grenzenlos_feeds")
@@ -495,7 +496,7 @@ def localize_catalog() -> None:
 
     @task(retries=0)
     @_recorded
-    def check_gates(built: Sequence[records.MarketBuild]) -> records.HeldFeeds:
+    def check_gates(built: Sequence[records.MarketBuild]) -> HeldFeeds:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from pipeline.publish import check_feed_shrink
         from pipeline.records import each
@@ -512,7 +513,7 @@ def localize_catalog() -> None:
     @_recorded
     @_fail_fast
     def publish(
-        staged: records.Extracted, built: Sequence[records.MarketBuild], held: records.HeldFeeds
+        staged: records.Extracted, built: Sequence[records.MarketBuild], held: HeldFeeds
     ) -> list[records.PublishedFeed] | None:
         from pipeline.publish import feed_events, publish_run
         from pipeline.records import each

@@ -234,7 +234,7 @@ def live_listings(live_dir: StoragePath | Path | None, market: str, channel: str
 
     if live_dir is None:
         return 0
-    listed = int(read_state(live_dir.parent)["feeds"].get(f"{market}/{channel}", 0))
+    listed = read_state(live_dir.parent).feeds.get(f"{market}/{channel}", 0)
     if listed == 0 and live_dir.exists():
         if any(p.name.startswith((f"{channel}.", f"{channel}-")) for p in live_dir.iterdir()):
             return 1

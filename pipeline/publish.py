@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import (
     MANIFEST,
@@ -15,12 +15,12 @@ from pipeline.layout import (
 )
 from pipeline.records import (
     FeedEvent,
-    HeldFeeds,
     Manifest,
     ManifestEntry,
     MarketBuild,
     PublishedFeed,
-    as_record,
+    read_manifest,
+    write_manifest,
 )
 from transforms.infra.storage import ensure_dir, publish_atomically
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from pipeline.records import ChannelFigures
     from schemas.config.pipeline import Validation
+    from transforms.infra.gates import HeldFeeds
     from transforms.infra.storage import StoragePath
 
 
@@ -56,11 +57,7 @@ def check_feed_shrink(
         for b in built
         for channel, info in b["channels"].items()
     }
-    held = as_record(
-        hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share),
-        HeldFeeds,
-        "the shrink gate's verdict",
-    )
+    held = hold_shrunk_feeds(current, read_state(output_root).feeds, settings.max_shrink_share)
     ensure_dir(run_dir)
     with (run_dir / HELD_FEEDS).open("w", encoding="utf-8") as stream:
         json.dump(held, stream, indent=1)
@@ -131,18 +128,17 @@ def publish_market(
     _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
     still_live: list[ManifestEntry] = []
     if held and (market_dir / MANIFEST).exists():
-        with (market_dir / MANIFEST).open("r", encoding="utf-8") as stream:
-            live = as_record(json.load(stream), Manifest, str(market_dir / MANIFEST))
+        live = read_manifest(market_dir / MANIFEST)
         still_live = [
             ManifestEntry(
-                file=entry["file"],
-                channel=entry["channel"],
-                items=entry["items"],
-                sha256=entry["sha256"],
-                run=entry.get("run", live["run"]),
+                file=entry.file,
+                channel=entry.channel,
+                items=entry.items,
+                sha256=entry.sha256,
+                run=live.published_by(entry),
             )
-            for entry in live["feeds"]
-            if entry["channel"] in held
+            for entry in live.feeds
+            if entry.channel in held
         ]
     manifest = Manifest(
         market=built["market"],
@@ -158,9 +154,7 @@ def publish_market(
         + still_live,
     )
     staged_manifest = path_factory(built["findings"]).parent / MANIFEST
-    with staged_manifest.open("w", encoding="utf-8") as stream:
-        json.dump(manifest, stream, indent=1, sort_keys=True)
-        stream.write("\n")
+    write_manifest(staged_manifest, manifest)
     publish_atomically(staged_manifest, market_dir / MANIFEST)
     return published
 
@@ -214,10 +208,10 @@ def publish_run(
                 output_root,
                 path_factory,
                 run_id=run_id,
-                held=held_channels(cast("dict[str, Any]", held), result["market"]),
+                held=held_channels(held, result["market"]),
             )
         )
-    record_success(run_id, products, cast("list[dict[str, Any]]", published), run_dir, output_root)
+    record_success(run_id, products, published, run_dir, output_root)
     return published
 
 

@@ -155,7 +155,7 @@ def validate_snapshot(
         check_blocked_share(result.products, len(quarantined), settings.max_blocked_share)
         check_shrink(
             {"catalog": result.products},
-            previous["products"],
+            previous.products,
             settings.max_shrink_share,
             "products",
         )
