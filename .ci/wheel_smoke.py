@@ -23,7 +23,7 @@ from pathlib import Path
 
 PACKAGES = ("schemas", "transforms", "feeds", "pipeline")
 PACKAGE_DATA = (
-    "transforms/sizes.toml",
+    "transforms/measures/sizes.toml",
     "schemas/feeds/amazon_listings_feed.schema.json",
     "pipeline/run_report/templates/index.html.j2",
     "pipeline/run_report/templates/style.css.j2",
@@ -44,7 +44,7 @@ def main(repository: Path, config: Path) -> list[str]:
 
     from pipeline import onboarding
     from pipeline.run_report.render import write_run_index
-    from transforms.sizes import default_table
+    from transforms.measures.sizes import default_table
 
     problems = []
     if onboarding.main(["--config", str(config), "--markets", "DE"]) != 0:

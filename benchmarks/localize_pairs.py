@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.config.loader import load_config  # noqa: E402
 from schemas.product import Money, Quantity  # noqa: E402
-from transforms.ecb_rates import parse_ecb_rates  # noqa: E402
-from transforms.money import PriceProblem, Pricer, unit_price  # noqa: E402
-from transforms.units import KIND, factor, for_market  # noqa: E402
+from transforms.measures.units import KIND, factor, for_market  # noqa: E402
+from transforms.pricing.ecb_rates import parse_ecb_rates  # noqa: E402
+from transforms.pricing.money import PriceProblem, Pricer, unit_price  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     from pipeline import records
     from pipeline.translate import TranslationOptions
     from schemas.config.pipeline import Translation
+    from transforms.infra.gates import HeldFeeds
 
 LOG = logging.getLogger("grenzenlos")
 MARKETS = form_choices(config_path()).markets
@@ -110,8 +111,8 @@ def localize_catalog() -> None:
     @fail_fast
     def extract() -> records.Extracted:
         from pipeline.extract import ExtractFailed, extract
-        from transforms.gates import GateClosed
-        from transforms.rates_freshness import StaleRates
+        from transforms.infra.gates import GateClosed
+        from transforms.pricing.rates_freshness import StaleRates
 
         config = pipeline_config()
         conninfo = (
@@ -159,7 +160,7 @@ def localize_catalog() -> None:
     ) -> records.Validated:
         from pipeline.records import each
         from pipeline.validate import validate_snapshot
-        from transforms.gates import GateClosed
+        from transforms.infra.gates import GateClosed
 
         config = pipeline_config()
         try:
@@ -364,7 +365,7 @@ def localize_catalog() -> None:
 
     @task(retries=0)
     @recorded
-    def check_gates(built: Sequence[records.MarketBuild]) -> records.HeldFeeds:
+    def check_gates(built: Sequence[records.MarketBuild]) -> HeldFeeds:
         """Hold back the feeds that shrank; the others publish, `summary` fails the run."""
         from pipeline.publish import check_feed_shrink
         from pipeline.records import each
@@ -381,7 +382,7 @@ def localize_catalog() -> None:
     @recorded
     @fail_fast
     def publish(
-        staged: records.Extracted, built: Sequence[records.MarketBuild], held: records.HeldFeeds
+        staged: records.Extracted, built: Sequence[records.MarketBuild], held: HeldFeeds
     ) -> list[records.PublishedFeed] | None:
         from pipeline.publish import feed_events, publish_run
         from pipeline.records import each

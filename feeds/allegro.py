@@ -15,7 +15,7 @@ from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
 from schemas.categories import first_mapped, missing_category_message
-from transforms.money import round_to_minor_units
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection

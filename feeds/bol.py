@@ -36,7 +36,7 @@ from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
 from schemas.config.channels.bol import BolChannel
 from schemas.gtin import as_gtin13
-from transforms.money import round_to_minor_units
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection

@@ -52,7 +52,7 @@ from feeds.jsonfeed import content_hash, dumps, text_hash
 from feeds.text import cut_at_word, plain_text, quantity_words
 from feeds.titles import part_text
 from schemas.gtin import gtin_problem
-from transforms.units import convert, ebay_measure
+from transforms.measures.units import convert, ebay_measure
 
 if TYPE_CHECKING:
     from collections.abc import Collection

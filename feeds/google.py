@@ -52,8 +52,8 @@ from feeds.xml import ElementTemplates
 from schemas.categories import first_mapped
 from schemas.gtin import gtin_problem
 from schemas.product import Money
-from transforms.money import round_to_minor_units
-from transforms.units import KIND, convert, google_measure
+from transforms.measures.units import KIND, convert, google_measure
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection

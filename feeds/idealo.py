@@ -8,7 +8,7 @@ RFC 4180, UTF-8; cells starting with ``=``, ``+``, ``-`` or ``@`` are neutralise
 ``basePrice`` is the importer's price per unit (Grundpreis), which idealo requires of
 offers under a unit-price obligation (goods sold by weight, volume, length or area;
 PAngV 2022 § 4 f.). It is the listing's unit price from the same calculation as
-Google's ``unit_pricing_*`` (`transforms.money.unit_price`: per 1 kg, 1 l, 1 m, 1 m²),
+Google's ``unit_pricing_*`` (`transforms.pricing.money.unit_price`: per 1 kg, 1 l, 1 m, 1 m²),
 as the market's buyers read it (``75,00 €/kg``); empty for a product without one.
 ``categoryPath`` is the market's own idealo category: idealo's sites (idealo.de,
 .at, .fr, ...) each have their own category tree (`schemas.categories.PER_MARKET_CHANNELS`).
@@ -32,8 +32,8 @@ from feeds.csvfeed import CsvFeedWriter
 from schemas.categories import first_mapped, missing_category_message
 from schemas.config.channels.idealo import IdealoChannel
 from schemas.product import Money
-from transforms.money import round_to_minor_units
-from transforms.units import KIND, convert, google_measure
+from transforms.measures.units import KIND, convert, google_measure
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection

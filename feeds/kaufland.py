@@ -24,7 +24,7 @@ from feeds.checks import Column
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
 from schemas.categories import first_mapped, missing_category_message
-from transforms.money import minor_unit_exponent, round_to_minor_units
+from transforms.pricing.money import minor_unit_exponent, round_to_minor_units
 
 if TYPE_CHECKING:
     from schemas.findings import Finding

@@ -20,7 +20,7 @@ from feeds.jsonfeed import dumps
 from feeds.text import cut_at_word
 from schemas.categories import first_mapped
 from schemas.config.channels.mobile_cn import MobileStorefrontChannel
-from transforms.money import round_to_minor_units
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection

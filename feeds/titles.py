@@ -365,7 +365,7 @@ def _quantity_of(word: str) -> Quantity | None:
 
 def _equal(first: Quantity, second: Quantity) -> bool:
     """Whether two quantities are the same to half a percent (``1000 ml`` and ``1 l``)."""
-    from transforms.units import KIND, convert
+    from transforms.measures.units import KIND, convert
 
     if KIND.get(first.unit) != KIND.get(second.unit) or first.unit not in KIND:
         return False
@@ -447,6 +447,6 @@ def _akeneo_quantity(number: str, unit: str) -> Quantity | None:
 @lru_cache(maxsize=4096)  # a catalog has few distinct contents
 def _human(quantity: Quantity, locale: str) -> str:
     """The quantity in CLDR's short form for ``locale``, one plain space before the unit."""
-    from transforms.units import human
+    from transforms.measures.units import human
 
     return " ".join(human(quantity, locale).split())

@@ -27,7 +27,7 @@ from pipeline.records import (
     write_staged,
 )
 from pipeline.staged_parts import keyed_lines
-from transforms.storage import remove_tree
+from transforms.infra.storage import remove_tree
 
 R = TypeVar("R")
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.config.market import Market
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 def assemble_market(

@@ -36,7 +36,7 @@ from pipeline.records import (
 )
 from pipeline.staged_parts import AFTER_ALL, read_records, write_keyed
 from schemas.listing import Listing
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from schemas.config.market import Market
     from schemas.config.pipeline import PipelineConfig
     from schemas.config.pricing import Pricing
-    from transforms.ecb_rates import EcbRates
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
+    from transforms.pricing.ecb_rates import EcbRates
 
 
 def build_market_feeds(

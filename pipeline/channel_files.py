@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from feeds.scratch import DiskMapping, ScratchStore
     from schemas.config.market import Market
     from schemas.listing import Listing
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 class ChannelFiles:
@@ -230,11 +230,11 @@ def previous_state(
 def live_listings(live_dir: StoragePath | Path | None, market: str, channel: str) -> int:
     """Listings of the channel's live feed: the last successful run's count, or 1 when
     there is a live file but no count (so an empty feed never replaces it)."""
-    from transforms.gates import read_state
+    from transforms.infra.gates import read_state
 
     if live_dir is None:
         return 0
-    listed = int(read_state(live_dir.parent)["feeds"].get(f"{market}/{channel}", 0))
+    listed = read_state(live_dir.parent).feeds.get(f"{market}/{channel}", 0)
     if listed == 0 and live_dir.exists():
         if any(p.name.startswith((f"{channel}.", f"{channel}-")) for p in live_dir.iterdir()):
             return 1

@@ -17,19 +17,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
+from pipeline.delivery.outcome import DeliveryOutcome
 from pipeline.delivery.records import now, read_record, record_path, write_record
 from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD, read_refused
+from pipeline.records import read_manifest
+from pipeline.run_report.record import (
+    DeliveryEntry,
+    FindingsCounts,
+    decode_record,
+    encode_record,
+)
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
-    from pipeline.delivery.outcome import DeliveryOutcome
     from schemas.config.pipeline import PipelineConfig
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
     Send = Callable[
         [StoragePath | Path, dict[str, Any] | None, Callable[[dict[str, Any]], None]],
@@ -37,6 +47,8 @@ if TYPE_CHECKING:
     ]
     """Sends one file: (its path, the progress an earlier try recorded, a callback that
     records progress) -> what the marketplace said."""
+
+LOG = logging.getLogger(__name__)
 
 DELIVERY = "delivery.json"
 """In a run's report folder: what became of each of its files at the marketplaces."""
@@ -97,25 +109,24 @@ def plan_deliveries(
         manifest_path = output_root / code / MANIFEST
         if not manifest_path.exists():
             continue  # nothing published there yet
-        with manifest_path.open("r", encoding="utf-8") as stream:
-            manifest = json.load(stream)
-        for entry in manifest.get("feeds", []):
-            if entry["channel"] not in wanted:
+        manifest = read_manifest(manifest_path)
+        for entry in manifest.feeds:
+            if entry.channel not in wanted:
                 continue
-            if entry["channel"] not in config.markets[code].channels:
+            if entry.channel not in config.markets[code].channels:
                 continue
-            if files is not None and entry["file"] not in files.get(code, set()):
+            if files is not None and entry.file not in files.get(code, set()):
                 continue
             plan.append(
                 {
                     "market": code,
-                    "channel": entry["channel"],
-                    "file": entry["file"],
-                    "path": str(output_root / code / entry["file"]),
-                    "sha256": entry["sha256"],
-                    "items": entry["items"],
-                    "run": entry.get("run") or manifest.get("run"),
-                    "label": f"{code} {entry['file']}",
+                    "channel": entry.channel,
+                    "file": entry.file,
+                    "path": str(output_root / code / entry.file),
+                    "sha256": entry.sha256,
+                    "items": entry.items,
+                    "run": manifest.published_by(entry),
+                    "label": f"{code} {entry.file}",
                 }
             )
     return plan
@@ -155,7 +166,8 @@ def deliver_feed(
     result: dict[str, Any] = {**feed, "record": str(where)}
     record = read_record(where)
     if record is not None and record.get("status") == "done":
-        return {**result, "status": "already_delivered", **_counts(record["outcome"])}
+        done = DeliveryOutcome.from_json(record["outcome"])
+        return {**result, "status": "already_delivered", **_counts(done)}
     path = path_factory(feed["path"])
     if not path.exists() or file_sha256(path) != feed["sha256"]:
         return {
@@ -184,20 +196,19 @@ def deliver_feed(
     outcome = send(path, record.get("progress"), checkpoint)
     record.update(status="done", outcome=outcome.to_json(), finished=now())
     write_record(where, record)
-    return {**result, "status": "delivered", **_counts(record["outcome"])}
+    return {**result, "status": "delivered", **_counts(outcome)}
 
 
-def _counts(outcome: Mapping[str, Any]) -> dict[str, Any]:
-    issues = outcome.get("issues", [])
+def _counts(outcome: DeliveryOutcome) -> dict[str, Any]:
     return {
-        "verdict": outcome["verdict"],
-        "detail": outcome["detail"],
-        "reference": outcome.get("reference"),
-        "sent": outcome.get("sent", 0),
-        "accepted": outcome.get("accepted", 0),
-        "refused": len(outcome.get("refused_skus", [])),
-        "errors": sum(1 for i in issues if i["severity"] == "error"),
-        "warnings": sum(1 for i in issues if i["severity"] == "warning"),
+        "verdict": outcome.verdict,
+        "detail": outcome.detail,
+        "reference": outcome.reference,
+        "sent": outcome.sent,
+        "accepted": outcome.accepted,
+        "refused": len(outcome.refused_skus),
+        "errors": sum(1 for i in outcome.issues if i.severity == "error"),
+        "warnings": sum(1 for i in outcome.issues if i.severity == "warning"),
     }
 
 
@@ -241,19 +252,19 @@ def describe_delivery(result: Mapping[str, Any]) -> str:
 
 def marketplace_findings(record: Mapping[str, Any]) -> list[Finding]:
     """The marketplace's issues in a done record, as findings of stage ``marketplace``."""
-    outcome = record.get("outcome") or {}
+    outcome = DeliveryOutcome.from_json(record["outcome"])
     return [
         Finding(
             stage="marketplace",
-            severity=issue["severity"],
-            sku=issue.get("sku"),
-            field=issue.get("field") or "",
-            rule=str(issue["code"]),
-            message=issue["message"],
+            severity=issue.severity,
+            sku=issue.sku,
+            field=issue.field or "",
+            rule=str(issue.code),
+            message=issue.message,
             market=record["market"],
             channel=record["channel"],
         )
-        for issue in outcome.get("issues", [])
+        for issue in outcome.issues
     ]
 
 
@@ -302,9 +313,11 @@ def report_deliveries(
             record = read_record(path_factory(result["record"])) if result.get("record") else None
             if record and record.get("status") == "done":
                 findings.extend(marketplace_findings(record))
-                skus = record["outcome"].get("refused_skus", [])
-                if skus and result["status"] == "delivered":
-                    refused.setdefault((result["market"], result["channel"]), set()).update(skus)
+                refused_skus = DeliveryOutcome.from_json(record["outcome"]).refused_skus
+                if refused_skus and result["status"] == "delivered":
+                    refused.setdefault((result["market"], result["channel"]), set()).update(
+                        refused_skus
+                    )
         _add_to_run(output_root / "runs" / run, results_of_run, findings)
     for (market, channel), skus in refused.items():
         _mark_refused(output_root / market / f"{channel}{REFUSED_SUFFIX}", skus)
@@ -358,15 +371,21 @@ def _add_to_run(
         write_findings_csv(every, stream)
 
     with (report_dir / RUN_RECORD).open("r", encoding="utf-8") as stream:
-        run = json.load(stream)
-    by_severity: dict[str, int] = {}
-    for finding in every:
-        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
-    run["findings"] = {"total": len(every), "by_severity": by_severity}
-    run["delivery"] = entries
-    with (report_dir / RUN_RECORD).open("w", encoding="utf-8") as stream:
-        json.dump(run, stream, indent=1)
-        stream.write("\n")
+        try:
+            run = decode_record(json.load(stream))
+        except ValueError:
+            run = None
+    if run is None:  # the page names it too; the delivery's own files above stand
+        LOG.warning("%s is not a run record: the delivery is not added to it", report_dir)
+    else:
+        by_severity: dict[str, int] = {}
+        for finding in every:
+            by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+        run.findings = FindingsCounts(total=len(every), by_severity=by_severity)
+        run.delivery = [msgspec.convert(entry, DeliveryEntry) for entry in entries]
+        with (report_dir / RUN_RECORD).open("w", encoding="utf-8") as stream:
+            json.dump(encode_record(run), stream, indent=1, sort_keys=True)
+            stream.write("\n")
 
     summary = report_dir / "summary.txt"
     if summary.exists():
@@ -381,6 +400,4 @@ def _add_to_run(
 
         write_html_report(report_dir, report_dir.parent)
     except Exception as error:  # the files above stand without the page
-        import logging
-
-        logging.getLogger(__name__).exception("report.html not rewritten: %s", error)
+        LOG.exception("report.html not rewritten: %s", error)

@@ -21,8 +21,8 @@ from pipeline.layout import (
 from pipeline.records import Extracted, ShardSpec, StagedCatalog
 from schemas.findings import Finding, count, write_findings_jsonl
 from schemas.product import Product
-from transforms.gates import GateClosed
-from transforms.storage import ensure_dir, publish_atomically
+from transforms.infra.gates import GateClosed
+from transforms.infra.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from schemas.config.catalog import CatalogSource
     from schemas.config.pipeline import PipelineConfig, Validation
     from schemas.config.pricing import Pricing
-    from transforms.ecb_rates import EcbRates
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
+    from transforms.pricing.ecb_rates import EcbRates
 
 
 _SHOP_READERS: dict[str, tuple[str, str]] = {
@@ -138,7 +138,7 @@ def stage_catalog(
         The snapshot, its shards, and what was read, rejected, held back and warned about.
     """
     from transforms.catalog.values import HOLDING_RULES
-    from transforms.gates import HELD_FEEDS
+    from transforms.infra.gates import HELD_FEEDS
 
     ensure_dir(run_dir)
     for stale in (GATE_CLOSED, HELD_FEEDS):  # from an earlier attempt of this run's date
@@ -258,7 +258,7 @@ def stage_rates(
     because the ECB published a newer day in between.
 
     Given the run's logical date, ``run_day``, the rates' age is checked
-    (`transforms.rates_freshness`), on a rerun too. Rates older than
+    (`transforms.pricing.rates_freshness`), on a rerun too. Rates older than
     ``pricing.max_rate_age_business_days`` TARGET business days write a ``stale_rates``
     finding to the ingest findings: with ``stale_rates = "fail"`` an error, the run's
     stop reason and `StaleRates`, before anything is staged; with ``"warn"`` a warning,
@@ -271,8 +271,8 @@ def stage_rates(
         RatesError: the file is not in the ECB's format.
         StaleRates: the rates are too old and ``pricing.stale_rates`` is ``fail``.
     """
-    from transforms.ecb_rates import parse_ecb_rates
-    from transforms.rates_freshness import StaleRates, check_rates_age
+    from transforms.pricing.ecb_rates import parse_ecb_rates
+    from transforms.pricing.rates_freshness import StaleRates, check_rates_age
 
     ensure_dir(run_dir)
     staged = run_dir / RATES
@@ -325,7 +325,7 @@ def stage_rates(
 
 def load_rates(path: StoragePath | Path) -> EcbRates:
     """The ECB rates staged for a run."""
-    from transforms.ecb_rates import parse_ecb_rates
+    from transforms.pricing.ecb_rates import parse_ecb_rates
 
     with path.open("rb") as stream:
         return parse_ecb_rates(stream)
@@ -356,8 +356,8 @@ def extract(
             config); errors that may heal (network, database, object storage) propagate
             as they are, for the scheduler to retry.
     """
-    from transforms.faults import heals_by_retry
-    from transforms.rates_freshness import StaleRates
+    from transforms.infra.faults import heals_by_retry
+    from transforms.pricing.rates_freshness import StaleRates
 
     try:
         staged = stage_catalog(

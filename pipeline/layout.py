@@ -59,7 +59,7 @@ from schemas.product import Product
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 SNAPSHOT = "catalog.msgpack"
 """The staged snapshot: products as msgpack records (see `SnapshotWriter`)."""

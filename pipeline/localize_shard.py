@@ -23,9 +23,9 @@ from pipeline.records import ShardResult, ShardSpec, write_staged
 from pipeline.staged_parts import MARKET, write_keyed, write_record
 from schemas.findings import Finding
 from transforms.completeness import completeness
+from transforms.infra.storage import ensure_dir
 from transforms.localize import localize
-from transforms.money import Pricer
-from transforms.storage import ensure_dir
+from transforms.pricing.money import Pricer
 from transforms.translation.outcome import read_market_translations
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from schemas.config.channel import Requirement
     from schemas.config.market import Market
     from schemas.config.pricing import Pricing
-    from transforms.ecb_rates import EcbRates
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
+    from transforms.pricing.ecb_rates import EcbRates
 
 
 def localize_shard(

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from pipeline.records import (
         ChannelResult,
         Extracted,
-        HeldFeeds,
         MarketBuild,
         PublishedFeed,
         ShardResult,
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
         Validated,
         ValidatedShard,
     )
+    from transforms.infra.gates import HeldFeeds
 
 
 def _extract(r: Extracted) -> list[str]:

@@ -19,11 +19,13 @@ import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
+    from pipeline.records import MarketBuild
+    from pipeline.run_report.record import FeedEntry
     from schemas.config.pipeline import PipelineConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
@@ -113,9 +115,25 @@ class ChannelOverview(TypedDict):
     """The top reasons, most products first."""
 
 
-def listing_overview(markets: Iterable[Mapping[str, Any]]) -> list[ChannelOverview]:
-    """Per market and channel, from `assemble_market` results (or ``run.json``'s markets):
-    how many products are listed, and the top reasons for the rest with their fixes.
+class Onboarded(TypedDict):
+    """What `onboard` found of a catalog."""
+
+    products: int
+    """Products read."""
+    rejected_rows: int
+    quarantined: int
+    """Products the catalog rules keep out of every market."""
+    gate: str | None
+    """Why the catalog gate would stop a real run, or None."""
+    overview: list[ChannelOverview]
+    """`listing_overview` of the markets built."""
+    findings: dict[str, str]
+    """Market -> its findings file."""
+
+
+def listing_overview(markets: Iterable[MarketBuild]) -> list[ChannelOverview]:
+    """Per market and channel, from `assemble_market` results: how many products are
+    listed, and the top reasons for the rest with their fixes.
 
     >>> built = [{"market": "DE", "products": 10, "channels": {"google": {"listed": 7,
     ...   "set_aside": 3, "reasons": {"incomplete": 3}, "missing": {"brand": 3}}}}]
@@ -124,47 +142,58 @@ def listing_overview(markets: Iterable[Mapping[str, Any]]) -> list[ChannelOvervi
     (7, 'brand missing')
     """
     rows: list[ChannelOverview] = []
-    for built in sorted(markets, key=lambda m: str(m["market"])):
-        code = str(built["market"])
-        for channel, info in (built.get("channels") or {}).items():
+    for built in sorted(markets, key=lambda m: m["market"]):
+        code = built["market"]
+        for channel, info in built["channels"].items():
             rows.append(
                 ChannelOverview(
                     market=code,
                     channel=channel,
-                    products=int(built.get("products") or 0),
-                    listed=int(info.get("listed") or 0),
-                    set_aside=int(info.get("set_aside") or 0),
-                    reasons=_reasons(code, channel, info)[:TOP_REASONS],
+                    products=built["products"],
+                    listed=info["listed"],
+                    set_aside=info["set_aside"],
+                    reasons=_reasons(code, channel, info["reasons"], info["missing"]),
                 )
             )
     return rows
 
 
-def feed_overview(feeds: Iterable[Mapping[str, Any]]) -> list[ChannelOverview]:
-    """`listing_overview` from a run record's ``feeds`` (``run.json``), for the report."""
-    return [
-        ChannelOverview(
-            market=str(feed.get("market")),
-            channel=str(feed.get("channel")),
-            products=int(feed.get("products") or 0)
-            or int(feed.get("listed") or 0) + int(feed.get("set_aside") or 0),
-            listed=int(feed.get("listed") or 0),
-            set_aside=int(feed.get("set_aside") or 0),
-            reasons=_reasons(str(feed.get("market")), str(feed.get("channel")), feed)[:TOP_REASONS],
+def feed_overview(feeds: Iterable[FeedEntry]) -> list[ChannelOverview]:
+    """`listing_overview` from a run record's ``feeds`` (``run.json``), for the report.
+
+    A record written before a count was added reads it as None: 0 here, and the
+    market's products as listed plus set aside.
+    """
+    rows = []
+    for feed in feeds:
+        market, channel = str(feed.market), str(feed.channel)
+        listed, set_aside = feed.listed or 0, feed.set_aside or 0
+        rows.append(
+            ChannelOverview(
+                market=market,
+                channel=channel,
+                products=feed.products or listed + set_aside,
+                listed=listed,
+                set_aside=set_aside,
+                reasons=_reasons(market, channel, feed.reasons, feed.missing),
+            )
         )
-        for feed in feeds
-    ]
+    return rows
 
 
-def _reasons(market: str, channel: str, info: Mapping[str, Any]) -> list[Reason]:
+def _reasons(
+    market: str, channel: str, by_rule: Mapping[str, int], missing: Mapping[str, int]
+) -> list[Reason]:
+    """The top reasons (`TOP_REASONS`) a channel set products aside, most products first:
+    each rule but ``incomplete``, whose detail is the attributes ``missing``."""
     counts: Counter[tuple[str, str]] = Counter()
-    for rule, number in (info.get("reasons") or {}).items():
+    for rule, number in by_rule.items():
         if rule != "incomplete":
-            counts[("rule", rule)] += int(number)
-    for field, number in (info.get("missing") or {}).items():
-        counts[("missing", field)] += int(number)
-    if (info.get("reasons") or {}).get("incomplete") and not info.get("missing"):
-        counts[("rule", "incomplete")] += int(info["reasons"]["incomplete"])
+            counts[("rule", rule)] += number
+    for field, number in missing.items():
+        counts[("missing", field)] += number
+    if by_rule.get("incomplete") and not missing:
+        counts[("rule", "incomplete")] += by_rule["incomplete"]
     reasons = []
     for (kind, name), number in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         if kind == "missing":
@@ -176,7 +205,7 @@ def _reasons(market: str, channel: str, info: Mapping[str, Any]) -> list[Reason]
         reasons.append(
             Reason(products=number, reason=text, fix=fix.format(channel=channel, market=market))
         )
-    return reasons
+    return reasons[:TOP_REASONS]
 
 
 _RULE_WORDS: dict[str, str] = {
@@ -238,22 +267,20 @@ def onboard(
     *,
     markets: Sequence[str] | None = None,
     run_day: date | None = None,
-) -> dict[str, Any]:
+) -> Onboarded:
     """Read, check and build ``config``'s catalog for ``markets`` (all by default) into
     ``work_dir`` without translating or publishing: nothing is sent to DeepL, nothing is
     written to ``[storage] output_url``.
 
     Returns:
-        ``products`` read, ``rejected_rows``, ``quarantined``, ``gate`` (why the catalog
-        gate would stop a real run, or None), ``overview`` (`listing_overview`) and
-        ``findings`` (market -> its findings file).
+        What it found (see `Onboarded`).
     """
     from pipeline.build import build_market_feeds
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
     from pipeline.layout import QUARANTINE
     from pipeline.validate import validate_snapshot
     from schemas.categories import load_category_map
-    from transforms.gates import GateClosed
+    from transforms.infra.gates import GateClosed
 
     run_dir = work_dir / "staging"
     staged = stage_catalog(read_catalog(config.catalog), run_dir, shard_products=1 << 62)
@@ -301,14 +328,14 @@ def onboard(
                 category_map=category_map,
             )
         )
-    return {
-        "products": staged["products"],
-        "rejected_rows": staged["rejected_rows"],
-        "quarantined": len(quarantine),
-        "gate": gate,
-        "overview": listing_overview(results),
-        "findings": {r["market"]: r["findings"] for r in results},
-    }
+    return Onboarded(
+        products=staged["products"],
+        rejected_rows=staged["rejected_rows"],
+        quarantined=len(quarantine),
+        gate=gate,
+        overview=listing_overview(results),
+        findings={r["market"]: r["findings"] for r in results},
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pipeline.layout import (
     MANIFEST,
@@ -15,21 +15,22 @@ from pipeline.layout import (
 )
 from pipeline.records import (
     FeedEvent,
-    HeldFeeds,
     Manifest,
     ManifestEntry,
     MarketBuild,
     PublishedFeed,
-    as_record,
+    read_manifest,
+    write_manifest,
 )
-from transforms.storage import ensure_dir, publish_atomically
+from transforms.infra.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
 
     from pipeline.records import ChannelFigures
     from schemas.config.pipeline import Validation
-    from transforms.storage import StoragePath
+    from transforms.infra.gates import HeldFeeds
+    from transforms.infra.storage import StoragePath
 
 
 def check_feed_shrink(
@@ -46,21 +47,17 @@ def check_feed_shrink(
     holds nothing back clears an earlier attempt's list).
 
     Returns:
-        What `transforms.gates.hold_shrunk_feeds` returns: the share allowed and the
+        What `transforms.infra.gates.hold_shrunk_feeds` returns: the share allowed and the
         feeds held back.
     """
-    from transforms.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
+    from transforms.infra.gates import HELD_FEEDS, hold_shrunk_feeds, read_state
 
     current = {
         f"{b['market']}/{channel}": info["listed"]
         for b in built
         for channel, info in b["channels"].items()
     }
-    held = as_record(
-        hold_shrunk_feeds(current, read_state(output_root)["feeds"], settings.max_shrink_share),
-        HeldFeeds,
-        "the shrink gate's verdict",
-    )
+    held = hold_shrunk_feeds(current, read_state(output_root).feeds, settings.max_shrink_share)
     ensure_dir(run_dir)
     with (run_dir / HELD_FEEDS).open("w", encoding="utf-8") as stream:
         json.dump(held, stream, indent=1)
@@ -131,18 +128,17 @@ def publish_market(
     _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
     still_live: list[ManifestEntry] = []
     if held and (market_dir / MANIFEST).exists():
-        with (market_dir / MANIFEST).open("r", encoding="utf-8") as stream:
-            live = as_record(json.load(stream), Manifest, str(market_dir / MANIFEST))
+        live = read_manifest(market_dir / MANIFEST)
         still_live = [
             ManifestEntry(
-                file=entry["file"],
-                channel=entry["channel"],
-                items=entry["items"],
-                sha256=entry["sha256"],
-                run=entry.get("run", live["run"]),
+                file=entry.file,
+                channel=entry.channel,
+                items=entry.items,
+                sha256=entry.sha256,
+                run=live.published_by(entry),
             )
-            for entry in live["feeds"]
-            if entry["channel"] in held
+            for entry in live.feeds
+            if entry.channel in held
         ]
     manifest = Manifest(
         market=built["market"],
@@ -158,9 +154,7 @@ def publish_market(
         + still_live,
     )
     staged_manifest = path_factory(built["findings"]).parent / MANIFEST
-    with staged_manifest.open("w", encoding="utf-8") as stream:
-        json.dump(manifest, stream, indent=1, sort_keys=True)
-        stream.write("\n")
+    write_manifest(staged_manifest, manifest)
     publish_atomically(staged_manifest, market_dir / MANIFEST)
     return published
 
@@ -198,13 +192,13 @@ def publish_run(
 ) -> list[PublishedFeed]:
     """The ``publish`` task: every market's feeds (`publish_market`) except those the shrink
     gate held back (``held``, what `check_feed_shrink` returned), then the run's counts for
-    the next run's gates (`transforms.gates.record_success`).
+    the next run's gates (`transforms.infra.gates.record_success`).
 
     Returns:
         The published files (see `publish_market`), for the caller's Asset events
         (`feed_events`).
     """
-    from transforms.gates import held_channels, record_success
+    from transforms.infra.gates import held_channels, record_success
 
     published: list[PublishedFeed] = []
     for result in built:
@@ -214,10 +208,10 @@ def publish_run(
                 output_root,
                 path_factory,
                 run_id=run_id,
-                held=held_channels(cast("dict[str, Any]", held), result["market"]),
+                held=held_channels(held, result["market"]),
             )
         )
-    record_success(run_id, products, cast("list[dict[str, Any]]", published), run_dir, output_root)
+    record_success(run_id, products, published, run_dir, output_root)
     return published
 
 

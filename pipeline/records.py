@@ -1,15 +1,20 @@
 """What the steps of ``localize_catalog`` hand each other: one type per record, written
 and read through it.
 
-Every record here crosses a task boundary as an XCom value, so each is a `TypedDict`:
-a plain JSON dict at runtime, which Airflow stores as it is, and a typed one to mypy
-and to the reader (``result["listed"]``, never a ``.get`` chain). The run record
+Every record here but the manifest crosses a task boundary as an XCom value, so each is
+a `TypedDict`: a plain JSON dict at runtime, which Airflow stores as it is, and a typed
+one to mypy and to the reader (``result["listed"]``, never a ``.get`` chain). The run record
 (``run.json``) is typed apart, in `pipeline.run_report.record`.
 
 Records a market's later tasks read from the staging area rather than from XCom (a
 shard's and a channel's ``result.json``, the market's ``assembled.json``) are written
 by `write_staged` and read by `read_staged`, which checks every field with msgspec and
 names the file when one does not read.
+
+A market's ``manifest.json`` beside its live feeds outlives the run that wrote it, so it
+is a msgspec `Struct` whose later fields have defaults: a manifest an earlier version
+wrote still reads (`read_manifest`). The shrink gate's verdict (``held_feeds.json``, the
+``check_gates`` result) is typed where the gate is, in `transforms.infra.gates`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 R = TypeVar("R")
 
@@ -309,24 +314,6 @@ class MarketBuild(TypedDict):
 # --- publish -------------------------------------------------------------------------
 
 
-class HeldFeed(TypedDict):
-    """A feed the shrink gate held back (`transforms.gates.hold_shrunk_feeds`)."""
-
-    market: str
-    channel: str
-    before: int
-    """Listings of the last successful run."""
-    listed: int
-    reason: str
-
-
-class HeldFeeds(TypedDict):
-    """The ``check_gates`` task's result, also ``held_feeds.json``."""
-
-    max_shrink_share: float
-    feeds: list[HeldFeed]
-
-
 class PublishedFeed(TypedDict):
     """One file the ``publish`` task replaced live."""
 
@@ -341,33 +328,55 @@ class PublishedFeed(TypedDict):
     sha256: str
 
 
-class ManifestEntry(TypedDict):
-    """One live feed file in a market's ``manifest.json``."""
-
-    file: str
-    channel: str
-    items: int
-    sha256: str
-    run: NotRequired[str | None]
-    """The run that published it, for a feed held back (still live from an earlier run)."""
-
-
-class Manifest(TypedDict):
-    """A market's ``manifest.json``: its live feeds, and the run that published them."""
-
-    market: str
-    run: str
-    mode: str
-    rate_day: str | None
-    feeds: list[ManifestEntry]
-
-
 class FeedEvent(TypedDict):
     """A published feed's Asset event: the Asset's uri and name, and the event's extra."""
 
     uri: str
     name: str
     extra: dict[str, Any]
+
+
+# --- beside the live feeds ------------------------------------------------------------
+
+
+class ManifestEntry(msgspec.Struct, kw_only=True):
+    """One live feed file in a market's ``manifest.json``."""
+
+    file: str
+    channel: str
+    items: int
+    sha256: str
+    run: str | None | msgspec.UnsetType = msgspec.UNSET
+    """The run that published it, for a feed held back (still live from an earlier run);
+    left out for the manifest's own run's files."""
+
+
+class Manifest(msgspec.Struct, kw_only=True):
+    """A market's ``manifest.json``: its live feeds, and the run that published them.
+
+    Written by `pipeline.publish.publish_market` through `write_manifest`, read through
+    `read_manifest` (by publish, the delivery and the run report). A manifest written
+    before a field was added reads with its default.
+    """
+
+    market: str
+    run: str
+    mode: str = "full"
+    """``full`` or ``delta``."""
+    rate_day: str | None = None
+    """The day of the ECB rates its prices were converted at."""
+    feeds: list[ManifestEntry] = msgspec.field(default_factory=list)
+
+    def published_by(self, entry: ManifestEntry) -> str:
+        """The run that published ``entry``'s file: its own ``run``, else the manifest's.
+
+        >>> manifest = Manifest(market="DE", run="r2", feeds=[
+        ...     ManifestEntry(file="a.xml", channel="google", items=1, sha256="ab"),
+        ...     ManifestEntry(file="b.json", channel="amazon", items=1, sha256="cd", run="r1")])
+        >>> [manifest.published_by(entry) for entry in manifest.feeds]
+        ['r2', 'r1']
+        """
+        return entry.run if isinstance(entry.run, str) and entry.run else self.run
 
 
 # --- reading and writing -------------------------------------------------------------
@@ -396,6 +405,24 @@ def read_staged(path: StoragePath | Path, kind: type[R]) -> R:
         return msgspec.json.decode(data, type=kind)
     except msgspec.DecodeError as error:  # ValidationError is one
         raise RecordError(f"{path} is not a {kind.__name__} record: {error}") from None
+
+
+def read_manifest(path: StoragePath | Path) -> Manifest:
+    """A market's ``manifest.json``.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        RecordError: naming the file, when it is not JSON or not a `Manifest`.
+    """
+    return read_staged(path, Manifest)
+
+
+def write_manifest(path: StoragePath | Path, manifest: Manifest) -> None:
+    """Write a market's ``manifest.json`` (indented, keys sorted; a feed's ``run`` only
+    where it was set)."""
+    with path.open("w", encoding="utf-8") as stream:
+        json.dump(msgspec.to_builtins(manifest), stream, indent=1, sort_keys=True)
+        stream.write("\n")
 
 
 def as_record(value: object, kind: type[R], source: str) -> R:

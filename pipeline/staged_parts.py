@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.findings import Finding
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 MARKET = -1
 """Channel number of a product's own findings (quarantine, localize): before its channels'."""

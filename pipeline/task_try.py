@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
+
+from pipeline.run_report.steps import StepRecord, record_step
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
 
@@ -41,12 +43,12 @@ class TaskTry:
     ) -> None:
         self._clock = time.monotonic()
         self._run_dir = run_dir
-        self.record: dict[str, Any] = {
-            "task": task,
-            "map_index": map_index,
-            "try": try_number,
-            "started": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
+        self.record = StepRecord(
+            task=task,
+            map_index=-1 if map_index is None else map_index,
+            try_number=try_number,
+            started=datetime.now().astimezone().isoformat(timespec="seconds"),
+        )
 
     def failed(self, error: str, label: str | None) -> None:
         """Record the try as failed, with its error."""
@@ -57,16 +59,16 @@ class TaskTry:
         from pipeline.narration import describe
 
         self._write("success", label)
-        for line in describe(self.record["task"], result):
+        for line in describe(self.record.task, result):
             LOG.info("%s", line)
 
-    def _write(self, state: str, label: str | None, error: str | None = None) -> None:
-        from pipeline.run_report.steps import record_step
-
-        seconds = round(time.monotonic() - self._clock, 3)
-        self.record.update(state=state, seconds=seconds, label=label)
-        if error:
-            self.record["error"] = error
+    def _write(
+        self, state: Literal["success", "failed"], label: str | None, error: str | None = None
+    ) -> None:
+        self.record.state = state
+        self.record.seconds = round(time.monotonic() - self._clock, 3)
+        self.record.label = label
+        self.record.error = error or None
         try:
             record_step(self._run_dir(), self.record)
         except Exception as failure:  # a missing record must not fail the task

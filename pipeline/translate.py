@@ -32,14 +32,14 @@ from pipeline.records import (
     Validated,
     as_record,
 )
-from transforms.storage import ensure_dir, publish_atomically
+from transforms.infra.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from schemas.config.market import Market
     from schemas.config.pipeline import PipelineConfig, Translation
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory
 
@@ -404,7 +404,7 @@ def _open_memory(
     Raises:
         ValueError: ``distributed`` with SQLite, or SQLite without a local place for it.
     """
-    from transforms.storage import local_path
+    from transforms.infra.storage import local_path
     from transforms.translation.memory import TranslationMemory
 
     if memory_conninfo:

@@ -21,14 +21,14 @@ from pipeline.layout import (
     read_snapshot,
 )
 from pipeline.records import ShardSpec, Validated, ValidatedShard
-from transforms.gates import GateClosed
-from transforms.storage import ensure_dir, publish_atomically, remove_tree
+from transforms.infra.gates import GateClosed
+from transforms.infra.storage import ensure_dir, publish_atomically, remove_tree
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from schemas.config.pipeline import Validation
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 def validate_shard(
@@ -94,7 +94,7 @@ def validate_snapshot(
         GateClosed: after writing ``gate_closed.txt`` with the reason.
     """
     from schemas.catalog_rules import configured_rules
-    from transforms.gates import check_blocked_share, check_shrink, read_state
+    from transforms.infra.gates import check_blocked_share, check_shrink, read_state
     from transforms.validation.run import combine_catalog_parts
 
     run_dir = snapshot.parent
@@ -155,7 +155,7 @@ def validate_snapshot(
         check_blocked_share(result.products, len(quarantined), settings.max_blocked_share)
         check_shrink(
             {"catalog": result.products},
-            previous["products"],
+            previous.products,
             settings.max_shrink_share,
             "products",
         )

@@ -278,7 +278,7 @@ RULES: dict[str, Rule] = {
         "error",
         "left out: catalog rules {rules} failed (see the ingest and validate findings)",
     ),
-    # Localizing for a market (transforms/localize.py, transforms/money.py)
+    # Localizing for a market (transforms/localize.py, transforms/pricing/money.py)
     "product_disabled": Rule("localize", "error", "the product is disabled in the catalog"),
     "missing_translation": Rule(
         "localize", "error", "no {field} in {locales}; catalog has {available}"

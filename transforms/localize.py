@@ -9,7 +9,7 @@
   translation outcome, a product lacking a description in the market's locales
   is set aside with ``missing_translation``; a product with no description in any
   language is listed without one where its channel does not require one;
-- the price comes from the market's `transforms.money.Pricer`: the catalog's price in
+- the price comes from the market's `transforms.pricing.money.Pricer`: the catalog's price in
   the market's currency or its base-currency price converted with the ECB
   rates, re-based to the destination's VAT, rounded and ended as the market
   wants; a product without a usable price is set aside with the rule the
@@ -27,9 +27,9 @@ from schemas.findings import Finding, shorten
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE, Money
 from transforms.catalog.values import ValueProblem, parse_amount
-from transforms.money import PriceProblem, unit_price
-from transforms.sizes import default_table, gender_of
-from transforms.units import for_market
+from transforms.measures.sizes import default_table, gender_of
+from transforms.measures.units import for_market
+from transforms.pricing.money import PriceProblem, unit_price
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from schemas.config.market import Market
     from schemas.findings import Severity
     from schemas.product import Product, Quantity
-    from transforms.money import Pricer
+    from transforms.pricing.money import Pricer
 
 
 def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] | None:

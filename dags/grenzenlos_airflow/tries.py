@@ -25,7 +25,7 @@ def fail_fast(step: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(step)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        from transforms.faults import heals_by_retry
+        from transforms.infra.faults import heals_by_retry
 
         try:
             return step(*args, **kwargs)

@@ -19,8 +19,8 @@ from feeds.amazon.marketplace import (
 )
 from feeds.text import cut_at_word, cut_to_bytes
 from schemas.gtin import gtin_problem
-from transforms.money import round_to_minor_units
-from transforms.units import amazon_measure, convert
+from transforms.measures.units import amazon_measure, convert
+from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from feeds.amazon.writer import AmazonListingsFeed

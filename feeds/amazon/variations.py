@@ -13,7 +13,7 @@ from feeds.text import cut_at_word, quantity_words
 from feeds.titles import part_text
 from schemas.product import Quantity
 from transforms.catalog.values import ValueProblem, parse_quantity_text
-from transforms.units import KIND, convert
+from transforms.measures.units import KIND, convert
 
 if TYPE_CHECKING:
     from feeds.amazon.writer import AmazonListingsFeed

@@ -21,12 +21,12 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 DELIVERIES = "deliveries"
 """Under the output root: the delivery records."""
@@ -59,7 +59,7 @@ def read_record(path: StoragePath | Path) -> dict[str, Any] | None:
 def write_record(path: StoragePath | Path, record: dict[str, Any]) -> None:
     """Write ``record`` whole (an object store replaces an object in one go; a local file
     is written beside and renamed, so a crash leaves the old record or the new one)."""
-    from transforms.storage import local_path
+    from transforms.infra.storage import local_path
 
     ensure_dir(path.parent)
     text = json.dumps(record, indent=1, sort_keys=True) + "\n"

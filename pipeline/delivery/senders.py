@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pipeline.delivery.sftp_upload import SftpClient
     from schemas.config.channel import Channel
     from schemas.config.market import Market
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 CHUNK = 1 << 20
 

@@ -11,7 +11,7 @@ from pipeline.layout import for_people
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 
 class RunLinks:

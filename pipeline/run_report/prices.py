@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pipeline.run_report.record import RunRecord
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 LARGEST_MOVES = 10
 """Price changes listed one by one, the largest first."""

@@ -40,12 +40,12 @@ from pipeline.run_report.run_files import (
     read_record,
 )
 from pipeline.run_report.view import INDEX_PAGE, STATUS_TEXT, report_context
-from transforms.storage import publish_atomically
+from transforms.infra.storage import publish_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 REPORT_PAGE = "report.html"
 TEMPLATES = "templates"
@@ -145,7 +145,7 @@ def _render(template: str, context: Mapping[str, Any]) -> str:
 
 def _write_atomically(text: str, target: StoragePath | Path) -> None:
     """Write ``text`` to ``target`` so that readers see the old file or the whole new one
-    (`transforms.storage.publish_atomically`, on local disk and object storage alike)."""
+    (`transforms.infra.storage.publish_atomically`, on local disk and object storage alike)."""
     handle, name = tempfile.mkstemp(prefix="grenzenlos-report-", suffix=".html")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
 
 FINDINGS_JSONL = "findings.jsonl"
 HISTORY_RUNS = 30

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import msgspec
 
@@ -31,6 +31,7 @@ from pipeline.layout import (
     VALIDATION_RESULTS,
     for_people,
 )
+from pipeline.records import read_manifest
 from pipeline.run_report.record import (
     CatalogCounts,
     FailedTask,
@@ -42,11 +43,12 @@ from pipeline.run_report.record import (
     RunRecord,
     TranslationFigures,
     ValidationCounts,
+    decode_index,
     encode_record,
 )
 from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -55,11 +57,14 @@ if TYPE_CHECKING:
         Extracted,
         MarketBuild,
         PublishedFeed,
+        StagedCatalog,
         Translated,
         TranslationReport,
         Validated,
     )
-    from transforms.storage import StoragePath
+    from pipeline.run_report.steps import StepRecord
+    from transforms.infra.gates import HeldFeeds
+    from transforms.infra.storage import StoragePath
 
 LOG = logging.getLogger("grenzenlos")
 
@@ -87,8 +92,9 @@ class RunParams:
 class RunResults:
     """What the run's tasks returned (their XCom), as far as the run got."""
 
-    staged: Extracted | None
-    """extract's result; None when it did not finish."""
+    staged: Extracted | StagedCatalog | None
+    """extract's result; None when it did not finish. A run stepped through without
+    Airflow may hand over the staged catalog alone (no rates)."""
     validated: Validated | None
     built: Sequence[MarketBuild]
     """Each market's build result, of those that finished."""
@@ -147,7 +153,7 @@ class _Ending:
     """How the run ended: a gate stopped it, the shrink gate held feeds back, a task failed."""
 
     stopped: str | None
-    held_back: dict[str, Any] | None
+    held_back: HeldFeeds | None
     held_reason: str | None
     failed: str | None
     failed_tasks: list[FailedTask]
@@ -213,16 +219,16 @@ def write_run_report(
 
 
 def _ending(
-    run_dir: StoragePath | Path, records: Sequence[Mapping[str, Any]], failed: str | None
+    run_dir: StoragePath | Path, records: Sequence[StepRecord], failed: str | None
 ) -> _Ending:
     """Whether a gate stopped the run, which feeds the shrink gate held back, and which
     tasks failed (from the step records)."""
-    from transforms.gates import held_back_reason, read_held_feeds
+    from transforms.infra.gates import held_back_reason, read_held_feeds
 
     failed_tasks = [
-        FailedTask(task=r["task"], label=r.get("label"), error=r.get("error"))
-        for r in sorted(records, key=lambda r: (r["task"], r["map_index"]))
-        if r.get("state") == "failed"
+        FailedTask(task=r.task, label=r.label, error=r.error)
+        for r in sorted(records, key=lambda r: (r.task, r.map_index))
+        if r.state == "failed"
     ]
     if failed and failed_tasks:
         failed = "; ".join(
@@ -269,7 +275,7 @@ def _gather_findings(
 
 def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[FeedEntry, str]]:
     """Each market's feeds, by market, with what became of each, and its summary line."""
-    from transforms.gates import describe_fall
+    from transforms.infra.gates import describe_fall
 
     if results.published is not None:
         not_published = "not published"
@@ -279,7 +285,7 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
     for p in results.published or []:
         published_by_key.setdefault((p["market"], p["channel"]), []).append(p)
     held_by_key = {
-        (f["market"], f["channel"]): f for f in (ending.held_back or {}).get("feeds", [])
+        (f["market"], f["channel"]): f for f in (ending.held_back or {"feeds": []})["feeds"]
     }
     feeds = []
     for result in sorted(results.built, key=lambda r: r["market"]):
@@ -398,7 +404,7 @@ def _run_record(
     run: RunParams,
     results: RunResults,
     ending: _Ending,
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[StepRecord],
     feeds: list[FeedEntry],
     findings: FindingsCounts,
     report_dir: StoragePath | Path,
@@ -419,9 +425,8 @@ def _run_record(
         mode=run.mode,
         dry_run=run.dry_run,
         # A run stepped through without Airflow may hand over the staged catalog alone.
-        rate_date=staged.get("rates_day") if staged else None,
-        started=run.started
-        or min((r["started"] for r in records if r.get("started")), default=None),
+        rate_date=staged["rates_day"] if staged is not None and _with_rates(staged) else None,
+        started=run.started or min((r.started for r in records if r.started), default=None),
         finished=datetime.now().astimezone().isoformat(timespec="seconds"),
         steps=step_totals(records),
         catalog=(
@@ -466,6 +471,11 @@ def _run_record(
     )
 
 
+def _with_rates(staged: Extracted | StagedCatalog) -> TypeGuard[Extracted]:
+    """Whether ``staged`` is extract's whole result, not the staged catalog alone."""
+    return "rates_day" in staged
+
+
 def _if_exists(path: StoragePath | Path) -> str | None:
     return str(path) if path.exists() else None
 
@@ -483,17 +493,16 @@ def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[L
         manifest = output_root / code / MANIFEST
         if not manifest.exists():
             continue
-        with manifest.open("r", encoding="utf-8") as stream:
-            data = json.load(stream)
-        for feed in data.get("feeds", []):
+        data = read_manifest(manifest)
+        for feed in data.feeds:
             live.append(
                 LiveFeed(
                     market=code,
-                    channel=feed.get("channel"),
-                    file=feed["file"],
-                    path=str(output_root / code / feed["file"]),
-                    items=feed.get("items"),
-                    run=feed.get("run", data.get("run")),
+                    channel=feed.channel,
+                    file=feed.file,
+                    path=str(output_root / code / feed.file),
+                    items=feed.items,
+                    run=data.published_by(feed),
                 )
             )
     return live
@@ -501,29 +510,30 @@ def _still_live(output_root: StoragePath | Path, codes: Sequence[str]) -> list[L
 
 def _index_run(runs_root: StoragePath | Path, record: RunRecord) -> None:
     """Add (or replace) the run in ``runs/index.json``, newest first, and point
-    ``runs/LATEST`` at it."""
+    ``runs/LATEST`` at it. An entry of the index that does not read is left out."""
     index_path = runs_root / RUN_INDEX
-    entries: list[dict[str, Any]] = []
+    entries: list[RunIndexEntry] = []
     if index_path.exists():
         try:
             with index_path.open("r", encoding="utf-8") as stream:
-                entries = list(json.load(stream))
+                entries = decode_index(json.load(stream))
         except ValueError:
             entries = []
     run_key = str(record.run_key)  # write_run_report sets it
-    entries = [e for e in entries if e.get("run_key") != run_key]
-    entry = RunIndexEntry(
-        run_key=run_key,
-        run_id=record.run_id,
-        status=record.status,
-        started=record.started,
-        finished=record.finished,
+    entries = [e for e in entries if e.run_key != run_key]
+    entries.append(
+        RunIndexEntry(
+            run_key=run_key,
+            run_id=record.run_id,
+            status=record.status,
+            started=record.started,
+            finished=record.finished,
+        )
     )
-    entries.append(msgspec.to_builtins(entry))
-    entries.sort(key=lambda e: str(e.get("started") or e.get("finished") or ""), reverse=True)
-    _write_json(index_path, entries)
+    entries.sort(key=lambda e: e.started or e.finished or "", reverse=True)
+    _write_json(index_path, msgspec.to_builtins(entries))
     with (runs_root / LATEST_RUN).open("w", encoding="utf-8") as stream:
-        stream.write(f"{entries[0]['run_key']}\n")
+        stream.write(f"{entries[0].run_key}\n")
 
 
 def translation_lines(report: TranslationReport) -> list[str]:

@@ -159,7 +159,7 @@ def _overview(feeds: Sequence[FeedEntry]) -> list[dict[str, Any]]:
             **row,
             "share": f"{row['listed'] / row['products']:.0%}" if row["products"] else "-",
         }
-        for row in feed_overview(msgspec.structs.asdict(feed) for feed in feeds)
+        for row in feed_overview(feeds)
     ]
 
 

@@ -73,3 +73,29 @@ def run_with_tries(logical_date: datetime) -> tuple[str, dict[str, tuple[str, in
             )
         ).all()
     return str(dag_run.state), {task: (str(state), tries) for task, state, tries in tasks}
+
+
+def run_localize(logical_date: datetime, conf: dict[str, object] | None = None) -> tuple[str, str]:
+    """Run localize_catalog once with dag.test(); return the run's state and its run id."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import ROOT
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
+    run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    return str(run.state), run.run_id
+
+
+def asset_events(run_id: str) -> dict[str, dict[str, object]]:
+    """Asset events the run emitted, by asset name, read from Airflow's metadata database."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetModel.name, AssetModel.uri, AssetEvent.extra)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetEvent.source_run_id == run_id)
+        ).all()
+    return {name: {"uri": uri, **(extra or {})} for name, uri, extra in rows}

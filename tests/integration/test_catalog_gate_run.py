@@ -1,17 +1,20 @@
-"""The catalog gate in real DAG runs: quarantine per market, and the guards that stop publishing."""
+"""The catalog gate in runs through the DAG's steps (`tests.steps.run_steps`): quarantine per
+market, and the guards that stop publishing. That a stopped run fails in Airflow is
+tested in test_hostile_catalog_run and test_localize_catalog_run."""
 
 from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 from lxml import etree
 
 from feeds.google import G_NS
-from tests.conftest import PRICING_TOML, ROOT, run_folder
+from tests.conftest import PRICING_TOML, run_folder
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -103,11 +106,10 @@ product_url = "https://shop.example/us/p/{{sku}}"
     )
 
 
-def run(day: int) -> str:
-    from airflow.dag_processing.dagbag import DagBag
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    return str(dag.test(logical_date=datetime(2026, 11, day, tzinfo=UTC)).state)
+def run(folder: Path, day: int) -> str:
+    """The run's state as the DAG would end it: ``failed`` when a gate stopped it or held
+    a feed back."""
+    return run_steps(folder / "markets.toml", date(2026, 11, day)).state
 
 
 def listed(folder: Path, market: str) -> list[str]:
@@ -121,7 +123,7 @@ def findings(folder: Path, day: int) -> list[dict[str, str]]:
 
 
 def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_passes(
-    airflow_db: Path, setup: Path
+    setup: Path,
 ) -> None:
     rows = [product(n) for n in range(1, 9)]
     rows.append(product(9, weight=""))  # DE requires a weight for Google, US does not
@@ -131,7 +133,7 @@ def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_pass
     write_setup(
         setup, rows, rules='{ gtin_check_digit = { severity = "error", markets = ["DE"] } }'
     )
-    assert run(1) == "success"
+    assert run(setup, 1) == "success"
     assert "T-009" not in listed(setup, "DE")
     assert "T-009" in listed(setup, "US")
     assert "T-010" not in listed(setup, "DE")
@@ -167,13 +169,13 @@ def test_dirty_product_is_quarantined_where_it_fails_and_published_where_it_pass
 
 
 def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
-    airflow_db: Path, setup: Path
+    setup: Path,
 ) -> None:
     write_setup(setup, [product(n) for n in range(1, 11)])
-    assert run(2) == "success"
+    assert run(setup, 2) == "success"
     before = {m: (setup / "output" / m / "google.xml").read_bytes() for m in ("DE", "US")}
     write_setup(setup, [product(n) for n in range(1, 4)])  # the export came back with 3 of 10
-    assert run(3) == "failed"
+    assert run(setup, 3) == "failed"
     for market, data in before.items():
         assert (setup / "output" / market / "google.xml").read_bytes() == data
     summary = (run_folder(setup / "output", "2026-11-03") / "summary.txt").read_text(
@@ -185,13 +187,13 @@ def test_shrunken_catalog_publishes_nothing_and_keeps_the_last_good_feeds(
     assert state["run"] == run_folder(setup / "output", "2026-11-02").name
 
 
-def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path) -> None:
+def test_mostly_quarantined_catalog_fails_the_run(setup: Path) -> None:
     write_setup(
         setup,
         [product(n, brand="" if n > 3 else "Nordquell") for n in range(1, 11)],
         rules='{ brand_present = { severity = "error" } }',  # this merchant's choice
     )
-    assert run(4) == "failed"
+    assert run(setup, 4) == "failed"
     assert not (setup / "output" / "DE").exists()
     summary = (run_folder(setup / "output", "2026-11-04") / "summary.txt").read_text(
         encoding="utf-8"
@@ -201,14 +203,14 @@ def test_mostly_quarantined_catalog_fails_the_run(airflow_db: Path, setup: Path)
 
 
 def test_feed_that_lost_most_listings_is_held_back_and_the_others_publish(
-    airflow_db: Path, setup: Path
+    setup: Path,
 ) -> None:
     write_setup(setup, [product(n) for n in range(1, 11)], de_requires_weight=False)
-    assert run(5) == "success"
+    assert run(setup, 5) == "success"
     before = (setup / "output" / "DE" / "google.xml").read_bytes()
     # Same catalog, but DE now requires weights that 8 of 10 products lack; US does not.
     write_setup(setup, [product(n, weight="" if n > 2 else "0.4 kg") for n in range(1, 11)])
-    assert run(6) == "failed"
+    assert run(setup, 6) == "failed"
     assert (setup / "output" / "DE" / "google.xml").read_bytes() == before
     assert sorted(listed(setup, "US")) == [f"T-{n:03d}" for n in range(1, 11)]
     manifests = {

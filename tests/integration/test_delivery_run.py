@@ -4,7 +4,9 @@ published contracts) and checks the URL idealo fetches from; the answers come ba
 
 The scheduler is not run here: that the publish's Asset events start deliver_feeds is
 checked in Airflow's own queue of asset-triggered runs (AssetDagRunQueue), and the files
-those events name are the files a run by hand delivers."""
+those events name are the files a run by hand delivers. The tests of one delivery's
+faults publish the feeds they deliver through localize_catalog's steps (`tests.steps`),
+then run deliver_feeds with dag.test (its retries are what they test)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import functools
 import json
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ import pytest
 
 from schemas.findings import Finding
 from tests.conftest import ROOT, run_folder
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -112,6 +115,14 @@ def _run(dag_id: str, day: int, conf: dict[str, Any]) -> tuple[str, dict[str, in
         ).all()
     LAST_RUN_ID[:] = [run.run_id]
     return str(run.state), {f"{t}.{i}": tries for t, i, tries in rows}
+
+
+def _publish(day: int) -> str:
+    """The sample's DE feeds published through localize_catalog's steps (`tests.steps`):
+    what a delivery starts from, where the localize run's Airflow side is not tested."""
+    return run_steps(
+        Path(os.environ["GRENZENLOS_CONFIG"]), date(2026, 12, day), markets=["DE"]
+    ).state
 
 
 def _unpause_delivery() -> None:
@@ -327,7 +338,7 @@ def test_refused_credentials_fail_the_delivery_at_once_naming_the_connection(
     from tests import sp_api_server
 
     amazon: SpApiServer = marketplaces["amazon"]
-    assert _run("localize_catalog", 4, {"markets": ["DE"]})[0] == "success"
+    assert _publish(4) == "success"
     amazon.refuse_token = True
     state, tries = _run("deliver_feeds", 4, {"channels": ["amazon"]})
     assert state == "failed"
@@ -345,7 +356,7 @@ def test_an_sftp_server_that_is_down_is_retried_until_it_is_up(
 ) -> None:
     sftp: SftpServer = marketplaces["sftp"]
     output: Path = marketplaces["output"]
-    assert _run("localize_catalog", 5, {"markets": ["DE"]})[0] == "success"
+    assert _publish(5) == "success"
     sftp.stop()
     threading.Timer(4.0, sftp.start).start()
     state, _ = _run("deliver_feeds", 5, {"channels": ["google"], "markets": ["DE"]})
@@ -366,7 +377,7 @@ def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
         "max_wait_minutes = 120", "max_wait_minutes = 0.002"
     )
     config.write_text(text, encoding="utf-8")
-    assert _run("localize_catalog", 6, {"markets": ["DE"]})[0] == "success"
+    assert _publish(6) == "success"
     amazon.in_progress_polls = 4
     state, tries = _run("deliver_feeds", 6, {"channels": ["amazon"], "markets": ["DE"]})
     assert state == "success"
@@ -392,7 +403,7 @@ def test_a_refused_sftp_login_fails_at_once_naming_the_connection(
     wrong = json.loads(sftp.connection("password", path="/de"))
     wrong["password"] = "not-the-password"
     monkeypatch.setenv("AIRFLOW_CONN_GMC_SFTP_DE", json.dumps(wrong))
-    assert _run("localize_catalog", 7, {"markets": ["DE"]})[0] == "success"
+    assert _publish(7) == "success"
     state, tries = _run("deliver_feeds", 7, {"channels": ["google"], "markets": ["DE"]})
     assert state == "failed"
     assert tries["deliver.0"] == 1  # not retried: the next try is refused the same way

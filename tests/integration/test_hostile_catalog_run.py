@@ -1,16 +1,19 @@
-"""Real DAG runs on catalog files that went wrong: nothing of the live feeds is lost,
-every refusal is named, and what no retry can heal fails once."""
+"""Catalog files that went wrong: nothing of the live feeds is lost, every refusal is
+named, and what no retry can heal fails once. The runs that fail are real DAG runs
+(dag.test: the task's tries and the run's state are Airflow's); the ones that succeed go
+through the DAG's steps (`tests.steps.run_steps`)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import PRICING_TOML, run_folder
 from tests.integration.conftest import run_with_tries, summary_problems
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -104,12 +107,11 @@ def test_undecodable_header_fails_extract_once_with_a_finding(
     assert "[catalog] encoding" in findings[0]["message"]
 
 
-def test_empty_feed_is_withheld_and_the_rest_published(airflow_db: Path, setup: Path) -> None:
+def test_empty_feed_is_withheld_and_the_rest_published(setup: Path) -> None:
     """DE requires a weight no product has: its Google feed would list nothing."""
     catalog = HEADER + "".join(row(n, weight="") for n in range(1, 5))
     write_setup(setup, catalog.encode(), de_requires='required = { google = ["title", "weight"] }')
-    state, _ = run(3)
-    assert state == "success"
+    assert run_steps(setup / "markets.toml", date(2026, 10, 3)).state == "success"
     assert not (setup / "output" / "DE" / "google.xml").exists()
     assert (setup / "output" / "US" / "google.xml").read_text(encoding="utf-8").count(
         "</item>"
@@ -122,14 +124,13 @@ def test_empty_feed_is_withheld_and_the_rest_published(airflow_db: Path, setup: 
     assert ("DE", "empty_feed_withheld") in {(f["market"], f["rule"]) for f in findings}
 
 
-def test_hostile_text_and_ambiguous_prices_in_a_whole_run(airflow_db: Path, setup: Path) -> None:
+def test_hostile_text_and_ambiguous_prices_in_a_whole_run(setup: Path) -> None:
     rows = [row(n) for n in range(1, 7)]
     rows[1] = rows[1].replace("Trail Bottle 2", "Trail \u202eBottle\u202c 2")
     rows[2] = rows[2].replace("<p>Double", "<p>&lt;script&gt;alert(1)&lt;/script&gt;Double")
     rows[3] = rows[3].replace(",24.90,", ',"1,250",')
     write_setup(setup, ("\ufeff" + HEADER + "".join(rows)).encode())  # a spreadsheet's BOM
-    state, _ = run(4)
-    assert state == "success"
+    assert run_steps(setup / "markets.toml", date(2026, 10, 4)).state == "success"
     feed = (setup / "output" / "DE" / "google.xml").read_text(encoding="utf-8")
     assert feed.count("</item>") == 5  # T-004's price is ambiguous: held back
     assert "T-004" not in feed

@@ -3,8 +3,8 @@ connection: ``s3://grenzenlos_s3@bucket/...``.
 
 Unlike ``memory://`` (test_object_storage_run.py), S3 has no folders, no rename and only
 whole-object writes, and every call goes over HTTP through the Amazon provider, s3fs and
-aiobotocore. The same run on a local disk is the reference: its published Google feed
-must be the same bytes.
+aiobotocore. The same run's steps on a local disk (`tests.steps.run_steps`) are the
+reference: its published Google feed must be the same bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from lxml import etree
 
 from feeds.google import G_NS
 from tests.conftest import ROOT
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,11 +40,13 @@ def run_dag() -> str:
 def test_run_with_staging_and_output_on_s3(
     airflow_db: Path, s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The reference: the same run, inputs and date on the local disk.
+    # The reference: the same run's steps, inputs and date on the local disk.
     monkeypatch.setenv("GRENZENLOS_STAGING_URL", (tmp_path / "local" / "staging").as_uri())
     monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (tmp_path / "local" / "output").as_uri())
     monkeypatch.setenv("GRENZENLOS_TRANSLATION_MEMORY", str(tmp_path / "local" / "memory.sqlite"))
-    assert run_dag() == "success"
+    assert run_steps(
+        ROOT / "config" / "markets.toml", LOGICAL_DATE.date(), markets=["DE"]
+    ).state == ("success")
     local = tmp_path / "local" / "output"
 
     monkeypatch.setenv("GRENZENLOS_STAGING_URL", s3_bucket.url("staging"))
@@ -117,7 +120,7 @@ def test_failed_publish_leaves_the_live_object(airflow_db: Path, s3_bucket: S3Bu
     half-read source must not replace the live feed, and no temporary key stays."""
     from airflow.sdk import ObjectStoragePath
 
-    from transforms.storage import publish_atomically
+    from transforms.infra.storage import publish_atomically
 
     target = ObjectStoragePath(s3_bucket.url("output/DE/google.xml"))
     target.write_bytes(b"<rss>live</rss>")
@@ -132,7 +135,7 @@ def test_ensure_dir_creates_no_bucket(airflow_db: Path, s3_bucket: S3Bucket) -> 
     write, not quietly make a new bucket."""
     from airflow.sdk import ObjectStoragePath
 
-    from transforms.storage import ensure_dir
+    from transforms.infra.storage import ensure_dir
 
     missing = f"{s3_bucket.name}-misspelled"
     ensure_dir(ObjectStoragePath(s3_bucket.url("staging").replace(s3_bucket.name, missing)))

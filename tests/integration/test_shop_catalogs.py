@@ -9,14 +9,14 @@ and US must list every enabled product that has a title and a price, except for 
 export itself lacks (an image, a description Google requires); nothing may be set aside for
 a reason the five lines already answer (brand, identifiers, variant axes, units, images).
 
-One run per format goes through the DAG (``dag.test``) as well: the catalog staged by the
-real extract task, the Google feed published and parsed.
+One run per format goes through every step of the DAG as well (`tests.steps.run_steps`):
+the catalog staged by the real extract step, the Google feed published and parsed.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,6 +28,7 @@ from pipeline.onboarding import onboard
 from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import CASES, ROOT, run_folder
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -193,15 +194,11 @@ def test_a_shop_export_lists_with_five_lines_of_config(tmp_path: Path, case: str
 @pytest.mark.parametrize(
     "case", ["shopify-2023-template", "magento-bb-products", "woocommerce-sample-data"]
 )
-def test_a_shop_export_through_the_dag(
-    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
-) -> None:
+def test_a_shop_export_through_the_steps(tmp_path: Path, case: str) -> None:
     fmt, file, settings = CATALOGS[case]
-    monkeypatch.setenv("GRENZENLOS_CONFIG", str(merchant_config(tmp_path, fmt, file, settings)))
-    from airflow.dag_processing.dagbag import DagBag
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    run = dag.test(logical_date=datetime(2026, 11, 26, tzinfo=UTC), run_conf={"markets": ["US"]})
+    run = run_steps(
+        merchant_config(tmp_path, fmt, file, settings), date(2026, 11, 26), markets=["US"]
+    )
     assert run.state == "success", case
     config = load_config(tmp_path / "markets.toml")
     products = {p.sku: p for p in read_catalog(config.catalog) if isinstance(p, Product)}

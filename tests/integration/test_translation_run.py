@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,27 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 G = f"{{{G_NS}}}"
 SECRET = "9d1c7e52-0b4a-4f3e-8c61-run-secret:fx"
-TABLES = ("translation_memory", "translation_imports", "glossary_sync")
+
+
+@pytest.fixture
+def memory_role(postgres_conninfo: str) -> Iterator[str]:
+    """A PostgreSQL role whose tables live in a schema of its own (its search path), so
+    that runs in parallel never share a translation memory: the connection
+    ``grenzenlos_tm`` logs in as it (an Airflow connection carries no search path).
+    The schema and the role are dropped afterwards."""
+    import psycopg
+
+    role = f"tm_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_conninfo, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"CREATE SCHEMA {role} AUTHORIZATION {role}")
+        admin.execute(f"ALTER ROLE {role} SET search_path TO {role}")
+    try:
+        yield role
+    finally:
+        with psycopg.connect(postgres_conninfo, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {role} CASCADE")
+            admin.execute(f"DROP ROLE {role}")
 
 
 @pytest.fixture
@@ -33,14 +54,9 @@ def pipeline(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     deepl_server: FakeDeepL,
-    postgres_conninfo: str,
-) -> Iterator[Path]:
+    memory_role: str,
+) -> Path:
     """The checked-in config with its memory in PostgreSQL (connection grenzenlos_tm)."""
-    import psycopg
-
-    with psycopg.connect(postgres_conninfo, autocommit=True) as conn:
-        for table in TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../', f'"{ROOT}/')
     for name in ("glossary.toml", "categories.toml", "vat.toml"):
@@ -51,16 +67,15 @@ def pipeline(
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
     monkeypatch.setenv("GRENZENLOS_STAGING_URL", (tmp_path / "staging").as_uri())
     monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (tmp_path / "output").as_uri())
-    monkeypatch.setenv("AIRFLOW_CONN_GRENZENLOS_TM", "postgresql://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GRENZENLOS_TM", f"postgresql://{memory_role}@127.0.0.1:5432/test"
+    )
     host, port = deepl_server.url.removeprefix("http://").split(":")
     connection = {"conn_type": "http", "host": host, "port": int(port), "schema": "http",
                   "password": SECRET}  # fmt: skip
     monkeypatch.setenv("AIRFLOW_CONN_DEEPL_DEFAULT", json.dumps(connection))
     deepl_server.auth_key = SECRET
-    yield tmp_path
-    with psycopg.connect(postgres_conninfo, autocommit=True) as conn:
-        for table in TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
+    return tmp_path
 
 
 def run_dag(day: int) -> str:
@@ -75,6 +90,7 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
     pipeline: Path,
     deepl_server: FakeDeepL,
     postgres_conninfo: str,
+    memory_role: str,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -86,7 +102,8 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
     try:
         assert run_dag(24) == "success"
         first_logs = capfd.readouterr()
-        check_first_run(pipeline, deepl_server, postgres_conninfo)
+        memory = f"{postgres_conninfo} options=-csearch_path={memory_role}"
+        check_first_run(pipeline, deepl_server, memory)
         # The next night the key comes from DEEPL_AUTH_KEY instead of the connection.
         monkeypatch.delenv("AIRFLOW_CONN_DEEPL_DEFAULT")
         monkeypatch.setenv("DEEPL_AUTH_KEY", SECRET)
@@ -110,7 +127,7 @@ def test_deepl_fills_what_the_translator_left_and_the_next_run_pays_nothing(
     assert SECRET not in client_log.getvalue() + logs + written  # never the key
 
 
-def check_first_run(pipeline: Path, deepl_server: FakeDeepL, postgres_conninfo: str) -> None:
+def check_first_run(pipeline: Path, deepl_server: FakeDeepL, memory: str) -> None:
     import psycopg
 
     # The TMX covers the catalog but for two lamp titles, one over-long title and one new
@@ -131,7 +148,7 @@ def check_first_run(pipeline: Path, deepl_server: FakeDeepL, postgres_conninfo: 
     assert report["languages"]["PL"]["characters_sent"] == sum(len(t) for t in sent)
     summary = (run_folder(output, "2026-11-24") / "summary.txt").read_text(encoding="utf-8")
     assert "4 by DeepL" in summary
-    with psycopg.connect(postgres_conninfo) as conn:
+    with psycopg.connect(memory) as conn:
         origins = dict(
             conn.execute(
                 "SELECT origin, COUNT(*) FROM translation_memory GROUP BY origin"

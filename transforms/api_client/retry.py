@@ -110,7 +110,7 @@ def retry_after(value: str, now: float) -> float | None:
 class ApiUnavailable(ConnectionError):
     """A call kept getting transient answers (or none), or the server asked to wait longer
     than the policy allows: a later try may succeed (a `ConnectionError`, so
-    `transforms.faults.heals_by_retry` says so).
+    `transforms.infra.faults.heals_by_retry` says so).
 
     The message holds no secret. Each API's client turns it into its own error, from the
     attributes.

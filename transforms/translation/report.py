@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 from transforms.translation.exchange import ReviewUnit, write_xliff
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from schemas.config.pipeline import Translation
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
     from transforms.translation.deepl import DeepLTranslator
     from transforms.translation.planning import Need
     from transforms.translation.resolution import Resolution, Reviewed

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from transforms.storage import ensure_dir
+from transforms.infra.storage import ensure_dir
 from transforms.translation.deepl import DeepLTranslator
 from transforms.translation.human_pairs import record_catalog_pairs
 from transforms.translation.outcome import write_lines
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from schemas.config.market import Market
     from schemas.config.pipeline import Translation
     from schemas.product import Product
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
     from transforms.translation.glossary import Glossary
     from transforms.translation.memory import TranslationMemory
 

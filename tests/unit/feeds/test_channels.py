@@ -27,7 +27,7 @@ from schemas.config.market import Market
 from schemas.listing import Listing
 from schemas.product import Money, Quantity
 from tests.conftest import CASES, ROOT
-from transforms.money import unit_price
+from transforms.pricing.money import unit_price
 
 if TYPE_CHECKING:
     from schemas.findings import Finding

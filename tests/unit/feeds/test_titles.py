@@ -21,9 +21,9 @@ from schemas.listing import Listing
 from schemas.product import Money, Product, Quantity
 from tests.conftest import ROOT
 from transforms.catalog.akeneo import read_akeneo
-from transforms.ecb_rates import parse_ecb_rates
 from transforms.localize import localize
-from transforms.money import Pricer
+from transforms.pricing.ecb_rates import parse_ecb_rates
+from transforms.pricing.money import Pricer
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -15,6 +15,7 @@ import pytest
 from pipeline.deliver import DELIVERY, deliver_feed, plan_deliveries, report_deliveries
 from pipeline.delivery.outcome import DeliveryOutcome, MarketplaceIssue
 from pipeline.layout import read_refused
+from pipeline.records import RecordError
 from schemas.config.loader import load_config
 from schemas.findings import Finding
 from tests.conftest import ROOT
@@ -218,3 +219,31 @@ def test_a_failed_delivery_is_named(tmp_path: Path, config: PipelineConfig) -> N
     text, failed = report_deliveries(plan, [None], tmp_path, Path)
     assert failed == ["DE ebay.jsonl"]
     assert "ebay.jsonl: NOT DELIVERED: its deliver task failed" in text
+
+
+def test_a_manifest_of_the_wrong_shape_stops_the_plan_naming_it(
+    tmp_path: Path, config: PipelineConfig
+) -> None:
+    _publish(tmp_path, "DE", DE_FILES)
+    manifest = tmp_path / "DE" / "manifest.json"
+    manifest.write_text('{"market": "DE", "run": "r", "feeds": [{"file": "x"}]}', "utf-8")
+    with pytest.raises(RecordError, match=rf"^{manifest} is not a Manifest record: "):
+        plan_deliveries(config, tmp_path, markets=["DE"])
+
+
+def test_a_run_record_of_the_wrong_shape_is_left_as_it_is(
+    tmp_path: Path, config: PipelineConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    _publish(tmp_path, "DE", DE_FILES)
+    report_dir = _run_folder(tmp_path)
+    broken = '{"run_key": "r", "feeds": "none"}'
+    (report_dir / "run.json").write_text(broken, encoding="utf-8")
+    plan = plan_deliveries(config, tmp_path, markets=["DE"], channels=["google"])
+    results = [
+        deliver_feed(plan[0], tmp_path, _Marketplace(DeliveryOutcome("uploaded", "Up.")), Path)
+    ]
+    report_deliveries(plan, results, tmp_path, Path)
+    assert (report_dir / "run.json").read_text(encoding="utf-8") == broken
+    assert f"{report_dir} is not a run record" in caplog.text
+    delivery = json.loads((report_dir / DELIVERY).read_text(encoding="utf-8"))
+    assert [d["verdict"] for d in delivery] == ["uploaded"]

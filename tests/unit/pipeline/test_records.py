@@ -1,5 +1,6 @@
 """The records the localize_catalog steps hand each other (`pipeline.records`): each keeps
-every field through XCom, and a staged one of the wrong shape is refused, naming its file."""
+every field through XCom, and a staged one of the wrong shape is refused, naming its file;
+a market's manifest reads through its type, an older one without the later fields too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ import pytest
 from pipeline import records
 from pipeline.assemble_market import read_assembled, read_results
 from pipeline.layout import ASSEMBLED, RESULT, SHARDS
-from pipeline.records import RecordError, as_record, read_staged, write_staged
+from pipeline.records import (
+    Manifest,
+    ManifestEntry,
+    RecordError,
+    as_record,
+    read_manifest,
+    read_staged,
+    write_manifest,
+    write_staged,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -137,19 +147,6 @@ EXAMPLES: dict[type, dict[str, Any]] = {
         "completeness": "/s/r/DE/completeness.csv",
         "prices": "/s/r/DE/prices.csv",
     },
-    records.HeldFeed: {
-        "market": "DE",
-        "channel": "google",
-        "before": 10,
-        "listed": 2,
-        "reason": "DE/google: 10 -> 2 listings (-80%)",
-    },
-    records.HeldFeeds: {
-        "max_shrink_share": 0.3,
-        "feeds": [
-            {"market": "DE", "channel": "google", "before": 10, "listed": 2, "reason": "shrank"}
-        ],
-    },
     records.PublishedFeed: {
         "market": "DE",
         "channel": "google",
@@ -158,20 +155,6 @@ EXAMPLES: dict[type, dict[str, Any]] = {
         "items": 12,
         "listed": 12,
         "sha256": "ab" * 32,
-    },
-    records.ManifestEntry: {
-        "file": "google.xml",
-        "channel": "google",
-        "items": 12,
-        "sha256": "ab" * 32,
-        "run": "r0",
-    },
-    records.Manifest: {
-        "market": "DE",
-        "run": "r1",
-        "mode": "full",
-        "rate_day": None,
-        "feeds": [{"file": "google.xml", "channel": "google", "items": 12, "sha256": "ab"}],
     },
     records.FeedEvent: {
         "uri": "/out/DE/google.xml",
@@ -268,3 +251,66 @@ def test_a_record_is_a_plain_dict_at_runtime() -> None:
     made = records.ChannelJob(market="DE", channel="amazon")
     assert type(made) is dict
     assert msgspec.json.decode(msgspec.json.encode(made)) == made
+
+
+MANIFEST = {
+    "market": "DE",
+    "run": "r2",
+    "mode": "delta",
+    "rate_day": "2026-11-25",
+    "feeds": [
+        {"file": "google.xml", "channel": "google", "items": 12, "sha256": "ab" * 32},
+        {"file": "amazon.json", "channel": "amazon", "items": 3, "sha256": "cd", "run": "r1"},
+    ],
+}
+
+
+def test_a_manifest_reads_back_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    manifest = read_staged_manifest(tmp_path, MANIFEST)
+    write_manifest(path, manifest)
+    assert read_manifest(path) == manifest
+    # As publish always wrote it: indented, keys sorted, a feed's run only where it is set.
+    assert path.read_text(encoding="utf-8") == json.dumps(MANIFEST, indent=1, sort_keys=True) + "\n"
+    assert [manifest.published_by(entry) for entry in manifest.feeds] == ["r2", "r1"]
+
+
+def read_staged_manifest(tmp_path: Path, data: dict[str, Any]) -> Manifest:
+    path = tmp_path / "written.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return read_manifest(path)
+
+
+def test_a_manifest_written_before_mode_rate_day_and_a_feeds_run_still_reads(
+    tmp_path: Path,
+) -> None:
+    old = {
+        "market": "DE",
+        "run": "r0",
+        "feeds": [{"file": "google.xml", "channel": "google", "items": 4, "sha256": "ef"}],
+    }
+    manifest = read_staged_manifest(tmp_path, old)
+    assert (manifest.mode, manifest.rate_day) == ("full", None)
+    assert manifest.feeds == [
+        ManifestEntry(file="google.xml", channel="google", items=4, sha256="ef")
+    ]
+    assert manifest.published_by(manifest.feeds[0]) == "r0"
+
+
+@pytest.mark.parametrize(
+    ("shape", "complaint"),
+    [
+        ({**MANIFEST, "feeds": [{"file": "google.xml", "channel": "google"}]}, "`items`"),
+        ({**MANIFEST, "feeds": "google.xml"}, r"\$\.feeds"),
+        ([MANIFEST], "Expected `object`"),
+    ],
+    ids=["a feed without its counts", "feeds not a list", "not an object"],
+)
+def test_a_manifest_of_the_wrong_shape_is_refused_naming_the_file(
+    tmp_path: Path, shape: object, complaint: str
+) -> None:
+    path = tmp_path / "DE" / "manifest.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(shape), encoding="utf-8")
+    with pytest.raises(RecordError, match=rf"^{path} is not a Manifest record: .*{complaint}"):
+        read_manifest(path)

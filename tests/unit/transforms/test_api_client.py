@@ -33,7 +33,7 @@ from transforms.api_client import (
     TokenBucket,
     TokenRefused,
 )
-from transforms.faults import heals_by_retry
+from transforms.infra.faults import heals_by_retry
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

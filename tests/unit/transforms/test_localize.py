@@ -9,9 +9,9 @@ from schemas.config.loader import load_config
 from schemas.listing import Listing
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.conftest import ROOT
-from transforms.ecb_rates import parse_ecb_rates
 from transforms.localize import localize as localize_for
-from transforms.money import Pricer
+from transforms.pricing.ecb_rates import parse_ecb_rates
+from transforms.pricing.money import Pricer
 
 if TYPE_CHECKING:
     from schemas.config.market import Market

@@ -121,10 +121,10 @@ def test_duplicate_sku_in_two_batches_is_found(tmp_path: Path) -> None:
     products = _products()
     twins = [p for p in products if p.sku == "sku_unique__same_sku_twice"]
     others = [p for p in products if p.sku != "sku_unique__same_sku_twice"]
-    # One twin first, the other last: batches of 2 put them five batches apart.
+    # One twin first, the other last: batches of 4 put them two batches apart.
     catalog = [twins[0], *others[:10], twins[1]]
     result = validate_catalog(
-        catalog, source_locale="en_US", batch_size=2, docs_dir=tmp_path, run_name="twins"
+        catalog, source_locale="en_US", batch_size=4, docs_dir=tmp_path, run_name="twins"
     )
     unique = [f for f in result.findings if f.rule == "sku_unique"]
     assert [(f.sku, f.value) for f in unique] == [("sku_unique__same_sku_twice",) * 2] * 2
@@ -292,12 +292,13 @@ def test_a_catalog_validated_in_parts_finds_what_it_finds_whole(
         products.append(products.pop(twins[1]))
     whole = validate_catalog(products, source_locale="en_US")
     parts = []
-    for index, start in enumerate(range(0, len(products), 5)):
+    size = -(-len(products) // 3)  # three parts
+    for index, start in enumerate(range(0, len(products), size)):
         part = tmp_path / f"part-{index}.sqlite"
         read = validate_catalog_part(
-            products[start : start + 5], part, source_locale="en_US", batch_size=2
+            products[start : start + size], part, source_locale="en_US", batch_size=4
         )
-        assert read == len(products[start : start + 5])
+        assert read == len(products[start : start + size])
         parts.append(part)
     combined = combine_catalog_parts(
         parts, source_locale="en_US", docs_dir=tmp_path / "docs", run_name="parts"
@@ -312,6 +313,7 @@ def test_a_catalog_validated_in_parts_finds_what_it_finds_whole(
     )
     assert combined.warnings == whole.warnings
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 4
+    assert len(parts) == 3
     if twins:
         assert [f.sku for f in combined.findings if f.rule == "sku_unique"] == [
             "sku_unique__same_sku_twice"

@@ -68,7 +68,7 @@ class AkeneoApiError(Exception):
 
 class AkeneoApiUnavailable(AkeneoApiError, ConnectionError):
     """The API kept answering 408, 429 or 5xx (or the connection kept dropping): a later
-    try may succeed (a `ConnectionError`, so `transforms.faults.heals_by_retry` says so)."""
+    try may succeed (a `ConnectionError`, so `transforms.infra.faults.heals_by_retry` says so)."""
 
 
 class AkeneoApiClient:

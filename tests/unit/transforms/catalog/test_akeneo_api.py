@@ -31,7 +31,7 @@ from tests.akeneo_api_server import (
 from transforms.catalog.akeneo_api.client import AkeneoApiError, AkeneoApiUnavailable
 from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 from transforms.catalog.akeneo_api.reader import read_akeneo_api
-from transforms.faults import heals_by_retry
+from transforms.infra.faults import heals_by_retry
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,7 +16,7 @@ from schemas.config.pricing import Pricing
 from schemas.product import ANY_LOCALE, Money, Product
 from tests.deepl_server import fake_translation
 from transforms.localize import localize
-from transforms.money import Pricer
+from transforms.pricing.money import Pricer
 from transforms.translation.exchange import XLIFF_NS, read_xliff, write_tmx
 from transforms.translation.glossary import Glossary
 from transforms.translation.human_pairs import import_human_translations

@@ -22,7 +22,7 @@ from schemas.config.pipeline import Translation
 from schemas.config.pricing import Pricing
 from schemas.product import ANY_LOCALE, Money, Product
 from transforms.localize import localize
-from transforms.money import Pricer
+from transforms.pricing.money import Pricer
 from transforms.translation.deepl import GLOSSARY_NAME
 from transforms.translation.exchange import XLIFF_NS
 from transforms.translation.glossary import Glossary

@@ -16,7 +16,7 @@ from pipeline.publish import publish_market
 from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
-from transforms.ecb_rates import parse_ecb_rates
+from transforms.pricing.ecb_rates import parse_ecb_rates
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -101,7 +101,7 @@ def test_live_file_without_counts_counts_as_listed(tmp_path: Path) -> None:
 def test_a_rerun_of_the_same_date_starts_without_the_last_attempts_stop(tmp_path: Path) -> None:
     from pipeline.extract import check_catalog_read
     from pipeline.layout import GATE_CLOSED
-    from transforms.gates import GateClosed
+    from transforms.infra.gates import GateClosed
 
     with pytest.raises(GateClosed):
         check_catalog_read({"products": 0, "rejected_rows": 3}, CONFIG.validation, tmp_path / "run")

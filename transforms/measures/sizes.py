@@ -1,4 +1,4 @@
-"""Clothing and shoe sizes per market, from the project's table ``transforms/sizes.toml``.
+"""Clothing and shoe sizes per market, from the project's table ``transforms/measures/sizes.toml``.
 
 Google wants ``size`` with the ``size_system`` it is in (AU BR CN DE EU FR IT JP
 MEX UK US; support answers 6324492 and 6324502). The catalog states EU sizes;
@@ -21,7 +21,7 @@ SizeKind = Literal["shoes", "clothing"]
 Gender = Literal["male", "female", "unisex"]
 SizeSystem = Literal["EU", "UK", "US"]
 
-DEFAULT_TABLE = files("transforms") / "sizes.toml"
+DEFAULT_TABLE = files("transforms.measures") / "sizes.toml"
 """The project's table: package data of `transforms`, so an installed wheel reads it too."""
 
 

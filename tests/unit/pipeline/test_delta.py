@@ -19,7 +19,7 @@ from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
-from transforms.ecb_rates import parse_ecb_rates
+from transforms.pricing.ecb_rates import parse_ecb_rates
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,8 +11,8 @@ import pytest
 from pipeline.extract import load_rates, stage_rates
 from schemas.config.pricing import Pricing
 from tests.conftest import SAMPLE_RATES
-from transforms.ecb_rates import RatesError
-from transforms.rates_freshness import StaleRates
+from transforms.pricing.ecb_rates import RatesError
+from transforms.pricing.rates_freshness import StaleRates
 
 if TYPE_CHECKING:
     from pathlib import Path

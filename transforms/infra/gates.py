@@ -5,19 +5,25 @@ came back half empty, or a rule that suddenly quarantines most products, must
 stop the run before anything is published. A single feed that lost most of its
 listings is held back on its own: its last good file stays live, every other
 feed is published, and the run fails naming it. The last successful counts live
-in a small JSON state file beside the published feeds.
+in a small JSON state file beside the published feeds (`GateState`); the feeds held
+back this run, in the run's staging folder (`HeldFeeds`). Both are read through their
+type: a file of another shape is refused, naming it (`StateFileError`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict, TypeVar
+
+import msgspec
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
-    from transforms.storage import StoragePath
+    from transforms.infra.storage import StoragePath
+
+T = TypeVar("T")
 
 STATE_FILE = "last_successful_run.json"
 HELD_FEEDS = "held_feeds.json"
@@ -28,6 +34,51 @@ class GateClosed(RuntimeError):
     """The run must not publish; the message says why, with the numbers."""
 
 
+class StateFileError(ValueError):
+    """A gate's file that does not read as its type; the message names the file."""
+
+
+class GateState(msgspec.Struct, kw_only=True):
+    """The last successful run's counts (``last_successful_run.json`` beside the live
+    feeds), which the next run's gates compare with. Every field has a default: before
+    the first run there is no file, and an empty state stands for it."""
+
+    run: str | None = None
+    """The run that published them."""
+    products: dict[str, int] = msgspec.field(default_factory=dict)
+    """``catalog`` -> products read."""
+    feeds: dict[str, int] = msgspec.field(default_factory=dict)
+    """Feed (``DE/google``) -> its listings."""
+
+
+class HeldFeed(TypedDict):
+    """A feed the shrink gate held back (`hold_shrunk_feeds`)."""
+
+    market: str
+    channel: str
+    before: int
+    """Listings of the last successful run."""
+    listed: int
+    reason: str
+
+
+class HeldFeeds(TypedDict):
+    """What the shrink gate held back: the ``check_gates`` task's result, also
+    ``held_feeds.json`` in the run's staging folder."""
+
+    max_shrink_share: float
+    feeds: list[HeldFeed]
+
+
+class FeedCount(TypedDict):
+    """A published feed's listings, as `record_success` keeps them (a published feed's
+    record has these keys among others)."""
+
+    market: str
+    channel: str
+    listed: int
+
+
 def check_blocked_share(products: int, quarantined: int, max_share: float) -> None:
     """Refuse when more than ``max_share`` of the catalog is quarantined.
 
@@ -35,7 +86,7 @@ def check_blocked_share(products: int, quarantined: int, max_share: float) -> No
     >>> check_blocked_share(100, 30, 0.2)
     Traceback (most recent call last):
     ...
-    transforms.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Fix the catalog or raise validation.max_blocked_share.
+    transforms.infra.gates.GateClosed: 30 of 100 products (30.0%) are quarantined by the catalog rules; the limit is 20.0%. Fix the catalog or raise validation.max_blocked_share.
     """  # noqa: E501
     if products and quarantined / products > max_share:
         raise GateClosed(
@@ -96,7 +147,7 @@ def check_shrink(
 
 def hold_shrunk_feeds(
     current: Mapping[str, int], previous: Mapping[str, int], max_share: float
-) -> dict[str, Any]:
+) -> HeldFeeds:
     """The feeds to hold back because they lost more listings than ``max_share`` allows.
 
     Args:
@@ -115,30 +166,32 @@ def hold_shrunk_feeds(
     for name, (before, now) in shrunk(current, previous, max_share).items():
         market, channel = name.split("/", 1)
         feeds.append(
-            {
-                "market": market,
-                "channel": channel,
-                "before": before,
-                "listed": now,
-                "reason": f"{name}: {describe_fall(before, now, 'listings')}: held back, "
+            HeldFeed(
+                market=market,
+                channel=channel,
+                before=before,
+                listed=now,
+                reason=f"{name}: {describe_fall(before, now, 'listings')}: held back, "
                 "the last good file stays live",
-            }
+            )
         )
-    return {"max_shrink_share": max_share, "feeds": feeds}
+    return HeldFeeds(max_shrink_share=max_share, feeds=feeds)
 
 
-def held_channels(held: Mapping[str, Any] | None, market: str) -> set[str]:
+def held_channels(held: HeldFeeds | None, market: str) -> set[str]:
     """The channels of ``market`` that ``held`` (see `hold_shrunk_feeds`) holds back."""
-    return {f["channel"] for f in (held or {}).get("feeds", ()) if f["market"] == market}
+    if held is None:
+        return set()
+    return {f["channel"] for f in held["feeds"] if f["market"] == market}
 
 
-def held_back_reason(held: Mapping[str, Any] | None) -> str | None:
+def held_back_reason(held: HeldFeeds | None) -> str | None:
     """Why the run fails when the shrink gate held feeds back; None when it held none.
 
     >>> held_back_reason(hold_shrunk_feeds({"DE/google": 2}, {"DE/google": 10}, 0.3))
     'a feed lost more than 30% of its listings since the last successful run: DE/google: 10 -> 2 listings (-80%): held back, the last good file stays live. If the change is intended, raise validation.max_shrink_share for one run.'
     """  # noqa: E501
-    if held is None or not held.get("feeds"):
+    if held is None or not held["feeds"]:
         return None
     feeds = held["feeds"]
     subject = "a feed lost" if len(feeds) == 1 else f"{len(feeds)} feeds lost"
@@ -151,30 +204,45 @@ def held_back_reason(held: Mapping[str, Any] | None) -> str | None:
     )
 
 
-def read_held_feeds(run_dir: StoragePath | Path) -> dict[str, Any] | None:
-    """What the shrink gate held back this run (``held_feeds.json``), None before it ran."""
+def read_held_feeds(run_dir: StoragePath | Path) -> HeldFeeds | None:
+    """What the shrink gate held back this run (``held_feeds.json``), None before it ran.
+
+    Raises:
+        StateFileError: naming the file, when it is not a `HeldFeeds`.
+    """
     path = run_dir / HELD_FEEDS
     if not path.exists():
         return None
-    with path.open("r", encoding="utf-8") as stream:
-        held: dict[str, Any] = json.load(stream)
-    return held
+    return _read(path, HeldFeeds)
 
 
-def read_state(output_root: StoragePath | Path) -> dict[str, Any]:
-    """Counts of the last successful run, or empty counts before the first one."""
+def read_state(output_root: StoragePath | Path) -> GateState:
+    """Counts of the last successful run, or empty counts before the first one.
+
+    A state written before a field was added reads with that field's default.
+
+    Raises:
+        StateFileError: naming the file, when it is not a `GateState`.
+    """
     path = output_root / STATE_FILE
     if not path.exists():
-        return {"run": None, "products": {}, "feeds": {}}
-    with path.open("r", encoding="utf-8") as stream:
-        state: dict[str, Any] = json.load(stream)
-    return state
+        return GateState()
+    return _read(path, GateState)
+
+
+def _read(path: StoragePath | Path, kind: type[T]) -> T:
+    with path.open("rb") as stream:
+        data = stream.read()
+    try:
+        return msgspec.json.decode(data, type=kind)
+    except msgspec.DecodeError as error:  # ValidationError is one
+        raise StateFileError(f"{path} is not a {kind.__name__} file: {error}") from None
 
 
 def record_success(
     run: str,
     products: int,
-    published: list[dict[str, Any]],
+    published: Iterable[FeedCount],
     work_dir: StoragePath | Path,
     output_root: StoragePath | Path,
 ) -> None:
@@ -184,12 +252,12 @@ def record_success(
     parameter, feeds the shrink gate held back) keep their previous counts, so
     the next run compares with the file that is live.
     """
-    from transforms.storage import publish_atomically
+    from transforms.infra.storage import publish_atomically
 
-    state = read_state(output_root)
-    feeds = dict(state.get("feeds") or {})
-    feeds.update({f"{p['market']}/{p['channel']}": p.get("listed", p["items"]) for p in published})
+    feeds = dict(read_state(output_root).feeds)
+    feeds.update({f"{p['market']}/{p['channel']}": p["listed"] for p in published})
+    state = GateState(run=run, products={"catalog": products}, feeds=feeds)
     staged = work_dir / STATE_FILE
     with staged.open("w", encoding="utf-8") as stream:
-        json.dump({"run": run, "products": {"catalog": products}, "feeds": feeds}, stream, indent=1)
+        json.dump(msgspec.to_builtins(state), stream, indent=1)
     publish_atomically(staged, output_root / STATE_FILE)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from transforms.ecb_rates import RatesError
+from transforms.pricing.ecb_rates import RatesError
 
 if TYPE_CHECKING:
     from schemas.config.pricing import Pricing

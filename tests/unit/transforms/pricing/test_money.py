@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from schemas.config.loader import load_config
 from schemas.product import Money
 from tests.conftest import CASES
-from transforms.ecb_rates import EcbRates, RatesError, parse_ecb_rates
-from transforms.money import PriceProblem, Pricer, quote_price
+from transforms.pricing.ecb_rates import EcbRates, RatesError, parse_ecb_rates
+from transforms.pricing.money import PriceProblem, Pricer, quote_price
 
 PRICES = CASES / "prices"
 CONFIG = load_config(PRICES / "markets.toml", env={})

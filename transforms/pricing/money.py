@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from schemas.product import Money, Quantity
-from transforms.ecb_rates import RatesError
+from transforms.pricing.ecb_rates import RatesError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from schemas.config.market import Market
     from schemas.config.pricing import Pricing
-    from transforms.ecb_rates import EcbRates
+    from transforms.pricing.ecb_rates import EcbRates
 
 
 @lru_cache(maxsize=64)
@@ -417,7 +417,7 @@ def unit_price(price: Money, net_content: Quantity) -> UnitPrice | None:
 @lru_cache(maxsize=4096)  # a catalog has few distinct contents (500 g, 750 ml, ...)
 def _content(net_content: Quantity) -> tuple[Decimal, str, str, str]:
     """A net content in its PAngV base unit, and Google's texts for it."""
-    from transforms.units import KIND, convert, factor, google_measure
+    from transforms.measures.units import KIND, convert, factor, google_measure
 
     base = UNIT_PRICE_BASE[KIND[net_content.unit]]
     in_base = net_content.value * factor(net_content.unit, base)
@@ -427,6 +427,6 @@ def _content(net_content: Quantity) -> tuple[Decimal, str, str, str]:
 
 @lru_cache(maxsize=8)
 def _base_measure(base: str) -> str:
-    from transforms.units import google_measure
+    from transforms.measures.units import google_measure
 
     return google_measure(Quantity(Decimal(1), base))

@@ -6,7 +6,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
-from transforms.storage import publish_atomically, upload_tree
+from transforms.infra.storage import publish_atomically, upload_tree
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,8 +17,7 @@ from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from schemas.product import Product
 from tests.conftest import ROOT
-from transforms.ecb_rates import parse_ecb_rates
-from transforms.gates import (
+from transforms.infra.gates import (
     HELD_FEEDS,
     STATE_FILE,
     held_back_reason,
@@ -26,6 +25,7 @@ from transforms.gates import (
     hold_shrunk_feeds,
     record_success,
 )
+from transforms.pricing.ecb_rates import parse_ecb_rates
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,8 +11,15 @@ from hypothesis import strategies as st
 
 from schemas.product import Money, Quantity
 from tests.conftest import CASES
-from transforms.money import format_price, unit_price
-from transforms.units import amazon_measure, convert, ebay_measure, factor, for_market, human
+from transforms.measures.units import (
+    amazon_measure,
+    convert,
+    ebay_measure,
+    factor,
+    for_market,
+    human,
+)
+from transforms.pricing.money import format_price, unit_price
 
 PRICES = CASES / "prices"
 SPACES = {"{nbsp}": "\u00a0", "{nnbsp}": "\u202f"}
