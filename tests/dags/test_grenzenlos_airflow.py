@@ -5,6 +5,9 @@ the configuration file the tasks and the trigger forms read, and a broken one.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -107,21 +110,44 @@ def test_tests_shorten_the_wait_between_tries(monkeypatch: pytest.MonkeyPatch) -
     assert retry_delay(300) == timedelta(seconds=0.5)
 
 
+_PARSE = """
+import json, sys
+sys.path.insert(0, {folder!r})  # as Airflow's DAG bundles put their folder on sys.path
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder={folder!r})
+print(json.dumps({{
+    "errors": {{str(k): str(v) for k, v in bag.import_errors.items()}},
+    "markets": {{d: bag.dags[d].params.get_param("markets").schema["examples"]
+                 for d in ("localize_catalog", "deliver_feeds")}},
+    "channels": bag.dags["deliver_feeds"].params.get_param("channels").schema["examples"],
+}}))
+"""
+
+
 @pytest.mark.parametrize("content", [None, "[markets.DE\n", "markets = 3\n"])
 def test_both_dags_parse_with_a_broken_or_missing_configuration(
-    content: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    content: str | None, tmp_path: Path
 ) -> None:
     """The forms read the file at parse time: a file that does not read, or reads into
     the wrong shape, leaves their pick lists empty instead of failing the DAG file (the
-    tasks then report the file)."""
-    from airflow.dag_processing.dagbag import DagBag
-
+    tasks then report the file). Parsed in a fresh interpreter, as the DAG processor
+    does: a DAG bag parsed in the test process would stay in Airflow's state for the
+    later DAG runs of that process (the asset-triggered delivery is not queued then)."""
     path = tmp_path / "markets.toml"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    monkeypatch.setenv("GRENZENLOS_CONFIG", str(path))
-    bag = DagBag(dag_folder=str(ROOT / "dags"))
-    assert bag.import_errors == {}
-    for dag_id in ("localize_catalog", "deliver_feeds"):
-        assert bag.dags[dag_id].params.get_param("markets").schema["examples"] == [], dag_id
-    assert bag.dags["deliver_feeds"].params.get_param("channels").schema["examples"] == []
+    result = subprocess.run(
+        [sys.executable, "-c", _PARSE.format(folder=str(ROOT / "dags"))],
+        cwd=ROOT,
+        env={**os.environ, "GRENZENLOS_CONFIG": str(path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    parsed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert parsed == {
+        "errors": {},
+        "markets": {"localize_catalog": [], "deliver_feeds": []},
+        "channels": [],
+    }

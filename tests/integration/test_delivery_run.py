@@ -126,16 +126,28 @@ def _publish(day: int) -> str:
 
 
 def _unpause_delivery() -> None:
-    """deliver_feeds unpaused (an earlier test's run may have created it paused): only an
-    unpaused consumer gets asset-triggered runs queued."""
+    """deliver_feeds in the metadata database and unpaused: only an unpaused consumer gets
+    asset-triggered runs queued. The DAGs folder's bundle is written to the database
+    first, as ``dag.test()`` and the DAG processor write it: a new DAG is created paused,
+    and updating a row that does not exist yet would leave it so."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
     from airflow.models.dag import DagModel
     from airflow.utils.session import create_session
     from sqlalchemy import update
 
+    manager = DagBundlesManager()
+    manager.sync_bundles_to_db()
+    for bundle in manager.get_all_dag_bundles():
+        if not bundle.is_initialized:
+            bundle.initialize()
+        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        sync_bag_to_db(bag, bundle.name, bundle.version)
     with create_session() as session:
-        session.execute(
+        unpaused = session.execute(
             update(DagModel).where(DagModel.dag_id == "deliver_feeds").values(is_paused=False)
         )
+        assert unpaused.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _queued_for_delivery() -> int:
