@@ -331,6 +331,7 @@ class EbayInventoryFeed(FeedWriter):
         package = self._package(listing)
         if package:
             item["packageWeightAndSize"] = package
+        self.check_gpsr(listing, findings)
         if any(f.severity == "error" for f in findings):
             return findings
         text = dumps(item)  # serialized once: hashed, then written in its bulk call
