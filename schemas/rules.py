@@ -394,6 +394,12 @@ RULES: dict[str, Rule] = {
         "{field} left out: the item has no weight and {service} charges by weight (or "
         "{weight} is over the last weight band of {service} ({max} kg)); {what applies}",
     ),
+    "invalid_eprel_number": Rule(
+        "feed",
+        "warning",
+        "the EPREL registration number is not digits: the item goes out without its energy "
+        "label; correct eprel_registration_number in the catalog",
+    ),
     # EU product law before publishing (schemas/compliance.py, through feeds/contract.py)
     "gpsr_manufacturer_missing": Rule(
         "feed",
