@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, TypeVar
 # in a method costs about a microsecond per call.
 from feeds.text import cut_at_word
 from feeds.titles import TitleBook, compose_title
+from schemas.compliance import gpsr_applies, gpsr_problems
 from schemas.text import SAFE_TAGS, clean_html, clean_text
 
 if TYPE_CHECKING:
@@ -323,10 +324,12 @@ class FeedWriter(ABC):
         *checks: tuple[object, str, str, str],
         gtin_field: str | None = None,
     ) -> bool:
-        """Report each (value, field, rule, message) whose value is empty, and an invalid
-        GTIN under ``gtin_field``; True when nothing so far keeps the item out."""
+        """Report each (value, field, rule, message) whose value is empty, an invalid
+        GTIN under ``gtin_field`` and missing GPSR operators (`check_gpsr`); True when
+        nothing so far keeps the item out."""
         from schemas.gtin import gtin_problem
 
+        self.check_gpsr(listing, findings)
         for value, name, rule, message in checks:
             if not value:
                 findings.append(self.finding(listing, "error", name, rule, message))
@@ -344,6 +347,24 @@ class FeedWriter(ABC):
                     )
                 )
         return not any(f.severity == "error" for f in findings)
+
+    def check_gpsr(self, listing: Listing, findings: list[Finding]) -> bool:
+        """Set the listing aside in a channel that enforces EU product law in an EU market
+        (`schemas.compliance.gpsr_applies`) when it lacks its manufacturer or EU
+        responsible person: a ``gpsr_*`` error finding naming what is missing and where to
+        add it (Regulation (EU) 2023/988, Art. 19). True when nothing is missing."""
+        if not gpsr_applies(self.market.country, self.spec.name):
+            return True
+        problems = gpsr_problems(
+            listing.sku, listing.brand, listing.attributes, self.market.operators
+        )
+        for problem in problems:
+            findings.append(
+                self.finding(
+                    listing, "error", problem.field, problem.rule, problem.message, problem.value
+                )
+            )
+        return not problems
 
     def finding(
         self,

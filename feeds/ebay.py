@@ -29,6 +29,14 @@ The file is JSON Lines: each line is one bulk call, ``{"marketplaceId",
 line ``{"marketplaceId", "deleteInventoryItems": [...]}`` lists SKUs to delete
 (products the last published feed had and this run does not).
 
+**EU product law**: in an EU market a listing without its GPSR manufacturer (or, for one
+outside the EU, its EU responsible person) is set aside (`feeds.contract.FeedWriter.check_gpsr`).
+eBay takes these operators in ``regulatory`` (Sell Inventory API 1.18.2, type
+``Regulatory``), which is a field of the *offer* (``EbayOfferDetailsWithKeys``:
+createOffer, updateOffer), not of the inventory item this writer sends: `regulatory`
+builds the block from the configured operators, checked against that contract
+(``tests/contracts/ebay/``), for the offer step the pipeline does not have yet.
+
 A group's line is written when any of its variants is in the file: on a delta run an
 unchanged variant is not sent, but it stays in its group's ``variantSKUs`` (eBay replaces
 the whole group). A group all of whose variants are unchanged is not sent again, and a
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
 
+    from schemas.config.operators import Operator, Operators
     from schemas.findings import Finding
     from schemas.listing import Listing
 
@@ -77,6 +86,21 @@ MARKETPLACE_IDS = {
 """eBay marketplace ids by country (../shared/DOMAIN.md)."""
 SCHEMA = "ebay_inventory"
 BATCH = 25
+OPERATOR_LIMITS = {
+    "companyName": 100,
+    "addressLine1": 180,
+    "addressLine2": 180,
+    "city": 64,
+    "stateOrProvince": 64,
+    "postalCode": 9,
+    "email": 180,
+    "phone": 64,
+    "contactUrl": 250,
+}
+"""Longest value eBay takes per field of ``Manufacturer`` and ``ResponsiblePerson`` (the
+contract's descriptions, Sell Inventory API 1.18.2)."""
+RESPONSIBLE_PERSON_LIMIT = 5
+"""``Regulatory.responsiblePersons``: at most five (the contract's description)."""
 TITLE_LIMIT = 80
 DESCRIPTION_LIMIT = 4000
 NAME_LIMIT = 65
@@ -331,6 +355,7 @@ class EbayInventoryFeed(FeedWriter):
         package = self._package(listing)
         if package:
             item["packageWeightAndSize"] = package
+        self.check_gpsr(listing, findings)
         if any(f.severity == "error" for f in findings):
             return findings
         text = dumps(item)  # serialized once: hashed, then written in its bulk call
@@ -443,3 +468,53 @@ class EbayInventoryFeed(FeedWriter):
                 if len(problems) >= 5:
                     break
         return problems[:5]
+
+
+def _operator(operator: Operator) -> dict[str, str]:
+    """One operator in eBay's ``Manufacturer`` / ``ResponsiblePerson`` fields."""
+    address = operator.address
+    values = {
+        "companyName": operator.name,
+        "addressLine1": address.street,
+        "addressLine2": address.street_2,
+        "city": address.city,
+        "stateOrProvince": address.region,
+        "postalCode": address.postal_code,
+        "country": address.country,
+        "email": operator.email,
+        "phone": operator.phone,
+        "contactUrl": operator.url,
+    }
+    return {
+        key: value[: OPERATOR_LIMITS[key]] if key in OPERATOR_LIMITS else value
+        for key, value in values.items()
+        if value
+    }
+
+
+def regulatory(listing: Listing, operators: Operators) -> dict[str, Any] | None:
+    """eBay's ``regulatory`` block of an offer for ``listing``: its GPSR manufacturer and
+    EU responsible persons (the responsible person, else an importer in the EU, typed
+    ``EUResponsiblePerson``, the one value the contract names); None when the listing names
+    no operator.
+
+    Not mapped, and why: ``productSafety`` takes eBay's own pictogram and statement ids
+    (Metadata API getProductSafetyLabels), not the catalog's warning texts; ``documents``
+    takes ids of files uploaded through the Media API (createDocument), not URLs;
+    ``energyEfficiencyLabel`` takes label and information-sheet URLs the catalog does not
+    carry.
+    """
+    from schemas.compliance import in_eu
+
+    found = operators.resolve(listing.attributes, listing.brand)
+    block: dict[str, Any] = {}
+    if found.manufacturer is not None:
+        block["manufacturer"] = _operator(found.manufacturer[1])
+    persons = [
+        {**_operator(candidate[1]), "types": ["EUResponsiblePerson"]}
+        for candidate in (found.responsible_person, found.importer)
+        if candidate is not None and in_eu(candidate[1].address.country)
+    ]
+    if persons:
+        block["responsiblePersons"] = persons[:RESPONSIBLE_PERSON_LIMIT]
+    return block or None

@@ -31,7 +31,16 @@ Rules from the Merchant Center product data specification
   ``size`` for those variants: any other axis (volume, net content, a screen diagonal)
   is written there as buyers read it (``500 ml``, `feeds.titles.part_text`). Colour,
   material and pattern go on every item that has them; gender and age group only when
-  the catalog's value is one Google knows (``female``, ``Damen``; ``kids``).
+  the catalog's value is one Google knows (``female``, ``Damen``; ``kids``);
+- EU energy label: ``certification`` [13528839] with ``certification_authority`` ``EC``,
+  ``certification_name`` ``EPREL`` and ``certification_code`` the product's EPREL
+  registration number, for a product with an energy class and that number
+  (`schemas.product.safety_information`), in markets of the EU, EFTA and the UK, where
+  Google shows energy labels (Google looks the label up in EPREL by the code;
+  ``energy_efficiency_class`` ended its transition on 1 September 2024, DOMAIN.md).
+  GPSR: Google's specification has no attribute for the manufacturer or responsible
+  person (DOMAIN.md, checked 2026-12, an unverified absence) and no GPSR suppression is
+  documented, so Google is not a GPSR channel (`schemas.compliance.GPSR_CHANNELS`).
 
 Items are written one at a time with ``lxml.etree.xmlfile``; the file has no
 timestamp, so the same input gives byte-identical output.
@@ -50,8 +59,9 @@ from feeds.text import cut_at_word
 from feeds.titles import part_text
 from feeds.xml import ElementTemplates
 from schemas.categories import first_mapped
+from schemas.compliance import EU_MEMBER_STATES
 from schemas.gtin import gtin_problem
-from schemas.product import Money
+from schemas.product import Money, safety_information
 from transforms.measures.units import KIND, convert, google_measure
 from transforms.pricing.money import round_to_minor_units
 
@@ -97,6 +107,9 @@ GOOGLE_NAMED_AXES = frozenset({name for name, _ in FREE_TEXT_VARIANT_ATTRIBUTES}
 }
 """Variant axes Google has an attribute of the same name for; the others go into size."""
 SHIPPING_PARTS = ("country", "service", "price")
+CERTIFICATION_PARTS = ("certification_authority", "certification_name", "certification_code")
+ENERGY_LABEL_COUNTRIES = EU_MEMBER_STATES | {"IS", "LI", "NO", "CH", "GB"}
+"""Where Google shows EU energy labels: the EU, EFTA and the UK [13528839]."""
 
 
 @lru_cache(maxsize=1)
@@ -221,6 +234,31 @@ class GoogleMerchantFeed(FeedWriter):
             problems += [f"line {e.line}: {e.message}" for e in feed_grammar.error_log]
         return problems[:5]
 
+    def _energy_label(
+        self, listing: Listing, findings: list[Finding]
+    ) -> tuple[str, str, str] | None:
+        """``certification`` (authority, name, code) of an EU energy label, or None; an
+        EPREL number that is not one (EPREL's are digits) is reported and left out."""
+        if self.market.country not in ENERGY_LABEL_COUNTRIES:
+            return None
+        info = safety_information(listing.attributes)
+        if info.energy_class is None or info.eprel_number is None:
+            return None
+        if not (info.eprel_number.isascii() and info.eprel_number.isdigit()):
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "certification",
+                    "invalid_eprel_number",
+                    "the EPREL registration number is not digits: the item goes out without "
+                    "its energy label; correct eprel_registration_number in the catalog",
+                    info.eprel_number,
+                )
+            )
+            return None
+        return ("EC", "EPREL", info.eprel_number)
+
     def write_item(self, listing: Listing) -> list[Finding]:
         findings: list[Finding] = []
 
@@ -313,7 +351,18 @@ class GoogleMerchantFeed(FeedWriter):
         if listing.unit_pricing_measure and listing.unit_pricing_base_measure:
             children.append(("unit_pricing_measure", listing.unit_pricing_measure))
             children.append(("unit_pricing_base_measure", listing.unit_pricing_base_measure))
+        certification = self._energy_label(listing, findings)
+        certified_at = len(children)
+        if certification is not None:
+            children.append(("certification", ""))
         item = self._items.fill(children)
+        if certification is not None:
+            element = item[certified_at]
+            if not len(element):
+                for part in CERTIFICATION_PARTS:
+                    etree.SubElement(element, _g(part))
+            for part, text in zip(element, certification, strict=True):
+                part.text = text
         if shipping is not None:
             # The templates hold flat items; the one shipping element of a shape keeps
             # its three parts from one item to the next, only their texts change.

@@ -41,6 +41,83 @@ UNIT_CODES: frozenset[str] = frozenset(
 """Units a catalog quantity may carry (symbols as Google's unit pricing uses them)."""
 
 
+MANUFACTURER_ID = "manufacturer_id"
+"""Attribute naming the product's manufacturer: an id of ``[operators.<id>]``
+(`schemas.config.operators`); without it, ``[operators.brands]`` maps the brand."""
+RESPONSIBLE_PERSON_ID = "responsible_person_id"
+"""Attribute naming the product's EU responsible person (an ``[operators.<id>]`` id)."""
+IMPORTER_ID = "importer_id"
+"""Attribute naming the product's importer into the EU (an ``[operators.<id>]`` id)."""
+OPERATOR_ATTRIBUTES = (MANUFACTURER_ID, RESPONSIBLE_PERSON_ID, IMPORTER_ID)
+"""The attributes that reference economic operators (GPSR, Regulation (EU) 2023/988)."""
+SAFETY_WARNING = "safety_warning"
+"""Warnings and safety information in one language: attribute ``safety_warning-<locale>``
+(``safety_warning-de_DE``), lines separated by line breaks."""
+SAFETY_PICTOGRAMS = "safety_pictograms"
+"""Safety pictogram codes (GHS ``GHS02``, eBay's pictogram ids), separated by spaces or commas."""
+SAFETY_DOCUMENTS = {
+    "instructions_url": "instructions",
+    "safety_data_sheet_url": "safety_data_sheet",
+    "declaration_of_conformity_url": "declaration_of_conformity",
+}
+"""Attribute holding a document's URL -> the kind of document it is."""
+ENERGY_CLASS = "energy_class"
+"""EU energy label class (``A`` to ``G``; older labels ``A+++`` to ``D``)."""
+EPREL_NUMBER = "eprel_registration_number"
+"""The product's registration number in EPREL, the EU product database for energy labelling."""
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyInformation:
+    """What a product states for its safety and its energy label, read from its attributes.
+
+    Attributes:
+        warnings: Warning text per catalog locale.
+        pictograms: Pictogram codes in catalog order.
+        documents: Document kind (``instructions``, ``safety_data_sheet``,
+            ``declaration_of_conformity``) -> URL.
+        energy_class: EU energy label class, or None.
+        eprel_number: EPREL registration number, or None.
+    """
+
+    warnings: dict[str, str]
+    pictograms: tuple[str, ...]
+    documents: dict[str, str]
+    energy_class: str | None
+    eprel_number: str | None
+
+
+def safety_information(attributes: dict[str, str]) -> SafetyInformation:
+    """The safety information among a product's (or listing's) attributes.
+
+    >>> info = safety_information({"safety_warning-de_DE": "Nicht für Kinder",
+    ...     "safety_pictograms": "GHS02, GHS07", "energy_class": "B"})
+    >>> info.warnings, info.pictograms, info.energy_class, info.eprel_number
+    ({'de_DE': 'Nicht für Kinder'}, ('GHS02', 'GHS07'), 'B', None)
+    """
+    prefix = SAFETY_WARNING + "-"
+    warnings = {
+        key[len(prefix) :]: value.strip()
+        for key, value in attributes.items()
+        if key.startswith(prefix) and value.strip()
+    }
+    pictograms = tuple(
+        code for code in attributes.get(SAFETY_PICTOGRAMS, "").replace(",", " ").split() if code
+    )
+    documents = {
+        kind: attributes[key].strip()
+        for key, kind in SAFETY_DOCUMENTS.items()
+        if attributes.get(key, "").strip()
+    }
+    return SafetyInformation(
+        warnings=warnings,
+        pictograms=pictograms,
+        documents=documents,
+        energy_class=attributes.get(ENERGY_CLASS, "").strip() or None,
+        eprel_number=attributes.get(EPREL_NUMBER, "").strip() or None,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in one currency.
@@ -119,7 +196,9 @@ class Product:
         size: EU size as the catalog states it (``41``, ``M``).
         size_kind: Whether ``size`` is a shoe or a clothing size.
         enabled: False when the PIM switched the product off.
-        attributes: Any other attribute, as text, by attribute code.
+        attributes: Any other attribute, as text, by attribute code; among them the
+            economic operators (`OPERATOR_ATTRIBUTES`) and the safety information
+            (`safety_information`) of EU product law.
         group: The product this one is a variant of: the Akeneo product model at the
             root of its chain, or the native formats' ``group`` column; None for a
             product on its own. Channels list a group's variants together (Google

@@ -394,6 +394,25 @@ RULES: dict[str, Rule] = {
         "{field} left out: the item has no weight and {service} charges by weight (or "
         "{weight} is over the last weight band of {service} ({max} kg)); {what applies}",
     ),
+    "invalid_eprel_number": Rule(
+        "feed",
+        "warning",
+        "the EPREL registration number is not digits: the item goes out without its energy "
+        "label; correct eprel_registration_number in the catalog",
+    ),
+    # EU product law before publishing (schemas/compliance.py, through feeds/contract.py)
+    "gpsr_manufacturer_missing": Rule(
+        "feed",
+        "error",
+        "{sku} names no manufacturer, which EU product law (GPSR Art. 19) requires of every "
+        "listing in the EU: {where to add it}",
+    ),
+    "gpsr_responsible_person_missing": Rule(
+        "feed",
+        "error",
+        "{sku}: its manufacturer {operator} is outside the EU, so EU product law (GPSR Art. 19) "
+        "requires an EU responsible person: {where to add it}",
+    ),
     "schema_invalid": Rule("feed", "error", "the item breaks the {channel} schema: {problems}"),
     "feed_file_invalid": Rule(
         "feed", "error", "{file} fails the {channel} format check and is not published: {problems}"

@@ -57,6 +57,13 @@ COLUMNS = [
     "volume-unit",
     "net_content",
     "net_content-unit",
+    "responsible_person_id",
+    "safety_warning-de_DE-ecommerce",
+    "safety_warning-en_US-ecommerce",
+    "safety_warning-fr_FR-ecommerce",
+    "instructions_url",
+    "energy_class",
+    "eprel_registration_number",
     "UPSELL-groups",
     "UPSELL-products",
 ]
@@ -429,6 +436,23 @@ olive oil in three bottle sizes. The axes of each family variant are in
 config/markets.toml (``[catalog] variant_axes``)."""
 
 
+SAFETY: dict[str, dict[str, str]] = {
+    # Klangwerk makes its headphones outside the EU: its EU responsible person is named per
+    # product (config/markets.toml, [operators.klangwerk_eu]), as EU product law asks.
+    "headphones": {
+        "responsible_person_id": "klangwerk_eu",
+        "safety_warning-en_US-ecommerce": "Listening at high volume for long periods can "
+        "damage your hearing.",
+        "safety_warning-de_DE-ecommerce": "Längeres Hören bei hoher Lautstärke kann das "
+        "Gehör schädigen.",
+        "safety_warning-fr_FR-ecommerce": "Une écoute prolongée à volume élevé peut "
+        "endommager l'audition.",
+    },
+}
+"""Safety information (GPSR) per family; Lichtform, whose lamps carry an energy label, has
+no operator data in the sample config on purpose, so the demo shows gpsr_* findings."""
+
+
 def ean13(serial: int) -> str:
     """A GTIN-13 with a correct GS1 check digit in a made-up company prefix."""
     body = f"426099{serial:06d}"
@@ -526,6 +550,13 @@ def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
                     row.update({"volume": str(size), "volume-unit": "LITER"})  # capacity
                 if family == "oils":  # one oil, three bottle sizes
                     row["parent"] = f"olivera-{values['oil'].lower()}"
+                row.update(SAFETY.get(family, {}))
+                if family in ("headphones", "lamps"):
+                    row["instructions_url"] = (
+                        f"https://shop.grenzenlos.example/docs/{row['sku']}-manual.pdf"
+                    )
+                if family == "lamps":  # an energy label: class and EPREL number (invented)
+                    row.update(energy_class="F", eprel_registration_number=str(1_500_000 + serial))
                 rows.append((row, values))
     return rows
 

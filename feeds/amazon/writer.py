@@ -85,6 +85,7 @@ class AmazonListingsFeed(FeedWriter):
                 )
             )
         theme = variation(self, listing, findings, attributes)
+        self.check_gpsr(listing, findings)
         if any(f.severity == "error" for f in findings):
             return findings
         assert product_type is not None  # an error finding otherwise

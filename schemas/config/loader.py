@@ -1,5 +1,6 @@
 """Reading ``config/markets.toml`` into a `PipelineConfig`: environment overrides, paths
-relative to the file, the VAT table, and errors that name the market and the field.
+relative to the file, the VAT table, and errors that name the market (or the economic
+operator of ``[operators.<id>]``) and the field.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ def _describe(error_loc: tuple[int | str, ...]) -> str:
     if len(parts) >= 2 and parts[0] == "markets":
         rest = ".".join(parts[2:]) or "(whole table)"
         return f"market {parts[1]}, field {rest}"
+    if len(parts) >= 3 and parts[:2] == ["operators", "table"]:
+        # [operators.<id>] tables: `schemas.config.operators.Operators` keeps them in `table`.
+        rest = ".".join(parts[3:]) or "(whole table)"
+        return f"operator {parts[2]}, field {rest}"
     return "field " + ".".join(parts)
 
 

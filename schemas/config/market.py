@@ -9,13 +9,14 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from schemas.config.base import COUNTRY_CODE, CURRENCY_CODE, Percent, StrictModel, check_locale
 from schemas.config.channel import (
     Requirement,  # noqa: TC001 - pydantic reads it at run time
     check_channel_name,
 )
+from schemas.config.operators import Operators
 
 PriceEnding = Literal["exact", "99", "95", "whole"]
 """``99``/``95``: raise to the next price ending in .99/.95; ``whole``: round to whole units."""
@@ -234,6 +235,15 @@ class Market(StrictModel):
         if isinstance(data, dict) and not data.get("text_locales") and "locale" in data:
             data = {**data, "text_locales": [data["locale"]]}
         return data
+
+    _operators: Operators = PrivateAttr(default_factory=Operators)
+
+    @property
+    def operators(self) -> Operators:
+        """The configuration's ``[operators]`` (set by `schemas.config.pipeline.PipelineConfig`
+        for every market; not a market setting): what the feed writers check EU product law
+        against."""
+        return self._operators
 
     @property
     def deepl_target(self) -> str:

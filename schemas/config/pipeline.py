@@ -15,6 +15,7 @@ from schemas.config.base import CURRENCY_CODE, ConfigError, StrictModel, check_l
 from schemas.config.catalog import CatalogSource  # noqa: TC001
 from schemas.config.channel import Channel, Requirement, parse_channels  # noqa: TC001
 from schemas.config.market import Market  # noqa: TC001
+from schemas.config.operators import Operators
 from schemas.config.pricing import Pricing  # noqa: TC001
 
 if TYPE_CHECKING:
@@ -209,6 +210,10 @@ class PipelineConfig(StrictModel):
     categories_path: str | None = None
     """Category mapping (TOML): catalog category -> Google taxonomy id and each channel's
     category per market; relative to the config file."""
+    operators: Operators = Field(default_factory=Operators)
+    """Economic operators (``[operators.<id>]``) and the brand -> manufacturer map
+    (``[operators.brands]``) that EU product law asks listings to name; every market
+    gets them (`schemas.config.market.Market.operators`)."""
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -241,6 +246,13 @@ class PipelineConfig(StrictModel):
         else:
             locale = Validation().source_locale
         return {**raw, "catalog": {**raw["catalog"], "locale": locale}}
+
+    @model_validator(mode="after")
+    def _operators_to_markets(self) -> PipelineConfig:
+        # The feed writers see a market, not the whole configuration.
+        for market in self.markets.values():
+            market._operators = self.operators
+        return self
 
     @model_validator(mode="after")
     def _channels_configured(self) -> PipelineConfig:

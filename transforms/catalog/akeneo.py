@@ -9,6 +9,13 @@ value is:
 - ``<attr>-unit`` beside a metric value (``weight`` = ``500``, ``weight-unit`` = ``GRAM``);
 - ``price-<CUR>`` for each currency of a price collection (``price-EUR``).
 
+Any other column becomes a product attribute under its name; EU product law's are
+documented in `schemas.product` (``manufacturer_id``, ``responsible_person_id``,
+``importer_id``, ``safety_pictograms``, the document URLs, ``energy_class``,
+``eprel_registration_number``), and the localizable ``safety_warning-<locale>[-<channel>]``
+is kept as ``safety_warning-<locale>``, the best-ranked channel's value winning as for
+descriptions.
+
 Text values store line breaks as the two characters ``\\n``; descriptions carry
 HTML. Variants name their product model in ``parent``; when the export's
 ``product_models.csv`` is given, a variant inherits every value it leaves empty
@@ -24,7 +31,7 @@ import re
 from typing import TYPE_CHECKING
 
 from schemas.characters import remove_invisible
-from schemas.product import ANY_LOCALE, Money, Product
+from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.files import csv_records, side_file_problem
 from transforms.catalog.values import (
     RowContext,
@@ -298,6 +305,7 @@ def _product_from_row(
 
     description_rank: dict[str, int] = {}
     bullets_rank: dict[str, int] = {}
+    warning_rank: dict[str, int] = {}
     for column, value in row.items():
         if not value or column in _MAPPED or column.endswith("-unit"):
             continue
@@ -327,6 +335,10 @@ def _product_from_row(
                     ]
             elif attr == "name":
                 product.title[locale] = text
+            elif attr == SAFETY_WARNING:
+                if rank < warning_rank.get(locale, len(scope_rank) + 1):
+                    warning_rank[locale] = rank
+                    product.attributes[f"{SAFETY_WARNING}-{locale}"] = text
             else:
                 product.attributes[column] = text
             continue

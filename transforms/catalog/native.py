@@ -15,7 +15,14 @@
 ``title_<locale>``          ``title_de_DE``; ``title`` alone for every locale
 ``description_<locale>``    may contain HTML
 ``bullet_points_<locale>``  one selling point per line
-``attr_<name>``             any other attribute (``attr_color``, ``attr_condition``)
+``attr_<name>``             any other attribute (``attr_color``, ``attr_condition``); EU
+                            product law's among them (`schemas.product`):
+                            ``attr_manufacturer_id``, ``attr_responsible_person_id``,
+                            ``attr_importer_id`` (ids of ``[operators]``),
+                            ``attr_safety_warning_<locale>``, ``attr_safety_pictograms``,
+                            ``attr_instructions_url``, ``attr_safety_data_sheet_url``,
+                            ``attr_declaration_of_conformity_url``, ``attr_energy_class``,
+                            ``attr_eprel_registration_number``
 ``group`` (or ``parent``)   the product this one is a variant of (one value per group)
 ``varies_by``               what the group's variants differ in: ``size|color``
 ==========================  ==================================================
@@ -33,7 +40,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from schemas.product import ANY_LOCALE, Money, Product
+from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.files import csv_records, text_lines, undecodable
 from transforms.catalog.values import (
     RowContext,
@@ -59,6 +66,10 @@ _LOCALIZED = re.compile(
     re.IGNORECASE,
 )
 _PRICE = re.compile(r"^price_(?P<currency>[a-z]{3})$", re.IGNORECASE)
+_SAFETY_WARNING = re.compile(
+    rf"^{SAFETY_WARNING}[_-](?P<lang>[a-z]{{2,3}})_(?P<region>[a-z]{{2}})$", re.IGNORECASE
+)
+"""A warning's column after ``attr_``: ``safety_warning_de_DE`` (or ``-de_DE``)."""
 _QUANTITY_COLUMNS = ("weight", "length", "width", "height", "volume", "net_content")
 
 
@@ -125,7 +136,13 @@ def parse_native_row(
                 ]
             continue
         if column.startswith("attr_"):
-            product.attributes[column[5:]] = raw.strip()
+            name = column[5:]
+            warning = _SAFETY_WARNING.match(name)
+            if warning:
+                # One key form for every reader: safety_warning-de_DE (column names
+                # arrive folded to lower case).
+                name = f"{SAFETY_WARNING}-{warning['lang'].lower()}_{warning['region'].upper()}"
+            product.attributes[name] = raw.strip()
     group = (values.get("group") or values.get("parent") or "").strip()
     if group:
         product.group = group

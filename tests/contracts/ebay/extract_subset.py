@@ -7,8 +7,10 @@ Usage::
 writes ``sell_inventory_v<version>.subset.json`` (``v1.13.0``) beside this script: the contract's
 ``openapi``, ``info`` and ``servers``, the operations `OPERATIONS` names (with their
 parameters, request bodies, responses and security), every component schema they reach
-by ``$ref`` (transitively), and the security schemes they name. Everything is copied
-unchanged, in the contract's own order; nothing is edited by hand (see README.md).
+by ``$ref`` (transitively), the component schemas `EXTRA_SCHEMAS` names with what they
+reach (when the contract has them), and the security schemes the operations name.
+Everything is copied unchanged, in the contract's own order; nothing is edited by hand
+(see README.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ OPERATIONS = (
     ("/inventory_item_group/{inventoryItemGroupKey}", "put"),
 )
 """(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
+EXTRA_SCHEMAS = ("Regulatory",)
+"""Component schemas kept although no operation of `OPERATIONS` reaches them: eBay's
+``Regulatory`` (GPSR manufacturer, responsible persons, product safety, documents, energy
+label) belongs to the offer (``EbayOfferDetailsWithKeys.regulatory``), which grenzenlos does
+not send yet; `feeds.ebay.regulatory` builds it and a test checks it against this schema.
+A contract without it (1.13.0) is cut as before."""
 SCHEMA_REF = "#/components/schemas/"
 
 
@@ -60,7 +68,7 @@ def subset(contract: dict[str, Any]) -> dict[str, Any]:
         paths[path] = kept
     schemas = contract["components"]["schemas"]
     reached: set[str] = set()
-    todo = schema_refs(paths)
+    todo = schema_refs(paths) | {name for name in EXTRA_SCHEMAS if name in schemas}
     while todo:
         name = todo.pop()
         if name in reached:

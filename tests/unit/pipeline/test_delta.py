@@ -78,9 +78,11 @@ def test_delta_sends_exactly_the_changed_products_and_deletes_the_gone(tmp_path:
     output = tmp_path / "output"
     first = build(catalog, tmp_path / "staging", output, "full", "2026-11-24")
     listed = first["channels"]["amazon"]["listed"]
-    assert len(amazon_messages(output)) == listed > 60
+    # Lichtform's 12 lamps are not among them: the sample config has no operator data for
+    # the brand, and EU product law (schemas/compliance.py) keeps them out of Amazon DE.
+    assert len(amazon_messages(output)) == listed > 50
 
-    changed = {"GZ-BOT-0001", "GZ-LAM-0037", "GZ-OIL-0061"}
+    changed = {"GZ-BOT-0001", "GZ-HEA-0028", "GZ-OIL-0061"}
     gone = "GZ-TEA-0049"
     next_catalog = []
     for product in catalog:
