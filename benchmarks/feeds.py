@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from feeds.contract import WriterContext  # noqa: E402
+from feeds.scratch import ScratchStore  # noqa: E402
 from pipeline.channels import writer_class  # noqa: E402
 from schemas.categories import load_category_map  # noqa: E402
 from schemas.config.loader import load_config  # noqa: E402
@@ -100,10 +101,12 @@ def run_channel(channel: str, count: int) -> None:
                 channel=config.channels[channel],  # type: ignore[index]
                 categories=categories.for_channel(channel, code),
             )
+            # The context's per-item tables live in the store; the file check reads them.
+            store = ScratchStore()
             started = time.perf_counter()
             with ExitStack() as stack:
                 files = ChannelFiles(
-                    cls, market, folder, stack, context, previous_state=None, delta=False
+                    cls, market, folder, stack, context, store, previous_state=None, delta=False
                 )
                 for item in items:
                     files.write(item)
@@ -114,6 +117,7 @@ def run_channel(channel: str, count: int) -> None:
                 problems += len(cls.check_file(Path(part["path"]), context.checked))
                 written += part["items"]
             check_seconds += time.perf_counter() - started
+            store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{channel:<10} {written:>9,} items  write {write_seconds:7.1f} s  "

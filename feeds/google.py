@@ -66,7 +66,7 @@ from transforms.measures.units import KIND, convert, google_measure
 from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from decimal import Decimal
     from pathlib import Path
 
@@ -357,21 +357,9 @@ class GoogleMerchantFeed(FeedWriter):
             children.append(("certification", ""))
         item = self._items.fill(children)
         if certification is not None:
-            element = item[certified_at]
-            if not len(element):
-                for part in CERTIFICATION_PARTS:
-                    etree.SubElement(element, _g(part))
-            for part, text in zip(element, certification, strict=True):
-                part.text = text
+            _fill_parts(item[certified_at], CERTIFICATION_PARTS, certification)
         if shipping is not None:
-            # The templates hold flat items; the one shipping element of a shape keeps
-            # its three parts from one item to the next, only their texts change.
-            element = item[at]
-            if not len(element):
-                for part in SHIPPING_PARTS:
-                    etree.SubElement(element, _g(part))
-            for part, text in zip(element, shipping, strict=True):
-                part.text = text
+            _fill_parts(item[at], SHIPPING_PARTS, shipping)
         self._xf.write(item)
         self._xf.write("\n")
         self.items_written += 1
@@ -471,3 +459,15 @@ class GoogleMerchantFeed(FeedWriter):
             shipping.service,
             f"{cost_text.amount} {cost_text.currency}",
         )
+
+
+def _fill_parts(element: etree._Element, names: Sequence[str], texts: Sequence[str]) -> None:
+    """The parts of a nested element (shipping, certification) with this item's texts.
+
+    The templates hold flat items: a nested element of a shape keeps its parts from one
+    item to the next, made on first use; only their texts change."""
+    if not len(element):
+        for name in names:
+            etree.SubElement(element, _g(name))
+    for part, text in zip(element, texts, strict=True):
+        part.text = text
