@@ -35,8 +35,11 @@ category without its class and EPREL number (`feeds.contract.FeedWriter.check_pr
 eBay takes these operators in ``regulatory`` (Sell Inventory API 1.18.2, type
 ``Regulatory``), which is a field of the *offer* (``EbayOfferDetailsWithKeys``:
 createOffer, updateOffer), not of the inventory item this writer sends: `regulatory`
-builds the block from the configured operators, checked against that contract
-(``tests/contracts/ebay/``), for the offer step the pipeline does not have yet.
+builds the block from the configured operators, with the energy label
+(``energyEfficiencyLabel``) and France's repairability index (``repairScore``), and
+`extended_producer_responsibility` the offer's eco-participation on eBay France, each
+checked against that contract (``tests/contracts/ebay/``), for the offer step the pipeline
+does not have yet.
 
 A group's line is written when any of its variants is in the file: on a delta run an
 unchanged variant is not sent, but it stays in its group's ``variantSKUs`` (eBay replaces
