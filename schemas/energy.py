@@ -27,10 +27,11 @@ EPREL through ``certification`` (support.google.com/merchants/answer/13528839) a
 price-comparison site (idealo) shows a dealer's offer with its price.
 
 **Which products**: those in a category of ``[compliance.energy_label] categories``
-(`schemas.config.compliance.EnergyLabelScope`). The category map
-(``config/categories.toml``) has no parent categories, so a product is matched by the
-categories it lists itself; an Akeneo export lists every category a product is classified
-in.
+(`schemas.config.compliance.EnergyLabelScope`), itself or through an ancestor where the
+catalog writes categories as paths (`schemas.compliance.category_in_scope`: a shop
+export's ``Home > Lighting > Lamps`` is in scope of ``Home > Lighting``). Codes (Akeneo's
+``lighting``) carry no parents, and neither does the category map, so those match as
+written; an Akeneo export lists every category a product is classified in.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from schemas.compliance import in_eu
+from schemas.compliance import category_in_scope, in_eu
 from schemas.product import ENERGY_CLASS, EPREL_NUMBER, safety_information
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def energy_label_problems(
     >>> energy_label_problems("T1", ["tea"], {}, scope)
     []
     """
-    category = next((c for c in categories if c in scope.categories), None)
+    category = category_in_scope(categories, scope.categories)
     if category is None:
         return []
     info = safety_information(attributes)

@@ -45,6 +45,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from schemas.compliance import category_in_scope
+
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
 
@@ -83,7 +85,9 @@ class MissingRegistration:
         >>> MissingRegistration("packaging", None).covers([])
         True
         """
-        return self.categories is None or any(c in self.categories for c in categories)
+        if self.categories is None:
+            return True
+        return category_in_scope(categories, self.categories) is not None
 
 
 def missing_registrations(

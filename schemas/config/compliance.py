@@ -39,9 +39,10 @@ class EnergyLabelScope(StrictModel):
     (Regulation (EU) 2017/1369 and its delegated regulations) and where it is checked."""
 
     categories: list[str] = Field(default_factory=list)
-    """Catalog category codes (as the catalog writes them, ``lighting``) whose products
-    need an energy class and an EPREL registration number in EU markets; a product in any
-    of them is in scope. Empty: no product is checked."""
+    """Catalog categories (as the catalog writes them: ``lighting``, or a shop's path
+    ``Home > Lighting``) whose products need an energy class and an EPREL registration
+    number in EU markets; a product in any of them, or below one of the paths, is in scope
+    (`schemas.compliance.category_in_scope`). Empty: no product is checked."""
     channels: list[str] | None = None
     """Channels that set such a listing aside; absent: every channel (the duty is the
     dealer's wherever the offer is shown with its price, `schemas.energy`)."""
@@ -66,7 +67,8 @@ class EprRules(StrictModel):
     """Country -> the schemes a seller there must be registered in (default: DE packaging
     and WEEE, FR the unique identifier). A country not named asks for none here."""
     weee_categories: list[str] = Field(default_factory=list)
-    """Catalog category codes of electrical and electronic equipment (the WEEE scheme);
+    """Catalog categories of electrical and electronic equipment (the WEEE scheme; paths
+    cover their subcategories, as for the energy label);
     packaging and the French unique identifier cover every product shipped to consumers."""
     channels: list[str] = Field(default_factory=lambda: ["amazon", "ebay"])
     """Channels whose feed stops in a market where in-scope goods lack a registration:

@@ -102,3 +102,13 @@ def test_the_channels_setting_narrows_the_gate() -> None:
     data, [found] = write("idealo", market, [listing(market, **LAMP)], _context("idealo", market))
     assert not [f for f in found if f.rule.startswith(("energy_", "eprel_"))]
     assert b"GZ-LAM-0046" in data
+
+
+def test_a_shop_category_path_is_in_scope_through_its_ancestor() -> None:
+    """A WooCommerce or Shopify export writes the path; the scope may name a parent."""
+    market = _with_config_compliance(market_for("google"), categories=["Home > Lighting"])
+    lamp = listing(market, **{**LAMP, "categories": ("Home > Lighting > Desk lamps",)})
+    data, [found] = write("google", market, [lamp], _context("google", market))
+    [error] = [f for f in found if f.severity == "error"]
+    assert (error.rule, error.value) == ("eprel_number_missing", "Home > Lighting")
+    assert b"GZ-LAM-0046" not in data
