@@ -35,7 +35,7 @@ LAMPS = [
 G = "{http://base.google.com/ns/1.0}"
 
 
-def google(tmp: Path, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def google(tmp: Path, code: str) -> tuple[dict[str | None, str | None], list[dict[str, Any]]]:
     """``code``'s Google items for the two lamps, and its findings."""
     market = CONFIG.market(code).model_copy(update={"channels": ["google"]})
     stage_catalog(LAMPS, tmp)
