@@ -38,6 +38,9 @@ Rules from the Merchant Center product data specification
   (`schemas.product.safety_information`), in markets of the EU, EFTA and the UK, where
   Google shows energy labels (Google looks the label up in EPREL by the code;
   ``energy_efficiency_class`` ended its transition on 1 September 2024, DOMAIN.md).
+  In an EU market a product of an energy-label category (``[compliance.energy_label]``)
+  without class or EPREL number is set aside: a Shopping ad shows a price, so the
+  dealer's duty to show the label applies (`feeds.contract.FeedWriter.check_energy_label`).
   GPSR: Google's specification has no attribute for the manufacturer or responsible
   person (DOMAIN.md, checked 2026-12, an unverified absence) and no GPSR suppression is
   documented, so Google is not a GPSR channel (`schemas.compliance.GPSR_CHANNELS`).
@@ -285,6 +288,7 @@ class GoogleMerchantFeed(FeedWriter):
             report("error", "image_link", "missing_image_link", "Google requires an image_link")
         if not brand:
             report("error", "brand", "missing_brand", "Google requires a brand")
+        self.check_energy_label(listing, findings)  # GPSR: no Google field (schemas.compliance)
         gtin = listing.gtin
         gtin_left_out = False
         if gtin is not None:

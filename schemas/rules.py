@@ -413,6 +413,27 @@ RULES: dict[str, Rule] = {
         "{sku}: its manufacturer {operator} is outside the EU, so EU product law (GPSR Art. 19) "
         "requires an EU responsible person: {where to add it}",
     ),
+    "energy_label_missing": Rule(
+        "feed",
+        "error",
+        "{sku} is in category {category}, which carries an EU energy label (Regulation (EU) "
+        "2017/1369 Art. 5): a listing in the EU shows its energy class; set the product's "
+        "energy_class attribute in the catalog",
+    ),
+    "eprel_number_missing": Rule(
+        "feed",
+        "error",
+        "{sku} is in category {category}, which carries an EU energy label (Regulation (EU) "
+        "2017/1369 Art. 5): a listing in the EU shows its product information sheet from "
+        "EPREL; set the product's eprel_registration_number attribute in the catalog",
+    ),
+    "epr_registration_missing": Rule(
+        "feed",
+        "error",
+        "market {market} has no EPR registration for {scheme} ({n} of {listed} listings in "
+        "scope: add {scheme} to [markets.{market}.epr]); {channel} blocks such listings, so "
+        "its feed is not published and the live feed stays",
+    ),
     "schema_invalid": Rule("feed", "error", "the item breaks the {channel} schema: {problems}"),
     "feed_file_invalid": Rule(
         "feed", "error", "{file} fails the {channel} format check and is not published: {problems}"
