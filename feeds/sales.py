@@ -76,11 +76,18 @@ def selling_price(listing: Listing, run_at: datetime | None) -> Money:
 
 def strike_price(listing: Listing) -> Money | None:
     """The price a reduction is announced against, in minor units; None when the listing
-    has no sale or the sale goes out without one."""
+    has no sale or the sale goes out without one.
+
+    Never above the regular price: ``Sale.reference`` is the regular price or a lower prior
+    price, and a higher one would announce a reduction from a price not charged
+    (Directive 98/6/EC Art. 6a; unfair in any market), so it is taken as the regular price.
+    """
     sale = listing.sale
     if sale is None or sale.reference is None:
         return None
-    return round_to_minor_units(sale.reference)
+    strike = round_to_minor_units(sale.reference)
+    regular = round_to_minor_units(listing.price)
+    return regular if strike.amount > regular.amount else strike
 
 
 def discount(strike: Money, price: Money) -> Decimal:

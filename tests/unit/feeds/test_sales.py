@@ -215,6 +215,21 @@ def test_google_strikes_the_prior_price_not_the_regular_one() -> None:
     assert (item["price"], item["sale_price"]) == ("22.90 EUR", "19.90 EUR")
 
 
+@pytest.mark.parametrize("channel", ["google", "amazon"])
+def test_a_reference_above_the_regular_price_is_never_struck(channel: str) -> None:
+    """The contract gives a reference at most the regular price; a catalog "was" price
+    that slipped through would announce a reduction from a price never charged."""
+    market = CONFIG.market("DE")
+    sale = Sale(money(market, "19.90"), None, night("DE", 24), money(market, "39.90"))
+    data, _ = write_on(channel, "DE", [on_sale(market, "GZ-S", sale)], night("DE"))
+    assert b"39.90" not in data
+    if channel == "google":
+        assert google_items(data)["GZ-S"]["price"] == "24.90 EUR"
+    else:
+        offer = amazon_offers(data)["GZ-S"]
+        assert offer["our_price"][0]["schedule"][0]["value_with_tax"] == Decimal("24.90")
+
+
 def test_a_prior_price_strike_waits_for_the_night_the_sale_starts() -> None:
     """A sale ahead whose strike is below the regular price would show the regular price
     struck until it starts: Google gets it from its first night, not before."""
