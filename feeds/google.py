@@ -22,11 +22,13 @@ Rules from the Merchant Center product data specification
   end and its strike is the regular price, otherwise (no end; a prior price below the
   regular one, which must not stand before the sale) from the night it starts. A sale
   sent without a strike price (``reference`` None) is its price alone: any
-  ``sale_price`` would show ``price`` struck. Google's annotation needs a discount above
-  5 % and below 90 % [9017019]: outside, a ``sale_annotation_not_shown`` warning (the
-  sale still goes out); a sale price not below its strike is sent as the price with a
-  ``sale_not_below_reference`` warning. Shipping is priced at what the buyer pays
-  tonight;
+  ``sale_price`` would show ``price`` struck. In those two cases ``price`` is not the
+  regular price, so between a sale's end and the next night's feed Google shows it
+  (the prior price, or the sale price) rather than the regular one. Google's annotation
+  needs a discount above 5 % and below 90 % [9017019]: outside, a
+  ``sale_annotation_not_shown`` warning (the sale still goes out); a sale price not
+  below its strike is sent as the price with a ``sale_not_below_reference`` warning.
+  Shipping is priced at what the buyer pays tonight;
 - ``availability`` in_stock, out_of_stock, preorder, backorder [6324448];
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
   and ``identifier_exists`` = no when it has neither [6324478]; a GTIN that fails
