@@ -5,6 +5,15 @@ Per offer: ``external.id`` (the SKU), ``name`` at most 75 characters, the Allegr
 description of one text section in Allegro's HTML subset (h1, h2, p, ul, ol, li,
 b), ``sellingMode`` BUY_NOW with the price in PLN and ``language`` pl-PL
 (../shared/DOMAIN.md: PLN, ``language: pl-PL``).
+
+Sales: ``sellingMode.price`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+The offer body has no strike or former price (``sellingMode`` takes ``price``, and for
+auctions ``startingPrice`` and ``minimalPrice``: POST /sale/product-offers,
+developer.allegro.pl, read 2026-12); Allegro shows a crossed-out price only for offers
+entered in its badge campaigns (``/sale/badges``, "Zarządzanie zgłoszeniami ofert do
+kampanii"), a separate, campaign-bound process this writer does not drive, so nothing
+of the sale's reference is sent.
 """
 
 from __future__ import annotations
@@ -14,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
+from feeds.sales import selling_price
 from schemas.categories import first_mapped, missing_category_message
-from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -68,7 +77,7 @@ class AllegroOffers(FeedWriter):
             gtin_field="productSet",
         ):
             return findings
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         offer: dict[str, Any] = {
             "external": {"id": listing.sku},
             "name": name,

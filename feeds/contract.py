@@ -31,6 +31,7 @@ from schemas.text import SAFE_TAGS, clean_html, clean_text
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, MutableMapping, MutableSet
+    from datetime import datetime
     from pathlib import Path
 
     from schemas.config.channel import Channel, TitleRule
@@ -96,6 +97,11 @@ class WriterContext:
     listed."""
     parents_sent: int = 0
     """Parent messages written (Amazon): in the files, not among the listings sent."""
+    run_at: datetime | None = None
+    """The run's moment (time-zone aware), against which sales are judged
+    (`feeds.sales.phase`): one whose end has passed is not sent, one that starts later
+    only where the channel takes a dated sale. None: no date is judged (a writer used
+    outside a run), every sale counts as running."""
 
 
 class FeedWriter(ABC):

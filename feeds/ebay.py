@@ -48,6 +48,14 @@ variant that left the catalog is deleted without its group being sent, unless an
 of its variants changed (eBay takes a deleted item out of its group). The writer keeps
 one small record per group (its skus and values, one variant's description) until the
 footer: at a million products in groups of a few, that is far less than the items.
+
+**Sales**: nothing. An inventory item carries no price (the price is the offer's
+``pricingSummary``, a step the pipeline does not have yet), and eBay's strike-through
+pricing (``originalRetailPrice`` with the STP treatment) is not open to every seller:
+"Strikethrough Pricing and Minimum Advertised Price are restricted to a limited number of
+existing sellers. They are no longer available to new sellers" (developer.ebay.com,
+Trading API user guide, "Discount pricing", read 2026-12). eBay's own sales (Markdown
+Manager, promotions) are set up in the seller's account, not in listing data.
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ base-price column this project could verify; content and unit, where Kaufland ta
 them, are among its category-specific attributes (kaufland.de/i/product-data, "The
 Right Attributes"), whose technical names are unchecked, and a guessed column would be
 ignored or rejected. Add them from that list, fed by the listing's unit price.
+
+Sales: ``price_cent`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+No strike price is sent: neither DOMAIN.md's account of Kaufland's file nor
+../shared/reference has a former-price column, and no published Kaufland specification
+with one could be read (2026-12); a guessed column would be ignored or rejected.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
+from feeds.sales import selling_price
 from schemas.categories import first_mapped, missing_category_message
-from transforms.pricing.money import minor_unit_exponent, round_to_minor_units
+from transforms.pricing.money import minor_unit_exponent
 
 if TYPE_CHECKING:
     from schemas.findings import Finding
@@ -83,7 +90,7 @@ class KauflandFeed(CsvFeedWriter):
             gtin_field="ean",
         ):
             return findings
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         cents = int(price.amount / minor_unit_exponent(price.currency))
         pictures = list(listing.image_links[:PICTURES]) + [""] * PICTURES
         self.write_row(

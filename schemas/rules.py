@@ -441,5 +441,26 @@ RULES: dict[str, Rule] = {
     "empty_feed_withheld": Rule(
         "feed", "error", "this run's {channel} feed lists none of the market's products"
     ),
+    # Sale prices per channel (feeds/sales.py, feeds/google.py, feeds/amazon/attributes.py)
+    "sale_annotation_not_shown": Rule(
+        "feed",
+        "warning",
+        "a discount of {percent} from {strike}: Google shows sale annotations (the struck "
+        "price, the sale badge) only for a discount above 5 % and below 90 % "
+        "(support.google.com/merchants/answer/9017019), so the sale price is shown as a "
+        "plain price",
+    ),
+    "sale_not_below_reference": Rule(
+        "feed",
+        "warning",
+        "the sale price {sale} is not below the price it is announced against ({strike}): "
+        "sent as the price, with no reduction shown",
+    ),
+    "sale_without_end": Rule(
+        "feed",
+        "warning",
+        "Amazon's discounted_price needs the sale's start and end: the sale price {sale} is "
+        "sent as our_price, with no reduction shown; give the sale an end date in the catalog",
+    ),
 }
 """Rule code -> what it means; see the module docstring."""
