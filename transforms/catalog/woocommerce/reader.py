@@ -26,6 +26,7 @@ from transforms.catalog.woocommerce.cells import (
     CACHED,
     FORMULA_GUARD,
     PUBLISHED,
+    brand_of,
     cell_text,
     parse_availability,
     parse_published,
@@ -247,6 +248,8 @@ class _Reader:
                 availability = context.take("In stock?", parse_availability, text)
             if availability is not None:
                 product.availability = availability  # type: ignore[assignment]
+        if text := get(cells.brands, ""):
+            product.brand = brand_of(cell_text(text))
         if text := get(cells.categories, ""):
             product.categories = split_values(cell_text(text))
         if text := get(cells.images, ""):
@@ -372,6 +375,7 @@ def _inherit(read: _Row, parent: Product) -> None:
     product.group = parent.sku
     product.varies_by = [name for name, value in read.axes if value]
     product.enabled = product.enabled and parent.enabled
+    product.brand = product.brand or parent.brand
     product.title = product.title or dict(parent.title)
     product.description = product.description or dict(parent.description)
     product.bullet_points = product.bullet_points or dict(parent.bullet_points)
