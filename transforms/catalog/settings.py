@@ -29,7 +29,14 @@ import re
 from typing import TYPE_CHECKING
 
 from schemas.findings import Finding, shorten
-from schemas.product import ANY_LOCALE, QUANTITY_FIELDS, SAFETY_WARNING, TAX_CLASSES, Product
+from schemas.product import (
+    ANY_LOCALE,
+    QUANTITY_FIELDS,
+    SAFETY_PICTOGRAMS,
+    SAFETY_WARNING,
+    TAX_CLASSES,
+    Product,
+)
 from transforms.catalog.product_law import PRODUCT_LAW_FIELDS, attribute_code
 
 if TYPE_CHECKING:
@@ -37,6 +44,7 @@ if TYPE_CHECKING:
 
     from schemas.config.catalog import CatalogSource
 
+_LIST_SEPARATORS = re.compile(r"[;|]")
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE][+]?\d+\s*$")
 _ABSOLUTE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:/\S*)?$")
 _CONDITIONS = {"new": "new", "used": "used", "refurbished": "refurbished"}
@@ -170,6 +178,13 @@ class _Settings:
             code = codes.get(key) or self.code(key)
             if code not in canonical or (not canonical[code] and value):
                 canonical[code] = value
+        pictograms = canonical.get(SAFETY_PICTOGRAMS)
+        if pictograms and _LIST_SEPARATORS.search(pictograms):
+            # Shopify writes a list metafield's values joined by "; ", Magento a
+            # multi-select's by "|": the codes' own separators are spaces and commas.
+            canonical[SAFETY_PICTOGRAMS] = ", ".join(
+                code for part in _LIST_SEPARATORS.split(pictograms) if (code := part.strip())
+            )
         return canonical
 
 

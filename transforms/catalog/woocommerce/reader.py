@@ -193,6 +193,9 @@ class _Reader:
         read = self._row(row, context)
         template = read.product
         template.sku = group
+        # The parent's attributes its variations do not vary by (``Material``, ``Safety
+        # pictograms``) are theirs too; `_inherit` leaves out those they name as axes.
+        template.attributes.update((name, value) for name, value in read.axes if value)
         # Variations inherit the parent's settled tax class and tax status.
         self._settle(read, None, context)
         if not clean:
