@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
     from schemas.config.catalog import CatalogSource
 
+_CODES_KEPT = 4096
+"""Attribute names whose code is kept (a catalog has a few hundred)."""
 _LIST_SEPARATORS = re.compile(r"[;|]")
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE][+]?\d+\s*$")
 _ABSOLUTE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:/\S*)?$")
@@ -91,7 +93,9 @@ class _Settings:
     def code(self, name: str) -> str:
         code = self.codes.get(name)
         if code is None:
-            code = self.codes[name] = attribute_code(name, self.locale)
+            code = attribute_code(name, self.locale)
+            if len(self.codes) < _CODES_KEPT:  # bounded, whatever a hostile file names
+                self.codes[name] = code
         return code
 
     def apply(self, product: Product) -> list[Finding]:
