@@ -16,7 +16,8 @@ exporter's code, which this reader follows:
   type ``variation`` whose ``Parent`` names it by SKU or as ``id:<ID>``. Each variation
   is a product of the parent's group (``group`` = the parent's SKU, or ``id:<ID>``
   when it has none) and inherits what it leaves empty: name, descriptions, categories,
-  images, weight and dimensions, the parent's other attributes, its tax status and
+  images, weight and dimensions, the parent's other attributes (its ``Attribute N`` pairs
+  the variation does not vary by among them), its tax status and
   (``parent``) tax class and stock. A variation's axes are its ``Attribute N name``
   columns, as the shop spells them (``Color``); an empty ``Attribute N value(s)``
   means "any Color": that axis is left out of that variation's attributes and
