@@ -194,6 +194,12 @@ RULES: dict[str, Rule] = {
         "an external (affiliate) product, sold at {url}: read disabled, as no marketplace can "
         "sell it for the shop",
     ),
+    "custom_fields_not_json": Rule(
+        "ingest",
+        "warning",
+        "Shopware's custom_fields cell is not the JSON object its export writes: the custom "
+        "fields were ignored",
+    ),
     "product_type_unknown": Rule(
         "ingest",
         "warning",
