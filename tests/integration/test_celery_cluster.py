@@ -236,7 +236,8 @@ def _kill_victim_in_write_channel(cluster: CeleryCluster, run_id: str) -> tuple[
             ):
                 cluster.kill_worker(victim)
                 return (ti["task_id"], ti["map_index"])
-        if cluster.api("GET", cluster.run_url("localize_catalog", run_id))["state"] != "running":
+        state = cluster.api("GET", cluster.run_url("localize_catalog", run_id))["state"]
+        if state in ("success", "failed"):  # over before the worker ran one
             return None
         time.sleep(0.3)
     return None
