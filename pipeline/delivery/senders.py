@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pipeline.channels import ChannelRegistration
     from pipeline.deliver import Send
     from pipeline.delivery.outcome import DeliveryOutcome, OAuthCredentials
+    from pipeline.delivery.records import PlannedFeed
     from pipeline.delivery.sftp_upload import SftpClient
     from schemas.config.channel import Channel
     from schemas.config.market import Market
@@ -74,13 +75,12 @@ class Shipment:
     Attributes:
         market: The market the file is for.
         channel: The channel's settings (``[channels.<name>]``).
-        feed: The plan's entry (`pipeline.deliver.plan_deliveries`): ``market``,
-            ``channel``, ``file``, ``sha256``, ``items``.
+        feed: The plan's entry (`pipeline.deliver.plan_deliveries`).
     """
 
     market: Market
     channel: Channel
-    feed: Mapping[str, Any]
+    feed: PlannedFeed
 
 
 if TYPE_CHECKING:
