@@ -144,6 +144,16 @@ class Channel(StrictModel):
         return parse_delivery(value)
 
 
+class OfferQuantity(StrictModel):
+    """The settings of a channel whose offers state a quantity (Amazon, bol.com), mixed
+    into its model (``class AmazonChannel(Channel, OfferQuantity)``): one setting, one
+    meaning, whichever channel has it."""
+
+    default_quantity: Annotated[int, Field(ge=0)] = 0
+    """Units offered of an in-stock product whose catalog has no ``stock`` attribute; an
+    out-of-stock product always offers 0."""
+
+
 _Model = TypeVar("_Model", bound=Channel)
 
 _MODELS: dict[str, type[Channel]] = {}
