@@ -12,6 +12,7 @@ market may publish only to registered channels.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -28,7 +29,7 @@ from schemas.config.base import StrictModel
 from schemas.config.delivery import Delivery, parse_delivery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 Requirement = Literal[
     "title",
@@ -156,29 +157,53 @@ class OfferQuantity(StrictModel):
 
 _Model = TypeVar("_Model", bound=Channel)
 
-_MODELS: dict[str, type[Channel]] = {}
-"""Channel name -> its settings model."""
+
+@dataclass(frozen=True, slots=True)
+class _Registration:
+    """What the configuration knows of a registered channel."""
+
+    model: type[Channel]
+    """The model of its ``[channels.<name>]`` table."""
+    delivery_methods: frozenset[str]
+    """The delivery methods its feeds can be sent by (its senders in
+    `pipeline.channels`); empty for a channel that fetches its file or is not sent."""
 
 
-def register_channel(name: str) -> Callable[[type[_Model]], type[_Model]]:
+_MODELS: dict[str, _Registration] = {}
+"""Channel name -> its settings model and delivery methods."""
+
+
+def register_channel(
+    name: str, *, delivery_methods: Iterable[str] | None = None
+) -> Callable[[type[_Model]], type[_Model]]:
     """Register ``name`` as a channel whose ``[channels.<name>]`` table the decorated
-    model validates.
+    model validates, and whose feeds can be sent by ``delivery_methods`` (the names of
+    `schemas.config.delivery`'s methods; None: those it is registered with, else none).
 
     Raises:
-        ValueError: when the name is registered with another model already.
+        ValueError: when the name is registered with another model, or other delivery
+            methods, already.
     """
 
     def register(model: type[_Model]) -> type[_Model]:
         known = _MODELS.get(name)
-        if known is not None and known is not model:
-            raise ValueError(f"channel {name!r} is registered already ({known.__name__})")
-        _MODELS[name] = model
+        methods = frozenset(delivery_methods) if delivery_methods is not None else None
+        if known is not None:
+            if known.model is not model:
+                raise ValueError(f"channel {name!r} is registered already ({known.model.__name__})")
+            if methods is not None and methods != known.delivery_methods:
+                raise ValueError(
+                    f"channel {name!r} is registered already, sent by "
+                    f"{', '.join(sorted(known.delivery_methods)) or 'no delivery method'}"
+                )
+            return model
+        _MODELS[name] = _Registration(model, methods or frozenset())
         return model
 
     return register
 
 
-def _registry() -> dict[str, type[Channel]]:
+def _registry() -> dict[str, _Registration]:
     # The built-in channels' modules import this one: they are imported (and register)
     # on the first look-up rather than at import time.
     import_module("schemas.config.channels")
@@ -200,7 +225,7 @@ def channel_model(name: str) -> type[Channel]:
         KeyError: naming the registered channels.
     """
     try:
-        return _registry()[name]
+        return _registry()[name].model
     except KeyError:
         raise KeyError(
             f"no channel named {name!r} is registered; registered: "
@@ -217,9 +242,42 @@ def check_channel_name(name: str) -> str:
     return name
 
 
+def delivery_methods_of(name: str) -> frozenset[str]:
+    """The delivery methods channel ``name``'s feeds can be sent by.
+
+    >>> sorted(delivery_methods_of("amazon")), sorted(delivery_methods_of("idealo"))
+    (['sp_api'], [])
+
+    Raises:
+        KeyError: naming the registered channels.
+    """
+    channel_model(name)  # the error naming the registered ones
+    return _registry()[name].delivery_methods
+
+
+def check_delivery_method(market: str, name: str, channel: Channel) -> None:
+    """Refuse, when the configuration is read, a delivery its channel cannot be sent by:
+    ``deliver_feeds`` would find out only when it sends the market's file.
+
+    Raises:
+        ValueError: naming the market, the channel, the method and those the channel can
+            be sent by.
+    """
+    if channel.delivery is None:
+        return
+    method = channel.delivery.method
+    known = delivery_methods_of(name)
+    if method not in known:
+        can = ", ".join(sorted(known)) or "none: give it a public_url instead"
+        raise ValueError(
+            f"market {market} publishes to {name}, whose [channels.{name}] delivery method "
+            f"{method!r} is not one the {name} channel can be sent by ({can})"
+        )
+
+
 def _owners(field: str) -> list[str]:
     """Registered channels whose model has a setting named ``field``."""
-    return sorted(name for name, model in _registry().items() if field in model.model_fields)
+    return sorted(name for name, known in _registry().items() if field in known.model.model_fields)
 
 
 def parse_channels(raw: Any) -> Any:
@@ -234,7 +292,7 @@ def parse_channels(raw: Any) -> Any:
     """
     if not isinstance(raw, dict):
         return raw
-    registry = _registry()
+    registry = {name: known.model for name, known in _registry().items()}
     parsed: dict[str, Any] = {}
     errors: list[InitErrorDetails] = []
     for name, table in raw.items():

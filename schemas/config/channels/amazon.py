@@ -27,7 +27,7 @@ AmazonCondition = Literal[
 """Amazon's ``condition_type`` values (PRODUCT definition)."""
 
 
-@register_channel("amazon")
+@register_channel("amazon", delivery_methods=["sp_api"])
 class AmazonChannel(Channel, OfferQuantity):
     """``[channels.amazon]``: Selling Partner API listings (`feeds.amazon`).
 
