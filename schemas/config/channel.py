@@ -167,6 +167,9 @@ class _Registration:
     delivery_methods: frozenset[str]
     """The delivery methods its feeds can be sent by (its senders in
     `pipeline.channels`); empty for a channel that fetches its file or is not sent."""
+    categories_per_market: bool
+    """Whether it names its categories per storefront, in the storefront's language
+    (`schemas.categories`)."""
 
 
 _MODELS: dict[str, _Registration] = {}
@@ -174,30 +177,51 @@ _MODELS: dict[str, _Registration] = {}
 
 
 def register_channel(
-    name: str, *, delivery_methods: Iterable[str] | None = None
+    name: str,
+    *,
+    delivery_methods: Iterable[str] | None = None,
+    categories_per_market: bool | None = None,
 ) -> Callable[[type[_Model]], type[_Model]]:
     """Register ``name`` as a channel whose ``[channels.<name>]`` table the decorated
-    model validates, and whose feeds can be sent by ``delivery_methods`` (the names of
-    `schemas.config.delivery`'s methods; None: those it is registered with, else none).
+    model validates.
+
+    Args:
+        name: The channel's name.
+        delivery_methods: The delivery methods its feeds can be sent by (names of
+            `schemas.config.delivery`'s methods). None: those it is registered with
+            already, else none.
+        categories_per_market: Whether its marketplace names categories per storefront,
+            in the storefront's language, so that the category mapping gives it a table
+            of market = category (`schemas.categories`). None: as registered already,
+            else no.
 
     Raises:
-        ValueError: when the name is registered with another model, or other delivery
-            methods, already.
+        ValueError: when the name is registered already with another model, other
+            delivery methods or the other category rule.
     """
 
     def register(model: type[_Model]) -> type[_Model]:
         known = _MODELS.get(name)
         methods = frozenset(delivery_methods) if delivery_methods is not None else None
-        if known is not None:
-            if known.model is not model:
-                raise ValueError(f"channel {name!r} is registered already ({known.model.__name__})")
-            if methods is not None and methods != known.delivery_methods:
-                raise ValueError(
-                    f"channel {name!r} is registered already, sent by "
-                    f"{', '.join(sorted(known.delivery_methods)) or 'no delivery method'}"
-                )
+        if known is None:
+            _MODELS[name] = _Registration(
+                model, methods or frozenset(), bool(categories_per_market)
+            )
             return model
-        _MODELS[name] = _Registration(model, methods or frozenset())
+        if known.model is not model:
+            raise ValueError(f"channel {name!r} is registered already ({known.model.__name__})")
+        if methods is not None and methods != known.delivery_methods:
+            raise ValueError(
+                f"channel {name!r} is registered already, sent by "
+                f"{', '.join(sorted(known.delivery_methods)) or 'no delivery method'}"
+            )
+        if categories_per_market is not None and (
+            categories_per_market != known.categories_per_market
+        ):
+            raise ValueError(
+                f"channel {name!r} is registered already, with categories "
+                f"{'per market' if known.categories_per_market else 'for every market'}"
+            )
         return model
 
     return register
@@ -253,6 +277,15 @@ def delivery_methods_of(name: str) -> frozenset[str]:
     """
     channel_model(name)  # the error naming the registered ones
     return _registry()[name].delivery_methods
+
+
+def per_market_category_channels() -> frozenset[str]:
+    """The channels registered as naming their categories per storefront and language.
+
+    >>> sorted(per_market_category_channels())
+    ['idealo', 'kaufland']
+    """
+    return frozenset(name for name, known in _registry().items() if known.categories_per_market)
 
 
 def check_delivery_method(market: str, name: str, channel: Channel) -> None:
