@@ -7,6 +7,11 @@ that extends `Channel` and is registered under the channel's name with
 itself (``schemas/config/channels/__init__.py``). The config's ``[channels.<name>]``
 table is validated by the model registered for ``<name>`` (`parse_channels`), and a
 market may publish only to registered channels.
+
+The registration also says what the rest of the configuration checks against: the
+delivery methods the channel's feeds can be sent by (a market publishing to a channel
+whose ``delivery`` is another method fails at load, `check_delivery_method`), and whether
+it names its categories per storefront (`per_market_category_channels`).
 """
 
 from __future__ import annotations
@@ -173,7 +178,7 @@ class _Registration:
 
 
 _MODELS: dict[str, _Registration] = {}
-"""Channel name -> its settings model and delivery methods."""
+"""Channel name -> its registration: settings model, delivery methods, category rule."""
 
 
 def register_channel(
