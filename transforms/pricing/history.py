@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from schemas.product import Money
 
@@ -85,7 +86,7 @@ def record_day(text: str | None, day: date, price: Money) -> str:
     entry = f" {price.amount} {price.currency}"
     if text:
         # The nightly case, without parsing: yesterday at the same price, or a rerun.
-        yesterday, today = (day - _DAY).isoformat(), day.isoformat()
+        yesterday, today, _ = _day_texts(day)
         if text.endswith(f"/{yesterday}{entry}"):
             return _drop_old(text[: -len(yesterday) - len(entry)] + today + entry, day)
         if text.endswith(f"/{today}{entry}") and _last_interval_first(text) <= today:
@@ -115,13 +116,23 @@ def record_day(text: str | None, day: date, price: Money) -> str:
     return _drop_old(format_history(joined), day)
 
 
+@lru_cache(maxsize=8)
+def _day_texts(day: date) -> tuple[str, str, str]:
+    """The day before ``day``, ``day`` and the oldest day kept, as ISO text."""
+    return (
+        (day - _DAY).isoformat(),
+        day.isoformat(),
+        (day - timedelta(days=KEEP_DAYS)).isoformat(),
+    )
+
+
 def _last_interval_first(text: str) -> str:
     return text.rsplit(";", 1)[-1][:10]
 
 
 def _drop_old(text: str, day: date) -> str:
     """Without the intervals that ended `KEEP_DAYS` before ``day``."""
-    oldest = (day - timedelta(days=KEEP_DAYS)).isoformat()
+    oldest = _day_texts(day)[2]
     if text[11:21] >= oldest:  # the first interval is recent enough: so are the others
         return text
     return format_history(i for i in parse(text) if i.last.isoformat() >= oldest)
@@ -129,11 +140,18 @@ def _drop_old(text: str, day: date) -> str:
 
 def expired(text: str, day: date) -> bool:
     """Whether every interval of the history ended `KEEP_DAYS` before ``day``."""
-    oldest = (day - timedelta(days=KEEP_DAYS)).isoformat()
+    oldest = _day_texts(day)[2]
     return text.rsplit(";", 1)[-1][11:21] < oldest
 
 
-def began(text: str | None, day: date, price: Money) -> date:
+def intervals_of(history: str | Sequence[Interval] | None) -> Sequence[Interval]:
+    """The intervals of a history given as text (parsed) or already parsed."""
+    if history is None or isinstance(history, str):
+        return parse(history or "")
+    return history
+
+
+def began(history: str | Sequence[Interval] | None, day: date, price: Money) -> date:
     """The first day of the run of days, ending the day before ``day``, the sku was
     published at ``price``; ``day`` itself when it was not published at it the day before.
     How the prior-price rule finds when a sale with no start of its own began.
@@ -146,7 +164,7 @@ def began(text: str | None, day: date, price: Money) -> date:
     datetime.date(2026, 11, 16)
     """
     start = day
-    for interval in reversed(parse(text or "")):
+    for interval in reversed(intervals_of(history)):
         if interval.first >= start:
             continue  # recorded for this day or later: a rerun's, not earlier nights'
         if min(interval.last, start - _DAY) != start - _DAY or (
@@ -158,7 +176,9 @@ def began(text: str | None, day: date, price: Money) -> date:
     return start
 
 
-def prior_lowest(text: str | None, first: date, last: date, currency: str) -> Decimal | None:
+def prior_lowest(
+    history: str | Sequence[Interval] | None, first: date, last: date, currency: str
+) -> Decimal | None:
     """The lowest price in ``currency`` published on any day from ``first`` to ``last``
     (both included); None when none was.
 
@@ -169,7 +189,7 @@ def prior_lowest(text: str | None, first: date, last: date, currency: str) -> De
     True
     """
     lowest: Decimal | None = None
-    for interval in parse(text or ""):
+    for interval in intervals_of(history):
         if interval.currency != currency or interval.last < first or interval.first > last:
             continue
         if lowest is None or interval.amount < lowest:

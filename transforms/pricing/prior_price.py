@@ -41,7 +41,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from schemas.findings import Finding
-from transforms.pricing.history import began, prior_lowest
+from transforms.pricing.history import began, parse, prior_lowest
 from transforms.pricing.sales import live_on
 
 if TYPE_CHECKING:
@@ -81,13 +81,14 @@ def apply_prior_price(
     if sale is None or not market.prior_price_applies:
         return listing, []
     days = market.prior_price.days
+    intervals = parse(history or "")
     if sale.start is not None and sale.start.date() > run_day:
         first = sale.start.date()
     else:
-        first = began(history, run_day, sale.price)
+        first = began(intervals, run_day, sale.price)
     window = (first - timedelta(days=days), first - _DAY)
     currency = listing.price.currency
-    lowest = prior_lowest(history, window[0], min(window[1], run_day - _DAY), currency)
+    lowest = prior_lowest(intervals, window[0], min(window[1], run_day - _DAY), currency)
     if first > run_day and window[0] <= run_day:  # tonight's price is offered until then
         lowest = listing.price.amount if lowest is None else min(lowest, listing.price.amount)
 
