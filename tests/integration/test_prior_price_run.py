@@ -198,6 +198,11 @@ def test_a_sale_from_120_is_announced_against_95_the_lowest_of_the_prior_30_days
     summary = (report / "summary.txt").read_text(encoding="utf-8")
     assert "sales live: DE google 1, DE ebay 1" in summary
     assert "prior-price corrections: 2" in summary
+    page = etree.HTML((report / "report.html").read_text(encoding="utf-8"))
+    live = page.xpath('//table[@id="sales-live"]//tr[@data-channel="google"]/td/text()')
+    assert live == ["DE", "google", "1", "1"]
+    corrected = page.xpath('//table[@id="prior-price-corrections"]//tr/@data-sku')
+    assert corrected == ["S-1", "S-1"]
 
 
 def test_a_sale_from_120_to_100_is_no_reduction_and_goes_out_as_the_regular_price(

@@ -112,8 +112,23 @@ def price_sale(
         return None
     merchant = clock.merchant_zone if clock else DEFAULT_MERCHANT_ZONE
     zone = zone_info(market.zone)
-    start = sale_moment(found.start, merchant, end=False) if found.start else None
-    end = sale_moment(found.end, merchant, end=True) if found.end else None
+    try:
+        start = sale_moment(found.start, merchant, end=False) if found.start else None
+        end = sale_moment(found.end, merchant, end=True) if found.end else None
+    except ValueError:  # a reader let through a date in no ISO 8601 form
+        warnings.append(
+            Finding(
+                stage="localize",
+                severity="warning",
+                sku=product.sku,
+                market=market.code,
+                field="sale_price",
+                rule="sale_period_invalid",
+                message=f"the sale's period {found.start or ''}/{found.end or ''} is not ISO "
+                "8601 dates or times: no sale is published",
+            )
+        )
+        return None
     if clock is not None and end is not None and end < day_start(clock.run_day, market.zone):
         return None  # over before tonight's run: nothing to announce
     try:

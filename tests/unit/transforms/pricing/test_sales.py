@@ -122,3 +122,9 @@ def test_a_sale_the_price_ending_lifts_to_the_regular_price_is_no_sale() -> None
     (warning,) = [w for w in made.warnings if w.rule == "sale_price_rounded_away"]
     assert (warning.sku, warning.market, warning.field) == ("S-1", "DE95", "sale_price")
     assert "24.95" in warning.message
+
+
+def test_a_period_in_no_iso_form_from_a_shop_reader_is_no_sale_and_a_warning() -> None:
+    made = listing(product(SalePrice(Decimal("19.90"), "EUR", "27.11.2026", None)), "DE")
+    assert made.sale is None
+    assert [(w.rule, w.field) for w in made.warnings] == [("sale_period_invalid", "sale_price")]
