@@ -468,5 +468,42 @@ RULES: dict[str, Rule] = {
         "Amazon's discounted_price needs the sale's start and end: the sale price {sale} is "
         "sent as our_price, with no reduction shown; give the sale an end date in the catalog",
     ),
+    # Sales and the prior price (transforms/catalog/values.py, transforms/pricing/sales.py,
+    # transforms/pricing/prior_price.py: Directive 98/6/EC Art. 6a, CJEU C-330/23)
+    "sale_period_invalid": Rule(
+        "ingest",
+        "warning",
+        "the sale ends ({end}) before it starts ({start}); the sale was ignored",
+    ),
+    "sale_price_rounded_away": Rule(
+        "localize",
+        "warning",
+        "the sale price {sale} becomes {price} here, not below the regular price {regular}: "
+        "no sale is published",
+    ),
+    "omnibus_reference_lowered": Rule(
+        "feed",
+        "warning",
+        "{sku}: the reduction to {sale} is announced against {prior}, the lowest price of the "
+        "{days} days before {day}, not the catalog's regular price {regular}",
+    ),
+    "omnibus_reference_dropped": Rule(
+        "feed",
+        "warning",
+        "{sku}: the regular price {regular} is above the lowest price of the {days} days "
+        "before {day}, {prior}: the sale of {sale} is sent without a strike price",
+    ),
+    "omnibus_sale_not_below_prior": Rule(
+        "feed",
+        "warning",
+        "{sku}: the sale price {sale} is not below the lowest price of the {days} days before "
+        "{day}, {prior}: it is sent as the regular price with no strike price",
+    ),
+    "omnibus_prior_price_unknown": Rule(
+        "feed",
+        "warning",
+        "{sku}: no {channel} price is recorded for the {days} days before {day}; the sale of "
+        "{sale} is announced against the catalog's regular price {regular}",
+    ),
 }
 """Rule code -> what it means; see the module docstring."""
