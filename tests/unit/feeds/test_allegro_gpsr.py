@@ -56,7 +56,7 @@ def _market(operators: dict[str, Any]) -> Market:
 
 def _offers(market: Market, *changes: dict[str, object]) -> tuple[list[Any], list[list[Finding]]]:
     context = WriterContext(
-        channel=CONFIG.channels["allegro"],  # type: ignore[index]
+        channel=CONFIG.channels["allegro"],
         categories=CATEGORIES.for_channel("allegro", market.code),
     )
     items = [listing(market, sku=f"GZ-{n}", **change) for n, change in enumerate(changes)]
