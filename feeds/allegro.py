@@ -90,6 +90,11 @@ class AllegroOffers(FeedWriter):
         self._categories = dict(self.context.categories)
         self._gpsr = gpsr_applies(self.market.country, self.spec.name)
         self._warning_key = f"{SAFETY_WARNING}-{self.market.locale}"
+        self._no_warning = (
+            f"no warnings or safety information in {self.market.locale} "
+            f"({self._warning_key}): Allegro asks for them on most categories under EU "
+            "product law; add them to the catalog or on Allegro"
+        )
         self._operator_fields: dict[_OperatorKey, tuple[dict[str, Any], list[_Problem]]] = {}
         self._gpsr_passed: set[_OperatorKey] = set()
 
@@ -234,9 +239,7 @@ class AllegroOffers(FeedWriter):
                     "warning",
                     "safetyInformation",
                     "allegro_safety_information_missing",
-                    f"no warnings or safety information in {self.market.locale} "
-                    f"({self._warning_key}): Allegro asks for them on most categories under "
-                    "EU product law; add them to the catalog or on Allegro",
+                    self._no_warning,
                 )
             )
             return {}
