@@ -76,21 +76,23 @@ class Operator(StrictModel):
     allegro_responsible_producer_id: _CHANNEL_ID | None = None
     """The id Allegro gave this operator as a *responsible producer* (the manufacturer
     data Allegro shows on an offer), from Allegro's Responsible producers API
-    (``GET /sale/responsible-producers``, field ``id``; Allegro REST API, December
-    2026). Needed on the manufacturer of every product listed on Allegro in the EU:
-    `feeds.allegro` sends it as ``productSet[].responsibleProducer``."""
+    (``GET /sale/responsible-producers``, field ``id``; Allegro REST API contract of
+    18 July 2026, ``tests/contracts/allegro/``). Needed on the manufacturer of every
+    product listed on Allegro in the EU: `feeds.allegro` sends it as
+    ``productSet[].responsibleProducer``."""
     allegro_responsible_person_id: _CHANNEL_ID | None = None
     """The id Allegro gave this operator as a *responsible person* (the person in the EU
     responsible for a product of a manufacturer outside the EU), from Allegro's
-    Responsible persons API (``GET /sale/responsible-persons``, field ``id``). Needed on
-    the EU responsible person (or importer) of such products listed on Allegro:
-    `feeds.allegro` sends it as ``productSet[].responsiblePerson``."""
+    Responsible persons API (``GET /sale/responsible-persons``, field ``id``; same
+    contract). Needed on the EU responsible person (or importer) of such products listed
+    on Allegro: `feeds.allegro` sends it as ``productSet[].responsiblePerson``."""
     bol_economic_operator_id: _CHANNEL_ID | None = None
-    """The id bol.com gave this operator in its economic operators (Retailer API v11;
-    offers-v11.yaml ``economicOperatorId``: "an identifier referring to the Economic
-    operator entity"). `feeds.bol` sends the id of the operator responsible for the
-    product in the EU: the manufacturer when it is established in the EU, else the EU
-    responsible person, else the importer."""
+    """The id bol.com gave this operator in its economic operators (Economic Operator API
+    v1; offers-v11.yaml 11.3.0, ``CreateOfferRequest.economicOperatorId``: "an identifier
+    referring to the Economic operator entity", ``tests/contracts/bol/``; bol keeps offers
+    without a valid one off sale since 1 February 2025). `feeds.bol` sends the id of the
+    operator responsible for the product in the EU: the manufacturer when it is
+    established in the EU, else the EU responsible person, else the importer."""
 
     @model_validator(mode="after")
     def _electronic_address(self) -> Operator:
