@@ -46,13 +46,28 @@ demo: airflow-db
 onboard: install
 	$(BIN)/python -m pipeline.onboarding $(if $(CONFIG),--config $(CONFIG)) $(if $(MARKETS),--markets $(MARKETS))
 
-# The whole suite in two processes (pytest-xdist), then the Celery cluster tests alone:
-# they start a cluster of their own (scheduler, API server, two workers) that needs the
-# machine's cores to meet its timeouts. The slowest tests are listed at the end.
+# The whole suite in two processes (pytest-xdist, one file per process at a time) and, at
+# the same time, the Celery cluster tests: they start a cluster of their own (scheduler,
+# API server, DAG processor, triggerer, two workers) whose time goes mostly to waiting
+# (process starts, scheduler loops, a missed heartbeat), so they run beside the rest; the
+# rest runs under `nice`, so the cluster's processes get the cores first when they need
+# them to meet their timeouts. CLUSTER_ALONE=1 runs them afterwards, alone, instead.
+# Each part ends with its slowest tests; the cluster's output is printed at the end.
 PYTEST_PROCESSES ?= 2
+CLUSTER_ALONE ?=
+CLUSTER_TESTS := $(BIN)/pytest -p no:xdist --durations=5 tests/integration/test_celery_cluster.py
 test: install
+ifeq ($(CLUSTER_ALONE),)
+	@mkdir -p var/logs
+	@$(CLUSTER_TESTS) > var/logs/test-cluster.log 2>&1 & cluster=$$!; \
+	nice -n 10 $(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile -m "not cluster" --durations=15; \
+	rest=$$?; wait $$cluster; cluster_status=$$?; \
+	echo "--- the Celery cluster tests (var/logs/test-cluster.log):"; cat var/logs/test-cluster.log; \
+	exit $$(( rest != 0 ? rest : cluster_status ))
+else
 	$(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile -m "not cluster" --durations=15
-	$(BIN)/pytest -p no:xdist --durations=5 tests/integration/test_celery_cluster.py
+	$(CLUSTER_TESTS)
+endif
 
 # The unit tier, for every edit: no DAG runs, no PostgreSQL, no DeepL mock, no browser.
 test-fast: install

@@ -40,6 +40,15 @@ Not written, and why: ``stock`` (required by the contract) has no source in the
 listing yet, so the bodies are not complete create-offer requests until the delivery
 step supplies it (``tests/unit/feeds/test_allegro_gpsr.py`` checks the body against the
 contract and expects that one gap).
+
+Sales: ``sellingMode.price`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+The offer body has no strike or former price (``sellingMode`` takes ``price``, and for
+auctions ``startingPrice`` and ``minimalPrice``: POST /sale/product-offers,
+developer.allegro.pl, read 2026-12); Allegro shows a crossed-out price only for offers
+entered in its badge campaigns (``/sale/badges``, "Zarządzanie zgłoszeniami ofert do
+kampanii"), a separate, campaign-bound process this writer does not drive, so nothing
+of the sale's reference is sent.
 """
 
 from __future__ import annotations
@@ -49,10 +58,10 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
+from feeds.sales import selling_price
 from schemas.categories import first_mapped, missing_category_message
 from schemas.compliance import gpsr_applies, in_eu
 from schemas.product import IMPORTER_ID, MANUFACTURER_ID, RESPONSIBLE_PERSON_ID, SAFETY_WARNING
-from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -134,7 +143,7 @@ class AllegroOffers(FeedWriter):
                 return findings
             element |= fields
             element |= self._safety_information(listing, findings)
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         offer: dict[str, Any] = {
             "external": {"id": listing.sku},
             "name": name,

@@ -35,6 +35,11 @@ bol's Offers API v11 (offers-v11.yaml 11.3-11.5, media type
 Sources: bol's offers-v11.yaml and its v11 offer use-case guide
 (api.bol.com/retailer/public/Retailer-API/v11/functional/offer-api/), see
 ``schemas/feeds/bol_offer.schema.json``; ../shared/DOMAIN.md: "EAN, condition, EUR only".
+
+Sales: ``unitPrice`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+bol's offer has no strike or former price: ``pricing`` holds ``bundlePrices`` (quantity
+and unit price) only (offers-v11.yaml, above), so nothing of the sale's reference is sent.
 """
 
 from __future__ import annotations
@@ -45,10 +50,10 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_lines_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps, text_hash
+from feeds.sales import selling_price
 from schemas.config.channels.bol import BolChannel
 from schemas.gtin import as_gtin13
 from schemas.product import IMPORTER_ID, MANUFACTURER_ID, RESPONSIBLE_PERSON_ID
-from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -147,7 +152,7 @@ class BolOffers(FeedWriter):
                 )
             )
             return findings
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         if price.currency != "EUR" or not LOWEST_PRICE <= price.amount <= HIGHEST_PRICE:
             findings.append(
                 self.finding(

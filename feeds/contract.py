@@ -26,10 +26,12 @@ from typing import IO, TYPE_CHECKING, ClassVar, TypeVar
 from feeds.text import cut_at_word
 from feeds.titles import TitleBook, compose_title
 from schemas.compliance import gpsr_applies, gpsr_problems
+from schemas.energy import energy_label_applies, energy_label_problems
 from schemas.text import SAFE_TAGS, clean_html, clean_text
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping, MutableMapping, MutableSet
+    from datetime import datetime
     from pathlib import Path
 
     from schemas.config.channel import Channel, TitleRule
@@ -95,6 +97,11 @@ class WriterContext:
     listed."""
     parents_sent: int = 0
     """Parent messages written (Amazon): in the files, not among the listings sent."""
+    run_at: datetime | None = None
+    """The run's moment (time-zone aware), against which sales are judged
+    (`feeds.sales.phase`): one whose end has passed is not sent, one that starts later
+    only where the channel takes a dated sale. None: no date is judged (a writer used
+    outside a run), every sale counts as running."""
 
 
 class FeedWriter(ABC):
@@ -325,11 +332,11 @@ class FeedWriter(ABC):
         gtin_field: str | None = None,
     ) -> bool:
         """Report each (value, field, rule, message) whose value is empty, an invalid
-        GTIN under ``gtin_field`` and missing GPSR operators (`check_gpsr`); True when
-        nothing so far keeps the item out."""
+        GTIN under ``gtin_field`` and what EU product law lacks (`check_product_law`);
+        True when nothing so far keeps the item out."""
         from schemas.gtin import gtin_problem
 
-        self.check_gpsr(listing, findings)
+        self.check_product_law(listing, findings)
         for value, name, rule, message in checks:
             if not value:
                 findings.append(self.finding(listing, "error", name, rule, message))
@@ -348,7 +355,38 @@ class FeedWriter(ABC):
                 )
         return not any(f.severity == "error" for f in findings)
 
+    def check_product_law(self, listing: Listing, findings: list[Finding]) -> bool:
+        """What EU product law asks of a listing before it is published: its GPSR operators
+        (`check_gpsr_operators`) and its energy label (`check_energy_label`). True when
+        nothing is missing."""
+        operators = self.check_gpsr_operators(listing, findings)
+        return self.check_energy_label(listing, findings) and operators
+
     def check_gpsr(self, listing: Listing, findings: list[Finding]) -> bool:
+        """The name writers called `check_product_law` by before the energy label joined
+        the GPSR operators: the same checks."""
+        return self.check_product_law(listing, findings)
+
+    def check_energy_label(self, listing: Listing, findings: list[Finding]) -> bool:
+        """Set a listing in an energy-label category (``[compliance.energy_label]``) aside
+        in an EU market when it lacks its energy class or its EPREL registration number:
+        an ``energy_label_missing`` / ``eprel_number_missing`` error finding naming what is
+        missing and where to add it (Regulation (EU) 2017/1369 Art. 5 and 6(a), its
+        delegated regulations' distance-selling annexes; `schemas.energy`). True when
+        nothing is missing."""
+        scope = self.market.compliance.energy_label
+        if not energy_label_applies(self.market.country, self.spec.name, scope):
+            return True
+        problems = energy_label_problems(listing.sku, listing.categories, listing.attributes, scope)
+        for problem in problems:
+            findings.append(
+                self.finding(
+                    listing, "error", problem.field, problem.rule, problem.message, problem.value
+                )
+            )
+        return not problems
+
+    def check_gpsr_operators(self, listing: Listing, findings: list[Finding]) -> bool:
         """Set the listing aside in a channel that enforces EU product law in an EU market
         (`schemas.compliance.gpsr_applies`) when it lacks its manufacturer or EU
         responsible person: a ``gpsr_*`` error finding naming what is missing and where to

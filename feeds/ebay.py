@@ -30,12 +30,16 @@ line ``{"marketplaceId", "deleteInventoryItems": [...]}`` lists SKUs to delete
 (products the last published feed had and this run does not).
 
 **EU product law**: in an EU market a listing without its GPSR manufacturer (or, for one
-outside the EU, its EU responsible person) is set aside (`feeds.contract.FeedWriter.check_gpsr`).
+outside the EU, its EU responsible person) is set aside, and so is one in an energy-label
+category without its class and EPREL number (`feeds.contract.FeedWriter.check_product_law`).
 eBay takes these operators in ``regulatory`` (Sell Inventory API 1.18.2, type
 ``Regulatory``), which is a field of the *offer* (``EbayOfferDetailsWithKeys``:
 createOffer, updateOffer), not of the inventory item this writer sends: `regulatory`
-builds the block from the configured operators, checked against that contract
-(``tests/contracts/ebay/``), for the offer step the pipeline does not have yet.
+builds the block from the configured operators, with the energy label
+(``energyEfficiencyLabel``) and France's repairability index (``repairScore``), and
+`extended_producer_responsibility` the offer's eco-participation on eBay France, each
+checked against that contract (``tests/contracts/ebay/``), for the offer step the pipeline
+does not have yet.
 
 A group's line is written when any of its variants is in the file: on a delta run an
 unchanged variant is not sent, but it stays in its group's ``variantSKUs`` (eBay replaces
@@ -44,6 +48,14 @@ variant that left the catalog is deleted without its group being sent, unless an
 of its variants changed (eBay takes a deleted item out of its group). The writer keeps
 one small record per group (its skus and values, one variant's description) until the
 footer: at a million products in groups of a few, that is far less than the items.
+
+**Sales**: nothing. An inventory item carries no price (the price is the offer's
+``pricingSummary``, a step the pipeline does not have yet), and eBay's strike-through
+pricing (``originalRetailPrice`` with the STP treatment) is not open to every seller:
+"Strikethrough Pricing and Minimum Advertised Price are restricted to a limited number of
+existing sellers. They are no longer available to new sellers" (developer.ebay.com,
+Trading API user guide, "Discount pricing", read 2026-12). eBay's own sales (Markdown
+Manager, promotions) are set up in the seller's account, not in listing data.
 """
 
 from __future__ import annotations
@@ -66,6 +78,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
 
+    from schemas.config.market import Market
     from schemas.config.operators import Operator, Operators
     from schemas.findings import Finding
     from schemas.listing import Listing
@@ -355,7 +368,7 @@ class EbayInventoryFeed(FeedWriter):
         package = self._package(listing)
         if package:
             item["packageWeightAndSize"] = package
-        self.check_gpsr(listing, findings)
+        self.check_product_law(listing, findings)
         if any(f.severity == "error" for f in findings):
             return findings
         text = dumps(item)  # serialized once: hashed, then written in its bulk call
@@ -495,16 +508,18 @@ def _operator(operator: Operator) -> dict[str, str]:
 def regulatory(listing: Listing, operators: Operators) -> dict[str, Any] | None:
     """eBay's ``regulatory`` block of an offer for ``listing``: its GPSR manufacturer and
     EU responsible persons (the responsible person, else an importer in the EU, typed
-    ``EUResponsiblePerson``, the one value the contract names); None when the listing names
-    no operator.
+    ``EUResponsiblePerson``, the one value the contract names), its EU energy label
+    (``energyEfficiencyLabel``: a description of the class, and the label image and
+    product information sheet URLs where the catalog has them, `schemas.energy`) and its
+    French repairability index (``repairScore``, `schemas.epr.repairability_index`); None
+    when the listing has none of these.
 
     Not mapped, and why: ``productSafety`` takes eBay's own pictogram and statement ids
     (Metadata API getProductSafetyLabels), not the catalog's warning texts; ``documents``
-    takes ids of files uploaded through the Media API (createDocument), not URLs;
-    ``energyEfficiencyLabel`` takes label and information-sheet URLs the catalog does not
-    carry.
+    takes ids of files uploaded through the Media API (createDocument), not URLs.
     """
     from schemas.compliance import in_eu
+    from schemas.epr import repairability_index
 
     found = operators.resolve(listing.attributes, listing.brand)
     block: dict[str, Any] = {}
@@ -517,4 +532,52 @@ def regulatory(listing: Listing, operators: Operators) -> dict[str, Any] | None:
     ]
     if persons:
         block["responsiblePersons"] = persons[:RESPONSIBLE_PERSON_LIMIT]
+    label = _energy_efficiency_label(listing)
+    if label:
+        block["energyEfficiencyLabel"] = label
+    score = repairability_index(listing.attributes)
+    if score is not None:
+        block["repairScore"] = score
     return block or None
+
+
+def _energy_efficiency_label(listing: Listing) -> dict[str, str]:
+    """``EnergyEfficiencyLabel``: ``imageDescription`` in the words of the contract's
+    example ("On a scale of A to G the rating is E."), ``imageURL`` and
+    ``productInformationSheet`` from the catalog's URLs; empty without a class."""
+    from schemas.energy import ENERGY_LABEL_URL, PRODUCT_INFORMATION_SHEET_URL
+    from schemas.product import safety_information
+
+    energy_class = safety_information(listing.attributes).energy_class
+    if energy_class is None:
+        return {}
+    # The rescaled labels run A to G; the older ones' scales differ by product group.
+    if "+" in energy_class:
+        description = f"The energy efficiency class is {energy_class}."
+    else:
+        description = f"On a scale of A to G the rating is {energy_class}."
+    label = {"imageDescription": description}
+    for key, attribute in (
+        ("imageURL", ENERGY_LABEL_URL),
+        ("productInformationSheet", PRODUCT_INFORMATION_SHEET_URL),
+    ):
+        url = listing.attributes.get(attribute, "").strip()
+        if url.startswith(("https://", "http://")):
+            label[key] = url
+    return label
+
+
+def extended_producer_responsibility(listing: Listing, market: Market) -> dict[str, Any] | None:
+    """eBay's ``extendedProducerResponsibility`` of an offer for ``listing`` in ``market``:
+    France's eco-participation (``ecoParticipationFee``, an ``Amount`` in euros) where the
+    product carries one (`schemas.epr.eco_participation_fee`), on eBay France only; None
+    otherwise. The container's EPR id fields are deprecated in Sell Inventory API 1.18.2
+    (eBay France keeps the ids in the seller's account), so none is sent."""
+    from schemas.epr import eco_participation_fee
+
+    if market.country != "FR":
+        return None
+    fee = eco_participation_fee(listing.attributes)
+    if fee is None:
+        return None
+    return {"ecoParticipationFee": {"currency": "EUR", "value": str(fee)}}

@@ -8,6 +8,27 @@ Rules from the Merchant Center product data specification
   title rule (`feeds.titles`); ``description`` 1-5000 characters [6324468],
   plain text cut at a word boundary; both shortenings are reported;
 - ``price`` as ``15.00 EUR`` in ISO 4217 [6324371];
+- a sale (`schemas.listing.Sale`, judged against the run's moment by `feeds.sales`):
+  ``sale_price`` [6324471] beside ``price``, which Google shows struck through
+  [9017019]. ``price`` is therefore the strike price, ``Sale.reference``: the regular
+  price, or in the EU the lower price of the 30 days before the sale when that is below
+  it (Directive 98/6/EC Art. 6a; a strike above it would announce a reduction the law
+  forbids). ``sale_price_effective_date`` [6324460] is the period as
+  ``2026-12-10T00:00+0100/2026-12-24T23:59+0100`` with the offsets of the market's time
+  zone: Google takes a start and an end, and without the attribute shows the sale price
+  from the feed until it is removed. So a running sale without an end goes without
+  dates (the next night's feed ends it); one without a start gets the run's moment as
+  its start; a sale that starts later is published ahead with its dates when it has an
+  end and its strike is the regular price, otherwise (no end; a prior price below the
+  regular one, which must not stand before the sale) from the night it starts. A sale
+  sent without a strike price (``reference`` None) is its price alone: any
+  ``sale_price`` would show ``price`` struck. In those two cases ``price`` is not the
+  regular price, so between a sale's end and the next night's feed Google shows it
+  (the prior price, or the sale price) rather than the regular one. Google's annotation
+  needs a discount above 5 % and below 90 % [9017019]: outside, a
+  ``sale_annotation_not_shown`` warning (the sale still goes out); a sale price not
+  below its strike is sent as the price with a ``sale_not_below_reference`` warning.
+  Shipping is priced at what the buyer pays tonight;
 - ``availability`` in_stock, out_of_stock, preorder, backorder [6324448];
 - ``brand`` required; ``gtin`` when the product has one, ``mpn`` otherwise,
   and ``identifier_exists`` = no when it has neither [6324478]; a GTIN that fails
@@ -38,6 +59,9 @@ Rules from the Merchant Center product data specification
   (`schemas.product.safety_information`), in markets of the EU, EFTA and the UK, where
   Google shows energy labels (Google looks the label up in EPREL by the code;
   ``energy_efficiency_class`` ended its transition on 1 September 2024, DOMAIN.md).
+  In an EU market a product of an energy-label category (``[compliance.energy_label]``)
+  without class or EPREL number is set aside: a Shopping ad shows a price, so the
+  dealer's duty to show the label applies (`feeds.contract.FeedWriter.check_energy_label`).
   GPSR: Google's specification has no attribute for the manufacturer or responsible
   person (DOMAIN.md, checked 2026-12, an unverified absence) and no GPSR suppression is
   documented, so Google is not a GPSR channel (`schemas.compliance.GPSR_CHANNELS`).
@@ -55,6 +79,15 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from feeds.contract import FeedSpec, FeedWriter
+from feeds.sales import (
+    GOOGLE_LEAST_DISCOUNT,
+    GOOGLE_MOST_DISCOUNT,
+    discount,
+    google_interval,
+    phase,
+    selling_price,
+    strike_price,
+)
 from feeds.text import cut_at_word
 from feeds.titles import part_text
 from feeds.xml import ElementTemplates
@@ -285,6 +318,7 @@ class GoogleMerchantFeed(FeedWriter):
             report("error", "image_link", "missing_image_link", "Google requires an image_link")
         if not brand:
             report("error", "brand", "missing_brand", "Google requires a brand")
+        self.check_energy_label(listing, findings)  # GPSR: no Google field (schemas.compliance)
         gtin = listing.gtin
         gtin_left_out = False
         if gtin is not None:
@@ -313,9 +347,14 @@ class GoogleMerchantFeed(FeedWriter):
         ]
         for link in listing.image_links[1 : 1 + ADDITIONAL_IMAGES_LIMIT]:
             children.append(("additional_image_link", link))
-        price = round_to_minor_units(listing.price)
+        price, sale = (
+            (round_to_minor_units(listing.price), ())
+            if listing.sale is None
+            else self._sale(listing, findings)
+        )
         children.append(("availability", listing.availability))
         children.append(("price", f"{price.amount} {price.currency}"))
+        children += sale
         children.append(("brand", brand))
         mpn = self.plain(listing, findings, "mpn", listing.mpn) if listing.mpn else ""
         if gtin:
@@ -343,7 +382,8 @@ class GoogleMerchantFeed(FeedWriter):
         weight = listing.weight
         if weight is not None and weight.unit in SHIPPING_WEIGHT_UNITS:
             children.append(("shipping_weight", google_measure(weight)))
-        shipping = self._shipping(listing, findings, price.amount)
+        paid = price if listing.sale is None else selling_price(listing, self.context.run_at)
+        shipping = self._shipping(listing, findings, paid.amount)
         at = len(children)
         if shipping is not None:
             children.append(("shipping", ""))
@@ -364,6 +404,60 @@ class GoogleMerchantFeed(FeedWriter):
         self._xf.write("\n")
         self.items_written += 1
         return findings
+
+    def _sale(
+        self, listing: Listing, findings: list[Finding]
+    ) -> tuple[Money, Sequence[tuple[str, str]]]:
+        """The item's ``price`` and its ``sale_price`` and ``sale_price_effective_date``
+        children (none when no sale goes out tonight); see the module docstring."""
+        sale = listing.sale
+        regular = round_to_minor_units(listing.price)
+        if sale is None:
+            return regular, ()
+        run_at = self.context.run_at
+        where = phase(sale, run_at)
+        strike = strike_price(listing)
+        if where == "ended" or (where == "ahead" and (strike != regular or sale.end is None)):
+            # Google's interval needs an end, and a strike other than the regular price
+            # can only stand while the sale runs: from the night it starts.
+            return regular, ()
+        price = round_to_minor_units(sale.price)
+        if strike is None:
+            return price, ()  # any sale_price is shown against a struck price
+        if price.amount >= strike.amount:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "sale_price",
+                    "sale_not_below_reference",
+                    f"the sale price {price.amount} {price.currency} is not below the price "
+                    f"it is announced against ({strike.amount} {strike.currency}): sent as "
+                    "the price, with no reduction shown",
+                    f"{price.amount} {price.currency}",
+                )
+            )
+            return (price if where == "running" else regular), ()
+        reduction = discount(strike, price)
+        if not GOOGLE_LEAST_DISCOUNT < reduction < GOOGLE_MOST_DISCOUNT:
+            findings.append(
+                self.finding(
+                    listing,
+                    "warning",
+                    "sale_price",
+                    "sale_annotation_not_shown",
+                    f"a discount of {reduction:.1%} from {strike.amount} {strike.currency}: "
+                    "Google shows sale annotations (the struck price, the sale badge) only "
+                    "for a discount above 5 % and below 90 %, so the sale price is shown "
+                    "as a plain price",
+                    f"{price.amount} {price.currency}",
+                )
+            )
+        children = [("sale_price", f"{price.amount} {price.currency}")]
+        start = sale.start or run_at
+        if sale.end is not None and start is not None:
+            children.append(("sale_price_effective_date", google_interval(start, sale.end)))
+        return strike, children
 
     def _text(
         self, listing: Listing, findings: list[Finding], markup: str, field: str, limit: int

@@ -19,6 +19,14 @@ amount, or by weight band) when it gives one, else ``[channels.idealo] delivery_
 The column is required and idealo compares offers including it, so an item whose cost a
 weight table cannot tell (no weight, heavier than the last band) is left out
 (``shipping_unknown``) rather than listed with a guess.
+
+Sales: ``price`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends;
+the delivery cost follows it. No strike price is sent: idealo's own published importer
+documentation (idealo.github.io/csv-importer, read 2026-12) shows no former-price field.
+A ``formerPrice`` column appears only in a third-party connector's description of the
+idealo format (jemel.lv, "Idealo connector: CSV export alternative"), which is not
+idealo's contract, so none is written until idealo's documentation shows it.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column, csv_problems
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
+from feeds.sales import selling_price
 from schemas.categories import first_mapped, missing_category_message
 from schemas.config.channels.idealo import IdealoChannel
 from schemas.product import Money
@@ -116,7 +125,7 @@ class IdealoFeed(CsvFeedWriter):
         ):
             return findings
         channel = self.settings
-        price = round_to_minor_units(listing.price).amount
+        price = selling_price(listing, self.context.run_at).amount
         delivery_cost = self._delivery_cost(listing, findings, price)
         if delivery_cost is None:
             return findings

@@ -31,6 +31,12 @@ six attributes Kaufland requires in every category: ean, category, title, descri
 manufacturer, picture) carries the brand as before. Add the GPSR columns once
 Kaufland's attribute list (its "Mandatory attributes per category" download) names them,
 from ``[operators.<id>]`` (`schemas.config.operators`).
+
+Sales: ``price_cent`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+No strike price is sent: neither DOMAIN.md's account of Kaufland's file nor
+../shared/reference has a former-price column, and no published Kaufland specification
+with one could be read (2026-12); a guessed column would be ignored or rejected.
 """
 
 from __future__ import annotations
@@ -40,8 +46,9 @@ from typing import TYPE_CHECKING
 from feeds.checks import Column
 from feeds.contract import FeedSpec
 from feeds.csvfeed import CsvFeedWriter
+from feeds.sales import selling_price
 from schemas.categories import first_mapped, missing_category_message
-from transforms.pricing.money import minor_unit_exponent, round_to_minor_units
+from transforms.pricing.money import minor_unit_exponent
 
 if TYPE_CHECKING:
     from schemas.findings import Finding
@@ -100,7 +107,7 @@ class KauflandFeed(CsvFeedWriter):
             gtin_field="ean",
         ):
             return findings
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         cents = int(price.amount / minor_unit_exponent(price.currency))
         pictures = list(listing.image_links[:PICTURES]) + [""] * PICTURES
         self.write_row(

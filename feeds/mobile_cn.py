@@ -8,6 +8,12 @@ unit, Chinese has no spaces, so a cut in a Chinese name is hard), at most
 market's currency. The layout is the project's own, checked against
 ``schemas/feeds/mobile_cn.schema.json``; a real Chinese channel (Tmall, JD) would
 be one more writer behind the same contract.
+
+Sales: ``price`` is what the buyer pays tonight, a running sale's price
+(`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
+The layout (the project's own schema) has no strike price, and no storefront reads this
+feed to show one, so nothing of the sale's reference is sent; a real channel's writer
+would add its own field.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import json_file_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import dumps
+from feeds.sales import selling_price
 from feeds.text import cut_at_word
 from schemas.categories import first_mapped
 from schemas.config.channels.mobile_cn import MobileStorefrontChannel
-from transforms.pricing.money import round_to_minor_units
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -95,7 +101,7 @@ class MobileStorefrontFeed(FeedWriter):
                     f"{len(points)} selling points, the first {most} are kept",
                 )
             )
-        price = round_to_minor_units(listing.price)
+        price = selling_price(listing, self.context.run_at)
         item: dict[str, Any] = {
             "images": list(listing.image_links),
             "id": listing.sku,

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 from feeds.titles import TitleBook
 from pipeline.layout import REFUSED_SUFFIX, STATE_SUFFIX, path_like, read_refused
 from pipeline.records import ChannelSummary, FeedPart
+from schemas.epr import missing_registrations, stop_reason
 from schemas.findings import Finding
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from feeds.contract import FeedWriter, WriterContext
     from feeds.scratch import DiskMapping, ScratchStore
+    from schemas.config.compliance import EprScheme
     from schemas.config.market import Market
     from schemas.listing import Listing
     from transforms.infra.storage import StoragePath
@@ -65,6 +67,11 @@ class ChannelFiles:
         self.parts: list[FeedPart] = []
         self.problems: list[Finding] = []
         self.writer: FeedWriter | None = None
+        # EPR schemes the market lacks a registration for, and the listings each covers.
+        self.epr_missing = missing_registrations(
+            market.country, self.name, market.epr, market.compliance.epr
+        )
+        self.epr_in_scope: Counter[EprScheme] = Counter()
         self._open()
 
     def _open(self) -> FeedWriter:
@@ -83,6 +90,10 @@ class ChannelFiles:
         writer = self.writer or self._open()
         found = writer.write_item(listing)
         self._rotate()
+        if self.epr_missing and not any(f.severity == "error" for f in found):
+            for missing in self.epr_missing:
+                if missing.covers(listing.categories):
+                    self.epr_in_scope[missing.scheme] += 1
         return found
 
     def _rotate(self) -> None:
@@ -134,6 +145,8 @@ class ChannelFiles:
                 )
         if self.listed() == 0 and (self.live_listed or not self.market.allow_empty_feeds):
             self._withhold(products, market_reasons)
+        elif self.epr_in_scope:
+            self._stop_for_epr()
         if self.api:
             state = self.market_dir / f"{self.name}{STATE_SUFFIX}"
             with state.open("w", encoding="utf-8") as stream:
@@ -162,6 +175,16 @@ class ChannelFiles:
         self._file_problem(
             "empty_feed_withheld", f"{why}; an empty full feed would delist every product"
         )
+
+    def _stop_for_epr(self) -> None:
+        """Withhold the feed: it lists goods in scope of an EPR scheme the market has no
+        registration for, and the channel blocks them (`schemas.epr`)."""
+        self.withheld = stop_reason(
+            self.market.code, self.name, dict(self.epr_in_scope), self.listed()
+        )
+        for part in self.parts:
+            part["valid"] = False
+        self._file_problem("epr_registration_missing", self.withheld)
 
     def _file_problem(self, rule: str, message: str) -> None:
         """A finding about the channel's file as a whole (it is not published)."""

@@ -266,7 +266,8 @@ class ChannelSummary(TypedDict):
     valid: bool
     """Whether every file passed and the feed may publish."""
     withheld: str | None
-    """Why the feed is withheld (it lists nothing), if it is."""
+    """Why the feed is withheld (it lists nothing, or lists goods its market lacks an EPR
+    registration for: `schemas.epr`), if it is."""
     state: str | None
     """An API channel's content hashes (``<channel>.state.json``), for the next delta."""
 

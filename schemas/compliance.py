@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from schemas.product import MANUFACTURER_ID, RESPONSIBLE_PERSON_ID
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Iterable, Mapping
 
     from schemas.config.operators import Operator, Operators
 
@@ -74,6 +74,29 @@ def in_eu(country: str) -> bool:
     (True, False, False)
     """
     return country in EU_MEMBER_STATES
+
+
+def category_in_scope(categories: Iterable[str], scope: Collection[str]) -> str | None:
+    """The first of a product's ``categories`` that ``scope`` names, itself or through an
+    ancestor; None when none is. A category written as a path (WooCommerce's and
+    Shopify's ``Home > Lighting > Lamps``, Magento's ``Default Category/Home/Lighting``)
+    has its leading parts as ancestors; a code (Akeneo's ``lighting``) has none known.
+
+    >>> category_in_scope(["home", "lighting"], {"lighting"})
+    'lighting'
+    >>> category_in_scope(["Home > Lighting > Lamps"], {"Home > Lighting"})
+    'Home > Lighting'
+    >>> category_in_scope(["Default Category/Gear/Bags"], {"Gear"}) is None
+    True
+    """
+    for category in categories:
+        for separator in (" > ", "/"):
+            parts = category.split(separator)
+            for end in range(len(parts), 0, -1):
+                lineage = separator.join(parts[:end])
+                if lineage in scope:
+                    return lineage
+    return None
 
 
 def gpsr_applies(country: str, channel: str) -> bool:

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime  # noqa: TC003 (msgspec decodes by the annotations)
 
 # At run time, not only for type checkers: a build's shard tasks hand listings to its
 # channel tasks as msgpack records, which msgspec decodes by these annotations.
 from schemas.findings import Finding  # noqa: TC001
 from schemas.product import Availability, Condition, Money, Quantity  # noqa: TC001
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """A reduced price one listing is offered at, as a channel publishes it.
+
+    Attributes:
+        price: The sale price in the market's currency, made from the catalog's sale price
+            exactly as ``Listing.price`` is made from the regular one (VAT, conversion,
+            rounding, price endings).
+        start: First moment of the sale, time-zone aware in the market's time zone; None
+            when the sale is already running with no announced start.
+        end: Last moment of the sale, time-zone aware; None: until further notice.
+        reference: The price the reduction is announced against (the strike price): in EU
+            markets the lowest price published in the prior 30 days when that is below
+            ``Listing.price`` (Directive 98/6/EC Art. 6a), else ``Listing.price``; None when
+            the market's policy sends the sale without a strike price.
+    """
+
+    price: Money
+    start: datetime | None = None
+    end: datetime | None = None
+    reference: Money | None = None
 
 
 @dataclass(slots=True)
@@ -57,6 +81,9 @@ class Listing:
         group: The product group this listing is a variant of (`Product.group`).
         varies_by: The catalog attributes the group's variants differ in.
         condition: ``new``, ``used`` or ``refurbished``.
+        sale: The reduced price this listing is offered at, with its period and the price
+            the reduction is announced against; None when there is no sale. ``price`` stays
+            the regular price.
     """
 
     sku: str
@@ -93,3 +120,4 @@ class Listing:
     group: str | None = None
     varies_by: tuple[str, ...] = ()
     condition: Condition = "new"
+    sale: Sale | None = None

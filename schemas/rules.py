@@ -194,6 +194,12 @@ RULES: dict[str, Rule] = {
         "an external (affiliate) product, sold at {url}: read disabled, as no marketplace can "
         "sell it for the shop",
     ),
+    "custom_fields_not_json": Rule(
+        "ingest",
+        "warning",
+        "Shopware's custom_fields cell is not the JSON object its export writes: the custom "
+        "fields were ignored",
+    ),
     "product_type_unknown": Rule(
         "ingest",
         "warning",
@@ -413,6 +419,27 @@ RULES: dict[str, Rule] = {
         "{sku}: its manufacturer {operator} is outside the EU, so EU product law (GPSR Art. 19) "
         "requires an EU responsible person: {where to add it}",
     ),
+    "energy_label_missing": Rule(
+        "feed",
+        "error",
+        "{sku} is in category {category}, which carries an EU energy label (Regulation (EU) "
+        "2017/1369 Art. 5): a listing in the EU shows its energy class; set the product's "
+        "energy_class attribute in the catalog",
+    ),
+    "eprel_number_missing": Rule(
+        "feed",
+        "error",
+        "{sku} is in category {category}, which carries an EU energy label (Regulation (EU) "
+        "2017/1369 Art. 5): a listing in the EU shows its product information sheet from "
+        "EPREL; set the product's eprel_registration_number attribute in the catalog",
+    ),
+    "epr_registration_missing": Rule(
+        "feed",
+        "error",
+        "market {market} has no EPR registration for {scheme} ({n} of {listed} listings in "
+        "scope: add {scheme} to [markets.{market}.epr]); {channel} blocks such listings, so "
+        "its feed is not published and the live feed stays",
+    ),
     "schema_invalid": Rule("feed", "error", "the item breaks the {channel} schema: {problems}"),
     "feed_file_invalid": Rule(
         "feed", "error", "{file} fails the {channel} format check and is not published: {problems}"
@@ -445,6 +472,27 @@ RULES: dict[str, Rule] = {
         "error",
         "bol.com keeps offers without a valid economic operator off sale: add "
         "bol_economic_operator_id to [operators.{id}] or [channels.bol] economic_operator_id",
+    ),
+    # Sale prices per channel (feeds/sales.py, feeds/google.py, feeds/amazon/attributes.py)
+    "sale_annotation_not_shown": Rule(
+        "feed",
+        "warning",
+        "a discount of {percent} from {strike}: Google shows sale annotations (the struck "
+        "price, the sale badge) only for a discount above 5 % and below 90 % "
+        "(support.google.com/merchants/answer/9017019), so the sale price is shown as a "
+        "plain price",
+    ),
+    "sale_not_below_reference": Rule(
+        "feed",
+        "warning",
+        "the sale price {sale} is not below the price it is announced against ({strike}): "
+        "sent as the price, with no reduction shown",
+    ),
+    "sale_without_end": Rule(
+        "feed",
+        "warning",
+        "Amazon's discounted_price needs the sale's start and end: the sale price {sale} is "
+        "sent as our_price, with no reduction shown; give the sale an end date in the catalog",
     ),
 }
 """Rule code -> what it means; see the module docstring."""

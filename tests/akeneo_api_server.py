@@ -168,7 +168,9 @@ class AkeneoApiServer:
         self.types = {a["code"]: a["type"] for a in self.catalog.get("attributes", [])}
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # -- steering ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import hypothesis
 import pytest
 
 if TYPE_CHECKING:
@@ -46,6 +47,13 @@ os.environ["GRENZENLOS_RETRY_DELAY_SECONDS"] = "1"
 os.environ["GRENZENLOS_STRICT_RULES"] = "1"
 os.environ.pop("GRENZENLOS_STAGING_URL", None)
 os.environ.pop("GRENZENLOS_OUTPUT_URL", None)
+
+# Property tests that leave the number of examples to the profile (the costly ones: a
+# feed written per example) run 25 in the suite; HYPOTHESIS_PROFILE=thorough runs 500,
+# e.g. nightly. Failing examples are kept in .hypothesis/ and replayed first either way.
+hypothesis.settings.register_profile("suite", max_examples=25, deadline=None)
+hypothesis.settings.register_profile("thorough", max_examples=500, deadline=None)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(scope="session")

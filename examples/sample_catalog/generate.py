@@ -615,6 +615,12 @@ DIRTY_ROWS = {
             "the base, the cable and the switch until no marketplace accepts it"
         },
     ),
+    # In scope of the EU energy label ([compliance.energy_label] categories = ["lighting"]):
+    # set aside in the EU markets' feeds with eprel_number_missing, listed in GB, CH, US.
+    "GZ-LAM-0046": (
+        "an energy-labelled lamp without its EPREL number",
+        {"eprel_registration_number": ""},
+    ),
     "GZ-TEA-0050": ("switched off in the PIM", {"enabled": "0"}),
     "GZ-TEA-0051": (
         "description too short to help a buyer",

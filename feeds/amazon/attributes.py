@@ -1,6 +1,7 @@
 """The attributes of a listing's message: texts, identifiers, images, package, the offer
-(price, condition, stock, shipping) and the declarations Amazon's PRODUCT definition
-requires (country of origin, dangerous goods), each with a finding where it falls short."""
+(price, a sale's discounted price, condition, stock, shipping) and the declarations
+Amazon's PRODUCT definition requires (country of origin, dangerous goods), each with a
+finding where it falls short."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from feeds.amazon.marketplace import (
     TITLE_LIMIT,
     USED_CONDITIONS,
 )
+from feeds.sales import phase, strike_price
 from feeds.text import cut_at_word, cut_to_bytes
 from schemas.gtin import gtin_problem
 from transforms.measures.units import amazon_measure, convert
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from feeds.amazon.writer import AmazonListingsFeed
     from schemas.findings import Finding
     from schemas.listing import Listing
+    from schemas.product import Money
 
 
 def listing_attributes(
@@ -187,13 +190,17 @@ def _offer(
     only_market = {"marketplace_id": writer.market_id}
     settings = writer.settings
     price = round_to_minor_units(listing.price)
-    attributes["purchasable_offer"] = [
-        {
-            "currency": price.currency,
-            "our_price": [{"schedule": [{"value_with_tax": price.amount}]}],
-            **only_market,
-        }
-    ]
+    discounted = None
+    if listing.sale is not None:
+        price, discounted = _sale(writer, listing, findings)
+    offer: dict[str, Any] = {
+        "currency": price.currency,
+        "our_price": [{"schedule": [{"value_with_tax": price.amount}]}],
+        **only_market,
+    }
+    if discounted is not None:
+        offer["discounted_price"] = discounted
+    attributes["purchasable_offer"] = [offer]
     # A new product takes the channel's condition (new_new, or new_oem ...); a used or
     # refurbished one Amazon's grade of it (the catalog grades no further).
     condition = USED_CONDITIONS.get(listing.condition, settings.condition_type)
@@ -266,6 +273,74 @@ def _offer(
             attributes["list_price"] = [
                 {"value": rrp.amount, "currency": rrp.currency, **only_market}
             ]
+
+
+def _sale(
+    writer: AmazonListingsFeed, listing: Listing, findings: list[Finding]
+) -> tuple[Money, list[dict[str, Any]] | None]:
+    """``our_price`` and the ``discounted_price`` beside it for a listing on sale (None:
+    no discounted price tonight).
+
+    Amazon's PRODUCT definition (../shared/reference/amazon-product-type-PRODUCT-sample-
+    schema.json, ``purchasable_offer.discounted_price.schedule``) takes the sale price as
+    ``value_with_tax`` with a ``start_at`` and an ``end_at``, both required, dates or
+    date-times, and strikes ``our_price`` through beside it. So ``our_price`` is the strike
+    price (``Sale.reference``: the regular price, or the lower prior price of the EU rule),
+    and a sale is scheduled ahead only when that is the regular price (a lower prior price
+    must not stand before the sale). Without an end Amazon can take no schedule: the sale
+    price goes out as ``our_price``, with no reduction shown, and a ``sale_without_end``
+    warning; so does a sale sent without a strike price (``reference`` None), from the
+    night it starts. A missing start is the run's moment; a sale whose end has passed is
+    not sent (`feeds.sales.phase`).
+    """
+    sale = listing.sale
+    regular = round_to_minor_units(listing.price)
+    if sale is None:
+        return regular, None
+    run_at = writer.context.run_at
+    where = phase(sale, run_at)
+    strike = strike_price(listing)
+    if where == "ended" or (where == "ahead" and (strike != regular or sale.end is None)):
+        return regular, None
+    price = round_to_minor_units(sale.price)
+    now = price if where == "running" else regular
+    if strike is None:
+        return now, None
+    if price.amount >= strike.amount:
+        findings.append(
+            writer.finding(
+                listing,
+                "warning",
+                "discounted_price",
+                "sale_not_below_reference",
+                f"the sale price {price.amount} {price.currency} is not below the price it is "
+                f"announced against ({strike.amount} {strike.currency}): sent as our_price, "
+                "with no reduction shown",
+                f"{price.amount} {price.currency}",
+            )
+        )
+        return now, None
+    start = sale.start or run_at
+    if sale.end is None or start is None:
+        findings.append(
+            writer.finding(
+                listing,
+                "warning",
+                "discounted_price",
+                "sale_without_end",
+                "Amazon's discounted_price needs the sale's start and end: the sale price "
+                f"{price.amount} {price.currency} is sent as our_price, with no reduction "
+                "shown; give the sale an end date in the catalog",
+                f"{price.amount} {price.currency}",
+            )
+        )
+        return now, None
+    schedule = {
+        "value_with_tax": price.amount,
+        "start_at": start.isoformat(timespec="seconds"),
+        "end_at": sale.end.isoformat(timespec="seconds"),
+    }
+    return strike, [{"schedule": [schedule]}]
 
 
 def _declarations(

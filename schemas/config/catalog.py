@@ -23,9 +23,27 @@ CatalogFormat = Literal[
     "woocommerce",
 ]
 CatalogField = Literal[
-    "brand", "gtin", "mpn", "condition", "tax_class", "country_of_origin", "availability"
+    "brand",
+    "gtin",
+    "mpn",
+    "condition",
+    "tax_class",
+    "country_of_origin",
+    "availability",
+    "manufacturer_id",
+    "responsible_person_id",
+    "importer_id",
+    "safety_warning",
+    "safety_pictograms",
+    "instructions_url",
+    "safety_data_sheet_url",
+    "declaration_of_conformity_url",
+    "energy_class",
+    "eprel_registration_number",
 ]
-"""Product fields a merchant may fill from a source column (`CatalogSource.columns`)."""
+"""Product fields a merchant may fill from a source column (`CatalogSource.columns`), and
+EU product law's attributes (`schemas.product`; ``safety_warning`` is the warning in
+``locale``, the export's language)."""
 
 
 class CatalogDefaults(StrictModel):
@@ -74,7 +92,9 @@ class CatalogSource(StrictModel):
     """Values for what the shop system does not hold (`CatalogDefaults`)."""
     columns: dict[CatalogField, str] = Field(default_factory=dict)
     """Product field -> the source column or attribute that holds it, matched whatever its
-    case (``brand = "Vendor"``, ``mpn = "manufacturer_part_number"``)."""
+    case (``brand = "Vendor"``, ``mpn = "manufacturer_part_number"``); EU product law's
+    attributes too, where the shop's column has a name of the merchant's own
+    (``manufacturer_id = "Meta: hersteller"``, ``safety_warning = "Warnhinweis"``)."""
     tax_classes: dict[str, str] = Field(default_factory=dict)
     """The shop system's tax class names -> VAT classes (``"reduced-rate" = "food"``);
     names not listed are read as the VAT class of the same name, or ``standard`` with a

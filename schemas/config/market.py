@@ -16,6 +16,7 @@ from schemas.config.channel import (
     Requirement,  # noqa: TC001 - pydantic reads it at run time
     check_channel_name,
 )
+from schemas.config.compliance import Compliance, EprRegistrations
 from schemas.config.operators import Operators
 
 PriceEnding = Literal["exact", "99", "95", "whole"]
@@ -181,6 +182,11 @@ class Market(StrictModel):
     (``shipping = { default = { service = "DHL Paket", price = 4.90, free_above = 50 },
     google = { account = true } }``); none: channels write none (idealo falls back to
     ``[channels.idealo] delivery_cost``)."""
+    epr: EprRegistrations = Field(default_factory=EprRegistrations)
+    """The merchant's extended producer responsibility registrations for this market's
+    country (``[markets.DE.epr] packaging = "DE..."``, ``weee = "DE 12345678"``; FR
+    ``unique_identifier``): without one its country requires, the feeds of channels that
+    enforce it are not published (`schemas.epr`)."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:
@@ -237,6 +243,7 @@ class Market(StrictModel):
         return data
 
     _operators: Operators = PrivateAttr(default_factory=Operators)
+    _compliance: Compliance = PrivateAttr(default_factory=Compliance)
 
     @property
     def operators(self) -> Operators:
@@ -244,6 +251,12 @@ class Market(StrictModel):
         for every market; not a market setting): what the feed writers check EU product law
         against."""
         return self._operators
+
+    @property
+    def compliance(self) -> Compliance:
+        """The configuration's ``[compliance]`` (set by `schemas.config.pipeline.PipelineConfig`
+        for every market; not a market setting): the energy-label and EPR scopes."""
+        return self._compliance
 
     @property
     def deepl_target(self) -> str:

@@ -14,6 +14,7 @@ from schemas.config.base import CURRENCY_CODE, ConfigError, StrictModel, check_l
 # The sections' models: pydantic reads these annotations at run time.
 from schemas.config.catalog import CatalogSource  # noqa: TC001
 from schemas.config.channel import Channel, Requirement, parse_channels  # noqa: TC001
+from schemas.config.compliance import Compliance
 from schemas.config.market import Market  # noqa: TC001
 from schemas.config.operators import Operators
 from schemas.config.pricing import Pricing  # noqa: TC001
@@ -214,6 +215,10 @@ class PipelineConfig(StrictModel):
     """Economic operators (``[operators.<id>]``) and the brand -> manufacturer map
     (``[operators.brands]``) that EU product law asks listings to name; every market
     gets them (`schemas.config.market.Market.operators`)."""
+    compliance: Compliance = Field(default_factory=Compliance)
+    """EU product law's scopes: the energy-label categories (``[compliance.energy_label]``)
+    and the EPR schemes (``[compliance.epr]``); every market gets them
+    (`schemas.config.market.Market.compliance`)."""
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -252,6 +257,7 @@ class PipelineConfig(StrictModel):
         # The feed writers see a market, not the whole configuration.
         for market in self.markets.values():
             market._operators = self.operators
+            market._compliance = self.compliance
         return self
 
     @model_validator(mode="after")

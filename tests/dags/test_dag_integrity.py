@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.dags.forked import result_of, run_forked
 
 HEAVY = ("pandas", "great_expectations", "pint", "deepl", "lxml", "psycopg", "babel")
 
@@ -127,48 +125,54 @@ def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    "dag_file", ["localize_catalog.py", "deliver_feeds.py", "grenzenlos_airflow/tries.py"]
-)
-def test_dag_file_parses_fast_and_imports_nothing_heavy(dag_file: str) -> None:
-    """Each DAG file, and the package they share (its module importing the others), in a
-    fresh interpreter with the DAGs folder on ``sys.path`` as Airflow puts it there."""
-    code = (
+DAG_FILES = ["localize_catalog.py", "deliver_feeds.py", "grenzenlos_airflow/tries.py"]
+
+
+@pytest.fixture(scope="module")
+def fresh_parses() -> dict[str, dict[str, Any]]:
+    """Each DAG file, and the package they share (its module importing the others), run
+    in an interpreter of its own with Airflow's SDK imported and the DAGs folder on
+    ``sys.path`` as Airflow puts it there: the seconds it took and the heavy modules it
+    imported; and the DAGs folder parsed through a `BundleDagBag` in an interpreter
+    that adds nothing to ``sys.path``. One interpreter forked for each
+    (`tests.dags.forked`)."""
+    parse = (
         "import sys, time, runpy\n"
         f"sys.path.append({str(ROOT / 'dags')!r})\n"
-        "import airflow.sdk\n"
         "start = time.perf_counter()\n"
-        f"runpy.run_path({str(ROOT / 'dags' / dag_file)!r})\n"
-        "print(time.perf_counter() - start)\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "runpy.run_path({path!r})\n"
+        "result = [time.perf_counter() - start, "
+        f"sorted(m for m in {HEAVY!r} if m in sys.modules)]\n"
     )
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    bundle = (
+        "from airflow.dag_processing.dagbag import BundleDagBag\n"
+        f"bag = BundleDagBag({str(ROOT / 'dags')!r}, bundle_path={str(ROOT / 'dags')!r})\n"
+        "result = [bag.import_errors, sorted(bag.dag_ids), "
+        "sorted(s.file for s in bag.dagbag_stats)]\n"
     )
-    parse_seconds, heavy = result.stdout.strip().splitlines()[-2:]
-    assert heavy == "[]"
-    assert float(parse_seconds) < 1.0, (
-        f"DAG file took {parse_seconds}s (total {time.perf_counter() - started:.1f}s)"
-    )
+    checks = {name: parse.format(path=str(ROOT / "dags" / name)) for name in DAG_FILES}
+    return run_forked("import airflow.sdk", {**checks, "bundle": bundle})
 
 
-def test_airflow_parses_the_dags_folder_as_its_own_components_do() -> None:
+@pytest.mark.parametrize("dag_file", DAG_FILES)
+def test_dag_file_parses_fast_and_imports_nothing_heavy(
+    fresh_parses: dict[str, dict[str, Any]], dag_file: str
+) -> None:
+    """Each DAG file, and the package they share (its module importing the others), in a
+    fresh interpreter with the DAGs folder on ``sys.path`` as Airflow puts it there."""
+    parse_seconds, heavy = result_of(fresh_parses[dag_file])
+    assert heavy == []
+    assert parse_seconds < 1.0, f"DAG file took {parse_seconds:.2f}s"
+
+
+def test_airflow_parses_the_dags_folder_as_its_own_components_do(
+    fresh_parses: dict[str, dict[str, Any]],
+) -> None:
     """The DAG processor, the task runner and the CLI (``airflow dags test`` in
     ``make demo``) parse through a `BundleDagBag`, which puts the DAGs folder on
     ``sys.path``: in a fresh interpreter that adds nothing else, both DAG files import the
     package beside them, and ``.airflowignore`` keeps that package from being parsed."""
-    code = (
-        "import json\n"
-        "from airflow.dag_processing.dagbag import BundleDagBag\n"
-        f"bag = BundleDagBag({str(ROOT / 'dags')!r}, bundle_path={str(ROOT / 'dags')!r})\n"
-        "print(json.dumps([bag.import_errors, sorted(bag.dag_ids), "
-        "sorted(s.file for s in bag.dagbag_stats)]))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    errors, dag_ids, parsed = json.loads(result.stdout.strip().splitlines()[-1])
+    errors, dag_ids, parsed = result_of(fresh_parses["bundle"])
     assert errors == {}
     assert dag_ids == ["deliver_feeds", "localize_catalog"]
     assert parsed == ["deliver_feeds.py", "localize_catalog.py"]

@@ -5,11 +5,8 @@ the configuration file the tasks and the trigger forms read, and a broken one.""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from grenzenlos_airflow import connections
@@ -18,6 +15,7 @@ from grenzenlos_airflow.run import config_path, pipeline_config, retry_delay
 from pipeline.delivery.outcome import CredentialsError
 from schemas.config.base import ConfigError
 from tests.conftest import ROOT
+from tests.dags.forked import result_of, run_forked
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,42 +109,45 @@ def test_tests_shorten_the_wait_between_tries(monkeypatch: pytest.MonkeyPatch) -
 
 
 _PARSE = """
-import json, sys
+import os, sys
+from airflow.dag_processing.dagbag import DagBag  # imported before the fork
+os.environ["GRENZENLOS_CONFIG"] = {config!r}
 sys.path.insert(0, {folder!r})  # as Airflow's DAG bundles put their folder on sys.path
-from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder={folder!r})
-print(json.dumps({{
+result = {{
     "errors": {{str(k): str(v) for k, v in bag.import_errors.items()}},
     "markets": {{d: bag.dags[d].params.get_param("markets").schema["examples"]
                  for d in ("localize_catalog", "deliver_feeds")}},
     "channels": bag.dags["deliver_feeds"].params.get_param("channels").schema["examples"],
-}}))
+}}
 """
+CONFIGS = {"missing": None, "unreadable": "[markets.DE\n", "wrong shape": "markets = 3\n"}
 
 
-@pytest.mark.parametrize("content", [None, "[markets.DE\n", "markets = 3\n"])
+@pytest.fixture(scope="module")
+def broken_parses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Both DAG files parsed with each of `CONFIGS` as the configuration, each in a
+    fresh interpreter (one forked for each, `tests.dags.forked`), as the DAG processor
+    parses: a DAG bag parsed in the test process would stay in Airflow's state for the
+    later DAG runs of that process (the asset-triggered delivery is not queued then)."""
+    folder = tmp_path_factory.mktemp("configs")
+    checks = {}
+    for name, content in CONFIGS.items():
+        path = folder / f"{name}.toml"
+        if content is not None:
+            path.write_text(content, encoding="utf-8")
+        checks[name] = _PARSE.format(config=str(path), folder=str(ROOT / "dags"))
+    return run_forked("from airflow.dag_processing.dagbag import DagBag", checks)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
 def test_both_dags_parse_with_a_broken_or_missing_configuration(
-    content: str | None, tmp_path: Path
+    broken_parses: dict[str, dict[str, Any]], config: str
 ) -> None:
     """The forms read the file at parse time: a file that does not read, or reads into
     the wrong shape, leaves their pick lists empty instead of failing the DAG file (the
-    tasks then report the file). Parsed in a fresh interpreter, as the DAG processor
-    does: a DAG bag parsed in the test process would stay in Airflow's state for the
-    later DAG runs of that process (the asset-triggered delivery is not queued then)."""
-    path = tmp_path / "markets.toml"
-    if content is not None:
-        path.write_text(content, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-c", _PARSE.format(folder=str(ROOT / "dags"))],
-        cwd=ROOT,
-        env={**os.environ, "GRENZENLOS_CONFIG": str(path)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    parsed = json.loads(result.stdout.strip().splitlines()[-1])
-    assert parsed == {
+    tasks then report the file)."""
+    assert result_of(broken_parses[config]) == {
         "errors": {},
         "markets": {"localize_catalog": [], "deliver_feeds": []},
         "channels": [],

@@ -2,8 +2,11 @@
 server, DAG processor, triggerer and two Celery workers, each its own process, started by
 ``examples/cluster/cluster.sh`` (what ``make cluster-up`` runs), with staging and output
 on S3 (moto in server mode), and the sample catalog cut into shards of 25 products.
-One cluster serves both tests of this module (starting one costs about 20 s): the first
-runs two markets on it, the second kills a worker during a run of one market.
+One cluster and one run of two markets serve both tests of this module (starting a
+cluster costs about 40 s, a run on it one to two minutes): during the run one worker is
+killed while it writes a channel file; the first test checks what the run left (every
+task on one of the workers, the feeds byte for byte those of the same run in one
+process), the second how the run survived the kill.
 
 Unlike ``dag.test()``, every task runs in a worker process that reaches the metadata only
 through the API server's execution API, gets its S3 connection and GRENZENLOS_* settings
@@ -18,7 +21,8 @@ import json
 import os
 import time
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,6 +30,7 @@ import pytest
 from tests.cluster import WORKERS, CeleryCluster
 from tests.conftest import ROOT, run_folder
 from tests.integration.conftest import summary_problems
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -169,6 +174,11 @@ def cluster(
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
         "GRENZENLOS_RETRY_DELAY_SECONDS": "1",
+        # The DAG files do not change during the test: parsed once at start, not again
+        # every 30 s on the cores the run needs.
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+        # A throw-away cluster: what has not stopped 5 s after TERM is killed.
+        "GRENZENLOS_CLUSTER_STOP_GRACE": "5",
     }
     cluster = CeleryCluster(tmp_path_factory.mktemp("cluster"), environment)
     try:
@@ -197,21 +207,66 @@ def _instances(cluster: CeleryCluster, run_id: str) -> list[dict[str, Any]]:
     return found
 
 
-def _local_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The same run (date, markets, catalog) with dag.test() on the local disk, the
-    catalog in one shard: its published folder."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    local = tmp_path / "local"
-    monkeypatch.setenv("GRENZENLOS_STAGING_URL", (local / "staging").as_uri())
-    monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (local / "output").as_uri())
-    monkeypatch.setenv("GRENZENLOS_TRANSLATION_MEMORY", str(local / "memory.sqlite"))
-    monkeypatch.delenv("GRENZENLOS_SHARD_PRODUCTS", raising=False)
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    run = dag.test(logical_date=datetime.fromisoformat(RUN).replace(tzinfo=UTC),
-                   run_conf={"markets": MARKETS})  # fmt: skip
-    assert str(run.state) == "success"
+def _local_reference(local: Path) -> Path:
+    """The same run (date, markets, catalog) through the DAG's steps in this process on
+    the local disk, the catalog in one shard (`tests.steps.run_steps`, whose files are
+    those of ``dag.test()``): its output folder."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("GRENZENLOS_STAGING_URL", (local / "staging").as_uri())
+        monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (local / "output").as_uri())
+        monkeypatch.setenv("GRENZENLOS_TRANSLATION_MEMORY", str(local / "memory.sqlite"))
+        monkeypatch.delenv("GRENZENLOS_SHARD_PRODUCTS", raising=False)
+        run = run_steps(ROOT / "config" / "markets.toml", date.fromisoformat(RUN), markets=MARKETS)
+    assert run.state == "success", run.summary
     return local / "output"
+
+
+def _kill_victim_in_write_channel(cluster: CeleryCluster, run_id: str) -> tuple[str, int] | None:
+    """kill -9 the first worker (its process group and whatever it started) as soon as
+    it runs a ``write_channel`` task of the run; that task's (id, map index), or None
+    when it ran none within three minutes."""
+    victim = WORKERS[0]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        for ti in _instances(cluster, run_id):
+            if (
+                ti["state"] == "running"
+                and ti["hostname"] == victim
+                and ti["task_id"] == "write_channel"
+            ):
+                cluster.kill_worker(victim)
+                return (ti["task_id"], ti["map_index"])
+        state = cluster.api("GET", cluster.run_url("localize_catalog", run_id))["state"]
+        if state in ("success", "failed"):  # over before the worker ran one
+            return None
+        time.sleep(0.3)
+    return None
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """The module's one run on the cluster, and what the test did to it."""
+
+    run_id: str
+    state: str
+    instances: list[dict[str, Any]]
+    killed: tuple[str, int] | None
+    """The task instance the first worker ran when it was killed."""
+    reference: Path
+    """The output folder of the same run through the steps on the local disk."""
+
+
+@pytest.fixture(scope="module")
+def cluster_run(cluster: CeleryCluster, tmp_path_factory: pytest.TempPathFactory) -> ClusterRun:
+    """Runs DE and FR on the cluster; while it runs, the local reference (about 2 s of
+    this process) and the kill of worker-a in one of its ``write_channel`` tasks (a
+    build task late in the run: most of the run has used both workers, and the rest
+    after the kill is short on the one left)."""
+    run_id = _trigger(cluster, RUN, MARKETS)
+    reference = _local_reference(tmp_path_factory.mktemp("local"))
+    killed = _kill_victim_in_write_channel(cluster, run_id)
+    state = cluster.wait_for_run("localize_catalog", run_id, timeout=300)
+    return ClusterRun(run_id, state, _instances(cluster, run_id), killed, reference)
 
 
 def _published_feeds(s3_bucket: S3Bucket, markets: list[str]) -> dict[str, bytes]:
@@ -228,18 +283,12 @@ def _published_feeds(s3_bucket: S3Bucket, markets: list[str]) -> dict[str, bytes
 
 
 def test_localize_catalog_on_two_celery_workers(
-    cluster: CeleryCluster,
-    cluster_bucket: S3Bucket,
-    airflow_db: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    cluster: CeleryCluster, cluster_run: ClusterRun, cluster_bucket: S3Bucket
 ) -> None:
     s3_bucket = cluster_bucket
-    run_id = _trigger(cluster, RUN, MARKETS)
-    state = cluster.wait_for_run("localize_catalog", run_id, timeout=240)
-    instances = _instances(cluster, run_id)
+    instances = cluster_run.instances
     ran = {(ti["task_id"], ti["map_index"]): (ti["state"], ti["hostname"]) for ti in instances}
-    assert state == "success", f"run {state}: {ran}\n{cluster.log_tails()}"
+    assert cluster_run.state == "success", f"run {cluster_run.state}: {ran}\n{cluster.log_tails()}"
 
     # Every task instance succeeded: one localize_shard per market and shard of 25 of
     # the sample's 72 products, one write_channel per market and channel ...
@@ -270,10 +319,11 @@ def test_localize_catalog_on_two_celery_workers(
     # Atomic publishing left no temporary key behind.
     assert [key for key in keys if key.endswith(".partial")] == []
 
-    # The feeds published from 6 shards on two workers and S3 are, byte for byte, those
-    # of the same run in one process on the local disk with the catalog in one shard.
+    # The feeds published from 6 shards on two workers (one killed on the way) and S3
+    # are, byte for byte, those of the same run in one process on the local disk with
+    # the catalog in one shard.
     feeds = _published_feeds(s3_bucket, MARKETS)
-    local = _local_reference(tmp_path, monkeypatch)
+    local = cluster_run.reference
     reference = {
         f"{market}/{path.name}": path.read_bytes()
         for market in MARKETS
@@ -289,37 +339,19 @@ def test_localize_catalog_on_two_celery_workers(
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_to_the_other(
-    cluster: CeleryCluster, cluster_bucket: S3Bucket
+    cluster: CeleryCluster, cluster_run: ClusterRun, cluster_bucket: S3Bucket
 ) -> None:
     """kill -9 of a worker (its process group and whatever it started) while it runs a
-    build task of a run of one market, on the cluster of the test before: the scheduler
-    notices the missing heartbeats, retries the task, the other worker runs it and the
-    run succeeds; what is live is every feed whole. (It runs last: the cluster is one
-    worker short afterwards.)"""
-    run_id = _trigger(cluster, "2026-11-25", ["DE"])
-    victim = WORKERS[0]
-    deadline = time.monotonic() + 180
-    killed: tuple[str, int] | None = None
-    while killed is None and time.monotonic() < deadline:
-        for ti in _instances(cluster, run_id):
-            if (
-                ti["state"] == "running"
-                and ti["hostname"] == victim
-                and ti["task_id"] in ("localize_shard", "write_channel")
-            ):
-                cluster.kill_worker(victim)
-                killed = (ti["task_id"], ti["map_index"])
-                break
-        else:
-            time.sleep(0.3)
-    assert killed is not None, f"{victim} never ran a build task\n{cluster.log_tails()}"
-
-    state = cluster.wait_for_run("localize_catalog", run_id, timeout=300)
-    instances = _instances(cluster, run_id)
-    assert state == "success", f"run {state}\n{cluster.log_tails()}"
+    build task (``write_channel``) of the module's run: the scheduler notices the
+    missing heartbeats, retries the task, the other worker runs it and the run
+    succeeds; what is live is every feed whole."""
+    killed = cluster_run.killed
+    assert killed is not None, f"{WORKERS[0]} never ran a build task\n{cluster.log_tails()}"
+    assert cluster_run.state == "success", f"run {cluster_run.state}\n{cluster.log_tails()}"
+    instances = cluster_run.instances
     retried = next(ti for ti in instances if (ti["task_id"], ti["map_index"]) == killed)
     assert retried["try_number"] >= 2 and retried["hostname"] == WORKERS[1], retried
     assert {ti["state"] for ti in instances} == {"success"}
-    feeds = _published_feeds(cluster_bucket, ["DE"])  # each matches its manifest's sha256
+    feeds = _published_feeds(cluster_bucket, MARKETS)  # each matches its manifest's sha256
     assert {"DE/google.xml", "DE/amazon-0001.json"} <= set(feeds)
     assert [key for key in cluster_bucket.keys("output/") if key.endswith(".partial")] == []

@@ -57,7 +57,7 @@ def marketplaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[di
     monkeypatch.setenv("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
 
     web = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(output)))
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    threading.Thread(target=web.serve_forever, args=(0.05,), daemon=True).start()
     text = (ROOT / "config" / "markets.toml").read_text(encoding="utf-8")
     text = text.replace('"../', f'"{ROOT}/')
     for name in ("glossary.toml", "categories.toml", "vat.toml"):

@@ -1,12 +1,14 @@
 """Real Airflow runs of localize_catalog (dag.test on SQLite) over the bundled sample
 catalog, where Airflow's side is tested: the trigger's parameters, a rerun of one date,
-a failed task, two runs of one day and their mapped tasks' labels. Tests that only read
-the sample's run are in test_sample_run.py."""
+a failed task, two runs of one day (the second a dry run of two other markets) and
+their mapped tasks' labels. Tests that only read the sample's run are in
+test_sample_run.py."""
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from lxml import etree
 
 from feeds.google import G_NS
 from tests.conftest import SAMPLE_CATALOG, run_folder
-from tests.integration.conftest import asset_events, run_localize
+from tests.integration.conftest import asset_events, run_localize, summary_problems
 from tests.steps import run_steps
 
 if TYPE_CHECKING:
@@ -41,21 +43,49 @@ def run_dag(logical_date: datetime, conf: dict[str, object] | None = None) -> st
     return state
 
 
-def test_dry_run_for_chosen_markets_publishes_nothing(airflow_db: Path, storage: Path) -> None:
-    date = datetime(2026, 11, 21, tzinfo=UTC)
-    assert run_dag(date, {"markets": ["DE", "AT"], "dry_run": True}) == "success"
+@dataclass(frozen=True)
+class TwoRunsOneDay:
+    """A run of US, then 9 hours later a dry run of DE and AT, both on 2026-11-26."""
+
+    storage: Path
+    dry_run_id: str
+
+
+@pytest.fixture(scope="module")
+def two_runs_one_day(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoRunsOneDay:
+    """The two runs, shared by the dry-run test and the two-runs test (one dag.test()
+    run fewer than each making its own: the dry run is the second run of the day)."""
+    storage = tmp_path_factory.mktemp("two_runs")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("GRENZENLOS_STAGING_URL", (storage / "staging").as_uri())
+        monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (storage / "output").as_uri())
+        first = datetime(2026, 11, 26, 2, tzinfo=UTC)
+        assert run_dag(first, {"markets": ["US"]}) == "success"
+        later = first + timedelta(hours=9)
+        assert run_dag(later, {"markets": ["DE", "AT"], "dry_run": True}) == "success"
+    for summary in storage.rglob("summary.txt"):  # as every_summary_adds_up checks
+        assert summary_problems(summary.read_text(encoding="utf-8")) == [], summary
+    return TwoRunsOneDay(storage, LAST_RUN_ID[0])
+
+
+def test_dry_run_for_chosen_markets_publishes_nothing(two_runs_one_day: TwoRunsOneDay) -> None:
+    storage, run_id = two_runs_one_day.storage, two_runs_one_day.dry_run_id
     assert not (storage / "output" / "DE").exists()
+    assert not (storage / "output" / "AT").exists()
+    record = next(
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in (storage / "output" / "runs").glob("*/run.json")
+        if json.loads(p.read_text(encoding="utf-8"))["dry_run"]
+    )
     staged_markets = sorted(
-        p.name
-        for p in (storage / "staging" / run_folder(storage / "output", "2026-11-21").name).iterdir()
-        if p.is_dir()
+        p.name for p in (storage / "staging" / record["run_key"]).iterdir() if p.is_dir()
     )
     assert staged_markets == ["AT", "DE", "steps", "translations"]
-    summary = (run_folder(storage / "output", "2026-11-21") / "summary.txt").read_text(
+    summary = (storage / "output" / "runs" / record["run_key"] / "summary.txt").read_text(
         encoding="utf-8"
     )
     assert "not published (dry run)" in summary
-    assert asset_events(LAST_RUN_ID[0]) == {}
+    assert asset_events(run_id) == {}
 
 
 def test_a_rerun_gives_the_same_feeds_and_a_failed_task_fails_the_run_keeping_them(
@@ -151,12 +181,9 @@ def test_delta_run_sends_amazon_and_ebay_only_the_changed_products(storage: Path
 
 
 def test_two_runs_on_one_day_keep_two_reports_and_the_index_lists_both(
-    airflow_db: Path, storage: Path
+    two_runs_one_day: TwoRunsOneDay,
 ) -> None:
-    first = datetime(2026, 11, 26, 2, tzinfo=UTC)
-    assert run_dag(first, {"markets": ["US"]}) == "success"
-    assert run_dag(first + timedelta(hours=9), {"markets": ["US"], "dry_run": True}) == "success"
-    runs = storage / "output" / "runs"
+    runs = two_runs_one_day.storage / "output" / "runs"
     records = [json.loads(p.read_text(encoding="utf-8")) for p in runs.glob("*/run.json")]
     assert [r["run_day"] for r in records] == ["2026-11-26", "2026-11-26"]
     for record in records:  # each run's own files, none overwritten by the other
@@ -176,13 +203,17 @@ def test_two_runs_on_one_day_keep_two_reports_and_the_index_lists_both(
     from sqlalchemy import select
 
     with create_session() as session:
-        labels = dict(
+        labels = set(
             session.execute(
                 select(TaskInstance.task_id, TaskInstance.rendered_map_index).where(
-                    TaskInstance.run_id == LAST_RUN_ID[0], TaskInstance.map_index >= 0
+                    TaskInstance.run_id == two_runs_one_day.dry_run_id,
+                    TaskInstance.map_index >= 0,
                 )
             ).all()
         )
-    assert labels["assemble_market"] == "US"
-    assert labels["write_channel"] in {"US google", "US amazon", "US ebay"}
-    assert labels["localize_shard"] == "US shard 1 of 1"
+    assert {label for task, label in labels if task == "assemble_market"} == {"DE", "AT"}
+    assert {("write_channel", "DE google"), ("write_channel", "AT google")} <= labels
+    assert {label for task, label in labels if task == "localize_shard"} == {
+        "DE shard 1 of 1",
+        "AT shard 1 of 1",
+    }

@@ -1,13 +1,15 @@
-"""The same DAG on object storage: staging and output as fsspec URLs, no local paths.
+"""The DAG's steps on object storage: staging and output as fsspec URLs, no local paths.
 
-fsspec's ``memory://`` file system stands in for S3 or GCS; dag.test() runs every
-task in this process, so they all see the same bucket.
+fsspec's ``memory://`` file system stands in for S3 or GCS; the steps run in this
+process (`tests.steps.run_steps`), so they all see the same bucket. The DAG itself on
+object storage, its tasks handing each other URLs through XCom, is
+test_s3_run.py's ``dag.test()`` on moto's S3.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +17,7 @@ from lxml import etree
 
 from feeds.google import G_NS
 from tests.conftest import ROOT, run_folder
+from tests.steps import run_steps
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,9 +26,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_run_with_staging_and_output_on_object_storage(
-    airflow_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.io import attach
     from fsspec.implementations.memory import MemoryFileSystem
     from upath import UPath
@@ -38,9 +40,8 @@ def test_run_with_staging_and_output_on_object_storage(
     monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", f"{bucket}/output")
     # SQLite needs a local disk: with staging on object storage the memory is set apart.
     monkeypatch.setenv("GRENZENLOS_TRANSLATION_MEMORY", str(tmp_path / "memory.sqlite"))
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "localize_catalog.py")).dags["localize_catalog"]
-    run = dag.test(logical_date=datetime(2026, 11, 23, tzinfo=UTC), run_conf={"markets": ["DE"]})
-    assert str(run.state) == "success"
+    run = run_steps(ROOT / "config" / "markets.toml", date(2026, 11, 23), markets=["DE"])
+    assert run.state == "success", run.summary
     output = UPath(f"{bucket}/output")
     feed = etree.fromstring((output / "DE" / "google.xml").read_bytes())
     assert len(feed.findall("channel/item")) == 68  # 72 less 4 set aside, as in the demo

@@ -7,8 +7,12 @@ what a spreadsheet made of a value (``3.65275E+11`` for a GTIN). `apply_catalog_
 sits between the reader and the snapshot and, for each product, in this order:
 
 1. names every attribute and variant axis by one code (`schemas.axes.canonical_name`),
-   so a group's axes and its variants' attributes agree;
-2. fills a field from the source column ``[catalog.columns]`` names for it;
+   so a group's axes and its variants' attributes agree, and EU product law's attributes
+   as `schemas.product` names them, however the shop system's export wrote them
+   (`transforms.catalog.product_law`: Shopify metafield columns, WooCommerce ``Meta:``
+   columns, Shopware custom fields, the spellings merchants use);
+2. fills a field from the source column ``[catalog.columns]`` names for it (the product
+   fields, and EU product law's attributes: ``manufacturer_id = "Hersteller-ID"``);
 3. fills what is still empty from ``[catalog.defaults]``;
 4. makes relative image paths absolute with ``asset_base_url`` and drops (with a warning)
    a link that still is not an absolute http(s) URL;
@@ -24,15 +28,25 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from schemas.axes import canonical_name
 from schemas.findings import Finding, shorten
-from schemas.product import QUANTITY_FIELDS, TAX_CLASSES, Product
+from schemas.product import (
+    ANY_LOCALE,
+    QUANTITY_FIELDS,
+    SAFETY_PICTOGRAMS,
+    SAFETY_WARNING,
+    TAX_CLASSES,
+    Product,
+)
+from transforms.catalog.product_law import PRODUCT_LAW_FIELDS, attribute_code
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from schemas.config.catalog import CatalogSource
 
+_CODES_KEPT = 4096
+"""Attribute names whose code is kept (a catalog has a few hundred)."""
+_LIST_SEPARATORS = re.compile(r"[;|]")
 _SCIENTIFIC = re.compile(r"^\s*\d+(?:[.,]\d+)?[eE][+]?\d+\s*$")
 _ABSOLUTE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:/\S*)?$")
 _CONDITIONS = {"new": "new", "used": "used", "refurbished": "refurbished"}
@@ -64,23 +78,40 @@ def apply_catalog_settings(
 
 
 class _Settings:
-    __slots__ = ("base_url", "columns", "defaults")
+    __slots__ = ("base_url", "codes", "columns", "defaults", "locale")
 
     def __init__(self, source: CatalogSource) -> None:
-        self.columns = {name: canonical_name(column) for name, column in source.columns.items()}
+        # A shop export holds one language: a warning without one is [catalog] locale's
+        # (unset, the export's texts apply to every locale, and so does the warning).
+        self.locale = source.locale or ANY_LOCALE
+        self.codes: dict[str, str] = {}
+        """Attribute name -> its code; a catalog has a few hundred names, read per product."""
+        self.columns = {name: self.code(column) for name, column in source.columns.items()}
         self.defaults = source.defaults
         self.base_url = source.asset_base_url
+
+    def code(self, name: str) -> str:
+        code = self.codes.get(name)
+        if code is None:
+            code = attribute_code(name, self.locale)
+            if len(self.codes) < _CODES_KEPT:  # bounded, whatever a hostile file names
+                self.codes[name] = code
+        return code
 
     def apply(self, product: Product) -> list[Finding]:
         found: list[Finding] = []
         if product.attributes:
-            product.attributes = _canonical_attributes(product.attributes)
+            product.attributes = self._canonical_attributes(product.attributes)
         if product.varies_by:
-            product.varies_by = list(dict.fromkeys(canonical_name(a) for a in product.varies_by))
+            product.varies_by = list(dict.fromkeys(self.code(a) for a in product.varies_by))
         for name, column in self.columns.items():
             value = product.attributes.get(column, "").strip()
             if value:
-                _set_field(product, name, value, found)
+                if name in PRODUCT_LAW_FIELDS:
+                    key = f"{SAFETY_WARNING}-{self.locale}" if name == SAFETY_WARNING else name
+                    product.attributes[key] = value
+                else:
+                    _set_field(product, name, value, found)
         self._defaults(product, found)
         if product.image_links:
             self._images(product, found)
@@ -113,7 +144,7 @@ class _Settings:
         if defaults.country_of_origin and not product.attributes.get("country_of_origin"):
             product.attributes["country_of_origin"] = defaults.country_of_origin
         for key, value in defaults.attributes.items():
-            product.attributes.setdefault(canonical_name(key), value)
+            product.attributes.setdefault(self.code(key), value)
 
     def _images(self, product: Product, found: list[Finding]) -> None:
         if all(_ABSOLUTE.match(link) for link in product.image_links):
@@ -144,14 +175,21 @@ class _Settings:
             )
         product.image_links = links
 
-
-def _canonical_attributes(attributes: dict[str, str]) -> dict[str, str]:
-    canonical: dict[str, str] = {}
-    for key, value in attributes.items():
-        code = canonical_name(key)
-        if code not in canonical or (not canonical[code] and value):
-            canonical[code] = value
-    return canonical
+    def _canonical_attributes(self, attributes: dict[str, str]) -> dict[str, str]:
+        canonical: dict[str, str] = {}
+        codes = self.codes
+        for key, value in attributes.items():
+            code = codes.get(key) or self.code(key)
+            if code not in canonical or (not canonical[code] and value):
+                canonical[code] = value
+        pictograms = canonical.get(SAFETY_PICTOGRAMS)
+        if pictograms and _LIST_SEPARATORS.search(pictograms):
+            # Shopify writes a list metafield's values joined by "; ", Magento a
+            # multi-select's by "|": the codes' own separators are spaces and commas.
+            canonical[SAFETY_PICTOGRAMS] = ", ".join(
+                code for part in _LIST_SEPARATORS.split(pictograms) if (code := part.strip())
+            )
+        return canonical
 
 
 def _set_field(product: Product, name: str, value: str, found: list[Finding]) -> None:

@@ -27,12 +27,14 @@ OPERATIONS = (
     ("/inventory_item_group/{inventoryItemGroupKey}", "put"),
 )
 """(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
-EXTRA_SCHEMAS = ("Regulatory",)
+EXTRA_SCHEMAS = ("Regulatory", "ExtendedProducerResponsibility")
 """Component schemas kept although no operation of `OPERATIONS` reaches them: eBay's
 ``Regulatory`` (GPSR manufacturer, responsible persons, product safety, documents, energy
 label) belongs to the offer (``EbayOfferDetailsWithKeys.regulatory``), which grenzenlos does
 not send yet; `feeds.ebay.regulatory` builds it and a test checks it against this schema.
-A contract without it (1.13.0) is cut as before."""
+``ExtendedProducerResponsibility`` (the offer's ``ecoParticipationFee``) likewise, for
+`feeds.ebay.extended_producer_responsibility`. A contract without them (1.13.0) is cut as
+before."""
 SCHEMA_REF = "#/components/schemas/"
 
 

@@ -146,7 +146,7 @@ def problems_in_file(channel: str, data: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("channel", sorted(CHANNEL_MARKET))
-@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # examples: tests/conftest.py
 @given(
     title=with_words,
     description=hostile | with_words,

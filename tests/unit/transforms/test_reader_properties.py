@@ -24,9 +24,8 @@ if TYPE_CHECKING:
 
     from schemas.findings import Finding
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+"""The number of examples is the profile's (tests/conftest.py)."""
 BAD_BYTES = st.sampled_from([b"\xff", b"\xc3", b"\xe4", b"\xed\xa0\x80", b"\x80\x80", b"\xf0\x9f"])
 MARK = "\ue000BAD\ue000"
 """Placeholder a generated cell carries where undecodable bytes go in (private use area)."""

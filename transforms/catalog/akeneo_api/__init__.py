@@ -31,6 +31,11 @@ images ``image``, ``picture``, ``variation_image`` (media file codes: relative t
 ``categories``, ``enabled``, ``tax_class``, ``availability`` and ``condition``. Any other
 value goes into ``attributes`` under the CSV export's column name (``release_date-print``,
 ``meta_title-de_DE``, ``max_print_size``: an option code; a metric as ``800 GRAM``).
+EU product law's attributes are Akeneo attributes of the codes `schemas.product` names, as
+in the CSV export (``manufacturer_id``, ``responsible_person_id``, ``importer_id``,
+``safety_pictograms``, the document URLs, ``energy_class``,
+``eprel_registration_number``); the localizable ``safety_warning`` is kept as
+``safety_warning-<locale>`` (through ``[catalog] locales``) of the channel read.
 
 A variant product already carries its product models' values and categories ("It
 contains the common attribute values of its product model plus values for variations",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
-from schemas.product import ANY_LOCALE, Money, Product
+from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.akeneo import IMAGE_ATTRIBUTES, QUANTITY_ATTRIBUTES, SIZE_ATTRIBUTES
 from transforms.catalog.akeneo_api.client import AkeneoApiClient, AkeneoApiError
 from transforms.catalog.values import (
@@ -342,6 +342,11 @@ class _Reader:
                 return
         if attr == "price" and isinstance(data, list):
             self._prices(product, context, data)
+            return
+        if attr == SAFETY_WARNING and locale is not None:
+            # One key form for every reader (`schemas.product`): the channel's value only
+            # reaches here, so the key is the warning's locale alone.
+            product.attributes[f"{SAFETY_WARNING}-{self._locale(locale, True)}"] = _text(data)
             return
         key = "-".join(part for part in (attr, locale, scope) if part)
         if isinstance(data, list) and data and all(_is_price(p) for p in data):

@@ -34,7 +34,13 @@ External entities, the network and DTDs are never loaded. What maps onto `Produc
 - ``MIME_INFO``: images (``MIME_TYPE image/*``, or an image file name) with the purpose
   ``normal`` first, then none, ``detail``, ``others``, ``thumbnail``; a relative
   ``MIME_SOURCE`` is prefixed with the header's ``MIME_ROOT``. Data sheets, logos and
-  other documents are not images.
+  other documents are not images; the one of ``MIME_PURPOSE`` ``safety_data_sheet`` is
+  ``attributes["safety_data_sheet_url"]`` when its link is absolute.
+- EU product law: BMEcat 2005 has no elements for it (no operator beyond
+  ``MANUFACTURER_NAME``, the brand ``[operators.brands]`` maps). A supplier sends the rest
+  as features named as `transforms.catalog.product_law` recognises (``FNAME``
+  ``responsible_person_id``, ``Energieeffizienzklasse``, ``EPREL registration number``);
+  ETIM and ECLASS feature codes (``EF...``) are kept under their codes, not interpreted.
 - ``*_FEATURES/FEATURE``: ``FNAME`` (or the ``FT_NAME`` of its ``FTEMPLATE``; a nameless
   ``-`` takes its features block's ``REFERENCE_FEATURE_GROUP_NAME``) -> an attribute of
   that name with ``FVALUE`` (several joined by ", ") and ``FUNIT``. A feature named like a

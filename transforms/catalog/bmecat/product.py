@@ -301,6 +301,12 @@ class ProductReader:
                     source = element_text(child)
                 elif tag == "MIME_PURPOSE":
                     purpose = element_text(child).lower()
+            if purpose == "safety_data_sheet" and source:
+                # BMEcat's own purpose for the document GPSR asks listings to link
+                link = self._link(source)
+                if link.startswith(("http://", "https://")):
+                    product.attributes.setdefault("safety_data_sheet_url", link)
+                continue
             rank = IMAGE_PURPOSES.get(purpose)
             if not source or rank is None:
                 continue

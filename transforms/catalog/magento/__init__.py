@@ -34,6 +34,11 @@ What this reader relies on:
   export's "fields enclosure" a value is ``code="value"`` with ``""`` for a quote, as
   Magento's importer reads them (``Magento\\CatalogImportExport\\Model\\Import\\Product::
   parseAttributesWithoutWrappedValues`` and ``parseAttributesWithWrappedValues``);
+- ``manufacturer`` (Magento's own attribute in the default attribute set, in
+  ``additional_attributes`` as its option label) is the brand, so ``[operators.brands]``
+  finds the manufacturer; EU product law's attributes are attribute codes of the shop
+  (``manufacturer_id``, ``responsible_person_id``, ``safety_warning``, ``energy_class``
+  ..., `transforms.catalog.product_law`);
 - ``configurable_variations`` on a configurable: ``sku=<variant>,<axis>=<value>,...`` per
   variant, joined by ``|``.
 

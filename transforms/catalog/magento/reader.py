@@ -382,6 +382,10 @@ class _Reader:
         for code, value in attributes.items():
             if code not in _INTERNAL_ATTRIBUTES and value.strip():
                 product.attributes[code] = value.strip()
+        # Magento has no brand field; its system attribute `manufacturer` (a drop-down in
+        # the default attribute set) names the maker, which [operators.brands] maps.
+        if manufacturer := product.attributes.get("manufacturer"):
+            product.brand = manufacturer
         if parent is not None and values is not None:
             product.group = parent.sku
             for axis in parent.axes:

@@ -14,7 +14,9 @@ in shopware/shopware) writes:
 ``purchase_prices_net`` ``purchase_prices_gross``  what the merchant paid
 ``tax_id`` ``tax_rate`` ``tax_name``            the tax (``Standard rate``, 19)
 ``cover_media_id`` ``cover_media_url`` ...      the main image
-``manufacturer_id`` ``manufacturer_name``       the brand
+``manufacturer_name``                           the brand (``manufacturer_id`` is
+                                                Shopware's id for it, not kept)
+``custom_fields``                               custom fields, a JSON object
 ``categories``                                  category ids, ``|``-separated
 ``sales_channel``                               sales channel ids (``visibilities.all``)
 ``propertyIds`` ``optionIds``                   property option ids; a variant's options
@@ -27,7 +29,12 @@ snake_case names Shopware's own fixtures give them: ``ean``, ``manufacturer_numb
 ``weight`` (kg), ``width`` ``height`` ``length`` (mm), ``media`` (the other image URLs,
 ``|``-separated), ``list_price_gross`` (``price.DEFAULT.listPrice.gross``: the price
 before a reduction), ``price_gross_usd``, ``is_closeout``, ``category_paths``. Every
-other non-empty column is kept as an attribute under its own name.
+other non-empty column is kept as an attribute under its own name, and so is each
+custom field of ``custom_fields`` (``customFields``, ``translations.DEFAULT.customFields``):
+where a merchant keeps EU product law's attributes (``manufacturer_id``,
+``responsible_person_id``, ``safety_warning``, ``energy_class`` ..., or property groups
+of those names; `transforms.catalog.product_law`). The manufacturer's name is the brand
+``[operators.brands]`` maps onto the manufacturer.
 
 Prices are in the shop's default currency, which the file does not name
 (``[catalog] currency``). A list price above the price means the product is reduced:

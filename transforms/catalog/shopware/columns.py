@@ -45,6 +45,10 @@ _ROLES: dict[str, str] = {
     "media": "media",
     "category_paths": "category_paths",
     "is_closeout": "closeout",
+    # Shopware's id of the manufacturer entity: not an [operators] id, so never kept as the
+    # manufacturer_id attribute (`schemas.product`), which the GPSR check reads
+    "manufacturer_id": "manufacturer_entity_id",
+    "custom_fields": "custom_fields",
     # Shopware's own keys, for a profile whose column names repeat them
     "parentId": "parent_id",
     "productNumber": "sku",
@@ -57,6 +61,10 @@ _ROLES: dict[str, str] = {
     "manufacturer.translations.DEFAULT.name": "brand",
     "manufacturerNumber": "mpn",
     "isCloseout": "closeout",
+    "manufacturerId": "manufacturer_entity_id",
+    "manufacturer.id": "manufacturer_entity_id",
+    "customFields": "custom_fields",
+    "translations.DEFAULT.customFields": "custom_fields",
 }
 """Column name -> what it holds."""
 _OPTION_COLUMNS = ("optionIds", "options")
@@ -96,6 +104,8 @@ _CONSUMED = frozenset(
         "length",
         "media",
         "closeout",
+        "manufacturer_entity_id",
+        "custom_fields",
     }
 )
 """Roles mapped onto a `Product` field, not kept as attributes."""

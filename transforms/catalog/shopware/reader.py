@@ -3,6 +3,7 @@ completed from its parent, becomes a product; a variant's options become its axe
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -292,9 +293,33 @@ def _product(
     if reading.options is not None and columns.properties is not None:
         for group, names in named_options(row[columns.properties], reading.options).items():
             attributes[group] = ", ".join(names)
+    if custom := cell.get("custom_fields"):
+        _custom_fields(custom, attributes, role["custom_fields"], context)
     if "condition" in attributes:
         take_condition(product, context)
     return product
+
+
+def _custom_fields(text: str, attributes: dict[str, str], column: str, context: RowContext) -> None:
+    """Keep each custom field of the JSON object Shopware exports (``{"energy_class":
+    "B"}``) as an attribute under its name; a list's values joined by ``", "``."""
+    try:
+        fields = json.loads(text)
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        context.warn(
+            column,
+            "custom_fields_not_json",
+            "the custom fields are not the JSON object Shopware exports: they were ignored",
+            text,
+        )
+        return
+    for name, value in fields.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value if v not in (None, ""))
+        if value not in (None, "") and not isinstance(value, dict):
+            attributes[str(name)] = str(value).strip()
 
 
 def _price(

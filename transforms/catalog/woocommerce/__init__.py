@@ -16,7 +16,8 @@ exporter's code, which this reader follows:
   type ``variation`` whose ``Parent`` names it by SKU or as ``id:<ID>``. Each variation
   is a product of the parent's group (``group`` = the parent's SKU, or ``id:<ID>``
   when it has none) and inherits what it leaves empty: name, descriptions, categories,
-  images, weight and dimensions, the parent's other attributes, its tax status and
+  images, weight and dimensions, the parent's other attributes (its ``Attribute N`` pairs
+  the variation does not vary by among them), its tax status and
   (``parent``) tax class and stock. A variation's axes are its ``Attribute N name``
   columns, as the shop spells them (``Color``); an empty ``Attribute N value(s)``
   means "any Color": that axis is left out of that variation's attributes and
@@ -48,6 +49,11 @@ exporter's code, which this reader follows:
   first image is the main one.
 - The exporter puts ``'`` before a value that starts with ``=``, ``+``, ``-`` or ``@``
   (so that spreadsheets do not run it as a formula); the reader takes it off again.
+- ``Brands`` (WooCommerce 9.6+, its core brands: paths like categories) is the brand: the
+  first brand's last step; a variation without its own takes its parent's. EU product
+  law's attributes are the shop's custom fields (``Meta: manufacturer_id``,
+  ``Meta: _eprel_number``) or product attributes (``Attribute N name`` ``Energy class``),
+  named as `transforms.catalog.product_law` recognises them.
 - ``GTIN, UPC, EAN, or ISBN`` (WooCommerce 9.2+) is the GTIN. Every other column with a
   value (``Tags``, ``Shipping class``, ``Meta: ...``) goes into ``attributes`` under its
   own name, so ``[catalog.columns]`` can map it (``brand = "Meta: _brand"``). Links to

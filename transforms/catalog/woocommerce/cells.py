@@ -33,6 +33,17 @@ CACHED = 8192
 and the values are immutable."""
 
 
+def brand_of(text: str) -> str | None:
+    """The brand of a ``Brands`` cell (WooCommerce 9.6+ core brands): the first brand of
+    the list, the last step of its path (``Parent > Child``), as a product has one brand.
+
+    >>> brand_of("Outdoor > Nordquell, Acme"), brand_of(" ")
+    ('Nordquell', None)
+    """
+    brands = split_values(text)
+    return brands[0].rsplit(">", 1)[-1].strip() or None if brands else None
+
+
 def split_values(text: str) -> list[str]:
     """A list as WooCommerce writes it: values joined with ``", "``, a comma inside a
     value escaped as ``\\,`` (the exporter's ``implode_values``).

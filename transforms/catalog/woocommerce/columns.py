@@ -49,6 +49,7 @@ _COLUMNS = {
     "parent": "parent",
     "external url": "external_url",
     "button text": "button_text",
+    "brands": "brands",
 }
 """Exported column names (case-folded) -> what the reader takes them for."""
 _NOT_READ = frozenset({"grouped products", "upsells", "cross-sells", "position"})
@@ -82,6 +83,7 @@ class Cells:
     parent: str = _MISSING
     external_url: str = _MISSING
     button_text: str = _MISSING
+    brands: str = _MISSING
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from transforms.catalog.woocommerce.cells import (
     CACHED,
     FORMULA_GUARD,
     PUBLISHED,
+    brand_of,
     cell_text,
     parse_availability,
     parse_published,
@@ -192,6 +193,9 @@ class _Reader:
         read = self._row(row, context)
         template = read.product
         template.sku = group
+        # The parent's attributes its variations do not vary by (``Material``, ``Safety
+        # pictograms``) are theirs too; `_inherit` leaves out those they name as axes.
+        template.attributes.update((name, value) for name, value in read.axes if value)
         # Variations inherit the parent's settled tax class and tax status.
         self._settle(read, None, context)
         if not clean:
@@ -247,6 +251,8 @@ class _Reader:
                 availability = context.take("In stock?", parse_availability, text)
             if availability is not None:
                 product.availability = availability  # type: ignore[assignment]
+        if text := get(cells.brands, ""):
+            product.brand = brand_of(cell_text(text))
         if text := get(cells.categories, ""):
             product.categories = split_values(cell_text(text))
         if text := get(cells.images, ""):
@@ -372,6 +378,7 @@ def _inherit(read: _Row, parent: Product) -> None:
     product.group = parent.sku
     product.varies_by = [name for name, value in read.axes if value]
     product.enabled = product.enabled and parent.enabled
+    product.brand = product.brand or parent.brand
     product.title = product.title or dict(parent.title)
     product.description = product.description or dict(parent.description)
     product.bullet_points = product.bullet_points or dict(parent.bullet_points)

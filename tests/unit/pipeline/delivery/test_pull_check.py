@@ -53,7 +53,7 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     (root / "de").mkdir(parents=True)
     (root / "de" / "idealo.csv").write_bytes(FEED)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_BasicAuthFiles, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", root
     server.shutdown()

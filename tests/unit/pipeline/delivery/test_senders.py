@@ -125,7 +125,7 @@ def test_a_channel_without_delivery_is_checked_at_its_public_url(
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(path.parent))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     web = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    threading.Thread(target=web.serve_forever, args=(0.05,), daemon=True).start()
     try:
         url = f"http://127.0.0.1:{web.server_address[1]}/{{file}}"
         channel = Channel(required=["title"], public_url=url)
