@@ -28,8 +28,8 @@ id Allegro gave them, per element of ``productSet`` (Allegro REST API,
   catalog's document URLs, and ``NO_SAFETY_INFORMATION`` is in that contract a value
   Allegro *returns*, not one a request may send: neither is written.
 
-In an EU market a listing is set aside (`feeds.contract.FeedWriter.check_gpsr`) without
-its manufacturer or EU responsible person, and here also when the operator has no
+In an EU market a listing is set aside (`feeds.contract.FeedWriter.check_gpsr_operators`)
+without its manufacturer or EU responsible person, and here also when the operator has no
 Allegro id (``allegro_responsible_producer_missing``,
 ``allegro_responsible_person_missing``): Allegro cannot be told who it is. A listing
 without warnings in the market's language goes out with an
@@ -166,16 +166,17 @@ class AllegroOffers(FeedWriter):
         self.items_written += 1
         return findings
 
-    def check_gpsr(self, listing: Listing, findings: list[Finding]) -> bool:
-        """`feeds.contract.FeedWriter.check_gpsr`, asked once per combination of brand and
-        operator attributes that passes: its answer depends on nothing else, and a catalog
-        has few operators and many products. Measured on the channel benchmark's listings
-        (December 2026): about 5 µs per item asked each time, under 0.5 µs remembered,
-        of some 80-100 µs the writer spends per item."""
+    def check_gpsr_operators(self, listing: Listing, findings: list[Finding]) -> bool:
+        """`feeds.contract.FeedWriter.check_gpsr_operators`, asked once per combination of
+        brand and operator attributes that passes: its answer depends on nothing else, and
+        a catalog has few operators and many products. Measured on the channel benchmark's
+        listings (December 2026): about 5 µs per item asked each time, under 0.5 µs
+        remembered, of some 80-100 µs the writer spends per item. (The energy-label check
+        beside it depends on the categories and attributes, and is asked every time.)"""
         key = _operator_key(listing)
         if key in self._gpsr_passed:
             return True
-        passed = super().check_gpsr(listing, findings)
+        passed = super().check_gpsr_operators(listing, findings)
         if passed:
             self._gpsr_passed.add(key)
         return passed
@@ -185,7 +186,7 @@ class AllegroOffers(FeedWriter):
         what keeps them from being sent (field, rule, message).
 
         Worked out once per combination of brand and operator attributes, as
-        `check_gpsr`.
+        `check_gpsr_operators`.
         """
         key = _operator_key(listing)
         known = self._operator_fields.get(key)
@@ -195,7 +196,7 @@ class AllegroOffers(FeedWriter):
 
     def _resolve_operators(self, listing: Listing) -> tuple[dict[str, Any], list[_Problem]]:
         found = self.market.operators.resolve(listing.attributes, listing.brand)
-        if found.manufacturer is None:  # check_gpsr has set the listing aside already
+        if found.manufacturer is None:  # check_gpsr_operators has set it aside already
             return {}, []
         fields: dict[str, Any] = {}
         problems: list[_Problem] = []

@@ -30,7 +30,7 @@ bol's Offers API v11 (offers-v11.yaml 11.3-11.5, media type
   ``economic_operator_id`` (one operator for all the merchant's offers). Without either the
   listing is set aside (``bol_economic_operator_missing``) rather than sent to be kept off
   sale; without any manufacturer it is set aside by the GPSR rule
-  (`feeds.contract.FeedWriter.check_gpsr`).
+  (`feeds.contract.FeedWriter.check_gpsr_operators`).
 
 Sources: bol's offers-v11.yaml and its v11 offer use-case guide
 (api.bol.com/retailer/public/Retailer-API/v11/functional/offer-api/), see

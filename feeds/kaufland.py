@@ -26,9 +26,9 @@ Kaufland's Seller University pages on GPSR, product data and mandatory attribute
 Seller API documentation and public clients of it). So this file carries no GPSR column:
 a guessed one would be ignored or rejected. What is done: in an EU market a listing
 without its manufacturer (or EU responsible person) is set aside before publishing
-(`feeds.contract.FeedWriter.check_gpsr`), and the ``manufacturer`` column (one of the
-six attributes Kaufland requires in every category: ean, category, title, description,
-manufacturer, picture) carries the brand as before. Add the GPSR columns once
+(`feeds.contract.FeedWriter.check_gpsr_operators`), and the ``manufacturer`` column (one
+of the six attributes Kaufland requires in every category: ean, category, title,
+description, manufacturer, picture) carries the brand as before. Add the GPSR columns once
 Kaufland's attribute list (its "Mandatory attributes per category" download) names them,
 from ``[operators.<id>]`` (`schemas.config.operators`).
 

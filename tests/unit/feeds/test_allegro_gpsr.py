@@ -210,3 +210,18 @@ def test_markets_outside_the_eu_get_no_gpsr_fields() -> None:
     [offer], [found] = _offers(market, {"brand": "Unbekannt", "attributes": {}})
     assert offer["productSet"] == [{"product": {"id": "4260990000015", "idType": "GTIN"}}]
     assert found == []
+
+
+def test_a_remembered_operator_check_still_checks_each_energy_label() -> None:
+    """Two lamps of the same brand: the first passes the operators check, which the writer
+    then remembers; the second, without its EPREL number, is still set aside."""
+    market = market_for("allegro")
+    lamp = {"brand": "Nordquell", "categories": ("lighting",)}
+    written, findings = _offers(
+        market,
+        {**lamp, "attributes": {"energy_class": "B", "eprel_registration_number": "123456"}},
+        {**lamp, "attributes": {"energy_class": "B"}},
+    )
+    assert "GZ-1" not in [offer["external"]["id"] for offer in written]
+    assert "eprel_number_missing" in {f.rule for f in findings[1] if f.severity == "error"}
+    assert not {f.rule for f in findings[1]} & {"gpsr_manufacturer_missing"}
