@@ -447,6 +447,32 @@ RULES: dict[str, Rule] = {
     "empty_feed_withheld": Rule(
         "feed", "error", "this run's {channel} feed lists none of the market's products"
     ),
+    # EU product law as Allegro and bol.com take it: operators by the ids those marketplaces
+    # gave them (feeds/allegro.py, feeds/bol.py)
+    "allegro_responsible_producer_missing": Rule(
+        "feed",
+        "error",
+        "Allegro takes the manufacturer {operator} as the id it gave it: add "
+        "allegro_responsible_producer_id to [operators.{id}]",
+    ),
+    "allegro_responsible_person_missing": Rule(
+        "feed",
+        "error",
+        "the manufacturer {operator} is outside the EU, and Allegro takes its EU responsible "
+        "person as the id it gave it: add allegro_responsible_person_id to [operators.{id}]",
+    ),
+    "allegro_safety_information_missing": Rule(
+        "feed",
+        "warning",
+        "no warnings or safety information in {locale}: Allegro asks for them on most "
+        "categories under EU product law",
+    ),
+    "bol_economic_operator_missing": Rule(
+        "feed",
+        "error",
+        "bol.com keeps offers without a valid economic operator off sale: add "
+        "bol_economic_operator_id to [operators.{id}] or [channels.bol] economic_operator_id",
+    ),
     # Sale prices per channel (feeds/sales.py, feeds/google.py, feeds/amazon/attributes.py)
     "sale_annotation_not_shown": Rule(
         "feed",

@@ -54,9 +54,11 @@ class BolChannel(Channel, OfferQuantity):
     """The delivery promise of every offer (fulfilled by the retailer); the bol channel
     needs one."""
     economic_operator_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    """bol.com ``economicOperatorId``: the id bol gave the economic operator (EU product
-    safety rules) responsible for the products; bol keeps offers without a valid one off
-    sale. Absent, offers are sent without it."""
+    """bol.com ``economicOperatorId`` of every offer whose own operators have none: the id
+    bol gave the economic operator (EU product safety rules) responsible for the merchant's
+    products. An offer takes the ``bol_economic_operator_id`` of the operator answering
+    for its product in the EU (``[operators.<id>]``) first; with neither it is set aside,
+    since bol keeps offers without a valid one off sale (from 1 February 2025)."""
     countries: list[Annotated[str, Field(pattern=COUNTRY_CODE.pattern)]] = Field(
         default_factory=list
     )
