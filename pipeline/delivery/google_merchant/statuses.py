@@ -67,6 +67,19 @@ class ItemStatus:
     issues: list[Issue] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusReading:
+    """One reading of a market's statuses.
+
+    Attributes:
+        outcome: The verdict, counts, issues and refused skus.
+        unsettled: Items Google has not judged yet (pending review, or not listed yet).
+    """
+
+    outcome: DeliveryOutcome
+    unsettled: int
+
+
 def default_retry(deadline_seconds: float = 300.0, initial_seconds: float = 2.0) -> Retry:
     """Google's quota (429 ``RESOURCE_EXHAUSTED``) and passing server errors are tried
     again with a growing wait (``initial_seconds``, doubled, at most 60 s) until
@@ -167,7 +180,7 @@ def list_statuses(
 
 def statuses_outcome(
     statuses: Collection[ItemStatus], target: FeedTarget, skus: Collection[str] | None = None
-) -> DeliveryOutcome:
+) -> StatusReading:
     """The verdict on a market's products: refused when Google disapproved any, accepted
     (with warnings when it reported any) otherwise.
 
@@ -204,7 +217,7 @@ def statuses_outcome(
         verdict = "accepted_with_warnings"
     else:
         verdict = "accepted"
-    return DeliveryOutcome(
+    outcome = DeliveryOutcome(
         verdict=verdict,
         detail=detail,
         reference=f"{target.content_language}~{target.feed_label}",
@@ -213,6 +226,7 @@ def statuses_outcome(
         issues=issues,
         refused_skus=refused,
     )
+    return StatusReading(outcome, counts["pending"] + unseen)
 
 
 def read_statuses(
@@ -223,7 +237,7 @@ def read_statuses(
     skus: Collection[str] | None = None,
     *,
     retry: Retry | None = None,
-) -> DeliveryOutcome:
+) -> StatusReading:
     """Read a market's statuses from the Merchant API (`list_statuses`) and judge them
     (`statuses_outcome`).
 

@@ -95,7 +95,7 @@ def test_disapproved_items_are_refused_and_issues_become_findings_with_googles_c
             issues=(issue("price_mismatch", "DISAPPROVED", countries=("AT",)),),
         ),
     ]
-    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK)
+    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK).outcome
 
     assert outcome.verdict == "refused"
     assert outcome.refused_skus == ["lamp-1"]
@@ -120,7 +120,9 @@ def test_only_the_delivered_skus_count_and_unprocessed_ones_are_told(
         product("tea-1", "DE", "de", approved=("DE",)),
         product("gone-1", "DE", "de", disapproved=("DE",)),
     ]
-    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", ["tea-1", "new-1"], retry=QUICK)
+    reading = read_statuses(_access(server), ACCOUNT, DE, "DE", ["tea-1", "new-1"], retry=QUICK)
+    assert reading.unsettled == 1
+    outcome = reading.outcome
     assert outcome.verdict == "accepted"
     assert outcome.refused_skus == []
     assert "1 not yet processed of 2 products" in outcome.detail
@@ -139,8 +141,12 @@ def test_switzerland_in_french_reads_its_own_feed_label_and_language(
             issues=(issue("text_language_mismatch", "DISAPPROVED"),),
         ),
     ]
-    french = read_statuses(_access(server), ACCOUNT, FeedTarget("CH", "fr"), "CH", retry=QUICK)
-    german = read_statuses(_access(server), ACCOUNT, FeedTarget("CH", "de"), "CH", retry=QUICK)
+    french = read_statuses(
+        _access(server), ACCOUNT, FeedTarget("CH", "fr"), "CH", retry=QUICK
+    ).outcome
+    german = read_statuses(
+        _access(server), ACCOUNT, FeedTarget("CH", "de"), "CH", retry=QUICK
+    ).outcome
     assert (french.refused_skus, german.refused_skus) == (["tea-1"], [])
     assert [i.code for i in french.issues] == ["text_language_mismatch"]
 
@@ -148,7 +154,7 @@ def test_switzerland_in_french_reads_its_own_feed_label_and_language(
 def test_every_page_is_read(server: GoogleMerchantServer) -> None:
     server.page_limit = 2
     server.products[ACCOUNT] = [product(f"sku-{n}", "DE", "de", approved=("DE",)) for n in range(5)]
-    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK)
+    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK).outcome
     assert outcome.sent == 5
     calls = server.list_calls
     assert len(calls) == 3
@@ -160,7 +166,7 @@ def test_every_page_is_read(server: GoogleMerchantServer) -> None:
 def test_an_exhausted_quota_is_waited_out(server: GoogleMerchantServer) -> None:
     server.products[ACCOUNT] = [product("tea-1", "DE", "de", approved=("DE",))]
     server.exhaust_quota(times=2)
-    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK)
+    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK).outcome
     assert outcome.verdict == "accepted"
     assert [call.status for call in server.list_calls] == [429, 429, 200]
 
@@ -180,7 +186,7 @@ def test_an_expired_access_token_is_renewed_and_the_call_made_again(
     server.page_limit = 1
     server.products[ACCOUNT] = [product(f"sku-{n}", "DE", "de", approved=("DE",)) for n in range(2)]
     server.expire_tokens(after_calls=1)
-    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK)
+    outcome = read_statuses(_access(server), ACCOUNT, DE, "DE", retry=QUICK).outcome
     assert outcome.sent == 2
     assert [call.status for call in server.list_calls] == [200, 401, 200]
     assert len([c for c in server.calls if c.path == TOKEN_PATH]) == 2
