@@ -16,7 +16,7 @@ PRIVATE_KEY = (
 
 
 def _redacted(text: str) -> str:
-    from airflow.sdk.log import _secrets_masker
+    from airflow.sdk.log import _secrets_masker  # type: ignore[attr-defined]
 
     return str(_secrets_masker().redact(text))
 
