@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipeline.channels import registration
-from pipeline.deliver import deliver_feed, report_deliveries
+from pipeline.deliver import deliver_feed, plan_deliveries, report_deliveries
 from pipeline.delivery.google_merchant.flow import STATUSES_UNREAD, wait_for_statuses
+from pipeline.delivery.google_merchant.schedule import reread_statuses
 from pipeline.delivery.google_merchant.statuses import StatusReading
 from pipeline.delivery.outcome import CredentialsError, DeliveryOutcome
 from pipeline.delivery.senders import ConnectionFields, Shipment, choose_sender
@@ -254,3 +255,45 @@ def test_the_wait_ends_when_nothing_is_pending_or_at_its_limit() -> None:
         lambda: pending, wait_seconds=900, poll_seconds=300, sleep=sleep, clock=lambda: now[0]
     )
     assert (last.detail, waits) == ("pending", [300, 300, 300])
+
+
+def test_a_scheduled_reading_brings_a_later_disapproval_into_the_run(
+    tmp_path: Path, servers: tuple[SftpServer, GoogleMerchantServer]
+) -> None:
+    sftp, google = servers
+    google.products[ACCOUNT] = [
+        product("tea-1", "DE", "de", approved=("DE",)),
+        product("lamp-1", "DE", "de", pending=("DE",)),
+    ]
+    feed = _published(tmp_path)
+    manifest = {
+        "market": "DE",
+        "run": RUN,
+        "feeds": [{k: feed[k] for k in ("file", "channel", "items", "sha256")}],
+    }
+    (tmp_path / "DE" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    config = load_config(ROOT / "config" / "markets.toml", env={})
+    config.channels["google"] = _channel()
+    connections = _connections(sftp, google)
+    [planned] = plan_deliveries(config, tmp_path, markets=["DE"], channels=["google"])
+    send = choose_sender(registration("google"), Shipment(DE, _channel(), planned), connections)
+    first = deliver_feed(planned, tmp_path, send, Path)
+    report_deliveries([planned], [first], tmp_path, Path)
+    assert first["verdict"] == "accepted"
+
+    # A day later Google has crawled the lamp's landing page.
+    google.products[ACCOUNT][1] = product(
+        "lamp-1",
+        "DE",
+        "de",
+        disapproved=("DE",),
+        issues=(issue("landing_page_error", "DISAPPROVED", attribute="link"),),
+    )
+    results, unread = reread_statuses(config, tmp_path, connections, Path, markets=["DE"])
+    assert unread == []
+    assert connections.uploads == 1  # read again, not uploaded again
+    text, _ = report_deliveries(results, results, tmp_path, Path)
+    assert "REFUSED in part or whole (2 sent, 1 accepted, 1 refused)" in text
+    assert read_refused(tmp_path / "DE" / "google.refused.json") == ["lamp-1"]
+    lines = (tmp_path / "runs" / RUN / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [Finding.from_json(line).rule for line in lines] == ["landing_page_error"]
