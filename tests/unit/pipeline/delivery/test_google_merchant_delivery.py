@@ -17,10 +17,10 @@ import pytest
 from pipeline.channels import registration
 from pipeline.deliver import deliver_feed, plan_deliveries, report_deliveries
 from pipeline.delivery.google_merchant.flow import STATUSES_UNREAD, wait_for_statuses
-from pipeline.delivery.google_merchant.schedule import reread_statuses
 from pipeline.delivery.google_merchant.statuses import StatusReading
 from pipeline.delivery.outcome import CredentialsError, DeliveryOutcome
 from pipeline.delivery.senders import ConnectionFields, Shipment, choose_sender
+from pipeline.google_statuses import reread_statuses
 from pipeline.layout import read_refused
 from schemas.config.channels.google import GoogleChannel
 from schemas.config.delivery import SftpDelivery

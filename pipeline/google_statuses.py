@@ -1,6 +1,7 @@
-"""Google's statuses read again on a schedule: Google re-evaluates products after the
-upload (a landing page crawled, a price checked, a policy reviewed), so a file delivered
-as approved can have disapproved items a day later.
+"""Google's statuses read again on a schedule (a DAG task calls `reread_statuses`; the
+module sits beside `pipeline.deliver`, whose plan and records it reads). Google
+re-evaluates products after the upload (a landing page crawled, a price checked, a
+policy reviewed), so a file delivered as approved can have disapproved items a day later.
 
 `reread_statuses` reads, for every live Google file already delivered, its items'
 statuses again, replaces the answer in the file's delivery record, and returns results
