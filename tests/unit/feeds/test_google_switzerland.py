@@ -34,7 +34,7 @@ BOTTLE = Product(
         "it_IT": "<p>Doppia parete.</p>",
     },
     prices={"CHF": Money(Decimal("29.90"), "CHF")},
-    image_links=("https://cdn.example/1.jpg",),
+    image_links=["https://cdn.example/1.jpg"],
 )
 
 
