@@ -14,7 +14,9 @@ replacing that channel's earlier answer rather than adding to it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import msgspec
 
 from pipeline.deliver import plan_deliveries
 from pipeline.delivery.google_merchant.flow import (
@@ -23,13 +25,20 @@ from pipeline.delivery.google_merchant.flow import (
     read_market_statuses,
 )
 from pipeline.delivery.outcome import DeliveryError, DeliveryOutcome
-from pipeline.delivery.records import now, read_record, record_path, write_record
+from pipeline.delivery.records import (
+    DeliveryResult,
+    now,
+    read_record,
+    record_path,
+    write_record,
+)
 from schemas.config.channels.google import GoogleChannel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
+    from pipeline.delivery.records import PlannedFeed
     from pipeline.delivery.senders import Connections
     from schemas.config.pipeline import PipelineConfig
     from transforms.infra.storage import StoragePath
@@ -37,18 +46,21 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 
-def _result_counts(outcome: DeliveryOutcome) -> dict[str, Any]:
-    # The counts `pipeline.deliver.deliver_feed` puts in its results.
-    return {
-        "verdict": outcome.verdict,
-        "detail": outcome.detail,
-        "reference": outcome.reference,
-        "sent": outcome.sent,
-        "accepted": outcome.accepted,
-        "refused": len(outcome.refused_skus),
-        "errors": sum(1 for i in outcome.issues if i.severity == "error"),
-        "warnings": sum(1 for i in outcome.issues if i.severity == "warning"),
-    }
+def _delivered(feed: PlannedFeed, record: str, outcome: DeliveryOutcome) -> DeliveryResult:
+    # The result `pipeline.deliver.deliver_feed` gives for a file it sent.
+    return DeliveryResult(
+        **feed,
+        status="delivered",
+        record=record,
+        detail=outcome.detail,
+        verdict=outcome.verdict,
+        reference=outcome.reference,
+        sent=outcome.sent,
+        accepted=outcome.accepted,
+        refused=len(outcome.refused_skus),
+        errors=sum(1 for i in outcome.issues if i.severity == "error"),
+        warnings=sum(1 for i in outcome.issues if i.severity == "warning"),
+    )
 
 
 def reread_statuses(
@@ -58,7 +70,7 @@ def reread_statuses(
     path_factory: Callable[[str], StoragePath | Path],
     *,
     markets: Sequence[str] | None = None,
-) -> tuple[list[dict[str, Any]], list[str]]:
+) -> tuple[list[DeliveryResult], list[str]]:
     """Read Google's statuses of every delivered live Google file again.
 
     Args:
@@ -75,16 +87,23 @@ def reread_statuses(
     channel = config.channels.get("google")
     if not isinstance(channel, GoogleChannel) or channel.merchant_account is None:
         return [], []
-    results: list[dict[str, Any]] = []
+    results: list[DeliveryResult] = []
     unread: list[str] = []
     for feed in plan_deliveries(config, output_root, markets=markets, channels=["google"]):
         where = record_path(
             output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"]
         )
         record = read_record(where)
-        if record is None or record.get("status") != "done":
+        answered = record.done() if record is not None else None
+        if record is None or answered is None:
             continue  # not delivered yet: its delivery reads the statuses
-        uploaded = (record.get("progress") or {}).get("uploaded") or record["outcome"]
+        # The upload's own outcome (a delivery that read no statuses has only that one).
+        progress = record.resume_from() or {}
+        uploaded = (
+            msgspec.convert(progress["uploaded"], DeliveryOutcome)
+            if "uploaded" in progress
+            else answered
+        )
         skus = feed_skus(path_factory(feed["path"]))
         market = config.market(feed["market"])
         try:
@@ -93,10 +112,8 @@ def reread_statuses(
             LOG.warning("%s: Google's statuses not read again: %s", feed["label"], error)
             unread.append(feed["label"])
             continue
-        outcome = combined_outcome(DeliveryOutcome.from_json(uploaded), reading.outcome)
-        record.update(outcome=outcome.to_json(), statuses_read=now())
+        outcome = combined_outcome(uploaded, reading.outcome)
+        record.outcome, record.finished = outcome, now()
         write_record(where, record)
-        results.append(
-            {**feed, "record": str(where), "status": "delivered", **_result_counts(outcome)}
-        )
+        results.append(_delivered(feed, str(where), outcome))
     return results, unread

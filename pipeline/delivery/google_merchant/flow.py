@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from pipeline.delivery.outcome import DeliveryError, DeliveryOutcome, MarketplaceIssue
 
 if TYPE_CHECKING:
@@ -118,7 +120,7 @@ def google_sftp_sender(shipment: Shipment, connections: Connections) -> Send:
             uploaded = upload(path, progress, checkpoint)
             checkpoint({"uploaded": uploaded.to_json()})
         else:
-            uploaded = DeliveryOutcome.from_json(done)
+            uploaded = msgspec.convert(done, DeliveryOutcome)
         skus = feed_skus(path)
         try:
             statuses = wait_for_statuses(

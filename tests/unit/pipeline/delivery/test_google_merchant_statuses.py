@@ -15,6 +15,7 @@ from pipeline.deliver import marketplace_findings
 from pipeline.delivery.google_merchant.access import MerchantApiAccess
 from pipeline.delivery.google_merchant.statuses import default_retry, read_statuses
 from pipeline.delivery.outcome import CredentialsError, DeliveryError
+from pipeline.delivery.records import DeliveryRecord
 from pipeline.delivery.senders import ConnectionFields
 from schemas.config.channels.google import FeedTarget
 from tests.google_merchant_server import (
@@ -101,9 +102,8 @@ def test_disapproved_items_are_refused_and_issues_become_findings_with_googles_c
     assert outcome.refused_skus == ["lamp-1"]
     assert (outcome.sent, outcome.accepted) == (5, 4)
     assert "3 approved, 1 disapproved, 1 pending of 5 products" in outcome.detail
-    findings = marketplace_findings(
-        {"outcome": outcome.to_json(), "market": "DE", "channel": "google"}
-    )
+    record = DeliveryRecord(market="DE", channel="google", file="google.xml", sha256="0" * 64)
+    findings = marketplace_findings(record, outcome)
     seen = {(f.sku, f.severity, f.rule, f.field, f.stage) for f in findings}
     assert seen == {
         ("lamp-1", "error", "image_link_broken", "image link", "marketplace"),
