@@ -21,6 +21,7 @@ from pipeline.assemble_market import assemble_market, read_assembled, read_resul
 from pipeline.channel_files import ChannelFiles, live_listings, previous_state
 from pipeline.layout import KEYED_FINDINGS, LISTINGS, RESULT, SHARDS, path_like
 from pipeline.localize_shard import first_error, localize_shard
+from pipeline.overrides import open_overrides, read_channel_overrides
 from pipeline.records import (
     ChannelJob,
     ChannelResult,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from schemas.config.pipeline import PipelineConfig
     from schemas.config.pricing import Pricing
     from transforms.infra.storage import StoragePath
+    from transforms.overrides import OverrideTable
     from transforms.pricing.ecb_rates import EcbRates
 
 
@@ -133,6 +135,7 @@ def write_channel(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
+    overrides: OverrideTable | None = None,
 ) -> ChannelResult:
     """The ``write_channel`` task: one channel's feed files for one market, from the
     listings of every shard of the market (`localize_shard`'s results, in any order:
@@ -143,7 +146,8 @@ def write_channel(
     are checked once, whole. What the channel remembers per item (content hashes,
     checked hashes, titles, the last published hashes) is kept in a scratch file
     (`feeds.scratch.ScratchStore`), removed when the task ends, so its memory does not
-    grow with the catalog.
+    grow with the catalog. The channel's ``overrides`` (`pipeline.overrides`) change
+    listings before the writer sees them.
 
     Returns:
         The channel's files, its figures (`ChannelFiles.summary`) and its keyed findings
@@ -180,18 +184,20 @@ def write_channel(
             delta=mode == "delta",
             live_listed=live_listings(live_dir, market.code, channel),
         )
+        changes = open_overrides(overrides, market, channel, folder, streams)
         for result in ordered:
             listings = path_like(market_dir, result["dir"]) / LISTINGS
             for position, incomplete, listing in read_records(listings, decode):
                 if number in incomplete:
                     output.reasons["incomplete"] += 1
                     continue
-                found = output.write(listing)
+                found = changes.write(output, listing) if changes else output.write(listing)
                 if any(f.severity == "error" for f in found):
                     output.reasons[first_error(found)] += 1
                 write_keyed(findings_stream, position, number, found)
         output.finish(products, market_reasons)
-        write_keyed(findings_stream, AFTER_ALL, number, output.problems)
+        problems = output.problems + (changes.finish() if changes else [])
+        write_keyed(findings_stream, AFTER_ALL, number, problems)
         summary = output.summary(products, market_reasons)
     written = ChannelResult(
         market=market.code,
@@ -280,6 +286,7 @@ def build_channel(
         category_map=load_category_map(categories, markets=config.markets),
         mode=mode,
         live_dir=output_root / code,
+        overrides=read_channel_overrides(config, config.market(code), channel, run_dir),
     )
 
 
