@@ -19,14 +19,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-TAXONOMY: Final = Path(__file__).parent.parent / "schemas" / "taxonomy"
-"""Where the taxonomy files are (package data of ``schemas``)."""
+TAXONOMY: Final = "taxonomy"
+"""The taxonomy files' folder in package ``schemas`` (package data: the wheel carries it)."""
 SUGGESTIONS: Final = 6
 """Ids suggested per category: the best `BY_CODE` by the category's code, then the best
 by its products' words."""
@@ -67,7 +66,13 @@ def google_taxonomy(locale: str = "en-US") -> Taxonomy:
     """
     version = ""
     entries = []
-    text = (TAXONOMY / f"taxonomy-with-ids.{locale}.txt").read_text(encoding="utf-8")
+    from importlib.resources import files
+
+    text = (
+        files("schemas")
+        .joinpath(TAXONOMY, f"taxonomy-with-ids.{locale}.txt")
+        .read_text(encoding="utf-8")
+    )
     for line in text.splitlines():
         if line.startswith("#"):
             version = line.rpartition(":")[2].strip()
