@@ -21,7 +21,7 @@ from pipeline.assemble_market import assemble_market, read_assembled, read_resul
 from pipeline.channel_files import ChannelFiles, live_listings, previous_state
 from pipeline.layout import KEYED_FINDINGS, LISTINGS, RESULT, SHARDS, path_like
 from pipeline.localize_shard import first_error, localize_shard
-from pipeline.overrides import open_overrides, read_channel_overrides
+from pipeline.overrides import ChannelChanges, open_overrides, read_channel_overrides
 from pipeline.records import (
     ChannelJob,
     ChannelResult,
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from schemas.config.pipeline import PipelineConfig
     from schemas.config.pricing import Pricing
     from transforms.infra.storage import StoragePath
-    from transforms.overrides import OverrideTable
     from transforms.pricing.ecb_rates import EcbRates
 
 
@@ -135,7 +134,7 @@ def write_channel(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
-    overrides: OverrideTable | None = None,
+    overrides: ChannelChanges | None = None,
 ) -> ChannelResult:
     """The ``write_channel`` task: one channel's feed files for one market, from the
     listings of every shard of the market (`localize_shard`'s results, in any order:
@@ -146,8 +145,8 @@ def write_channel(
     are checked once, whole. What the channel remembers per item (content hashes,
     checked hashes, titles, the last published hashes) is kept in a scratch file
     (`feeds.scratch.ScratchStore`), removed when the task ends, so its memory does not
-    grow with the catalog. The channel's ``overrides`` (`pipeline.overrides`) change
-    listings before the writer sees them.
+    grow with the catalog. The team's rules and overrides file for the channel
+    (``overrides``, `pipeline.overrides`) change listings before the writer sees them.
 
     Returns:
         The channel's files, its figures (`ChannelFiles.summary`) and its keyed findings

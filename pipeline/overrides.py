@@ -1,16 +1,20 @@
-"""The overrides of one market's channel (``[overrides.<market>] <channel> = "<file>"``) as
-the ``write_channel`` task applies them: after localization, before the writer's checks
-(`transforms.overrides`). Each price it sets becomes a row of the market's ``prices.csv``
-(staged as ``shards/<channel>.prices.csv``, which `pipeline.assemble_market` appends)."""
+"""The rules (``rules_path``, `transforms.feed_rules`) and the overrides of one market's
+channel (``[overrides.<market>] <channel> = "<file>"``) as the ``write_channel`` task
+applies them: after localization, before the writer's checks (`transforms.overrides`); the
+rules in their order first, the overrides file last. Each price they set becomes a row of
+the market's ``prices.csv`` (staged as ``shards/<channel>.prices.csv``, which
+`pipeline.assemble_market` appends)."""
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pipeline.layout import SHARDS
 from schemas.findings import Finding
+from transforms.feed_rules import FeedRule, load_rules, matching_overrides
 from transforms.overrides import (
     Applied,
     OverrideTable,
@@ -33,29 +37,74 @@ PRICES_SUFFIX = ".prices.csv"
 """``shards/<channel>.prices.csv``: the prices a channel's overrides set."""
 
 
+@dataclass
+class ChannelChanges:
+    """What the team's files change in one channel of one market: its overrides file (None
+    without one) and the rules file's rules (`transforms.feed_rules`)."""
+
+    table: OverrideTable | None
+    rules: list[FeedRule] = field(default_factory=list)
+    rules_source: str = ""
+
+
 class ChannelOverrides:
-    """One channel's overrides file, read once, applied listing by listing."""
+    """One channel's rules and overrides file, read once, applied listing by listing."""
 
     def __init__(
-        self, table: OverrideTable, market: Market, channel: str, prices: IO[str] | None = None
+        self,
+        changes: ChannelChanges | OverrideTable,
+        market: Market,
+        channel: str,
+        prices: IO[str] | None = None,
     ) -> None:
-        self.table = table
+        if isinstance(changes, OverrideTable):
+            changes = ChannelChanges(changes)
+        self.table = changes.table or OverrideTable("")
+        self.rules = changes.rules
+        self.rules_name = changes.rules_source.rsplit("/", 1)[-1]
         self.market = market
         self.channel = channel
         self.seen: set[str] = set()
-        self.name = table.source.rsplit("/", 1)[-1]
+        self.name = self.table.source.rsplit("/", 1)[-1]
         self._prices = csv.writer(prices, lineterminator="\r\n") if prices is not None else None
 
     def apply(self, listing: Listing) -> Applied:
-        """``listing`` as the file changes it (`transforms.overrides.apply_overrides`)."""
+        """``listing`` as the rules, then the file, change it
+        (`transforms.overrides.apply_overrides`)."""
         self.seen.add(listing.sku)
-        items = self.table.by_sku.get(listing.sku)
-        if not items:
-            return Applied(listing, [])
-        applied = apply_overrides(listing, items, self.market, self.channel, self.name)
-        if applied.price_row is not None and applied.listing is not None and self._prices:
-            self._prices.writerow(applied.price_row)
-        return applied
+        findings: list[Finding] = []
+        price_row = None
+        current: Listing | None = listing
+        if self.rules:
+            items, failed = matching_overrides(self.rules, listing, self.channel)
+            findings += [self._not_judged(listing, rule, why) for rule, why in failed]
+            if items:
+                by_rules = apply_overrides(
+                    listing, items, self.market, self.channel, self.rules_name
+                )
+                findings += by_rules.findings
+                current, price_row = by_rules.listing, by_rules.price_row
+        cells = self.table.by_sku.get(listing.sku)
+        if cells and current is not None:
+            by_file = apply_overrides(current, cells, self.market, self.channel, self.name)
+            findings += by_file.findings
+            current, price_row = by_file.listing, by_file.price_row or price_row
+        if price_row is not None and current is not None and self._prices:
+            self._prices.writerow(price_row)
+        return Applied(current, findings, price_row)
+
+    def _not_judged(self, listing: Listing, rule: FeedRule, why: str) -> Finding:
+        return Finding(
+            stage="feed",
+            severity="warning",
+            sku=listing.sku,
+            market=self.market.code,
+            channel=self.channel,
+            field="(rule)",
+            rule="feed_rule_not_judged",
+            message=f"{self.rules_name} rule {rule.name!r} (line {rule.line}) could not be "
+            f"judged for this listing ({why}): it does not apply",
+        )
 
     def write(self, output: ChannelFiles, listing: Listing) -> list[Finding]:
         """Apply the overrides, then hand the listing to the channel's writer; an excluded
@@ -74,23 +123,44 @@ class ChannelOverrides:
 
 def read_channel_overrides(
     config: PipelineConfig, market: Market, channel: str, like: StoragePath | Path
-) -> OverrideTable | None:
-    """The channel's overrides file as configured (None when there is none). A local path,
-    or an object-storage URL read through the same storage layer as ``like``'s kind (the
-    run's staging area): a file that cannot be read is a finding, not a stop."""
+) -> ChannelChanges | None:
+    """The channel's rules and overrides file as configured (None when there are none).
+    A local path, or an object-storage URL read through the same storage layer as
+    ``like``'s kind (the run's staging area). An overrides file that cannot be read is a
+    finding, not a stop; a rules file that does not load stops the task, naming its line
+    (`transforms.feed_rules.RulesError`)."""
     location = config.overrides.get(market.code, {}).get(channel)
-    if location is None:
+    rules: list[FeedRule] = []
+    if config.rules_path:
+        text = _read_text(config.rules_path, like)
+        rules = [
+            r
+            for r in load_rules(text, config.rules_path)
+            if not r.channels or channel in r.channels
+        ]
+    if location is None and not rules:
         return None
+    table = None if location is None else _read_table(location, market, channel, like)
+    return ChannelChanges(table, rules, config.rules_path or "")
+
+
+def _read_text(location: str, like: StoragePath | Path) -> str:
     path: Any
     if isinstance(like, Path):  # a run in local folders (tests, benchmarks)
         path = Path(location.removeprefix("file://"))
     else:  # the DAG's ObjectStoragePath: s3://, gs://, file://
         factory: Any = type(like)
         path = factory(location if "://" in location else Path(location).as_uri())
+    with path.open("rb") as stream:
+        raw: bytes = stream.read()
+    return raw.decode("utf-8")
+
+
+def _read_table(
+    location: str, market: Market, channel: str, like: StoragePath | Path
+) -> OverrideTable:
     try:
-        with path.open("rb") as stream:
-            raw: bytes = stream.read()
-        text = raw.decode("utf-8")
+        text = _read_text(location, like)
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         table = OverrideTable(location)
         table.problems.append(
@@ -111,7 +181,7 @@ def read_channel_overrides(
 
 
 def open_overrides(
-    table: OverrideTable | None,
+    table: ChannelChanges | None,
     market: Market,
     channel: str,
     folder: StoragePath | Path,

@@ -485,6 +485,12 @@ RULES: dict[str, Rule] = {
     "override_file_unreadable": Rule(
         "feed", "warning", "{file} cannot be read ({why}): no override of the channel applies"
     ),
+    "feed_rule_not_judged": Rule(
+        "feed",
+        "warning",
+        "{file} rule {name} (line {line}) could not be judged for this listing ({why}): it "
+        "does not apply",
+    ),
     "excluded_by_override": Rule(
         "feed", "error", "excluded from {channel} in {market} by {file} row {row}"
     ),

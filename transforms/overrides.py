@@ -81,6 +81,13 @@ class Override:
     field: OverrideField
     value: str
     row: int
+    origin: str | None = None
+    """Where the value comes from when not a row of the file (a rule: ``rule 'x' at line
+    3``, `transforms.feed_rules`)."""
+
+    @property
+    def where(self) -> str:
+        return self.origin or f"row {self.row}"
 
 
 @dataclass
@@ -197,14 +204,14 @@ def apply_overrides(
     def applied(item: Override, old: object, new: object) -> None:
         findings.append(
             _problem(market.code, channel, listing.sku, item.field, "override_applied",
-                     f"{item.field} set by {source} row {item.row}: {shorten(old)!r} -> "
+                     f"{item.field} set by {source} {item.where}: {shorten(old)!r} -> "
                      f"{shorten(new)!r}", new, severity="info")
         )  # fmt: skip
 
     def invalid(item: Override, why: str) -> None:
         findings.append(
             _problem(market.code, channel, listing.sku, item.field, "override_invalid_value",
-                     f"{source} row {item.row}: {item.field} {item.value!r} {why}; the "
+                     f"{source} {item.where}: {item.field} {item.value!r} {why}; the "
                      f"{item.field} stays as it was", item.value)
         )  # fmt: skip
 
@@ -222,7 +229,7 @@ def apply_overrides(
             applied(item, f"{old.amount} {old.currency}", f"{price.amount} {price.currency}")
             changes["price"] = price
             how = (
-                f"{channel}: set by {source} row {item.row}: {market.currency} {item.value}; "
+                f"{channel}: set by {source} {item.where}: {market.currency} {item.value}; "
                 f"{steps} (the catalog's {old.amount} stays in the market's other channels)"
             )
             changes["price_note"] = how
@@ -254,7 +261,7 @@ def apply_overrides(
                 findings.append(
                     _problem(market.code, channel, listing.sku, "exclude",
                              "excluded_by_override", f"excluded from {channel} in "
-                             f"{market.code} by {source} row {item.row}", severity="error")
+                             f"{market.code} by {source} {item.where}", severity="error")
                 )  # fmt: skip
                 excluded = True
         else:  # Google's custom labels and promotion id

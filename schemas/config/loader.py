@@ -59,6 +59,9 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
                 v if not isinstance(v, str) or os.path.isabs(v) else str((base / v).resolve())
                 for v in files
             ]
+    rules = raw.get("rules_path")
+    if isinstance(rules, str) and "://" not in rules and not os.path.isabs(rules):
+        raw["rules_path"] = str((base / rules).resolve())
     overrides = raw.get("overrides")
     for files in overrides.values() if isinstance(overrides, dict) else ():
         if isinstance(files, dict):

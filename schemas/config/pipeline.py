@@ -226,6 +226,10 @@ class PipelineConfig(StrictModel):
     "overrides/FR-google.csv"``; a path relative to this file, or an object-storage URL
     (``s3://team-bucket/overrides/FR-google.csv``) read at each run."""
 
+    rules_path: str | None = None
+    """The team's rules file (``[[rules]]``, `transforms.feed_rules`): if/then changes of
+    listings per channel; a path relative to this file or an object-storage URL."""
+
     @model_validator(mode="after")
     def _overrides_for_known_channels(self) -> PipelineConfig:
         for code, files in self.overrides.items():

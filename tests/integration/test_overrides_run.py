@@ -53,6 +53,57 @@ def items(output: Path) -> dict[str, etree._Element]:
     return {item.findtext(f"{G}id", ""): item for item in root.iter("item")}
 
 
+RULES = """
+[[rules]]
+name = "Lamps over 20 get the campaign label"
+when = "'home' in categories and price > 20"
+channels = ["google"]
+set = { custom_label_2 = "lampen-{currency}", title = "{brand}: {title}" }
+
+[[rules]]
+name = "Two bottles stay out"
+when = "sku == 'GZ-BOT-0005' or sku == 'GZ-BOT-0006'"
+exclude = true
+"""
+
+
+@pytest.fixture(scope="module")
+def rules_run(two_runs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CH with a rules file (and no overrides file): its output folder."""
+    folder = tmp_path_factory.mktemp("rules")
+    (folder / "feed-rules.toml").write_text(RULES, encoding="utf-8")
+    config = sample_config(folder)
+    text = config.read_text(encoding="utf-8")
+    config.write_text('rules_path = "feed-rules.toml"\n' + text, encoding="utf-8")
+    assert run_steps(config, date(2026, 11, 24), markets=["CH"]).state == "success"
+    return folder / "output"
+
+
+def test_rules_change_exactly_the_listings_their_condition_holds_for(
+    two_runs: tuple[Path, Path], rules_run: Path
+) -> None:
+    before, after = items(two_runs[0]), items(rules_run)
+    assert set(before) - set(after) == {"GZ-BOT-0005", "GZ-BOT-0006"}
+    changed = {s for s in after if etree.tostring(after[s]) != etree.tostring(before[s])}
+    lamps = {
+        sku
+        for sku, item in before.items()
+        if "Lichtform" in (item.findtext(f"{G}brand") or "")
+        and float((item.findtext(f"{G}price") or "0 CHF").split()[0]) > 20
+    }
+    assert lamps and changed == lamps
+    lamp = after[sorted(lamps)[0]]
+    assert lamp.findtext(f"{G}custom_label_2") == "lampen-CHF"
+    assert (lamp.findtext(f"{G}title") or "").startswith("Lichtform: ")
+    lines = report_file(rules_run, "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    findings = [json.loads(line) for line in lines]
+    applied = [f for f in findings if f["rule"] == "override_applied"]
+    assert {f["sku"] for f in applied} == lamps | {"GZ-BOT-0005", "GZ-BOT-0006"}
+    assert "rule 'Two bottles stay out' (line 8)" in next(
+        f["message"] for f in applied if f["sku"] == "GZ-BOT-0005"
+    )
+
+
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """CH's Google feed without and with the overrides file: the two output folders."""
