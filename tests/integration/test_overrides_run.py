@@ -176,3 +176,28 @@ def test_the_price_set_shows_in_prices_csv(two_runs: tuple[Path, Path]) -> None:
 def test_the_summary_counts_the_excluded_listing(two_runs: tuple[Path, Path]) -> None:
     summary = report_file(two_runs[1], "summary.txt").read_text(encoding="utf-8")
     assert "excluded_by_override 1" in summary
+
+
+def test_the_report_shows_each_files_changes_at_the_top(
+    two_runs: tuple[Path, Path], rules_run: Path
+) -> None:
+    page = report_file(two_runs[1], "report.html").read_text(encoding="utf-8")
+    assert page.index('id="team-changes"') < page.index('id="overview"')
+    assert 'data-market="CH" data-channel="google" data-source="CH-google.csv"' in page
+    assert "GZ-BOT-0001</code>: title:" in page
+    rules_page = report_file(rules_run, "report.html").read_text(encoding="utf-8")
+    assert '<td>Two bottles stay out</td><td class="num">2</td>' in rules_page
+
+
+def test_a_dry_run_previews_the_changes_and_publishes_nothing(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("dry")
+    (folder / "CH-google.csv").write_bytes(OVERRIDES.encode("utf-8"))
+    config = sample_config(folder, '\n[overrides.CH]\ngoogle = "CH-google.csv"\n')
+    run = run_steps(config, date(2026, 11, 24), markets=["CH"], dry_run=True)
+    assert run.state == "success" and run.published is None
+    assert not (folder / "output" / "CH" / "google.xml").exists()
+    page = report_file(folder / "output", "report.html").read_text(encoding="utf-8")
+    assert "changed (preview: nothing was published)</h2>" in page
+    assert 'data-source="CH-google.csv"' in page and "GZ-BOT-0002</code>: availability:" in page
