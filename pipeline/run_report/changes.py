@@ -68,3 +68,27 @@ def changes_view(findings: StoragePath | Path) -> list[dict[str, Any]]:
         {**{k: v for k, v in group.items() if k != "skus"}, "listings": len(group["skus"])}
         for _, group in sorted(groups.items())
     ]
+
+
+def changes_line(findings: StoragePath | Path) -> str | None:
+    """The summary's line: each rules or overrides file that changed listings, where and how
+    many; None when none did.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> line = {"rule": "override_applied", "market": "CH", "channel": "google", "sku": "A",
+    ...         "message": "exclude set by rules.toml rule 'no bottles' (line 8): 'no' -> 'yes'"}
+    >>> _ = (folder / "f.jsonl").write_text(json.dumps(line) + "\\n")
+    >>> changes_line(folder / "f.jsonl")
+    "changed by the team's files: CH google rules.toml rule 'no bottles' 1"
+    """
+    groups = changes_view(findings)
+    if not groups:
+        return None
+    parts = [
+        f"{g['market']} {g['channel']} {g['source']}"
+        + (f" rule {g['rule']!r}" if g["rule"] else "")
+        + f" {g['listings']}"
+        for g in groups
+    ]
+    return "changed by the team's files: " + ", ".join(parts)

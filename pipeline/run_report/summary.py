@@ -32,6 +32,7 @@ from pipeline.layout import (
     for_people,
 )
 from pipeline.records import read_manifest
+from pipeline.run_report.changes import changes_line
 from pipeline.run_report.record import (
     CatalogCounts,
     FailedTask,
@@ -389,6 +390,8 @@ def _summary_lines(
     if results.translated:
         lines.extend(translation_lines(results.translated["report"]))
     lines.extend(line for _, line in feeds)
+    team = changes_line(report_dir / "findings.jsonl")  # rules and overrides files
+    lines.extend([team] if team else [])
     lines.append(f"findings ({findings.total}): {for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {for_people(str(report_dir / COMPLETENESS))}")
     lines.append(f"prices, step by step: {for_people(str(report_dir / PRICES))}")

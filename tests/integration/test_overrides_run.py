@@ -176,6 +176,7 @@ def test_the_price_set_shows_in_prices_csv(two_runs: tuple[Path, Path]) -> None:
 def test_the_summary_counts_the_excluded_listing(two_runs: tuple[Path, Path]) -> None:
     summary = report_file(two_runs[1], "summary.txt").read_text(encoding="utf-8")
     assert "excluded_by_override 1" in summary
+    assert "changed by the team's files: CH google CH-google.csv 3\n" in summary
 
 
 def test_the_report_shows_each_files_changes_at_the_top(
