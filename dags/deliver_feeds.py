@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow.sdk import (
     ObjectStoragePath,
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pipeline.deliver import Send
+    from pipeline.delivery.records import DeliveryResult, PlannedFeed, TriggeringEvent
     from schemas.config.pipeline import PipelineConfig
 
 LOG = logging.getLogger("grenzenlos")
@@ -66,7 +67,7 @@ CHOICES = form_choices(config_path())
 """The markets and delivering channels the trigger form offers."""
 
 
-def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
+def _send(config: PipelineConfig, feed: PlannedFeed) -> Send:
     """How this feed is sent: the sender its channel's registration gives for its
     delivery (`pipeline.delivery.senders.choose_sender`)."""
     from grenzenlos_airflow.connections import AirflowConnections
@@ -102,11 +103,11 @@ def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
 )
 def deliver_feeds() -> None:
     @task(retries=0)
-    def plan() -> list[dict[str, Any]]:
+    def plan() -> list[PlannedFeed]:
         from pipeline.deliver import plan_deliveries
 
         context = get_current_context()
-        events = [
+        events: list[TriggeringEvent] = [
             {"uri": event.asset.uri, "extra": dict(event.extra or {})}
             for asset_events in (context.get("triggering_asset_events") or {}).values()
             for event in asset_events
@@ -124,7 +125,7 @@ def deliver_feeds() -> None:
         return feeds
 
     @task(map_index_template="{{ label }}")
-    def deliver(feed: dict[str, Any]) -> dict[str, Any]:
+    def deliver(feed: PlannedFeed) -> DeliveryResult:
         from pipeline.deliver import deliver_feed, describe_delivery
         from pipeline.delivery.outcome import CredentialsError
 
@@ -144,24 +145,21 @@ def deliver_feeds() -> None:
         except CredentialsError as error:  # another try would be refused the same way
             raise AirflowFailException(str(error)) from error
         LOG.info("%s", describe_delivery(result))
-        if result.get("detail"):
+        if result["detail"]:
             LOG.info("%s", result["detail"])
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
-    def summary(feeds: list[dict[str, Any]] | None, results: Sequence[dict[str, Any]]) -> str:
+    def summary(feeds: list[PlannedFeed] | None, results: Sequence[DeliveryResult] | None) -> str:
         from pipeline.deliver import report_deliveries
+        from pipeline.records import finished
 
         if feeds is None:
             raise AirflowFailException("the plan task failed: nothing was delivered")
         config = pipeline_config()
-        finished: list[dict[str, Any] | None] = []
-        for index in range(len(feeds)):
-            try:
-                finished.append(results[index])
-            except (KeyError, IndexError, LookupError, TypeError):
-                finished.append(None)
-        text, failed = report_deliveries(feeds, finished, output_dir(config), ObjectStoragePath)
+        text, failed = report_deliveries(
+            feeds, finished(results), output_dir(config), ObjectStoragePath
+        )
         for line in text.splitlines():
             LOG.info("%s", line)
         if failed:

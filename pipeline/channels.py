@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from pipeline.delivery.senders import ebay_inventory_sender, sftp_sender, sp_api_sender
+from pipeline.delivery.google_merchant.flow import google_sftp_sender
+from pipeline.delivery.senders import ebay_inventory_sender, sp_api_sender
 from schemas.config.channel import Channel, register_channel
 from schemas.config.channels.amazon import AmazonChannel
 from schemas.config.channels.bol import BolChannel
+from schemas.config.channels.google import GoogleChannel
 from schemas.config.channels.idealo import IdealoChannel
 from schemas.config.channels.mobile_cn import MobileStorefrontChannel
 
@@ -64,7 +66,10 @@ BUILT_IN: Mapping[str, ChannelRegistration] = {
     registration.name: registration
     for registration in (
         ChannelRegistration(
-            "google", "feeds.google:GoogleMerchantFeed", senders={"sftp": sftp_sender}
+            "google",
+            "feeds.google:GoogleMerchantFeed",
+            GoogleChannel,
+            senders={"sftp": google_sftp_sender},
         ),
         ChannelRegistration(
             "amazon",
@@ -92,16 +97,21 @@ _REGISTERED: dict[str, ChannelRegistration] = dict(BUILT_IN)
 
 
 def register(registration: ChannelRegistration) -> ChannelRegistration:
-    """Add a channel: its settings model is registered for its name too, so that the
-    configuration's ``[channels.<name>]`` and markets may name it.
+    """Add a channel: its settings model and its senders' delivery methods are registered
+    for its name too, so that the configuration's ``[channels.<name>]`` and markets may
+    name it, and a delivery it has no sender for is refused when the configuration is read
+    (`schemas.config.channel.check_delivery_method`).
 
     Raises:
-        ValueError: when the name is registered with another writer or settings model.
+        ValueError: when the name is registered with another writer, settings model or
+            delivery methods.
     """
     known = _REGISTERED.get(registration.name)
     if known is not None and known != registration:
         raise ValueError(f"channel {registration.name!r} is registered already")
-    register_channel(registration.name)(registration.settings)
+    register_channel(registration.name, delivery_methods=registration.senders)(
+        registration.settings
+    )
     _REGISTERED[registration.name] = registration
     return registration
 

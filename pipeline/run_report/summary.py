@@ -47,6 +47,7 @@ from pipeline.run_report.record import (
     decode_index,
     encode_record,
 )
+from pipeline.run_report.sales import sales_line
 from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
 from transforms.infra.storage import ensure_dir
@@ -350,6 +351,8 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
                 outcome=outcome,
                 outcome_text=where,
                 files=[f["path"] for f in files],
+                sales=info.get("sales"),
+                prior_price_corrections=info.get("prior_price_corrections"),
             )
             feeds.append((entry, line))
     return feeds
@@ -392,6 +395,9 @@ def _summary_lines(
     lines.extend(line for _, line in feeds)
     team = changes_line(report_dir / "findings.jsonl")  # rules and overrides files
     lines.extend([team] if team else [])
+    sales = sales_line(results.built)
+    if sales:
+        lines.append(sales)
     lines.append(f"findings ({findings.total}): {for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {for_people(str(report_dir / COMPLETENESS))}")
     lines.append(f"prices, step by step: {for_people(str(report_dir / PRICES))}")

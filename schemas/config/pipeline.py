@@ -13,7 +13,13 @@ from schemas.config.base import CURRENCY_CODE, ConfigError, StrictModel, check_l
 
 # The sections' models: pydantic reads these annotations at run time.
 from schemas.config.catalog import CatalogSource  # noqa: TC001
-from schemas.config.channel import Channel, Requirement, parse_channels  # noqa: TC001
+from schemas.config.channel import (  # noqa: TC001
+    Channel,
+    Requirement,
+    check_delivery_method,
+    parse_channels,
+)
+from schemas.config.channels.google import GoogleChannel
 from schemas.config.compliance import Compliance
 from schemas.config.market import Market  # noqa: TC001
 from schemas.config.operators import Operators
@@ -299,6 +305,14 @@ class PipelineConfig(StrictModel):
                     raise ValueError(
                         f"market {code} publishes to {channel!r}, which has no [channels.{channel}]"
                     )
+                check_delivery_method(code, channel, self.channels[channel])
+        return self
+
+    @model_validator(mode="after")
+    def _google_feed_targets(self) -> PipelineConfig:
+        google = self.channels.get("google")
+        if isinstance(google, GoogleChannel):
+            google.check_feed_targets(self.markets)
         return self
 
     def requirements(self, market: Market, channel: str) -> list[Requirement]:
