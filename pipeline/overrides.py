@@ -22,6 +22,7 @@ from transforms.overrides import (
     read_overrides,
     unknown_skus,
 )
+from transforms.pricing.sales import SALE_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -90,7 +91,8 @@ class ChannelOverrides:
             findings += by_file.findings
             current, price_row = by_file.listing, by_file.price_row or price_row
         if price_row is not None and current is not None and self._prices:
-            self._prices.writerow(price_row)
+            # The sale's columns stay empty: the overridden price is the regular one.
+            self._prices.writerow((*price_row, *("" for _ in SALE_COLUMNS)))
         return Applied(current, findings, price_row)
 
     def _not_judged(self, listing: Listing, rule: FeedRule, why: str) -> Finding:

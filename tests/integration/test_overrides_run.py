@@ -171,6 +171,7 @@ def test_the_price_set_shows_in_prices_csv(two_runs: tuple[Path, Path]) -> None:
     assert rows[1]["price"] == "24.90" and rows[1]["currency"] == "CHF"
     assert rows[1]["how"].startswith("google: set by CH-google.csv row 2: CHF 24,92")
     assert "cash rounding to 0.05: 24.90" in rows[1]["how"]
+    assert None not in rows[1] and rows[1]["sale_price"] == ""  # every column, sale's empty
 
 
 def test_the_summary_counts_the_excluded_listing(two_runs: tuple[Path, Path]) -> None:
