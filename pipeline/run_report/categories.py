@@ -10,6 +10,7 @@ Written by the ``summary`` step beside the report (``categories.json`` for the p
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,27 @@ if TYPE_CHECKING:
     from schemas.config.pipeline import PipelineConfig
     from transforms.infra.storage import StoragePath
 
+LOG = logging.getLogger(__name__)
 CATEGORY_GAPS = "categories.json"
 PASTE_BLOCK = "categories-to-map.toml"
 
 
 def write_category_gaps(
+    config: PipelineConfig,
+    snapshot: StoragePath | Path,
+    markets: Sequence[str],
+    report_dir: StoragePath | Path,
+) -> dict[str, Any] | None:
+    """`category_gaps`, logged rather than raised when it fails (a mapping file that does
+    not load, a snapshot cut short): the run's summary and report stand without it."""
+    try:
+        return category_gaps(config, snapshot, markets, report_dir)
+    except Exception as error:
+        LOG.exception("The category mapping assistant could not run: %s", error)
+        return None
+
+
+def category_gaps(
     config: PipelineConfig,
     snapshot: StoragePath | Path,
     markets: Sequence[str],
