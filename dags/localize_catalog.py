@@ -447,6 +447,11 @@ def localize_catalog() -> None:
             dry_run=dry_run,
             market_codes=[r["market"] for r in got.built] or list(params.get("markets") or MARKETS),
         )
+        if staged is not None:  # categories without a mapping, before the page is rendered
+            from pipeline.run_report.categories import write_category_gaps
+
+            snapshot = ObjectStoragePath(staged["snapshot"])
+            write_category_gaps(config, snapshot, run.market_codes, reports)
         text, stopped = write_run_report(
             run, got, run_dir(config), reports, path_factory=ObjectStoragePath
         )

@@ -141,6 +141,10 @@ GOOGLE_NAMED_AXES = frozenset({name for name, _ in FREE_TEXT_VARIANT_ATTRIBUTES}
 """Variant axes Google has an attribute of the same name for; the others go into size."""
 SHIPPING_PARTS = ("country", "service", "price")
 CERTIFICATION_PARTS = ("certification_authority", "certification_name", "certification_code")
+CAMPAIGN_ATTRIBUTES = (*(f"custom_label_{n}" for n in range(5)), "promotion_id")
+"""Google's attributes for campaigns, written last when a listing's attributes carry them:
+``custom_label_0`` .. ``custom_label_4`` (at most 100 characters, answer 6324473) and
+``promotion_id`` (at most 50, answer 7050148)."""
 ENERGY_LABEL_COUNTRIES = EU_MEMBER_STATES | {"IS", "LI", "NO", "CH", "GB"}
 """Where Google shows EU energy labels: the EU, EFTA and the UK [13528839]."""
 
@@ -395,6 +399,11 @@ class GoogleMerchantFeed(FeedWriter):
         certified_at = len(children)
         if certification is not None:
             children.append(("certification", ""))
+        for name in CAMPAIGN_ATTRIBUTES:  # set by the data team's overrides (transforms.overrides)
+            if listing.attributes.get(name):
+                children.append(
+                    (name, self.plain(listing, findings, name, listing.attributes[name]))
+                )
         item = self._items.fill(children)
         if certification is not None:
             _fill_parts(item[certified_at], CERTIFICATION_PARTS, certification)

@@ -18,6 +18,7 @@ from pipeline.layout import (
     SHARDS,
     path_like,
 )
+from pipeline.overrides import channel_prices
 from pipeline.records import (
     ChannelFigures,
     ChannelResult,
@@ -91,8 +92,11 @@ def assemble_market(
     ):
         with (market_dir / name).open("wb") as out:
             out.write(header.encode())
-            for result in ordered:
-                with (path_like(market_dir, result["dir"]) / name).open("rb") as part:
+            parts = [path_like(market_dir, result["dir"]) / name for result in ordered]
+            if name == PRICES:  # then the prices a channel's overrides set (pipeline.overrides)
+                parts += [p for p in channel_prices(market_dir, market.channels) if p.exists()]
+            for path in parts:
+                with path.open("rb") as part:
                     while chunk := part.read(1 << 20):
                         out.write(chunk)
     built = MarketBuild(

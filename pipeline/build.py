@@ -24,6 +24,7 @@ from pipeline.channel_files import ChannelFiles, live_listings, previous_state
 from pipeline.channel_prices import ChannelPrices
 from pipeline.layout import KEYED_FINDINGS, LISTINGS, RESULT, SHARDS, path_like
 from pipeline.localize_shard import first_error, localize_shard
+from pipeline.overrides import ChannelChanges, open_overrides, read_channel_overrides
 from pipeline.records import (
     ChannelJob,
     ChannelResult,
@@ -156,6 +157,7 @@ def write_channel(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
+    overrides: ChannelChanges | None = None,
     history: PriceHistoryStore | None = None,
     run_day: date | None = None,
 ) -> ChannelResult:
@@ -168,7 +170,8 @@ def write_channel(
     are checked once, whole. What the channel remembers per item (content hashes,
     checked hashes, titles, the last published hashes) is kept in a scratch file
     (`feeds.scratch.ScratchStore`), removed when the task ends, so its memory does not
-    grow with the catalog.
+    grow with the catalog. The team's rules and overrides file for the channel
+    (``overrides``, `pipeline.overrides`) change listings before the writer sees them.
 
     With a price ``history`` and the ``run_day``, each sale is checked against the prior
     price and every published price is recorded (`pipeline.channel_prices`); the history
@@ -213,18 +216,20 @@ def write_channel(
             if history is not None and run_day is not None
             else None,
         )
+        changes = open_overrides(overrides, market, channel, folder, streams)
         for result in ordered:
             listings = path_like(market_dir, result["dir"]) / LISTINGS
             for position, incomplete, listing in read_records(listings, decode):
                 if number in incomplete:
                     output.reasons["incomplete"] += 1
                     continue
-                found = output.write(listing)
+                found = changes.write(output, listing) if changes else output.write(listing)
                 if any(f.severity == "error" for f in found):
                     output.reasons[first_error(found)] += 1
                 write_keyed(findings_stream, position, number, found)
         output.finish(products, market_reasons)
-        write_keyed(findings_stream, AFTER_ALL, number, output.problems)
+        problems = output.problems + (changes.finish() if changes else [])
+        write_keyed(findings_stream, AFTER_ALL, number, problems)
         summary = output.summary(products, market_reasons)
     written = ChannelResult(
         market=market.code,
@@ -328,6 +333,7 @@ def build_channel(
         category_map=load_category_map(categories, markets=config.markets),
         mode=mode,
         live_dir=output_root / code,
+        overrides=read_channel_overrides(config, config.market(code), channel, run_dir),
         history=history_store(output_root, history_conninfo),
         run_day=sale_clock(config, staged).run_day,
     )

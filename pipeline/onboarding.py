@@ -59,6 +59,8 @@ _RULE_FIX: dict[str, str] = {
     "quarantined": "fix what the catalog rules found (the validate findings), or change a "
     "rule's severity in [validation.rules]",
     "product_disabled": "the catalog disables these products: enable them in the shop system",
+    "excluded_by_override": "the team's overrides or rules file excludes them from {channel} "
+    "in {market} (an exclude cell, or a rule with exclude = true)",
     "missing_translation": 'set when_pending = "source_text" for the market, or give the '
     "run a DeepL key ([translation])",
     "translation_pending": 'set when_pending = "source_text" for the market, or give the '

@@ -19,9 +19,10 @@ from schemas.characters import spreadsheet_safe as spreadsheet_safe  # for exist
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 """``error``: the product is left out (of the catalog, or of one market or feed).
-``warning``: the product goes out, changed or worth a look."""
+``warning``: the product goes out, changed or worth a look. ``info``: a change the data
+team asked for (an override, `transforms.overrides`), recorded so each one can be traced."""
 
 Stage = Literal[
     "ingest", "validate", "translate", "localize", "completeness", "feed", "marketplace"

@@ -34,7 +34,7 @@ class Rule:
     """
 
     stage: Stage | Literal["any"]
-    severity: Literal["error", "warning", "either"]
+    severity: Literal["error", "warning", "either", "info"]
     message: str
 
 
@@ -493,6 +493,32 @@ RULES: dict[str, Rule] = {
         "warning",
         "Amazon's discounted_price needs the sale's start and end: the sale price {sale} is "
         "sent as our_price, with no reduction shown; give the sale an end date in the catalog",
+    ),
+    # Overrides the data team owns (transforms/overrides.py, pipeline/overrides.py)
+    "override_applied": Rule("feed", "info", "{field} set by {file} row {row}: {old} -> {new}"),
+    "override_unknown_sku": Rule(
+        "feed",
+        "warning",
+        "{file} row {row} names sku {sku}, which no {channel} listing in {market} has: nothing "
+        "was changed",
+    ),
+    "override_unknown_field": Rule(
+        "feed", "warning", "{file}: column {column} is no field an override can set; ignored"
+    ),
+    "override_invalid_value": Rule(
+        "feed", "warning", "{file} row {row}: {field} {value} {why}; the {field} stays as it was"
+    ),
+    "override_file_unreadable": Rule(
+        "feed", "warning", "{file} cannot be read ({why}): no override of the channel applies"
+    ),
+    "feed_rule_not_judged": Rule(
+        "feed",
+        "warning",
+        "{file} rule {name} (line {line}) could not be judged for this listing ({why}): it "
+        "does not apply",
+    ),
+    "excluded_by_override": Rule(
+        "feed", "error", "excluded from {channel} in {market} by {file} row {row}"
     ),
     # Sales and the prior price (transforms/catalog/values.py, transforms/pricing/sales.py,
     # transforms/pricing/prior_price.py: Directive 98/6/EC Art. 6a, CJEU C-330/23)

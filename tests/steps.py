@@ -129,6 +129,10 @@ def run_steps(
                 built, held, output, run_dir, run_id=key, products=staged["products"],
                 path_factory=ObjectStoragePath,
             )  # fmt: skip
+    if staged is not None:  # the category mapping assistant, as the DAG's summary task
+        from pipeline.run_report.categories import write_category_gaps
+
+        write_category_gaps(config, ObjectStoragePath(staged["snapshot"]), codes, report_dir)
     params = RunParams(
         run_key=key,
         airflow_run_id=run_id,

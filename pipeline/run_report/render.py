@@ -27,6 +27,8 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipeline.layout import COMPLETENESS, RUN_INDEX, RUN_RECORD, VALIDATION_RESULTS
+from pipeline.run_report.categories import read_category_gaps
+from pipeline.run_report.changes import changes_view
 from pipeline.run_report.formatting import clock, duration_between
 from pipeline.run_report.links import RunLinks
 from pipeline.run_report.prices import price_changes
@@ -86,6 +88,8 @@ def write_html_report(
     )
     context["unreadable_runs"] = unreadable
     context["catalog_rules"] = _catalog_rules(report_dir / VALIDATION_RESULTS)
+    context["category_gaps"] = read_category_gaps(report_dir)
+    context["team_changes"] = changes_view(report_dir / FINDINGS_JSONL)
     context["sales"] = sales_view(record, report_dir / FINDINGS_JSONL)
     target = report_dir / REPORT_PAGE
     _write_atomically(_render("report.html.j2", context), target)

@@ -32,6 +32,7 @@ from pipeline.layout import (
     for_people,
 )
 from pipeline.records import read_manifest
+from pipeline.run_report.changes import changes_line
 from pipeline.run_report.record import (
     CatalogCounts,
     FailedTask,
@@ -392,6 +393,8 @@ def _summary_lines(
     if results.translated:
         lines.extend(translation_lines(results.translated["report"]))
     lines.extend(line for _, line in feeds)
+    team = changes_line(report_dir / "findings.jsonl")  # rules and overrides files
+    lines.extend([team] if team else [])
     sales = sales_line(results.built)
     if sales:
         lines.append(sales)

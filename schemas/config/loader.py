@@ -59,6 +59,15 @@ def _resolve_relative(raw: dict[str, object], base: Path) -> None:
                 v if not isinstance(v, str) or os.path.isabs(v) else str((base / v).resolve())
                 for v in files
             ]
+    rules = raw.get("rules_path")
+    if isinstance(rules, str) and "://" not in rules and not os.path.isabs(rules):
+        raw["rules_path"] = str((base / rules).resolve())
+    overrides = raw.get("overrides")
+    for files in overrides.values() if isinstance(overrides, dict) else ():
+        if isinstance(files, dict):
+            for channel, value in files.items():
+                if isinstance(value, str) and "://" not in value and not os.path.isabs(value):
+                    files[channel] = str((base / value).resolve())
     storage = raw.get("storage")
     if isinstance(storage, dict):
         for key, value in list(storage.items()):

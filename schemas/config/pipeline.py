@@ -226,6 +226,29 @@ class PipelineConfig(StrictModel):
     and the EPR schemes (``[compliance.epr]``); every market gets them
     (`schemas.config.market.Market.compliance`)."""
 
+    overrides: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Files the data team owns that change named listings without a code change
+    (`transforms.overrides`), per market and channel: ``[overrides.FR] google =
+    "overrides/FR-google.csv"``; a path relative to this file, or an object-storage URL
+    (``s3://team-bucket/overrides/FR-google.csv``) read at each run."""
+
+    rules_path: str | None = None
+    """The team's rules file (``[[rules]]``, `transforms.feed_rules`): if/then changes of
+    listings per channel; a path relative to this file or an object-storage URL."""
+
+    @model_validator(mode="after")
+    def _overrides_for_known_channels(self) -> PipelineConfig:
+        for code, files in self.overrides.items():
+            if code not in self.markets:
+                raise ValueError(f"[overrides.{code}]: there is no market {code}")
+            for channel in files:
+                if channel not in self.markets[code].channels:
+                    raise ValueError(
+                        f"[overrides.{code}] {channel}: market {code} does not publish to "
+                        f"{channel} (its channels: {', '.join(self.markets[code].channels)})"
+                    )
+        return self
+
     @field_validator("channels", mode="before")
     @classmethod
     def _channels_by_name(cls, raw: Any) -> Any:

@@ -1,0 +1,205 @@
+"""The rules (``rules_path``, `transforms.feed_rules`) and the overrides of one market's
+channel (``[overrides.<market>] <channel> = "<file>"``) as the ``write_channel`` task
+applies them: after localization, before the writer's checks (`transforms.overrides`); the
+rules in their order first, the overrides file last. Each price they set becomes a row of
+the market's ``prices.csv`` (staged as ``shards/<channel>.prices.csv``, which
+`pipeline.assemble_market` appends)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from pipeline.layout import SHARDS
+from schemas.findings import Finding
+from transforms.feed_rules import FeedRule, load_rules, matching_overrides
+from transforms.overrides import (
+    Applied,
+    OverrideTable,
+    apply_overrides,
+    read_overrides,
+    unknown_skus,
+)
+from transforms.pricing.sales import SALE_COLUMNS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from contextlib import ExitStack
+
+    from pipeline.channel_files import ChannelFiles
+    from schemas.config.market import Market
+    from schemas.config.pipeline import PipelineConfig
+    from schemas.listing import Listing
+    from transforms.infra.storage import StoragePath
+
+PRICES_SUFFIX = ".prices.csv"
+"""``shards/<channel>.prices.csv``: the prices a channel's overrides set."""
+
+
+@dataclass
+class ChannelChanges:
+    """What the team's files change in one channel of one market: its overrides file (None
+    without one) and the rules file's rules (`transforms.feed_rules`)."""
+
+    table: OverrideTable | None
+    rules: list[FeedRule] = field(default_factory=list)
+    rules_source: str = ""
+
+
+class ChannelOverrides:
+    """One channel's rules and overrides file, read once, applied listing by listing."""
+
+    def __init__(
+        self,
+        changes: ChannelChanges | OverrideTable,
+        market: Market,
+        channel: str,
+        prices: IO[str] | None = None,
+    ) -> None:
+        if isinstance(changes, OverrideTable):
+            changes = ChannelChanges(changes)
+        self.table = changes.table or OverrideTable("")
+        self.rules = changes.rules
+        self.rules_name = changes.rules_source.rsplit("/", 1)[-1]
+        self.market = market
+        self.channel = channel
+        self.seen: set[str] = set()
+        self.name = self.table.source.rsplit("/", 1)[-1]
+        self._prices = csv.writer(prices, lineterminator="\r\n") if prices is not None else None
+
+    def apply(self, listing: Listing) -> Applied:
+        """``listing`` as the rules, then the file, change it
+        (`transforms.overrides.apply_overrides`)."""
+        self.seen.add(listing.sku)
+        findings: list[Finding] = []
+        price_row = None
+        current: Listing | None = listing
+        if self.rules:
+            items, failed = matching_overrides(self.rules, listing, self.channel)
+            findings += [self._not_judged(listing, rule, why) for rule, why in failed]
+            if items:
+                by_rules = apply_overrides(
+                    listing, items, self.market, self.channel, self.rules_name
+                )
+                findings += by_rules.findings
+                current, price_row = by_rules.listing, by_rules.price_row
+        cells = self.table.by_sku.get(listing.sku)
+        if cells and current is not None:
+            by_file = apply_overrides(current, cells, self.market, self.channel, self.name)
+            findings += by_file.findings
+            current, price_row = by_file.listing, by_file.price_row or price_row
+        if price_row is not None and current is not None and self._prices:
+            # The sale's columns stay empty: the overridden price is the regular one.
+            self._prices.writerow((*price_row, *("" for _ in SALE_COLUMNS)))
+        return Applied(current, findings, price_row)
+
+    def _not_judged(self, listing: Listing, rule: FeedRule, why: str) -> Finding:
+        return Finding(
+            stage="feed",
+            severity="warning",
+            sku=listing.sku,
+            market=self.market.code,
+            channel=self.channel,
+            field="(rule)",
+            rule="feed_rule_not_judged",
+            message=f"{self.rules_name} rule {rule.name!r} (line {rule.line}) could not be "
+            f"judged for this listing ({why}): it does not apply",
+        )
+
+    def write(self, output: ChannelFiles, listing: Listing) -> list[Finding]:
+        """Apply the overrides, then hand the listing to the channel's writer; an excluded
+        listing is not written (its ``excluded_by_override`` error sets it aside)."""
+        applied = self.apply(listing)
+        if applied.listing is None:
+            return applied.findings
+        return applied.findings + output.write(applied.listing)
+
+    def finish(self) -> list[Finding]:
+        """The file's own problems and its skus no listing had."""
+        return self.table.problems + unknown_skus(
+            self.table, self.seen, self.market.code, self.channel
+        )
+
+
+def read_channel_overrides(
+    config: PipelineConfig, market: Market, channel: str, like: StoragePath | Path
+) -> ChannelChanges | None:
+    """The channel's rules and overrides file as configured (None when there are none).
+    A local path, or an object-storage URL read through the same storage layer as
+    ``like``'s kind (the run's staging area). An overrides file that cannot be read is a
+    finding, not a stop; a rules file that does not load stops the task, naming its line
+    (`transforms.feed_rules.RulesError`)."""
+    location = config.overrides.get(market.code, {}).get(channel)
+    rules: list[FeedRule] = []
+    if config.rules_path:
+        text = _read_text(config.rules_path, like)
+        rules = [
+            r
+            for r in load_rules(text, config.rules_path)
+            if not r.channels or channel in r.channels
+        ]
+    if location is None and not rules:
+        return None
+    table = None if location is None else _read_table(location, market, channel, like)
+    return ChannelChanges(table, rules, config.rules_path or "")
+
+
+def _read_text(location: str, like: StoragePath | Path) -> str:
+    path: Any
+    if isinstance(like, Path):  # a run in local folders (tests, benchmarks)
+        path = Path(location.removeprefix("file://"))
+    else:  # the DAG's ObjectStoragePath: s3://, gs://, file://
+        factory: Any = type(like)
+        path = factory(location if "://" in location else Path(location).as_uri())
+    with path.open("rb") as stream:
+        raw: bytes = stream.read()
+    return raw.decode("utf-8")
+
+
+def _read_table(
+    location: str, market: Market, channel: str, like: StoragePath | Path
+) -> OverrideTable:
+    try:
+        text = _read_text(location, like)
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        table = OverrideTable(location)
+        table.problems.append(
+            Finding(
+                stage="feed",
+                severity="warning",
+                sku=None,
+                market=market.code,
+                channel=channel,
+                field="(file)",
+                rule="override_file_unreadable",
+                message=f"{location} cannot be read ({exc}): no override of {channel} in "
+                f"{market.code} applies (save the spreadsheet as CSV UTF-8)",
+            )
+        )
+        return table
+    return read_overrides(text, location, market.code, channel)
+
+
+def open_overrides(
+    table: ChannelChanges | None,
+    market: Market,
+    channel: str,
+    folder: StoragePath | Path,
+    streams: ExitStack,
+) -> ChannelOverrides | None:
+    """The channel's overrides for a ``write_channel`` task, its prices part opened in
+    ``folder`` (closed with ``streams``); None when the channel has no overrides file."""
+    if table is None:
+        return None
+    prices = streams.enter_context(
+        (folder / f"{channel}{PRICES_SUFFIX}").open("w", encoding="utf-8", newline="")
+    )
+    return ChannelOverrides(table, market, channel, prices)
+
+
+def channel_prices(market_dir: StoragePath | Path, channels: Sequence[str]) -> list[Any]:
+    """Where each channel's overrides left the prices they set (a file per channel that
+    has an overrides file)."""
+    return [market_dir / SHARDS / f"{channel}{PRICES_SUFFIX}" for channel in channels]
