@@ -60,7 +60,9 @@ def night(code: str, folder: Path, skus: int) -> dict[str, float]:
 
     market_dir = folder / code
     market_dir.mkdir(parents=True, exist_ok=True)
-    write_live(market_dir / history_name("google"), skus)
+    live = FileHistory(folder).path(code, "google")
+    live.parent.mkdir(parents=True, exist_ok=True)
+    write_live(live, skus)
     market = Market(
         code=code,
         country="DE",
@@ -72,9 +74,7 @@ def night(code: str, folder: Path, skus: int) -> dict[str, float]:
     regular, reduced = Money(Decimal("120.00"), "EUR"), Money(Decimal("90.00"), "EUR")
     staging = folder / "staging" / code
     staging.mkdir(parents=True, exist_ok=True)
-    figures: dict[str, float] = {
-        "live_mib": (market_dir / history_name("google")).stat().st_size / 2**20
-    }
+    figures: dict[str, float] = {"live_mib": live.stat().st_size / 2**20}
     with ScratchStore() as store:
         started = time.perf_counter()
         prices = ChannelPrices(market, "google", TONIGHT, store, FileHistory(folder))
@@ -102,7 +102,7 @@ def night(code: str, folder: Path, skus: int) -> dict[str, float]:
         figures["sales"] = prices.sales
         figures["corrections"] = prices.corrections
     figures["peak_rss_mib"] = peak_mib()
-    (market_dir / history_name("google")).unlink()
+    live.unlink()
     (staging / history_name("google")).unlink()
     return figures
 

@@ -147,7 +147,7 @@ def setup(before_the_sale: Path, tmp_path: Path) -> Path:
 
 
 def history(folder: Path, channel: str) -> dict[str, str]:
-    path = folder / "output" / "DE" / f"price_history.{channel}.jsonl"
+    path = folder / "output" / "price_history" / "DE" / f"{channel}.jsonl"
     return dict(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
 
 

@@ -1,4 +1,5 @@
-"""Where the price history lives between runs: beside the live feeds, or in PostgreSQL.
+"""Where the price history lives between runs: in the output's state folder, or in
+PostgreSQL.
 
 What a channel's history is (one text of price intervals per sku) is
 `transforms.pricing.history`'s; this module only stores it. A run reads the live
@@ -7,9 +8,11 @@ its own into a staged file (`write_staged`, a JSON array ``[sku, history]`` a li
 order) beside the channel's feed files, and the publish step commits that file for the
 channel when, and only when, its feed is published (`commit`):
 
-- `FileHistory` (the default): the staged file replaces ``<output>/<market>/
-  price_history.<channel>.jsonl`` atomically, as the feeds and the content hashes are
-  replaced (local disk or object storage alike, so Celery workers share it);
+- `FileHistory` (the default): the staged file replaces ``<output>/price_history/
+  <market>/<channel>.jsonl`` atomically, as the feeds and the content hashes are
+  replaced (local disk or object storage alike, so Celery workers share it). Not in the
+  market's feed folder: that folder is what marketplaces fetch and what the publish step
+  announces as feeds;
 - `PostgresHistory`: the rows of the market and channel in table ``price_history`` are
   replaced by the staged file's in one transaction.
 
@@ -76,14 +79,19 @@ class PriceHistoryStore(Protocol):
         ...
 
 
+HISTORY_FOLDER = "price_history"
+"""The folder under the output root that holds `FileHistory`'s files, one folder per
+market."""
+
+
 class FileHistory:
-    """The history as files beside the live feeds (``<output>/<market>/``)."""
+    """The history as files in ``<output>/price_history/<market>/<channel>.jsonl``."""
 
     def __init__(self, output_root: StoragePath | Path) -> None:
         self.output_root = output_root
 
     def path(self, market: str, channel: str) -> StoragePath | Path:
-        return self.output_root / market / history_name(channel)
+        return self.output_root / HISTORY_FOLDER / market / f"{channel}.jsonl"
 
     @contextmanager
     def pairs(self, market: str, channel: str) -> Iterator[Iterator[tuple[str, str]]]:
