@@ -21,6 +21,9 @@ some markets and channels.
    - channels that fetch their file (`public_url`): checks the URL serves this file.
    A file already delivered (same sha256, see `<output>/deliveries/`) is not sent again;
    a delivery that stopped half way resumes (Amazon's feed is polled, not re-created).
+   A channel whose connection is not defined is *not configured* here: its files'
+   deliver tasks are skipped with that reason and the summary says "not configured",
+   unless `[channels.<name>] delivery.required = true`, which fails them at once.
 3. **summary** always runs: it writes the marketplaces' answers into the publishing
    run's `delivery.json`, `findings.*` (stage `marketplace`), `summary.txt` and
    `report.html`, marks refused skus so the next run sends them again, and fails the
@@ -44,7 +47,7 @@ from airflow.sdk import (
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from grenzenlos_airflow.run import (
     FEEDS,
     config_path,
@@ -125,8 +128,8 @@ def deliver_feeds() -> None:
 
     @task(map_index_template="{{ label }}")
     def deliver(feed: dict[str, Any]) -> dict[str, Any]:
-        from pipeline.deliver import deliver_feed, describe_delivery
-        from pipeline.delivery.outcome import CredentialsError
+        from pipeline.deliver import deliver_feed, describe_delivery, not_configured
+        from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 
         context = get_current_context()
         context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
@@ -141,6 +144,15 @@ def deliver_feeds() -> None:
                 ObjectStoragePath,
                 dry_run=bool(context["params"].get("dry_run")),
             )
+        except ConnectionNotDefined as error:
+            delivery = config.channels[feed["channel"]].delivery
+            if delivery is not None and delivery.required:
+                raise AirflowFailException(
+                    f"{error} ([channels.{feed['channel']}] delivery.required = true)"
+                ) from error
+            # Skipped, with its result for the summary: a channel nobody set up is no failure.
+            context["ti"].xcom_push("return_value", not_configured(feed, str(error)))
+            raise AirflowSkipException(f"not configured: {error}") from None
         except CredentialsError as error:  # another try would be refused the same way
             raise AirflowFailException(str(error)) from error
         LOG.info("%s", describe_delivery(result))

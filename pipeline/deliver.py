@@ -199,6 +199,19 @@ def deliver_feed(
     return {**result, "status": "delivered", **_counts(outcome)}
 
 
+def not_configured(feed: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """The result of a file whose channel has no connection on this installation (and is
+    not ``delivery.required``): nothing was sent, and that is no failure.
+
+    >>> print(describe_delivery(not_configured({"market": "DE", "channel": "amazon",
+    ...     "file": "amazon-0001.json"}, "the Airflow connection 'amazon_sp_api' is not defined")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    DE  amazon    amazon-0001.json: not configured: the Airflow connection 'amazon_sp_api'
+    is not defined
+    """
+    return {**feed, "status": "not_configured", "record": None, "detail": reason}
+
+
 def _counts(outcome: DeliveryOutcome) -> dict[str, Any]:
     return {
         "verdict": outcome.verdict,
@@ -235,6 +248,8 @@ def describe_delivery(result: Mapping[str, Any]) -> str:
     status = result.get("status")
     if status == "failed":
         return head + f"NOT DELIVERED: {result.get('detail')}"
+    if status == "not_configured":
+        return head + f"not configured: {result.get('detail')}"
     if status in ("dry_run", "superseded"):
         return head + f"not sent: {result.get('detail')}"
     words = _VERDICT_WORDS.get(result.get("verdict", ""), str(result.get("verdict")))

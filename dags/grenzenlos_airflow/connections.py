@@ -90,19 +90,20 @@ def marketplace_connection(conn_id: str) -> Any:
     """A marketplace's connection.
 
     Raises:
-        CredentialsError: it is not defined; the message says where to define it.
+        ConnectionNotDefined: it is not defined; the message says where to define it.
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.delivery.outcome import CredentialsError
+    from pipeline.delivery.outcome import ConnectionNotDefined
 
     try:
         return Connection.get(conn_id)
     except AirflowNotFoundException:
-        raise CredentialsError(
+        raise ConnectionNotDefined(
+            conn_id,
             f"the Airflow connection {conn_id!r} is not defined (Admin -> Connections, or "
-            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'"
+            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'",
         ) from None
 
 
