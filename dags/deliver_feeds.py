@@ -6,11 +6,14 @@ answers back into that run's findings and report. It runs whenever `publish` emi
 feed Asset events (the `grenzenlos_feeds` alias), and can be triggered by hand for
 some markets and channels.
 
-1. **plan** lists the live files to deliver: those the triggering Asset events name,
+1. **plan** (`plan_amazon`, `plan_ebay` for the files of each API's deliver task) lists
+   the live files to deliver: those the triggering Asset events name,
    or, in a run by hand, every delivering channel's live files in the chosen markets.
    Which channel goes how is `[channels.<name>] delivery` (and `public_url`) in
    `config/markets.toml`.
-2. **deliver** (one per file, labelled `DE google.xml`):
+2. **deliver** (one per file, labelled `DE google.xml`; `deliver_amazon` and `deliver_ebay`
+   for the files sent through Amazon's and eBay's APIs, in the pools `amazon_sp_api` and
+   `ebay_api` that keep all workers together within the APIs' limits, `config/pools.json`):
    - Google Merchant Center: SFTP upload under the data source's file name (connection
      `gmc_sftp_<market>`, or `gmc_sftp` with `{"paths": {"DE": "/de"}}` in its extra),
      to a temporary name first, renamed where the server allows;
@@ -69,6 +72,23 @@ CHOICES = form_choices(config_path())
 """The markets and delivering channels the trigger form offers."""
 
 
+DELIVER_TASKS = {
+    "deliver": "default_pool",
+    "deliver_amazon": "amazon_sp_api",
+    "deliver_ebay": "ebay_api",
+}
+"""The deliver tasks and their Airflow pools: one per marketplace API (sizes from the APIs'
+published limits, `config/pools.json`), the default pool for uploads and URL checks."""
+API_POOLS = {"sp_api": "amazon_sp_api", "ebay_inventory": "ebay_api"}
+"""The pool of each delivery method that calls a marketplace's API."""
+
+
+def _pool(config: PipelineConfig, feed: dict[str, Any]) -> str:
+    """The pool of the deliver task that sends ``feed``."""
+    delivery = config.channels[feed["channel"]].delivery
+    return API_POOLS.get(delivery.method if delivery is not None else "", "default_pool")
+
+
 def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
     """How this feed is sent: the sender its channel's registration gives for its
     delivery (`pipeline.delivery.senders.choose_sender`)."""
@@ -105,7 +125,8 @@ def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
 )
 def deliver_feeds() -> None:
     @task(retries=0)
-    def plan() -> list[dict[str, Any]]:
+    def plan(pool: str) -> list[dict[str, Any]]:
+        """The files to deliver whose delivery goes through ``pool``."""
         from pipeline.deliver import plan_deliveries
 
         context = get_current_context()
@@ -116,13 +137,17 @@ def deliver_feeds() -> None:
         ]
         config = pipeline_config()
         params = context["params"]
-        feeds = plan_deliveries(
-            config,
-            output_dir(config),
-            events=events,
-            markets=params.get("markets") or None,
-            channels=params.get("channels") or None,
-        )
+        feeds = [
+            feed
+            for feed in plan_deliveries(
+                config,
+                output_dir(config),
+                events=events,
+                markets=params.get("markets") or None,
+                channels=params.get("channels") or None,
+            )
+            if _pool(config, feed) == pool
+        ]
         LOG.info("%d files to deliver: %s", len(feeds), ", ".join(f["label"] for f in feeds))
         return feeds
 
@@ -161,18 +186,29 @@ def deliver_feeds() -> None:
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
-    def summary(feeds: list[dict[str, Any]] | None, results: Sequence[dict[str, Any]]) -> str:
+    def summary(
+        plans: list[list[dict[str, Any]] | None], delivered: list[Sequence[dict[str, Any]] | None]
+    ) -> str:
         from pipeline.deliver import report_deliveries
 
-        if feeds is None:
-            raise AirflowFailException("the plan task failed: nothing was delivered")
+        if any(planned is None for planned in plans):
+            raise AirflowFailException("a plan task failed: nothing was delivered")
+        feeds = sorted(
+            (feed for planned in plans for feed in planned or ()),
+            key=lambda f: (f["market"], f["channel"], f["file"]),
+        )
         config = pipeline_config()
-        finished: list[dict[str, Any] | None] = []
-        for index in range(len(feeds)):
-            try:
-                finished.append(results[index])
-            except (KeyError, IndexError, LookupError, TypeError):
-                finished.append(None)
+        # Matched by file: Airflow reads a mapped task's results by offset among those
+        # that exist, and the files are spread over one deliver task per pool.
+        by_file = {}
+        for results in delivered:
+            for index in range(len(results or ())):
+                try:
+                    result = results[index]  # type: ignore[index]
+                except (KeyError, IndexError, LookupError, TypeError):
+                    continue
+                by_file[(result["market"], result["file"])] = result
+        finished = [by_file.get((f["market"], f["file"])) for f in feeds]
         text, failed = report_deliveries(feeds, finished, output_dir(config), ObjectStoragePath)
         for line in text.splitlines():
             LOG.info("%s", line)
@@ -180,8 +216,12 @@ def deliver_feeds() -> None:
             raise AirflowFailException(f"not delivered: {', '.join(failed)}")
         return text
 
-    feeds = plan()
-    summary(feeds, deliver.expand(feed=feeds))
+    plans, delivered = [], []
+    for name, pool in DELIVER_TASKS.items():
+        planned = plan.override(task_id=name.replace("deliver", "plan"))(pool)
+        plans.append(planned)
+        delivered.append(deliver.override(task_id=name, pool=pool).expand(feed=planned))
+    summary(plans, delivered)
 
 
 deliver_feeds()
