@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow.sdk import (
     ObjectStoragePath,
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from pipeline.deliver import Send
+    from pipeline.delivery.records import DeliveryResult, PlannedFeed, TriggeringEvent
     from schemas.config.pipeline import PipelineConfig
 
 LOG = logging.getLogger("grenzenlos")
@@ -83,13 +84,13 @@ API_POOLS = {"sp_api": "amazon_sp_api", "ebay_inventory": "ebay_api"}
 """The pool of each delivery method that calls a marketplace's API."""
 
 
-def _pool(config: PipelineConfig, feed: dict[str, Any]) -> str:
+def _pool(config: PipelineConfig, feed: PlannedFeed) -> str:
     """The pool of the deliver task that sends ``feed``."""
     delivery = config.channels[feed["channel"]].delivery
     return API_POOLS.get(delivery.method if delivery is not None else "", "default_pool")
 
 
-def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
+def _send(config: PipelineConfig, feed: PlannedFeed) -> Send:
     """How this feed is sent: the sender its channel's registration gives for its
     delivery (`pipeline.delivery.senders.choose_sender`)."""
     from grenzenlos_airflow.connections import AirflowConnections
@@ -125,12 +126,12 @@ def _send(config: PipelineConfig, feed: dict[str, Any]) -> Send:
 )
 def deliver_feeds() -> None:
     @task(retries=0)
-    def plan(pool: str) -> list[dict[str, Any]]:
+    def plan(pool: str) -> list[PlannedFeed]:
         """The files to deliver whose delivery goes through ``pool``."""
         from pipeline.deliver import plan_deliveries
 
         context = get_current_context()
-        events = [
+        events: list[TriggeringEvent] = [
             {"uri": event.asset.uri, "extra": dict(event.extra or {})}
             for asset_events in (context.get("triggering_asset_events") or {}).values()
             for event in asset_events
@@ -152,7 +153,7 @@ def deliver_feeds() -> None:
         return feeds
 
     @task(map_index_template="{{ label }}")
-    def deliver(feed: dict[str, Any]) -> dict[str, Any]:
+    def deliver(feed: PlannedFeed) -> DeliveryResult:
         from pipeline.deliver import deliver_feed, describe_delivery, not_configured
         from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 
@@ -181,15 +182,16 @@ def deliver_feeds() -> None:
         except CredentialsError as error:  # another try would be refused the same way
             raise AirflowFailException(str(error)) from error
         LOG.info("%s", describe_delivery(result))
-        if result.get("detail"):
+        if result["detail"]:
             LOG.info("%s", result["detail"])
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summary(
-        plans: list[list[dict[str, Any]] | None], delivered: list[Sequence[dict[str, Any]] | None]
+        plans: list[list[PlannedFeed] | None], delivered: list[Sequence[DeliveryResult] | None]
     ) -> str:
         from pipeline.deliver import report_deliveries
+        from pipeline.records import finished
 
         if any(planned is None for planned in plans):
             raise AirflowFailException("a plan task failed: nothing was delivered")
@@ -198,18 +200,10 @@ def deliver_feeds() -> None:
             key=lambda f: (f["market"], f["channel"], f["file"]),
         )
         config = pipeline_config()
-        # Matched by file: Airflow reads a mapped task's results by offset among those
-        # that exist, and the files are spread over one deliver task per pool.
-        by_file = {}
-        for results in delivered:
-            for index in range(len(results or ())):
-                try:
-                    result = results[index]  # type: ignore[index]
-                except (KeyError, IndexError, LookupError, TypeError):
-                    continue
-                by_file[(result["market"], result["file"])] = result
-        finished = [by_file.get((f["market"], f["file"])) for f in feeds]
-        text, failed = report_deliveries(feeds, finished, output_dir(config), ObjectStoragePath)
+        # report_deliveries matches the results to the files, spread over one deliver
+        # task per pool.
+        results = [result for mapped in delivered for result in finished(mapped)]
+        text, failed = report_deliveries(feeds, results, output_dir(config), ObjectStoragePath)
         for line in text.splitlines():
             LOG.info("%s", line)
         if failed:

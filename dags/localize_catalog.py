@@ -81,12 +81,18 @@ if TYPE_CHECKING:
 
     from pipeline import records
     from pipeline.translate import TranslationOptions
-    from schemas.config.pipeline import Translation
+    from schemas.config.pipeline import PipelineConfig, Translation
     from transforms.infra.gates import HeldFeeds
 
 LOG = logging.getLogger("grenzenlos")
 MARKETS = form_choices(config_path()).markets
 """Market code -> its label in the trigger form."""
+
+
+def _history_conninfo(config: PipelineConfig) -> str | None:
+    """The price history's PostgreSQL (``[pricing] history_conn_id``); None: files."""
+    conn_id = config.pricing.history_conn_id
+    return connections.postgres_conninfo(conn_id) if conn_id else None
 
 
 @dag(
@@ -344,6 +350,7 @@ def localize_catalog() -> None:
             staged=staged,
             output_root=output_dir(config),
             mode=context["params"].get("mode") or "full",
+            history_conninfo=_history_conninfo(config),
         )
 
     @task(map_index_template="{{ label }}")
@@ -398,6 +405,7 @@ def localize_catalog() -> None:
             run_id=run_key(),
             products=staged["products"],
             path_factory=ObjectStoragePath,
+            history_conninfo=_history_conninfo(config),
         )
         outlet_events = get_current_context()["outlet_events"]
         for event in feed_events(published, run_key()):

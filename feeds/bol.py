@@ -19,7 +19,18 @@ bol's Offers API v11 (offers-v11.yaml 11.3-11.5, media type
 - ``stock``: the catalog's count, else the channel's ``default_quantity`` for an
   in-stock product, 0 out of stock; ``managedByRetailer`` true, because the
   amount is the count at this run and only later orders should be taken off it;
-- ``economicOperatorId`` when configured.
+- ``economicOperatorId``: the id bol.com gave the economic operator that answers for the
+  product in the EU (offers-v11.yaml, ``CreateOfferRequest.economicOperatorId``: "an
+  identifier referring to the Economic operator entity (manufacturer, authorized party,
+  importer, distributor ...)"; bol keeps offers without a valid one off sale since
+  1 February 2025). That operator is the product's manufacturer when it is established in
+  the EU, else its EU responsible person, else its importer in the EU
+  (`schemas.config.operators.ProductOperators.responsible_in_eu`), and the id is its
+  ``bol_economic_operator_id`` in ``[operators.<id>]``; failing that, the channel's
+  ``economic_operator_id`` (one operator for all the merchant's offers). Without either the
+  listing is set aside (``bol_economic_operator_missing``) rather than sent to be kept off
+  sale; without any manufacturer it is set aside by the GPSR rule
+  (`feeds.contract.FeedWriter.check_gpsr_operators`).
 
 Sources: bol's offers-v11.yaml and its v11 offer use-case guide
 (api.bol.com/retailer/public/Retailer-API/v11/functional/offer-api/), see
@@ -42,6 +53,7 @@ from feeds.jsonfeed import dumps, text_hash
 from feeds.sales import selling_price
 from schemas.config.channels.bol import BolChannel
 from schemas.gtin import as_gtin13
+from schemas.product import IMPORTER_ID, MANUFACTURER_ID, RESPONSIBLE_PERSON_ID
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -112,6 +124,7 @@ class BolOffers(FeedWriter):
                 fulfilment["deliveryPromise"]["ultimateOrderTime"] = promise.ultimate_order_time
         self._fulfilment = fulfilment
         self._countries = [{"countryCode": c} for c in dict.fromkeys(countries)]
+        self._operator_ids: dict[tuple[str | None, ...], tuple[str | None, str]] = {}
 
     def write_footer(self) -> None:
         pass
@@ -152,11 +165,18 @@ class BolOffers(FeedWriter):
                 )
             )
             return findings
+        operator_id, missing = self._economic_operator(listing)
+        if operator_id is None:
+            findings.append(
+                self.finding(
+                    listing, "error", "economicOperatorId", "bol_economic_operator_missing", missing
+                )
+            )
+            return findings
         offer: dict[str, Any] = {"ean": ean, "reference": listing.sku, "onHoldByRetailer": False}
         if title:
             offer["unknownProductTitle"] = title
-        if self.settings.economic_operator_id:
-            offer["economicOperatorId"] = self.settings.economic_operator_id
+        offer["economicOperatorId"] = operator_id
         offer |= {
             "condition": {"category": "NEW"},
             "pricing": {"bundlePrices": [{"quantity": 1, "unitPrice": price.amount}]},
@@ -171,6 +191,44 @@ class BolOffers(FeedWriter):
         self.stream.write((text + "\n").encode())
         self.items_written += 1
         return findings
+
+    def _economic_operator(self, listing: Listing) -> tuple[str | None, str]:
+        """bol's id of the operator answering for the listing in the EU, else None and
+        what to add where; worked out once per brand and operator attributes."""
+        attributes = listing.attributes
+        key = (
+            listing.brand,
+            attributes.get(MANUFACTURER_ID),
+            attributes.get(RESPONSIBLE_PERSON_ID),
+            attributes.get(IMPORTER_ID),
+        )
+        known = self._operator_ids.get(key)
+        if known is None:
+            known = self._operator_ids[key] = self._find_economic_operator(listing)
+        return known
+
+    def _find_economic_operator(self, listing: Listing) -> tuple[str | None, str]:
+        found = self.market.operators.resolve(listing.attributes, listing.brand)
+        responsible = found.responsible_in_eu()
+        if responsible is not None and responsible[1].bol_economic_operator_id:
+            return responsible[1].bol_economic_operator_id, ""
+        if self.settings.economic_operator_id:
+            return self.settings.economic_operator_id, ""
+        if responsible is not None:
+            where = (
+                f"add bol_economic_operator_id to [operators.{responsible[0]}] "
+                f"({responsible[1].name})"
+            )
+        else:
+            where = (
+                "name an operator established in the EU (manufacturer_id, "
+                "responsible_person_id or importer_id) with a bol_economic_operator_id"
+            )
+        return None, (
+            "bol.com keeps offers without a valid economic operator off sale (EU product "
+            f"law, since 1 February 2025): {where}, or give [channels.bol] an "
+            "economic_operator_id for all offers"
+        )
 
     def _stock(self, listing: Listing) -> int:
         """Units offered: none out of stock, else the catalog's count or the default."""

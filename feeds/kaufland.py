@@ -15,6 +15,23 @@ them, are among its category-specific attributes (kaufland.de/i/product-data, "T
 Right Attributes"), whose technical names are unchecked, and a guessed column would be
 ignored or rejected. Add them from that list, fed by the listing's unit price.
 
+**EU product law** (GPSR, Regulation (EU) 2023/988, Art. 19): Kaufland hides products
+without the manufacturer's name and postal or electronic address (for a manufacturer
+outside the EU, the EU responsible person's) and the product's safety information
+(kauflandglobalmarketplace.com, Seller University, "General Product Safety Regulation
+(GPSR)", read December 2026). That page and the product-data pages name what must be
+provided, but no technical attribute names for it in the product data file or the
+Marketplace Seller API v2 could be found in a published source (searched December 2026:
+Kaufland's Seller University pages on GPSR, product data and mandatory attributes, the
+Seller API documentation and public clients of it). So this file carries no GPSR column:
+a guessed one would be ignored or rejected. What is done: in an EU market a listing
+without its manufacturer (or EU responsible person) is set aside before publishing
+(`feeds.contract.FeedWriter.check_gpsr_operators`), and the ``manufacturer`` column (one
+of the six attributes Kaufland requires in every category: ean, category, title,
+description, manufacturer, picture) carries the brand as before. Add the GPSR columns once
+Kaufland's attribute list (its "Mandatory attributes per category" download) names them,
+from ``[operators.<id>]`` (`schemas.config.operators`).
+
 Sales: ``price_cent`` is what the buyer pays tonight, a running sale's price
 (`feeds.sales.selling_price`), from the night the sale starts to the night after it ends.
 No strike price is sent: neither DOMAIN.md's account of Kaufland's file nor

@@ -28,6 +28,11 @@ from pipeline.records import (
 )
 from pipeline.staged_parts import keyed_lines
 from transforms.infra.storage import remove_tree
+from transforms.pricing.sales import SALE_COLUMNS
+
+PRICES_HEADER = f"sku,market,price,currency,unit_price,how,{','.join(SALE_COLUMNS)}\r\n"
+"""``prices.csv``: the regular price and its steps, then the sale's (empty without one);
+the sale columns come last so readers of the first six columns read it as before."""
 
 R = TypeVar("R")
 
@@ -82,7 +87,7 @@ def assemble_market(
             out.write(line)
     for name, header in (
         (COMPLETENESS, "sku,market,channel,completeness,missing\r\n"),
-        (PRICES, "sku,market,price,currency,unit_price,how\r\n"),
+        (PRICES, PRICES_HEADER),
     ):
         with (market_dir / name).open("wb") as out:
             out.write(header.encode())

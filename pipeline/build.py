@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from contextlib import ExitStack
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -19,6 +21,7 @@ from feeds.contract import WriterContext
 from feeds.scratch import ScratchStore
 from pipeline.assemble_market import assemble_market, read_assembled, read_results
 from pipeline.channel_files import ChannelFiles, live_listings, previous_state
+from pipeline.channel_prices import ChannelPrices
 from pipeline.layout import KEYED_FINDINGS, LISTINGS, RESULT, SHARDS, path_like
 from pipeline.localize_shard import first_error, localize_shard
 from pipeline.records import (
@@ -46,8 +49,10 @@ if TYPE_CHECKING:
     from schemas.config.market import Market
     from schemas.config.pipeline import PipelineConfig
     from schemas.config.pricing import Pricing
+    from transforms.infra.price_history import PriceHistoryStore
     from transforms.infra.storage import StoragePath
     from transforms.pricing.ecb_rates import EcbRates
+    from transforms.pricing.sales import SaleClock
 
 
 def build_market_feeds(
@@ -65,6 +70,8 @@ def build_market_feeds(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
+    clock: SaleClock | None = None,
+    history: PriceHistoryStore | None = None,
 ) -> MarketBuild:
     """Localize every product for one market and write its feeds (unpublished), in this
     process: `localize_shard` over the whole snapshot, `write_channel` for each of the
@@ -89,6 +96,10 @@ def build_market_feeds(
         mode: ``delta`` sends API channels (Amazon, eBay) only what changed since the
             last published feed, and deletions; other channels always get full files.
         live_dir: The market's published folder, where the last content hashes are.
+        clock: The run's day and the merchant's time zone, for sales
+            (`transforms.pricing.sales`).
+        history: Where the price history is (with ``clock``: the prior-price rule and
+            tonight's prices recorded, `pipeline.channel_prices`).
 
     Returns:
         What `assemble_market` returns.
@@ -104,6 +115,7 @@ def build_market_feeds(
         quarantine=quarantine,
         translations=translations,
         source_locale=source_locale,
+        clock=clock,
     )
     written = [
         write_channel(
@@ -115,12 +127,23 @@ def build_market_feeds(
             category_map=category_map,
             mode=mode,
             live_dir=live_dir,
+            history=history,
+            run_day=clock.run_day if clock else None,
         )
         for channel in market.channels
     ]
     return assemble_market(
         [shard], written, market, market_dir, mode=mode, rate_day=_rate_day(rates)
     )
+
+
+def _night_of(run_day: date | None, market: Market) -> datetime | None:
+    """The moment the writers judge sales against (`feeds.sales.phase`): the first moment
+    of the run's logical day in the market's time zone, so a rerun judges alike and a sale
+    is shown from the night of the day it starts, never before it starts."""
+    if run_day is None:
+        return None
+    return datetime.combine(run_day, time(), ZoneInfo(market.zone))
 
 
 def write_channel(
@@ -133,6 +156,8 @@ def write_channel(
     category_map: CategoryMap | None = None,
     mode: Literal["full", "delta"] = "full",
     live_dir: StoragePath | Path | None = None,
+    history: PriceHistoryStore | None = None,
+    run_day: date | None = None,
 ) -> ChannelResult:
     """The ``write_channel`` task: one channel's feed files for one market, from the
     listings of every shard of the market (`localize_shard`'s results, in any order:
@@ -144,6 +169,10 @@ def write_channel(
     checked hashes, titles, the last published hashes) is kept in a scratch file
     (`feeds.scratch.ScratchStore`), removed when the task ends, so its memory does not
     grow with the catalog.
+
+    With a price ``history`` and the ``run_day``, each sale is checked against the prior
+    price and every published price is recorded (`pipeline.channel_prices`); the history
+    is staged beside the files, for `pipeline.publish.publish_market` to commit.
 
     Returns:
         The channel's files, its figures (`ChannelFiles.summary`) and its keyed findings
@@ -174,11 +203,15 @@ def write_channel(
             WriterContext(
                 channel=(channel_settings or {}).get(channel),
                 categories=category_map.for_channel(channel, market.code) if category_map else {},
+                run_at=_night_of(run_day, market),
             ),
             store,
             previous_state=previous_state(live_dir, channel, store),
             delta=mode == "delta",
             live_listed=live_listings(live_dir, market.code, channel),
+            prices=ChannelPrices(market, channel, run_day, store, history)
+            if history is not None and run_day is not None
+            else None,
         )
         for result in ordered:
             listings = path_like(market_dir, result["dir"]) / LISTINGS
@@ -202,6 +235,17 @@ def write_channel(
     )
     write_staged(folder / f"{channel}.{RESULT}", written)  # for assemble_market
     return written
+
+
+def sale_clock(config: PipelineConfig, staged: StagedCatalog) -> SaleClock:
+    """The run's day (``Extracted.run_day``; the rates' day for a result of an older
+    extract) and the merchant's time zone (``[catalog] time_zone``)."""
+    from transforms.pricing.sales import SaleClock
+
+    day = staged.get("run_day") or staged.get("rates_day")
+    if day is None:
+        raise ValueError("the staged catalog names no run day: run extract again")
+    return SaleClock(date.fromisoformat(str(day)), config.catalog.time_zone)
 
 
 def _rate_day(rates: EcbRates | None) -> str | None:
@@ -251,6 +295,7 @@ def build_shard(
         quarantine=quarantine,
         translations=path_like(run_dir, translated["files"][code]),
         source_locale=config.translation.source_locale,
+        clock=sale_clock(config, staged),
     )
 
 
@@ -263,11 +308,14 @@ def build_channel(
     staged: StagedCatalog,
     output_root: StoragePath | Path,
     mode: Literal["full", "delta"] = "full",
+    history_conninfo: str | None = None,
 ) -> ChannelResult:
     """The ``write_channel`` task: `write_channel` for market ``code`` from the results
     its ``localize_shard`` tasks left in the staging area; the live feeds are under
-    ``output_root``."""
+    ``output_root``, and so is the price history unless ``history_conninfo`` names a
+    PostgreSQL database (`transforms.infra.price_history.history_store`)."""
     from schemas.categories import load_category_map
+    from transforms.infra.price_history import history_store
 
     categories = Path(config.categories_path) if config.categories_path else None
     shards, _ = read_results(run_dir / code, len(staged["shards"]))
@@ -280,6 +328,8 @@ def build_channel(
         category_map=load_category_map(categories, markets=config.markets),
         mode=mode,
         live_dir=output_root / code,
+        history=history_store(output_root, history_conninfo),
+        run_day=sale_clock(config, staged).run_day,
     )
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from feeds.contract import FeedWriter, WriterContext
     from feeds.scratch import DiskMapping, ScratchStore
+    from pipeline.channel_prices import ChannelPrices
     from schemas.config.compliance import EprScheme
     from schemas.config.market import Market
     from schemas.listing import Listing
@@ -44,8 +45,13 @@ class ChannelFiles:
         previous_state: DiskMapping[str] | None,
         delta: bool,
         live_listed: int = 0,
+        prices: ChannelPrices | None = None,
     ) -> None:
         self.cls = cls
+        self.prices = prices
+        """The prior-price rule and the price history (`pipeline.channel_prices`); None
+        when the run keeps no history."""
+        self.history_path: str | None = None
         self.live_listed = live_listed
         self.reasons: Counter[str] = Counter()
         """Rule -> listings of this channel set aside by it (one rule per product)."""
@@ -88,13 +94,18 @@ class ChannelFiles:
 
     def write(self, listing: Listing) -> list[Finding]:
         writer = self.writer or self._open()
+        notes: list[Finding] = []
+        if self.prices is not None:
+            listing, notes = self.prices.adjust(listing)
         found = writer.write_item(listing)
+        if self.prices is not None and not any(f.severity == "error" for f in found):
+            self.prices.record(listing)
         self._rotate()
         if self.epr_missing and not any(f.severity == "error" for f in found):
             for missing in self.epr_missing:
                 if missing.covers(listing.categories):
                     self.epr_in_scope[missing.scheme] += 1
-        return found
+        return notes + found if notes else found
 
     def _rotate(self) -> None:
         limit = self.cls.spec.max_items_per_file
@@ -154,6 +165,8 @@ class ChannelFiles:
             self.state_path: str | None = str(state)
         else:
             self.state_path = None
+        if self.prices is not None:
+            self.history_path = self.prices.finish(self.market_dir)
 
     def _withhold(self, products: int, market_reasons: Mapping[str, int]) -> None:
         if self.live_listed:
@@ -209,7 +222,7 @@ class ChannelFiles:
         unexplained = products - listed - sum(reasons.values())
         if unexplained:  # a bug, shown rather than hidden: the line must add up
             reasons["unexplained"] += unexplained
-        return {
+        summary: ChannelSummary = {
             "listed": listed,
             "set_aside": products - listed,
             "reasons": dict(sorted(reasons.items())),
@@ -222,6 +235,11 @@ class ChannelFiles:
             "withheld": self.withheld,
             "state": self.state_path,
         }
+        if self.prices is not None:  # a run that keeps a price history
+            summary["sales"] = self.prices.sales
+            summary["prior_price_corrections"] = self.prices.corrections
+            summary["history"] = self.history_path
+        return summary
 
 
 def previous_state(

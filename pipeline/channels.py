@@ -92,16 +92,21 @@ _REGISTERED: dict[str, ChannelRegistration] = dict(BUILT_IN)
 
 
 def register(registration: ChannelRegistration) -> ChannelRegistration:
-    """Add a channel: its settings model is registered for its name too, so that the
-    configuration's ``[channels.<name>]`` and markets may name it.
+    """Add a channel: its settings model and its senders' delivery methods are registered
+    for its name too, so that the configuration's ``[channels.<name>]`` and markets may
+    name it, and a delivery it has no sender for is refused when the configuration is read
+    (`schemas.config.channel.check_delivery_method`).
 
     Raises:
-        ValueError: when the name is registered with another writer or settings model.
+        ValueError: when the name is registered with another writer, settings model or
+            delivery methods.
     """
     known = _REGISTERED.get(registration.name)
     if known is not None and known != registration:
         raise ValueError(f"channel {registration.name!r} is registered already")
-    register_channel(registration.name)(registration.settings)
+    register_channel(registration.name, delivery_methods=registration.senders)(
+        registration.settings
+    )
     _REGISTERED[registration.name] = registration
     return registration
 

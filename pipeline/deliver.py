@@ -18,14 +18,24 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from pipeline.delivery.outcome import DeliveryOutcome
-from pipeline.delivery.records import now, read_record, record_path, write_record
+from pipeline.delivery.records import (
+    DeliveryLine,
+    DeliveryRecord,
+    DeliveryResult,
+    FeedEventExtra,
+    PlannedFeed,
+    now,
+    read_record,
+    record_path,
+    write_record,
+)
 from pipeline.layout import MANIFEST, REFUSED_SUFFIX, RUN_RECORD, read_refused
-from pipeline.records import read_manifest
+from pipeline.records import as_record, read_manifest, read_staged
 from pipeline.run_report.record import (
     DeliveryEntry,
     FindingsCounts,
@@ -35,9 +45,11 @@ from pipeline.run_report.record import (
 from schemas.findings import Finding, write_findings_csv, write_findings_jsonl
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
+    from pipeline.delivery.outcome import DeliveryOutcome
+    from pipeline.delivery.records import DeliveryStatus, TriggeringEvent
     from schemas.config.pipeline import PipelineConfig
     from transforms.infra.storage import StoragePath
 
@@ -68,19 +80,18 @@ def plan_deliveries(
     config: PipelineConfig,
     output_root: StoragePath | Path,
     *,
-    events: Sequence[Mapping[str, Any]] = (),
+    events: Sequence[TriggeringEvent] = (),
     markets: Sequence[str] | None = None,
     channels: Sequence[str] | None = None,
-) -> list[dict[str, Any]]:
-    """The live files to deliver, one dict each (``market``, ``channel``, ``file``,
-    ``path``, ``sha256``, ``items``, ``run``, ``label``), read from the markets' live
-    manifests so that what is delivered is what is live.
+) -> list[PlannedFeed]:
+    """The live files to deliver, read from the markets' live manifests so that what is
+    delivered is what is live.
 
     Args:
         config: The pipeline configuration (which channels deliver how).
         output_root: Where the live feeds are.
-        events: The Asset events that triggered the run (``uri`` and ``extra`` each):
-            only the files they name, in the markets they name. Empty: ``markets``.
+        events: The Asset events that triggered the run: only the files they name, in
+            the markets they name. Empty: ``markets``.
         markets: For a run by hand: these markets (None: every configured one).
         channels: Only these channels (None: every channel that delivers).
     """
@@ -94,17 +105,17 @@ def plan_deliveries(
     if events:
         files = {}
         for event in events:
-            extra = event.get("extra") or {}
-            uri = str(event.get("uri", ""))
-            market = extra.get("market") or uri.rstrip("/").rsplit("/", 2)[-2]
-            files.setdefault(market, set()).add(extra.get("file") or uri.rsplit("/", 1)[-1])
+            uri = event["uri"]
+            extra = as_record(event["extra"], FeedEventExtra, f"the Asset event of {uri}")
+            market = extra.market or uri.rstrip("/").rsplit("/", 2)[-2]
+            files.setdefault(market, set()).add(extra.file or uri.rsplit("/", 1)[-1])
         codes = sorted(files)
     else:
         codes = sorted(markets) if markets else sorted(config.markets)
     unknown = sorted(set(codes) - set(config.markets))
     if unknown:
         raise ValueError(f"no such market in the configuration: {', '.join(unknown)}")
-    plan = []
+    plan: list[PlannedFeed] = []
     for code in codes:
         manifest_path = output_root / code / MANIFEST
         if not manifest_path.exists():
@@ -115,19 +126,19 @@ def plan_deliveries(
                 continue
             if entry.channel not in config.markets[code].channels:
                 continue
-            if files is not None and entry.file not in files.get(code, set()):
+            if files is not None and entry.file not in files[code]:
                 continue
             plan.append(
-                {
-                    "market": code,
-                    "channel": entry.channel,
-                    "file": entry.file,
-                    "path": str(output_root / code / entry.file),
-                    "sha256": entry.sha256,
-                    "items": entry.items,
-                    "run": manifest.published_by(entry),
-                    "label": f"{code} {entry.file}",
-                }
+                PlannedFeed(
+                    market=code,
+                    channel=entry.channel,
+                    file=entry.file,
+                    path=str(output_root / code / entry.file),
+                    sha256=entry.sha256,
+                    items=entry.items,
+                    run=manifest.published_by(entry),
+                    label=f"{code} {entry.file}",
+                )
             )
     return plan
 
@@ -142,13 +153,13 @@ def file_sha256(path: StoragePath | Path) -> str:
 
 
 def deliver_feed(
-    feed: Mapping[str, Any],
+    feed: PlannedFeed,
     output_root: StoragePath | Path,
     send: Send,
     path_factory: Any,
     *,
     dry_run: bool = False,
-) -> dict[str, Any]:
+) -> DeliveryResult:
     """Deliver one live file once.
 
     A file whose record says it was delivered is not sent again; a delivery that an
@@ -158,71 +169,95 @@ def deliver_feed(
     the new one. Delivery reads the file and never changes it.
 
     Returns:
-        The feed's dict with ``status`` (``delivered``, ``already_delivered``,
-        ``dry_run``, ``superseded``), ``record`` (its path) and, when sent, the
-        outcome's ``verdict``, ``detail``, ``reference`` and counts.
+        The feed with its ``status`` (``delivered``, ``already_delivered``, ``dry_run``,
+        ``superseded``), its ``record`` and, when sent, the marketplace's answer.
     """
     where = record_path(output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"])
-    result: dict[str, Any] = {**feed, "record": str(where)}
     record = read_record(where)
-    if record is not None and record.get("status") == "done":
-        done = DeliveryOutcome.from_json(record["outcome"])
-        return {**result, "status": "already_delivered", **_counts(done)}
+    done = record.done() if record is not None else None
+    if done is not None:
+        return _result(feed, "already_delivered", str(where), done)
     path = path_factory(feed["path"])
     if not path.exists() or file_sha256(path) != feed["sha256"]:
-        return {
-            **result,
-            "status": "superseded",
-            "detail": f"{feed['file']} changed since it was published (a later run "
-            "replaced it); that run's delivery sends it",
-        }
+        reason = (
+            f"{feed['file']} changed since it was published (a later run replaced it); "
+            "that run's delivery sends it"
+        )
+        return _result(feed, "superseded", str(where), reason)
     if dry_run:
-        return {**result, "status": "dry_run", "detail": f"{feed['file']} would be sent"}
-    record = record or {
-        "market": feed["market"],
-        "channel": feed["channel"],
-        "file": feed["file"],
-        "sha256": feed["sha256"],
-        "run": feed.get("run"),
-        "started": now(),
-    }
-    record["status"] = "submitted"
+        return _result(feed, "dry_run", str(where), f"{feed['file']} would be sent")
+    if record is None:
+        record = DeliveryRecord(
+            market=feed["market"],
+            channel=feed["channel"],
+            file=feed["file"],
+            sha256=feed["sha256"],
+            run=feed["run"],
+            started=now(),
+        )
+    record.status = "submitted"
     write_record(where, record)
 
     def checkpoint(progress: dict[str, Any]) -> None:
-        record["progress"] = {**(record.get("progress") or {}), **progress}
+        record.progress = {**(record.resume_from() or {}), **progress}
         write_record(where, record)
 
-    outcome = send(path, record.get("progress"), checkpoint)
-    record.update(status="done", outcome=outcome.to_json(), finished=now())
+    outcome = send(path, record.resume_from(), checkpoint)
+    record.status, record.outcome, record.finished = "done", outcome, now()
     write_record(where, record)
-    return {**result, "status": "delivered", **_counts(outcome)}
+    return _result(feed, "delivered", str(where), outcome)
 
 
-def not_configured(feed: Mapping[str, Any], reason: str) -> dict[str, Any]:
+def not_configured(feed: PlannedFeed, reason: str) -> DeliveryResult:
     """The result of a file whose channel has no connection on this installation (and is
     not ``delivery.required``): nothing was sent, and that is no failure.
 
-    >>> print(describe_delivery(not_configured({"market": "DE", "channel": "amazon",
-    ...     "file": "amazon-0001.json"}, "the Airflow connection 'amazon_sp_api' is not defined")))
+    >>> feed = PlannedFeed(market="DE", channel="amazon", file="amazon-0001.json",
+    ...     path="", sha256="", items=67, run="", label="")
+    >>> print(describe_delivery(not_configured(feed,
+    ...     "the Airflow connection 'amazon_sp_api' is not defined")))
     ... # doctest: +NORMALIZE_WHITESPACE
     DE  amazon    amazon-0001.json: not configured: the Airflow connection 'amazon_sp_api'
     is not defined
     """
-    return {**feed, "status": "not_configured", "record": None, "detail": reason}
+    return _result(feed, "not_configured", None, reason)
 
 
-def _counts(outcome: DeliveryOutcome) -> dict[str, Any]:
-    return {
-        "verdict": outcome.verdict,
-        "detail": outcome.detail,
-        "reference": outcome.reference,
-        "sent": outcome.sent,
-        "accepted": outcome.accepted,
-        "refused": len(outcome.refused_skus),
-        "errors": sum(1 for i in outcome.issues if i.severity == "error"),
-        "warnings": sum(1 for i in outcome.issues if i.severity == "warning"),
-    }
+def _result(
+    feed: PlannedFeed,
+    status: DeliveryStatus,
+    record: str | None,
+    answer: DeliveryOutcome | str,
+) -> DeliveryResult:
+    """``feed``'s result: with the marketplace's ``answer`` when it was sent, else with
+    why it was not."""
+    if isinstance(answer, str):
+        return DeliveryResult(
+            **feed,
+            status=status,
+            record=record,
+            detail=answer,
+            verdict=None,
+            reference=None,
+            sent=0,
+            accepted=0,
+            refused=0,
+            errors=0,
+            warnings=0,
+        )
+    return DeliveryResult(
+        **feed,
+        status=status,
+        record=record,
+        detail=answer.detail,
+        verdict=answer.verdict,
+        reference=answer.reference,
+        sent=answer.sent,
+        accepted=answer.accepted,
+        refused=len(answer.refused_skus),
+        errors=sum(1 for i in answer.issues if i.severity == "error"),
+        warnings=sum(1 for i in answer.issues if i.severity == "warning"),
+    )
 
 
 _VERDICT_WORDS = {
@@ -234,40 +269,41 @@ _VERDICT_WORDS = {
 }
 
 
-def describe_delivery(result: Mapping[str, Any]) -> str:
+def describe_delivery(result: DeliveryResult) -> str:
     """One summary line for a delivered (or not delivered) file.
 
-    >>> print(describe_delivery({"market": "DE", "channel": "amazon",
-    ...     "file": "amazon-0001.json", "status": "delivered", "verdict": "refused",
-    ...     "sent": 67, "accepted": 65, "refused": 2, "warnings": 1, "reference": "50014"}))
+    >>> feed = PlannedFeed(market="DE", channel="amazon", file="amazon-0001.json",
+    ...     path="", sha256="", items=67, run="", label="")
+    >>> print(describe_delivery(DeliveryResult(**feed, status="delivered", record="",
+    ...     detail="", verdict="refused", reference="50014", sent=67, accepted=65,
+    ...     refused=2, errors=2, warnings=1)))
     ... # doctest: +NORMALIZE_WHITESPACE
     DE  amazon    amazon-0001.json: REFUSED in part or whole
     (67 sent, 65 accepted, 2 refused, 1 warning) [50014]
     """
     head = f"{result['market']:<3} {result['channel']:<9} {result['file']}: "
-    status = result.get("status")
+    status, verdict = result["status"], result["verdict"]
     if status == "failed":
-        return head + f"NOT DELIVERED: {result.get('detail')}"
+        return head + f"NOT DELIVERED: {result['detail']}"
     if status == "not_configured":
-        return head + f"not configured: {result.get('detail')}"
-    if status in ("dry_run", "superseded"):
-        return head + f"not sent: {result.get('detail')}"
-    words = _VERDICT_WORDS.get(result.get("verdict", ""), str(result.get("verdict")))
+        return head + f"not configured: {result['detail']}"
+    if status in ("dry_run", "superseded") or verdict is None:
+        return head + f"not sent: {result['detail']}"
+    words = _VERDICT_WORDS[verdict]
     if status == "already_delivered":
         words += ", delivered before: not sent again"
-    counts = f"{result.get('sent', 0)} sent"
-    if result.get("verdict") not in ("uploaded", "served"):
-        counts += f", {result.get('accepted', 0)} accepted, {result.get('refused', 0)} refused"
-    warnings = result.get("warnings", 0)
+    counts = f"{result['sent']} sent"
+    if verdict not in ("uploaded", "served"):
+        counts += f", {result['accepted']} accepted, {result['refused']} refused"
+    warnings = result["warnings"]
     if warnings:
         counts += f", {warnings} warning" + ("s" if warnings != 1 else "")
-    reference = f" [{result['reference']}]" if result.get("reference") else ""
+    reference = f" [{result['reference']}]" if result["reference"] else ""
     return f"{head}{words} ({counts}){reference}"
 
 
-def marketplace_findings(record: Mapping[str, Any]) -> list[Finding]:
+def marketplace_findings(record: DeliveryRecord, outcome: DeliveryOutcome) -> list[Finding]:
     """The marketplace's issues in a done record, as findings of stage ``marketplace``."""
-    outcome = DeliveryOutcome.from_json(record["outcome"])
     return [
         Finding(
             stage="marketplace",
@@ -276,16 +312,16 @@ def marketplace_findings(record: Mapping[str, Any]) -> list[Finding]:
             field=issue.field or "",
             rule=str(issue.code),
             message=issue.message,
-            market=record["market"],
-            channel=record["channel"],
+            market=record.market,
+            channel=record.channel,
         )
         for issue in outcome.issues
     ]
 
 
 def report_deliveries(
-    plan: Sequence[Mapping[str, Any]],
-    results: Sequence[Mapping[str, Any] | None],
+    plan: Sequence[PlannedFeed],
+    results: Iterable[DeliveryResult | None],
     output_root: StoragePath | Path,
     path_factory: Any,
 ) -> tuple[str, list[str]]:
@@ -294,49 +330,83 @@ def report_deliveries(
 
     Args:
         plan: What `plan_deliveries` returned.
-        results: `deliver_feed`'s result per planned file, None where its task failed.
+        results: `deliver_feed`'s results as far as they exist, in any order (None for a
+            deliver task that failed); a planned file without one was not delivered.
         output_root: Where the live feeds and ``runs/`` are.
         path_factory: Turns a record's path string back into a path.
 
     Returns:
         The delivery summary (one line per file) and the files not delivered.
     """
-    done: list[dict[str, Any]] = []
+    # Matched by market and file, not by position: Airflow reads a mapped task's
+    # results by offset among those that exist, so a failed one shifts the rest.
+    by_file = {(r["market"], r["file"]): r for r in results if r is not None}
+    done: list[DeliveryResult] = []
     failed: list[str] = []
-    for feed, result in zip(plan, results, strict=True):
-        if result is None:
-            where = record_path(
-                output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"]
-            )
-            progress = (read_record(where) or {}).get("progress")
-            detail = "its deliver task failed (see that task's log)"
-            if progress:
-                detail += "; the next delivery resumes where it stopped"
-            done.append({**feed, "status": "failed", "detail": detail})
-            failed.append(f"{feed['market']} {feed['file']}")
-        else:
-            done.append(dict(result))
+    for feed in plan:
+        key = (feed["market"], feed["file"])
+        if key in by_file:
+            done.append(by_file[key])
+            continue
+        where = record_path(
+            output_root, feed["market"], feed["channel"], feed["file"], feed["sha256"]
+        )
+        record = read_record(where)
+        detail = "its deliver task failed (see that task's log)"
+        if record is not None and record.resume_from():
+            detail += "; the next delivery resumes where it stopped"
+        done.append(_result(feed, "failed", None, detail))
+        failed.append(f"{feed['market']} {feed['file']}")
     lines = [describe_delivery(r) for r in done]
-    by_run: dict[str, list[dict[str, Any]]] = {}
+    by_run: dict[str, list[DeliveryResult]] = {}
     for result in done:
-        if result.get("run"):
+        if result["run"]:
             by_run.setdefault(result["run"], []).append(result)
     refused: dict[tuple[str, str], set[str]] = {}
     for run, results_of_run in by_run.items():
         findings: list[Finding] = []
         for result in results_of_run:
-            record = read_record(path_factory(result["record"])) if result.get("record") else None
-            if record and record.get("status") == "done":
-                findings.extend(marketplace_findings(record))
-                refused_skus = DeliveryOutcome.from_json(record["outcome"]).refused_skus
-                if refused_skus and result["status"] == "delivered":
-                    refused.setdefault((result["market"], result["channel"]), set()).update(
-                        refused_skus
-                    )
+            where_recorded = result["record"]
+            record = read_record(path_factory(where_recorded)) if where_recorded else None
+            outcome = record.done() if record is not None else None
+            if record is None or outcome is None:
+                continue
+            findings.extend(marketplace_findings(record, outcome))
+            if outcome.refused_skus and result["status"] == "delivered":
+                refused.setdefault((result["market"], result["channel"]), set()).update(
+                    outcome.refused_skus
+                )
         _add_to_run(output_root / "runs" / run, results_of_run, findings)
     for (market, channel), skus in refused.items():
         _mark_refused(output_root / market / f"{channel}{REFUSED_SUFFIX}", skus)
     return "\n".join([_SUMMARY_MARK, *lines]) + "\n", failed
+
+
+def delivery_line(result: DeliveryResult) -> DeliveryLine:
+    """``result`` as its run's ``delivery.json`` keeps it: without its live path and
+    label, the marketplace's figures only when it answered, and its summary line."""
+    line = DeliveryLine(
+        market=result["market"],
+        channel=result["channel"],
+        file=result["file"],
+        status=result["status"],
+        line=describe_delivery(result),
+        sha256=result["sha256"],
+        items=result["items"],
+        run=result["run"],
+        detail=result["detail"],
+    )
+    if result["record"] is not None:
+        line["record"] = result["record"]
+    if result["verdict"] is not None:
+        line["verdict"] = result["verdict"]
+        line["reference"] = result["reference"]
+        line["sent"] = result["sent"]
+        line["accepted"] = result["accepted"]
+        line["refused"] = result["refused"]
+        line["errors"] = result["errors"]
+        line["warnings"] = result["warnings"]
+    return line
 
 
 def _mark_refused(path: StoragePath | Path, skus: Iterable[str]) -> None:
@@ -348,7 +418,7 @@ def _mark_refused(path: StoragePath | Path, skus: Iterable[str]) -> None:
 
 def _add_to_run(
     report_dir: StoragePath | Path,
-    results: Sequence[Mapping[str, Any]],
+    results: Sequence[DeliveryResult],
     findings: Sequence[Finding],
 ) -> None:
     """Merge this delivery into a run's report folder; a second delivery of the same
@@ -357,14 +427,11 @@ def _add_to_run(
         return  # the run's report is gone (cleaned up): nothing to add to
     keys = {(r["market"], r["file"]) for r in results}
     channels = {(r["market"], r["channel"]) for r in results}
-    entries = []
+    entries: list[DeliveryLine] = []
     if (report_dir / DELIVERY).exists():
-        with (report_dir / DELIVERY).open("r", encoding="utf-8") as stream:
-            entries = [e for e in json.load(stream) if (e["market"], e["file"]) not in keys]
-    entries += [
-        {k: v for k, v in r.items() if k not in ("path", "label")} | {"line": describe_delivery(r)}
-        for r in results
-    ]
+        earlier = read_staged(report_dir / DELIVERY, list[DeliveryLine])
+        entries = [e for e in earlier if (e["market"], e["file"]) not in keys]
+    entries += [delivery_line(r) for r in results]
     entries.sort(key=lambda e: (e["market"], e["channel"], e["file"]))
     with (report_dir / DELIVERY).open("w", encoding="utf-8") as stream:
         json.dump(entries, stream, indent=1, sort_keys=True)
@@ -393,10 +460,8 @@ def _add_to_run(
     if run is None:  # the page names it too; the delivery's own files above stand
         LOG.warning("%s is not a run record: the delivery is not added to it", report_dir)
     else:
-        by_severity: dict[str, int] = {}
-        for finding in every:
-            by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
-        run.findings = FindingsCounts(total=len(every), by_severity=by_severity)
+        by_severity: Counter[str] = Counter(finding.severity for finding in every)
+        run.findings = FindingsCounts(total=len(every), by_severity=dict(by_severity))
         run.delivery = [msgspec.convert(entry, DeliveryEntry) for entry in entries]
         with (report_dir / RUN_RECORD).open("w", encoding="utf-8") as stream:
             json.dump(encode_record(run), stream, indent=1, sort_keys=True)

@@ -374,4 +374,4 @@ def extract(
         if heals_by_retry(error):
             raise
         raise ExtractFailed(record_extract_failure(run_dir, error)) from error
-    return Extracted(**staged, rates=rates, rates_day=str(rates_day))
+    return Extracted(**staged, rates=rates, rates_day=str(rates_day), run_day=run_day.isoformat())

@@ -26,6 +26,7 @@ from transforms.completeness import completeness
 from transforms.infra.storage import ensure_dir
 from transforms.localize import localize
 from transforms.pricing.money import Pricer
+from transforms.pricing.sales import sale_columns
 from transforms.translation.outcome import read_market_translations
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from schemas.config.pricing import Pricing
     from transforms.infra.storage import StoragePath
     from transforms.pricing.ecb_rates import EcbRates
+    from transforms.pricing.sales import SaleClock
 
 
 def localize_shard(
@@ -51,6 +53,7 @@ def localize_shard(
     quarantine: Mapping[str, Sequence[str]] | None = None,
     translations: StoragePath | Path | None = None,
     source_locale: str = "en_US",
+    clock: SaleClock | None = None,
 ) -> ShardResult:
     """The ``localize_shard`` task: one shard of the snapshot (`stage_catalog`'s
     ``shards``; None: all of it) localized for one market.
@@ -60,7 +63,8 @@ def localize_shard(
     market's `write_channel` tasks, is a listings file (each listing with its position
     in the snapshot and the channels it is incomplete for); beside it the shard's part
     of the market's findings (keyed by position, for `assemble_market` to merge in
-    snapshot order), completeness and prices.
+    snapshot order), completeness and prices (with the sale's price, period and steps;
+    ``clock``: the run's day and the merchant's time zone, `transforms.localize.localize`).
 
     Returns:
         The shard's counts (products, set aside and why, required attributes missing
@@ -106,6 +110,7 @@ def localize_shard(
                 pricer,
                 translated.get(product.sku),
                 source_locale=source_locale,
+                clock=clock,
             )
             if isinstance(listing, list):
                 set_aside += 1
@@ -122,6 +127,7 @@ def localize_shard(
                     price.currency,
                     listing.unit_price_text or "",
                     listing.price_note,
+                    *sale_columns(product, listing, pricer),
                 )
             )
             incomplete: list[int] = []

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
+from pipeline.config_file import DEFAULT_CONFIG
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
@@ -28,11 +30,6 @@ if TYPE_CHECKING:
     from pipeline.run_report.record import FeedEntry
     from schemas.config.pipeline import PipelineConfig
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
-"""The project's configuration, as the DAGs read it without ``GRENZENLOS_CONFIG``.
-
-A file of the source tree, not package data: its paths lead to the catalog and the
-output folders beside it. An installed package has none, so ``--config`` names one."""
 TOP_REASONS = 3
 """Reasons shown per channel: the ones that set most products aside."""
 

@@ -22,6 +22,7 @@ from pipeline.records import (
     read_manifest,
     write_manifest,
 )
+from transforms.infra.price_history import FileHistory
 from transforms.infra.storage import ensure_dir, publish_atomically
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from pipeline.records import ChannelFigures
     from schemas.config.pipeline import Validation
     from transforms.infra.gates import HeldFeeds
+    from transforms.infra.price_history import PriceHistoryStore
     from transforms.infra.storage import StoragePath
 
 
@@ -72,6 +74,7 @@ def publish_market(
     *,
     run_id: str = "",
     held: Collection[str] = (),
+    history: PriceHistoryStore | None = None,
 ) -> list[PublishedFeed]:
     """Publish one market's staged feeds atomically under ``<output>/<market>/``.
 
@@ -88,6 +91,9 @@ def publish_market(
         held: Channels the shrink gate held back (`check_feed_shrink`): their live
             files and delta state stay as they are, and so do their manifest entries
             (each with the ``run`` that produced it).
+        history: Where the price history lives (`transforms.infra.price_history`; files
+            under ``output_root`` when None): each published channel's staged history
+            becomes the live one, a channel not published keeps its own.
 
     Returns:
         The published files.
@@ -124,6 +130,11 @@ def publish_market(
             refused = market_dir / f"{channel}{REFUSED_SUFFIX}"
             if refused.exists():  # this run sent them again
                 refused.unlink()
+        staged_history = info.get("history")
+        if staged_history and info["valid"] and channel not in held:
+            # Committed with the channel's files: a channel not published keeps its history.
+            store = history or FileHistory(output_root)
+            store.commit(built["market"], channel, path_factory(staged_history))
     replaced = {channel: info for channel, info in channels.items() if channel not in held}
     _remove_stale_parts(market_dir, replaced, {p["file"] for p in published})
     still_live: list[ManifestEntry] = []
@@ -189,17 +200,21 @@ def publish_run(
     run_id: str,
     products: int,
     path_factory: Any = Path,
+    history_conninfo: str | None = None,
 ) -> list[PublishedFeed]:
     """The ``publish`` task: every market's feeds (`publish_market`) except those the shrink
     gate held back (``held``, what `check_feed_shrink` returned), then the run's counts for
-    the next run's gates (`transforms.infra.gates.record_success`).
+    the next run's gates (`transforms.infra.gates.record_success`). The price history
+    goes to PostgreSQL when ``history_conninfo`` is given, else beside the feeds.
 
     Returns:
         The published files (see `publish_market`), for the caller's Asset events
         (`feed_events`).
     """
     from transforms.infra.gates import held_channels, record_success
+    from transforms.infra.price_history import history_store
 
+    store = history_store(output_root, history_conninfo)
     published: list[PublishedFeed] = []
     for result in built:
         published.extend(
@@ -209,6 +224,7 @@ def publish_run(
                 path_factory,
                 run_id=run_id,
                 held=held_channels(held, result["market"]),
+                history=store,
             )
         )
     record_success(run_id, products, published, run_dir, output_root)

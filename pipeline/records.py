@@ -76,6 +76,9 @@ class Extracted(StagedCatalog):
     """The staged rates file."""
     rates_day: str
     """The rates' day (ISO date)."""
+    run_day: NotRequired[str]
+    """The run's logical day (ISO date): which sales are over, and the day the price
+    history records (`transforms.pricing.history`). Absent in results of older runs."""
 
 
 # --- validate ------------------------------------------------------------------------
@@ -270,6 +273,14 @@ class ChannelSummary(TypedDict):
     registration for: `schemas.epr`), if it is."""
     state: str | None
     """An API channel's content hashes (``<channel>.state.json``), for the next delta."""
+    sales: NotRequired[int]
+    """Listings published with a sale on the run's day."""
+    prior_price_corrections: NotRequired[int]
+    """Sales whose strike price the prior-price rule lowered or dropped, or that it sent
+    as the regular price (`transforms.pricing.prior_price`)."""
+    history: NotRequired[str | None]
+    """The channel's price history as this run leaves it, staged for `publish_market`
+    (`transforms.infra.price_history`); None when the run keeps none."""
 
 
 class ChannelResult(TypedDict):

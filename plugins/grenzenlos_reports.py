@@ -14,8 +14,9 @@ mounts the FastAPI app below at ``/grenzenlos``::
 The ``runs/`` routes mirror the output's layout, so the index's relative links to each
 run's ``report.html`` (and a report's ``../index.html``) work as they do on disk.
 ``<output>`` is ``[storage] output_url`` of the configuration in ``GRENZENLOS_CONFIG``
-(default ``config/markets.toml`` beside this folder), read on each request, so the plugin
-loads (and Airflow starts) without it; the routes then answer 503 with the reason.
+(default ``config/markets.toml`` beside this folder: `pipeline.config_file`), read on each
+request, so the plugin loads (and Airflow starts) without it; the routes then answer 503
+with the reason.
 
 Plugin apps are not behind Airflow's authentication by themselves: every route here asks
 Airflow's auth manager whether the caller (a JWT as ``Authorization: Bearer``, or the UI's
@@ -29,8 +30,6 @@ Two views put this in the UI: a *Report* tab on every DAG run (other DAGs' runs 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 from airflow.plugins_manager import AirflowPlugin
@@ -48,8 +47,6 @@ DAG_ID = "localize_catalog"
 """The DAG whose runs write ``<output>/runs/``; the index belongs to it."""
 REPORTING_DAGS = frozenset({DAG_ID})
 """DAGs whose runs have a report under ``<output>/runs/``; any other dag id is a 404."""
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "markets.toml"
-"""The configuration read when ``GRENZENLOS_CONFIG`` is not set (as the DAG does)."""
 RUNS = "runs"
 REPORT = "report.html"
 INDEX = "index.html"
@@ -98,11 +95,12 @@ def _runs() -> ObjectStoragePath:
     """``<output>/runs`` of the current configuration (an ``ObjectStoragePath``)."""
     from airflow.sdk import ObjectStoragePath
 
+    from pipeline.config_file import config_path
     from schemas.config.base import ConfigError
     from schemas.config.loader import load_config
 
     try:
-        config = load_config(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
+        config = load_config(config_path())
     except ConfigError as exc:
         raise _Unavailable(f"The grenzenlos configuration cannot be read: {exc}") from exc
     return ObjectStoragePath(config.storage.output_url) / RUNS

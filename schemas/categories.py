@@ -9,11 +9,14 @@ one category for every market or a table of market -> category::
     amazon = "BOTTLE"
     idealo = { DE = "Küche > Trinkflaschen" }
 
-A channel in `PER_MARKET_CHANNELS` names its categories per storefront, in the
-storefront's language, so it always takes a table; a market the table does not
-name has no category in that channel (its writer sets the listing aside), never
-another market's. A listing takes the mapping of its first catalog category that
-has one.
+A channel registered with ``categories_per_market=True``
+(`schemas.config.channel.register_channel`: idealo, Kaufland) names its categories per
+storefront, in the storefront's language, so it always takes a table; a market the
+table does not name has no category in that channel (its writer sets the listing
+aside), never another market's. The other channels take language-independent codes,
+one for every market: Google's taxonomy id, Amazon's product type, Allegro's numeric
+category id; ``mobile_cn`` is a single storefront. A listing takes the mapping of its
+first catalog category that has one.
 """
 
 from __future__ import annotations
@@ -22,25 +25,11 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from schemas.config.channel import per_market_category_channels
+
 if TYPE_CHECKING:
     from collections.abc import Collection
     from pathlib import Path
-
-PER_MARKET_CHANNELS: Final[frozenset[str]] = frozenset({"idealo", "kaufland"})
-"""Channels whose category tree is per storefront and in its language.
-
-- ``kaufland``: kaufland.de, .pl, .cz, .sk (and .at) each show the category tree in
-  their own language, and the product file's ``category`` is read in it.
-- ``idealo``: one price-comparison site per country (idealo.de, .at, .fr, .it, .es,
-  .co.uk), each with its own category tree that ``categoryPath`` is matched against.
-
-The other channels take language-independent codes, one for every market: Google's
-taxonomy id, Amazon's product type, Allegro's numeric category id; ``mobile_cn`` is a
-single storefront. eBay's category ids do differ per eBay site, but no feed sends
-one yet (the inventory item has no category; it belongs on the offer): add
-``ebay`` here when offers carry ``categoryId``. A new channel whose marketplace names
-categories per storefront language belongs here too.
-"""
 
 ALL_MARKETS: Final = "*"
 """Key under which a single value for every market is kept."""
@@ -110,8 +99,9 @@ def load_category_map(path: Path | None, markets: Collection[str] | None = None)
     Raises:
         CategoryError: naming the file, category and channel: the file cannot be read,
             a value is neither a category nor a table of market = category, a table
-            names a market that is not configured, or a channel of
-            `PER_MARKET_CHANNELS` has one value for every market.
+            names a market that is not configured, or a channel that names its
+            categories per market (`schemas.config.channel.per_market_category_channels`)
+            has one value for every market.
     """
     if path is None:
         return CategoryMap()
@@ -119,6 +109,7 @@ def load_category_map(path: Path | None, markets: Collection[str] | None = None)
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CategoryError(f"{path}: cannot read the category mapping: {exc}") from exc
+    per_market = per_market_category_channels()
     entries: dict[str, dict[str, dict[str, str]]] = {}
     for category, channels in raw.items():
         if not isinstance(channels, dict):
@@ -127,7 +118,7 @@ def load_category_map(path: Path | None, markets: Collection[str] | None = None)
         for channel, value in channels.items():
             where = f"{path}: [{category}] {channel}"
             if isinstance(value, str | int):
-                if channel in PER_MARKET_CHANNELS:
+                if channel in per_market:
                     raise CategoryError(
                         f"{where}: {channel} names its categories per storefront and "
                         f'language; give a table of market = category, e.g. {{ DE = "{value}" }}'

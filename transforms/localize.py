@@ -30,6 +30,7 @@ from transforms.catalog.values import ValueProblem, parse_amount
 from transforms.measures.sizes import default_table, gender_of
 from transforms.measures.units import for_market
 from transforms.pricing.money import PriceProblem, unit_price
+from transforms.pricing.sales import price_sale
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from schemas.findings import Severity
     from schemas.product import Product, Quantity
     from transforms.pricing.money import Pricer
+    from transforms.pricing.sales import SaleClock
 
 
 def _pick(texts: Mapping[str, str], locales: Sequence[str]) -> tuple[str, str] | None:
@@ -55,6 +57,7 @@ def localize(
     translated: Mapping[str, Any] | None = None,
     *,
     source_locale: str = "en_US",
+    clock: SaleClock | None = None,
 ) -> Listing | list[Finding]:
     """Return the product's listing for ``market``, or the findings that set it aside.
 
@@ -66,6 +69,10 @@ def localize(
 
     Every finding is an ``error`` naming the product, the market, the field and
     the rule.
+
+    A catalog sale becomes the listing's ``sale`` (`transforms.pricing.sales.price_sale`):
+    ``clock`` gives the run's day (a sale over before it is dropped) and the merchant's
+    time zone; without one, no sale is dropped and dates are read in Europe/Berlin.
     """
     problems: list[Finding] = []
 
@@ -193,6 +200,7 @@ def localize(
 
     stock = _stock(product, market, warnings)
     list_price = _list_price(product, market, pricer, warnings)
+    sale = price_sale(product, market, pricer, quote.price, clock, warnings)
 
     return Listing(
         sku=product.sku,
@@ -229,6 +237,7 @@ def localize(
         group=product.group,
         varies_by=tuple(product.varies_by),
         condition=product.condition,
+        sale=sale,
     )
 
 

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from airflow.sdk import AssetAlias, ObjectStoragePath, get_current_context
 
+from pipeline.config_file import config_path  # the DAG files read it from here
+
 if TYPE_CHECKING:
     from schemas.config.pipeline import PipelineConfig
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "markets.toml"
-"""The configuration read when ``GRENZENLOS_CONFIG`` is not set: the checked-in one
-beside the DAGs folder."""
 FEEDS = AssetAlias("grenzenlos_feeds")
 """What `localize_catalog`'s publish emits one event through per published file, and what
 `deliver_feeds` is scheduled on."""
-
-
-def config_path() -> Path:
-    """The configuration file: ``GRENZENLOS_CONFIG``, else `DEFAULT_CONFIG`."""
-    return Path(os.environ.get("GRENZENLOS_CONFIG") or DEFAULT_CONFIG)
 
 
 def pipeline_config() -> PipelineConfig:

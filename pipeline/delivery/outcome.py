@@ -78,16 +78,11 @@ class DeliveryOutcome:
     refused_skus: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (for the delivery record and XCom)."""
+        """A JSON-ready dict (as the delivery record keeps it,
+        `pipeline.delivery.records.DeliveryRecord`)."""
         from dataclasses import asdict
 
         return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DeliveryOutcome:
-        """The inverse of `to_json`."""
-        issues = [MarketplaceIssue(**i) for i in data.get("issues", [])]
-        return cls(**{**data, "issues": issues})
 
 
 @dataclass(frozen=True)

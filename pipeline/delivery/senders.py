@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pipeline.channels import ChannelRegistration
     from pipeline.deliver import Send
     from pipeline.delivery.outcome import DeliveryOutcome, OAuthCredentials
+    from pipeline.delivery.records import PlannedFeed
     from pipeline.delivery.sftp_upload import SftpClient
     from schemas.config.channel import Channel
     from schemas.config.market import Market
@@ -74,13 +75,12 @@ class Shipment:
     Attributes:
         market: The market the file is for.
         channel: The channel's settings (``[channels.<name>]``).
-        feed: The plan's entry (`pipeline.deliver.plan_deliveries`): ``market``,
-            ``channel``, ``file``, ``sha256``, ``items``.
+        feed: The plan's entry (`pipeline.deliver.plan_deliveries`).
     """
 
     market: Market
     channel: Channel
-    feed: Mapping[str, Any]
+    feed: PlannedFeed
 
 
 if TYPE_CHECKING:
@@ -206,7 +206,11 @@ def sp_api_sender(shipment: Shipment, connections: Connections) -> Send:
 def ebay_inventory_sender(shipment: Shipment, connections: Connections) -> Send:
     """Sends each line of the file as one eBay Inventory API call, recording the calls
     done so that a retry resumes after them (`pipeline.delivery.ebay_inventory`)."""
+    import msgspec
+
+    from pipeline.delivery.ebay_inventory.calls import InventoryProgress
     from pipeline.delivery.ebay_inventory.flow import deliver_inventory_file
+    from pipeline.records import as_record
     from schemas.config.delivery import EbayInventoryDelivery
 
     feed, delivery = shipment.feed, shipment.channel.delivery
@@ -219,7 +223,8 @@ def ebay_inventory_sender(shipment: Shipment, connections: Connections) -> Send:
         progress: dict[str, Any] | None,
         checkpoint: Callable[[dict[str, Any]], None],
     ) -> DeliveryOutcome:
-        done = {int(k): v for k, v in ((progress or {}).get("calls") or {}).items()}
+        earlier = as_record(progress or {}, InventoryProgress, f"{feed['label']}'s progress")
+        done = {int(k): msgspec.to_builtins(v) for k, v in earlier.calls.items()}
 
         def finished(index: int, result: dict[str, Any]) -> None:
             done[index] = result

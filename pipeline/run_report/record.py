@@ -132,6 +132,11 @@ class FeedEntry(Struct, kw_only=True):
     """The summary's words for the outcome (for a published feed, its location)."""
     files: list[str] = field(default_factory=list)
     """The published files' locations."""
+    sales: int | None = None
+    """Listings published with a sale on the run's day; None when the run kept no price
+    history."""
+    prior_price_corrections: int | None = None
+    """Sales the prior-price rule changed (`transforms.pricing.prior_price`)."""
 
 
 class FindingsCounts(Struct, kw_only=True):

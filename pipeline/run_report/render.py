@@ -39,6 +39,7 @@ from pipeline.run_report.run_files import (
     read_json,
     read_record,
 )
+from pipeline.run_report.sales import sales_view
 from pipeline.run_report.view import INDEX_PAGE, STATUS_TEXT, report_context
 from transforms.infra.storage import publish_atomically
 
@@ -85,6 +86,7 @@ def write_html_report(
     )
     context["unreadable_runs"] = unreadable
     context["catalog_rules"] = _catalog_rules(report_dir / VALIDATION_RESULTS)
+    context["sales"] = sales_view(record, report_dir / FINDINGS_JSONL)
     target = report_dir / REPORT_PAGE
     _write_atomically(_render("report.html.j2", context), target)
     return target

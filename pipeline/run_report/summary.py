@@ -46,6 +46,7 @@ from pipeline.run_report.record import (
     decode_index,
     encode_record,
 )
+from pipeline.run_report.sales import sales_line
 from pipeline.run_report.steps import read_steps, step_totals
 from schemas.findings import Finding, count, write_findings_csv, write_findings_jsonl
 from transforms.infra.storage import ensure_dir
@@ -349,6 +350,8 @@ def _feeds(run: RunParams, results: RunResults, ending: _Ending) -> list[tuple[F
                 outcome=outcome,
                 outcome_text=where,
                 files=[f["path"] for f in files],
+                sales=info.get("sales"),
+                prior_price_corrections=info.get("prior_price_corrections"),
             )
             feeds.append((entry, line))
     return feeds
@@ -389,6 +392,9 @@ def _summary_lines(
     if results.translated:
         lines.extend(translation_lines(results.translated["report"]))
     lines.extend(line for _, line in feeds)
+    sales = sales_line(results.built)
+    if sales:
+        lines.append(sales)
     lines.append(f"findings ({findings.total}): {for_people(str(report_dir / 'findings.csv'))}")
     lines.append(f"completeness: {for_people(str(report_dir / COMPLETENESS))}")
     lines.append(f"prices, step by step: {for_people(str(report_dir / PRICES))}")

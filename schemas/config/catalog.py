@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from schemas.config.base import StrictModel
+from schemas.config.time_zones import check_time_zone
 
 CatalogFormat = Literal[
     "akeneo",
@@ -131,6 +132,12 @@ class CatalogSource(StrictModel):
     """Akeneo: family variant code -> the catalog attributes its variants differ in
     (``clothing_color_size = ["color", "size"]``); Akeneo's CSV export does not carry
     them. Channels list a group's variants together, by these attributes."""
+    time_zone: str = "Europe/Berlin"
+    """IANA time zone of the merchant's shop (``Europe/Berlin``): a sale's start or end the
+    catalog gives as a date only, or as a time without an offset, is read in it (a date-only
+    start begins at 00:00 there, a date-only end lasts until 24:00). Europe/Berlin by
+    default, as the shop systems' own defaults for a German merchant and this project's
+    base currency suggest; set it when the shop runs elsewhere."""
 
     @field_validator("encoding")
     @classmethod
@@ -142,6 +149,11 @@ class CatalogSource(StrictModel):
         except LookupError:
             raise ValueError(f"{value!r} is not an encoding Python knows") from None
         return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone_known(cls, value: str) -> str:
+        return check_time_zone(value)
 
     @model_validator(mode="after")
     def _needs_location(self) -> CatalogSource:

@@ -7,11 +7,17 @@ that extends `Channel` and is registered under the channel's name with
 itself (``schemas/config/channels/__init__.py``). The config's ``[channels.<name>]``
 table is validated by the model registered for ``<name>`` (`parse_channels`), and a
 market may publish only to registered channels.
+
+The registration also says what the rest of the configuration checks against: the
+delivery methods the channel's feeds can be sent by (a market publishing to a channel
+whose ``delivery`` is another method fails at load, `check_delivery_method`), and whether
+it names its categories per storefront (`per_market_category_channels`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -28,7 +34,7 @@ from schemas.config.base import StrictModel
 from schemas.config.delivery import Delivery, parse_delivery
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
 Requirement = Literal[
     "title",
@@ -144,31 +150,89 @@ class Channel(StrictModel):
         return parse_delivery(value)
 
 
+class OfferQuantity(StrictModel):
+    """The settings of a channel whose offers state a quantity (Amazon, bol.com), mixed
+    into its model (``class AmazonChannel(Channel, OfferQuantity)``): one setting, one
+    meaning, whichever channel has it."""
+
+    default_quantity: Annotated[int, Field(ge=0)] = 0
+    """Units offered of an in-stock product whose catalog has no ``stock`` attribute; an
+    out-of-stock product always offers 0."""
+
+
 _Model = TypeVar("_Model", bound=Channel)
 
-_MODELS: dict[str, type[Channel]] = {}
-"""Channel name -> its settings model."""
+
+@dataclass(frozen=True, slots=True)
+class _Registration:
+    """What the configuration knows of a registered channel."""
+
+    model: type[Channel]
+    """The model of its ``[channels.<name>]`` table."""
+    delivery_methods: frozenset[str]
+    """The delivery methods its feeds can be sent by (its senders in
+    `pipeline.channels`); empty for a channel that fetches its file or is not sent."""
+    categories_per_market: bool
+    """Whether it names its categories per storefront, in the storefront's language
+    (`schemas.categories`)."""
 
 
-def register_channel(name: str) -> Callable[[type[_Model]], type[_Model]]:
+_MODELS: dict[str, _Registration] = {}
+"""Channel name -> its registration: settings model, delivery methods, category rule."""
+
+
+def register_channel(
+    name: str,
+    *,
+    delivery_methods: Iterable[str] | None = None,
+    categories_per_market: bool | None = None,
+) -> Callable[[type[_Model]], type[_Model]]:
     """Register ``name`` as a channel whose ``[channels.<name>]`` table the decorated
     model validates.
 
+    Args:
+        name: The channel's name.
+        delivery_methods: The delivery methods its feeds can be sent by (names of
+            `schemas.config.delivery`'s methods). None: those it is registered with
+            already, else none.
+        categories_per_market: Whether its marketplace names categories per storefront,
+            in the storefront's language, so that the category mapping gives it a table
+            of market = category (`schemas.categories`). None: as registered already,
+            else no.
+
     Raises:
-        ValueError: when the name is registered with another model already.
+        ValueError: when the name is registered already with another model, other
+            delivery methods or the other category rule.
     """
 
     def register(model: type[_Model]) -> type[_Model]:
         known = _MODELS.get(name)
-        if known is not None and known is not model:
-            raise ValueError(f"channel {name!r} is registered already ({known.__name__})")
-        _MODELS[name] = model
+        methods = frozenset(delivery_methods) if delivery_methods is not None else None
+        if known is None:
+            _MODELS[name] = _Registration(
+                model, methods or frozenset(), bool(categories_per_market)
+            )
+            return model
+        if known.model is not model:
+            raise ValueError(f"channel {name!r} is registered already ({known.model.__name__})")
+        if methods is not None and methods != known.delivery_methods:
+            raise ValueError(
+                f"channel {name!r} is registered already, sent by "
+                f"{', '.join(sorted(known.delivery_methods)) or 'no delivery method'}"
+            )
+        if categories_per_market is not None and (
+            categories_per_market != known.categories_per_market
+        ):
+            raise ValueError(
+                f"channel {name!r} is registered already, with categories "
+                f"{'per market' if known.categories_per_market else 'for every market'}"
+            )
         return model
 
     return register
 
 
-def _registry() -> dict[str, type[Channel]]:
+def _registry() -> dict[str, _Registration]:
     # The built-in channels' modules import this one: they are imported (and register)
     # on the first look-up rather than at import time.
     import_module("schemas.config.channels")
@@ -190,7 +254,7 @@ def channel_model(name: str) -> type[Channel]:
         KeyError: naming the registered channels.
     """
     try:
-        return _registry()[name]
+        return _registry()[name].model
     except KeyError:
         raise KeyError(
             f"no channel named {name!r} is registered; registered: "
@@ -207,9 +271,51 @@ def check_channel_name(name: str) -> str:
     return name
 
 
+def delivery_methods_of(name: str) -> frozenset[str]:
+    """The delivery methods channel ``name``'s feeds can be sent by.
+
+    >>> sorted(delivery_methods_of("amazon")), sorted(delivery_methods_of("idealo"))
+    (['sp_api'], [])
+
+    Raises:
+        KeyError: naming the registered channels.
+    """
+    channel_model(name)  # the error naming the registered ones
+    return _registry()[name].delivery_methods
+
+
+def per_market_category_channels() -> frozenset[str]:
+    """The channels registered as naming their categories per storefront and language.
+
+    >>> sorted(per_market_category_channels())
+    ['idealo', 'kaufland']
+    """
+    return frozenset(name for name, known in _registry().items() if known.categories_per_market)
+
+
+def check_delivery_method(market: str, name: str, channel: Channel) -> None:
+    """Refuse, when the configuration is read, a delivery its channel cannot be sent by:
+    ``deliver_feeds`` would find out only when it sends the market's file.
+
+    Raises:
+        ValueError: naming the market, the channel, the method and those the channel can
+            be sent by.
+    """
+    if channel.delivery is None:
+        return
+    method = channel.delivery.method
+    known = delivery_methods_of(name)
+    if method not in known:
+        can = ", ".join(sorted(known)) or "none: give it a public_url instead"
+        raise ValueError(
+            f"market {market} publishes to {name}, whose [channels.{name}] delivery method "
+            f"{method!r} is not one the {name} channel can be sent by ({can})"
+        )
+
+
 def _owners(field: str) -> list[str]:
     """Registered channels whose model has a setting named ``field``."""
-    return sorted(name for name, model in _registry().items() if field in model.model_fields)
+    return sorted(name for name, known in _registry().items() if field in known.model.model_fields)
 
 
 def parse_channels(raw: Any) -> Any:
@@ -224,7 +330,7 @@ def parse_channels(raw: Any) -> Any:
     """
     if not isinstance(raw, dict):
         return raw
-    registry = _registry()
+    registry = {name: known.model for name, known in _registry().items()}
     parsed: dict[str, Any] = {}
     errors: list[InitErrorDetails] = []
     for name, table in raw.items():

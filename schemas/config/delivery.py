@@ -3,8 +3,10 @@ method, chosen by the table's ``method`` (``[channels.<name>] delivery = { metho
 ... }``).
 
 A method's model is registered under its name with `register_delivery`; the sender that
-goes with it is `pipeline.delivery.senders`'. Channels that fetch their file themselves
-have no delivery but a ``public_url`` (`schemas.config.channel.Channel`).
+goes with it is `pipeline.delivery.senders`'. Which channel can be sent by which method is
+the channel's registration (`schemas.config.channel.register_channel`), checked when the
+configuration is read. Channels that fetch their file themselves have no delivery but a
+``public_url`` (`schemas.config.channel.Channel`).
 """
 
 from __future__ import annotations

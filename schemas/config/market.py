@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from schemas.compliance import EU_MEMBER_STATES
 from schemas.config.base import COUNTRY_CODE, CURRENCY_CODE, Percent, StrictModel, check_locale
 from schemas.config.channel import (
     Requirement,  # noqa: TC001 - pydantic reads it at run time
@@ -18,6 +19,7 @@ from schemas.config.channel import (
 )
 from schemas.config.compliance import Compliance, EprRegistrations
 from schemas.config.operators import Operators
+from schemas.config.time_zones import COUNTRY_TIME_ZONES, check_time_zone
 
 PriceEnding = Literal["exact", "99", "95", "whole"]
 """``99``/``95``: raise to the next price ending in .99/.95; ``whole``: round to whole units."""
@@ -117,6 +119,30 @@ class Shipping(StrictModel):
         return next((b.price for b in self.weight_bands if weight_kg <= b.up_to_kg), None)
 
 
+PriorPricePolicy = Literal["prior_price", "no_reference"]
+"""What a market does when a sale's catalog "was" price is above the lowest price of the
+prior days: announce the reduction against that prior price, or send the sale without a
+strike price."""
+
+
+class PriorPrice(StrictModel):
+    """The prior-price rule of a market (Directive 98/6/EC Art. 6a, added by the Omnibus
+    Directive (EU) 2019/2161, applicable since 28 May 2022; CJEU C-330/23, 26 September
+    2024): a price reduction is announced against the lowest price of the prior days.
+    See `transforms.pricing.prior_price`."""
+
+    applies: bool | None = None
+    """Apply the rule; unset: in EU member states (`schemas.compliance.EU_MEMBER_STATES`)
+    and nowhere else (GB, US, CH, CN have no such rule)."""
+    days: Annotated[int, Field(ge=1, le=365)] = 30
+    """The period before a reduction whose lowest price it is announced against: 30 days
+    by the Directive; a member state may set more for progressive reductions (Art. 6a(5))."""
+    policy: PriorPricePolicy = "prior_price"
+    """When the catalog's regular price is above that lowest price: ``prior_price``
+    announces the reduction against it, ``no_reference`` sends the sale with no strike
+    price."""
+
+
 class Market(StrictModel):
     """One country (or country-language pair) the merchant sells in."""
 
@@ -187,12 +213,37 @@ class Market(StrictModel):
     country (``[markets.DE.epr] packaging = "DE..."``, ``weee = "DE 12345678"``; FR
     ``unique_identifier``): without one its country requires, the feeds of channels that
     enforce it are not published (`schemas.epr`)."""
+    time_zone: str | None = None
+    """IANA time zone a sale's start and end are published in (``Europe/Zurich``);
+    unset: the country's (`schemas.config.time_zones.COUNTRY_TIME_ZONES`; US:
+    America/New_York)."""
+    prior_price: PriorPrice = Field(default_factory=PriorPrice)
+    """The prior-price rule for sales (`PriorPrice`)."""
 
     @model_validator(mode="after")
     def _ending_fits_cash_rounding(self) -> Market:
         if self.cash_rounding and self.price_ending == "99":
             raise ValueError("price_ending '99' cannot survive cash_rounding; use '95' or 'whole'")
         return self
+
+    @model_validator(mode="after")
+    def _zone_known(self) -> Market:
+        if self.time_zone is not None:
+            check_time_zone(self.time_zone)
+        elif self.country not in COUNTRY_TIME_ZONES:
+            raise ValueError(f"no default time zone for {self.country}: set time_zone")
+        return self
+
+    @property
+    def zone(self) -> str:
+        """The market's IANA time zone: ``time_zone``, or its country's."""
+        return self.time_zone or COUNTRY_TIME_ZONES[self.country]
+
+    @property
+    def prior_price_applies(self) -> bool:
+        """Whether sales here are checked against the prior price (`PriorPrice.applies`)."""
+        applies = self.prior_price.applies
+        return self.country in EU_MEMBER_STATES if applies is None else applies
 
     @field_validator("channels")
     @classmethod

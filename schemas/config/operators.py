@@ -17,6 +17,12 @@ email = "safety@nordquell.example"
 [operators.brands]
 Nordquell = "nordquell"
 ```
+
+Marketplaces that keep operators as records of their own (Allegro, bol.com) are sent the
+id they gave the operator, kept on the operator beside its address
+(``allegro_responsible_producer_id``, ``allegro_responsible_person_id``,
+``bol_economic_operator_id``); `ProductOperators.responsible_in_eu` says which operator
+answers for a product in the EU.
 """
 
 from __future__ import annotations
@@ -27,11 +33,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, model_validator
 
 from schemas.config.base import COUNTRY_CODE, StrictModel
+from schemas.product import IMPORTER_ID, MANUFACTURER_ID, RESPONSIBLE_PERSON_ID
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 _TEXT = Annotated[str, Field(min_length=1, max_length=200)]
+_CHANNEL_ID = Annotated[str, Field(pattern=r"^\S{1,100}$")]
+"""An id a marketplace gave an operator (Allegro's are UUIDs, bol's too in its examples)."""
 
 
 class PostalAddress(StrictModel):
@@ -64,6 +73,26 @@ class Operator(StrictModel):
     """Electronic address: a contact form or web page (this or ``email`` is required)."""
     phone: Annotated[str, Field(min_length=3, max_length=40)] | None = None
     """Telephone number, optional."""
+    allegro_responsible_producer_id: _CHANNEL_ID | None = None
+    """The id Allegro gave this operator as a *responsible producer* (the manufacturer
+    data Allegro shows on an offer), from Allegro's Responsible producers API
+    (``GET /sale/responsible-producers``, field ``id``; Allegro REST API contract of
+    18 July 2026, ``tests/contracts/allegro/``). Needed on the manufacturer of every
+    product listed on Allegro in the EU: `feeds.allegro` sends it as
+    ``productSet[].responsibleProducer``."""
+    allegro_responsible_person_id: _CHANNEL_ID | None = None
+    """The id Allegro gave this operator as a *responsible person* (the person in the EU
+    responsible for a product of a manufacturer outside the EU), from Allegro's
+    Responsible persons API (``GET /sale/responsible-persons``, field ``id``; same
+    contract). Needed on the EU responsible person (or importer) of such products listed
+    on Allegro: `feeds.allegro` sends it as ``productSet[].responsiblePerson``."""
+    bol_economic_operator_id: _CHANNEL_ID | None = None
+    """The id bol.com gave this operator in its economic operators (Economic Operator API
+    v1; offers-v11.yaml 11.3.0, ``CreateOfferRequest.economicOperatorId``: "an identifier
+    referring to the Economic operator entity", ``tests/contracts/bol/``; bol keeps offers
+    without a valid one off sale since 1 February 2025). `feeds.bol` sends the id of the
+    operator responsible for the product in the EU: the manufacturer when it is
+    established in the EU, else the EU responsible person, else the importer."""
 
     @model_validator(mode="after")
     def _electronic_address(self) -> Operator:
@@ -88,6 +117,37 @@ class ProductOperators:
     responsible_person: tuple[str, Operator] | None
     importer: tuple[str, Operator] | None
     unknown: Mapping[str, str]
+
+    def eu_responsible_persons(self) -> list[tuple[str, Operator]]:
+        """The responsible person and the importer, those of them established in the EU,
+        in that order: who answers in the EU for a manufacturer outside it (Art. 4 of
+        Regulation (EU) 2019/1020, which GPSR Art. 16 refers to)."""
+        from schemas.compliance import in_eu
+
+        return [
+            candidate
+            for candidate in (self.responsible_person, self.importer)
+            if candidate is not None and in_eu(candidate[1].address.country)
+        ]
+
+    def responsible_in_eu(self) -> tuple[str, Operator] | None:
+        """The one operator that answers for the product in the EU: the manufacturer when
+        it is established in the EU, else the first of `eu_responsible_persons`; None
+        when there is none.
+
+        >>> home = {"street": "1 Main St", "postal_code": "1", "city": "X", "country": "US"}
+        >>> acme = Operator(name="Acme", url="https://a.example", address=home)
+        >>> eu = Operator(name="Acme EU", url="https://a.example",
+        ...     address={**home, "country": "DE"})
+        >>> ProductOperators(("acme", acme), ("eu", eu), None, {}).responsible_in_eu()[0]
+        'eu'
+        """
+        from schemas.compliance import in_eu
+
+        if self.manufacturer is not None and in_eu(self.manufacturer[1].address.country):
+            return self.manufacturer
+        persons = self.eu_responsible_persons()
+        return persons[0] if persons else None
 
 
 class Operators(StrictModel):
@@ -133,24 +193,30 @@ class Operators(StrictModel):
         >>> found.manufacturer[0], found.responsible_person, dict(found.unknown)
         ('acme', None, {'responsible_person_id': 'nobody'})
         """
-        from schemas.product import IMPORTER_ID, MANUFACTURER_ID, RESPONSIBLE_PERSON_ID
-
         unknown: dict[str, str] = {}
-
-        def named(attribute: str, fallback: str | None = None) -> tuple[str, Operator] | None:
-            ident = (attributes.get(attribute) or "").strip() or fallback
-            if not ident:
-                return None
-            operator = self.table.get(ident)
-            if operator is None:
-                unknown[attribute] = ident
-                return None
-            return ident, operator
-
         by_brand = self.brands.get(brand.strip()) if brand else None
         return ProductOperators(
-            manufacturer=named(MANUFACTURER_ID, by_brand),
-            responsible_person=named(RESPONSIBLE_PERSON_ID),
-            importer=named(IMPORTER_ID),
+            manufacturer=self._named(attributes, MANUFACTURER_ID, unknown, by_brand),
+            responsible_person=self._named(attributes, RESPONSIBLE_PERSON_ID, unknown),
+            importer=self._named(attributes, IMPORTER_ID, unknown),
             unknown=unknown,
         )
+
+    def _named(
+        self,
+        attributes: Mapping[str, str],
+        attribute: str,
+        unknown: dict[str, str],
+        fallback: str | None = None,
+    ) -> tuple[str, Operator] | None:
+        """The operator ``attribute`` names (else ``fallback``'s); an id without a table
+        goes into ``unknown``."""
+        value = attributes.get(attribute)
+        ident = (value.strip() if value else "") or fallback
+        if not ident:
+            return None
+        operator = self.table.get(ident)
+        if operator is None:
+            unknown[attribute] = ident
+            return None
+        return ident, operator

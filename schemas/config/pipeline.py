@@ -13,7 +13,12 @@ from schemas.config.base import CURRENCY_CODE, ConfigError, StrictModel, check_l
 
 # The sections' models: pydantic reads these annotations at run time.
 from schemas.config.catalog import CatalogSource  # noqa: TC001
-from schemas.config.channel import Channel, Requirement, parse_channels  # noqa: TC001
+from schemas.config.channel import (  # noqa: TC001
+    Channel,
+    Requirement,
+    check_delivery_method,
+    parse_channels,
+)
 from schemas.config.compliance import Compliance
 from schemas.config.market import Market  # noqa: TC001
 from schemas.config.operators import Operators
@@ -276,6 +281,7 @@ class PipelineConfig(StrictModel):
                     raise ValueError(
                         f"market {code} publishes to {channel!r}, which has no [channels.{channel}]"
                     )
+                check_delivery_method(code, channel, self.channels[channel])
         return self
 
     def requirements(self, market: Market, channel: str) -> list[Requirement]:

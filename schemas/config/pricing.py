@@ -166,6 +166,11 @@ class Pricing(StrictModel):
     vat: dict[str, CountryVat] = Field(default_factory=dict)
     """VAT per country (ISO 3166 code): read from ``vat_table``, or given inline in the
     old form ``DE = { standard = 19, reduced = 7 }``."""
+    history_conn_id: str | None = None
+    """Airflow connection of a PostgreSQL database for the price history (table
+    ``price_history``, `transforms.infra.price_history`); unset: the history is kept as
+    files beside the live feeds. The prior-price rule reads it (README "Sales and the
+    prior price")."""
 
     @field_validator("vat")
     @classmethod

@@ -7,7 +7,11 @@ value is:
 - ``<attr>-<locale>`` and ``<attr>-<locale>-<channel>`` for localized and
   channel-scoped values (``description-de_DE-ecommerce``);
 - ``<attr>-unit`` beside a metric value (``weight`` = ``500``, ``weight-unit`` = ``GRAM``);
-- ``price-<CUR>`` for each currency of a price collection (``price-EUR``).
+- ``price-<CUR>`` for each currency of a price collection (``price-EUR``);
+- ``sale_price-<CUR>`` for a sale price collection, with the date (or date-time)
+  attributes ``sale_price_start`` and ``sale_price_end`` (ISO 8601, as Akeneo exports
+  them; a time without an offset is read in ``[catalog] time_zone``, an empty end means
+  until further notice).
 
 Any other column becomes a product attribute under its name; EU product law's are
 documented in `schemas.product` (``manufacturer_id``, ``responsible_person_id``,
@@ -34,6 +38,9 @@ from schemas.characters import remove_invisible
 from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.files import csv_records, side_file_problem
 from transforms.catalog.values import (
+    SALE_END,
+    SALE_PRICE,
+    SALE_START,
     RowContext,
     absolute_link,
     clean_text,
@@ -44,6 +51,7 @@ from transforms.catalog.values import (
     parse_quantity,
     parse_tax_class,
     take_condition,
+    take_sale_prices,
 )
 
 if TYPE_CHECKING:
@@ -58,6 +66,7 @@ _LOCALIZED = re.compile(
     r"^(?P<attr>[A-Za-z0-9_]+)-(?P<locale>[a-z]{2,3}_[A-Z]{2})(?:-(?P<scope>[A-Za-z0-9_]+))?$"
 )
 _PRICE = re.compile(r"^price-(?P<currency>[A-Z]{3})$")
+_SALE_PRICE = re.compile(rf"^{SALE_PRICE}-(?P<currency>[A-Z]{{3}})$")
 
 IMAGE_ATTRIBUTES = ("image", "picture", "variation_image")
 """Media attributes that become image links, main image first."""
@@ -80,6 +89,8 @@ _MAPPED = {
     "availability",
     "code",
     "family_variant",
+    SALE_START,
+    SALE_END,
     *IMAGE_ATTRIBUTES,
     *QUANTITY_ATTRIBUTES,
     *SIZE_ATTRIBUTES,
@@ -306,10 +317,15 @@ def _product_from_row(
     description_rank: dict[str, int] = {}
     bullets_rank: dict[str, int] = {}
     warning_rank: dict[str, int] = {}
+    sales: dict[str, tuple[str, str]] = {}
     for column, value in row.items():
         if not value or column in _MAPPED or column.endswith("-unit"):
             continue
         if column.endswith(_ASSOCIATION_SUFFIXES):
+            continue
+        sale = _SALE_PRICE.match(column)
+        if sale:
+            sales[sale["currency"]] = (column, value)
             continue
         price = _PRICE.match(column)
         if price:
@@ -344,5 +360,6 @@ def _product_from_row(
             continue
         unit = row.get(f"{column}-unit", "")
         product.attributes[column] = f"{value.strip()} {unit}".strip()
+    take_sale_prices(product, context, sales, row.get(SALE_START, ""), row.get(SALE_END, ""))
     take_condition(product, context)
     return product if clean or clean_texts(product, context) else None

@@ -12,6 +12,11 @@
 ``image_links``             absolute URLs separated by spaces, main image first
 ``weight`` ``length`` ...   a number and a unit: ``1.5 kg``, ``30 cm``, ``0,75 l``
 ``price_<CUR>``             one column per currency: ``price_EUR`` = ``19.99``
+``sale_price_<CUR>``        a sale price per currency (``sale_price_EUR`` = ``14.99``)
+``sale_price_start``        the sale's first day or moment (ISO 8601: ``2026-11-27`` or
+                            ``2026-11-27T08:00:00+01:00``; without an offset in
+                            ``[catalog] time_zone``); empty: on already
+``sale_price_end``          its last day or moment (a date lasts to its end); empty: open
 ``title_<locale>``          ``title_de_DE``; ``title`` alone for every locale
 ``description_<locale>``    may contain HTML
 ``bullet_points_<locale>``  one selling point per line
@@ -31,7 +36,8 @@ Column names are matched case-insensitively, so a PostgreSQL table or query with
 the same (folded to lower case) column names reads the same way.
 
 **JSON Lines**: one object per line in the form of `schemas.product.product_to_json`
-(the same form as the pipeline's staged snapshots).
+(the same form as the pipeline's staged snapshots); sale prices as ``"sale_prices":
+{"EUR": {"amount": "14.99", "start": "2026-11-27", "end": null}}``.
 """
 
 from __future__ import annotations
@@ -43,6 +49,9 @@ from typing import TYPE_CHECKING, Any
 from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.files import csv_records, text_lines, undecodable
 from transforms.catalog.values import (
+    SALE_END,
+    SALE_PRICE,
+    SALE_START,
     RowContext,
     clean_texts,
     parse_amount,
@@ -52,6 +61,7 @@ from transforms.catalog.values import (
     parse_quantity_text,
     parse_tax_class,
     take_condition,
+    take_sale_prices,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +76,7 @@ _LOCALIZED = re.compile(
     re.IGNORECASE,
 )
 _PRICE = re.compile(r"^price_(?P<currency>[a-z]{3})$", re.IGNORECASE)
+_SALE_PRICE = re.compile(rf"^{SALE_PRICE}_(?P<currency>[a-z]{{3}})$", re.IGNORECASE)
 _SAFETY_WARNING = re.compile(
     rf"^{SAFETY_WARNING}[_-](?P<lang>[a-z]{{2,3}})_(?P<region>[a-z]{{2}})$", re.IGNORECASE
 )
@@ -107,8 +118,13 @@ def parse_native_row(
     for name in _QUANTITY_COLUMNS:
         if values.get(name, "").strip():
             setattr(product, name, context.number(name, parse_quantity_text, values[name]))
+    sales: dict[str, tuple[str, str]] = {}
     for column, raw in values.items():
-        if not raw:
+        if not raw or column in (SALE_START, SALE_END):
+            continue
+        sale = _SALE_PRICE.match(column)
+        if sale:
+            sales[sale["currency"].upper()] = (f"{SALE_PRICE}_{sale['currency'].upper()}", raw)
             continue
         price = _PRICE.match(column)
         if price:
@@ -149,6 +165,7 @@ def parse_native_row(
         product.varies_by = [
             axis.strip() for axis in re.split(r"[|,]", values.get("varies_by", "")) if axis.strip()
         ]
+    take_sale_prices(product, context, sales, values.get(SALE_START, ""), values.get(SALE_END, ""))
     take_condition(product, context)
     return product if clean or clean_texts(product, context) else None
 
@@ -290,6 +307,7 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
         product.attributes = {str(k): str(v) for k, v in _mapping(data, "attributes").items()}
         product.enabled = bool(data.get("enabled", True))
         prices = _mapping(data, "prices")
+        sale_prices = _mapping(data, "sale_prices")
     except (TypeError, ValueError, AttributeError) as exc:
         context.reject("(row)", "wrong_shape", f"the object does not have the product shape: {exc}")
         return None
@@ -315,7 +333,28 @@ def _checked_json_product(data: Any, context: RowContext) -> Product | None:
         except (TypeError, KeyError):
             text = str(quantity)
         setattr(product, name, context.number(name, parse_quantity_text, text))
+    _json_sales(product, context, sale_prices)
     return product if clean_texts(product, context) else None
+
+
+def _json_sales(product: Product, context: RowContext, sale_prices: dict[str, Any]) -> None:
+    """The ``sale_prices`` of a JSON product, checked as the CSV's (`take_sale_prices`); the
+    period is the first currency's (a catalog has one sale period per product)."""
+    amounts: dict[str, tuple[str, str]] = {}
+    period: tuple[str, str] | None = None
+    for currency, sale in sale_prices.items():
+        if not isinstance(sale, dict) or "amount" not in sale:
+            context.warn(
+                f"sale_prices.{currency}",
+                "wrong_shape",
+                "a sale price is an object with amount, start and end; it was ignored",
+            )
+            continue
+        amounts[str(currency).upper()] = (f"sale_prices.{currency}", str(sale["amount"]))
+        if period is None:
+            period = (str(sale.get("start") or ""), str(sale.get("end") or ""))
+    if period is not None:
+        take_sale_prices(product, context, amounts, *period)
 
 
 def read_postgres(

@@ -429,3 +429,90 @@ def take_condition(product: Product, context: RowContext) -> None:
             f"condition must be one of {', '.join(CONDITIONS)}; the product is listed as new",
             value,
         )
+
+
+SALE_PRICE = "sale_price"
+"""The price attribute of a catalog's sale price: one per currency like the price (native
+CSV ``sale_price_EUR``, Akeneo ``sale_price-EUR``)."""
+SALE_START = "sale_price_start"
+"""The sale's first moment: an ISO 8601 date (``2026-11-27``) or date and time
+(``2026-11-27T08:00:00``, with an offset or in ``[catalog] time_zone``); empty: already on."""
+SALE_END = "sale_price_end"
+"""The sale's last moment, written like the start; a date alone lasts to the day's end;
+empty: until further notice."""
+
+
+def parse_sale_moment(text: str) -> str:
+    """A sale's start or end as ISO 8601: a date stays a date, a date and time keeps its
+    offset when it has one (``Z`` for UTC); a space may stand for the ``T``.
+
+    >>> parse_sale_moment("2026-11-27"), parse_sale_moment("2026-11-27 08:00")
+    ('2026-11-27', '2026-11-27T08:00:00')
+    >>> parse_sale_moment("2026-11-27T08:00:00Z")
+    '2026-11-27T08:00:00+00:00'
+    """
+    from datetime import date, datetime
+
+    cleaned = text.strip()
+    try:
+        if len(cleaned) == 10:
+            return date.fromisoformat(cleaned).isoformat()
+        return datetime.fromisoformat(cleaned).isoformat()
+    except ValueError:
+        raise ValueProblem(
+            "not_a_date", f"{text!r} is not a date like 2026-11-27 or 2026-11-27T08:00:00+01:00"
+        ) from None
+
+
+def take_sale_prices(
+    product: Product,
+    context: RowContext,
+    amounts: Mapping[str, tuple[str, str]],
+    start: str,
+    end: str,
+) -> None:
+    """Read a catalog's sale prices into ``product.sale_prices``, one per currency, with
+    the period they share. ``amounts`` is currency -> (column, text); ``start`` and
+    ``end`` the `SALE_START` and `SALE_END` texts (empty: open).
+
+    A sale whose period cannot be read, that ends before it starts, or whose amount is not
+    below the price in its currency is dropped with a warning: a sale of unknown period, or
+    a "reduction" that is none, is not one to announce.
+    """
+    from schemas.product import SalePrice
+
+    if not amounts:
+        return
+    moments: list[str | None] = []
+    for name, text in ((SALE_START, start), (SALE_END, end)):
+        if not text.strip():
+            moments.append(None)
+            continue
+        moment = context.take(name, parse_sale_moment, text)
+        if moment is None:
+            return  # the warning says the value was ignored; the sale goes with it
+        moments.append(moment)
+    first, last = moments
+    if first is not None and last is not None and last[:10] < first[:10]:
+        context.warn(
+            SALE_END,
+            "sale_period_invalid",
+            f"the sale ends ({last}) before it starts ({first}); the sale price was ignored",
+            last,
+        )
+        return
+    for currency, (column, text) in amounts.items():
+        amount = context.number(column, parse_amount, text)
+        if amount is None:
+            continue
+        regular = product.prices.get(currency)
+        if regular is not None and amount >= regular.amount:
+            context.warn(
+                column,
+                "sale_price_not_lower",
+                f"sale price {text} is not below the regular price {regular.amount}: "
+                "the sale price was ignored",
+                text,
+            )
+            continue
+        product.sale_prices[currency] = SalePrice(amount, currency, first, last)

@@ -226,23 +226,7 @@ class Pricer:
         Raises:
             PriceProblem: no usable catalog price, tax basis, VAT rate or exchange rate.
         """
-        source = prices.get(self.market.currency)
-        if source is None:
-            source = prices.get(self.pricing.base_currency)
-            for currency in self.pricing.convert_from:
-                if source is not None:
-                    break
-                source = prices.get(currency)
-            if source is None:
-                have = ", ".join(sorted(prices)) or "none"
-                wanted, base = self.market.currency, self.pricing.base_currency
-                raise PriceProblem(
-                    "missing_price",
-                    f"no {wanted} price in the catalog (it has: {have})"
-                    if wanted == base
-                    else f"no price in {wanted}, and no {base} price to convert from "
-                    f"(the catalog has: {have})",
-                )
+        source = self.source(prices)
         key = (source.currency, tax_class)
         plan = self._plans.get(key)
         if plan is None:
@@ -263,6 +247,32 @@ class Pricer:
             final = (ended / step).quantize(_ONE, rounding=ROUND_HALF_UP) * step
             final = final.quantize(plan.quantum)
         return PriceQuote(Money(final, plan.currency), source, rounded, ended, plan)
+
+    def source(self, prices: Mapping[str, Money]) -> Money:
+        """The catalog price this market's price is made from: the one in the market's
+        currency, else the base currency's, else the first of ``convert_from``.
+
+        Raises:
+            PriceProblem: the catalog has none of them.
+        """
+        source = prices.get(self.market.currency)
+        if source is None:
+            source = prices.get(self.pricing.base_currency)
+            for currency in self.pricing.convert_from:
+                if source is not None:
+                    break
+                source = prices.get(currency)
+            if source is None:
+                have = ", ".join(sorted(prices)) or "none"
+                wanted, base = self.market.currency, self.pricing.base_currency
+                raise PriceProblem(
+                    "missing_price",
+                    f"no {wanted} price in the catalog (it has: {have})"
+                    if wanted == base
+                    else f"no price in {wanted}, and no {base} price to convert from "
+                    f"(the catalog has: {have})",
+                )
+        return source
 
     def _plan(self, source_currency: str, tax_class: str) -> PricePlan | tuple[str, str]:
         market, pricing = self.market, self.pricing

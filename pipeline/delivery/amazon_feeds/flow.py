@@ -9,11 +9,13 @@ import time
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
+import msgspec
 import requests
 
 from pipeline.delivery.amazon_feeds.client import FEEDS_API, FeedsClient, endpoint_for
 from pipeline.delivery.amazon_feeds.report import feed_outcome, processing_report
 from pipeline.delivery.outcome import CredentialsError, DeliveryError
+from pipeline.records import as_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -27,6 +29,14 @@ CONTENT_TYPE = "application/json; charset=UTF-8"
 """The feed document's content type (the presigned upload URL is signed for it)."""
 TERMINAL = ("DONE", "FATAL", "CANCELLED")
 """The ``processingStatus`` values after which a feed changes no more."""
+
+
+class FeedProgress(msgspec.Struct, kw_only=True):
+    """How far an Amazon delivery got, as its delivery record keeps it (``progress``):
+    the feed createFeed made, so that a retry polls it instead of sending the file again."""
+
+    feed_id: str | None = None
+    feed_document_id: str | None = None
 
 
 def deliver_listings_feed(
@@ -48,9 +58,9 @@ def deliver_listings_feed(
 
     The feed is polled from ``poll_seconds`` on, each wait 1.5 times the last, at most
     ten times ``poll_seconds``. Once createFeed has answered, ``checkpoint`` gets
-    ``{"feed_id": ..., "feed_document_id": ...}``; given back as ``resume``, the next
-    delivery polls that feed instead of sending the file again (so a retried task
-    never submits a feed twice).
+    ``{"feed_id": ..., "feed_document_id": ...}`` (`FeedProgress`); given back as
+    ``resume``, the next delivery polls that feed instead of sending the file again (so
+    a retried task never submits a feed twice).
 
     Verdicts: ``DONE`` without errors is ``accepted`` (``accepted_with_warnings`` with
     warnings); ``DONE`` with errors is ``refused`` with the skus that have one (every
@@ -95,7 +105,8 @@ def deliver_listings_feed(
     http = session if session is not None else requests.Session()
     try:
         client = FeedsClient(credentials, endpoint, http, sleep, timeout)
-        feed_id = str(resume["feed_id"]) if resume and resume.get("feed_id") else None
+        earlier = as_record(resume or {}, FeedProgress, "the Amazon delivery's progress")
+        feed_id = earlier.feed_id or None
         if feed_id is None:
             feed_id = _submit(client, data, marketplace_id, checkpoint)
         else:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
+import msgspec
+
 from pipeline.delivery.ebay_inventory.client import answer_json, describe
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
 
@@ -24,6 +26,48 @@ ITEM_PATH = "/sell/inventory/v1/inventory_item/{sku}"
 GROUP_PATH = "/sell/inventory/v1/inventory_item_group/{key}"
 NOT_FOUND = "25710"
 """eBay's errorId for "We didn't find the resource/entity you are requesting"."""
+
+
+class IssueRecord(msgspec.Struct, kw_only=True):
+    """One issue of a sku in a checkpoint record."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    field: str
+    message: str
+
+
+class SkuRecord(msgspec.Struct, kw_only=True):
+    """What eBay said about one sku, in a checkpoint record (`SkuResult.to_json`)."""
+
+    sku: str
+    accepted: bool
+    status: int | None = msgspec.field(default=None, name="statusCode")
+    issues: list[IssueRecord] = msgspec.field(default_factory=list)
+
+
+class CallRecord(msgspec.Struct, kw_only=True):
+    """One line's calls, done: the record ``checkpoint`` gets and a resumed delivery reads
+    back (`pipeline.delivery.ebay_inventory.flow.deliver_inventory_file`)."""
+
+    call: Literal["bulk", "group", "delete"]
+    marketplace_id: str | None = msgspec.field(default=None, name="marketplaceId")
+    results: list[SkuRecord] = msgspec.field(default_factory=list)
+    variant_skus: list[str] | msgspec.UnsetType = msgspec.field(
+        default=msgspec.UNSET, name="variantSKUs"
+    )
+    """A group's variants (the group's key is its result's ``sku``)."""
+
+    def variants(self) -> list[str]:
+        """A group's variant skus; none for the other calls."""
+        return [] if isinstance(self.variant_skus, msgspec.UnsetType) else self.variant_skus
+
+
+class InventoryProgress(msgspec.Struct, kw_only=True):
+    """How far an eBay delivery got, as its delivery record keeps it (``progress``)."""
+
+    calls: dict[str, CallRecord] = msgspec.field(default_factory=dict)
+    """The finished lines' calls, by the line's index (from 0, as text: a JSON key)."""
 
 
 @dataclass(slots=True)
@@ -52,19 +96,19 @@ class SkuResult:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SkuResult:
-        sku = str(data["sku"])
+    def from_record(cls, record: SkuRecord) -> SkuResult:
+        """The result a checkpoint record kept."""
         issues = [
             MarketplaceIssue(
-                sku=sku,
-                severity=i["severity"],
-                code=str(i["code"]),
-                field=str(i["field"]),
-                message=str(i["message"]),
+                sku=record.sku,
+                severity=i.severity,
+                code=i.code,
+                field=i.field,
+                message=i.message,
             )
-            for i in data.get("issues", [])
+            for i in record.issues
         ]
-        return cls(sku, bool(data["accepted"]), data.get("statusCode"), issues)
+        return cls(record.sku, record.accepted, record.status, issues)
 
 
 def _field(error: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import requests
 
 from pipeline.delivery.ebay_inventory.calls import (
+    CallRecord,
     SkuResult,
     send_bulk,
     send_deletions,
@@ -18,6 +19,7 @@ from pipeline.delivery.ebay_inventory.calls import (
 from pipeline.delivery.ebay_inventory.client import BASE_URLS, Client
 from pipeline.delivery.ebay_inventory.lines import Line, parse_line
 from pipeline.delivery.ebay_inventory.outcome import inventory_outcome
+from pipeline.records import as_record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -32,7 +34,7 @@ def deliver_inventory_file(
     *,
     credentials: OAuthCredentials,
     environment: Literal["sandbox", "production"],
-    done: Mapping[int, Mapping[str, Any]] | None = None,
+    done: Mapping[int, Mapping[str, Any]] | Mapping[str, Mapping[str, Any]] | None = None,
     checkpoint: Callable[[int, dict[str, Any]], None] = lambda _i, _r: None,
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -52,7 +54,8 @@ def deliver_inventory_file(
             (api.sandbox.ebay.com), unless ``credentials.endpoint`` is set.
         done: The records ``checkpoint`` was given by an earlier, interrupted delivery
             of the same file: those lines are not sent again, their results count.
-            Keys may be ``int`` or their JSON form (``"3"``).
+            Keys may be ``int`` or their JSON form (``"3"``); each is read as a
+            `CallRecord`.
         checkpoint: Called after each line with its index and a JSON-ready record
             (``{"call": "bulk"|"group"|"delete", "marketplaceId", "results": [{"sku",
             "accepted", "statusCode", "issues"}]}``, a group's with its key as the
@@ -76,7 +79,10 @@ def deliver_inventory_file(
             lines before it are checkpointed.
     """
     base = (credentials.endpoint or BASE_URLS[environment]).rstrip("/")
-    finished = {int(key): record for key, record in (done or {}).items()}
+    finished = {
+        int(key): as_record(record, CallRecord, f"the checkpoint of line {int(key) + 1}")
+        for key, record in (done or {}).items()
+    }
     own_session = session is None
     client = Client(
         credentials,
@@ -86,15 +92,15 @@ def deliver_inventory_file(
         max_attempts,
         timeout,
     )
-    seen: list[tuple[Line | None, Mapping[str, Any] | None, list[SkuResult]]] = []
+    seen: list[tuple[Line | None, CallRecord | None, list[SkuResult]]] = []
     marketplace_id: str | None = None
     try:
         for index, text in enumerate(lines):
-            record = finished.get(index)
-            if record is not None:
-                results = [SkuResult.from_json(r) for r in record.get("results", [])]
+            if index in finished:
+                record = finished[index]
+                results = [SkuResult.from_record(r) for r in record.results]
                 seen.append((None, record, results))
-                marketplace_id = marketplace_id or record.get("marketplaceId")
+                marketplace_id = marketplace_id or record.marketplace_id
                 log.info(
                     "Line %d of the eBay file was delivered before; not sending it again.",
                     index + 1,

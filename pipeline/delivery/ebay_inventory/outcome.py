@@ -3,14 +3,12 @@ refused (with their group's variants) and the sentence for the data team."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipeline.delivery.outcome import DeliveryOutcome, MarketplaceIssue
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from pipeline.delivery.ebay_inventory.calls import SkuResult
+    from pipeline.delivery.ebay_inventory.calls import CallRecord, SkuResult
     from pipeline.delivery.ebay_inventory.lines import Line
 
 
@@ -23,7 +21,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def inventory_outcome(
-    lines: list[tuple[Line | None, Mapping[str, Any] | None, list[SkuResult]]],
+    lines: list[tuple[Line | None, CallRecord | None, list[SkuResult]]],
     marketplace_id: str | None,
 ) -> DeliveryOutcome:
     """The delivery's outcome from every line's results (bulk, groups and deletions)."""
@@ -33,7 +31,7 @@ def inventory_outcome(
     warned: set[str] = set()
     issues: list[MarketplaceIssue] = []
     for line, record, results in lines:
-        kind = line.kind if line is not None else (record or {}).get("call")
+        kind = line.kind if line is not None else record.call if record is not None else None
         if kind == "bulk":
             bulk_calls += 1
             items += len(results)
@@ -41,7 +39,9 @@ def inventory_outcome(
         elif kind == "group":
             groups += 1
             grouped += sum(r.accepted for r in results)
-            variants = line.skus if line is not None else (record or {}).get("variantSKUs", [])
+            variants = (
+                line.skus if line is not None else record.variants() if record is not None else []
+            )
             for result in results:
                 issues += result.issues
                 if not result.accepted:

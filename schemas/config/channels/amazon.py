@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from schemas.config.channel import Channel, register_channel
+from schemas.config.channel import Channel, OfferQuantity, register_channel
 
 AmazonCondition = Literal[
     "new_new",
@@ -27,9 +27,12 @@ AmazonCondition = Literal[
 """Amazon's ``condition_type`` values (PRODUCT definition)."""
 
 
-@register_channel("amazon")
-class AmazonChannel(Channel):
-    """``[channels.amazon]``: Selling Partner API listings (`feeds.amazon`)."""
+@register_channel("amazon", delivery_methods=["sp_api"])
+class AmazonChannel(Channel, OfferQuantity):
+    """``[channels.amazon]``: Selling Partner API listings (`feeds.amazon`).
+
+    ``default_quantity`` (`OfferQuantity`) counts for merchant-fulfilled offers only:
+    Amazon counts the stock it fulfils itself."""
 
     seller_id: str | None = None
     """The merchant's id at Amazon (``sellerId``)."""
@@ -39,9 +42,6 @@ class AmazonChannel(Channel):
     """Amazon ``fulfillment_channel_code``: ``DEFAULT`` ships from the merchant (with a
     quantity); ``AMAZON_NA``/``AMAZON_EU`` is fulfilled by Amazon, which counts the stock
     and needs package weight, dimensions and a ``batteries_required`` catalog attribute."""
-    default_quantity: Annotated[int, Field(ge=0)] = 0
-    """Units offered of an in-stock product whose catalog has no ``stock`` attribute
-    (merchant-fulfilled only); an out-of-stock product always offers 0."""
     merchant_shipping_group: Annotated[str, Field(min_length=1, max_length=100)] = (
         "legacy-template-id"
     )

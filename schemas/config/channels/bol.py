@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from schemas.config.base import COUNTRY_CODE, StrictModel
-from schemas.config.channel import Channel, register_channel
+from schemas.config.channel import Channel, OfferQuantity, register_channel
 
 BolSchedule = Literal["BOL_DELIVERY_PROMISE", "MY_DELIVERY_PROMISE", "SHIPPING_VIA_BOL"]
 """bol.com ``fulfilment.schedule`` of an offer the retailer ships (Offers API v11)."""
@@ -46,22 +46,22 @@ class DeliveryPromise(StrictModel):
 
 
 @register_channel("bol")
-class BolChannel(Channel):
-    """``[channels.bol]``: bol.com's Offers API bodies (`feeds.bol`)."""
+class BolChannel(Channel, OfferQuantity):
+    """``[channels.bol]``: bol.com's Offers API bodies (`feeds.bol`); ``default_quantity``
+    from `OfferQuantity`."""
 
     delivery_promise: DeliveryPromise | None = None
     """The delivery promise of every offer (fulfilled by the retailer); the bol channel
     needs one."""
     economic_operator_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    """bol.com ``economicOperatorId``: the id bol gave the economic operator (EU product
-    safety rules) responsible for the products; bol keeps offers without a valid one off
-    sale. Absent, offers are sent without it."""
+    """bol.com ``economicOperatorId`` of every offer whose own operators have none: the id
+    bol gave the economic operator (EU product safety rules) responsible for the merchant's
+    products. An offer takes the ``bol_economic_operator_id`` of the operator answering
+    for its product in the EU (``[operators.<id>]``) first; with neither it is set aside,
+    since bol keeps offers without a valid one off sale (from 1 February 2025)."""
     countries: list[Annotated[str, Field(pattern=COUNTRY_CODE.pattern)]] = Field(
         default_factory=list
     )
     """Countries each offer is for sale in, where one offer covers several (bol.com keeps
     one offer per EAN and condition for NL and BE: publish the bol channel from one market
     with ``countries = ["NL", "BE"]``); empty, the market's own country."""
-    default_quantity: Annotated[int, Field(ge=0)] = 0
-    """Units offered of an in-stock product whose catalog has no ``stock`` attribute; an
-    out-of-stock product always offers 0."""

@@ -10,9 +10,13 @@ from pydantic import Field
 from schemas.config.channel import Channel, register_channel
 
 
-@register_channel("idealo")
+@register_channel("idealo", categories_per_market=True)
 class IdealoChannel(Channel):
-    """``[channels.idealo]``: idealo's CSV offers (`feeds.idealo`)."""
+    """``[channels.idealo]``: idealo's CSV offers (`feeds.idealo`).
+
+    Its categories are per market: one price-comparison site per country (idealo.de, .at,
+    .fr, .it, .es, .co.uk), each with its own category tree that ``categoryPath`` is
+    matched against."""
 
     carrier: str = "dhl"
     """Carrier of the shipping-cost column (``deliveryCosts_<carrier>``)."""

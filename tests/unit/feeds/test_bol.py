@@ -145,7 +145,9 @@ def test_the_offer_carries_the_configured_fulfilment_countries_and_operator() ->
     [offer], _ = offers([listing(NL)], channel=channel)
     assert offer["countryAvailabilities"] == [{"countryCode": "NL"}]
     assert offer["fulfilment"] == {"method": "FBR", "schedule": "MY_DELIVERY_PROMISE"}
-    assert offer["economicOperatorId"] == "0c6573a2-a80c-48b7-a03e-d5929f1173ff"
+    # The product's own operator (nordquell, bol_economic_operator_id in the sample config)
+    # wins over the channel's; test_bol_operators.py covers the fallback.
+    assert offer["economicOperatorId"] == "00000000-0000-4000-b000-000000000101"
     assert offer["condition"] == {"category": "NEW"} and offer["onHoldByRetailer"] is False
 
 

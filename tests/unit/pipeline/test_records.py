@@ -64,6 +64,9 @@ SUMMARY = {
     "valid": True,
     "withheld": None,
     "state": "/s/DE/amazon.state.json",
+    "sales": 1,
+    "prior_price_corrections": 1,
+    "history": "/s/DE/price_history.amazon.jsonl",
 }
 STAGED = {
     "snapshot": "s3://staging/r/catalog.msgpack",
@@ -78,7 +81,12 @@ STAGED = {
 EXAMPLES: dict[type, dict[str, Any]] = {
     records.ShardSpec: SHARD,
     records.StagedCatalog: STAGED,
-    records.Extracted: {**STAGED, "rates": "/s/r/eurofxref-daily.xml", "rates_day": "2026-11-25"},
+    records.Extracted: {
+        **STAGED,
+        "rates": "/s/r/eurofxref-daily.xml",
+        "rates_day": "2026-11-25",
+        "run_day": "2026-11-26",
+    },
     records.ValidationJob: {"shard": SHARD},
     records.ValidatedShard: {"shard": 1, "products": 7, "part": "/s/r/validation/00001.sqlite"},
     records.Validated: {

@@ -6,11 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from schemas.categories import (
-    PER_MARKET_CHANNELS,
-    CategoryError,
-    load_category_map,
-)
+from schemas.categories import CategoryError, load_category_map
+from schemas.config.channel import per_market_category_channels
 from schemas.config.loader import load_config
 from tests.conftest import CASES, ROOT
 
@@ -36,7 +33,7 @@ def test_every_market_of_a_per_market_channel_has_each_category() -> None:
     """The sample's storefronts are complete: no Kaufland or idealo market lacks a category
     another market of the same channel has."""
     mapping = load_category_map(CATEGORIES, markets=CONFIG.markets)
-    for channel in sorted(PER_MARKET_CHANNELS):
+    for channel in sorted(per_market_category_channels()):
         served = sorted(c for c, m in CONFIG.markets.items() if channel in m.channels)
         mapped = {code: set(mapping.for_channel(channel, code)) for code in served}
         assert served, channel
