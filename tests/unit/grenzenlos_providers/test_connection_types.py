@@ -249,3 +249,27 @@ def test_the_deepl_test_button_fails_with_deepls_answer_to_a_wrong_key(
     ok, message = DeepLHook().test_connection()
     assert not ok
     assert "Authorization failure" in message or "403" in message
+
+
+def test_nothing_below_the_provider_imports_it() -> None:
+    """The provider sits beside ``dags/``: the layers it builds on never import it."""
+    import ast
+
+    below = [
+        p
+        for layer in ("schemas", "transforms", "feeds", "pipeline")
+        for p in (ROOT / layer).rglob("*.py")
+    ]
+    importing = []
+    for path in below:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(name.split(".")[0] == "grenzenlos_providers" for name in names):
+                importing.append(str(path.relative_to(ROOT)))
+    assert below and importing == []
