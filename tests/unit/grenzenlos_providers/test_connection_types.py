@@ -99,6 +99,48 @@ def test_airflow_discovers_the_connection_types_through_the_entry_point(tmp_path
     assert "host" in found["behaviour"]["hidden_fields"]
 
 
+_FORM = """
+import json
+from fastapi.testclient import TestClient
+from airflow.api_fastapi.app import create_app
+
+answer = TestClient(create_app()).get("/ui/connections/hook_meta")
+assert answer.status_code == 200, answer.text
+print(json.dumps({h["connection_type"]: h for h in answer.json()}))
+"""
+
+
+def test_the_ui_builds_the_amazon_form_from_it(tmp_path: Path, airflow_db: Path) -> None:
+    """What the connection form of Airflow's UI is built from (its ``hook_meta`` call)."""
+    _installed_entry_point(tmp_path / "site")
+    result = subprocess.run(
+        [sys.executable, "-c", _FORM],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={
+            "PYTHONPATH": f"{tmp_path / 'site'}:{ROOT}:{ROOT / 'dags'}",
+            "AIRFLOW_HOME": str(airflow_db),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "PATH": "/usr/bin:/bin",
+        },
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    form = json.loads(result.stdout.strip().splitlines()[-1])["amazon_sp_api"]
+    assert form["hook_name"] == "Amazon Selling Partner API"
+    shown = {k: v["title"] for k, v in form["standard_fields"].items() if v and not v["hidden"]}
+    assert shown == {"login": "LWA client id", "password": "LWA client secret"}
+    extra = {k: v["schema"]["title"] for k, v in form["extra_fields"].items()}
+    assert extra == {
+        "refresh_token": "Refresh token",
+        "endpoint": "SP-API endpoint",
+        "token_url": "LWA token URL",
+    }
+    assert form["extra_fields"]["refresh_token"]["schema"]["format"] == "password"
+
+
 def test_the_provider_info_is_valid_for_airflow() -> None:
     from airflow.providers_manager import ProvidersManager
 
