@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from pipeline.delivery.senders import ebay_inventory_sender, sftp_sender, sp_api_sender
+from pipeline.delivery.google_merchant.flow import google_sftp_sender
+from pipeline.delivery.senders import ebay_inventory_sender, sp_api_sender
 from schemas.config.channel import Channel, register_channel
 from schemas.config.channels.amazon import AmazonChannel
 from schemas.config.channels.bol import BolChannel
+from schemas.config.channels.google import GoogleChannel
 from schemas.config.channels.idealo import IdealoChannel
 from schemas.config.channels.mobile_cn import MobileStorefrontChannel
 
@@ -64,7 +66,10 @@ BUILT_IN: Mapping[str, ChannelRegistration] = {
     registration.name: registration
     for registration in (
         ChannelRegistration(
-            "google", "feeds.google:GoogleMerchantFeed", senders={"sftp": sftp_sender}
+            "google",
+            "feeds.google:GoogleMerchantFeed",
+            GoogleChannel,
+            senders={"sftp": google_sftp_sender},
         ),
         ChannelRegistration(
             "amazon",

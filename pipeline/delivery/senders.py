@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.delivery.outcome import ConnectionNotDefined
+from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -142,7 +142,7 @@ def sftp_sender(shipment: Shipment, connections: Connections) -> Send:
     conn_id = delivery.connection_id(feed["market"])
     try:
         conn = connections.fields(conn_id)
-    except ConnectionNotDefined:
+    except CredentialsError:  # not defined (Airflow's: ConnectionNotDefined)
         if delivery.connection is not None:
             raise
         own, conn_id = conn_id, "gmc_sftp"  # one account, a folder per market

@@ -247,7 +247,7 @@ def registered_channels() -> list[str]:
 def channel_model(name: str) -> type[Channel]:
     """The settings model registered for channel ``name``.
 
-    >>> channel_model("amazon").__name__, channel_model("google").__name__
+    >>> channel_model("amazon").__name__, channel_model("kaufland").__name__
     ('AmazonChannel', 'Channel')
 
     Raises:

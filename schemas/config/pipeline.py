@@ -19,6 +19,7 @@ from schemas.config.channel import (  # noqa: TC001
     check_delivery_method,
     parse_channels,
 )
+from schemas.config.channels.google import GoogleChannel
 from schemas.config.compliance import Compliance
 from schemas.config.market import Market  # noqa: TC001
 from schemas.config.operators import Operators
@@ -282,6 +283,13 @@ class PipelineConfig(StrictModel):
                         f"market {code} publishes to {channel!r}, which has no [channels.{channel}]"
                     )
                 check_delivery_method(code, channel, self.channels[channel])
+        return self
+
+    @model_validator(mode="after")
+    def _google_feed_targets(self) -> PipelineConfig:
+        google = self.channels.get("google")
+        if isinstance(google, GoogleChannel):
+            google.check_feed_targets(self.markets)
         return self
 
     def requirements(self, market: Market, channel: str) -> list[Requirement]:

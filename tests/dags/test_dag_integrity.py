@@ -139,7 +139,12 @@ def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
     ]
 
 
-DAG_FILES = ["localize_catalog.py", "deliver_feeds.py", "grenzenlos_airflow/tries.py"]
+DAG_FILES = [
+    "localize_catalog.py",
+    "deliver_feeds.py",
+    "google_statuses.py",
+    "grenzenlos_airflow/tries.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +193,8 @@ def test_airflow_parses_the_dags_folder_as_its_own_components_do(
     package beside them, and ``.airflowignore`` keeps that package from being parsed."""
     errors, dag_ids, parsed = result_of(fresh_parses["bundle"])
     assert errors == {}
-    assert dag_ids == ["deliver_feeds", "localize_catalog"]
-    assert parsed == ["deliver_feeds.py", "localize_catalog.py"]
+    assert dag_ids == ["deliver_feeds", "google_statuses", "localize_catalog"]
+    assert parsed == ["deliver_feeds.py", "google_statuses.py", "localize_catalog.py"]
 
 
 def test_tasks_know_when_they_may_run_on_several_machines(

@@ -117,6 +117,10 @@ currency = "EUR"
 text_locales = ["de_DE", "en_US"]
 channels = ["google", "ebay"]
 product_url = "https://shop.example/de/p/{{sku}}"
+
+# eBay stops a German market without its packaging registration (schemas/epr.py)
+[markets.DE.epr]
+packaging = "DE4839201756432"
 """,
         encoding="utf-8",
     )
@@ -153,10 +157,10 @@ def findings(folder: Path, number: int, rule: str) -> list[dict[str, str]]:
     return [f for f in map(json.loads, lines) if f["rule"] == rule]
 
 
-def google_price(folder: Path, sku: str) -> str:
+def google_price(folder: Path, sku: str, field: str = "price") -> str | None:
     root = etree.parse(str(folder / "output" / "DE" / "google.xml")).getroot()
     (item,) = [i for i in root.findall("channel/item") if i.findtext(f"{G}id") == sku]
-    return str(item.findtext(f"{G}price"))
+    return item.findtext(f"{G}{field}")
 
 
 def sale_night(folder: Path, sale: str, **options: object) -> str:
@@ -188,7 +192,9 @@ def test_a_sale_from_120_is_announced_against_95_the_lowest_of_the_prior_30_days
         assert "98/6/EC" in finding["message"]
     for channel in CHANNELS:  # the night is recorded at the price buyers paid: the sale's
         assert history(setup, channel)["S-1"].endswith(";2026-11-25/2026-11-25 90.00 EUR")
-    assert google_price(setup, "S-1") == "120.00 EUR"  # the regular price stays the price
+    # Google strikes through its price: during the sale that is the prior price, not 120
+    assert google_price(setup, "S-1") == "95.00 EUR"
+    assert google_price(setup, "S-1", "sale_price") == "90.00 EUR"
     report = run_folder(setup / "output", night(SALE_NIGHT).isoformat())
     with (report / "prices.csv").open(encoding="utf-8", newline="") as stream:
         rows = {row["sku"]: row for row in csv.DictReader(stream)}
@@ -216,6 +222,7 @@ def test_a_sale_from_120_to_100_is_no_reduction_and_goes_out_as_the_regular_pric
     assert "95.00 EUR" in google["message"]
     assert findings(setup, SALE_NIGHT, "omnibus_reference_lowered") == []
     assert google_price(setup, "S-1") == "100.00 EUR"
+    assert google_price(setup, "S-1", "sale_price") is None
     assert history(setup, "google")["S-1"].endswith(";2026-11-25/2026-11-25 100.00 EUR")
 
 

@@ -12,6 +12,7 @@ from schemas.config import channel as channel_registry
 from schemas.config.base import ConfigError
 from schemas.config.channel import Channel, channel_model, register_channel
 from schemas.config.channels.amazon import AmazonChannel
+from schemas.config.channels.google import GoogleChannel
 from schemas.config.delivery import (
     EbayInventoryDelivery,
     SftpDelivery,
@@ -59,7 +60,7 @@ def test_each_table_is_validated_by_the_model_registered_for_its_name() -> None:
     amazon = config.channels["amazon"]
     assert isinstance(amazon, AmazonChannel)
     assert amazon.seller_id == "A2GRENZENLOS0DEMO"
-    assert type(config.channels["google"]) is Channel
+    assert type(config.channels["google"]) is GoogleChannel
     assert channel_model("amazon") is AmazonChannel
 
 

@@ -1,0 +1,381 @@
+"""Google's Merchant API (Products v1) for tests: a small HTTP server on a loopback port,
+held to Google's published API definition.
+
+Google publishes no mock of the Merchant API, so this is a fake kept honest by its
+discovery document (``tests/contracts/google_merchant/merchantapi_products_v1.subset.json``,
+cut to ``accounts.products.list`` and the schemas it returns; see its README.md): the
+request's path, verb and query parameters are checked against the method
+(``products/v1/{+parent}/products``, ``parent`` matching ``^accounts/[^/]+$``,
+``pageSize`` an integer, ``pageToken``), and every answer is validated against
+``ListProductsResponse`` and what it reaches (``Product`` -> ``ProductStatus`` ->
+``DestinationStatus``, ``ItemLevelIssue``; no property the document does not declare,
+enums by name). It checks too what the document says in words: a page token is one it
+issued, sent with the same ``pageSize``; the Bearer token is one it issued and has not
+expired.
+
+It answers:
+
+- ``POST /token``: Google's OAuth token endpoint for the refresh-token grant (form
+  ``grant_type=refresh_token``, ``client_id``, ``client_secret``, ``refresh_token``) ->
+  an access token; ``invalid_grant`` (400) once `refuse_refresh` was called;
+- ``GET /products/v1/accounts/{account}/products``: the account's products, at most
+  `page_limit` a page with a ``nextPageToken`` until the last; 401 ``UNAUTHENTICATED``
+  for a token it did not issue or that `expire_tokens` expired; 429
+  ``RESOURCE_EXHAUSTED`` while `exhaust_quota` says so (errors in Google's JSON error
+  format, ``{"error": {"code", "message", "status"}}``, AIP-193).
+
+What it cannot reproduce: how Google judges a product (its issue codes come from the
+tests), the time Google takes to process a feed, the attributes of ``productAttributes``
+(left out of the subset: the statuses reader does not read them), enum values as numbers
+(the client asks for ``enum-encoding=int``; this server answers names, which the client
+reads as well), gRPC, service-account JWT grants, real quotas and their reset times.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+CONTRACT = (
+    Path(__file__).parent / "contracts" / "google_merchant" / "merchantapi_products_v1.subset.json"
+)
+"""Google's discovery document of the Merchant API Products v1, cut (see its README.md)."""
+CONN_ID = "gmc_api"
+CLIENT_ID = "1234567890-grenzenlos.apps.googleusercontent.com"
+CLIENT_SECRET = "GOCSPX-test-client-secret-0123456789"
+REFRESH_TOKEN = "1//0g-test-refresh-token-0123456789abcdef"
+ACCOUNT = "123456789"
+TOKEN_PATH = "/token"
+_LIST = re.compile(r"^/products/v1/(?P<parent>accounts/[^/]+)/products$")
+
+
+def _json_schema(node: Any) -> Any:
+    """A discovery schema node as JSON Schema (draft 4): ``$ref`` names a schema of the
+    document, an object takes only the properties it declares, int64 travels as a
+    string (as the document's ``format`` says)."""
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return {"$ref": f"#/definitions/{node['$ref']}"}
+    out: dict[str, Any] = {}
+    kind = node.get("type")
+    if kind:
+        out["type"] = kind
+    if "enum" in node:
+        out["enum"] = node["enum"]
+    if kind == "array":
+        out["items"] = _json_schema(node["items"])
+    if kind == "object" and "properties" in node:
+        out["properties"] = {k: _json_schema(v) for k, v in node["properties"].items()}
+        out["additionalProperties"] = False
+    return out
+
+
+def contract_validator(schema: str) -> Any:
+    """A ``jsonschema`` validator for the discovery document's schema ``schema``."""
+    from jsonschema import Draft4Validator
+
+    document = json.loads(CONTRACT.read_text(encoding="utf-8"))
+    definitions = {name: _json_schema(s) for name, s in document["schemas"].items()}
+    return Draft4Validator({"$ref": f"#/definitions/{schema}", "definitions": definitions})
+
+
+def contract_method() -> dict[str, Any]:
+    """The discovery document's ``accounts.products.list``."""
+    document = json.loads(CONTRACT.read_text(encoding="utf-8"))
+    method: dict[str, Any] = document["resources"]["accounts"]["resources"]["products"]["methods"][
+        "list"
+    ]
+    return method
+
+
+def google_error(code: int, status: str, message: str) -> dict[str, Any]:
+    """An error in Google's JSON error format (AIP-193)."""
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+def product(
+    sku: str,
+    feed_label: str,
+    language: str,
+    *,
+    approved: tuple[str, ...] = (),
+    pending: tuple[str, ...] = (),
+    disapproved: tuple[str, ...] = (),
+    issues: tuple[dict[str, Any], ...] = (),
+    context: str = "SHOPPING_ADS",
+) -> dict[str, Any]:
+    """A processed product as the Merchant API returns it (``Product``)."""
+    destination: dict[str, Any] = {"reportingContext": context}
+    for name, countries in (
+        ("approvedCountries", approved),
+        ("pendingCountries", pending),
+        ("disapprovedCountries", disapproved),
+    ):
+        if countries:
+            destination[name] = list(countries)
+    return {
+        "name": f"accounts/{ACCOUNT}/products/{language}~{feed_label}~{sku}",
+        "offerId": sku,
+        "contentLanguage": language,
+        "feedLabel": feed_label,
+        "dataSource": f"accounts/{ACCOUNT}/dataSources/1001",
+        "productStatus": {
+            "destinationStatuses": [destination],
+            "itemLevelIssues": list(issues),
+            "creationDate": "2026-12-01T08:00:00Z",
+            "lastUpdateDate": "2026-12-07T08:00:00Z",
+        },
+    }
+
+
+def issue(
+    code: str,
+    severity: str,
+    *,
+    attribute: str = "",
+    countries: tuple[str, ...] = (),
+    context: str = "SHOPPING_ADS",
+    description: str = "",
+) -> dict[str, Any]:
+    """An item-level issue as the Merchant API returns it (``ItemLevelIssue``)."""
+    found: dict[str, Any] = {
+        "code": code,
+        "severity": severity,
+        "resolution": "merchant_action",
+        "reportingContext": context,
+        "description": description or code.replace("_", " ").capitalize(),
+        "detail": f"Check the {attribute or 'item'} in your product data",
+        "documentation": "https://support.google.com/merchants/answer/6098321",
+    }
+    if attribute:
+        found["attribute"] = attribute
+    if countries:
+        found["applicableCountries"] = list(countries)
+    return found
+
+
+@dataclass
+class RecordedCall:
+    """One request the server received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    status: int = 0
+
+
+@dataclass
+class _State:
+    tokens: set[str] = field(default_factory=set)
+    expired: set[str] = field(default_factory=set)
+    refuse_refresh: bool = False
+    quota_failures: int = 0
+    expire_at: int | None = None
+    """Expire every token issued when this many list calls have been answered."""
+    list_calls: int = 0
+    page_tokens: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Issued page token -> (offset of the next page, the pageSize it was issued for)."""
+
+
+class GoogleMerchantServer:
+    """The fake on ``127.0.0.1`` and a free port; `endpoint` is the base URL."""
+
+    def __init__(self, page_limit: int = 250) -> None:
+        self.page_limit = page_limit
+        """At most this many products a page, whatever ``pageSize`` asks (the document:
+        "The service may return fewer than this value")."""
+        self.products: dict[str, list[dict[str, Any]]] = {}
+        """Account id -> its processed products, in the order listed."""
+        self.calls: list[RecordedCall] = []
+        self.problems: list[str] = []
+        """Everything that broke the contract (requests and the server's own answers)."""
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._answers = contract_validator("ListProductsResponse")
+        self._method = contract_method()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> GoogleMerchantServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def expire_tokens(self, after_calls: int = 0) -> None:
+        """Every access token issued so far (by the time ``after_calls`` more list calls
+        were answered) is expired: the next call with one answers 401."""
+        with self._lock:
+            if after_calls:
+                self._state.expire_at = self._state.list_calls + after_calls
+            else:
+                self._state.expired |= self._state.tokens
+
+    def refuse_refresh(self) -> None:
+        """The token endpoint refuses the refresh token (revoked): ``invalid_grant``."""
+        with self._lock:
+            self._state.refuse_refresh = True
+
+    def exhaust_quota(self, times: int) -> None:
+        """The next ``times`` list calls answer 429 ``RESOURCE_EXHAUSTED``."""
+        with self._lock:
+            self._state.quota_failures = times
+
+    def connection_extra(self) -> dict[str, str]:
+        """The extra of an Airflow connection that points at this server."""
+        return {
+            "refresh_token": REFRESH_TOKEN,
+            "endpoint": self.endpoint,
+            "token_url": self.endpoint + TOKEN_PATH,
+        }
+
+    @property
+    def list_calls(self) -> list[RecordedCall]:
+        return [c for c in self.calls if c.path != TOKEN_PATH]
+
+    def _problem(self, text: str) -> None:
+        with self._lock:
+            self.problems.append(text)
+
+    def _token(self, form: dict[str, str]) -> tuple[int, Any]:
+        expected = {
+            "grant_type": "refresh_token",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+        for name, value in expected.items():
+            if form.get(name) != value:
+                return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        with self._lock:
+            if self._state.refuse_refresh or form.get("refresh_token") != REFRESH_TOKEN:
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                }
+            token = "ya29.test-" + secrets.token_urlsafe(16)
+            self._state.tokens.add(token)
+        return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
+    def _list(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> Any:
+        match = _LIST.match(path)
+        if match is None:
+            return 404, google_error(404, "NOT_FOUND", "Method not found.")
+        parameters = self._method["parameters"]
+        allowed = {"$alt", "alt", "$.xgafv", *parameters}
+        for name in query:
+            if name not in allowed:
+                self._problem(f"query parameter {name!r} is not one of the method's")
+        if not re.match(parameters["parent"]["pattern"], match["parent"]):
+            self._problem(f"parent {match['parent']!r} does not match the method's pattern")
+        auth = headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ")
+        with self._lock:
+            if (
+                self._state.expire_at is not None
+                and self._state.list_calls >= self._state.expire_at
+            ):
+                self._state.expired |= self._state.tokens
+                self._state.expire_at = None
+            self._state.list_calls += 1
+            valid = auth.startswith("Bearer ") and token in self._state.tokens
+            expired = token in self._state.expired
+        if not valid or expired:
+            return 401, google_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access "
+                "token, login cookie or other valid authentication credential.",
+            )
+        with self._lock:
+            if self._state.quota_failures > 0:
+                self._state.quota_failures -= 1
+                return 429, google_error(
+                    429,
+                    "RESOURCE_EXHAUSTED",
+                    "Quota exceeded for quota metric 'Products list requests' of service "
+                    "'merchantapi.googleapis.com'.",
+                )
+        size_text = (query.get("pageSize") or [""])[0]
+        if size_text and not size_text.lstrip("-").isdigit():
+            return 400, google_error(400, "INVALID_ARGUMENT", "Invalid value at 'page_size'")
+        size = min(int(size_text or 25), 1000)
+        size = 25 if size <= 0 else size
+        offset = 0
+        page_token = (query.get("pageToken") or [""])[0]
+        if page_token:
+            with self._lock:
+                issued = self._state.page_tokens.get(page_token)
+            if issued is None:
+                return 400, google_error(400, "INVALID_ARGUMENT", "Invalid page token.")
+            offset, issued_size = issued
+            if issued_size != size:
+                self._problem("a page token was sent with another pageSize than its first call")
+        account = match["parent"].removeprefix("accounts/")
+        everything = self.products.get(account, [])
+        step = min(size, self.page_limit)
+        page: dict[str, Any] = {"products": everything[offset : offset + step]}
+        if offset + step < len(everything):
+            next_token = secrets.token_urlsafe(12)
+            with self._lock:
+                self._state.page_tokens[next_token] = (offset + step, size)
+            page["nextPageToken"] = next_token
+        for error in self._answers.iter_errors(page):
+            self._problem(f"answer breaks ListProductsResponse: {error.message}")
+        return 200, page
+
+
+def _handler(server: GoogleMerchantServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _answer(self, call: RecordedCall, status: int, document: Any) -> None:
+            call.status = status
+            data = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            call = RecordedCall("POST", parts.path, {}, headers)
+            server.calls.append(call)
+            if parts.path != TOKEN_PATH:
+                self._answer(call, 404, google_error(404, "NOT_FOUND", "Method not found."))
+                return
+            form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            self._answer(call, *server._token(form))
+
+        def do_GET(self) -> None:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query, keep_blank_values=True)
+            call = RecordedCall("GET", parts.path, query, headers)
+            server.calls.append(call)
+            self._answer(call, *server._list(parts.path, query, headers))
+
+    return Handler
