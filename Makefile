@@ -28,6 +28,7 @@ airflow-db: install
 	@echo "Preparing Airflow's database (SQLite in var/airflow) ..."
 	@mkdir -p $(AIRFLOW_HOME) var/logs
 	@airflow db migrate > var/logs/airflow-db-migrate.log 2>&1 || (tail -20 var/logs/airflow-db-migrate.log; exit 1)
+	@airflow pools import config/pools.json >> var/logs/airflow-db-migrate.log 2>&1 || (tail -20 var/logs/airflow-db-migrate.log; exit 1)
 
 demo: airflow-db
 	@echo "Running localize_catalog for $(RUN_DATE) (full log: var/logs/demo-$(RUN_DATE).log) ..."

@@ -6,11 +6,14 @@ answers back into that run's findings and report. It runs whenever `publish` emi
 feed Asset events (the `grenzenlos_feeds` alias), and can be triggered by hand for
 some markets and channels.
 
-1. **plan** lists the live files to deliver: those the triggering Asset events name,
+1. **plan** (`plan_amazon`, `plan_ebay` for the files of each API's deliver task) lists
+   the live files to deliver: those the triggering Asset events name,
    or, in a run by hand, every delivering channel's live files in the chosen markets.
    Which channel goes how is `[channels.<name>] delivery` (and `public_url`) in
    `config/markets.toml`.
-2. **deliver** (one per file, labelled `DE google.xml`):
+2. **deliver** (one per file, labelled `DE google.xml`; `deliver_amazon` and `deliver_ebay`
+   for the files sent through Amazon's and eBay's APIs, in the pools `amazon_sp_api` and
+   `ebay_api` that keep all workers together within the APIs' limits, `config/pools.json`):
    - Google Merchant Center: SFTP upload under the data source's file name (connection
      `gmc_sftp_<market>`, or `gmc_sftp` with `{"paths": {"DE": "/de"}}` in its extra),
      to a temporary name first, renamed where the server allows;
@@ -21,6 +24,9 @@ some markets and channels.
    - channels that fetch their file (`public_url`): checks the URL serves this file.
    A file already delivered (same sha256, see `<output>/deliveries/`) is not sent again;
    a delivery that stopped half way resumes (Amazon's feed is polled, not re-created).
+   A channel whose connection is not defined is *not configured* here: its files'
+   deliver tasks are skipped with that reason and the summary says "not configured",
+   unless `[channels.<name>] delivery.required = true`, which fails them at once.
 3. **summary** always runs: it writes the marketplaces' answers into the publishing
    run's `delivery.json`, `findings.*` (stage `marketplace`), `summary.txt` and
    `report.html`, marks refused skus so the next run sends them again, and fails the
@@ -44,7 +50,7 @@ from airflow.sdk import (
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from grenzenlos_airflow.run import (
     FEEDS,
     config_path,
@@ -65,6 +71,23 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("grenzenlos")
 CHOICES = form_choices(config_path())
 """The markets and delivering channels the trigger form offers."""
+
+
+DELIVER_TASKS = {
+    "deliver": "default_pool",
+    "deliver_amazon": "amazon_sp_api",
+    "deliver_ebay": "ebay_api",
+}
+"""The deliver tasks and their Airflow pools: one per marketplace API (sizes from the APIs'
+published limits, `config/pools.json`), the default pool for uploads and URL checks."""
+API_POOLS = {"sp_api": "amazon_sp_api", "ebay_inventory": "ebay_api"}
+"""The pool of each delivery method that calls a marketplace's API."""
+
+
+def _pool(config: PipelineConfig, feed: PlannedFeed) -> str:
+    """The pool of the deliver task that sends ``feed``."""
+    delivery = config.channels[feed["channel"]].delivery
+    return API_POOLS.get(delivery.method if delivery is not None else "", "default_pool")
 
 
 def _send(config: PipelineConfig, feed: PlannedFeed) -> Send:
@@ -103,7 +126,8 @@ def _send(config: PipelineConfig, feed: PlannedFeed) -> Send:
 )
 def deliver_feeds() -> None:
     @task(retries=0)
-    def plan() -> list[PlannedFeed]:
+    def plan(pool: str) -> list[PlannedFeed]:
+        """The files to deliver whose delivery goes through ``pool``."""
         from pipeline.deliver import plan_deliveries
 
         context = get_current_context()
@@ -114,20 +138,24 @@ def deliver_feeds() -> None:
         ]
         config = pipeline_config()
         params = context["params"]
-        feeds = plan_deliveries(
-            config,
-            output_dir(config),
-            events=events,
-            markets=params.get("markets") or None,
-            channels=params.get("channels") or None,
-        )
+        feeds = [
+            feed
+            for feed in plan_deliveries(
+                config,
+                output_dir(config),
+                events=events,
+                markets=params.get("markets") or None,
+                channels=params.get("channels") or None,
+            )
+            if _pool(config, feed) == pool
+        ]
         LOG.info("%d files to deliver: %s", len(feeds), ", ".join(f["label"] for f in feeds))
         return feeds
 
     @task(map_index_template="{{ label }}")
     def deliver(feed: PlannedFeed) -> DeliveryResult:
-        from pipeline.deliver import deliver_feed, describe_delivery
-        from pipeline.delivery.outcome import CredentialsError
+        from pipeline.deliver import deliver_feed, describe_delivery, not_configured
+        from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 
         context = get_current_context()
         context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
@@ -142,6 +170,15 @@ def deliver_feeds() -> None:
                 ObjectStoragePath,
                 dry_run=bool(context["params"].get("dry_run")),
             )
+        except ConnectionNotDefined as error:
+            delivery = config.channels[feed["channel"]].delivery
+            if delivery is not None and delivery.required:
+                raise AirflowFailException(
+                    f"{error} ([channels.{feed['channel']}] delivery.required = true)"
+                ) from error
+            # Skipped, with its result for the summary: a channel nobody set up is no failure.
+            context["ti"].xcom_push("return_value", not_configured(feed, str(error)))
+            raise AirflowSkipException(f"not configured: {error}") from None
         except CredentialsError as error:  # another try would be refused the same way
             raise AirflowFailException(str(error)) from error
         LOG.info("%s", describe_delivery(result))
@@ -150,24 +187,35 @@ def deliver_feeds() -> None:
         return result
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
-    def summary(feeds: list[PlannedFeed] | None, results: Sequence[DeliveryResult] | None) -> str:
+    def summary(
+        plans: list[list[PlannedFeed] | None], delivered: list[Sequence[DeliveryResult] | None]
+    ) -> str:
         from pipeline.deliver import report_deliveries
         from pipeline.records import finished
 
-        if feeds is None:
-            raise AirflowFailException("the plan task failed: nothing was delivered")
-        config = pipeline_config()
-        text, failed = report_deliveries(
-            feeds, finished(results), output_dir(config), ObjectStoragePath
+        if any(planned is None for planned in plans):
+            raise AirflowFailException("a plan task failed: nothing was delivered")
+        feeds = sorted(
+            (feed for planned in plans for feed in planned or ()),
+            key=lambda f: (f["market"], f["channel"], f["file"]),
         )
+        config = pipeline_config()
+        # report_deliveries matches the results to the files, spread over one deliver
+        # task per pool.
+        results = [result for mapped in delivered for result in finished(mapped)]
+        text, failed = report_deliveries(feeds, results, output_dir(config), ObjectStoragePath)
         for line in text.splitlines():
             LOG.info("%s", line)
         if failed:
             raise AirflowFailException(f"not delivered: {', '.join(failed)}")
         return text
 
-    feeds = plan()
-    summary(feeds, deliver.expand(feed=feeds))
+    plans, delivered = [], []
+    for name, pool in DELIVER_TASKS.items():
+        planned = plan.override(task_id=name.replace("deliver", "plan"))(pool)
+        plans.append(planned)
+        delivered.append(deliver.override(task_id=name, pool=pool).expand(feed=planned))
+    summary(plans, delivered)
 
 
 deliver_feeds()

@@ -208,6 +208,21 @@ def deliver_feed(
     return _result(feed, "delivered", str(where), outcome)
 
 
+def not_configured(feed: PlannedFeed, reason: str) -> DeliveryResult:
+    """The result of a file whose channel has no connection on this installation (and is
+    not ``delivery.required``): nothing was sent, and that is no failure.
+
+    >>> feed = PlannedFeed(market="DE", channel="amazon", file="amazon-0001.json",
+    ...     path="", sha256="", items=67, run="", label="")
+    >>> print(describe_delivery(not_configured(feed,
+    ...     "the Airflow connection 'amazon_sp_api' is not defined")))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    DE  amazon    amazon-0001.json: not configured: the Airflow connection 'amazon_sp_api'
+    is not defined
+    """
+    return _result(feed, "not_configured", None, reason)
+
+
 def _result(
     feed: PlannedFeed,
     status: DeliveryStatus,
@@ -270,6 +285,8 @@ def describe_delivery(result: DeliveryResult) -> str:
     status, verdict = result["status"], result["verdict"]
     if status == "failed":
         return head + f"NOT DELIVERED: {result['detail']}"
+    if status == "not_configured":
+        return head + f"not configured: {result['detail']}"
     if status in ("dry_run", "superseded") or verdict is None:
         return head + f"not sent: {result['detail']}"
     words = _VERDICT_WORDS[verdict]

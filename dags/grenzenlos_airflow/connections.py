@@ -6,7 +6,6 @@ servers. Every secret read here is registered with Airflow's secrets masker."""
 from __future__ import annotations
 
 import json
-import os
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -60,89 +59,48 @@ def akeneo_api(conn_id: str) -> AkeneoApiConnection:
 
 
 def deepl_access() -> tuple[str | None, str | None]:
-    """DeepL key and optional server URL: connection ``deepl_default``, else the environment.
+    """DeepL key and optional server URL: connection ``deepl_default``, else the environment
+    (`grenzenlos_providers.hooks.deepl.DeepLHook.access`). The key is registered with
+    Airflow's secrets masker, so no log line shows it."""
+    from grenzenlos_providers.hooks.deepl import DeepLHook
 
-    The connection's password is the key; its host (URI or JSON form, see
-    `transforms.translation.deepl_connection`), when set, the API base URL. The key is
-    registered with Airflow's secrets masker, so no log line shows it.
-    """
-    from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowNotFoundException
-    from airflow.sdk.log import mask_secret
-
-    from transforms.translation.deepl_connection import server_url
-
-    key = server = None
-    try:
-        conn = Connection.get("deepl_default")
-    except AirflowNotFoundException:
-        conn = None
-    if conn is not None and conn.password:
-        key = conn.password
-        server = server_url(conn.conn_type, conn.host, conn.port, conn.schema, conn.extra_dejson)
-    else:
-        key = os.environ.get("DEEPL_AUTH_KEY") or None
-    if key:
-        mask_secret(key)
-    return key, server
+    return DeepLHook().access()
 
 
 def marketplace_connection(conn_id: str) -> Any:
     """A marketplace's connection.
 
     Raises:
-        CredentialsError: it is not defined; the message says where to define it.
+        ConnectionNotDefined: it is not defined; the message says where to define it.
     """
     from airflow.sdk import Connection
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from pipeline.delivery.outcome import CredentialsError
+    from pipeline.delivery.outcome import ConnectionNotDefined
 
     try:
         return Connection.get(conn_id)
     except AirflowNotFoundException:
-        raise CredentialsError(
+        raise ConnectionNotDefined(
+            conn_id,
             f"the Airflow connection {conn_id!r} is not defined (Admin -> Connections, or "
-            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'"
+            f"AIRFLOW_CONN_{conn_id.upper()}); see the README's 'Delivering the feeds'",
         ) from None
 
 
 def oauth(conn_id: str) -> OAuthCredentials:
-    """An app's client id and secret and the seller's refresh token, from a connection:
-    login = client id, password = client secret, extra ``refresh_token`` (and, to point
-    at another server, ``endpoint`` and ``token_url``). The secrets are masked in logs.
+    """An app's client id and secret and the seller's refresh token, from a marketplace's
+    connection (`grenzenlos_providers.hooks.marketplaces.OAuthHook.credentials`: login =
+    client id, password = client secret, the form's refresh token, and, to point at
+    another server, ``endpoint`` and ``token_url``). The secrets are masked in logs.
 
     Raises:
-        CredentialsError: the connection is not defined, or lacks one of the three.
+        ConnectionNotDefined: the connection is not defined.
+        CredentialsError: it lacks one of the three.
     """
-    from airflow.sdk.log import mask_secret
+    from grenzenlos_providers.hooks.marketplaces import OAuthHook
 
-    from pipeline.delivery.outcome import CredentialsError, OAuthCredentials
-
-    conn = marketplace_connection(conn_id)
-    extra = conn.extra_dejson
-    refresh_token = extra.get("refresh_token") or ""
-    missing = [
-        what
-        for what, value in (
-            ("a login (the app's client id)", conn.login),
-            ("a password (the app's client secret)", conn.password),
-            ("refresh_token in its extra", refresh_token),
-        )
-        if not value
-    ]
-    if missing:
-        raise CredentialsError(f"the Airflow connection {conn_id!r} lacks {', '.join(missing)}")
-    for secret in (conn.password, refresh_token):
-        mask_secret(secret)
-    return OAuthCredentials(
-        conn_id=conn_id,
-        client_id=conn.login,
-        client_secret=conn.password,
-        refresh_token=refresh_token,
-        token_url=extra.get("token_url"),
-        endpoint=extra.get("endpoint"),
-    )
+    return OAuthHook(conn_id).credentials()
 
 
 class AirflowConnections:

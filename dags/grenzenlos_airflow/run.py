@@ -70,7 +70,7 @@ def distributed() -> bool:
     """Whether tasks may run on several machines: an executor other than the local ones
     (Celery, Kubernetes, Edge). Then nothing may rely on a local file, such as a SQLite
     translation memory."""
-    from airflow.configuration import conf
+    from airflow.sdk import conf  # the Task SDK's, not airflow.configuration (the core's)
 
     executors = [name.strip() for name in conf.get("core", "executor").split(",")]
     return any(name not in ("LocalExecutor", "SequentialExecutor") for name in executors)

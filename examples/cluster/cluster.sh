@@ -180,6 +180,11 @@ up() {
     tail -20 "$DIR/logs/db-migrate.log"
     exit 1
   }
+  # The marketplace APIs' pools (sizes and their sources: config/pools.json).
+  airflow pools import "$ROOT/config/pools.json" >>"$DIR/logs/db-migrate.log" 2>&1 || {
+    tail -20 "$DIR/logs/db-migrate.log"
+    exit 1
+  }
   start scheduler airflow scheduler
   start dag-processor airflow dag-processor
   start triggerer airflow triggerer

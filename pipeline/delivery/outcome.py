@@ -22,6 +22,17 @@ class CredentialsError(DeliveryError):
     Airflow connection."""
 
 
+class ConnectionNotDefined(CredentialsError):
+    """The channel's Airflow connection does not exist: the channel is not configured on
+    this installation. ``deliver_feeds`` reports the file as *not configured* instead of
+    failing, unless the channel's ``delivery.required`` is true."""
+
+    def __init__(self, conn_id: str, message: str) -> None:
+        super().__init__(message)
+        self.conn_id = conn_id
+        """The connection that is missing."""
+
+
 @dataclass(frozen=True, slots=True)
 class MarketplaceIssue:
     """One thing the marketplace said about one item (or the whole file, ``sku`` None).

@@ -83,9 +83,12 @@ class PlannedFeed(TypedDict):
     """``DE google.xml``: the deliver task's name in the UI."""
 
 
-DeliveryStatus = Literal["delivered", "already_delivered", "dry_run", "superseded", "failed"]
+DeliveryStatus = Literal[
+    "delivered", "already_delivered", "dry_run", "superseded", "failed", "not_configured"
+]
 """What became of a planned file: sent now, sent by an earlier delivery, not sent (a dry
-run; a later run replaced the file), or its deliver task failed."""
+run; a later run replaced the file; its channel's connection is not defined), or its
+deliver task failed."""
 
 
 class DeliveryResult(PlannedFeed):

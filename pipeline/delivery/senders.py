@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.delivery.outcome import CredentialsError
+from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -50,7 +50,7 @@ class Connections(Protocol):
         """The connection's login, password and extra.
 
         Raises:
-            CredentialsError: naming the connection when it is not defined.
+            ConnectionNotDefined: naming the connection when it is not defined.
         """
         ...
 
@@ -142,11 +142,16 @@ def sftp_sender(shipment: Shipment, connections: Connections) -> Send:
     conn_id = delivery.connection_id(feed["market"])
     try:
         conn = connections.fields(conn_id)
-    except CredentialsError:
+    except CredentialsError:  # not defined (Airflow's: ConnectionNotDefined)
         if delivery.connection is not None:
             raise
-        conn_id = "gmc_sftp"  # one account, a folder per market
-        conn = connections.fields(conn_id)
+        own, conn_id = conn_id, "gmc_sftp"  # one account, a folder per market
+        try:
+            conn = connections.fields(conn_id)
+        except ConnectionNotDefined as missing:
+            raise ConnectionNotDefined(
+                own, f"neither {own!r} nor {conn_id!r} is defined: {missing}"
+            ) from None
     extra = conn.extra
     folder = (extra.get("paths") or {}).get(feed["market"]) or extra.get("path") or "."
     name = delivery.upload_name.format(market=feed["market"], file=feed["file"])

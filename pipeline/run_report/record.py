@@ -165,7 +165,8 @@ class DeliveryEntry(Struct, kw_only=True):
     channel: str | None = None
     file: str | None = None
     status: str | None = None
-    """``delivered``, ``already_delivered``, ``dry_run`` or ``superseded``."""
+    """``delivered``, ``already_delivered``, ``dry_run``, ``superseded`` or
+    ``not_configured`` (the channel's connection is not defined)."""
     verdict: str | None = None
     """The channel's answer (``accepted``, ``refused``, ...), when the feed was sent."""
     detail: str | None = None

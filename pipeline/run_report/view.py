@@ -64,6 +64,7 @@ DELIVERY_TEXT = {
     "failed": "not delivered",
     "dry_run": "not sent (dry run)",
     "superseded": "not sent (replaced by a later run)",
+    "not_configured": "not configured (no connection)",
 }
 """How the report names a delivery's verdict (``delivery.json``, `pipeline.deliver`)."""
 

@@ -40,6 +40,12 @@ class Delivery(StrictModel):
     """The Airflow connection with the credentials; ``{market}`` is the market code in
     lower case. Default: the method's (``gmc_sftp_{market}`` for SFTP, where a market
     without its own falls back to ``gmc_sftp``; ``amazon_sp_api``; ``ebay_api``)."""
+    required: bool = False
+    """Whether this channel must deliver. False (the default): a market whose connection
+    is not defined is reported *not configured* (its deliver task is skipped, the run
+    stays green), so a shipped channel nobody set up turns nothing red. True: a missing
+    connection fails the delivery at once, naming the connection. A connection that is
+    defined but refused, or lacks a field, fails either way."""
 
     def connection_id(self, market: str) -> str:
         """The connection id for ``market``.

@@ -28,7 +28,7 @@ def test_no_import_errors(dagbag: object) -> None:
 NO_RETRY = {
     *("plan_validation", "select_markets", "plan_languages", "plan_shards", "plan_channels"),
     *("validate", "check_gates", "summary"),
-    "plan",  # deliver_feeds: which files, from the manifests
+    *("plan", "plan_amazon", "plan_ebay"),  # deliver_feeds: which files, from the manifests
 }
 
 
@@ -112,9 +112,23 @@ def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
     # The alias itself, not AssetAll([alias]): any one published feed starts a delivery.
     assert dag.timetable.asset_condition == AssetAlias("grenzenlos_feeds")
     edges = {(t.task_id, d) for t in dag.tasks for d in sorted(t.downstream_task_ids)}
-    assert edges == {("plan", "deliver"), ("plan", "summary"), ("deliver", "summary")}
-    assert dag.get_task("deliver").is_mapped
-    assert dag.get_task("deliver").map_index_template == "{{ label }}"
+    # One deliver task per pool: the marketplace APIs' own (config/pools.json) and the
+    # default pool for uploads and URL checks.
+    pools = {
+        "deliver": "default_pool",
+        "deliver_amazon": "amazon_sp_api",
+        "deliver_ebay": "ebay_api",
+    }
+    plans = {name: name.replace("deliver", "plan") for name in pools}
+    assert edges == {
+        *((plans[name], name) for name in pools),
+        *((plans[name], "summary") for name in pools),
+        *((name, "summary") for name in pools),
+    }
+    for name, pool in pools.items():
+        assert dag.get_task(name).is_mapped
+        assert dag.get_task(name).pool == pool
+        assert dag.get_task(name).map_index_template == "{{ label }}"
     assert dag.get_task("summary").trigger_rule == "all_done"
     assert set(dag.params.keys()) == {"markets", "channels", "dry_run"}
     # Only channels that deliver can be picked.

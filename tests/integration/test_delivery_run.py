@@ -354,7 +354,7 @@ def test_refused_credentials_fail_the_delivery_at_once_naming_the_connection(
     amazon.refuse_token = True
     state, tries = _run("deliver_feeds", 4, {"channels": ["amazon"]})
     assert state == "failed"
-    assert tries["deliver.0"] == 1  # not retried: another try is refused the same way
+    assert tries["deliver_amazon.0"] == 1  # not retried: another try is refused the same way
     logs = "".join(capfd.readouterr())
     assert "amazon_sp_api" in logs and "invalid_grant" in logs
     assert sp_api_server.REFRESH_TOKEN not in logs
@@ -393,7 +393,7 @@ def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
     amazon.in_progress_polls = 4
     state, tries = _run("deliver_feeds", 6, {"channels": ["amazon"], "markets": ["DE"]})
     assert state == "success"
-    assert tries["deliver.0"] >= 2  # the first try gave up; Airflow retried the task
+    assert tries["deliver_amazon.0"] >= 2  # the first try gave up; Airflow retried the task
     assert len(amazon.created_feeds) == 1  # the retry polled the same feed
     assert amazon.calls["createFeedDocument"] == 1
     record = next((marketplaces["output"] / "deliveries" / "DE" / "amazon").glob("*.json"))

@@ -385,7 +385,11 @@ class DeepLTranslator:
             import deepl
 
             # Retries are ours (bounded per language); the client's timeout per attempt is
-            # max(its 1 s back-off deadline, min_connection_timeout).
+            # max(its 1 s back-off deadline, min_connection_timeout). deepl 1.32 (the newest)
+            # has no per-client setting for either: HttpClient reads these module globals on
+            # every request (_should_retry, _BackoffTimer.get_timeout), and its README names
+            # them as the way to configure retries. Every DeepL client a translating task
+            # makes is made here, so the process-wide value is this client's.
             deepl.http_client.max_network_retries = 0
             deepl.http_client.min_connection_timeout = self.settings.request_timeout_seconds
             self._client = deepl.DeepLClient(

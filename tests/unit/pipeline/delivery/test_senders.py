@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.channels import BUILT_IN, ChannelRegistration, registration
 from pipeline.delivery.google_merchant.flow import google_sftp_sender
-from pipeline.delivery.outcome import CredentialsError
+from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 from pipeline.delivery.senders import (
     ConnectionFields,
     Shipment,
@@ -69,7 +69,9 @@ class _Connections:
         try:
             return self.defined[conn_id]
         except KeyError:
-            raise CredentialsError(f"the Airflow connection {conn_id!r} is not defined") from None
+            raise ConnectionNotDefined(
+                conn_id, f"the Airflow connection {conn_id!r} is not defined"
+            ) from None
 
     def oauth(self, conn_id: str) -> OAuthCredentials:
         raise AssertionError("no API here")

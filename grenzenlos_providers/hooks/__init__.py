@@ -1,0 +1,1 @@
+"""The hooks of the connection types `grenzenlos_providers` registers."""
