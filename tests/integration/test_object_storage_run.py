@@ -44,7 +44,7 @@ def test_run_with_staging_and_output_on_object_storage(
     assert run.state == "success", run.summary
     output = UPath(f"{bucket}/output")
     feed = etree.fromstring((output / "DE" / "google.xml").read_bytes())
-    assert len(feed.findall("channel/item")) == 68  # 72 less 4 set aside, as in the demo
+    assert len(feed.findall("channel/item")) == 67  # 72 less 5 set aside, as in the demo
     assert feed.find("channel/item").findtext(f"{{{G_NS}}}id") == "GZ-BOT-0001"  # type: ignore[union-attr]
     report = run_folder(output, "2026-11-23")
     assert "DE  google" in (report / "summary.txt").read_text(encoding="utf-8")

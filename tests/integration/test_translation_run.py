@@ -62,8 +62,9 @@ def pipeline(
     for name in ("glossary.toml", "categories.toml", "vat.toml"):
         text = text.replace(f'"{name}"', f'"{ROOT}/config/{name}"')
     config = tmp_path / "markets.toml"
-    extra = f'\nmemory_conn_id = "grenzenlos_tm"\nserver_url = "{deepl_server.url}"\n'
-    config.write_text(text + extra, encoding="utf-8")
+    extra = f'memory_conn_id = "grenzenlos_tm"\nserver_url = "{deepl_server.url}"\n'
+    text = text.replace("\n[translation]\n", f"\n[translation]\n{extra}", 1)
+    config.write_text(text, encoding="utf-8")
     monkeypatch.setenv("GRENZENLOS_CONFIG", str(config))
     monkeypatch.setenv("GRENZENLOS_STAGING_URL", (tmp_path / "staging").as_uri())
     monkeypatch.setenv("GRENZENLOS_OUTPUT_URL", (tmp_path / "output").as_uri())

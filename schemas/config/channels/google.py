@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from schemas.config.base import StrictModel
 from schemas.config.channel import Channel, register_channel
@@ -77,14 +77,6 @@ class GoogleChannel(Channel):
     markets: dict[str, GoogleFeedTarget] = Field(default_factory=dict)
     """Per market code, its feed label, content language and data source where they
     are not the defaults (``markets = { CH_FR = { feed_label = "CH" } }``)."""
-
-    @field_validator("markets")
-    @classmethod
-    def _market_codes(cls, value: dict[str, GoogleFeedTarget]) -> dict[str, GoogleFeedTarget]:
-        for code in value:
-            if not re.match(r"^[A-Z]{2}(_[A-Z0-9]+)?$", code):
-                raise ValueError(f"{code!r} is not a market code like DE or CH_FR")
-        return value
 
     def feed_target(self, market: Market) -> FeedTarget:
         """The feed label and content language of ``market``'s products.

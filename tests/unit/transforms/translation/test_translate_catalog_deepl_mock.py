@@ -68,7 +68,9 @@ FR = market("FR", "fr_FR", formality="more")
 PL = market("PL", "pl_PL")
 CN = market("CN", "zh_CN")
 HR = market("HR", "hr_HR")  # DeepL translates Croatian but has no glossary pair for it
-KL = market("GL", "kl_GL", translation_target="KL")  # Greenlandic: DeepL has no such target
+KL = market(  # Greenlandic: DeepL has no such target
+    "GL", "kl_GL", translation_target="KL", time_zone="America/Nuuk"
+)
 
 
 def product(number: int, title: str | None = None, description: str | None = None) -> Product:
