@@ -23,7 +23,10 @@ What it calls, through `client.AkeneoApiClient` (login, refresh, retries):
 Values map onto `Product` as `transforms.catalog.akeneo` maps the CSV export's columns,
 from the standard format (https://api.akeneo.com/concepts/products.html#the-data-format):
 ``name``, ``description``, ``short_description`` by locale; ``ean``/``gtin``, ``brand``,
-``mpn``; the ``price`` collection ``[{"amount", "currency"}]``; the metrics ``weight``,
+``mpn``; the ``price`` collection ``[{"amount", "currency"}]``; a sale as the
+``sale_price`` collection with the dates ``sale_price_start`` and ``sale_price_end`` (as
+the CSV export's ``sale_price-<CUR>``, `transforms.catalog.values.take_sale_prices`); the
+metrics ``weight``,
 ``length``, ``width``, ``height``, ``volume``, ``net_content`` (``{"amount", "unit"}``);
 the sizes ``size`` and ``eu_shoes_size`` (their option labels, ``41`` for ``410``); the
 images ``image``, ``picture``, ``variation_image`` (media file codes: relative to

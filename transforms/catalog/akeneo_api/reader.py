@@ -15,6 +15,9 @@ from schemas.product import ANY_LOCALE, SAFETY_WARNING, Money, Product
 from transforms.catalog.akeneo import IMAGE_ATTRIBUTES, QUANTITY_ATTRIBUTES, SIZE_ATTRIBUTES
 from transforms.catalog.akeneo_api.client import AkeneoApiClient, AkeneoApiError
 from transforms.catalog.values import (
+    SALE_END,
+    SALE_PRICE,
+    SALE_START,
     RowContext,
     ValueProblem,
     clean_texts,
@@ -24,6 +27,7 @@ from transforms.catalog.values import (
     parse_quantity,
     parse_shop_tax_class,
     take_condition,
+    take_sale_prices,
 )
 
 if TYPE_CHECKING:
@@ -245,6 +249,7 @@ class _Reader:
             for entry in entries:
                 if isinstance(entry, dict):
                     self._value(product, context, attr, entry)  # type: ignore[arg-type]
+        _take_sale(product, context)
         parent = item.get("parent")
         if isinstance(parent, str) and parent:
             self._group(product, context, parent)
@@ -444,6 +449,22 @@ def _model(item: dict[str, Any]) -> _Model | None:
         return value if isinstance(value, str) and value else None
 
     return _Model(code, text("parent"), text("family"), text("family_variant"))
+
+
+def _take_sale(product: Product, context: RowContext) -> None:
+    """The ``sale_price`` collection and its ``sale_price_start``/``sale_price_end`` dates
+    (read as the export's ``sale_price-<CUR>`` columns, `transforms.catalog.akeneo`) into
+    ``product.sale_prices``, after the regular prices they must be below."""
+    prefix = f"{SALE_PRICE}-"
+    codes = [
+        key for key in product.attributes if key.startswith(prefix) and len(key) == len(prefix) + 3
+    ]
+    if not codes:
+        return
+    amounts = {key[len(prefix) :]: (key, product.attributes.pop(key)) for key in codes}
+    start = product.attributes.pop(SALE_START, "")
+    end = product.attributes.pop(SALE_END, "")
+    take_sale_prices(product, context, amounts, start, end)
 
 
 def _is_price(value: Any) -> bool:

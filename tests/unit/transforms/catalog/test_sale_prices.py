@@ -90,3 +90,87 @@ def test_akeneo_reads_a_sale_price_collection_and_its_dates(tmp_path: Path) -> N
     assert not any(key.startswith("sale_price") for key in products["A"].attributes)
     assert products["B"].sale_prices == {}
     assert findings == []
+
+
+def _api_product(sku: str, sale: str, start: str | None) -> dict[str, object]:
+    def value(data: object) -> list[dict[str, object]]:
+        return [{"locale": None, "scope": None, "data": data}]
+
+    values: dict[str, object] = {
+        "sku": value(sku),
+        "name": value("Trinkflasche"),
+        "price": value([{"amount": "24.90", "currency": "EUR"}]),
+        "sale_price": value([{"amount": sale, "currency": "EUR"}]),
+        "sale_price_end": value("2026-12-24T00:00:00+00:00"),
+    }
+    if start is not None:
+        values["sale_price_start"] = value(start)
+    return {
+        "uuid": f"00000000-0000-4000-8000-0000000000{sku[-2:]}",
+        "enabled": True,
+        "family": "loudspeakers",
+        "categories": [],
+        "groups": [],
+        "parent": None,
+        "values": values,
+    }
+
+
+def test_the_akeneo_api_reads_the_sale_price_collection_with_its_dates() -> None:
+    """Through the fake PIM held to Akeneo's API reference: a ``sale_price`` price
+    collection with two date attributes, as the CSV export's ``sale_price-<CUR>``; a sale
+    not below the price is dropped with its warning."""
+    from schemas.config.catalog import CatalogSource
+    from tests.akeneo_api_server import (
+        CLIENT_ID,
+        CONN_ID,
+        PASSWORD,
+        SECRET,
+        USERNAME,
+        AkeneoApiServer,
+        load_catalog,
+    )
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+    from transforms.catalog.akeneo_api.reader import read_akeneo_api
+
+    catalog = load_catalog()
+    catalog["products"] = [
+        _api_product("SALE-01", "19.90", "2026-12-01T00:00:00+00:00"),
+        _api_product("SALE-02", "29.90", None),
+    ]
+    catalog["product_models"] = []
+    catalog["attributes"] = [
+        *catalog["attributes"],
+        *(
+            {"code": code, "type": kind, "group": "marketing", "localizable": False,
+             "scopable": False, "unique": False}
+            for code, kind in (
+                ("sale_price", "pim_catalog_price_collection"),
+                ("sale_price_start", "pim_catalog_date"),
+                ("sale_price_end", "pim_catalog_date"),
+            )
+        ),
+    ]  # fmt: skip
+    source = CatalogSource(
+        format="akeneo_api", currency="EUR", api_conn_id=CONN_ID, api_channel="ecommerce"
+    )
+    with AkeneoApiServer(catalog) as server:
+        connection = AkeneoApiConnection(
+            base_url=server.url,
+            client_id=CLIENT_ID,
+            secret=SECRET,
+            username=USERNAME,
+            password=PASSWORD,
+        )
+        products, findings = split(read_akeneo_api(connection, source, sleep=lambda _: None))
+    assert server.problems == []
+    sale = products["SALE-01"].sale_prices["EUR"]
+    assert sale == SalePrice(
+        Decimal("19.90"), "EUR", "2026-12-01T00:00:00+00:00", "2026-12-24T00:00:00+00:00"
+    )
+    assert "sale_price-EUR" not in products["SALE-01"].attributes
+    assert "sale_price_start" not in products["SALE-01"].attributes
+    assert products["SALE-02"].sale_prices == {}
+    assert [(f.sku, f.rule) for f in findings if f.sku == "SALE-02"] == [
+        ("SALE-02", "sale_price_not_lower")
+    ]
