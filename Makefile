@@ -15,7 +15,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM ?= 4
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test test-fast lint wheel-check install onboard airflow-db airflow-ui benchmark clean cluster-up cluster-down cluster-status
+.PHONY: demo test test-fast lint wheel-check install onboard airflow-db airflow-ui benchmark bench-guard clean cluster-up cluster-down cluster-status
 
 install: $(BIN)/airflow
 $(BIN)/airflow: pyproject.toml uv.lock
@@ -86,6 +86,11 @@ lint: install
 # outside the repository and run the sample pipeline steps from it (.ci/wheel_check.sh).
 wheel-check: install
 	.ci/wheel_check.sh
+
+# CI's speed guard: every channel's ratio to a bare-lxml floor against benchmarks/baseline.json
+# (fails when one falls more than 15 % below; README "Scale: a million products").
+bench-guard: install
+	$(BIN)/python benchmarks/guard.py
 
 benchmark: install
 	$(BIN)/python benchmarks/nightly.py --products 100000
