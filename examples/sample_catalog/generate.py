@@ -6,8 +6,9 @@ Run ``python examples/sample_catalog/generate.py`` to regenerate
 has only in English (Polish and simplified Chinese texts, and German, French, Polish
 and Chinese titles), so the demo publishes translated feeds without a DeepL key. The
 texts were written for grenzenlos; the output is deterministic. A handful of rows
-are dirty on purpose (see DIRTY_ROWS), and two Polish titles are left untranslated
-(UNTRANSLATED) so the demo shows what the pipeline reports.
+are dirty on purpose (see DIRTY_ROWS), two Polish titles are left untranslated
+(UNTRANSLATED) so the demo shows what the pipeline reports, and two products are on sale
+(SALES: one running from 2026-11-01 to 2027-01-31, one starting in March 2027).
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ COLUMNS = [
     "price-EUR",
     "price-GBP",
     "price-USD",
+    "sale_price-EUR",
+    "sale_price-GBP",
+    "sale_price-USD",
+    "sale_price_start",
+    "sale_price_end",
     "tax_class",
     "weight",
     "weight-unit",
@@ -453,6 +459,34 @@ SAFETY: dict[str, dict[str, str]] = {
 no operator data in the sample config on purpose, so the demo shows gpsr_* findings."""
 
 
+SALES: dict[str, dict[str, str]] = {
+    # Running: the sample's runs (the pinned byte test's 2026-11-26, the integration tests'
+    # 2026-11-24 to 2026-12-07, `make demo` tonight) fall inside it, so every feed shows the
+    # sale price; a demo run after 2027-01-31 shows the regular price again.
+    "GZ-HEA-0028": {
+        "sale_price-EUR": "99.00",
+        "sale_price-GBP": "85.00",
+        "sale_price-USD": "109.00",
+        "sale_price_start": "2026-11-01",
+        "sale_price_end": "2027-01-31",
+    },
+    # Starts later: the channels that take a dated sale (Google's
+    # sale_price_effective_date, Amazon's discounted price schedule) announce it ahead.
+    "GZ-BOT-0004": {
+        "sale_price-EUR": "19.90",
+        "sale_price-GBP": "17.00",
+        "sale_price-USD": "21.90",
+        "sale_price_start": "2027-03-01",
+        "sale_price_end": "2027-03-31",
+    },
+}
+"""Sales (Akeneo's ``sale_price-<CUR>`` collection with ``sale_price_start`` and
+``sale_price_end``, read by `transforms.catalog.akeneo`): one running through the sample's
+run dates and one in 2027. On a first night there is no price history, so in the EU
+markets the running sale carries ``omnibus_prior_price_unknown`` warnings: the lowest
+price of the 30 days before the sale is not known yet."""
+
+
 def ean13(serial: int) -> str:
     """A GTIN-13 with a correct GS1 check digit in a made-up company prefix."""
     body = f"426099{serial:06d}"
@@ -551,6 +585,7 @@ def _products() -> list[tuple[dict[str, str], dict[str, object]]]:
                 if family == "oils":  # one oil, three bottle sizes
                     row["parent"] = f"olivera-{values['oil'].lower()}"
                 row.update(SAFETY.get(family, {}))
+                row.update(SALES.get(row["sku"], {}))
                 if family in ("headphones", "lamps"):
                     row["instructions_url"] = (
                         f"https://shop.grenzenlos.example/docs/{row['sku']}-manual.pdf"

@@ -178,6 +178,34 @@ def test_the_findings_name_the_catalogs_problems(sample_run: SampleRun) -> None:
     } <= {(f["sku"], f["rule"]) for f in findings}
 
 
+def test_the_samples_sales_reach_google_with_their_periods(sample_run: SampleRun) -> None:
+    """The sample's running sale (GZ-HEA-0028, 2026-11-01 to 2027-01-31, Europe/Berlin)
+    goes out beside the regular price with its period in UTC; the March 2027 one
+    (GZ-BOT-0004) is announced ahead with its dates. A first night has no price history, so
+    the EU market warns that the prior lowest price is unknown (Omnibus, PAngV section 11)."""
+    items = etree.parse(str(sample_run.output / "DE" / "google.xml")).getroot()
+    by_sku = {item.findtext(f"{G}id"): item for item in items.findall("channel/item")}
+    running = by_sku["GZ-HEA-0028"]
+    assert running.findtext(f"{G}price") == "129.00 EUR"
+    assert running.findtext(f"{G}sale_price") == "99.00 EUR"
+    assert running.findtext(f"{G}sale_price_effective_date") == (
+        "2026-10-31T23:00+0000/2027-01-31T22:59+0000"
+    )
+    coming = by_sku["GZ-BOT-0004"].findtext(f"{G}sale_price_effective_date", "")
+    assert coming.startswith("2027-02-28T23:00+0000/")
+    findings = [
+        json.loads(line)
+        for line in (sample_run.report / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    unknown = {
+        (f["market"], f["channel"])
+        for f in findings
+        if f["sku"] == "GZ-HEA-0028" and f["rule"] == "omnibus_prior_price_unknown"
+    }
+    assert ("DE", "google") in unknown
+    assert not {market for market, _ in unknown} & {"GB", "US", "CH", "CN"}
+
+
 def test_every_published_feed_is_an_asset_event_with_a_manifest_beside_it(
     sample_run: SampleRun,
 ) -> None:
