@@ -27,7 +27,7 @@ EXPECTED = CASES / "sample_run.sha256"
 def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
     """The run's market files; ``shard_products`` cuts the catalog into shards built as
     the DAG's tasks build them (shards and channels each on their own, out of order)."""
-    from pipeline.build import assemble, build_market_feeds, write_channel
+    from pipeline.build import assemble, build_market_feeds, sale_clock, write_channel
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
     from pipeline.layout import ASSEMBLED
     from pipeline.localize_shard import localize_shard
@@ -68,6 +68,9 @@ def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
         glossary_targets=sorted({m.deepl_target for m in markets}),
     )
     categories = load_category_map(ROOT / "config" / "categories.toml", markets=config.markets)
+    # The run's day, as extract stages it: the writers judge the sample's sales by it (the
+    # 2027 one is not yet on in channels that take no dated sale).
+    clock = sale_clock(config, {**staged, "run_day": "2026-11-26"})
     for market in markets:
         localized = dict(
             pricing=config.pricing,
@@ -84,13 +87,19 @@ def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
                 run_dir / market.code,
                 channel_settings=config.channels,
                 category_map=categories,
+                clock=clock,
                 **localized,  # type: ignore[arg-type]
             )
             continue
         shards = [
             localize_shard(
-                Path(staged["snapshot"]), shard, market, run_dir / market.code, **localized
-            )  # type: ignore[arg-type]
+                Path(staged["snapshot"]),
+                shard,
+                market,
+                run_dir / market.code,
+                clock=clock,
+                **localized,  # type: ignore[arg-type]
+            )
             for shard in reversed(staged["shards"])
         ]
         for channel in reversed(market.channels):
@@ -101,6 +110,7 @@ def _run(work: Path, shard_products: int | None = None) -> dict[str, str]:
                 run_dir / market.code,
                 channel_settings=config.channels,
                 category_map=categories,
+                run_day=clock.run_day,
             )
         # As the DAG's assemble_market task: from the results the tasks left in staging.
         built = assemble(config, market.code, run_dir, staged=staged)
