@@ -269,3 +269,33 @@ def _wait_for(
         sleep(pause)
         waited += pause
         interval = min(interval * 1.5, 10 * poll_seconds)
+
+
+def resumed_outcome(
+    client: FeedsClient,
+    data: bytes,
+    event: Mapping[str, Any],
+    report_schema: Mapping[str, Any] | None,
+) -> DeliveryOutcome:
+    """The verdict on a feed whose wait the triggerer did: ``event`` is the payload of
+    `grenzenlos_providers.triggers.amazon_feeds.AmazonFeedTrigger`'s event.
+
+    Raises:
+        CredentialsError: Amazon refused the credentials while the feed was polled.
+        DeliveryError: The feed was still being processed at the wait's deadline (the next
+            delivery polls the same feed again), getFeed failed, or the report is not one.
+    """
+    feed_id = str(event.get("feed_id"))
+    status = event.get("status")
+    if status == "processed":
+        return read_back(client, data, feed_id, event["feed"], report_schema)
+    if status == "timeout":
+        raise DeliveryError(
+            f"Feed {feed_id} was still {event.get('processing_status')} at the wait's deadline "
+            f"({event.get('deadline')}); the next delivery resumes polling feed {feed_id} "
+            "instead of sending it again."
+        )
+    message = str(event.get("message") or f"the wait for feed {feed_id} ended with {status!r}")
+    if event.get("credentials"):
+        raise CredentialsError(message)
+    raise DeliveryError(f"Polling feed {feed_id} failed: {message}")
