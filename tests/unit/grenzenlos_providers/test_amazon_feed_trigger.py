@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
-
 from grenzenlos_providers.triggers.amazon_feeds import AmazonFeedTrigger
 from pipeline.delivery.amazon_feeds.flow import (
     deliver_listings_feed,
