@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from pipeline.delivery.amazon_feeds.flow import (
     resumed_outcome,
     submit_listings_feed,
 )
-from pipeline.delivery.outcome import DeliveryError
+from pipeline.delivery.outcome import CredentialsError, DeliveryError
 from tests.sp_api_server import CONN_ID, REFERENCE, SpApiServer
 from tests.unit.pipeline.delivery.test_amazon_feeds import DE, listings_feed
 
@@ -176,3 +177,24 @@ def test_a_feed_still_in_progress_at_the_deadline_fails_naming_it(server: SpApiS
     with pytest.raises(DeliveryError, match=f"Feed {feed_id} was still IN_(QUEUE|PROGRESS)"):
         _resume(server, data, event)
     assert len(server.created_feeds) == 1
+
+
+def test_refused_credentials_end_the_wait_at_once_as_a_credentials_error(
+    server: SpApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret rotated while the feed is processed: the trigger does not poll until
+    its deadline, and the resumed task fails as the worker's wait would (no retry)."""
+    data = listings_feed()
+    server.in_progress_polls = 100
+    feed_id = _submit(server, data)
+    connection = json.loads(server.connection())
+    connection["password"] = "amzn1.oa2-cs.v1.rotated"
+    monkeypatch.setenv("AIRFLOW_CONN_AMAZON_SP_API", json.dumps(connection))
+
+    event = asyncio.run(_first_event(_trigger(feed_id)))
+
+    assert event["status"] == "failed" and event["credentials"] is True
+    assert "amazon_sp_api" in event["message"] and "rotated" not in event["message"]
+    with pytest.raises(CredentialsError, match="Login with Amazon refused"):
+        _resume(server, data, event)
+    assert server.calls["getFeed"] == 0
