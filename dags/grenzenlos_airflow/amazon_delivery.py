@@ -46,8 +46,6 @@ class DeliverAmazonFeed(BaseOperator):
         feed: The plan's entry (mapped: one task instance per file).
     """
 
-    template_fields = ("feed",)
-
     def __init__(self, *, feed: PlannedFeed, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.feed = feed
