@@ -17,8 +17,10 @@ some markets and channels.
    - Google Merchant Center: SFTP upload under the data source's file name (connection
      `gmc_sftp_<market>`, or `gmc_sftp` with `{"paths": {"DE": "/de"}}` in its extra),
      to a temporary name first, renamed where the server allows;
-   - Amazon: the Selling Partner API's Feeds flow for `JSON_LISTINGS_FEED`, waiting for
-     the processing report (connection `amazon_sp_api`);
+   - Amazon: the Selling Partner API's Feeds flow for `JSON_LISTINGS_FEED` (connection
+     `amazon_sp_api`); while Amazon processes the feed the task is *deferred* (the
+     triggerer polls getFeed, no worker slot is held), then it resumes to read the
+     processing report;
    - eBay: the Inventory API, one bulk call per line of `ebay.jsonl`, deletions one by
      one (connection `ebay_api`);
    - channels that fetch their file (`public_url`): checks the URL serves this file.
@@ -51,6 +53,7 @@ from airflow.sdk import (
     task,
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from grenzenlos_airflow.amazon_delivery import DeliverAmazonFeed
 from grenzenlos_airflow.run import (
     FEEDS,
     config_path,
@@ -214,7 +217,14 @@ def deliver_feeds() -> None:
     for name, pool in DELIVER_TASKS.items():
         planned = plan.override(task_id=name.replace("deliver", "plan"))(pool)
         plans.append(planned)
-        delivered.append(deliver.override(task_id=name, pool=pool).expand(feed=planned))
+        if name == "deliver_amazon":  # the processing wait deferred to the triggerer
+            delivered.append(
+                DeliverAmazonFeed.partial(task_id=name, pool=pool, map_index_template="{{ label }}")
+                .expand(feed=planned)
+                .output
+            )
+        else:
+            delivered.append(deliver.override(task_id=name, pool=pool).expand(feed=planned))
     summary(plans, delivered)
 
 

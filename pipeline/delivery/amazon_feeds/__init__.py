@@ -17,5 +17,8 @@ The grant, the retries, the waits and the scrubbing are the shared HTTP client's
 (`transforms.api_client`); this package keeps Amazon's calls, URLs and error answers:
 `client` (endpoints, usage plans, the Feeds API client), `report` (the processing report
 read into a `DeliveryOutcome`) and `flow` (`deliver_listings_feed`: submit, poll, read
-back).
+back). The steps are also there one by one (`submit_listings_feed`, `get_feed`,
+`read_back`, `resumed_outcome`) for the ``deliver_feeds`` DAG, which hands the wait between
+submit and read-back to Airflow's triggerer
+(`grenzenlos_providers.triggers.amazon_feeds.AmazonFeedTrigger`).
 """

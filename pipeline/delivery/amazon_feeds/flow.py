@@ -93,7 +93,32 @@ def deliver_listings_feed(
             failed after its retries, the report is not one, or the feed was still
             being processed after ``max_wait_seconds``.
     """
-    skus, sent = _skus_by_message(data)
+    http = session if session is not None else requests.Session()
+    try:
+        client = feeds_client(credentials, marketplace_id, environment, http, sleep, timeout)
+        skus, _ = _skus_by_message(data)
+        feed_id = submit_listings_feed(client, data, marketplace_id, resume, checkpoint)
+        feed = _wait_for(client, feed_id, poll_seconds, max_wait_seconds, sleep)
+        return read_back(client, data, feed_id, feed, report_schema)
+    finally:
+        if session is None:
+            http.close()
+
+
+def feeds_client(
+    credentials: OAuthCredentials,
+    marketplace_id: str,
+    environment: Literal["sandbox", "production"],
+    session: requests.Session,
+    sleep: Callable[[float], None] = time.sleep,
+    timeout: float = 60.0,
+) -> FeedsClient:
+    """The Feeds API client of a marketplace's endpoint (``credentials.endpoint`` when set).
+
+    Raises:
+        CredentialsError: The credentials lack a client id, client secret or refresh token.
+        DeliveryError: The marketplace id has no known region and no endpoint is set.
+    """
     if not (credentials.client_id and credentials.client_secret and credentials.refresh_token):
         raise CredentialsError(
             f"Connection {credentials.conn_id!r} lacks a client id, client secret or refresh token."
@@ -102,27 +127,57 @@ def deliver_listings_feed(
         endpoint = credentials.endpoint.rstrip("/")
     else:
         endpoint = endpoint_for(marketplace_id, environment)
-    http = session if session is not None else requests.Session()
-    try:
-        client = FeedsClient(credentials, endpoint, http, sleep, timeout)
-        earlier = as_record(resume or {}, FeedProgress, "the Amazon delivery's progress")
-        feed_id = earlier.feed_id or None
-        if feed_id is None:
-            feed_id = _submit(client, data, marketplace_id, checkpoint)
-        else:
-            log.info("Resuming feed %s: polling it instead of sending the file again.", feed_id)
-        feed = _wait_for(client, feed_id, poll_seconds, max_wait_seconds, sleep)
-        status = str(feed["processingStatus"])
-        report: Mapping[str, Any] | None = None
-        document_id = feed.get("resultFeedDocumentId")
-        if status != "CANCELLED" and document_id:
-            report = processing_report(client, str(document_id), feed_id, report_schema)
-        elif status == "DONE":
-            raise DeliveryError(f"Amazon processed feed {feed_id} but gave no processing report.")
-        return feed_outcome(feed_id, status, report, skus, sent)
-    finally:
-        if session is None:
-            http.close()
+    return FeedsClient(credentials, endpoint, session, sleep, timeout)
+
+
+def submit_listings_feed(
+    client: FeedsClient,
+    data: bytes,
+    marketplace_id: str,
+    resume: Mapping[str, Any] | None,
+    checkpoint: Callable[[dict[str, Any]], None],
+) -> str:
+    """The feed of ``data``: the one ``resume`` records (nothing is sent again), else a
+    new one (createFeedDocument, the upload, createFeed; ``checkpoint`` gets its ids).
+
+    Raises:
+        DeliveryError: The file is not a listings feed, or Amazon refused a call.
+    """
+    _skus_by_message(data)  # a file that is no listings feed is never sent
+    earlier = as_record(resume or {}, FeedProgress, "the Amazon delivery's progress")
+    if earlier.feed_id:
+        log.info("Resuming feed %s: polling it instead of sending the file again.", earlier.feed_id)
+        return earlier.feed_id
+    return _submit(client, data, marketplace_id, checkpoint)
+
+
+def get_feed(client: FeedsClient, feed_id: str) -> dict[str, Any]:
+    """One getFeed answer (``processingStatus`` is one of `TERMINAL` once it is done)."""
+    return client.call("getFeed", "GET", f"{FEEDS_API}/feeds/{quote(feed_id, safe='')}")
+
+
+def read_back(
+    client: FeedsClient,
+    data: bytes,
+    feed_id: str,
+    feed: Mapping[str, Any],
+    report_schema: Mapping[str, Any] | None,
+) -> DeliveryOutcome:
+    """The verdict on a processed feed (``feed`` is its last getFeed answer, its status
+    one of `TERMINAL`), its processing report read back by the skus of ``data``.
+
+    Raises:
+        DeliveryError: Amazon gave no report for a ``DONE`` feed, or the report is not one.
+    """
+    skus, sent = _skus_by_message(data)
+    status = str(feed["processingStatus"])
+    report: Mapping[str, Any] | None = None
+    document_id = feed.get("resultFeedDocumentId")
+    if status != "CANCELLED" and document_id:
+        report = processing_report(client, str(document_id), feed_id, report_schema)
+    elif status == "DONE":
+        raise DeliveryError(f"Amazon processed feed {feed_id} but gave no processing report.")
+    return feed_outcome(feed_id, status, report, skus, sent)
 
 
 def _skus_by_message(data: bytes) -> tuple[dict[int, str], int]:
@@ -197,7 +252,7 @@ def _wait_for(
     waited = 0.0
     started = time.monotonic()
     while True:
-        feed = client.call("getFeed", "GET", f"{FEEDS_API}/feeds/{quote(feed_id, safe='')}")
+        feed = get_feed(client, feed_id)
         status = feed.get("processingStatus")
         if status in TERMINAL:
             log.info("Feed %s is %s.", feed_id, status)
@@ -214,3 +269,33 @@ def _wait_for(
         sleep(pause)
         waited += pause
         interval = min(interval * 1.5, 10 * poll_seconds)
+
+
+def resumed_outcome(
+    client: FeedsClient,
+    data: bytes,
+    event: Mapping[str, Any],
+    report_schema: Mapping[str, Any] | None,
+) -> DeliveryOutcome:
+    """The verdict on a feed whose wait the triggerer did: ``event`` is the payload of
+    `grenzenlos_providers.triggers.amazon_feeds.AmazonFeedTrigger`'s event.
+
+    Raises:
+        CredentialsError: Amazon refused the credentials while the feed was polled.
+        DeliveryError: The feed was still being processed at the wait's deadline (the next
+            delivery polls the same feed again), getFeed failed, or the report is not one.
+    """
+    feed_id = str(event.get("feed_id"))
+    status = event.get("status")
+    if status == "processed":
+        return read_back(client, data, feed_id, event["feed"], report_schema)
+    if status == "timeout":
+        raise DeliveryError(
+            f"Feed {feed_id} was still {event.get('processing_status')} at the wait's deadline "
+            f"({event.get('deadline')}); the next delivery resumes polling feed {feed_id} "
+            "instead of sending it again."
+        )
+    message = str(event.get("message") or f"the wait for feed {feed_id} ended with {status!r}")
+    if event.get("credentials"):
+        raise CredentialsError(message)
+    raise DeliveryError(f"Polling feed {feed_id} failed: {message}")
