@@ -61,6 +61,10 @@ class FeedSpec:
     max_items_per_file: int | None = None
     delta: bool = False
     """An API channel that takes only what changed (and deletions) on a delta run."""
+    carries_price: bool = True
+    """The channel's files state the price buyers pay. False (eBay's inventory items: the
+    price belongs to the offer): no price history is kept for it, no prior-price rule is
+    applied and no sale is counted, since the file announces none."""
 
 
 @dataclass

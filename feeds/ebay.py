@@ -242,6 +242,7 @@ class EbayInventoryFeed(FeedWriter):
         media_type="application/x-ndjson",
         description="eBay Inventory API bulkCreateOrReplaceInventoryItem bodies (JSON Lines)",
         delta=True,
+        carries_price=False,  # the price is the offer's, which the pipeline does not send
     )
 
     def write_header(self) -> None:

@@ -192,6 +192,7 @@ def write_channel(
         market_reasons.update(result["reasons"])
     number = market.channels.index(channel)
     decode = msgspec.msgpack.Decoder(tuple[int, list[int], Listing]).decode
+    writer = writer_class(channel)
     findings_path = folder / f"{channel}.{KEYED_FINDINGS}"
     with (
         findings_path.open("w", encoding="utf-8") as findings_stream,
@@ -199,7 +200,7 @@ def write_channel(
     ):
         store = streams.enter_context(ScratchStore())  # closed (and removed) last
         output = ChannelFiles(
-            writer_class(channel),
+            writer,
             market,
             market_dir,
             streams,
@@ -213,7 +214,7 @@ def write_channel(
             delta=mode == "delta",
             live_listed=live_listings(live_dir, market.code, channel),
             prices=ChannelPrices(market, channel, run_day, store, history)
-            if history is not None and run_day is not None
+            if history is not None and run_day is not None and writer.spec.carries_price
             else None,
         )
         changes = open_overrides(overrides, market, channel, folder, streams)
