@@ -52,7 +52,7 @@ from airflow.sdk import (
     get_current_context,
     task,
 )
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException
 from grenzenlos_airflow.amazon_delivery import DeliverAmazonFeed
 from grenzenlos_airflow.run import (
     FEEDS,
@@ -157,37 +157,10 @@ def deliver_feeds() -> None:
 
     @task(map_index_template="{{ label }}")
     def deliver(feed: PlannedFeed) -> DeliveryResult:
-        from pipeline.deliver import deliver_feed, describe_delivery, not_configured
-        from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
+        from grenzenlos_airflow.deliveries import deliver_planned
 
-        context = get_current_context()
-        context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
         config = pipeline_config()
-        try:
-            result = deliver_feed(
-                feed,
-                output_dir(config),
-                # Built only when the file is sent: a file delivered before needs no
-                # connection, so a missing one does not fail its re-delivery.
-                lambda path, progress, checkpoint: _send(config, feed)(path, progress, checkpoint),
-                ObjectStoragePath,
-                dry_run=bool(context["params"].get("dry_run")),
-            )
-        except ConnectionNotDefined as error:
-            delivery = config.channels[feed["channel"]].delivery
-            if delivery is not None and delivery.required:
-                raise AirflowFailException(
-                    f"{error} ([channels.{feed['channel']}] delivery.required = true)"
-                ) from error
-            # Skipped, with its result for the summary: a channel nobody set up is no failure.
-            context["ti"].xcom_push("return_value", not_configured(feed, str(error)))
-            raise AirflowSkipException(f"not configured: {error}") from None
-        except CredentialsError as error:  # another try would be refused the same way
-            raise AirflowFailException(str(error)) from error
-        LOG.info("%s", describe_delivery(result))
-        if result["detail"]:
-            LOG.info("%s", result["detail"])
-        return result
+        return deliver_planned(get_current_context(), config, feed, lambda: _send(config, feed))
 
     @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def summary(

@@ -21,8 +21,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator, ObjectStoragePath
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk import BaseOperator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -58,37 +57,11 @@ class DeliverAmazonFeed(BaseOperator):
         return self._deliver(context, event)
 
     def _deliver(self, context: Context, event: Mapping[str, Any] | None) -> DeliveryResult:
-        from grenzenlos_airflow.run import output_dir, pipeline_config
-        from pipeline.deliver import deliver_feed, describe_delivery, not_configured
-        from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
+        from grenzenlos_airflow.deliveries import deliver_planned
+        from grenzenlos_airflow.run import pipeline_config
 
-        feed = self.feed
-        context["label"] = feed["label"]  # type: ignore[typeddict-unknown-key]
         config = pipeline_config()
-        try:
-            result = deliver_feed(
-                feed,
-                output_dir(config),
-                lambda path, progress, checkpoint: self._sender(config, event)(
-                    path, progress, checkpoint
-                ),
-                ObjectStoragePath,
-                dry_run=bool(context["params"].get("dry_run")),
-            )
-        except ConnectionNotDefined as error:
-            delivery = config.channels[feed["channel"]].delivery
-            if delivery is not None and delivery.required:
-                raise AirflowFailException(
-                    f"{error} ([channels.{feed['channel']}] delivery.required = true)"
-                ) from error
-            context["ti"].xcom_push("return_value", not_configured(feed, str(error)))
-            raise AirflowSkipException(f"not configured: {error}") from None
-        except CredentialsError as error:  # another try would be refused the same way
-            raise AirflowFailException(str(error)) from error
-        LOG.info("%s", describe_delivery(result))
-        if result["detail"]:
-            LOG.info("%s", result["detail"])
-        return result
+        return deliver_planned(context, config, self.feed, lambda: self._sender(config, event))
 
     def _sender(self, config: PipelineConfig, event: Mapping[str, Any] | None) -> Send:
         """Submits and defers (``event`` None), or reads the report back (the event)."""
