@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/contracts/allegro/extract_subset.py path/to/swagger.yaml 2026-07-18
+    python -m tests.contracts.allegro.extract_subset path/to/swagger.yaml 2026-07-18
 
 writes ``allegro_rest_api_<date>.subset.json`` beside this script (Allegro's contract says
 ``info.version: latest``, so the copy is named after the day it was published): the
@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.contracts.openapi_subset import reachable_schemas, schema_refs
+
 OPERATIONS = (
     ("/sale/product-offers", "post"),
     ("/sale/responsible-producers", "get"),
@@ -27,29 +29,6 @@ OPERATIONS = (
 """(path, method): the offer body `feeds.allegro` writes (createProductOffers) and the two
 lists the ids of ``[operators.<id>]``'s ``allegro_responsible_producer_id`` and
 ``allegro_responsible_person_id`` come from."""
-SCHEMA_REF = "#/components/schemas/"
-
-
-def schema_refs(node: Any) -> set[str]:
-    """The component schema names ``node`` refers to directly (not transitively).
-
-    >>> x, y = {"$ref": "#/components/schemas/X"}, {"$ref": "#/components/schemas/Y"}
-    >>> sorted(schema_refs({"a": x, "b": [{"items": y}]}))
-    ['X', 'Y']
-    """
-    found: set[str] = set()
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if not ref.startswith(SCHEMA_REF):
-                raise ValueError(f"a $ref this script does not follow: {ref}")
-            found.add(ref.removeprefix(SCHEMA_REF))
-        for value in node.values():
-            found |= schema_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= schema_refs(value)
-    return found
 
 
 def subset(contract: dict[str, Any]) -> dict[str, Any]:
@@ -61,21 +40,12 @@ def subset(contract: dict[str, Any]) -> dict[str, Any]:
         kept[method] = item[method]
         paths[path] = kept
     schemas = contract["components"]["schemas"]
-    reached: set[str] = set()
-    todo = schema_refs(paths)
-    while todo:
-        name = todo.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        todo |= schema_refs(schemas[name]) - reached
+    reached = reachable_schemas(schema_refs(paths), schemas)
     document: dict[str, Any] = {
         key: contract[key] for key in ("openapi", "info", "servers") if key in contract
     }
     document["paths"] = paths
-    document["components"] = {
-        "schemas": {name: value for name, value in schemas.items() if name in reached}
-    }
+    document["components"] = {"schemas": reached}
     return document
 
 

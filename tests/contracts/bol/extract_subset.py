@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/contracts/bol/extract_subset.py path/to/offers-v11.yaml
+    python -m tests.contracts.bol.extract_subset path/to/offers-v11.yaml
 
 writes ``offers_v<version>.subset.json`` beside this script: the contract's ``openapi`` and
 ``info``, the create-offer operation (``POST /retailer/offers``) with its request body only
@@ -19,31 +19,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.contracts.openapi_subset import reachable_schemas, schema_refs
+
 PATH, METHOD = "/retailer/offers", "post"
 """The operation whose body `feeds.bol` writes (``create-offer``)."""
 KEPT = ("operationId", "summary", "requestBody")
-SCHEMA_REF = "#/components/schemas/"
-
-
-def schema_refs(node: Any) -> set[str]:
-    """The component schema names ``node`` refers to directly (not transitively).
-
-    >>> sorted(schema_refs({"a": {"$ref": "#/components/schemas/X"}}))
-    ['X']
-    """
-    found: set[str] = set()
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if not ref.startswith(SCHEMA_REF):
-                raise ValueError(f"a $ref this script does not follow: {ref}")
-            found.add(ref.removeprefix(SCHEMA_REF))
-        for value in node.values():
-            found |= schema_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= schema_refs(value)
-    return found
 
 
 def subset(contract: dict[str, Any]) -> dict[str, Any]:
@@ -51,21 +31,12 @@ def subset(contract: dict[str, Any]) -> dict[str, Any]:
     operation = contract["paths"][PATH][METHOD]
     kept = {key: operation[key] for key in KEPT if key in operation}
     schemas = contract["components"]["schemas"]
-    reached: set[str] = set()
-    todo = schema_refs(kept)
-    while todo:
-        name = todo.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        todo |= schema_refs(schemas[name]) - reached
+    reached = reachable_schemas(schema_refs(kept), schemas)
     document: dict[str, Any] = {
         key: contract[key] for key in ("openapi", "info") if key in contract
     }
     document["paths"] = {PATH: {METHOD: kept}}
-    document["components"] = {
-        "schemas": {name: value for name, value in schemas.items() if name in reached}
-    }
+    document["components"] = {"schemas": reached}
     return document
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/contracts/ebay/extract_subset.py path/to/sell_inventory_v1_oas3.json
+    python -m tests.contracts.ebay.extract_subset path/to/sell_inventory_v1_oas3.json
 
 writes ``sell_inventory_v<version>.subset.json`` (``v1.13.0``) beside this script: the contract's
 ``openapi``, ``info`` and ``servers``, the operations `OPERATIONS` names (with their
@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.contracts.openapi_subset import reachable_schemas, schema_refs
+
 OPERATIONS = (
     ("/bulk_create_or_replace_inventory_item", "post"),
     ("/inventory_item/{sku}", "delete"),
@@ -35,29 +37,6 @@ not send yet; `feeds.ebay.regulatory` builds it and a test checks it against thi
 ``ExtendedProducerResponsibility`` (the offer's ``ecoParticipationFee``) likewise, for
 `feeds.ebay.extended_producer_responsibility`. A contract without them (1.13.0) is cut as
 before."""
-SCHEMA_REF = "#/components/schemas/"
-
-
-def schema_refs(node: Any) -> set[str]:
-    """The component schema names ``node`` refers to directly (not transitively).
-
-    >>> x, y = {"$ref": "#/components/schemas/X"}, {"$ref": "#/components/schemas/Y"}
-    >>> sorted(schema_refs({"a": x, "b": [{"items": y}]}))
-    ['X', 'Y']
-    """
-    found: set[str] = set()
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            if not ref.startswith(SCHEMA_REF):
-                raise ValueError(f"a $ref this script does not follow: {ref}")
-            found.add(ref.removeprefix(SCHEMA_REF))
-        for value in node.values():
-            found |= schema_refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= schema_refs(value)
-    return found
 
 
 def subset(contract: dict[str, Any]) -> dict[str, Any]:
@@ -69,23 +48,16 @@ def subset(contract: dict[str, Any]) -> dict[str, Any]:
         kept[method] = item[method]
         paths[path] = kept
     schemas = contract["components"]["schemas"]
-    reached: set[str] = set()
-    todo = schema_refs(paths) | {name for name in EXTRA_SCHEMAS if name in schemas}
-    while todo:
-        name = todo.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        todo |= schema_refs(schemas[name]) - reached
+    reached = reachable_schemas(
+        schema_refs(paths) | {name for name in EXTRA_SCHEMAS if name in schemas}, schemas
+    )
     security_names = {
         name
         for path, method in OPERATIONS
         for requirement in paths[path][method].get("security", [])
         for name in requirement
     }
-    components: dict[str, Any] = {
-        "schemas": {name: value for name, value in schemas.items() if name in reached}
-    }
+    components: dict[str, Any] = {"schemas": reached}
     security = contract["components"].get("securitySchemes", {})
     if security_names:
         components["securitySchemes"] = {
