@@ -47,8 +47,11 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+if TYPE_CHECKING:
+    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 
 CONTRACT = Path(__file__).parent / "contracts" / "akeneo" / "akeneo-web-api.subset.json"
 """Akeneo's API reference, cut to the operations the reader calls (see its README.md)."""
@@ -191,6 +194,18 @@ class AkeneoApiServer:
         self._http.shutdown()
         self._http.server_close()
         self._thread.join(timeout=5)
+
+    def connection(self) -> AkeneoApiConnection:
+        """The Airflow connection's fields a reader of this PIM is given."""
+        from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
+
+        return AkeneoApiConnection(
+            base_url=self.url,
+            client_id=CLIENT_ID,
+            secret=SECRET,
+            username=USERNAME,
+            password=PASSWORD,
+        )
 
     def api_calls(self, path: str) -> list[dict[str, list[str]]]:
         """The query of every GET of ``path``."""

@@ -122,15 +122,10 @@ def test_the_akeneo_api_reads_the_sale_price_collection_with_its_dates() -> None
     not below the price is dropped with its warning."""
     from schemas.config.catalog import CatalogSource
     from tests.akeneo_api_server import (
-        CLIENT_ID,
         CONN_ID,
-        PASSWORD,
-        SECRET,
-        USERNAME,
         AkeneoApiServer,
         load_catalog,
     )
-    from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
     from transforms.catalog.akeneo_api.reader import read_akeneo_api
 
     catalog = load_catalog()
@@ -155,13 +150,7 @@ def test_the_akeneo_api_reads_the_sale_price_collection_with_its_dates() -> None
         format="akeneo_api", currency="EUR", api_conn_id=CONN_ID, api_channel="ecommerce"
     )
     with AkeneoApiServer(catalog) as server:
-        connection = AkeneoApiConnection(
-            base_url=server.url,
-            client_id=CLIENT_ID,
-            secret=SECRET,
-            username=USERNAME,
-            password=PASSWORD,
-        )
+        connection = server.connection()
         products, findings = split(read_akeneo_api(connection, source, sleep=lambda _: None))
     assert server.problems == []
     sale = products["SALE-01"].sale_prices["EUR"]

@@ -17,17 +17,12 @@ from schemas.findings import Finding
 from schemas.listing import Listing
 from schemas.product import Product, safety_information
 from tests.akeneo_api_server import (
-    CLIENT_ID,
     CONN_ID,
-    PASSWORD,
-    SECRET,
-    USERNAME,
     AkeneoApiServer,
     load_catalog,
 )
 from tests.conftest import CASES, ROOT
 from tests.unit.feeds.test_channels import CONFIG, write
-from transforms.catalog.akeneo_api.connection import AkeneoApiConnection
 from transforms.localize import localize
 from transforms.pricing.ecb_rates import parse_ecb_rates
 from transforms.pricing.money import Pricer
@@ -186,13 +181,7 @@ def test_the_akeneo_api_reader_carries_them() -> None:
         format="akeneo_api", currency="EUR", api_conn_id=CONN_ID, api_channel="ecommerce"
     )
     with AkeneoApiServer(catalog) as server:
-        connection = AkeneoApiConnection(
-            base_url=server.url,
-            client_id=CLIENT_ID,
-            secret=SECRET,
-            username=USERNAME,
-            password=PASSWORD,
-        )
+        connection = server.connection()
         [product] = [
             i for i in read_catalog(source, akeneo_api=connection) if isinstance(i, Product)
         ]
