@@ -384,13 +384,15 @@ def test_a_delivery_that_gave_up_waiting_resumes_polling_the_feed_it_created(
 ) -> None:
     amazon: SpApiServer = marketplaces["amazon"]
     config = Path(os.environ["GRENZENLOS_CONFIG"])
-    # Amazon takes longer to process the feed than the first try waits (0.12 s).
+    # Amazon takes longer to process the feed than the first try waits (0.12 s): four
+    # polls (in queue, in progress twice, done), which four tries reach even when a loaded
+    # machine lets each try poll only once.
     text = config.read_text(encoding="utf-8").replace(
         "max_wait_minutes = 120", "max_wait_minutes = 0.002"
     )
     config.write_text(text, encoding="utf-8")
     assert _publish(6) == "success"
-    amazon.in_progress_polls = 4
+    amazon.in_progress_polls = 2
     state, tries = _run("deliver_feeds", 6, {"channels": ["amazon"], "markets": ["DE"]})
     assert state == "success"
     assert tries["deliver_amazon.0"] >= 2  # the first try gave up; Airflow retried the task

@@ -95,7 +95,7 @@ class _Server:
                 start_new_session=True,
             )
 
-    def wait_until_up(self, timeout: float = 45) -> None:
+    def wait_until_up(self, timeout: float = 150) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
