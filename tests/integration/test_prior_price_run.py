@@ -3,13 +3,15 @@ with one output folder kept from night to night, as production keeps it.
 
 The issue's scenario (#27): a product at 100 for 40 nights, 95 for 5, 120 for 10; then
 a sale of 90 announced from 120 is announced against 95, the lowest price of the 30 days
-before it, with a finding; a sale of 100 from 120 is no reduction and goes out as a
+before it, with a finding (only the last 15 of the 40 nights at 100 fall in those 30 days,
+so nights 2 to 25 are not run; night 1 publishes 80, lower than 95 but 55 days before the
+sale, which the rule must ignore); a sale of 100 from 120 is no reduction and goes out as a
 regular price of 100. A delta run and a sharded run leave the same history as a full run;
 a night whose feeds are held back leaves the history as it was, and a rerun of a night
 records it once.
 
-The 55 nights before the sale run once (about two minutes); each case then runs its
-night on a copy of that output folder.
+The 31 nights before the sale run once; each case then runs its night on a copy of that
+output folder.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ pytestmark = pytest.mark.integration
 G = f"{{{G_NS}}}"
 FIRST_NIGHT = date(2026, 10, 1)
 SALE_NIGHT = 56
-"""Night 56 (2026-11-25): 100 on nights 1-40, 95 on 41-45, 120 on 46-55."""
+"""Night 56 (2026-11-25): 100 on nights 26-40, 95 on 41-45, 120 on 46-55."""
+NIGHTS_RUN = (1, *range(26, SALE_NIGHT))
+"""Night 1 at 80, then the 30 nights before the sale."""
 CHANNELS = ("google",)
 """The channels whose files state a price; eBay's inventory items carry none (the offer
 does), so it keeps no history and is neither counted nor corrected."""
@@ -57,6 +61,8 @@ def night(number: int) -> date:
 
 
 def regular_price(number: int) -> str:
+    if number == 1:
+        return "80.00"
     return "100.00" if number <= 40 else "95.00" if number <= 45 else "120.00"
 
 
@@ -130,10 +136,10 @@ packaging = "DE4839201756432"
 
 @pytest.fixture(scope="module")
 def before_the_sale(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An output folder after nights 1 to 55, every one published."""
+    """An output folder after night 1 and nights 26 to 55, every one published."""
     folder = tmp_path_factory.mktemp("prior_price")
     write_config(folder)
-    for number in range(1, SALE_NIGHT):
+    for number in NIGHTS_RUN:
         write_catalog(folder, regular_price(number))
         assert run_steps(folder / "markets.toml", night(number)).state == "success"
     return folder
@@ -173,11 +179,14 @@ def sale_night(folder: Path, sale: str, **options: object) -> str:
 def test_the_history_keeps_one_interval_per_price(before_the_sale: Path) -> None:
     for channel in CHANNELS:
         assert history(before_the_sale, channel)["S-1"] == (
-            "2026-10-01/2026-11-09 100.00 EUR;"
+            "2026-10-01/2026-10-01 80.00 EUR;"
+            "2026-10-26/2026-11-09 100.00 EUR;"
             "2026-11-10/2026-11-14 95.00 EUR;"
             "2026-11-15/2026-11-24 120.00 EUR"
         )
-        assert history(before_the_sale, channel)["O-1"] == "2026-10-01/2026-11-24 30.00 EUR"
+        assert history(before_the_sale, channel)["O-1"] == (
+            "2026-10-01/2026-10-01 30.00 EUR;2026-10-26/2026-11-24 30.00 EUR"
+        )
 
 
 def test_a_sale_from_120_is_announced_against_95_the_lowest_of_the_prior_30_days(
