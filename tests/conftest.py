@@ -87,18 +87,49 @@ def postgres_conninfo() -> str:
     return POSTGRES_CONNINFO
 
 
-@pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """A migrated Airflow metadata database (SQLite) in a throw-away AIRFLOW_HOME."""
+def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A freshly migrated Airflow metadata database (SQLite file) for this test session.
+    The xdist workers of one session share one migration (about 8 s of CPU each): the
+    first migrates, under a lock, and the others copy its file."""
+    import fcntl
+    import shutil
     import subprocess
     import sys
 
-    airflow = Path(sys.executable).parent / "airflow"
-    result = subprocess.run(
-        [str(airflow), "db", "migrate"], capture_output=True, text=True, check=False
+    if worker_id == "master":
+        shared = tmp_path_factory.mktemp("airflow-template")
+    else:  # the folder above the workers' own: one per session
+        shared = tmp_path_factory.getbasetemp().parent
+    template = shared / "airflow-migrated.db"
+    with (shared / "airflow-migrated.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            home = shared / "airflow-home"
+            home.mkdir(exist_ok=True)
+            airflow = Path(sys.executable).parent / "airflow"
+            result = subprocess.run(
+                [str(airflow), "db", "migrate"],
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "AIRFLOW_HOME": str(home)},
+            )
+            if result.returncode != 0:
+                pytest.fail(
+                    f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+                )
+            shutil.copyfile(home / "airflow.db", template)
+    return template
+
+
+@pytest.fixture(scope="session")
+def airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A migrated Airflow metadata database (SQLite) in a throw-away AIRFLOW_HOME."""
+    import shutil
+
+    shutil.copyfile(
+        migrated_airflow_db(tmp_path_factory, worker_id), _AIRFLOW_HOME / "airflow.db"
     )
-    if result.returncode != 0:
-        pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return _AIRFLOW_HOME
 
 
