@@ -1,13 +1,15 @@
 """The run report's preview of what the team's files changed: per rule and overrides file
 (and market and channel), how many listings it changed and the before and after of the
-first of them, read from the run's ``override_applied`` findings (`transforms.overrides`).
-In a dry run (nothing published) this is the preview of the next live run."""
+first of them; where two of them set one field of a listing, which won and which was
+overridden; and the rules that matched no listing. Read from the run's
+``override_applied`` and ``feed_rule_unmatched`` findings (`pipeline.overrides`). In a dry
+run (nothing published) this is the preview of the next live run."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -16,58 +18,155 @@ if TYPE_CHECKING:
 
 FIRST_PRODUCTS = 5
 """Products shown with their before and after per rule or file."""
+_WHO = r"(?P<source>\S+) (?P<where>row \d+|rule (?P<rule>'.*?'|\".*?\") \(line (?P<line>\d+)\))"
 _APPLIED = re.compile(
-    r"^(?P<field>\S+) set by (?P<source>\S+) "
-    r"(?:row \d+|rule (?P<rule>'.*?'|\".*?\") \(line \d+\)): (?P<change>.*)$"
+    rf"^(?P<field>\S+) set by {_WHO}: (?P<change>.*?)"
+    r"(?: \((?P<verdict>overridden by|wins over) (?P<other>.*): (?P<why>[^:]*)\))?$"
 )
+_UNMATCHED = re.compile(rf"^{_WHO} matched no (?P<channel>\S+) listing in (?P<market>\S+)$")
+_ROW = re.compile(r" row \d+")
 
 
-def changes_view(findings: StoragePath | Path) -> list[dict[str, Any]]:
+class ProductChange(TypedDict):
+    sku: str
+    changes: list[str]
+    """``field: 'before' -> 'after'``, with ``(overridden by ...)`` where another won."""
+
+
+class FileChanges(TypedDict):
+    """What one rule, or one overrides file, changed in one market's channel."""
+
+    market: str
+    channel: str
+    source: str
+    rule: str
+    """The rule's name; empty for an overrides file."""
+    line: int | None
+    listings: int
+    overridden: int
+    """Listings where another rule or the overrides file set the same field after it."""
+    products: list[ProductChange]
+
+
+class Conflict(TypedDict):
+    """Listings where several rules or file rows set one field: who won over whom."""
+
+    market: str
+    channel: str
+    field: str
+    winner: str
+    overridden: str
+    why: str
+    listings: int
+    skus: list[str]
+    """The first `FIRST_PRODUCTS`."""
+
+
+class UnmatchedRule(TypedDict):
+    source: str
+    rule: str
+    line: int
+    where: list[str]
+    """``market channel`` pairs where the rule matched no listing."""
+
+
+class TeamChanges(TypedDict):
+    files: list[FileChanges]
+    conflicts: list[Conflict]
+    unmatched: list[UnmatchedRule]
+
+
+def changes_view(findings: StoragePath | Path) -> TeamChanges:
     """One entry per (market, channel, file, rule): listings changed, and the first
-    `FIRST_PRODUCTS` with each field's ``before -> after``.
+    `FIRST_PRODUCTS` with each field's ``before -> after``; the conflicts between them; and
+    the rules that matched nothing where they apply.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> line = {"rule": "override_applied", "market": "CH", "channel": "google", "sku": "A",
     ...         "message": "price set by ch.csv row 2: '26.90 CHF' -> '24.90 CHF'"}
     >>> _ = (folder / "f.jsonl").write_text(json.dumps(line) + "\\n")
-    >>> changes_view(folder / "f.jsonl")[0]["products"]
+    >>> changes_view(folder / "f.jsonl")["files"][0]["products"]
     [{'sku': 'A', 'changes': ["price: '26.90 CHF' -> '24.90 CHF'"]}]
     """
-    groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    view = TeamChanges(files=[], conflicts=[], unmatched=[])
     if not findings.exists():
-        return []
+        return view
+    groups: dict[tuple[str, str, str, str, int], FileChanges] = {}
+    listed: dict[tuple[str, str, str, str, int], set[str]] = {}
+    overridden: dict[tuple[str, str, str, str, int], set[str]] = {}
+    conflicts: dict[tuple[str, ...], tuple[Conflict, set[str]]] = {}
+    unmatched: dict[tuple[str, str, int], UnmatchedRule] = {}
     with findings.open("r", encoding="utf-8") as stream:
-        for line in stream:
-            if '"override_applied"' not in line:
+        for text in stream:
+            if '"override_applied"' not in text and '"feed_rule_unmatched"' not in text:
                 continue  # most lines: no JSON parsed
-            finding = json.loads(line)
-            match = _APPLIED.match(str(finding.get("message") or ""))
+            finding = json.loads(text)
+            message = str(finding.get("message") or "")
+            if finding.get("rule") == "feed_rule_unmatched":
+                if found := _UNMATCHED.match(message):
+                    rule = (found["source"], found["rule"][1:-1], int(found["line"]))
+                    entry = unmatched.setdefault(
+                        rule, UnmatchedRule(source=rule[0], rule=rule[1], line=rule[2], where=[])
+                    )
+                    entry["where"].append(f"{found['market']} {found['channel']}")
+                continue
+            match = _APPLIED.match(message)
             if finding.get("rule") != "override_applied" or match is None:
                 continue
-            key = (
-                str(finding.get("market") or ""),
-                str(finding.get("channel") or ""),
-                match["source"],
-                (match["rule"] or "")[1:-1],
-            )
+            market, channel = str(finding.get("market") or ""), str(finding.get("channel") or "")
+            sku = str(finding.get("sku") or "")
+            line = int(match["line"]) if match["line"] else None
+            key = (market, channel, match["source"], (match["rule"] or "")[1:-1], line or 0)
             group = groups.setdefault(
                 key,
-                {"market": key[0], "channel": key[1], "source": key[2], "rule": key[3],
-                 "skus": set(), "products": []},
+                FileChanges(market=market, channel=channel, source=key[2], rule=key[3],
+                            line=line, listings=0, overridden=0, products=[]),
             )  # fmt: skip
-            sku = str(finding.get("sku") or "")
-            group["skus"].add(sku)
-            shown = group["products"]
+            listed.setdefault(key, set()).add(sku)
+            skus = overridden.setdefault(key, set())
             change = f"{match['field']}: {match['change']}"
+            if match["verdict"]:
+                change += f" ({match['verdict']} {match['other']})"
+            if match["verdict"] == "overridden by":
+                skus.add(sku)
+            elif match["verdict"] == "wins over":
+                _count_conflict(conflicts, market, channel, sku, match)
+            shown = group["products"]
             if shown and shown[-1]["sku"] == sku:
                 shown[-1]["changes"].append(change)
             elif len(shown) < FIRST_PRODUCTS:
-                shown.append({"sku": sku, "changes": [change]})
-    return [
-        {**{k: v for k, v in group.items() if k != "skus"}, "listings": len(group["skus"])}
-        for _, group in sorted(groups.items())
-    ]
+                shown.append(ProductChange(sku=sku, changes=[change]))
+    for at, group in groups.items():
+        group["listings"], group["overridden"] = len(listed[at]), len(overridden[at])
+    view["files"] = [groups[key] for key in sorted(groups)]
+    view["conflicts"] = [conflicts[key][0] for key in sorted(conflicts)]
+    view["unmatched"] = [unmatched[key] for key in sorted(unmatched)]
+    return view
+
+
+def _count_conflict(
+    conflicts: dict[tuple[str, ...], tuple[Conflict, set[str]]],
+    market: str,
+    channel: str,
+    sku: str,
+    match: re.Match[str],
+) -> None:
+    """Count a listing under the conflict its winning finding names; an overrides file's
+    row number, which differs per sku, does not split the conflict."""
+    winner = _ROW.sub("", f"{match['source']} {match['where']}")
+    losers = _ROW.sub("", match["other"])
+    key = (market, channel, match["field"], winner, losers, match["why"])
+    conflict, skus = conflicts.setdefault(
+        key,
+        (Conflict(market=market, channel=channel, field=match["field"], winner=winner,
+                  overridden=losers, why=match["why"], listings=0, skus=[]), set()),
+    )  # fmt: skip
+    if sku not in skus:
+        skus.add(sku)
+        conflict["listings"] += 1
+        if len(conflict["skus"]) < FIRST_PRODUCTS:
+            conflict["skus"].append(sku)
 
 
 def changes_line(findings: StoragePath | Path) -> str | None:
@@ -82,7 +181,7 @@ def changes_line(findings: StoragePath | Path) -> str | None:
     >>> changes_line(folder / "f.jsonl")
     "changed by the team's files: CH google rules.toml rule 'no bottles' 1"
     """
-    groups = changes_view(findings)
+    groups = changes_view(findings)["files"]
     if not groups:
         return None
     parts = [

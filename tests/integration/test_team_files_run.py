@@ -1,0 +1,161 @@
+"""The team's rules file and overrides file over two nights of the sample catalog's CH
+market, through the DAG's steps (`tests.steps.run_steps`): rules that set the same field
+as each other and as the overrides file, a rule that matches nothing, and an overrides file
+edited between the nights (a price added). What the report, the findings and the summary
+say about them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+import pytest
+from lxml import html
+
+from tests.integration.test_overrides_run import G, items, sample_config
+from tests.steps import run_steps
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+RULES = """[[rules]]
+name = "Bottles get the summer label"
+when = "sku == 'GZ-BOT-0001' or sku == 'GZ-BOT-0002' or sku == 'GZ-BOT-0003'"
+channels = ["google"]
+set = { custom_label_0 = "sommer", title = "Sommer: {title}" }
+
+[[rules]]
+name = "The first bottle says Sale"
+when = "sku == 'GZ-BOT-0001'"
+set = { title = "Sale: {title}" }
+
+[[rules]]
+name = "Nothing costs this much"
+when = "price > 100000"
+exclude = true
+"""
+"""Lines 1, 7 and 12: the second rule's title wins over the first's for GZ-BOT-0001; the
+third holds for no listing."""
+FIRST_NIGHT = "sku;title\r\nGZ-BOT-0002;Trinkflasche Sonderedition\r\n"
+"""The overrides file's title wins over the first rule's for GZ-BOT-0002."""
+SECOND_NIGHT = "sku;title;price\r\nGZ-BOT-0002;Trinkflasche Sonderedition;\r\nGZ-BOT-0003;;9,99\r\n"
+
+
+class Night(NamedTuple):
+    report: Path
+    output: Path
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Night, Night]:
+    """The two nights' report folders (the overrides file edited in between)."""
+    folder = tmp_path_factory.mktemp("team-files")
+    (folder / "feed-rules.toml").write_text(RULES, encoding="utf-8")
+    config = sample_config(folder, '\n[overrides.CH]\ngoogle = "CH-google.csv"\n')
+    text = config.read_text(encoding="utf-8")
+    config.write_text('rules_path = "feed-rules.toml"\n' + text, encoding="utf-8")
+    reports = []
+    for day, overrides in ((date(2026, 11, 24), FIRST_NIGHT), (date(2026, 11, 25), SECOND_NIGHT)):
+        (folder / "CH-google.csv").write_text(overrides, encoding="utf-8", newline="")
+        run = run_steps(config, day, markets=["CH"])
+        assert run.state == "success"
+        reports.append(Night(run.report_dir, folder / "output"))
+    return reports[0], reports[1]
+
+
+def findings(night: Night) -> list[dict[str, str]]:
+    lines = (night.report / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def applied(night: Night, sku: str, field: str) -> list[str]:
+    """The ``override_applied`` messages of one listing's field in CH google, in order."""
+    return [
+        f["message"]
+        for f in findings(night)
+        if f["rule"] == "override_applied" and f["sku"] == sku and f["field"] == field
+        and f["channel"] == "google"
+    ]  # fmt: skip
+
+
+def test_the_findings_say_which_rule_or_file_won_a_field(nights: tuple[Night, Night]) -> None:
+    first, _ = nights
+    feed = items(first.output)  # the second night's feed: its titles are the first's
+    sale_title = feed["GZ-BOT-0001"].findtext(f"{G}title", "")
+    assert sale_title.startswith("Sale: ") and "Sommer" not in sale_title
+    rule_a = "feed-rules.toml rule 'Bottles get the summer label' (line 1)"
+    rule_b = "feed-rules.toml rule 'The first bottle says Sale' (line 7)"
+    earlier, later = applied(first, "GZ-BOT-0001", "title")
+    assert earlier.startswith(f"title set by {rule_a}: ")
+    assert earlier.endswith(f" (overridden by {rule_b}: a later rule wins over an earlier one)")
+    assert later.endswith(f" (wins over {rule_a}: a later rule wins over an earlier one)")
+    # The overrides file comes after every rule.
+    file_title = feed["GZ-BOT-0002"].findtext(f"{G}title", "")
+    assert file_title.endswith("Trinkflasche Sonderedition") and "Sommer" not in file_title
+    by_rule, by_file = applied(first, "GZ-BOT-0002", "title")
+    assert by_rule.endswith(
+        " (overridden by CH-google.csv row 2: the overrides file wins over the rules)"
+    )
+    assert by_file.startswith("title set by CH-google.csv row 2: ")
+    assert by_file.endswith(f" (wins over {rule_a}: the overrides file wins over the rules)")
+    # One setter: nothing to explain.
+    (only,) = applied(first, "GZ-BOT-0003", "title")
+    assert only.endswith("'") and "wins" not in only and "overridden" not in only
+
+
+def test_a_rule_that_matched_nothing_is_named(nights: tuple[Night, Night]) -> None:
+    first, _ = nights
+    unmatched = [f for f in findings(first) if f["rule"] == "feed_rule_unmatched"]
+    assert [(f["market"], f["channel"], f["message"]) for f in unmatched] == [
+        (
+            "CH",
+            "google",
+            "feed-rules.toml rule 'Nothing costs this much' (line 12) matched no google "
+            "listing in CH",
+        )
+    ]
+
+
+def test_the_report_shows_who_won_each_field_and_the_unmatched_rule(
+    nights: tuple[Night, Night],
+) -> None:
+    page = html.parse(str(nights[0].report / "report.html")).getroot()
+    (section,) = page.xpath('//section[@id="team-changes"]')
+    assert "the overrides file over every rule" in section.text_content()
+    rows = {
+        tuple(cell.text_content() for cell in row.xpath("td")[2:7])
+        for row in section.xpath('.//table[@id="team-conflict-table"]/tbody/tr')
+    }
+    assert rows == {
+        (
+            "title",
+            "feed-rules.toml rule 'The first bottle says Sale' (line 7)",
+            "feed-rules.toml rule 'Bottles get the summer label' (line 1)",
+            "a later rule wins over an earlier one",
+            "1",
+        ),
+        (
+            "title",
+            "CH-google.csv",
+            "feed-rules.toml rule 'Bottles get the summer label' (line 1)",
+            "the overrides file wins over the rules",
+            "1",
+        ),
+    }
+    per_file = {
+        row.xpath("td")[3].text_content(): (
+            row.xpath("td")[4].text_content(),
+            row.xpath("td")[5].text_content(),
+        )
+        for row in section.xpath('.//table[@id="team-change-table"]/tbody/tr')
+    }
+    # The summer rule changed three listings; on two another one's title won.
+    assert per_file["Bottles get the summer label"] == ("3", "2")
+    assert per_file["The first bottle says Sale"] == ("1", "0")
+    (unmatched,) = section.xpath('.//ul[@id="team-unmatched-rules"]/li')
+    assert unmatched.text_content().split() == (
+        "feed-rules.toml rule Nothing costs this much (line 12): no listing in CH google".split()
+    )
