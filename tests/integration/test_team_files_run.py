@@ -6,6 +6,7 @@ say about them."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
@@ -159,3 +160,21 @@ def test_the_report_shows_who_won_each_field_and_the_unmatched_rule(
     assert unmatched.text_content().split() == (
         "feed-rules.toml rule Nothing costs this much (line 12): no listing in CH google".split()
     )
+
+
+def test_a_set_price_counts_once_among_the_price_changes(nights: tuple[Night, Night]) -> None:
+    """The second night's overrides file sets GZ-BOT-0003's price: prices.csv has two rows
+    for it (the market's, then google's), the report's price changes one product."""
+    second = nights[1].report
+    with (second / "prices.csv").open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [r["price"] for r in rows if r["sku"] == "GZ-BOT-0003"][1:] == ["10.00"]
+    products = {(r["market"], r["sku"]) for r in rows}
+    page = html.parse(str(second / "report.html")).getroot()
+    (counts,) = page.xpath('//p[@id="price-counts"]')
+    compared = sum(int(counts.get(f"data-{k}")) for k in ("up", "down", "unchanged"))
+    assert compared == len(products) and len(rows) == len(products) + 1
+    moves = page.xpath('//table[@id="price-moves"]/tbody/tr')
+    assert [m.get("data-sku") for m in moves] == ["GZ-BOT-0003"]
+    before, now = (cell.text_content() for cell in moves[0].xpath("td")[2:4])
+    assert now == "10.00" and before != now
