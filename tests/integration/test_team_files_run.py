@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from lxml import html
 
 from tests.integration.test_overrides_run import G, items, sample_config
 from tests.steps import run_steps
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +79,29 @@ def applied(night: Night, sku: str, field: str) -> list[str]:
         if f["rule"] == "override_applied" and f["sku"] == sku and f["field"] == field
         and f["channel"] == "google"
     ]  # fmt: skip
+
+
+_TEAM_RULES = ("override_applied", "excluded_by_override", "feed_rule_unmatched")
+_VERDICT = re.compile(r" \((?:wins over|overridden by) .*\)$")
+
+
+def team_changes(lines: list[dict[str, str]]) -> set[tuple[str | None, ...]]:
+    """What the team's files did, per finding: rule, listing, field, who set it and which
+    won; the price set. A title's before and after are left out: a run that translates
+    and one that does not start from different titles."""
+    return {
+        (
+            f["rule"],
+            f["channel"],
+            f["sku"],
+            f["field"],
+            f["message"].split(": ", 1)[0],
+            verdict[0] if (verdict := _VERDICT.search(f["message"])) else None,
+            f["value"] if f["field"] == "price" else None,
+        )
+        for f in lines
+        if f["rule"] in _TEAM_RULES
+    }
 
 
 def test_the_findings_say_which_rule_or_file_won_a_field(nights: tuple[Night, Night]) -> None:
@@ -178,3 +200,21 @@ def test_a_set_price_counts_once_among_the_price_changes(nights: tuple[Night, Ni
     assert [m.get("data-sku") for m in moves] == ["GZ-BOT-0003"]
     before, now = (cell.text_content() for cell in moves[0].xpath("td")[2:4])
     assert now == "10.00" and before != now
+
+
+def test_onboarding_changes_what_the_dag_changes(
+    nights: tuple[Night, Night], tmp_path: Path
+) -> None:
+    """The one-process build (`pipeline.build.build_market_feeds`, as onboarding runs it)
+    applies the rules and the overrides file as the DAG's write_channel tasks do."""
+    from pipeline.onboarding import onboard
+    from schemas.config.loader import load_config
+
+    second = nights[1]
+    config = load_config(second.output.parent / "markets.toml")
+    onboarded = onboard(config, tmp_path, markets=["CH"], run_day=date(2026, 11, 25))
+    lines = Path(onboarded["findings"]["CH"]).read_text(encoding="utf-8").splitlines()
+    one_process = team_changes([json.loads(line) for line in lines])
+    dag = team_changes(findings(second))
+    assert ("override_applied", "google", "GZ-BOT-0003", "price") in {c[:4] for c in dag}
+    assert one_process == dag
