@@ -227,7 +227,12 @@ def read_channel_overrides(
 
 def _read_text(location: str, like: StoragePath | Path) -> str:
     path: Any
-    if isinstance(like, Path):  # a run in local folders (tests, benchmarks)
+    if isinstance(like, Path):  # a run in local folders (onboarding, tests, benchmarks)
+        if "://" in location and not location.startswith("file://"):
+            raise OSError(
+                f"{location}: an object-storage URL is read by the DAG's tasks, through the "
+                "Airflow connection it names; a build in local folders reads local files only"
+            )
         path = Path(location.removeprefix("file://"))
     else:  # the DAG's ObjectStoragePath: s3://, gs://, file://
         factory: Any = type(like)

@@ -11,13 +11,16 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 from lxml import html
 
 from tests.integration.test_overrides_run import G, items, sample_config
 from tests.steps import run_steps
+
+if TYPE_CHECKING:
+    from tests.s3_server import S3Bucket
 
 pytestmark = pytest.mark.integration
 
@@ -218,3 +221,29 @@ def test_onboarding_changes_what_the_dag_changes(
     dag = team_changes(findings(second))
     assert ("override_applied", "google", "GZ-BOT-0003", "price") in {c[:4] for c in dag}
     assert one_process == dag
+
+
+def test_team_files_in_a_bucket_change_what_local_ones_do(
+    nights: tuple[Night, Night], airflow_db: Path, s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    """The rules and overrides files as object-storage URLs (moto's S3, through the
+    Airflow connection the URL names): the run reads them there and changes what the
+    first night changed with the same files on the local disk."""
+    s3_bucket.client.put_object(
+        Bucket=s3_bucket.name, Key="team/feed-rules.toml", Body=RULES.encode("utf-8")
+    )
+    s3_bucket.client.put_object(
+        Bucket=s3_bucket.name, Key="team/CH-google.csv", Body=FIRST_NIGHT.encode("utf-8")
+    )
+    rules, overrides = s3_bucket.url("team/feed-rules.toml"), s3_bucket.url("team/CH-google.csv")
+    assert rules.startswith("s3://grenzenlos_s3@")
+    config = sample_config(tmp_path, f'\n[overrides.CH]\ngoogle = "{overrides}"\n')
+    text = config.read_text(encoding="utf-8")
+    config.write_text(f'rules_path = "{rules}"\n' + text, encoding="utf-8")
+    run = run_steps(config, date(2026, 11, 24), markets=["CH"])
+    assert run.state == "success"
+    from_bucket = Night(run.report_dir, tmp_path / "output")
+    assert not [f for f in findings(from_bucket) if f["rule"] == "override_file_unreadable"]
+    assert team_changes(findings(from_bucket)) == team_changes(findings(nights[0]))
+    feed = items(from_bucket.output)
+    assert feed["GZ-BOT-0002"].findtext(f"{G}title", "").endswith("Trinkflasche Sonderedition")
