@@ -248,6 +248,8 @@ def write_channel(
         problems = output.problems + (changes.finish() if changes else [])
         write_keyed(findings_stream, AFTER_ALL, number, problems)
         summary = output.summary(products, market_reasons)
+        if overrides is not None and overrides.digests:
+            summary["team_files"] = overrides.digests
     written = ChannelResult(
         market=market.code,
         channel=channel,

@@ -8,6 +8,7 @@ the market's ``prices.csv`` (staged as ``shards/<channel>.prices.csv``, which
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -46,6 +47,9 @@ class ChannelChanges:
     table: OverrideTable | None
     rules: list[FeedRule] = field(default_factory=list)
     rules_source: str = ""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Location -> sha256 of the bytes read, of each file read (an unreadable overrides
+    file has none): the run record keeps them, the next run's summary compares."""
 
 
 class ChannelOverrides:
@@ -212,20 +216,24 @@ def read_channel_overrides(
     (`transforms.feed_rules.RulesError`)."""
     location = config.overrides.get(market.code, {}).get(channel)
     rules: list[FeedRule] = []
+    digests: dict[str, str] = {}
     if config.rules_path:
-        text = _read_text(config.rules_path, like)
+        raw = _read_bytes(config.rules_path, like)
         rules = [
             r
-            for r in load_rules(text, config.rules_path)
+            for r in load_rules(raw.decode("utf-8"), config.rules_path)
             if not r.channels or channel in r.channels
         ]
+        digests[config.rules_path] = hashlib.sha256(raw).hexdigest()
     if location is None and not rules:
         return None
-    table = None if location is None else _read_table(location, market, channel, like)
-    return ChannelChanges(table, rules, config.rules_path or "")
+    table = None
+    if location is not None:
+        table = _read_table(location, market, channel, like, digests)
+    return ChannelChanges(table, rules, config.rules_path or "", digests)
 
 
-def _read_text(location: str, like: StoragePath | Path) -> str:
+def _read_bytes(location: str, like: StoragePath | Path) -> bytes:
     path: Any
     if isinstance(like, Path):  # a run in local folders (onboarding, tests, benchmarks)
         if "://" in location and not location.startswith("file://"):
@@ -239,14 +247,20 @@ def _read_text(location: str, like: StoragePath | Path) -> str:
         path = factory(location if "://" in location else Path(location).as_uri())
     with path.open("rb") as stream:
         raw: bytes = stream.read()
-    return raw.decode("utf-8")
+    return raw
 
 
 def _read_table(
-    location: str, market: Market, channel: str, like: StoragePath | Path
+    location: str,
+    market: Market,
+    channel: str,
+    like: StoragePath | Path,
+    digests: dict[str, str],
 ) -> OverrideTable:
+    """The overrides file at ``location``, its sha256 added to ``digests`` when read."""
     try:
-        text = _read_text(location, like)
+        raw = _read_bytes(location, like)
+        text = raw.decode("utf-8")
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         table = OverrideTable(location)
         table.problems.append(
@@ -263,6 +277,7 @@ def _read_table(
             )
         )
         return table
+    digests[location] = hashlib.sha256(raw).hexdigest()
     return read_overrides(text, location, market.code, channel)
 
 

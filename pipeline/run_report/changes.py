@@ -11,9 +11,15 @@ import json
 import re
 from typing import TYPE_CHECKING, TypedDict
 
+from pipeline.layout import RUN_INDEX, RUN_RECORD
+from pipeline.run_report.record import TeamFile, decode_index
+from pipeline.run_report.run_files import HISTORY_RUNS, read_json, read_record
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
+    from pipeline.records import MarketBuild
     from transforms.infra.storage import StoragePath
 
 FIRST_PRODUCTS = 5
@@ -70,16 +76,26 @@ class UnmatchedRule(TypedDict):
     """``market channel`` pairs where the rule matched no listing."""
 
 
+class TeamFileState(TypedDict):
+    name: str
+    location: str
+    state: str
+    """``changed since <run>``, ``unchanged since <run>`` or ``new``."""
+
+
 class TeamChanges(TypedDict):
     files: list[FileChanges]
     conflicts: list[Conflict]
     unmatched: list[UnmatchedRule]
+    read: list[TeamFileState]
+    """The files the run read, each as against the last run that read it."""
 
 
-def changes_view(findings: StoragePath | Path) -> TeamChanges:
+def changes_view(findings: StoragePath | Path, team_files: Sequence[TeamFile] = ()) -> TeamChanges:
     """One entry per (market, channel, file, rule): listings changed, and the first
     `FIRST_PRODUCTS` with each field's ``before -> after``; the conflicts between them; and
-    the rules that matched nothing where they apply.
+    the rules that matched nothing where they apply; and the ``team_files`` the run read
+    (its record's), changed or not since the last run that read them.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -89,7 +105,11 @@ def changes_view(findings: StoragePath | Path) -> TeamChanges:
     >>> changes_view(folder / "f.jsonl")["files"][0]["products"]
     [{'sku': 'A', 'changes': ["price: '26.90 CHF' -> '24.90 CHF'"]}]
     """
-    view = TeamChanges(files=[], conflicts=[], unmatched=[])
+    view = TeamChanges(files=[], conflicts=[], unmatched=[], read=[])
+    view["read"] = [
+        TeamFileState(name=_name(f.location), location=f.location, state=_state(f))
+        for f in team_files
+    ]
     if not findings.exists():
         return view
     groups: dict[tuple[str, str, str, str, int], FileChanges] = {}
@@ -191,3 +211,56 @@ def changes_line(findings: StoragePath | Path) -> str | None:
         for g in groups
     ]
     return "changed by the team's files: " + ", ".join(parts)
+
+
+def team_files(
+    built: Sequence[MarketBuild], runs_root: StoragePath | Path, run_key: str
+) -> list[TeamFile]:
+    """The rules and overrides files the run's channels read (`pipeline.overrides`), each
+    compared with what the newest earlier run that read it read (``runs/index.json``,
+    newest first; at most `HISTORY_RUNS` back): ``changed`` when the content differs."""
+    read: dict[str, str] = {}
+    for market in built:
+        for figures in market["channels"].values():
+            read.update(figures.get("team_files") or {})
+    if not read:
+        return []
+    files = {location: TeamFile(location=location, sha256=digest)
+             for location, digest in sorted(read.items())}  # fmt: skip
+    waiting = set(files)
+    entries = [e for e in decode_index(read_json(runs_root / RUN_INDEX)) if e.run_key != run_key]
+    for entry in entries[:HISTORY_RUNS]:
+        if not waiting or entry.run_key in (".", "..") or "/" in entry.run_key:
+            continue
+        earlier = read_record(runs_root / entry.run_key / RUN_RECORD)
+        if earlier is None or not earlier.team_files:
+            continue
+        for then in earlier.team_files:
+            if then.location in waiting:
+                waiting.discard(then.location)
+                now = files[then.location]
+                now.since, now.changed = entry.run_key, then.sha256 != now.sha256
+    return list(files.values())
+
+
+def team_files_line(files: Sequence[TeamFile]) -> str | None:
+    """The summary's line: each team file the run read, changed or not since the last
+    run that read it.
+
+    >>> team_files_line([TeamFile(location="s3://c@b/CH-google.csv", sha256="a", since="r1",
+    ...     changed=True), TeamFile(location="/x/feed-rules.toml", sha256="b")])
+    'team files: CH-google.csv changed since r1, feed-rules.toml new (no earlier run read it)'
+    """
+    if not files:
+        return None
+    return "team files: " + ", ".join(f"{_name(f.location)} {_state(f)}" for f in files)
+
+
+def _name(location: str) -> str:
+    return location.rsplit("/", 1)[-1]
+
+
+def _state(file: TeamFile) -> str:
+    if file.since is None:
+        return "new (no earlier run read it)"
+    return f"{'changed' if file.changed else 'unchanged'} since {file.since}"

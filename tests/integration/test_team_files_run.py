@@ -247,3 +247,28 @@ def test_team_files_in_a_bucket_change_what_local_ones_do(
     assert team_changes(findings(from_bucket)) == team_changes(findings(nights[0]))
     feed = items(from_bucket.output)
     assert feed["GZ-BOT-0002"].findtext(f"{G}title", "").endswith("Trinkflasche Sonderedition")
+
+
+def test_the_summary_says_which_team_file_changed_since_the_last_run(
+    nights: tuple[Night, Night],
+) -> None:
+    first, second = nights
+    before = first.report.name
+    assert (
+        "team files: CH-google.csv new (no earlier run read it), "
+        "feed-rules.toml new (no earlier run read it)\n"
+    ) in (first.report / "summary.txt").read_text(encoding="utf-8")
+    assert (
+        f"team files: CH-google.csv changed since {before}, "
+        f"feed-rules.toml unchanged since {before}\n"
+    ) in (second.report / "summary.txt").read_text(encoding="utf-8")
+    record = json.loads((second.report / "run.json").read_text(encoding="utf-8"))
+    assert [
+        (f["location"].rsplit("/", 1)[-1], f["since"], f["changed"]) for f in record["team_files"]
+    ] == [("CH-google.csv", before, True), ("feed-rules.toml", before, False)]
+    page = html.parse(str(second.report / "report.html")).getroot()
+    read = [li.text_content() for li in page.xpath('//ul[@id="team-files-read"]/li')]
+    assert read == [
+        f"CH-google.csv: changed since {before}",
+        f"feed-rules.toml: unchanged since {before}",
+    ]
