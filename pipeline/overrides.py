@@ -185,6 +185,8 @@ def explain_order(findings: list[Finding], setters: Sequence[Setter]) -> list[Fi
     title set by .. (wins over r.toml rule 'a' (line 1): the overrides file wins over the rules)
     price set by ..
     """
+    if len(setters) < 2:
+        return findings  # most listings: nothing to explain
     by_field: dict[str, list[Setter]] = {}
     for setter in setters:
         by_field.setdefault(setter.finding.field, []).append(setter)
@@ -203,6 +205,8 @@ def explain_order(findings: list[Finding], setters: Sequence[Setter]) -> list[Fi
             notes[id(loser.finding)] = f" (overridden by {winner.who}: {why})"
         beaten = " and ".join(loser.who for loser in losers)
         notes[id(winner.finding)] = f" (wins over {beaten}: {why})"
+    if not notes:
+        return findings
     return [replace(f, message=f.message + notes[id(f)]) if id(f) in notes else f for f in findings]
 
 
