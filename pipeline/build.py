@@ -103,7 +103,7 @@ def build_market_feeds(
         history: Where the price history is (with ``clock``: the prior-price rule and
             tonight's prices recorded, `pipeline.channel_prices`).
         overrides: Channel -> the team's rules and overrides file for it, as the DAG's
-            ``write_channel`` applies them (`team_files` reads them).
+            ``write_channel`` applies them (`read_team_files` reads them).
 
     Returns:
         What `assemble_market` returns.
@@ -142,7 +142,7 @@ def build_market_feeds(
     )
 
 
-def team_files(
+def read_team_files(
     config: PipelineConfig, market: Market, like: StoragePath | Path
 ) -> dict[str, ChannelChanges | None]:
     """Each of ``market``'s channels' rules and overrides file, as ``write_channel`` reads
