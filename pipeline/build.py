@@ -73,6 +73,7 @@ def build_market_feeds(
     live_dir: StoragePath | Path | None = None,
     clock: SaleClock | None = None,
     history: PriceHistoryStore | None = None,
+    overrides: Mapping[str, ChannelChanges | None] | None = None,
 ) -> MarketBuild:
     """Localize every product for one market and write its feeds (unpublished), in this
     process: `localize_shard` over the whole snapshot, `write_channel` for each of the
@@ -101,6 +102,8 @@ def build_market_feeds(
             (`transforms.pricing.sales`).
         history: Where the price history is (with ``clock``: the prior-price rule and
             tonight's prices recorded, `pipeline.channel_prices`).
+        overrides: Channel -> the team's rules and overrides file for it, as the DAG's
+            ``write_channel`` applies them (`read_team_files` reads them).
 
     Returns:
         What `assemble_market` returns.
@@ -130,12 +133,25 @@ def build_market_feeds(
             live_dir=live_dir,
             history=history,
             run_day=clock.run_day if clock else None,
+            overrides=(overrides or {}).get(channel),
         )
         for channel in market.channels
     ]
     return assemble_market(
         [shard], written, market, market_dir, mode=mode, rate_day=_rate_day(rates)
     )
+
+
+def read_team_files(
+    config: PipelineConfig, market: Market, like: StoragePath | Path
+) -> dict[str, ChannelChanges | None]:
+    """Each of ``market``'s channels' rules and overrides file, as ``write_channel`` reads
+    them for the DAG (`pipeline.overrides.read_channel_overrides`), for `build_market_feeds`.
+
+    Raises:
+        transforms.feed_rules.RulesError: The rules file does not load (its line, why).
+    """
+    return {c: read_channel_overrides(config, market, c, like) for c in market.channels}
 
 
 def _night_of(run_day: date | None, market: Market) -> datetime | None:
@@ -232,6 +248,8 @@ def write_channel(
         problems = output.problems + (changes.finish() if changes else [])
         write_keyed(findings_stream, AFTER_ALL, number, problems)
         summary = output.summary(products, market_reasons)
+        if overrides is not None and overrides.digests:
+            summary["team_files"] = overrides.digests
     written = ChannelResult(
         market=market.code,
         channel=channel,

@@ -274,7 +274,7 @@ def onboard(
     Returns:
         What it found (see `Onboarded`).
     """
-    from pipeline.build import build_market_feeds
+    from pipeline.build import build_market_feeds, read_team_files
     from pipeline.extract import load_rates, read_catalog, stage_catalog, stage_rates
     from pipeline.layout import QUARANTINE
     from pipeline.validate import validate_snapshot
@@ -325,6 +325,7 @@ def onboard(
                 source_locale=config.translation.source_locale,
                 channel_settings=config.channels,
                 category_map=category_map,
+                overrides=read_team_files(config, market, run_dir),
             )
         )
     return Onboarded(

@@ -275,6 +275,9 @@ class ChannelSummary(TypedDict):
     """An API channel's content hashes (``<channel>.state.json``), for the next delta."""
     sales: NotRequired[int]
     """Listings published with a sale on the run's day."""
+    team_files: NotRequired[dict[str, str]]
+    """The team's rules and overrides files the channel read: location -> sha256 of the
+    bytes (`pipeline.overrides.ChannelChanges.digests`)."""
     prior_price_corrections: NotRequired[int]
     """Sales whose strike price the prior-price rule lowered or dropped, or that it sent
     as the regular price (`transforms.pricing.prior_price`)."""

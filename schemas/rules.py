@@ -495,7 +495,12 @@ RULES: dict[str, Rule] = {
         "sent as our_price, with no reduction shown; give the sale an end date in the catalog",
     ),
     # Overrides the data team owns (transforms/overrides.py, pipeline/overrides.py)
-    "override_applied": Rule("feed", "info", "{field} set by {file} row {row}: {old} -> {new}"),
+    "override_applied": Rule(
+        "feed",
+        "info",
+        "{field} set by {file} row {row}: {old} -> {new}; where several set the field: "
+        "(overridden by {winner}: {order}) or (wins over {others}: {order})",
+    ),
     "override_unknown_sku": Rule(
         "feed",
         "warning",
@@ -516,6 +521,9 @@ RULES: dict[str, Rule] = {
         "warning",
         "{file} rule {name} (line {line}) could not be judged for this listing ({why}): it "
         "does not apply",
+    ),
+    "feed_rule_unmatched": Rule(
+        "feed", "info", "{file} rule {name} (line {line}) matched no {channel} listing in {market}"
     ),
     "excluded_by_override": Rule(
         "feed", "error", "excluded from {channel} in {market} by {file} row {row}"

@@ -180,12 +180,15 @@ def market_price(amount: Decimal, market: Market) -> tuple[Money, str]:
 @dataclass
 class Applied:
     """What the overrides did to one listing: the listing as it goes on (None: excluded
-    from the channel), the findings, and the price row for ``prices.csv`` when the price
-    was overridden (sku, market, price, currency, unit price, how)."""
+    from the channel), the findings, the price row for ``prices.csv`` when the price
+    was overridden (sku, market, price, currency, unit price, how), and the overrides that
+    took effect, each with its ``override_applied`` finding, in the order they applied (a
+    later one's value over an earlier one's)."""
 
     listing: Listing | None
     findings: list[Finding]
     price_row: tuple[str, ...] | None = None
+    applied: list[tuple[Override, Finding]] = field(default_factory=list)
 
 
 def apply_overrides(
@@ -198,15 +201,16 @@ def apply_overrides(
     changes: dict[str, object] = {}
     attributes = dict(listing.attributes)
     findings: list[Finding] = []
+    took_effect: list[tuple[Override, Finding]] = []
     price_row = None
     excluded = False
 
     def applied(item: Override, old: object, new: object) -> None:
-        findings.append(
-            _problem(market.code, channel, listing.sku, item.field, "override_applied",
-                     f"{item.field} set by {source} {item.where}: {shorten(old)!r} -> "
-                     f"{shorten(new)!r}", new, severity="info")
-        )  # fmt: skip
+        finding = _problem(market.code, channel, listing.sku, item.field, "override_applied",
+                           f"{item.field} set by {source} {item.where}: {shorten(old)!r} -> "
+                           f"{shorten(new)!r}", new, severity="info")  # fmt: skip
+        took_effect.append((item, finding))
+        findings.append(finding)
 
     def invalid(item: Override, why: str) -> None:
         findings.append(
@@ -274,7 +278,7 @@ def apply_overrides(
     if attributes != listing.attributes:
         changes["attributes"] = attributes
     changed = replace(listing, **changes) if changes else listing  # type: ignore[arg-type]
-    return Applied(None if excluded else changed, findings, price_row)
+    return Applied(None if excluded else changed, findings, price_row, took_effect)
 
 
 def unknown_skus(

@@ -57,8 +57,12 @@ def price_changes(
 ) -> PriceChanges | None:
     """This run's prices against those of the newest earlier run that has any.
 
-    The earlier prices wait in a scratch SQLite file, not in memory: a large catalog's
-    prices.csv holds a row per product and market."""
+    A product counts once per market: where a channel's overrides file or rule set its
+    price (a second ``prices.csv`` row for the sku, after the market's,
+    `pipeline.overrides`), the set price is the one compared and shown, in both runs.
+
+    The prices wait in a scratch SQLite file, not in memory: a large catalog's prices.csv
+    holds a row per product and market."""
     current = report_dir / PRICES
     if not current.exists():
         return None
@@ -72,20 +76,25 @@ def price_changes(
     changes = PriceChanges(against=against)
     moves: list[tuple[Decimal, str, str, PriceMove]] = []
     with ScratchStore() as store:
-        before = store.mapping("prices")
-        for row in csv_rows(previous):
-            if row.get("sku") and row.get("price"):
-                before[f"{row.get('market')}\t{row['sku']}"] = f"{row['price']}\t{row['currency']}"
-        for row in csv_rows(current):
-            old = before.get(f"{row.get('market')}\t{row.get('sku')}")
+        before, now = store.mapping("prices"), store.mapping("now")
+        for prices, path in ((before, previous), (now, current)):
+            for row in csv_rows(path):  # a later row of a sku and market wins: the set price
+                if row.get("sku") and row.get("price"):
+                    prices[f"{row.get('market')}\t{row['sku']}"] = (
+                        f"{row['price']}\t{row.get('currency')}"
+                    )
+        for key, value in now.items():
+            market, sku = key.split("\t", 1)
+            text, currency = value.split("\t", 1)
+            old = before.get(key)
             if old is None:
                 changes.new += 1
                 continue
             old_price, old_currency = old.split("\t", 1)
-            after, price = to_decimal(row.get("price")), to_decimal(old_price)
+            after, price = to_decimal(text), to_decimal(old_price)
             if after is None or price is None or price <= 0:
                 continue
-            if old_currency != row.get("currency"):
+            if old_currency != currency:
                 changes.other_currency += 1
                 continue
             if after > price:
@@ -95,7 +104,7 @@ def price_changes(
             else:
                 changes.unchanged += 1
                 continue
-            move = PriceMove(row["sku"], row["market"], row["currency"], price, after)
+            move = PriceMove(sku, market, currency, price, after)
             item = (abs(move.change), move.market, move.sku, move)
             if len(moves) < LARGEST_MOVES:
                 heapq.heappush(moves, item)

@@ -177,6 +177,20 @@ class DeliveryEntry(Struct, kw_only=True):
     warnings: int | None = None
 
 
+class TeamFile(Struct, kw_only=True):
+    """A rules or overrides file of the data team the run read
+    (`pipeline.run_report.changes.team_files`)."""
+
+    location: str
+    """Its path or object-storage URL, as configured."""
+    sha256: str
+    """Of the bytes the run read."""
+    since: str | None = None
+    """The newest earlier run that read it (its folder's name); None: no earlier run did."""
+    changed: bool | None = None
+    """Whether its content differs from what ``since`` read; None without ``since``."""
+
+
 class RunRecord(Struct, kw_only=True):
     """One run, as ``run.json`` holds it."""
 
@@ -208,6 +222,9 @@ class RunRecord(Struct, kw_only=True):
     findings: FindingsCounts | None = None
     files: RunFiles = field(default_factory=RunFiles)
     delivery: list[DeliveryEntry] | UnsetType = UNSET
+    team_files: list[TeamFile] | UnsetType = UNSET
+    """The data team's rules and overrides files the run read, and whether each changed
+    since the last run that read it; left out when the run read none."""
 
 
 def decode_record(data: object) -> RunRecord | None:

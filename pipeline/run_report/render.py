@@ -89,7 +89,7 @@ def write_html_report(
     context["unreadable_runs"] = unreadable
     context["catalog_rules"] = _catalog_rules(report_dir / VALIDATION_RESULTS)
     context["category_gaps"] = read_category_gaps(report_dir)
-    context["team_changes"] = changes_view(report_dir / FINDINGS_JSONL)
+    context["team_changes"] = changes_view(report_dir / FINDINGS_JSONL, record.team_files or ())
     context["sales"] = sales_view(record, report_dir / FINDINGS_JSONL)
     target = report_dir / REPORT_PAGE
     _write_atomically(_render("report.html.j2", context), target)

@@ -32,7 +32,7 @@ from pipeline.layout import (
     for_people,
 )
 from pipeline.records import read_manifest
-from pipeline.run_report.changes import changes_line
+from pipeline.run_report.changes import changes_line, team_files, team_files_line
 from pipeline.run_report.record import (
     CatalogCounts,
     FailedTask,
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         TranslationReport,
         Validated,
     )
+    from pipeline.run_report.record import TeamFile
     from pipeline.run_report.steps import StepRecord
     from transforms.infra.gates import HeldFeeds
     from transforms.infra.storage import StoragePath
@@ -204,10 +205,14 @@ def write_run_report(
     _concatenate_csv([path_factory(r["completeness"]) for r in markets], report_dir / COMPLETENESS)
     _concatenate_csv([path_factory(r["prices"]) for r in markets], report_dir / PRICES)
     feeds = _feeds(run, results, ending)
-    summary = "\n".join(_summary_lines(run, results, ending, feeds, findings, report_dir)) + "\n"
+    team = team_files(results.built, report_dir.parent, run.run_key)  # the data team's files
+    lines = _summary_lines(run, results, ending, feeds, findings, report_dir, team=team)
+    summary = "\n".join(lines) + "\n"
     with (report_dir / "summary.txt").open("w", encoding="utf-8") as stream:
         stream.write(summary)
     record = _run_record(run, results, ending, records, [f for f, _ in feeds], findings, report_dir)
+    if team:
+        record.team_files = team
     _write_json(report_dir / RUN_RECORD, encode_record(record))
     _index_run(report_dir.parent, record)
     try:
@@ -365,8 +370,11 @@ def _summary_lines(
     feeds: Sequence[tuple[FeedEntry, str]],
     findings: FindingsCounts,
     report_dir: StoragePath | Path,
+    *,
+    team: Sequence[TeamFile] = (),
 ) -> list[str]:
-    """``summary.txt``: how the run ended, the catalog, translation, each feed, the files."""
+    """``summary.txt``: how the run ended, the catalog, translation, each feed, the team's
+    files, the files."""
     lines = [f"grenzenlos run {run.run_key}"]
     if ending.stopped:
         lines.append(f"RUN STOPPED, nothing published: {ending.stopped}")
@@ -393,8 +401,10 @@ def _summary_lines(
     if results.translated:
         lines.extend(translation_lines(results.translated["report"]))
     lines.extend(line for _, line in feeds)
-    team = changes_line(report_dir / "findings.jsonl")  # rules and overrides files
-    lines.extend([team] if team else [])
+    changed = changes_line(report_dir / "findings.jsonl")  # rules and overrides files
+    lines.extend([changed] if changed else [])
+    read = team_files_line(team)
+    lines.extend([read] if read else [])
     sales = sales_line(results.built)
     if sales:
         lines.append(sales)
