@@ -170,13 +170,15 @@ class CeleryCluster:
             raise RuntimeError(f"{' '.join(command)} failed:\n{process.stdout}{process.stderr}")
         return process.stdout
 
-    def active_celery_tasks(self) -> dict[str, list[dict[str, Any]]]:
+    def active_celery_tasks(self, workers: int) -> dict[str, list[dict[str, Any]]]:
         """What each Celery worker runs right now, by worker (Celery's ``inspect
-        active``, through the broker, with the executor's own Celery app)."""
+        active``, through the broker, with the executor's own Celery app): the answers
+        of ``workers`` workers, or those that came within 15 s."""
         code = (
             "import json\n"
             "from airflow.providers.celery.executors.celery_executor_utils import app\n"
-            "print(json.dumps(app.control.inspect(timeout=5).active() or {}))\n"
+            f"inspect = app.control.inspect(timeout=15, limit={int(workers)})\n"
+            "print(json.dumps(inspect.active() or {}))\n"
         )
         output = self.run("python", "-c", code)
         active: dict[str, list[dict[str, Any]]] = json.loads(output.strip().splitlines()[-1])
