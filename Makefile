@@ -56,7 +56,7 @@ onboard: install
 # Each part ends with its slowest tests; the cluster's output is printed at the end.
 PYTEST_PROCESSES ?= 2
 CLUSTER_ALONE ?=
-CLUSTER_TESTS := $(BIN)/pytest -p no:xdist --durations=5 tests/integration/test_celery_cluster.py
+CLUSTER_TESTS := $(BIN)/pytest -p no:xdist --durations=5 tests/integration/test_celery_cluster.py tests/integration/test_triggerer_restart.py
 test: install
 ifeq ($(CLUSTER_ALONE),)
 	@mkdir -p var/logs

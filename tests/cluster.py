@@ -4,7 +4,9 @@
 database and ports of its own, then talks to the API server's REST API as the UI does:
 a token from the simple auth manager's ``/auth/token``, then ``/api/v2``. Stopping never
 relies on the script alone: every component's process group named in a pid file is killed
-afterwards, so a failed or hung ``up`` leaves nothing running.
+afterwards, so a failed or hung ``up`` leaves nothing running. One component can be killed
+(`CeleryCluster.kill`, as when its machine goes away) and started again
+(`CeleryCluster.start`, with the script's settings, as a supervisor would restart it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ from tests.conftest import ROOT
 SCRIPT = ROOT / "examples" / "cluster" / "cluster.sh"
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server", "worker-a", "worker-b")
 WORKERS = ("worker-a", "worker-b")
+COMMANDS = {
+    "scheduler": ("airflow", "scheduler"),
+    "dag-processor": ("airflow", "dag-processor"),
+    "triggerer": ("airflow", "triggerer"),
+    "api-server": ("airflow", "api-server"),
+}
+"""How `CeleryCluster.start` starts a component again (as ``cluster.sh up`` does)."""
 
 
 def free_port() -> int:
@@ -51,6 +60,8 @@ class CeleryCluster:
         }
         self.base_url = f"http://127.0.0.1:{self.api_port}"
         self._token = ""
+        self._started: dict[str, subprocess.Popen[bytes]] = {}
+        """Components `start` started (this process reaps them)."""
 
     def _script(self, command: str, timeout: float) -> subprocess.CompletedProcess[str]:
         # Its own session, so a timeout can end the script with whatever it runs.
@@ -86,6 +97,16 @@ class CeleryCluster:
                     os.killpg(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+            self._reap()
+
+    def _reap(self, *names: str) -> None:
+        """Collect the exit of the components `start` started (a killed child of this
+        process stays a zombie in its process group until then)."""
+        for name in names or list(self._started):
+            process = self._started.pop(name, None)
+            if process is not None:
+                process.kill()
+                process.wait(timeout=30)
 
     def _pids(self) -> list[int]:
         pids = []
@@ -95,9 +116,10 @@ class CeleryCluster:
                 pids.append(int(pid_file.read_text()))
         return pids
 
-    def kill_worker(self, name: str) -> None:
-        """kill -9 a worker: its process group and every process below it (a task's
-        process may start a session of its own), as when its machine goes away."""
+    def kill(self, name: str) -> None:
+        """kill -9 a component: its process group and every process below it (a task's
+        process or the triggerer's trigger runner may start a session of its own), as
+        when its machine goes away."""
         import psutil
 
         pid = int((self.directory / "run" / f"{name}.pid").read_text())
@@ -108,6 +130,59 @@ class CeleryCluster:
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
+        self._reap(name)
+
+    kill_worker = kill
+
+    def start(self, name: str) -> int:
+        """Start a component (``COMMANDS``) with the cluster's settings (``cluster.sh
+        run``), in a process group of its own, its log and pid file where ``up`` keeps
+        them (the previous log moved to ``<name>.log.1``); its pid."""
+        log = self.directory / "logs" / f"{name}.log"
+        if log.exists():
+            log.replace(log.with_name(f"{name}.log.1"))
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                ["bash", str(SCRIPT), "run", *COMMANDS[name]],
+                env=self.environment,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        # ``run`` execs the command: the pid is the component's, and its process group.
+        (self.directory / "run" / f"{name}.pid").write_text(f"{process.pid}\n")
+        self._started[name] = process
+        return process.pid
+
+    def run(self, *command: str, timeout: float = 120) -> str:
+        """``command`` with the cluster's settings (``cluster.sh run``); its output.
+        Raises when it fails."""
+        process = subprocess.run(
+            ["bash", str(SCRIPT), "run", *command],
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{process.stdout}{process.stderr}")
+        return process.stdout
+
+    def active_celery_tasks(self, workers: int) -> dict[str, list[dict[str, Any]]]:
+        """What each Celery worker runs right now, by worker (Celery's ``inspect
+        active``, through the broker, with the executor's own Celery app): the answers
+        of ``workers`` workers, or those that came within 15 s."""
+        code = (
+            "import json\n"
+            "from airflow.providers.celery.executors.celery_executor_utils import app\n"
+            f"inspect = app.control.inspect(timeout=15, limit={int(workers)})\n"
+            "print(json.dumps(inspect.active() or {}))\n"
+        )
+        output = self.run("python", "-c", code)
+        active: dict[str, list[dict[str, Any]]] = json.loads(output.strip().splitlines()[-1])
+        return active
 
     def running(self) -> list[int]:
         """Process groups of the components that are still alive."""
