@@ -14,8 +14,9 @@ Productsup's if/then rules do.
     channels = ["allegro"]
     exclude = true
 
-``when`` is one expression of comparisons (``==``, ``<``, ``in``), ``and``/``or``/``not``
-and the names in `NAMES`, evaluated by simpleeval (a maintained evaluator of Python's
+``when`` is one expression of comparisons (``==``, ``<``, ``in``), ``and``/``or``/``not``,
+literals (lists and tuples too: ``sku in ('A-1', 'A-2')``) and the names in `NAMES`,
+evaluated by simpleeval (a maintained evaluator of Python's
 expression syntax that allows no calls, imports or attribute access beyond its whitelist:
 no ``eval``). ``set`` takes the fields an overrides file takes (`transforms.overrides`);
 a value may name listing fields in braces (``{brand} {title}``). Rules apply in the file's
@@ -92,7 +93,7 @@ def load_rules(text: str, source: str) -> list[FeedRule]:
     ...
     transforms.feed_rules.RulesError: r.toml line 3: rule 'x': when does not parse: invalid syntax
     """
-    from simpleeval import SimpleEval
+    from simpleeval import EvalWithCompoundTypes
 
     try:
         raw = tomllib.loads(text)
@@ -103,7 +104,7 @@ def load_rules(text: str, source: str) -> list[FeedRule]:
     unknown = sorted(set(raw) - {"rules"})
     if unknown or not isinstance(entries, list):
         raise RulesError(f"{source}: only [[rules]] tables belong in a rules file, not {unknown}")
-    checker = SimpleEval(names=dict.fromkeys(NAMES))
+    checker = EvalWithCompoundTypes(names=dict.fromkeys(NAMES))
     rules = []
     for number, entry in enumerate(entries):
         line = starts[number] if number < len(starts) else 0
@@ -186,10 +187,10 @@ def matching_overrides(
     """The changes the rules that hold for ``listing`` in ``channel`` make, as overrides
     (row: the rule's line); and the rules whose condition could not be judged, with why
     (a comparison of an empty value, say): those do not apply."""
-    from simpleeval import SimpleEval
+    from simpleeval import EvalWithCompoundTypes
 
     names = rule_names(listing, channel)
-    evaluator = SimpleEval(names=names)
+    evaluator = EvalWithCompoundTypes(names=names)
     changes: list[Override] = []
     failed: list[tuple[FeedRule, str]] = []
     for rule in rules:

@@ -99,3 +99,18 @@ def test_a_condition_that_cannot_be_judged_does_not_apply() -> None:
     assert [(rule.name, why.split(":")[0]) for rule, why in failed] == [("low stock", "TypeError")]
     changes, _ = matching_overrides(rules, listing(market="DE", quantity=1), "allegro")
     assert [(c.field, c.value) for c in changes] == [("exclude", "yes")]
+
+
+def test_a_condition_may_list_the_skus_it_is_for() -> None:
+    """A list of skus is what the data team writes first; simpleeval's plain evaluator
+    refused tuples at evaluation, so such a rule loaded and then never applied."""
+    rules = load_rules(
+        "[[rules]]\nname = \"two\"\nwhen = \"sku in ('B-1', 'B-2')\"\nexclude = true\n"
+        '[[rules]]\nname = "list"\nwhen = "sku in [\'B-3\']"\nset = { title = "x" }\n',
+        "r.toml",
+    )
+    changes, failed = matching_overrides(rules, listing(), "google")
+    assert failed == []
+    assert [(c.field, c.value) for c in changes] == [("exclude", "yes")]
+    changes, failed = matching_overrides(rules, listing(sku="B-3"), "google")
+    assert (failed, [(c.field, c.value) for c in changes]) == ([], [("title", "x")])
