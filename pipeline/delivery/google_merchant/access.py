@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from google.auth.credentials import Credentials
-    from google.shopping.merchant_products_v1 import ProductsServiceClient
+    from google.shopping.merchant_products_v1 import (
+        ProductInputsServiceClient,
+        ProductsServiceClient,
+    )
 
     from pipeline.delivery.senders import ConnectionFields
 
@@ -143,9 +146,22 @@ class MerchantApiAccess:
         """The Products service client, over REST (JSON over HTTP/1.1, the transport a
         local test server can answer; gRPC is the library's default)."""
         from google.api_core.client_options import ClientOptions
-        from google.shopping.merchant_products_v1 import ProductsServiceClient
+        from google.shopping.merchant_products_v1 import (
+            ProductsServiceClient,
+        )
 
         options = ClientOptions(api_endpoint=self.endpoint) if self.endpoint else None
         return ProductsServiceClient(
+            credentials=self.credentials(), transport="rest", client_options=options
+        )
+
+    def product_inputs_client(self) -> ProductInputsServiceClient:
+        """The ProductInputs service client (inserts and deletes), over REST as
+        `products_client`."""
+        from google.api_core.client_options import ClientOptions
+        from google.shopping.merchant_products_v1 import ProductInputsServiceClient
+
+        options = ClientOptions(api_endpoint=self.endpoint) if self.endpoint else None
+        return ProductInputsServiceClient(
             credentials=self.credentials(), transport="rest", client_options=options
         )
