@@ -53,6 +53,8 @@ def combined_outcome(upload: DeliveryOutcome, statuses: DeliveryOutcome) -> Deli
         accepted=max(0, statuses.accepted - len(set(upload.refused_skus))),
         issues=[*upload.issues, *statuses.issues],
         refused_skus=refused,
+        states=statuses.states,
+        top_issues=statuses.top_issues,
     )
 
 

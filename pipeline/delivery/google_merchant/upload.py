@@ -61,10 +61,11 @@ def input_name(account: str, target: FeedTarget, offer_id: str) -> str:
     """The name of a product input, its ``{productInput}`` segment in the encoded form
     Google recommends (unpadded base64url of ``content_language~feed_label~offer_id``;
     ``ProductInput.name``, Products v1): an offer id may hold ``/``, ``%`` or ``~``.
+    (The document's own example, ``ZW5-VVMtc2t1LzEyMw``, encodes ``en~US-sku/123``.)
 
     >>> from schemas.config.channels.google import FeedTarget
     >>> input_name("123", FeedTarget("US", "en"), "sku/123")
-    'accounts/123/productInputs/ZW5-VVMtc2t1LzEyMw'
+    'accounts/123/productInputs/ZW5-VVN-c2t1LzEyMw'
     """
     key = f"{target.content_language}~{target.feed_label}~{offer_id}".encode()
     encoded = base64.urlsafe_b64encode(key).decode().rstrip("=")

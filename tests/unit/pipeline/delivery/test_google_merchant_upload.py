@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from lxml import etree
+from lxml import etree, html
 
 from feeds.google import G_NS
 from pipeline.channels import registration
-from pipeline.deliver import deliver_feed
+from pipeline.deliver import deliver_feed, report_deliveries
 from pipeline.delivery.google_merchant.inputs import feed_products
 from pipeline.delivery.google_merchant.statuses import default_retry
 from pipeline.delivery.google_merchant.upload import Pace, input_name, upload_feed_file
@@ -113,6 +113,7 @@ def _published(output: Path, market: str, case: Path) -> dict[str, Any]:
         json.dumps({"run_key": RUN, "status": "success", "feeds": [], "findings": {}}),
         encoding="utf-8",
     )
+    (report_dir / "summary.txt").write_text(f"grenzenlos run {RUN}\n", encoding="utf-8")
     return {
         "market": market,
         "channel": "google",
@@ -377,6 +378,25 @@ def test_disapproved_items_of_an_upload_by_api_are_refused_with_google_s_codes(
     assert [(i["sku"], i["code"]) for i in record["outcome"]["issues"]] == [
         (skus[0], "invalid_upc")
     ]
+
+    # the run's summary and report.html say the numbers and the top issue
+    text, failed = report_deliveries([feed], [result], tmp_path, Path)
+    assert failed == []
+    approved = len(skus) - 1
+    assert f"{approved} approved, 1 disapproved, 0 pending" in text
+    summary = (tmp_path / "runs" / RUN / "summary.txt").read_text(encoding="utf-8")
+    assert f"{approved} approved, 1 disapproved, 0 pending" in summary
+    page = html.parse(str(tmp_path / "runs" / RUN / "report.html")).getroot()
+    [row] = page.xpath('//table[@id="delivery-table"]//tr[@data-market="FR"]')
+    figures = {td.get("data-figure"): td.text_content().strip() for td in row.xpath("td")}
+    assert (figures["approved"], figures["disapproved"], figures["pending"]) == (
+        str(approved),
+        "1",
+        "0",
+    )
+    [top] = page.xpath('//table[@id="marketplace-issues"]/tbody/tr')
+    cells = [td.text_content().strip() for td in top.xpath("td")]
+    assert cells == ["FR", "google", "invalid_upc", "Invalid upc", "1"]
 
 
 def test_the_test_server_refuses_a_field_google_s_definition_does_not_have() -> None:
