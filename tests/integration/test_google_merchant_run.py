@@ -26,6 +26,7 @@ from tests.google_merchant_server import (
     ACCOUNT,
     CLIENT_ID,
     CLIENT_SECRET,
+    REFRESH_TOKEN,
     GoogleMerchantServer,
     issue,
     product,
@@ -281,3 +282,11 @@ def test_de_by_sftp_and_fr_by_api_come_back_with_google_s_verdicts(
         if '"marketplace"' in line
     ]
     assert "price_mismatch" not in rules
+    # no secret of the Merchant API's connection in any file the runs and deliveries wrote
+    written = "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in output.rglob("*")
+        if path.is_file()
+    )
+    for secret in (CLIENT_SECRET, REFRESH_TOKEN):
+        assert secret not in written
