@@ -514,6 +514,8 @@ class GoogleMerchantServer:
             "name": f"accounts/{account}/productInputs/{key}",
             "product": f"accounts/{account}/products/{key}",
         }
+        for error in self._inputs.iter_errors(answer):
+            self._problem(f"answer breaks ProductInput: {error.message}")
         return 200, answer
 
     def _delete_input(

@@ -266,11 +266,14 @@ def test_a_passing_quota_error_and_an_expired_token_mid_batch_are_overcome(
         checkpoint=progress.update,
         retry=default_retry(deadline_seconds=30, initial_seconds=0.05),
     )
-    statuses = [c.status for c in google.api_calls]
-    assert 401 in statuses
+    inserts = [c.status for c in google.api_calls if c.method == "POST"]
+    # the token expired after the list and 2 inserts: renewed, the 3rd insert sent again
+    assert inserts == [200, 200, 401, 200, 200]
     assert outcome.accepted == len(skus)
 
-    google.exhaust_quota(times=2)
+    before = len(google.api_calls)
+    # mid-batch: after the list's 2 pages and 3 inserts
+    google.exhaust_quota(times=2, after_calls=5)
     again = upload_feed_file(
         case,
         access,
@@ -281,7 +284,8 @@ def test_a_passing_quota_error_and_an_expired_token_mid_batch_are_overcome(
         checkpoint=progress.update,
         retry=default_retry(deadline_seconds=30, initial_seconds=0.05),
     )
-    assert [c.status for c in google.api_calls].count(429) == 2
+    inserts = [c.status for c in google.api_calls[before:] if c.method == "POST"]
+    assert inserts == [200, 200, 200, 429, 429, 200]  # the 4th insert tried again, accepted
     assert again.accepted == len(skus)
     tokens = [c for c in google.calls if c.path == "/token"]
     assert len(tokens) >= 2  # renewed after the 401
