@@ -11,12 +11,16 @@ some markets and channels.
    or, in a run by hand, every delivering channel's live files in the chosen markets.
    Which channel goes how is `[channels.<name>] delivery` (and `public_url`) in
    `config/markets.toml`.
-2. **deliver** (one per file, labelled `DE google.xml`; `deliver_amazon` and `deliver_ebay`
-   for the files sent through Amazon's and eBay's APIs, in the pools `amazon_sp_api` and
-   `ebay_api` that keep all workers together within the APIs' limits, `config/pools.json`):
+2. **deliver** (one per file, labelled `DE google.xml`; `deliver_amazon`, `deliver_ebay` and
+   `deliver_google` for the files sent through Amazon's, eBay's and Google's APIs, in the
+   pools `amazon_sp_api`, `ebay_api` and `google_merchant_api` that keep all workers
+   together within the APIs' limits, `config/pools.json`):
    - Google Merchant Center: SFTP upload under the data source's file name (connection
      `gmc_sftp_<market>`, or `gmc_sftp` with `{"paths": {"DE": "/de"}}` in its extra),
-     to a temporary name first, renamed where the server allows;
+     to a temporary name first, renamed where the server allows; or, with
+     `delivery = { method = "merchant_api" }`, each item inserted as a product input
+     under the market's data source through the Merchant API (connection `gmc_api`),
+     the products the file dropped deleted;
    - Amazon: the Selling Partner API's Feeds flow for `JSON_LISTINGS_FEED` (connection
      `amazon_sp_api`); while Amazon processes the feed the task is *deferred* (the
      triggerer polls getFeed, no worker slot is held), then it resumes to read the
@@ -80,10 +84,15 @@ DELIVER_TASKS = {
     "deliver": "default_pool",
     "deliver_amazon": "amazon_sp_api",
     "deliver_ebay": "ebay_api",
+    "deliver_google": "google_merchant_api",
 }
 """The deliver tasks and their Airflow pools: one per marketplace API (sizes from the APIs'
 published limits, `config/pools.json`), the default pool for uploads and URL checks."""
-API_POOLS = {"sp_api": "amazon_sp_api", "ebay_inventory": "ebay_api"}
+API_POOLS = {
+    "sp_api": "amazon_sp_api",
+    "ebay_inventory": "ebay_api",
+    "merchant_api": "google_merchant_api",
+}
 """The pool of each delivery method that calls a marketplace's API."""
 
 

@@ -99,10 +99,40 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
             },
         },
     },
-    # Google Merchant Center (the Merchant API) gets its connection type here, with the
-    # Merchant API delivery: {"hook-class-name": "grenzenlos_providers.hooks.google_merchant
-    # .GoogleMerchantHook", "connection-type": "google_merchant", ...}; its test reads the
-    # account (accounts.get).
+    {
+        "hook-class-name": "grenzenlos_providers.hooks.google_merchant.GoogleMerchantHook",
+        "hook-name": "Google Merchant API",
+        "connection-type": "google_merchant",
+        "conn-fields": {
+            "service_account_info": _secret(
+                "Service account key (JSON)",
+                "The key file's JSON of a service account that is a user of the Merchant "
+                "Center account; empty: the OAuth client and refresh token are used",
+            ),
+            "refresh_token": _secret(
+                "Refresh token",
+                "A user's refresh token with the scope https://www.googleapis.com/auth/content "
+                "(with the OAuth client id and secret)",
+            ),
+            "merchant_account": _text(
+                "Merchant Center account id",
+                "The account the Test button reads; the deliveries use [channels.google] "
+                "merchant_account",
+            ),
+            "endpoint": _text("API endpoint", "Empty: https://merchantapi.googleapis.com"),
+            "token_url": _text("Token URL", "Empty: https://oauth2.googleapis.com/token"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port", "extra"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
+            "placeholders": {
+                "login": "….apps.googleusercontent.com",
+                "password": "GOCSPX-…",
+                "refresh_token": "1//0g…",
+                "merchant_account": "123456789",
+            },
+        },
+    },
 ]
 """Each connection type: its hook, its name in the UI, its form."""
 
@@ -112,7 +142,10 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": PACKAGE,
         "name": "grenzenlos",
-        "description": "Connection types of the grenzenlos pipeline: DeepL, Amazon SP-API, eBay.",
+        "description": (
+            "Connection types of the grenzenlos pipeline: DeepL, Amazon SP-API, eBay, "
+            "Google Merchant API."
+        ),
         "versions": ["0.1.0"],
         "connection-types": CONNECTION_TYPES,
     }

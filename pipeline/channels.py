@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from pipeline.delivery.google_merchant.flow import google_sftp_sender
+from pipeline.delivery.google_merchant.flow import google_api_sender, google_sftp_sender
 from pipeline.delivery.senders import ebay_inventory_sender, sp_api_sender
 from schemas.config.channel import Channel, register_channel
 from schemas.config.channels.amazon import AmazonChannel
@@ -69,7 +69,7 @@ BUILT_IN: Mapping[str, ChannelRegistration] = {
             "google",
             "feeds.google:GoogleMerchantFeed",
             GoogleChannel,
-            senders={"sftp": google_sftp_sender},
+            senders={"sftp": google_sftp_sender, "merchant_api": google_api_sender},
         ),
         ChannelRegistration(
             "amazon",

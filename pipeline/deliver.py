@@ -28,6 +28,7 @@ from pipeline.delivery.records import (
     DeliveryRecord,
     DeliveryResult,
     FeedEventExtra,
+    IssueLine,
     PlannedFeed,
     now,
     read_record,
@@ -176,16 +177,16 @@ def deliver_feed(
     record = read_record(where)
     done = record.done() if record is not None else None
     if done is not None:
-        return _result(feed, "already_delivered", str(where), done)
+        return delivery_result(feed, "already_delivered", str(where), done)
     path = path_factory(feed["path"])
     if not path.exists() or file_sha256(path) != feed["sha256"]:
         reason = (
             f"{feed['file']} changed since it was published (a later run replaced it); "
             "that run's delivery sends it"
         )
-        return _result(feed, "superseded", str(where), reason)
+        return delivery_result(feed, "superseded", str(where), reason)
     if dry_run:
-        return _result(feed, "dry_run", str(where), f"{feed['file']} would be sent")
+        return delivery_result(feed, "dry_run", str(where), f"{feed['file']} would be sent")
     if record is None:
         record = DeliveryRecord(
             market=feed["market"],
@@ -205,7 +206,7 @@ def deliver_feed(
     outcome = send(path, record.resume_from(), checkpoint)
     record.status, record.outcome, record.finished = "done", outcome, now()
     write_record(where, record)
-    return _result(feed, "delivered", str(where), outcome)
+    return delivery_result(feed, "delivered", str(where), outcome)
 
 
 def not_configured(feed: PlannedFeed, reason: str) -> DeliveryResult:
@@ -220,10 +221,10 @@ def not_configured(feed: PlannedFeed, reason: str) -> DeliveryResult:
     DE  amazon    amazon-0001.json: not configured: the Airflow connection 'amazon_sp_api'
     is not defined
     """
-    return _result(feed, "not_configured", None, reason)
+    return delivery_result(feed, "not_configured", None, reason)
 
 
-def _result(
+def delivery_result(
     feed: PlannedFeed,
     status: DeliveryStatus,
     record: str | None,
@@ -244,6 +245,8 @@ def _result(
             refused=0,
             errors=0,
             warnings=0,
+            states={},
+            top_issues=[],
         )
     return DeliveryResult(
         **feed,
@@ -257,6 +260,11 @@ def _result(
         refused=len(answer.refused_skus),
         errors=sum(1 for i in answer.issues if i.severity == "error"),
         warnings=sum(1 for i in answer.issues if i.severity == "warning"),
+        states=dict(answer.states),
+        top_issues=[
+            IssueLine(code=i.code, description=i.description, products=i.products)
+            for i in answer.top_issues
+        ],
     )
 
 
@@ -276,7 +284,7 @@ def describe_delivery(result: DeliveryResult) -> str:
     ...     path="", sha256="", items=67, run="", label="")
     >>> print(describe_delivery(DeliveryResult(**feed, status="delivered", record="",
     ...     detail="", verdict="refused", reference="50014", sent=67, accepted=65,
-    ...     refused=2, errors=2, warnings=1)))
+    ...     refused=2, errors=2, warnings=1, states={}, top_issues=[])))
     ... # doctest: +NORMALIZE_WHITESPACE
     DE  amazon    amazon-0001.json: REFUSED in part or whole
     (67 sent, 65 accepted, 2 refused, 1 warning) [50014]
@@ -298,6 +306,9 @@ def describe_delivery(result: DeliveryResult) -> str:
     warnings = result["warnings"]
     if warnings:
         counts += f", {warnings} warning" + ("s" if warnings != 1 else "")
+    states = result.get("states")
+    if states:
+        counts += "; " + ", ".join(f"{n} {state}" for state, n in states.items())
     reference = f" [{result['reference']}]" if result["reference"] else ""
     return f"{head}{words} ({counts}){reference}"
 
@@ -355,7 +366,7 @@ def report_deliveries(
         detail = "its deliver task failed (see that task's log)"
         if record is not None and record.resume_from():
             detail += "; the next delivery resumes where it stopped"
-        done.append(_result(feed, "failed", None, detail))
+        done.append(delivery_result(feed, "failed", None, detail))
         failed.append(f"{feed['market']} {feed['file']}")
     lines = [describe_delivery(r) for r in done]
     by_run: dict[str, list[DeliveryResult]] = {}
@@ -406,6 +417,10 @@ def delivery_line(result: DeliveryResult) -> DeliveryLine:
         line["refused"] = result["refused"]
         line["errors"] = result["errors"]
         line["warnings"] = result["warnings"]
+        if result.get("states"):  # a result from before states were kept has none
+            line["states"] = result["states"]
+        if result.get("top_issues"):
+            line["top_issues"] = result["top_issues"]
     return line
 
 

@@ -18,12 +18,9 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from pipeline.deliver import plan_deliveries
-from pipeline.delivery.google_merchant.flow import (
-    combined_outcome,
-    feed_skus,
-    read_market_statuses,
-)
+from pipeline.deliver import delivery_result, plan_deliveries
+from pipeline.delivery.google_merchant.flow import combined_outcome, read_market_statuses
+from pipeline.delivery.google_merchant.inputs import feed_skus
 from pipeline.delivery.outcome import DeliveryError, DeliveryOutcome
 from pipeline.delivery.records import (
     DeliveryResult,
@@ -48,19 +45,7 @@ LOG = logging.getLogger(__name__)
 
 def _delivered(feed: PlannedFeed, record: str, outcome: DeliveryOutcome) -> DeliveryResult:
     # The result `pipeline.deliver.deliver_feed` gives for a file it sent.
-    return DeliveryResult(
-        **feed,
-        status="delivered",
-        record=record,
-        detail=outcome.detail,
-        verdict=outcome.verdict,
-        reference=outcome.reference,
-        sent=outcome.sent,
-        accepted=outcome.accepted,
-        refused=len(outcome.refused_skus),
-        errors=sum(1 for i in outcome.issues if i.severity == "error"),
-        warnings=sum(1 for i in outcome.issues if i.severity == "warning"),
-    )
+    return delivery_result(feed, "delivered", record, outcome)
 
 
 def reread_statuses(

@@ -53,6 +53,25 @@ class MarketplaceIssue:
     message: str
 
 
+TOP_ISSUES = 5
+"""How many issues `DeliveryOutcome.top_issues` names."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCount:
+    """One of the issues most products have, for the report's "At the marketplaces".
+
+    Attributes:
+        code: The marketplace's code (Google ``invalid_upc``).
+        description: Its short description, as the marketplace words it.
+        products: How many products have it.
+    """
+
+    code: str
+    description: str
+    products: int
+
+
 @dataclass(slots=True)
 class DeliveryOutcome:
     """What one feed file's delivery came to.
@@ -67,6 +86,10 @@ class DeliveryOutcome:
         accepted: Items the marketplace accepted (warnings included).
         issues: Every issue the marketplace reported.
         refused_skus: Skus refused by the marketplace (re-sent by the next run).
+        states: Products per state where the marketplace reports states (Google's
+            ``approved``, ``disapproved``, ``pending``); empty otherwise.
+        top_issues: The issues most products have, most first (at most
+            `TOP_ISSUES`); empty where the marketplace reports none.
     """
 
     verdict: Verdict
@@ -76,6 +99,8 @@ class DeliveryOutcome:
     accepted: int = 0
     issues: list[MarketplaceIssue] = field(default_factory=list)
     refused_skus: list[str] = field(default_factory=list)
+    states: dict[str, int] = field(default_factory=dict)
+    top_issues: list[IssueCount] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (as the delivery record keeps it,

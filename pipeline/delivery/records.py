@@ -91,6 +91,14 @@ run; a later run replaced the file; its channel's connection is not defined), or
 deliver task failed."""
 
 
+class IssueLine(TypedDict):
+    """One of the issues most products have (`pipeline.delivery.outcome.IssueCount`)."""
+
+    code: str
+    description: str
+    products: int
+
+
 class DeliveryResult(PlannedFeed):
     """The ``deliver`` task's result: the planned file, what became of it and, when it was
     sent (now or before), the marketplace's answer in figures."""
@@ -110,6 +118,11 @@ class DeliveryResult(PlannedFeed):
     """Items refused (their skus go out again with the next run)."""
     errors: int
     warnings: int
+    states: dict[str, int]
+    """Products per state, where the marketplace reports states (Google's approved,
+    disapproved, pending); empty otherwise."""
+    top_issues: list[IssueLine]
+    """The issues most products have, most first; empty where none were reported."""
 
 
 class DeliveryLine(TypedDict):
@@ -134,6 +147,8 @@ class DeliveryLine(TypedDict):
     refused: NotRequired[int]
     errors: NotRequired[int]
     warnings: NotRequired[int]
+    states: NotRequired[dict[str, int]]
+    top_issues: NotRequired[list[IssueLine]]
 
 
 # --- the record of one delivery ---------------------------------------------------------

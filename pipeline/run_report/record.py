@@ -158,6 +158,14 @@ class RunFiles(Struct, kw_only=True):
     """Market code -> its manifest."""
 
 
+class IssueEntry(Struct, kw_only=True):
+    """One of the issues most of a delivered feed's products have."""
+
+    code: str
+    description: str = ""
+    products: int = 0
+
+
 class DeliveryEntry(Struct, kw_only=True):
     """One feed's delivery to its channel (`pipeline.deliver`, which adds these)."""
 
@@ -175,6 +183,11 @@ class DeliveryEntry(Struct, kw_only=True):
     accepted: int | None = None
     refused: int | None = None
     warnings: int | None = None
+    states: dict[str, int] | UnsetType = UNSET
+    """Products per state where the marketplace reports states (Google's approved,
+    disapproved, pending)."""
+    top_issues: list[IssueEntry] | UnsetType = UNSET
+    """The issues most products have, most first (Google's codes)."""
 
 
 class TeamFile(Struct, kw_only=True):

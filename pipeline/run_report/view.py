@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pipeline.run_report.links import RunLinks
     from pipeline.run_report.prices import PriceChanges
     from pipeline.run_report.record import (
+        DeliveryEntry,
         FeedEntry,
         RunFiles,
         RunRecord,
@@ -116,15 +117,7 @@ def report_context(
         ],
         "feeds": rows,
         "overview": _overview(feeds),
-        "delivery": [
-            {
-                **msgspec.structs.asdict(entry),
-                "verdict_label": DELIVERY_TEXT.get(
-                    entry.verdict or entry.status or "", entry.status
-                ),
-            }
-            for entry in delivery
-        ],
+        "delivery": [_delivery_row(entry) for entry in delivery],
         "reasons_chart": reasons_chart(feeds, colours) if feeds else None,
         "reason_legend": [
             {"rule": rule, "colour": colours[rule], "meaning": _meaning(rule)}
@@ -206,6 +199,19 @@ def _validation_text(validation: ValidationCounts | None) -> str | None:
         f"{validation.failed_expectations} of "
         f"{count(validation.expectations, 'expectation')} failed"
     )
+
+
+def _delivery_row(entry: DeliveryEntry) -> dict[str, Any]:
+    """One delivered file in "At the marketplaces": its figures, its products per state
+    (Google's approved, disapproved, pending) and the issues most of them have."""
+    states = {} if isinstance(entry.states, UnsetType) else entry.states
+    issues = [] if isinstance(entry.top_issues, UnsetType) else entry.top_issues
+    return {
+        **msgspec.structs.asdict(entry),
+        "verdict_label": DELIVERY_TEXT.get(entry.verdict or entry.status or "", entry.status),
+        "states": states,
+        "top_issues": [msgspec.structs.asdict(issue) for issue in issues],
+    }
 
 
 def _feed_row(

@@ -150,3 +150,26 @@ class EbayInventoryDelivery(ApiDelivery):
 
     method: Literal["ebay_inventory"] = "ebay_inventory"
     """``ebay_inventory``."""
+
+
+@register_delivery("merchant_api")
+class MerchantApiDelivery(Delivery):
+    """Google's Merchant API (Products v1): each item of the Google feed file inserted as
+    a ``ProductInput`` under the market's data source (``[channels.google] markets``,
+    ``data_source``), and the products of that data source the file no longer has
+    deleted. Google has no sandbox: a test account is a Merchant Center account of its
+    own. SFTP stays Google's default delivery."""
+
+    default_connection: ClassVar[str] = "gmc_api"
+
+    method: Literal["merchant_api"] = "merchant_api"
+    """``merchant_api``."""
+    batch_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    """Calls between two records of progress: a retry resumes after the last batch
+    recorded, so at most this many calls are made again."""
+    calls_per_minute: Annotated[float, Field(gt=0, le=100_000)] = 300.0
+    """At most this many insert and delete calls a minute from one delivery. Google
+    adjusts the products quota per account and publishes no fixed figure
+    (developers.google.com/merchant/api/guides/quotas-limits, read 2026-12-07); the
+    account's own is ``quotaMinuteLimit`` of ``accounts.quotas.list``. Deliveries by API
+    run one at a time (the ``google_merchant_api`` pool), so set this a little below it."""

@@ -118,6 +118,7 @@ def test_deliver_feeds_runs_on_the_published_feeds(dagbag: object) -> None:
         "deliver": "default_pool",
         "deliver_amazon": "amazon_sp_api",
         "deliver_ebay": "ebay_api",
+        "deliver_google": "google_merchant_api",
     }
     plans = {name: name.replace("deliver", "plan") for name in pools}
     assert edges == {

@@ -9,6 +9,12 @@ The connection (``[channels.google] api_connection``, default ``gmc_api``) holds
   secret, extra ``refresh_token``.
 
 Extra ``endpoint`` (and ``token_url``) point the client at another server (tests).
+
+With a service account key, Google's client library signs a short-lived JWT itself for
+every call (no token exchange: ``always_use_jwt_access``). When the connection names a
+token endpoint other than Google's (extra ``token_url``, or the key's ``token_uri``: a
+token broker, the tests' server), the client asks it for an access token instead, with
+the JWT bearer grant (RFC 7523) google-auth makes from the key.
 Airflow masks the password and the extras named ``*token*``/``*service_account*`` in
 its logs; `MerchantApiAccess.secrets` lists them for scrubbing what Google answers.
 """
@@ -25,7 +31,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from google.auth.credentials import Credentials
-    from google.shopping.merchant_products_v1 import ProductsServiceClient
+    from google.shopping.merchant_products_v1 import (
+        ProductInputsServiceClient,
+        ProductsServiceClient,
+    )
 
     from pipeline.delivery.senders import ConnectionFields
 
@@ -139,13 +148,54 @@ class MerchantApiAccess:
             scopes=[SCOPE],
         )
 
+    def exchanges_tokens(self) -> bool:
+        """Whether a service account's access tokens come from a token endpoint (one other
+        than Google's is named) rather than from JWTs the client signs itself."""
+        if self.service_account_info is None:
+            return True
+        token_uri = self.token_url or self.service_account_info.get("token_uri")
+        return bool(token_uri) and token_uri != GOOGLE_TOKEN_URL
+
+    def _transport(self, transport_class: Any) -> Any:
+        """The REST transport class, built as the client asks except that a service
+        account exchanges its JWT for a token where `exchanges_tokens` says so."""
+        exchange = self.exchanges_tokens()
+
+        def build(**settings: Any) -> Any:
+            if exchange:
+                settings["always_use_jwt_access"] = False
+            return transport_class(**settings)
+
+        return build
+
     def products_client(self) -> ProductsServiceClient:
         """The Products service client, over REST (JSON over HTTP/1.1, the transport a
         local test server can answer; gRPC is the library's default)."""
         from google.api_core.client_options import ClientOptions
         from google.shopping.merchant_products_v1 import ProductsServiceClient
+        from google.shopping.merchant_products_v1.services.products_service.transports import (
+            ProductsServiceRestTransport,
+        )
 
         options = ClientOptions(api_endpoint=self.endpoint) if self.endpoint else None
         return ProductsServiceClient(
-            credentials=self.credentials(), transport="rest", client_options=options
+            credentials=self.credentials(),
+            transport=self._transport(ProductsServiceRestTransport),
+            client_options=options,
+        )
+
+    def product_inputs_client(self) -> ProductInputsServiceClient:
+        """The ProductInputs service client (inserts and deletes), over REST as
+        `products_client`."""
+        from google.api_core.client_options import ClientOptions
+        from google.shopping.merchant_products_v1 import ProductInputsServiceClient
+        from google.shopping.merchant_products_v1.services.product_inputs_service.transports import (  # noqa: E501
+            ProductInputsServiceRestTransport,
+        )
+
+        options = ClientOptions(api_endpoint=self.endpoint) if self.endpoint else None
+        return ProductInputsServiceClient(
+            credentials=self.credentials(),
+            transport=self._transport(ProductInputsServiceRestTransport),
+            client_options=options,
         )

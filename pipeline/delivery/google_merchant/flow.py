@@ -1,5 +1,6 @@
-"""Google's delivery: the SFTP upload, then the statuses read back through the Merchant
-API when ``[channels.google] merchant_account`` is set.
+"""Google's delivery: the SFTP upload (or the upload by API, ``delivery = { method =
+"merchant_api" }``, `pipeline.delivery.google_merchant.upload`), then the statuses read
+back through the Merchant API when ``[channels.google] merchant_account`` is set.
 
 The upload is recorded as progress (``{"uploaded": <its outcome>}``), so a retry after a
 failed reading reads again without uploading twice. Google processes an uploaded file
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from pipeline.delivery.google_merchant.inputs import feed_skus
 from pipeline.delivery.outcome import DeliveryError, DeliveryOutcome, MarketplaceIssue
 
 if TYPE_CHECKING:
@@ -39,30 +41,20 @@ STATUSES_UNREAD = "merchant_api_unavailable"
 """The code of the warning that says the statuses could not be read."""
 
 
-def feed_skus(path: StoragePath | Path) -> list[str]:
-    """The ``g:id`` of every item of a Google feed file (`feeds.google`), in order."""
-    from lxml import etree
-
-    from feeds.google import G_NS
-
-    skus: list[str] = []
-    with path.open("rb") as stream:
-        for _, element in etree.iterparse(stream, tag=f"{{{G_NS}}}id"):
-            skus.append((element.text or "").strip())
-            element.clear()
-    return skus
-
-
 def combined_outcome(upload: DeliveryOutcome, statuses: DeliveryOutcome) -> DeliveryOutcome:
-    """The upload's reference and count with Google's verdict, issues and refusals."""
+    """The upload's reference and count with Google's verdict, issues and refusals (and
+    the items an upload by API had refused already)."""
+    refused = sorted(set(upload.refused_skus) | set(statuses.refused_skus))
     return DeliveryOutcome(
-        verdict=statuses.verdict,
+        verdict="refused" if upload.refused_skus else statuses.verdict,
         detail=f"{upload.detail} {statuses.detail}".strip(),
         reference=upload.reference,
         sent=upload.sent,
-        accepted=statuses.accepted,
-        issues=statuses.issues,
-        refused_skus=statuses.refused_skus,
+        accepted=max(0, statuses.accepted - len(set(upload.refused_skus))),
+        issues=[*upload.issues, *statuses.issues],
+        refused_skus=refused,
+        states=statuses.states,
+        top_issues=statuses.top_issues,
     )
 
 
@@ -108,7 +100,56 @@ def google_sftp_sender(shipment: Shipment, connections: Connections) -> Send:
     channel = shipment.channel
     if not isinstance(channel, GoogleChannel) or channel.merchant_account is None:
         return upload
-    market = shipment.market
+    return then_statuses(upload, channel, shipment.market, connections)
+
+
+def google_api_sender(shipment: Shipment, connections: Connections) -> Send:
+    """The upload by API (`pipeline.delivery.google_merchant.upload`) under the market's
+    data source, then Google's statuses of the file's items."""
+    from pipeline.delivery.google_merchant.access import MerchantApiAccess
+    from pipeline.delivery.google_merchant.upload import Pace, upload_feed_file
+    from schemas.config.channels.google import GoogleChannel
+    from schemas.config.delivery import MerchantApiDelivery
+
+    channel, market = shipment.channel, shipment.market
+    delivery = channel.delivery
+    if not isinstance(channel, GoogleChannel) or not isinstance(delivery, MerchantApiDelivery):
+        raise TypeError(f"a Merchant API sender for a {type(delivery).__name__}")
+    account, data_source = channel.merchant_account, channel.data_source(market)
+    if account is None or data_source is None:  # the configuration's check refuses it
+        raise ValueError(f"market {market.code}: merchant_api needs an account and data_source")
+    # The delivery's own connection, else the one the statuses are read with.
+    conn_id = delivery.connection_id(market.code) if delivery.connection else channel.api_connection
+    access = MerchantApiAccess.from_connection(conn_id, connections.fields(conn_id))
+    target = channel.feed_target(market)
+
+    def upload(
+        path: StoragePath | Path,
+        progress: dict[str, Any] | None,
+        checkpoint: Callable[[dict[str, Any]], None],
+    ) -> DeliveryOutcome:
+        return upload_feed_file(
+            path,
+            access,
+            account,
+            data_source,
+            target,
+            progress=progress,
+            checkpoint=checkpoint,
+            batch_size=delivery.batch_size,
+            pace=Pace(delivery.calls_per_minute),
+        )
+
+    return then_statuses(upload, channel, market, connections)
+
+
+def then_statuses(
+    upload: Send, channel: GoogleChannel, market: Market, connections: Connections
+) -> Send:
+    """``upload``, recorded as done (``{"uploaded": <its outcome>}``), then Google's
+    statuses of the file's items (`read_market_statuses`, waiting as
+    ``statuses_wait_minutes`` says); a retry after a failed reading reads again without
+    uploading twice."""
 
     def send(
         path: StoragePath | Path,

@@ -27,7 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pipeline.delivery.outcome import CredentialsError, DeliveryError, DeliveryOutcome
+from pipeline.delivery.outcome import (
+    TOP_ISSUES,
+    CredentialsError,
+    DeliveryError,
+    DeliveryOutcome,
+    IssueCount,
+)
 from pipeline.delivery.outcome import MarketplaceIssue as Issue
 from transforms.api_client import scrub
 
@@ -59,12 +65,14 @@ class ItemStatus:
         contexts: The reporting contexts that disapprove it (``SHOPPING_ADS``), when
             disapproved.
         issues: Google's issues that apply in the country.
+        descriptions: Google's short description of each issue's code.
     """
 
     sku: str
     approval: Approval
     contexts: tuple[str, ...] = ()
     issues: list[Issue] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +135,7 @@ def item_status(product: Product, country: str) -> ItemStatus:
     )
     by_key: dict[tuple[str, str, str], list[str]] = {}
     texts: dict[tuple[str, str, str], str] = {}
+    descriptions: dict[str, str] = {}
     for issue in status.item_level_issues:
         countries = list(issue.applicable_countries)
         if countries and country not in countries:
@@ -134,6 +143,7 @@ def item_status(product: Product, country: str) -> ItemStatus:
         severity = "error" if issue.severity.name == "DISAPPROVED" else "warning"
         key = (issue.code, issue.attribute, severity)
         by_key.setdefault(key, []).append(issue.reporting_context.name)
+        descriptions.setdefault(issue.code, issue.description)
         if key not in texts:
             text = issue.description
             if issue.detail and issue.detail != issue.description:
@@ -153,7 +163,7 @@ def item_status(product: Product, country: str) -> ItemStatus:
         )
         for (code, attribute, severity), contexts in by_key.items()
     ]
-    return ItemStatus(product.offer_id, approval, tuple(sorted(disapproving)), issues)
+    return ItemStatus(product.offer_id, approval, tuple(sorted(disapproving)), issues, descriptions)
 
 
 def list_statuses(
@@ -217,6 +227,9 @@ def statuses_outcome(
         verdict = "accepted_with_warnings"
     else:
         verdict = "accepted"
+    states = {state: counts[state] for state in ("approved", "disapproved", "pending")}
+    if unseen:
+        states["not yet processed"] = unseen
     outcome = DeliveryOutcome(
         verdict=verdict,
         detail=detail,
@@ -225,8 +238,26 @@ def statuses_outcome(
         accepted=counts["approved"] + counts["pending"],
         issues=issues,
         refused_skus=refused,
+        states=states,
+        top_issues=top_issues(kept),
     )
     return StatusReading(outcome, counts["pending"] + unseen)
+
+
+def top_issues(statuses: Collection[ItemStatus], limit: int = TOP_ISSUES) -> list[IssueCount]:
+    """Google's issue codes by the number of products that have them (most first, then
+    by code), with Google's short description: the report's "top issues"."""
+    products: dict[str, set[str]] = {}
+    descriptions: dict[str, str] = {}
+    for status in statuses:
+        for issue in status.issues:
+            products.setdefault(issue.code, set()).add(status.sku)
+        for code, description in status.descriptions.items():
+            descriptions.setdefault(code, description)
+    ranked = sorted(products.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [
+        IssueCount(code, descriptions.get(code, ""), len(skus)) for code, skus in ranked[:limit]
+    ]
 
 
 def read_statuses(

@@ -48,7 +48,9 @@ class GoogleFeedTarget(StrictModel):
         None
     )
     """The Merchant API data source of the market's products
-    (``accounts/123/dataSources/456``), for uploads by API."""
+    (``accounts/123/dataSources/456``): required for uploads by API (``delivery = {
+    method = "merchant_api" }``), where it must be an API data source of the channel's
+    ``merchant_account`` whose feed label and language are the market's."""
 
 
 class FeedTarget(NamedTuple):
@@ -58,9 +60,9 @@ class FeedTarget(NamedTuple):
     content_language: str
 
 
-# Google takes its taxonomy id, one for every market; its feeds are sent by SFTP
-# (`pipeline.channels` has the sender).
-@register_channel("google", delivery_methods=["sftp"])
+# Google takes its taxonomy id, one for every market; its feeds are sent by SFTP, or by
+# the Merchant API (`pipeline.channels` has the senders).
+@register_channel("google", delivery_methods=["sftp", "merchant_api"])
 class GoogleChannel(Channel):
     """``[channels.google]``: Google Merchant Center (`feeds.google`)."""
 
@@ -93,10 +95,16 @@ class GoogleChannel(Channel):
             content_language=own.content_language or market.locale.partition("_")[0],
         )
 
+    def data_source(self, market: Market) -> str | None:
+        """The Merchant API data source ``market``'s products are uploaded to, if set."""
+        own = self.markets.get(market.code)
+        return own.data_source if own is not None else None
+
     def check_feed_targets(self, markets: Mapping[str, Market]) -> None:
-        """Refuse settings for a market the configuration does not have, and two Google
-        markets filed under the same feed label and language: their products (keyed
-        ``language~label~sku``) would replace each other's.
+        """Refuse settings for a market the configuration does not have, two Google
+        markets filed under the same feed label and language (their products, keyed
+        ``language~label~sku``, would replace each other's), and an upload by API
+        without the account or a market's data source.
 
         Raises:
             ValueError: naming the market(s) and what is wrong.
@@ -125,3 +133,21 @@ class GoogleChannel(Channel):
                     f"its own feed_label in [channels.google] markets"
                 )
             seen[target] = market.code
+            if self.delivery is not None and self.delivery.method == "merchant_api":
+                self._check_api_upload(market)
+
+    def _check_api_upload(self, market: Market) -> None:
+        if self.merchant_account is None:
+            raise ValueError("[channels.google] delivery by merchant_api needs merchant_account")
+        source = self.data_source(market)
+        if source is None:
+            raise ValueError(
+                f"market {market.code}: [channels.google] delivery by merchant_api needs "
+                f"markets.{market.code}.data_source (accounts/{self.merchant_account}/"
+                "dataSources/<id>, an API data source of the market's feed label)"
+            )
+        if not source.startswith(f"accounts/{self.merchant_account}/"):
+            raise ValueError(
+                f"market {market.code}: data_source {source!r} is not one of "
+                f"merchant_account {self.merchant_account}"
+            )

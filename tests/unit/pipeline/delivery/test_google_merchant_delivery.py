@@ -164,7 +164,10 @@ def test_google_s_answers_reach_the_run_and_a_disapproved_sku_is_sent_again(
     )
     text, failed = report_deliveries([feed], [result], tmp_path, Path)
     assert failed == []
-    assert "google.xml: REFUSED in part or whole (2 sent, 1 accepted, 1 refused)" in text
+    assert (
+        "google.xml: REFUSED in part or whole (2 sent, 1 accepted, 1 refused; "
+        "1 approved, 1 disapproved, 0 pending)"
+    ) in text
     report_dir = tmp_path / "runs" / RUN
     record = json.loads(Path(result["record"]).read_text(encoding="utf-8"))
     assert "1 approved, 1 disapproved, 0 pending of 2 products" in record["outcome"]["detail"]
@@ -293,7 +296,7 @@ def test_a_scheduled_reading_brings_a_later_disapproval_into_the_run(
     assert unread == []
     assert connections.uploads == 1  # read again, not uploaded again
     text, _ = report_deliveries(results, results, tmp_path, Path)
-    assert "REFUSED in part or whole (2 sent, 1 accepted, 1 refused)" in text
+    assert "REFUSED in part or whole (2 sent, 1 accepted, 1 refused; 1 approved" in text
     assert read_refused(tmp_path / "DE" / "google.refused.json") == ["lamp-1"]
     lines = (tmp_path / "runs" / RUN / "findings.jsonl").read_text(encoding="utf-8").splitlines()
     assert [Finding.from_json(line).rule for line in lines] == ["landing_page_error"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipeline.channels import BUILT_IN, ChannelRegistration, registration
-from pipeline.delivery.google_merchant.flow import google_sftp_sender
+from pipeline.delivery.google_merchant.flow import google_api_sender, google_sftp_sender
 from pipeline.delivery.outcome import ConnectionNotDefined, CredentialsError
 from pipeline.delivery.senders import (
     ConnectionFields,
@@ -94,7 +94,7 @@ class _Connections:
 def test_each_delivering_channel_is_registered_with_its_method_s_sender() -> None:
     senders = {name: dict(built.senders) for name, built in BUILT_IN.items() if built.senders}
     assert senders == {
-        "google": {"sftp": google_sftp_sender},
+        "google": {"sftp": google_sftp_sender, "merchant_api": google_api_sender},
         "amazon": {"sp_api": sp_api_sender},
         "ebay": {"ebay_inventory": ebay_inventory_sender},
     }

@@ -40,7 +40,7 @@ def test_another_channel_s_method_is_refused_naming_the_channel_s_own(tmp_path: 
         load_config(path, env={})
     assert (
         "market DE publishes to google, whose [channels.google] delivery method 'sp_api' is "
-        "not one the google channel can be sent by (sftp)"
+        "not one the google channel can be sent by (merchant_api, sftp)"
     ) in str(error.value)
 
 
