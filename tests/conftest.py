@@ -87,7 +87,7 @@ def postgres_conninfo() -> str:
     return POSTGRES_CONNINFO
 
 
-def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A freshly migrated Airflow metadata database (SQLite file) for this test session.
     The xdist workers of one session share one migration (about 8 s of CPU each): the
     first migrates, under a lock, and the others copy its file."""
@@ -96,7 +96,7 @@ def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str
     import subprocess
     import sys
 
-    if worker_id == "master":
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # not under xdist
         shared = tmp_path_factory.mktemp("airflow-template")
     else:  # the folder above the workers' own: one per session
         shared = tmp_path_factory.getbasetemp().parent
@@ -123,13 +123,11 @@ def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str
 
 
 @pytest.fixture(scope="session")
-def airflow_db(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated Airflow metadata database (SQLite) in a throw-away AIRFLOW_HOME."""
     import shutil
 
-    shutil.copyfile(
-        migrated_airflow_db(tmp_path_factory, worker_id), _AIRFLOW_HOME / "airflow.db"
-    )
+    shutil.copyfile(migrated_airflow_db(tmp_path_factory), _AIRFLOW_HOME / "airflow.db")
     return _AIRFLOW_HOME
 
 

@@ -35,10 +35,10 @@ def test_the_amazon_pool_keeps_every_operation_of_a_delivery_within_its_burst() 
 
 
 def test_airflow_imports_the_pools(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     airflow = Path(sys.executable).parent / "airflow"
-    shutil.copyfile(migrated_airflow_db(tmp_path_factory, worker_id), tmp_path / "airflow.db")
+    shutil.copyfile(migrated_airflow_db(tmp_path_factory), tmp_path / "airflow.db")
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
     result = subprocess.run(
         [str(airflow), "pools", "import", str(ROOT / "config" / "pools.json")],
