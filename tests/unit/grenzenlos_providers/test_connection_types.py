@@ -32,13 +32,13 @@ from airflow.providers_manager import ProvidersManager
 
 manager = ProvidersManager()
 types = ("deepl", "amazon_sp_api", "ebay_api")
-print(json.dumps({
+discovered = {
     "provider": manager.providers["grenzenlos"].data["name"],
     "hooks": {t: manager.hooks[t].hook_class_name for t in types},
     "names": {t: manager.hooks[t].connection_type for t in types},
     "widgets": sorted(k for k in manager.connection_form_widgets if "amazon_sp_api" in k),
     "behaviour": manager.field_behaviours["amazon_sp_api"],
-}))
+}
 """
 
 
@@ -58,23 +58,36 @@ def _installed_entry_point(site: Path) -> None:
     )
 
 
-def test_airflow_discovers_the_connection_types_through_the_entry_point(tmp_path: Path) -> None:
-    _installed_entry_point(tmp_path / "site")
+@pytest.fixture(scope="module")
+def airflow_sees(tmp_path_factory: pytest.TempPathFactory, airflow_db: Path) -> dict[str, Any]:
+    """What one Airflow process, with the project's entry point installed, discovers
+    (ProvidersManager) and what its UI builds the connection forms from (the API's
+    ``hook_meta`` call): one interpreter that imports Airflow for both tests."""
+    site = tmp_path_factory.mktemp("site")
+    _installed_entry_point(site)
     result = subprocess.run(
-        [sys.executable, "-c", _DISCOVER],
+        [sys.executable, "-c", _DISCOVER + _FORM],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
         env={
-            "PYTHONPATH": f"{tmp_path / 'site'}:{ROOT}:{ROOT / 'dags'}",
-            "AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "PYTHONPATH": f"{site}:{ROOT}:{ROOT / 'dags'}",
+            "AIRFLOW_HOME": str(airflow_db),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "PATH": "/usr/bin:/bin",
         },
-        timeout=120,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def test_airflow_discovers_the_connection_types_through_the_entry_point(
+    airflow_sees: dict[str, Any],
+) -> None:
+    found = airflow_sees["discovered"]
     assert found["provider"] == "grenzenlos"
     assert found["hooks"] == {
         "deepl": "grenzenlos_providers.hooks.deepl.DeepLHook",
@@ -106,29 +119,16 @@ from airflow.api_fastapi.app import create_app
 
 answer = TestClient(create_app()).get("/ui/connections/hook_meta")
 assert answer.status_code == 200, answer.text
-print(json.dumps({h["connection_type"]: h for h in answer.json()}))
+print(json.dumps({
+    "discovered": discovered,
+    "forms": {h["connection_type"]: h for h in answer.json()},
+}))
 """
 
 
-def test_the_ui_builds_the_amazon_form_from_it(tmp_path: Path, airflow_db: Path) -> None:
+def test_the_ui_builds_the_amazon_form_from_it(airflow_sees: dict[str, Any]) -> None:
     """What the connection form of Airflow's UI is built from (its ``hook_meta`` call)."""
-    _installed_entry_point(tmp_path / "site")
-    result = subprocess.run(
-        [sys.executable, "-c", _FORM],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env={
-            "PYTHONPATH": f"{tmp_path / 'site'}:{ROOT}:{ROOT / 'dags'}",
-            "AIRFLOW_HOME": str(airflow_db),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "PATH": "/usr/bin:/bin",
-        },
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    form = json.loads(result.stdout.strip().splitlines()[-1])["amazon_sp_api"]
+    form = airflow_sees["forms"]["amazon_sp_api"]
     assert form["hook_name"] == "Amazon Selling Partner API"
     shown = {k: v["title"] for k, v in form["standard_fields"].items() if v and not v["hidden"]}
     assert shown == {"login": "LWA client id", "password": "LWA client secret"}
