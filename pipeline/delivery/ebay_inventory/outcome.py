@@ -1,5 +1,5 @@
-"""The verdict on a delivered ``ebay.jsonl``: items, groups and deletions taken, skus
-refused (with their group's variants) and the sentence for the data team."""
+"""The verdict on a delivered ``ebay.jsonl``: items, groups, offers and deletions taken,
+skus refused (with their group's variants) and the sentence for the data team."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def inventory_outcome(
 ) -> DeliveryOutcome:
     """The delivery's outcome from every line's results (bulk, groups and deletions)."""
     bulk_calls = items = taken = groups = grouped = deletions = deleted = gone = 0
+    offers = offered = 0
     refused: dict[str, None] = {}
     """Skus in order, once (a refused group's variants may be refused items too)."""
     warned: set[str] = set()
@@ -50,6 +51,9 @@ def inventory_outcome(
                 elif any(i.severity == "warning" for i in result.issues):
                     warned.add(result.sku)
             continue
+        elif kind == "offers":
+            offers += len(results)
+            offered += sum(r.accepted for r in results)
         else:
             deletions += len(results)
             deleted += sum(r.accepted for r in results)
@@ -67,6 +71,8 @@ def inventory_outcome(
         )
     if groups:
         parts.append(f"{grouped} of {_plural(groups, 'inventory item group')}")
+    if offers:
+        parts.append(f"{offered} of {_plural(offers, 'offer')}")
     if deletions:
         part = f"deleted {deleted} of {_plural(deletions, 'inventory item')}"
         if gone:
@@ -88,8 +94,8 @@ def inventory_outcome(
         verdict=verdict,
         detail=detail,
         reference=marketplace_id,
-        sent=items + groups + deletions,
-        accepted=taken + grouped + deleted,
+        sent=items + groups + offers + deletions,
+        accepted=taken + grouped + offered + deleted,
         issues=issues,
         refused_skus=list(refused),
     )
