@@ -41,7 +41,8 @@ without one is set aside: eBay publishes no offer without a category);
 ``listingDescription`` (updateOffer requires it of a published offer); ``listingPolicies``
 and ``merchantLocationKey`` from ``[channels.ebay]`` (the writer does not start without
 them: eBay publishes no offer without them); ``pricingSummary.price`` in the market's
-currency; and the ``regulatory`` and ``extendedProducerResponsibility`` blocks below.
+currency; and, in an EU market, the ``regulatory`` block, and on eBay France the
+``extendedProducerResponsibility`` block (both below).
 The offers of a group's variants are written with ``"publish": false``: eBay publishes a
 multi-variation listing with publishOfferByInventoryItemGroup, which the pipeline does
 not call yet; their offers are created and kept up to date, not published.
@@ -92,6 +93,7 @@ from feeds.sales import selling_price
 from feeds.text import cut_at_word, plain_text, quantity_words
 from feeds.titles import part_text
 from schemas.categories import first_mapped, missing_category_message
+from schemas.compliance import in_eu
 from schemas.config.channels.ebay import EbayChannel
 from schemas.gtin import gtin_problem
 from transforms.measures.units import convert, ebay_measure
@@ -503,7 +505,9 @@ class EbayInventoryFeed(FeedWriter):
             **self._offer_base,
             "pricingSummary": {"price": {"currency": price.currency, "value": str(price.amount)}},
         }
-        block = regulatory(listing, self.market.operators)
+        # EU product law (GPSR, the energy label, France's index); markets outside the EU
+        # keep their offers as before (issue #26: untouched unless a source says otherwise).
+        block = regulatory(listing, self.market.operators) if in_eu(self.market.country) else None
         if block is not None:
             offer["regulatory"] = block
         epr = extended_producer_responsibility(listing, self.market)

@@ -139,3 +139,13 @@ def test_the_writer_will_not_start_without_the_offer_settings() -> None:
     settings = CONFIG.channels["ebay"].model_copy(update={"return_policy_id": None})
     with pytest.raises(ValueError, match=r"give \[channels.ebay\] return_policy_id$"):
         write("ebay", CONFIG.market("DE"), [], WriterContext(channel=settings))
+
+
+def test_outside_the_EU_the_offer_carries_no_regulatory_block() -> None:
+    market = CONFIG.market("US")
+    item = listing(market, brand="Klangwerk", categories=("audio",))
+    data, [findings] = write("ebay", market, [item])
+    assert [f for f in findings if f.severity == "error"] == []
+    [offer] = json.loads(data.decode().splitlines()[-1])["offers"]
+    assert "regulatory" not in offer and offer["marketplaceId"] == "EBAY_US"
+    assert offer["pricingSummary"]["price"]["currency"] == "USD"
