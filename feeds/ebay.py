@@ -28,8 +28,9 @@ The file is JSON Lines: each line is one bulk call, ``{"marketplaceId",
 ``{"marketplaceId", "contentLanguage", "inventoryItemGroupKey", "inventoryItemGroup":
 {...}}`` (after all of its items: eBay takes a group only of items it holds); then the
 offers, at most 25 to a line, ``{"marketplaceId", "contentLanguage", "offers": [...],
-"publish": true}``; last a line ``{"marketplaceId", "deleteInventoryItems": [...]}`` lists
-SKUs to delete (products the last published feed had and this run does not).
+"publish": true}``, and one line per group to publish; last a line ``{"marketplaceId",
+"deleteInventoryItems": [...]}`` lists SKUs to delete (products the last published feed
+had and this run does not).
 
 **Offers** (Sell Inventory API 1.18.2, ``EbayOfferDetailsWithKeys``, the contract in
 ``tests/contracts/ebay/``): one per item, ``sku``, ``marketplaceId`` and ``format``
@@ -43,9 +44,12 @@ and ``merchantLocationKey`` from ``[channels.ebay]`` (the writer does not start 
 them: eBay publishes no offer without them); ``pricingSummary.price`` in the market's
 currency; and, in an EU market, the ``regulatory`` block, and on eBay France the
 ``extendedProducerResponsibility`` block (both below).
-The offers of a group's variants are written with ``"publish": false``: eBay publishes a
-multi-variation listing with publishOfferByInventoryItemGroup, which the pipeline does
-not call yet; their offers are created and kept up to date, not published.
+The offers of a group's variants are written with ``"publish": false`` (bulkPublishOffer
+would list each variant on its own); after them a line ``{"marketplaceId",
+"publishInventoryItemGroup": key, "variantSKUs": [...]}`` per group sent publishes the
+group as one multiple-variation listing (publishOfferByInventoryItemGroup: "convert all
+unpublished offers associated with an inventory item group into an active,
+multiple-variation listing").
 
 **EU product law**: in an EU market a listing without its GPSR manufacturer (or, for one
 outside the EU, its EU responsible person) is set aside, and so is one in an energy-label
@@ -317,6 +321,7 @@ class EbayInventoryFeed(FeedWriter):
                 "inventoryItemGroup": group.body(),
             }
             self.stream.write((dumps(line) + "\n").encode())
+        sent = [(key, group.skus) for key, group in self._groups.items() if group.sent]
         self._groups = {}
         for offers, publish in ((self._offers, True), (self._variant_offers, False)):
             head = dumps(
@@ -328,6 +333,13 @@ class EbayInventoryFeed(FeedWriter):
                 self.stream.write(f"{head}[{batch}]{tail}\n".encode())
         self._offers = []
         self._variant_offers = []
+        for key, skus in sent:
+            line = {
+                "marketplaceId": self.market_id,
+                "publishInventoryItemGroup": key,
+                "variantSKUs": skus,
+            }
+            self.stream.write((dumps(line) + "\n").encode())
         if self._deletions:
             line = {"marketplaceId": self.market_id, "deleteInventoryItems": self._deletions}
             self.stream.write((dumps(line) + "\n").encode())

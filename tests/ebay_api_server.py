@@ -50,7 +50,11 @@ It answers:
 - ``POST /sell/inventory/v1/bulk_publish_offer``: 200/207 with a ``listingId`` per
   published offer; per offer 25713 for one it does not hold, 25017 naming what an offer
   lacks for publishing (``categoryId``, ``pricingSummary.price``, the policies,
-  ``merchantLocationKey``, ``availableQuantity``), or the refusal a test set.
+  ``merchantLocationKey``, ``availableQuantity``), or the refusal a test set;
+- ``POST /sell/inventory/v1/offer/publish_by_inventory_item_group``: 200 with the
+  listing's ``listingId``, every variant's offer on the marketplace then published; 400
+  with 25705 for a group it does not hold, 25017 for a variant without an offer there,
+  the codes above for what an offer lacks, or the refusal a test set.
 
 Tests steer it with `EbayApiServer.refuse`, `EbayApiServer.refuse_group`, `EbayApiServer.warn`,
 `EbayApiServer.fail_bulk_call`, `EbayApiServer.fail_offer_call`,
@@ -102,7 +106,14 @@ OFFERS_PATH = "/sell/inventory/v1/offer"
 OFFER_PATH = "/sell/inventory/v1/offer/"
 CREATE_OFFERS_PATH = "/sell/inventory/v1/bulk_create_offer"
 PUBLISH_OFFERS_PATH = "/sell/inventory/v1/bulk_publish_offer"
-OFFER_OPERATIONS = ("getOffers", "bulkCreateOffer", "updateOffer", "bulkPublishOffer")
+PUBLISH_GROUP_PATH = "/sell/inventory/v1/offer/publish_by_inventory_item_group"
+OFFER_OPERATIONS = (
+    "getOffers",
+    "bulkCreateOffer",
+    "updateOffer",
+    "bulkPublishOffer",
+    "publishOfferByInventoryItemGroup",
+)
 BATCH = 25
 CONTENT_LANGUAGES = frozenset(
     {
@@ -268,6 +279,8 @@ class EbayApiServer:
                 "BulkOffer",
                 "BulkPublishResponse",
                 "Offers",
+                "PublishByInventoryItemGroupRequest",
+                "PublishResponse",
             )
         }
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -346,7 +359,8 @@ class EbayApiServer:
         parameter: str | None = None,
     ) -> None:
         """Refuse ``sku``'s offer in ``operation`` (bulkCreateOffer, updateOffer or
-        bulkPublishOffer) with this error."""
+        bulkPublishOffer; for publishOfferByInventoryItemGroup ``sku`` is the group's key)
+        with this error."""
         assert operation in OFFER_OPERATIONS[1:], operation
         with self._lock:
             self._state.offer_refusals[operation, sku] = ebay_error(error_id, message, parameter)
@@ -781,6 +795,60 @@ class EbayApiServer:
         self._check_answer("BulkPublishResponse", answer)
         return 207 if any(r["statusCode"] != 200 for r in responses) else 200, answer
 
+    def _publish_group(self, headers: dict[str, str], body: Any) -> tuple[int, Any]:
+        refused = self._json_headers(headers, "publishOfferByInventoryItemGroup", language=False)
+        if refused is not None:
+            return refused
+        schema = "PublishByInventoryItemGroupRequest"
+        violations = self._violations(schema, body, "publishOfferByInventoryItemGroup")
+        key, marketplace = body.get("inventoryItemGroupKey"), body.get("marketplaceId")
+        if not violations and not (key and marketplace):
+            violations.append("inventoryItemGroupKey and marketplaceId are both needed")
+            self._problem(f"publishOfferByInventoryItemGroup without them: {body}")
+        if violations:
+            return 400, {"errors": [ebay_error(25002, f"Input error. {violations[0]}")]}
+        with self._lock:
+            state = self._state
+            group = state.groups.get(key)
+            if group is None:
+                message = (
+                    f"The Inventory Item Group named {key} could not be found or is not "
+                    "available in the system."
+                )
+                return 400, {"errors": [ebay_error(25705, message)]}
+            refusal = state.offer_refusals.get(("publishOfferByInventoryItemGroup", key))
+            errors = [refusal] if refusal is not None else []
+            offers = []
+            for sku in group["body"].get("variantSKUs", []):
+                offer = next(
+                    (
+                        o
+                        for o in state.offers.values()
+                        if (o["sku"], o["marketplaceId"], o["format"])
+                        == (sku, marketplace, "FIXED_PRICE")
+                    ),
+                    None,
+                )
+                if offer is None:
+                    errors.append(ebay_error(25017, f"No offer of {sku} on {marketplace}.", "sku"))
+                    continue
+                offers.append(offer)
+                errors += [
+                    ebay_error(code, f"Missing field {name} ({sku}).", name)
+                    for name, code in PUBLISH_NEEDS
+                    if _lacks(offer, name)
+                ]
+            if errors:
+                return 400, {"errors": errors}
+            listing_id = f"12{state.next_offer:08d}"
+            state.next_offer += 1  # one count for offers and listings: ids never repeat
+            for offer in offers:
+                offer["status"] = "PUBLISHED"
+                offer["listing"] = {"listingId": listing_id}
+        answer = {"listingId": listing_id}
+        self._check_answer("PublishResponse", answer)
+        return 200, answer
+
     def _delete(self, sku: str) -> tuple[int, Any]:
         with self._lock:
             if self._state.inventory.pop(sku, None) is not None:
@@ -817,6 +885,8 @@ def _operation(method: str, path: str) -> str | None:
         return "bulkCreateOffer"
     if method == "POST" and path == PUBLISH_OFFERS_PATH:
         return "bulkPublishOffer"
+    if method == "POST" and path == PUBLISH_GROUP_PATH:
+        return "publishOfferByInventoryItemGroup"
     offer_id = path.removeprefix(OFFER_PATH)
     if method == "PUT" and path.startswith(OFFER_PATH) and offer_id and "/" not in offer_id:
         return "updateOffer"
@@ -875,6 +945,8 @@ def _handler(server: EbayApiServer) -> type[BaseHTTPRequestHandler]:
                 self._answer(call, *server._create_offers(headers, body))
             elif operation == "bulkPublishOffer":
                 self._answer(call, *server._publish_offers(headers, body))
+            elif operation == "publishOfferByInventoryItemGroup":
+                self._answer(call, *server._publish_group(headers, body))
             else:
                 offer_id = unquote(urlsplit(self.path).path.removeprefix(OFFER_PATH))
                 self._answer(call, *server._update_offer(offer_id, headers, body))

@@ -51,13 +51,14 @@ class CallRecord(msgspec.Struct, kw_only=True):
     """One line's calls, done: the record ``checkpoint`` gets and a resumed delivery reads
     back (`pipeline.delivery.ebay_inventory.flow.deliver_inventory_file`)."""
 
-    call: Literal["bulk", "group", "offers", "delete"]
+    call: Literal["bulk", "group", "offers", "publish", "delete"]
     marketplace_id: str | None = msgspec.field(default=None, name="marketplaceId")
     results: list[SkuRecord] = msgspec.field(default_factory=list)
     variant_skus: list[str] | msgspec.UnsetType = msgspec.field(
         default=msgspec.UNSET, name="variantSKUs"
     )
-    """A group's variants (the group's key is its result's ``sku``)."""
+    """A group's variants, of a group line or a group's publishing (the group's key is
+    its result's ``sku``)."""
     offer_ids: dict[str, str] | msgspec.UnsetType = msgspec.field(
         default=msgspec.UNSET, name="offerIds"
     )

@@ -20,7 +20,7 @@ from pipeline.delivery.ebay_inventory.calls import (
 )
 from pipeline.delivery.ebay_inventory.client import BASE_URLS, Client
 from pipeline.delivery.ebay_inventory.lines import Line, parse_line
-from pipeline.delivery.ebay_inventory.offers import send_offers
+from pipeline.delivery.ebay_inventory.offers import publish_group, send_offers
 from pipeline.delivery.ebay_inventory.outcome import inventory_outcome
 from pipeline.records import as_record
 
@@ -138,6 +138,14 @@ def deliver_inventory_file(
                     len(results),
                     line.where(),
                 )
+            elif line.kind == "publish":
+                results = publish_group(line, client)
+                log.info(
+                    "eBay %s the listing of group %s (%s).",
+                    "published" if results[0].accepted else "refused",
+                    line.key,
+                    line.marketplace_id,
+                )
             elif line.kind == "group":
                 results = send_group(line, client)
                 log.info(
@@ -159,7 +167,7 @@ def deliver_inventory_file(
                 "marketplaceId": line.marketplace_id,
                 "results": [r.to_json() for r in results],
             }
-            if line.kind == "group":
+            if line.kind in ("group", "publish"):
                 done_record["variantSKUs"] = line.skus
             elif line.kind == "offers":
                 done_record.update(

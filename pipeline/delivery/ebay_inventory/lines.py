@@ -20,11 +20,11 @@ bulkPublishOffer call."""
 @dataclass(slots=True)
 class Line:
     """One line of the file: a bulk call (``requests``), an inventory item group (``key``,
-    its ``variantSKUs`` in ``skus``), offers (``offers``, their skus in ``skus``) or
-    deletions (``skus``)."""
+    its ``variantSKUs`` in ``skus``), offers (``offers``, their skus in ``skus``), the
+    publishing of a group (``key``, its variants in ``skus``) or deletions (``skus``)."""
 
     index: int
-    kind: Literal["bulk", "group", "offers", "delete"]
+    kind: Literal["bulk", "group", "offers", "publish", "delete"]
     marketplace_id: str | None
     skus: list[str]
     content_language: str = ""
@@ -38,7 +38,7 @@ class Line:
 
     def where(self) -> str:
         """``line 2 (skus A .. B)``: for messages (lines counted from 1)."""
-        if self.kind == "group":
+        if self.kind in ("group", "publish"):
             return f"line {self.index + 1} (group {self.key})"
         if not self.skus:
             return f"line {self.index + 1}"
@@ -70,6 +70,21 @@ def parse_line(index: int, text: str) -> Line | None:
         return _parse_group(index, document, marketplace_id)
     if "offers" in document:
         return _parse_offers(index, document, marketplace_id)
+    if "publishInventoryItemGroup" in document:
+        key = document["publishInventoryItemGroup"]
+        variants = document.get("variantSKUs")
+        if (
+            not isinstance(key, str)
+            or not key
+            or not marketplace_id
+            or not isinstance(variants, list)
+            or not all(isinstance(v, str) and v for v in variants)
+        ):
+            raise DeliveryError(
+                f"line {index + 1} of the eBay file: publishInventoryItemGroup needs a group "
+                "key, its variantSKUs and a marketplaceId."
+            )
+        return Line(index, "publish", marketplace_id, list(variants), key=key)
     body = document.get("body")
     if not isinstance(body, dict) or not isinstance(body.get("requests"), list):
         raise DeliveryError(

@@ -14,7 +14,8 @@ The calls (Sell Inventory API 1.18.2, ``tests/contracts/ebay/``):
   (``EbayOfferDetailsWithId``: the offer less its keys ``sku``, ``marketplaceId`` and
   ``format``). A published offer's listing is revised by it;
 - ``bulkPublishOffer`` of the offers still unpublished, when the line says ``publish``
-  (a group's variants are published with their group, which is not done here).
+  (a group's variants are not: `publish_group` publishes them, after them, as one
+  multiple-variation listing with publishOfferByInventoryItemGroup).
 
 The offer ids are checkpointed (``pending``) before the updates and the publishing: a
 delivery that stops after bulkCreateOffer goes on from those ids, never creating an
@@ -24,6 +25,7 @@ offers eBay created.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -44,6 +46,7 @@ OFFERS_PATH = "/sell/inventory/v1/offer"
 OFFER_PATH = "/sell/inventory/v1/offer/{offer_id}"
 CREATE_PATH = "/sell/inventory/v1/bulk_create_offer"
 PUBLISH_PATH = "/sell/inventory/v1/bulk_publish_offer"
+PUBLISH_GROUP_PATH = "/sell/inventory/v1/offer/publish_by_inventory_item_group"
 KEYS = ("sku", "marketplaceId", "format")
 """The fields that name an offer (``EbayOfferDetailsWithKeys``), not in updateOffer's body."""
 
@@ -266,3 +269,21 @@ def send_offers(
     results = [said.get(sku) or SkuResult(sku, True, 200) for sku in line.skus]
     record["unpublished"] = sorted(unpublished)
     return results, record
+
+
+def publish_group(line: Line, client: Client) -> list[SkuResult]:
+    """publishOfferByInventoryItemGroup: the group's unpublished offers as one
+    multiple-variation listing; one result, named by the group's key (a refusal refuses
+    its variants, `pipeline.delivery.ebay_inventory.outcome`)."""
+    body = {"inventoryItemGroupKey": line.key, "marketplaceId": line.marketplace_id}
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    what = f"{line.where()}'s publishOfferByInventoryItemGroup call"
+    answer = client.call("POST", f"{client.base}{PUBLISH_GROUP_PATH}", headers, data, what)
+    _refused(answer, client, what)
+    document = answer_json(answer)
+    if answer.status_code == 200:
+        warnings = document.get("warnings") if isinstance(document, dict) else None
+        issues = issues_of(line.key, "warning", warnings, client.scrub)
+        return [SkuResult(line.key, True, 200, issues)]
+    return [SkuResult(line.key, False, answer.status_code, _call_issues(line.key, answer, client))]

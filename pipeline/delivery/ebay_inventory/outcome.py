@@ -26,7 +26,7 @@ def inventory_outcome(
 ) -> DeliveryOutcome:
     """The delivery's outcome from every line's results (bulk, groups and deletions)."""
     bulk_calls = items = taken = groups = grouped = deletions = deleted = gone = 0
-    offers = offered = 0
+    offers = offered = listings = listed = 0
     refused: dict[str, None] = {}
     """Skus in order, once (a refused group's variants may be refused items too)."""
     warned: set[str] = set()
@@ -37,9 +37,13 @@ def inventory_outcome(
             bulk_calls += 1
             items += len(results)
             taken += sum(r.accepted for r in results)
-        elif kind == "group":
-            groups += 1
-            grouped += sum(r.accepted for r in results)
+        elif kind in ("group", "publish"):
+            if kind == "group":
+                groups += 1
+                grouped += sum(r.accepted for r in results)
+            else:
+                listings += 1
+                listed += sum(r.accepted for r in results)
             variants = (
                 line.skus if line is not None else record.variants() if record is not None else []
             )
@@ -73,6 +77,8 @@ def inventory_outcome(
         parts.append(f"{grouped} of {_plural(groups, 'inventory item group')}")
     if offers:
         parts.append(f"{offered} of {_plural(offers, 'offer')}")
+    if listings:
+        parts.append(f"published {listed} of {_plural(listings, 'group')}")
     if deletions:
         part = f"deleted {deleted} of {_plural(deletions, 'inventory item')}"
         if gone:
@@ -94,8 +100,8 @@ def inventory_outcome(
         verdict=verdict,
         detail=detail,
         reference=marketplace_id,
-        sent=items + groups + offers + deletions,
-        accepted=taken + grouped + offered + deleted,
+        sent=items + groups + offers + listings + deletions,
+        accepted=taken + grouped + offered + listed + deleted,
         issues=issues,
         refused_skus=list(refused),
     )

@@ -31,6 +31,7 @@ OPERATIONS = (
     ("/bulk_create_offer", "post"),
     ("/offer/{offerId}", "put"),
     ("/bulk_publish_offer", "post"),
+    ("/offer/publish_by_inventory_item_group", "post"),
 )
 """(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
 EXTRA_SCHEMAS = ("Regulatory", "ExtendedProducerResponsibility")

@@ -105,14 +105,21 @@ def test_each_variant_carries_its_varying_values_and_condition(written: bytes) -
 def test_one_group_line_per_group_after_its_items(written: bytes) -> None:
     lines = lines_of(written)
     kinds = [
-        "group" if "inventoryItemGroup" in line else "offers" if "offers" in line else "items"
+        "group"
+        if "inventoryItemGroup" in line
+        else "offers"
+        if "offers" in line
+        else "publish"
+        if "publishInventoryItemGroup" in line
+        else "items"
         for line in lines
     ]
-    assert kinds == ["items", "group", "group", "offers"]
+    assert kinds == ["items", "group", "group", "offers", "publish", "publish"]
     groups = groups_of(lines)
     assert list(groups) == [DAYPACK, OIL]
-    for line in lines[1:]:
+    for line in lines[1:4]:
         assert (line["marketplaceId"], line["contentLanguage"]) == ("EBAY_DE", "de-DE")
+    assert {line["marketplaceId"] for line in lines[4:]} == {"EBAY_DE"}  # no language to say
     daypack, oil = groups[DAYPACK], groups[OIL]
     assert daypack["variantSKUs"] == [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
     assert daypack["variesBy"] == {
@@ -135,6 +142,7 @@ def test_one_group_line_per_group_after_its_items(written: bytes) -> None:
 def test_every_line_keeps_our_schema_and_eBays_contract(written: bytes) -> None:
     bulk, group = contract_validator("BulkInventoryItem"), contract_validator("InventoryItemGroup")
     offer = contract_validator("EbayOfferDetailsWithKeys")
+    publish = contract_validator("PublishByInventoryItemGroupRequest")
     for line in lines_of(written):
         assert schema_problems("ebay_inventory", line) == []
         if "body" in line:
@@ -142,6 +150,12 @@ def test_every_line_keeps_our_schema_and_eBays_contract(written: bytes) -> None:
         elif "offers" in line:
             for each in line["offers"]:
                 assert list(offer.iter_errors(each)) == []
+        elif "publishInventoryItemGroup" in line:
+            request = {
+                "inventoryItemGroupKey": line["publishInventoryItemGroup"],
+                "marketplaceId": line["marketplaceId"],
+            }
+            assert list(publish.iter_errors(request)) == []
         else:
             assert list(group.iter_errors(line["inventoryItemGroup"])) == []
     unfixed = contract_validator("InventoryItemGroup", errata=False)
@@ -196,12 +210,17 @@ def test_the_file_check_wants_each_group_after_its_items(written: bytes, tmp_pat
     path = tmp_path / "ebay.jsonl"
     path.write_text("\n".join([*groups, first]) + "\n", encoding="utf-8")
     [problem] = EbayInventoryFeed.check_file(path)
-    assert problem == "line 4: inventory items after the group of line 1"
+    assert problem == "line 6: inventory items after the group of line 1"
 
 
 def test_the_variants_offers_are_written_unpublished_after_the_groups(written: bytes) -> None:
-    *_, last = lines_of(written)
-    assert last["publish"] is False  # a group is published with its group (not yet called)
+    *_, last, daypack, oil = lines_of(written)
+    assert last["publish"] is False  # not one by one: each group is one listing
+    assert (daypack["publishInventoryItemGroup"], oil["publishInventoryItemGroup"]) == (
+        DAYPACK,
+        OIL,
+    )
+    assert daypack["variantSKUs"] == [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
     offers = {offer["sku"]: offer for offer in last["offers"]}
     assert list(offers) == [*(f"GZ-BAC-{n:04d}" for n in range(13, 19)), *OIL_SKUS]
     assert {o["categoryId"] for sku, o in offers.items() if sku.startswith("GZ-BAC")} == {

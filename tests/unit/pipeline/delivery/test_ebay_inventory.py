@@ -95,8 +95,12 @@ def written_file(
 
 
 def kept(lines: list[str], offers: bool) -> list[str]:
-    """``lines``, less the lines of offers unless ``offers``."""
-    return [line for line in lines if offers or '"offers":[' not in line]
+    """``lines``, less the lines of offers (and of publishing groups) unless ``offers``."""
+    return [
+        line
+        for line in lines
+        if offers or ('"offers":[' not in line and '"publishInventoryItemGroup"' not in line)
+    ]
 
 
 def written_group_file(*, offers: bool = False) -> list[str]:

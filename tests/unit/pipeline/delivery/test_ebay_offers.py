@@ -21,12 +21,15 @@ from pipeline.delivery.ebay_inventory.calls import InventoryProgress
 from pipeline.delivery.outcome import DeliveryError, MarketplaceIssue
 from pipeline.delivery.records import DeliveryRecord
 from tests.ebay_api_server import EbayApiServer
+from tests.unit.feeds.variant_groups import DAYPACK, OIL
 from tests.unit.pipeline.delivery.test_ebay_inventory import (
     CONFIG,
+    DAYPACK_SKUS,
     EBAY_CATEGORIES,
     deliver,
     listing,
     sku,
+    written_group_file,
 )
 
 if TYPE_CHECKING:
@@ -264,3 +267,38 @@ def test_a_bottle_in_germany_gets_no_eco_fee(ebay: EbayApiServer) -> None:
     assert "extendedProducerResponsibility" not in offer
     assert offer["regulatory"]["manufacturer"]["companyName"] == "Nordquell Outdoor GmbH"
     assert "responsiblePersons" not in offer["regulatory"]  # a manufacturer in the EU
+
+
+def test_a_group_s_variants_are_published_as_one_listing(ebay: EbayApiServer) -> None:
+    lines = written_group_file(offers=True)
+
+    outcome, _, records = deliver(ebay, lines)
+
+    assert ebay.problems == []
+    assert ebay.offer_calls("bulkPublishOffer") == []  # not variant by variant
+    calls = ebay.offer_calls("publishOfferByInventoryItemGroup")
+    assert [c.body for c in calls] == [
+        {"inventoryItemGroupKey": DAYPACK, "marketplaceId": "EBAY_DE"},
+        {"inventoryItemGroupKey": OIL, "marketplaceId": "EBAY_DE"},
+    ]
+    held = offers_of(ebay)
+    assert {o["status"] for o in held.values()} == {"PUBLISHED"}
+    assert len({o["listing"]["listingId"] for o in held.values()}) == 2  # one per group
+    assert outcome.verdict == "accepted"
+    assert outcome.detail == (
+        "eBay took 9 of 9 inventory items in 1 call and 2 of 2 inventory item groups and "
+        "9 of 9 offers and published 2 of 2 groups."
+    )
+    assert records[len(lines) - 1]["call"] == "publish"
+
+
+def test_a_group_eBay_will_not_publish_refuses_its_variants(ebay: EbayApiServer) -> None:
+    ebay.refuse_offer(DAYPACK, "publishOfferByInventoryItemGroup", 25013, "Invalid group.")
+
+    outcome, _, _ = deliver(ebay, written_group_file(offers=True))
+
+    assert outcome.verdict == "refused"
+    assert outcome.refused_skus == DAYPACK_SKUS  # the next delta run sends them again
+    assert MarketplaceIssue(DAYPACK, "error", "25013", "", "Invalid group.") in outcome.issues
+    daypack = {o["status"] for s, o in offers_of(ebay).items() if s in DAYPACK_SKUS}
+    assert daypack == {"UNPUBLISHED"}
