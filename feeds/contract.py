@@ -62,9 +62,9 @@ class FeedSpec:
     delta: bool = False
     """An API channel that takes only what changed (and deletions) on a delta run."""
     carries_price: bool = True
-    """The channel's files state the price buyers pay. False (eBay's inventory items: the
-    price belongs to the offer): no price history is kept for it, no prior-price rule is
-    applied and no sale is counted, since the file announces none."""
+    """The channel's files state the price buyers pay (eBay's in each item's offer). False
+    for a channel whose files state none: no price history is kept for it, no prior-price
+    rule is applied and no sale is counted, since the file announces none."""
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""eBay Inventory API: ``inventory_item`` documents for bulkCreateOrReplaceInventoryItem.
+"""eBay Inventory API: ``inventory_item`` documents for bulkCreateOrReplaceInventoryItem,
+and each item's offer on the market's eBay site.
 
 Rules (developer.ebay.com, Inventory API v1.17; ../shared/DOMAIN.md):
 
@@ -25,9 +26,30 @@ what eBay maps for sellers that list across marketplaces.
 The file is JSON Lines: each line is one bulk call, ``{"marketplaceId",
 "contentLanguage", "body": {"requests": [...]}}``; then one line per inventory item group,
 ``{"marketplaceId", "contentLanguage", "inventoryItemGroupKey", "inventoryItemGroup":
-{...}}`` (after all of its items: eBay takes a group only of items it holds); last a
-line ``{"marketplaceId", "deleteInventoryItems": [...]}`` lists SKUs to delete
-(products the last published feed had and this run does not).
+{...}}`` (after all of its items: eBay takes a group only of items it holds); then the
+offers, at most 25 to a line, ``{"marketplaceId", "contentLanguage", "offers": [...],
+"publish": true}``, and one line per group to publish; last a line ``{"marketplaceId",
+"deleteInventoryItems": [...]}`` lists SKUs to delete (products the last published feed
+had and this run does not).
+
+**Offers** (Sell Inventory API 1.18.2, ``EbayOfferDetailsWithKeys``, the contract in
+``tests/contracts/ebay/``): one per item, ``sku``, ``marketplaceId`` and ``format``
+(``FIXED_PRICE``) being the fields bulkCreateOffer always requires; ``listingDuration``
+``GTC`` ("For fixed-price listings, this value must be set to GTC"); ``availableQuantity``
+(the catalog's stock, else ``[channels.ebay] default_quantity`` when in stock, 0 out of
+stock); ``categoryId`` from the category mapping (``config/categories.toml``, a listing
+without one is set aside: eBay publishes no offer without a category);
+``listingDescription`` (updateOffer requires it of a published offer); ``listingPolicies``
+and ``merchantLocationKey`` from ``[channels.ebay]`` (the writer does not start without
+them: eBay publishes no offer without them); ``pricingSummary.price`` in the market's
+currency; and, in an EU market, the ``regulatory`` block, and on eBay France the
+``extendedProducerResponsibility`` block (both below).
+The offers of a group's variants are written with ``"publish": false`` (bulkPublishOffer
+would list each variant on its own); after them a line ``{"marketplaceId",
+"publishInventoryItemGroup": key, "variantSKUs": [...]}`` per group sent publishes the
+group as one multiple-variation listing (publishOfferByInventoryItemGroup: "convert all
+unpublished offers associated with an inventory item group into an active,
+multiple-variation listing").
 
 **EU product law**: in an EU market a listing without its GPSR manufacturer (or, for one
 outside the EU, its EU responsible person) is set aside, and so is one in an energy-label
@@ -38,8 +60,7 @@ createOffer, updateOffer), not of the inventory item this writer sends: `regulat
 builds the block from the configured operators, with the energy label
 (``energyEfficiencyLabel``) and France's repairability index (``repairScore``), and
 `extended_producer_responsibility` the offer's eco-participation on eBay France, each
-checked against that contract (``tests/contracts/ebay/``), for the offer step the pipeline
-does not have yet.
+checked against that contract (``tests/contracts/ebay/``) and sent with the offer.
 
 A group's line is written when any of its variants is in the file: on a delta run an
 unchanged variant is not sent, but it stays in its group's ``variantSKUs`` (eBay replaces
@@ -49,13 +70,16 @@ of its variants changed (eBay takes a deleted item out of its group). The writer
 one small record per group (its skus and values, one variant's description) until the
 footer: at a million products in groups of a few, that is far less than the items.
 
-**Sales**: nothing. An inventory item carries no price (the price is the offer's
-``pricingSummary``, a step the pipeline does not have yet), and eBay's strike-through
-pricing (``originalRetailPrice`` with the STP treatment) is not open to every seller:
-"Strikethrough Pricing and Minimum Advertised Price are restricted to a limited number of
-existing sellers. They are no longer available to new sellers" (developer.ebay.com,
-Trading API user guide, "Discount pricing", read 2026-12). eBay's own sales (Markdown
-Manager, promotions) are set up in the seller's account, not in listing data.
+**Sales**: the offer's ``pricingSummary.price`` is what a buyer pays tonight
+(`feeds.sales.selling_price`: a running sale's price, else the regular price; a sale
+that starts later is published from the night it starts). No strike price is sent:
+eBay's strike-through pricing (``originalRetailPrice`` with the STP treatment) is not
+open to every seller: "Strikethrough Pricing and Minimum Advertised Price are restricted
+to a limited number of existing sellers. They are no longer available to new sellers"
+(developer.ebay.com, Trading API user guide, "Discount pricing", read 2026-12). eBay's own
+sales (Markdown Manager, promotions) are set up in the seller's account, not in listing
+data. The files state the price, so eBay keeps a price history and gets the prior-price
+rules like every priced channel (`feeds.contract.FeedSpec.carries_price`).
 """
 
 from __future__ import annotations
@@ -69,8 +93,12 @@ from typing import TYPE_CHECKING, Any
 from feeds.checks import schema_problems
 from feeds.contract import FeedSpec, FeedWriter
 from feeds.jsonfeed import content_hash, dumps, text_hash
+from feeds.sales import selling_price
 from feeds.text import cut_at_word, plain_text, quantity_words
 from feeds.titles import part_text
+from schemas.categories import first_mapped, missing_category_message
+from schemas.compliance import in_eu
+from schemas.config.channels.ebay import EbayChannel
 from schemas.gtin import gtin_problem
 from transforms.measures.units import convert, ebay_measure
 
@@ -99,6 +127,13 @@ MARKETPLACE_IDS = {
 """eBay marketplace ids by country (../shared/DOMAIN.md)."""
 SCHEMA = "ebay_inventory"
 BATCH = 25
+"""Most items of a bulkCreateOrReplaceInventoryItem call, and most offers of a
+bulkCreateOffer call ("up to 25", the contract)."""
+OFFER_FORMAT = "FIXED_PRICE"
+"""``FormatTypeEnum``: the offers are fixed-price listings."""
+LISTING_DURATION = "GTC"
+"""Good 'Til Cancelled: the one duration a fixed-price offer takes (the contract's
+``listingDuration``)."""
 OPERATOR_LIMITS = {
     "companyName": 100,
     "addressLine1": 180,
@@ -242,11 +277,31 @@ class EbayInventoryFeed(FeedWriter):
         media_type="application/x-ndjson",
         description="eBay Inventory API bulkCreateOrReplaceInventoryItem bodies (JSON Lines)",
         delta=True,
-        carries_price=False,  # the price is the offer's, which the pipeline does not send
     )
 
     def write_header(self) -> None:
         self.market_id = self.marketplace_id(MARKETPLACE_IDS)
+        settings = self.settings_as(EbayChannel)
+        missing = ["[channels.ebay]"] if settings is None else settings.missing_offer_settings()
+        if settings is None or missing:
+            raise ValueError(
+                f"market {self.market.code}: eBay publishes no offer without the seller's "
+                f"business policies and inventory location; give [channels.ebay] "
+                f"{', '.join(missing)}"
+            )
+        self.settings: EbayChannel = settings
+        self._offer_base: dict[str, Any] = {
+            "listingPolicies": {
+                "fulfillmentPolicyId": settings.fulfillment_policy_id,
+                "paymentPolicyId": settings.payment_policy_id,
+                "returnPolicyId": settings.return_policy_id,
+            },
+            "merchantLocationKey": settings.merchant_location_key,
+        }
+        self._offers: list[str] = []
+        """The `dumps` texts of the offers of single items, in the order of their items."""
+        self._variant_offers: list[str] = []
+        """The offers of group variants (created and updated, not published one by one)."""
         self._pending: list[str] = []
         """The `dumps` texts of the items of the next bulk call."""
         self._deletions: list[str] = []
@@ -266,7 +321,25 @@ class EbayInventoryFeed(FeedWriter):
                 "inventoryItemGroup": group.body(),
             }
             self.stream.write((dumps(line) + "\n").encode())
+        sent = [(key, group.skus) for key, group in self._groups.items() if group.sent]
         self._groups = {}
+        for offers, publish in ((self._offers, True), (self._variant_offers, False)):
+            head = dumps(
+                {"marketplaceId": self.market_id, "contentLanguage": language, "offers": []}
+            ).removesuffix("[]}")
+            tail = f',"publish":{"true" if publish else "false"}}}'
+            for start in range(0, len(offers), BATCH):
+                batch = ",".join(offers[start : start + BATCH])
+                self.stream.write(f"{head}[{batch}]{tail}\n".encode())
+        self._offers = []
+        self._variant_offers = []
+        for key, skus in sent:
+            line = {
+                "marketplaceId": self.market_id,
+                "publishInventoryItemGroup": key,
+                "variantSKUs": skus,
+            }
+            self.stream.write((dumps(line) + "\n").encode())
         if self._deletions:
             line = {"marketplaceId": self.market_id, "deleteInventoryItems": self._deletions}
             self.stream.write((dumps(line) + "\n").encode())
@@ -370,10 +443,14 @@ class EbayInventoryFeed(FeedWriter):
         if package:
             item["packageWeightAndSize"] = package
         self.check_product_law(listing, findings)
+        offer = self._offer(listing, description, findings)
         if any(f.severity == "error" for f in findings):
             return findings
         text = dumps(item)  # serialized once: hashed, then written in its bulk call
-        digest = text_hash(text)
+        offer_text = dumps(offer)
+        # An item is sent again when its offer changed (a price, a quantity), and so is
+        # its offer when the item changed: one digest of both.
+        digest = text_hash(f"{text}\n{offer_text}")
         previous = self.context.previous
         if previous is not None and previous.get(listing.sku) == digest:
             # Sent before exactly so, in a file that passed its check: nothing to send.
@@ -392,15 +469,71 @@ class EbayInventoryFeed(FeedWriter):
             whose="eBay's",
         ):
             return findings
+        if self.breaks_schema(
+            listing,
+            findings,
+            SCHEMA,
+            offer,
+            definition="offer",
+            what="offer",
+            whose="eBay's",
+        ):
+            return findings
         self.context.hashes[listing.sku] = digest
-        self.context.checked.add(digest)
+        self.context.checked.add(text_hash(text))
+        self.context.checked.add(text_hash(offer_text))
         self._pending.append(text)
+        (self._variant_offers if grouped else self._offers).append(offer_text)
         self.items_written += 1
         if grouped:
             self._group(listing, product, sent=True)
         if len(self._pending) == BATCH:
             self._flush()
         return findings
+
+    def _offer(self, listing: Listing, description: str, findings: list[Finding]) -> dict[str, Any]:
+        """The item's ``EbayOfferDetailsWithKeys`` on this market's eBay site; a listing
+        without an eBay category gets a ``missing_category`` error."""
+        category = first_mapped(listing.categories, dict(self.context.categories))
+        if category is None:
+            findings.append(
+                self.finding(
+                    listing,
+                    "error",
+                    "categoryId",
+                    "missing_category",
+                    missing_category_message("eBay", listing.market, listing.categories),
+                )
+            )
+        price = selling_price(listing, self.context.run_at)
+        offer: dict[str, Any] = {
+            "sku": listing.sku,
+            "marketplaceId": self.market_id,
+            "format": OFFER_FORMAT,
+            "listingDuration": LISTING_DURATION,
+            "availableQuantity": self._quantity(listing),
+            "categoryId": category or "",
+            "listingDescription": description,
+            **self._offer_base,
+            "pricingSummary": {"price": {"currency": price.currency, "value": str(price.amount)}},
+        }
+        # EU product law (GPSR, the energy label, France's index); markets outside the EU
+        # keep their offers as before (issue #26: untouched unless a source says otherwise).
+        block = regulatory(listing, self.market.operators) if in_eu(self.market.country) else None
+        if block is not None:
+            offer["regulatory"] = block
+        epr = extended_producer_responsibility(listing, self.market)
+        if epr is not None:
+            offer["extendedProducerResponsibility"] = epr
+        return offer
+
+    def _quantity(self, listing: Listing) -> int:
+        """Units offered: none out of stock, else the catalog's count or the default."""
+        if listing.availability == "out_of_stock":
+            return 0
+        if listing.quantity is not None:
+            return listing.quantity
+        return self.settings.default_quantity if listing.availability == "in_stock" else 0
 
     def _group(self, listing: Listing, product: dict[str, Any], *, sent: bool) -> None:
         """Count the item in its product group."""
@@ -449,13 +582,14 @@ class EbayInventoryFeed(FeedWriter):
 
     @classmethod
     def check_file(cls, path: Path, known_good: Collection[str] | None = None) -> list[str]:
-        """Every line against the schema; an item the writer checked already
+        """Every line against the schema; an item or offer the writer checked already
         (``known_good``) is not put through the schema again (see the contract). No bulk
-        call may come after a group's line: eBay takes a group only of items it holds, and
-        the writer puts every group after every item."""
+        call may come after a group's or an offers line: eBay takes a group only of items
+        it holds and an offer only for an item it holds, and the writer puts every group,
+        then every offer, after every item."""
         problems: list[str] = []
-        first_group: int | None = None
-        """The number of the first group line."""
+        first_later: tuple[int, str] | None = None
+        """The number of the first group or offers line, and what it is."""
         with path.open("rb") as stream:
             for number, line in enumerate(stream, start=1):
                 try:
@@ -464,20 +598,27 @@ class EbayInventoryFeed(FeedWriter):
                     return [f"line {number}: not JSON: {exc}"]
                 body = document.get("body") if isinstance(document, dict) else None
                 requests = body.get("requests") if isinstance(body, dict) else None
+                offers = document.get("offers") if isinstance(document, dict) else None
                 if isinstance(requests, list) and requests:
                     if len(requests) > BATCH:
                         problems.append(f"line {number}: {len(requests)} items, more than {BATCH}")
-                    if first_group is not None:
+                    if first_later is not None:
                         problems.append(
-                            f"line {number}: inventory items after the group of line {first_group}"
+                            f"line {number}: inventory items after the {first_later[1]} of "
+                            f"line {first_later[0]}"
                         )
                     if known_good:
                         unknown = [r for r in requests if content_hash(r) not in known_good]
                         kept = {"requests": unknown or requests[:1]}
                         document = {**document, "body": {**document["body"], **kept}}
-                if first_group is None and isinstance(document, dict):
+                elif isinstance(offers, list) and offers and known_good:
+                    unknown = [o for o in offers if content_hash(o) not in known_good]
+                    document = {**document, "offers": unknown or offers[:1]}
+                if first_later is None and isinstance(document, dict):
                     if "inventoryItemGroup" in document:
-                        first_group = number
+                        first_later = (number, "group")
+                    elif "offers" in document:
+                        first_later = (number, "offers")
                 problems += [f"line {number}: {p}" for p in schema_problems(SCHEMA, document)]
                 if len(problems) >= 5:
                     break

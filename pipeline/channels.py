@@ -22,6 +22,7 @@ from pipeline.delivery.senders import ebay_inventory_sender, sp_api_sender
 from schemas.config.channel import Channel, register_channel
 from schemas.config.channels.amazon import AmazonChannel
 from schemas.config.channels.bol import BolChannel
+from schemas.config.channels.ebay import EbayChannel
 from schemas.config.channels.google import GoogleChannel
 from schemas.config.channels.idealo import IdealoChannel
 from schemas.config.channels.mobile_cn import MobileStorefrontChannel
@@ -80,6 +81,7 @@ BUILT_IN: Mapping[str, ChannelRegistration] = {
         ChannelRegistration(
             "ebay",
             "feeds.ebay:EbayInventoryFeed",
+            EbayChannel,
             senders={"ebay_inventory": ebay_inventory_sender},
         ),
         ChannelRegistration("idealo", "feeds.idealo:IdealoFeed", IdealoChannel),

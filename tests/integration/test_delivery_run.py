@@ -282,6 +282,32 @@ def test_published_feeds_are_delivered_once_and_the_answers_come_back(
         r["sku"] for v in bulk.values() for line in v for r in json.loads(line)["body"]["requests"]
     }
     assert sent == expected
+    # Then each item's offer on its market's eBay site, published (a group's variants as
+    # one listing per group and market); the refused item's offer is refused too (eBay
+    # holds no such inventory item).
+    offers = [
+        offer
+        for v in lines.values()
+        for line in v
+        if '"offers":[' in line
+        for offer in json.loads(line)["offers"]
+    ]
+    held = {(o["sku"], o["marketplaceId"]): o["status"] for o in ebay.offers.values()}
+    assert held == {
+        (o["sku"], o["marketplaceId"]): "PUBLISHED" for o in offers if o["sku"] != "GZ-BOT-0004"
+    }
+    assert {m for _, m in held} == {"EBAY_DE", "EBAY_FR"}
+    published = ebay.offer_calls("publishOfferByInventoryItemGroup")
+    to_publish = [
+        json.loads(line)
+        for v in lines.values()
+        for line in v
+        if "publishInventoryItemGroup" in line
+    ]
+    assert {d["publishInventoryItemGroup"] for d in to_publish} == keys
+    assert sorted(
+        (c.body["inventoryItemGroupKey"], c.body["marketplaceId"]) for c in published
+    ) == (sorted((d["publishInventoryItemGroup"], d["marketplaceId"]) for d in to_publish))
 
     # The answers, in the publishing run's folder.
     report_dir = run_folder(output, "2026-12-01")

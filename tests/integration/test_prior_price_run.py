@@ -39,9 +39,7 @@ SALE_NIGHT = 56
 """Night 56 (2026-11-25): 100 on nights 26-40, 95 on 41-45, 120 on 46-55."""
 NIGHTS_RUN = (1, *range(26, SALE_NIGHT))
 """Night 1 at 80, then the 30 nights before the sale."""
-CHANNELS = ("google",)
-"""The channels whose files state a price; eBay's inventory items carry none (the offer
-does), so it keeps no history and is neither counted nor corrected."""
+CHANNELS = ("google", "ebay")
 COLUMNS = [
     "sku",
     "brand",
@@ -53,6 +51,7 @@ COLUMNS = [
     "sale_price_end",
     "image_links",
     "attr_manufacturer_id",
+    "categories",
 ]
 
 
@@ -87,13 +86,16 @@ def _row(sku: str, price: str, sale: str = "") -> dict[str, str]:
         "sale_price_end": "",
         "image_links": f"https://cdn.example/{sku}.jpg",
         "attr_manufacturer_id": "nordquell",
+        "categories": "drinkware",  # eBay's offer names its category
     }
 
 
 def write_config(folder: Path, *, shard_products: int | None = None) -> None:
     scale = f"[scale]\nshard_products = {shard_products}\n" if shard_products else ""
+    (folder / "categories.toml").write_text('[drinkware]\nebay = "177005"\n', encoding="utf-8")
     (folder / "markets.toml").write_text(
-        f"""
+        f"""categories_path = "categories.toml"
+
 [catalog]
 format = "csv"
 path = "catalog.csv"
@@ -108,6 +110,10 @@ required = ["title", "price"]
 
 [channels.ebay]
 required = ["title", "description", "image_link", "brand"]
+fulfillment_policy_id = "6196932000"
+payment_policy_id = "6196933000"
+return_policy_id = "6196934000"
+merchant_location_key = "lager-1"
 {PRICING_TOML}
 [validation]
 source_locale = "en_US"
@@ -213,22 +219,23 @@ def test_a_sale_from_120_is_announced_against_95_the_lowest_of_the_prior_30_days
     assert rows["S-1"]["sale_how"].startswith("EUR 90.00; less 19% DE VAT")
     assert rows["O-1"]["sale_price"] == ""
     summary = (report / "summary.txt").read_text(encoding="utf-8")
-    assert "sales live: DE google 1;" in summary  # eBay's items state no price
-    assert not (setup / "output" / "price_history" / "DE" / "ebay.jsonl").exists()
-    assert "prior-price corrections: 1" in summary
+    assert "sales live: DE google 1, DE ebay 1" in summary
+    assert "prior-price corrections: 2" in summary
     page = etree.HTML((report / "report.html").read_text(encoding="utf-8"))
     live = page.xpath('//table[@id="sales-live"]//tr[@data-channel="google"]/td/text()')
     assert live == ["DE", "google", "1", "1"]
     corrected = page.xpath('//table[@id="prior-price-corrections"]//tr/@data-sku')
-    assert corrected == ["S-1"]
+    assert corrected == ["S-1", "S-1"]
 
 
 def test_a_sale_from_120_to_100_is_no_reduction_and_goes_out_as_the_regular_price(
     setup: Path,
 ) -> None:
     assert sale_night(setup, "100.00") == "success"
-    (google,) = findings(setup, SALE_NIGHT, "omnibus_sale_not_below_prior")
-    assert (google["channel"], google["sku"]) == ("google", "S-1")
+    (ebay, google) = sorted(
+        findings(setup, SALE_NIGHT, "omnibus_sale_not_below_prior"), key=lambda f: f["channel"]
+    )
+    assert (ebay["channel"], google["channel"], google["sku"]) == ("ebay", "google", "S-1")
     assert "95.00 EUR" in google["message"]
     assert findings(setup, SALE_NIGHT, "omnibus_reference_lowered") == []
     assert google_price(setup, "S-1") == "100.00 EUR"
@@ -250,7 +257,7 @@ def test_a_delta_run_and_a_sharded_run_leave_the_history_a_full_run_leaves(
     for name, folder in copies.items():
         for channel in CHANNELS:
             assert history(folder, channel) == history(setup, channel), (name, channel)
-        assert len(findings(folder, SALE_NIGHT, "omnibus_reference_lowered")) == 1, name
+        assert len(findings(folder, SALE_NIGHT, "omnibus_reference_lowered")) == 2, name
 
 
 def test_a_night_held_back_leaves_the_history_and_a_rerun_records_the_night_once(
@@ -265,4 +272,4 @@ def test_a_night_held_back_leaves_the_history_and_a_rerun_records_the_night_once
     once = {channel: history(setup, channel) for channel in CHANNELS}
     assert sale_night(setup, "90.00") == "success"  # the same night again
     assert {channel: history(setup, channel) for channel in CHANNELS} == once
-    assert len(findings(setup, SALE_NIGHT, "omnibus_reference_lowered")) == 1
+    assert len(findings(setup, SALE_NIGHT, "omnibus_reference_lowered")) == 2

@@ -203,6 +203,7 @@ def test_the_samples_sales_reach_google_with_their_periods(sample_run: SampleRun
         if f["sku"] == "GZ-HEA-0028" and f["rule"] == "omnibus_prior_price_unknown"
     }
     assert ("DE", "google") in unknown
+    assert ("DE", "ebay") in unknown  # eBay's offer states the price: the same rules apply
     assert not {market for market, _ in unknown} & {"GB", "US", "CH", "CN"}
 
 

@@ -26,10 +26,13 @@ the token is about to run out. Nothing here logs or raises a token, the client s
 the refresh token. The grant, the retries and the scrubbing are the shared HTTP client's
 (`transforms.api_client`); this package keeps eBay's calls and answers: `client` (the
 grant and the checks of the connection), `lines` (the file's lines read), `calls` (each
-line's calls and eBay's answer per sku), `outcome` (the delivery's verdict) and `flow`
-(`deliver_inventory_file`).
+line's calls and eBay's answer per sku), `offers` (a line of offers), `outcome` (the
+delivery's verdict) and `flow` (`deliver_inventory_file`).
 
-The contract: eBay's OpenAPI file for the Inventory API, v1.13.0
+A line of offers (after the items and groups) is found, created or updated, and published
+by `offers`, the offer ids checkpointed so that a retry creates none twice.
+
+The contract: eBay's OpenAPI file for the Sell Inventory API, v1.18.2
 (``tests/contracts/ebay``); the test server ``tests/ebay_api_server.py`` checks
 every request against it.
 """

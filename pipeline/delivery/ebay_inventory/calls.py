@@ -1,5 +1,6 @@
-"""Each line's calls (a bulk call, a group, deletions one sku at a time) and what eBay
-said of each sku, as the checkpoint records it."""
+"""Each line's calls (a bulk call, a group, deletions one sku at a time; a line of offers
+is `pipeline.delivery.ebay_inventory.offers`') and what eBay said of each sku, as the
+checkpoint records it."""
 
 from __future__ import annotations
 
@@ -50,13 +51,28 @@ class CallRecord(msgspec.Struct, kw_only=True):
     """One line's calls, done: the record ``checkpoint`` gets and a resumed delivery reads
     back (`pipeline.delivery.ebay_inventory.flow.deliver_inventory_file`)."""
 
-    call: Literal["bulk", "group", "delete"]
+    call: Literal["bulk", "group", "offers", "publish", "delete"]
     marketplace_id: str | None = msgspec.field(default=None, name="marketplaceId")
     results: list[SkuRecord] = msgspec.field(default_factory=list)
     variant_skus: list[str] | msgspec.UnsetType = msgspec.field(
         default=msgspec.UNSET, name="variantSKUs"
     )
-    """A group's variants (the group's key is its result's ``sku``)."""
+    """A group's variants, of a group line or a group's publishing (the group's key is
+    its result's ``sku``)."""
+    offer_ids: dict[str, str] | msgspec.UnsetType = msgspec.field(
+        default=msgspec.UNSET, name="offerIds"
+    )
+    """An offers line's offer ids by sku, as eBay gave them (found or created)."""
+    unpublished: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """An offers line's skus whose offer eBay holds unpublished."""
+    pending: bool | msgspec.UnsetType = msgspec.UNSET
+    """True: an offers line whose offers exist but were not yet updated and published
+    when the delivery stopped; a retry goes on from its ``offerIds`` and creates none
+    of them again."""
+
+    def is_done(self) -> bool:
+        """Whether the line is finished (a pending offers line is not)."""
+        return self.pending is not True
 
     def variants(self) -> list[str]:
         """A group's variant skus; none for the other calls."""
@@ -129,7 +145,7 @@ def _field(error: Mapping[str, Any]) -> str:
     return ", ".join(names)
 
 
-def _issues(
+def issues_of(
     sku: str | None,
     severity: Literal["error", "warning"],
     errors: Any,
@@ -162,8 +178,8 @@ def _bulk_results(line: Line, answer: requests.Response, client: Client) -> list
                 continue
             sku = str(entry["sku"])
             code = entry.get("statusCode")
-            errors = _issues(sku, "error", entry.get("errors"), client.scrub)
-            warnings = _issues(sku, "warning", entry.get("warnings"), client.scrub)
+            errors = issues_of(sku, "error", entry.get("errors"), client.scrub)
+            warnings = issues_of(sku, "warning", entry.get("warnings"), client.scrub)
             accepted = 200 <= code < 300 if isinstance(code, int) else not errors
             by_sku[sku] = SkuResult(
                 sku, accepted, code if isinstance(code, int) else None, errors + warnings
@@ -189,7 +205,7 @@ def _bulk_results(line: Line, answer: requests.Response, client: Client) -> list
         call_errors = document.get("errors") if isinstance(document, dict) else None
         results = []
         for sku in line.skus:
-            issues = _issues(sku, "error", call_errors, client.scrub) or [
+            issues = issues_of(sku, "error", call_errors, client.scrub) or [
                 MarketplaceIssue(sku, "error", f"HTTP {status}", "", client.scrub(describe(answer)))
             ]
             results.append(SkuResult(sku, False, status, issues))
@@ -199,15 +215,22 @@ def _bulk_results(line: Line, answer: requests.Response, client: Client) -> list
     )
 
 
-def _send_body(line: Line, client: Client, method: str, url: str, what: str) -> requests.Response:
-    """The line's body as JSON in the line's language (a bulk call, a group)."""
-    data = json.dumps(line.body, ensure_ascii=False, separators=(",", ":")).encode()
+def send_json(
+    line: Line, client: Client, method: str, url: str, what: str, body: Any
+) -> requests.Response:
+    """``body`` as JSON in the line's language."""
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
         "Content-Language": line.content_language,
         "Content-Type": "application/json",
         "Accept": "application/json",
     }
     return client.call(method, url, headers, data, f"{line.where()}'s {what}")
+
+
+def _send_body(line: Line, client: Client, method: str, url: str, what: str) -> requests.Response:
+    """The line's body as JSON in the line's language (a bulk call, a group)."""
+    return send_json(line, client, method, url, what, line.body)
 
 
 def send_bulk(line: Line, client: Client) -> list[SkuResult]:
@@ -224,7 +247,9 @@ def send_group(line: Line, client: Client) -> list[SkuResult]:
     if status in (200, 201, 204):
         warnings = document.get("warnings") if isinstance(document, dict) else None
         return [
-            SkuResult(line.key, True, status, _issues(line.key, "warning", warnings, client.scrub))
+            SkuResult(
+                line.key, True, status, issues_of(line.key, "warning", warnings, client.scrub)
+            )
         ]
     if status == 403:
         raise CredentialsError(
@@ -234,7 +259,7 @@ def send_group(line: Line, client: Client) -> list[SkuResult]:
         )
     if 400 <= status < 500:
         errors = document.get("errors") if isinstance(document, dict) else None
-        issues = _issues(line.key, "error", errors, client.scrub) or [
+        issues = issues_of(line.key, "error", errors, client.scrub) or [
             MarketplaceIssue(
                 line.key, "error", f"HTTP {status}", "", client.scrub(describe(answer))
             )
@@ -260,7 +285,7 @@ def send_deletions(line: Line, client: Client) -> list[SkuResult]:
         if answer.status_code in (200, 204):
             results.append(SkuResult(sku, True, answer.status_code))
         elif answer.status_code == 404:
-            issues = _issues(sku, "warning", errors, client.scrub) or [
+            issues = issues_of(sku, "warning", errors, client.scrub) or [
                 MarketplaceIssue(sku, "warning", NOT_FOUND, "", "not found on eBay")
             ]
             results.append(SkuResult(sku, True, 404, issues))
@@ -270,7 +295,7 @@ def send_deletions(line: Line, client: Client) -> list[SkuResult]:
                 f"sku {sku}: {client.scrub(describe(answer))}"
             )
         elif 400 <= answer.status_code < 500:
-            issues = _issues(sku, "error", errors, client.scrub) or [
+            issues = issues_of(sku, "error", errors, client.scrub) or [
                 MarketplaceIssue(
                     sku, "error", f"HTTP {answer.status_code}", "", client.scrub(describe(answer))
                 )

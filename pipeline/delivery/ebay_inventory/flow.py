@@ -1,10 +1,12 @@
 """`deliver_inventory_file`: an ``ebay.jsonl`` line by line, each line's calls, a
-checkpoint after each, and the lines an earlier try finished counted, not sent again."""
+checkpoint after each (and, in a line of offers, once they exist), and the lines an
+earlier try finished counted, not sent again."""
 
 from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import requests
@@ -18,6 +20,7 @@ from pipeline.delivery.ebay_inventory.calls import (
 )
 from pipeline.delivery.ebay_inventory.client import BASE_URLS, Client
 from pipeline.delivery.ebay_inventory.lines import Line, parse_line
+from pipeline.delivery.ebay_inventory.offers import publish_group, send_offers
 from pipeline.delivery.ebay_inventory.outcome import inventory_outcome
 from pipeline.records import as_record
 
@@ -45,8 +48,9 @@ def deliver_inventory_file(
 
     Args:
         lines: The file's lines (an open text file will do); line ``i`` (from 0) is
-            one bulk call, one inventory item group or one line of deletions, and ``i``
-            is its key in ``done`` and ``checkpoint``.
+            one bulk call, one inventory item group, up to 25 offers
+            (`pipeline.delivery.ebay_inventory.offers`) or one line of deletions, and
+            ``i`` is its key in ``done`` and ``checkpoint``.
         credentials: The eBay app's client id and secret and the seller's refresh
             token (connection ``ebay_api``); ``endpoint``/``token_url`` point elsewhere
             than eBay (a test server).
@@ -55,11 +59,14 @@ def deliver_inventory_file(
         done: The records ``checkpoint`` was given by an earlier, interrupted delivery
             of the same file: those lines are not sent again, their results count.
             Keys may be ``int`` or their JSON form (``"3"``); each is read as a
-            `CallRecord`.
+            `CallRecord`. A ``pending`` offers record is gone on from: its offers are
+            updated and published, none created again.
         checkpoint: Called after each line with its index and a JSON-ready record
             (``{"call": "bulk"|"group"|"delete", "marketplaceId", "results": [{"sku",
             "accepted", "statusCode", "issues"}]}``, a group's with its key as the
-            result's ``sku`` and its ``variantSKUs``); store it to resume.
+            result's ``sku`` and its ``variantSKUs``, an offers line's with its
+            ``offerIds`` and ``unpublished`` skus, and first ``pending`` once its offers
+            exist); store it to resume.
         session: The `requests.Session` to use (one is made and closed otherwise).
         sleep: Waits between retries (1, 2, 4 s, ...); tests pass a recorder.
         max_attempts: Attempts per call before giving up on a 5xx, a 429 or a
@@ -96,7 +103,7 @@ def deliver_inventory_file(
     marketplace_id: str | None = None
     try:
         for index, text in enumerate(lines):
-            if index in finished:
+            if index in finished and finished[index].is_done():
                 record = finished[index]
                 results = [SkuResult.from_record(r) for r in record.results]
                 seen.append((None, record, results))
@@ -117,6 +124,27 @@ def deliver_inventory_file(
                     sum(r.accepted for r in results),
                     len(results),
                     line.where(),
+                )
+            elif line.kind == "offers":
+                results, offers_record = send_offers(
+                    line,
+                    client,
+                    finished.get(index),
+                    partial(checkpoint, index),
+                )
+                log.info(
+                    "eBay took %d of %d offers of %s.",
+                    sum(r.accepted for r in results),
+                    len(results),
+                    line.where(),
+                )
+            elif line.kind == "publish":
+                results = publish_group(line, client)
+                log.info(
+                    "eBay %s the listing of group %s (%s).",
+                    "published" if results[0].accepted else "refused",
+                    line.key,
+                    line.marketplace_id,
                 )
             elif line.kind == "group":
                 results = send_group(line, client)
@@ -139,8 +167,12 @@ def deliver_inventory_file(
                 "marketplaceId": line.marketplace_id,
                 "results": [r.to_json() for r in results],
             }
-            if line.kind == "group":
+            if line.kind in ("group", "publish"):
                 done_record["variantSKUs"] = line.skus
+            elif line.kind == "offers":
+                done_record.update(
+                    offerIds=offers_record["offerIds"], unpublished=offers_record["unpublished"]
+                )
             checkpoint(index, done_record)
     finally:
         if own_session:

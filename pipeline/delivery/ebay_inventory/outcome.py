@@ -1,5 +1,5 @@
-"""The verdict on a delivered ``ebay.jsonl``: items, groups and deletions taken, skus
-refused (with their group's variants) and the sentence for the data team."""
+"""The verdict on a delivered ``ebay.jsonl``: items, groups, offers and deletions taken,
+skus refused (with their group's variants) and the sentence for the data team."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def inventory_outcome(
 ) -> DeliveryOutcome:
     """The delivery's outcome from every line's results (bulk, groups and deletions)."""
     bulk_calls = items = taken = groups = grouped = deletions = deleted = gone = 0
+    offers = offered = listings = listed = 0
     refused: dict[str, None] = {}
     """Skus in order, once (a refused group's variants may be refused items too)."""
     warned: set[str] = set()
@@ -36,9 +37,13 @@ def inventory_outcome(
             bulk_calls += 1
             items += len(results)
             taken += sum(r.accepted for r in results)
-        elif kind == "group":
-            groups += 1
-            grouped += sum(r.accepted for r in results)
+        elif kind in ("group", "publish"):
+            if kind == "group":
+                groups += 1
+                grouped += sum(r.accepted for r in results)
+            else:
+                listings += 1
+                listed += sum(r.accepted for r in results)
             variants = (
                 line.skus if line is not None else record.variants() if record is not None else []
             )
@@ -50,6 +55,9 @@ def inventory_outcome(
                 elif any(i.severity == "warning" for i in result.issues):
                     warned.add(result.sku)
             continue
+        elif kind == "offers":
+            offers += len(results)
+            offered += sum(r.accepted for r in results)
         else:
             deletions += len(results)
             deleted += sum(r.accepted for r in results)
@@ -67,6 +75,10 @@ def inventory_outcome(
         )
     if groups:
         parts.append(f"{grouped} of {_plural(groups, 'inventory item group')}")
+    if offers:
+        parts.append(f"{offered} of {_plural(offers, 'offer')}")
+    if listings:
+        parts.append(f"published {listed} of {_plural(listings, 'group')}")
     if deletions:
         part = f"deleted {deleted} of {_plural(deletions, 'inventory item')}"
         if gone:
@@ -88,8 +100,8 @@ def inventory_outcome(
         verdict=verdict,
         detail=detail,
         reference=marketplace_id,
-        sent=items + groups + deletions,
-        accepted=taken + grouped + deleted,
+        sent=items + groups + offers + listings + deletions,
+        accepted=taken + grouped + offered + listed + deleted,
         issues=issues,
         refused_skus=list(refused),
     )

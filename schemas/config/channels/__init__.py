@@ -7,16 +7,12 @@ A channel without settings of its own is registered with the common
 """
 
 from schemas.config.channel import Channel, register_channel
-from schemas.config.channels import amazon, bol, google, idealo, mobile_cn
+from schemas.config.channels import amazon, bol, ebay, google, idealo, mobile_cn
 
 # Allegro takes its numeric category id, one for every market.
-# eBay's category ids do differ per eBay site, but no feed sends one yet (the inventory item
-# has no category; it belongs on the offer): give it categories_per_market=True when offers
-# carry categoryId. The delivery methods are those `pipeline.channels` has senders for.
-register_channel("ebay", delivery_methods=["ebay_inventory"])(Channel)
 register_channel("allegro")(Channel)
 # kaufland.de, .pl, .cz, .sk (and .at) each show the category tree in their own language,
 # and the product file's ``category`` is read in it.
 register_channel("kaufland", categories_per_market=True)(Channel)
 
-__all__ = ["amazon", "bol", "google", "idealo", "mobile_cn"]
+__all__ = ["amazon", "bol", "ebay", "google", "idealo", "mobile_cn"]

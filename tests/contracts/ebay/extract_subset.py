@@ -27,6 +27,11 @@ OPERATIONS = (
     ("/bulk_create_or_replace_inventory_item", "post"),
     ("/inventory_item/{sku}", "delete"),
     ("/inventory_item_group/{inventoryItemGroupKey}", "put"),
+    ("/offer", "get"),
+    ("/bulk_create_offer", "post"),
+    ("/offer/{offerId}", "put"),
+    ("/bulk_publish_offer", "post"),
+    ("/offer/publish_by_inventory_item_group", "post"),
 )
 """(path, method) of every operation `pipeline.delivery.ebay_inventory` calls."""
 EXTRA_SCHEMAS = ("Regulatory", "ExtendedProducerResponsibility")

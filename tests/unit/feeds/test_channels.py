@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
 CATEGORIES = load_category_map(ROOT / "config" / "categories.toml", markets=CONFIG.markets)
+EBAY_CATEGORIES = CATEGORIES.for_channel("ebay", "DE")
 GOLDEN = CASES / "feeds"
 REFERENCE = ROOT.parent / "shared" / "reference"
 CHANNEL_MARKET = {
@@ -221,8 +222,13 @@ def test_ebay_groups_25_items_per_call_and_keeps_safe_html() -> None:
     de = CONFIG.market("DE")
     items = [listing(de, sku=f"SKU-{n}") for n in range(60)]
     data, _ = write("ebay", de, items)
-    calls = [json.loads(line) for line in data.splitlines()]
+    lines = [json.loads(line) for line in data.splitlines()]
+    calls = [line for line in lines if "body" in line]
     assert [len(c["body"]["requests"]) for c in calls] == [25, 25, 10]
+    # Then their offers, 25 to a bulkCreateOffer call, in the same order.
+    offers = [line["offers"] for line in lines[len(calls) :]]
+    assert [len(o) for o in offers] == [25, 25, 10]
+    assert [o["sku"] for batch in offers for o in batch] == [i.sku for i in items]
     assert {c["contentLanguage"] for c in calls} == {"de-DE"} and calls[0][
         "marketplaceId"
     ] == "EBAY_DE"
@@ -320,7 +326,7 @@ def test_amazon_file_check_trusts_only_messages_the_writer_checked(tmp_path: Pat
 
 def test_ebay_file_check_trusts_only_items_the_writer_checked(tmp_path: Path) -> None:
     de = CONFIG.market("DE")
-    context = WriterContext(channel=CONFIG.channels["ebay"])
+    context = WriterContext(channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES)
     data, _ = write("ebay", de, [listing(de, sku=f"SKU-{n}") for n in range(30)], context)
     path = tmp_path / "ebay.jsonl"
     path.write_bytes(data)

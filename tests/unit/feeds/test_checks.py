@@ -56,8 +56,10 @@ def test_golden_items_have_no_problems() -> None:
     )
     for line in golden_lines("ebay.jsonl"):
         assert schema_problems("ebay_inventory", line) == []
-        for item in line["body"].get("requests", []):
+        for item in line.get("body", {}).get("requests", []):
             assert schema_problems("ebay_inventory", item, "inventory_item") == []
+        for offer in line.get("offers", []):
+            assert schema_problems("ebay_inventory", offer, "offer") == []
     assert all(schema_problems("bol_offer", o) == [] for o in golden_lines("bol.jsonl"))
     assert all(schema_problems("allegro_offer", o) == [] for o in golden_lines("allegro.jsonl"))
     cn = json.loads((GOLDEN / "mobile_cn.json").read_text(encoding="utf-8"), parse_float=Decimal)

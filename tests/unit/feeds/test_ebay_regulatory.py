@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from feeds.contract import WriterContext
 from feeds.ebay import regulatory
 from schemas.config.operators import Operators
 from tests.conftest import ROOT
-from tests.unit.feeds.test_channels import CONFIG, listing, market_for
+from tests.unit.feeds.test_channels import CONFIG, listing, market_for, write
 from tests.unit.schemas.config.test_operators import ACME, ACME_EU
 
 CONTRACT = ROOT / "tests" / "contracts" / "ebay" / "sell_inventory_v1.18.2.subset.json"
@@ -98,3 +99,53 @@ def test_the_sample_brands_map_onto_the_contract(brand: str) -> None:
 def test_no_operator_no_block() -> None:
     market = market_for("ebay")
     assert regulatory(listing(market, brand="Unbekannt", attributes={}), OPERATORS) is None
+
+
+def test_the_writer_sends_a_GPSR_product_s_block_with_its_offer() -> None:
+    market = CONFIG.market("DE")
+    item = listing(
+        market,
+        sku="GZ-KOP-0007",
+        brand="Klangwerk",
+        categories=("audio",),
+        attributes={"responsible_person_id": "klangwerk_eu"},
+    )
+    data, [findings] = write("ebay", market, [item])
+    assert [f for f in findings if f.severity == "error"] == []
+    items, offers = (json.loads(line) for line in data.decode().splitlines())
+    assert "regulatory" not in json.dumps(items)  # the inventory item has no such field
+    [offer] = offers["offers"]
+    assert offer["regulatory"] == json.loads(json.dumps(regulatory(item, market.operators)))
+    assert offer["regulatory"]["manufacturer"]["country"] == "CN"
+    assert [p["companyName"] for p in offer["regulatory"]["responsiblePersons"]] == [
+        "Klangwerk Europe B.V."
+    ]
+    assert "extendedProducerResponsibility" not in offer  # France only
+    assert list(_validator("EbayOfferDetailsWithKeys").iter_errors(offer)) == []
+    assert _undeclared(offer, {"$ref": "#/components/schemas/EbayOfferDetailsWithKeys"}) == []
+    assert (offer["sku"], offer["marketplaceId"], offer["categoryId"]) == (
+        "GZ-KOP-0007",
+        "EBAY_DE",
+        "112529",
+    )
+    assert offer["listingPolicies"] == {
+        "fulfillmentPolicyId": "6196932000",
+        "paymentPolicyId": "6196933000",
+        "returnPolicyId": "6196934000",
+    }
+
+
+def test_the_writer_will_not_start_without_the_offer_settings() -> None:
+    settings = CONFIG.channels["ebay"].model_copy(update={"return_policy_id": None})
+    with pytest.raises(ValueError, match=r"give \[channels.ebay\] return_policy_id$"):
+        write("ebay", CONFIG.market("DE"), [], WriterContext(channel=settings))
+
+
+def test_outside_the_EU_the_offer_carries_no_regulatory_block() -> None:
+    market = CONFIG.market("US")
+    item = listing(market, brand="Klangwerk", categories=("audio",))
+    data, [findings] = write("ebay", market, [item])
+    assert [f for f in findings if f.severity == "error"] == []
+    [offer] = json.loads(data.decode().splitlines()[-1])["offers"]
+    assert "regulatory" not in offer and offer["marketplaceId"] == "EBAY_US"
+    assert offer["pricingSummary"]["price"]["currency"] == "USD"

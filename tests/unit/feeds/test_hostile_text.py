@@ -138,6 +138,7 @@ def problems_in_file(channel: str, data: bytes) -> list[str]:
         return [p for row in rows for value in row for p in problems_in_text(value, "cell")]
     html_fields = {
         "/body/requests[]/product/description": SAFE_TAGS,  # eBay
+        "/offers[]/listingDescription": SAFE_TAGS,  # eBay's offer: the item's description
         "/description/sections[]/items[]/content": ALLEGRO_TAGS,  # Allegro
     }
     lines = [line for line in text.split("\n") if line] if extension == "jsonl" else [text]

@@ -419,6 +419,9 @@ def published_prices(channel: str, data: bytes) -> dict[str, str]:
     lines = [json.loads(line, parse_float=Decimal) for line in data.decode().splitlines()]
     if channel == "bol":
         return {o["reference"]: str(o["pricing"]["bundlePrices"][0]["unitPrice"]) for o in lines}
+    if channel == "ebay":
+        offers = [o for line in lines for o in line.get("offers", ())]
+        return {o["sku"]: o["pricingSummary"]["price"]["value"] for o in offers}
     return {o["external"]["id"]: o["sellingMode"]["price"]["amount"] for o in lines}
 
 
@@ -430,6 +433,8 @@ def published_prices(channel: str, data: bytes) -> dict[str, str]:
         ("kaufland", "PL", "10699", "8999"),
         ("allegro", "PL", "106.99", "89.99"),
         ("bol", "NL", "24.90", "19.90"),
+        ("ebay", "DE", "24.90", "19.90"),
+        ("ebay", "FR", "24.90", "19.90"),
         ("mobile_cn", "CN", "199.00", "159.00"),
     ],
 )
@@ -453,11 +458,15 @@ def test_channels_without_a_sale_field_publish_the_price_paid_from_the_night_it_
     assert published_prices(channel, started) == {"GZ-SALE-2": sale}
 
 
-def test_ebay_sends_nothing_of_a_sale() -> None:
+def test_ebay_strikes_no_price() -> None:
+    # Strike-through pricing is restricted to a few existing sellers (feeds.ebay): the
+    # offer states the price paid, never originalRetailPrice.
     market = CONFIG.market("DE")
-    with_sale, _ = write_on("ebay", "DE", sales(market), night("DE"))
+    data, _ = write_on("ebay", "DE", sales(market), night("DE"))
+    assert b"originalRetailPrice" not in data and b"originallySoldForRetailPriceOn" not in data
+    with_sale = published_prices("ebay", data)
     without, _ = write_on("ebay", "DE", [listing_without_sale(i) for i in sales(market)], None)
-    assert with_sale == without
+    assert set(published_prices("ebay", without).values()) == {"24.90"} != set(with_sale.values())
 
 
 def test_without_a_run_moment_every_sale_counts_as_running() -> None:

@@ -19,6 +19,7 @@ import pytest
 from feeds.checks import schema_problems
 from feeds.contract import WriterContext
 from feeds.ebay import EbayInventoryFeed
+from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from tests.conftest import CASES, ROOT
 from tests.ebay_api_server import contract_validator
@@ -32,13 +33,15 @@ if TYPE_CHECKING:
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
 MARKET = CONFIG.market("DE")
+EBAY_CATEGORIES = load_category_map(ROOT / "config" / "categories.toml").for_channel("ebay", "DE")
 GOLDEN = CASES / "feeds" / "variants" / "ebay.jsonl"
+OIL_SKUS = ["GZ-OIL-0061", "GZ-OIL-0065", "GZ-OIL-0069"]
 
 
 def write(
     listings: list[Listing], context: WriterContext | None = None
 ) -> tuple[bytes, list[list[Finding]]]:
-    context = context or WriterContext(channel=CONFIG.channels["ebay"])
+    context = context or WriterContext(channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES)
     buffer = io.BytesIO()
     writer = EbayInventoryFeed(buffer, MARKET, context)
     writer.write_header()
@@ -101,12 +104,22 @@ def test_each_variant_carries_its_varying_values_and_condition(written: bytes) -
 
 def test_one_group_line_per_group_after_its_items(written: bytes) -> None:
     lines = lines_of(written)
-    kinds = ["group" if "inventoryItemGroup" in line else "items" for line in lines]
-    assert kinds == ["items", "group", "group"]
+    kinds = [
+        "group"
+        if "inventoryItemGroup" in line
+        else "offers"
+        if "offers" in line
+        else "publish"
+        if "publishInventoryItemGroup" in line
+        else "items"
+        for line in lines
+    ]
+    assert kinds == ["items", "group", "group", "offers", "publish", "publish"]
     groups = groups_of(lines)
     assert list(groups) == [DAYPACK, OIL]
-    for line in lines[1:]:
+    for line in lines[1:4]:
         assert (line["marketplaceId"], line["contentLanguage"]) == ("EBAY_DE", "de-DE")
+    assert {line["marketplaceId"] for line in lines[4:]} == {"EBAY_DE"}  # no language to say
     daypack, oil = groups[DAYPACK], groups[OIL]
     assert daypack["variantSKUs"] == [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
     assert daypack["variesBy"] == {
@@ -128,10 +141,21 @@ def test_one_group_line_per_group_after_its_items(written: bytes) -> None:
 
 def test_every_line_keeps_our_schema_and_eBays_contract(written: bytes) -> None:
     bulk, group = contract_validator("BulkInventoryItem"), contract_validator("InventoryItemGroup")
+    offer = contract_validator("EbayOfferDetailsWithKeys")
+    publish = contract_validator("PublishByInventoryItemGroupRequest")
     for line in lines_of(written):
         assert schema_problems("ebay_inventory", line) == []
         if "body" in line:
             assert list(bulk.iter_errors(line["body"])) == []
+        elif "offers" in line:
+            for each in line["offers"]:
+                assert list(offer.iter_errors(each)) == []
+        elif "publishInventoryItemGroup" in line:
+            request = {
+                "inventoryItemGroupKey": line["publishInventoryItemGroup"],
+                "marketplaceId": line["marketplaceId"],
+            }
+            assert list(publish.iter_errors(request)) == []
         else:
             assert list(group.iter_errors(line["inventoryItemGroup"])) == []
     unfixed = contract_validator("InventoryItemGroup", errata=False)
@@ -149,11 +173,13 @@ def test_the_condition_is_eBays(condition: str, expected: str) -> None:
 
 
 def test_a_delta_run_sends_a_group_when_one_of_its_variants_changed() -> None:
-    full = WriterContext(channel=CONFIG.channels["ebay"])
+    full = WriterContext(channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES)
     write(group_listings(MARKET), full)
     listings = group_listings(MARKET)
     listings[2] = replace(listings[2], description="<p>Neu: mit Regenhülle.</p>")
-    delta = WriterContext(channel=CONFIG.channels["ebay"], previous=dict(full.hashes))
+    delta = WriterContext(
+        channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES, previous=dict(full.hashes)
+    )
 
     data, _ = write(listings, delta)
 
@@ -184,4 +210,19 @@ def test_the_file_check_wants_each_group_after_its_items(written: bytes, tmp_pat
     path = tmp_path / "ebay.jsonl"
     path.write_text("\n".join([*groups, first]) + "\n", encoding="utf-8")
     [problem] = EbayInventoryFeed.check_file(path)
-    assert problem == "line 3: inventory items after the group of line 1"
+    assert problem == "line 6: inventory items after the group of line 1"
+
+
+def test_the_variants_offers_are_written_unpublished_after_the_groups(written: bytes) -> None:
+    *_, last, daypack, oil = lines_of(written)
+    assert last["publish"] is False  # not one by one: each group is one listing
+    assert (daypack["publishInventoryItemGroup"], oil["publishInventoryItemGroup"]) == (
+        DAYPACK,
+        OIL,
+    )
+    assert daypack["variantSKUs"] == [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
+    offers = {offer["sku"]: offer for offer in last["offers"]}
+    assert list(offers) == [*(f"GZ-BAC-{n:04d}" for n in range(13, 19)), *OIL_SKUS]
+    assert {o["categoryId"] for sku, o in offers.items() if sku.startswith("GZ-BAC")} == {
+        "52357"  # config/categories.toml: bags
+    }

@@ -16,6 +16,7 @@ from feeds.contract import WriterContext
 from pipeline.channels import writer_class
 from pipeline.delivery.ebay_inventory.flow import deliver_inventory_file
 from pipeline.delivery.outcome import CredentialsError, DeliveryError, MarketplaceIssue
+from schemas.categories import load_category_map
 from schemas.config.loader import load_config
 from schemas.gtin import gs1_check_digit
 from schemas.listing import Listing
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from schemas.config.market import Market
 
 CONFIG = load_config(ROOT / "config" / "markets.toml", env={})
+EBAY_CATEGORIES = load_category_map(ROOT / "config" / "categories.toml").for_channel("ebay", "DE")
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ def listing(market: Market, number: int) -> Listing:
         availability="in_stock",
         image_links=(f"https://cdn.example/{number}-1.jpg", f"https://cdn.example/{number}-2.jpg"),
         brand="Nordquell",
+        categories=("drinkware",),
         gtin=ean + str(gs1_check_digit(ean)),
         mpn=f"BO750-{number}",
         weight=Quantity(Decimal("555"), "g"),
@@ -70,12 +73,16 @@ def listing(market: Market, number: int) -> Listing:
     )
 
 
-def written_file(count: int, deleted: tuple[str, ...] = (), market_code: str = "DE") -> list[str]:
+def written_file(
+    count: int, deleted: tuple[str, ...] = (), market_code: str = "DE", *, offers: bool = False
+) -> list[str]:
     """The lines of an ``ebay.jsonl`` that `feeds.ebay` writes for ``count`` listings and
-    the deletions of ``deleted``."""
+    the deletions of ``deleted``; without its lines of offers unless ``offers``."""
     market = CONFIG.market(market_code)
     buffer = io.BytesIO()
-    writer = writer_class("ebay")(buffer, market, WriterContext(channel=CONFIG.channels["ebay"]))
+    writer = writer_class("ebay")(
+        buffer, market, WriterContext(channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES)
+    )
     writer.write_header()
     for number in range(1, count + 1):
         findings = writer.write_item(listing(market, number))
@@ -84,21 +91,32 @@ def written_file(count: int, deleted: tuple[str, ...] = (), market_code: str = "
         writer.write_deletion(sku)
     writer.write_footer()
     writer.close()
-    return buffer.getvalue().decode().splitlines()
+    return kept(buffer.getvalue().decode().splitlines(), offers)
 
 
-def written_group_file() -> list[str]:
+def kept(lines: list[str], offers: bool) -> list[str]:
+    """``lines``, less the lines of offers (and of publishing groups) unless ``offers``."""
+    return [
+        line
+        for line in lines
+        if offers or ('"offers":[' not in line and '"publishInventoryItemGroup"' not in line)
+    ]
+
+
+def written_group_file(*, offers: bool = False) -> list[str]:
     """The lines `feeds.ebay` writes for the sample's daypack and oil groups (DE): one bulk
-    call of their nine items, then one line per group."""
+    call of their nine items, then one line per group (then their offers if ``offers``)."""
     market = CONFIG.market("DE")
     buffer = io.BytesIO()
-    writer = writer_class("ebay")(buffer, market, WriterContext(channel=CONFIG.channels["ebay"]))
+    writer = writer_class("ebay")(
+        buffer, market, WriterContext(channel=CONFIG.channels["ebay"], categories=EBAY_CATEGORIES)
+    )
     writer.write_header()
     for item in group_listings(market):
         assert [f for f in writer.write_item(item) if f.severity == "error"] == []
     writer.write_footer()
     writer.close()
-    return buffer.getvalue().decode().splitlines()
+    return kept(buffer.getvalue().decode().splitlines(), offers)
 
 
 DAYPACK_SKUS = [f"GZ-BAC-{n:04d}" for n in range(13, 19)]
@@ -141,7 +159,7 @@ def test_the_contract_subset_is_eBays_and_every_ref_resolves() -> None:
     from jsonschema import Draft4Validator
 
     contract = json.loads(CONTRACT.read_text(encoding="utf-8"))
-    assert contract["info"]["version"] == "1.13.0"
+    assert contract["info"]["version"] == "1.18.2"
     assert contract["info"]["license"]["name"] == "eBay API License Agreement"
     assert contract["paths"]["/bulk_create_or_replace_inventory_item"]["post"]["operationId"] == (
         "bulkCreateOrReplaceInventoryItem"
@@ -237,7 +255,12 @@ def test_the_golden_ebay_file_is_taken_as_written(ebay: EbayApiServer) -> None:
     lines = (CASES / "feeds" / "ebay.jsonl").read_text(encoding="utf-8").splitlines()
     outcome, _, _ = deliver(ebay, lines)
     assert ebay.problems == []
-    assert [c.body for c in ebay.bulk_calls()] == [json.loads(line)["body"] for line in lines]
+    documents = [json.loads(line) for line in lines]
+    bodies = [d["body"] for d in documents if "body" in d]
+    assert [c.body for c in ebay.bulk_calls()] == bodies
+    [created] = ebay.offer_calls("bulkCreateOffer")
+    assert created.body == {"requests": [o for d in documents for o in d.get("offers", ())]}
+    assert {o["status"] for o in ebay.offers.values()} == {"PUBLISHED"}
     assert outcome.verdict == "accepted" and outcome.sent == outcome.accepted > 0
 
 

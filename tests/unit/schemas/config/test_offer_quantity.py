@@ -43,6 +43,6 @@ def test_a_channel_without_quantities_names_those_that_have_it(tmp_path: Path) -
     with pytest.raises(ConfigError) as error:
         load_config(path, env={})
     assert (
-        "default_quantity is not a setting of the google channel (it is a setting of amazon, bol)"
-        in str(error.value)
+        "default_quantity is not a setting of the google channel "
+        "(it is a setting of amazon, bol, ebay)" in str(error.value)
     )
