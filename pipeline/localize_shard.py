@@ -73,7 +73,8 @@ def localize_shard(
     Each listing carries its title and description cleaned and its title composed by
     each of ``title_rules`` (the title rules of the market's channels; default: the
     default rule, which channels without a rule of their own use), made here once for
-    every channel of the market (`feeds.prepared`) rather than once in each channel's task.
+    every channel of the market (`feeds.prepared`) rather than once in each channel's task;
+    a market with one channel gets no titles composed ahead.
 
     Returns:
         The shard's counts (products, set aside and why, required attributes missing
@@ -89,7 +90,11 @@ def localize_shard(
     products = set_aside = 0
     encode = msgspec.msgpack.Encoder(decimal_format="string").encode
     pricer = Pricer(market, pricing, rates)
+    # A market with one channel gains nothing from a title composed ahead of it (its one
+    # writer composes the same title), only its cleaned texts.
     rules = list({rule_key(r): r for r in title_rules or (TitleRule(),)}.values())
+    if len(market.channels) < 2:
+        rules = []
     with (
         (folder / LISTINGS).open("wb") as listings_stream,
         (folder / KEYED_FINDINGS).open("w", encoding="utf-8") as findings_stream,
