@@ -20,17 +20,18 @@ a fresh process so that its peak RSS is its own, without Airflow around them:
    as the DAG's ``localize_market`` runs them on this 2-core machine, the feed shrink
    check and publish.
 
-Printed: seconds (measured in the step's process, its imports included) and peak RSS
-of every step, one build line per market and the build phase's wall time; then, per
-channel, the localize + write rate. The rate comes from a build of that channel alone
-for one market that has it (DE where it can, else the first configured market; two at
-a time, as above): listings written divided by the seconds of `build_market_feeds`
-(the writer's imports done before the clock starts), which reads the snapshot and the
-market's translations, localizes every product, checks completeness, writes the feed
-and checks the file: everything a channel costs when it runs on its own. The floor is
-a bare ``lxml.etree.xmlfile`` loop writing as many 12-field ``<item>`` elements (the
-shape of a Google item) in this benchmark's own process (best of three, while no step
-runs), and each channel's rate is shown as a share of it. ``--profile MARKET`` adds a
+Printed: seconds and CPU seconds (measured in the step's process, its imports included;
+on a shared machine the CPU seconds are the figure to compare) and peak RSS of every
+step, one build line per market and the build phase's wall time; then, per channel, the
+localize + write rate. The rate comes from a build of that channel alone for one market
+that has it (DE where it can, else the first configured market; two at a time, as
+above): listings written divided by the seconds of `build_market_feeds` (the writer's
+imports done before the clock starts), which reads the snapshot and the market's
+translations, localizes every product, checks completeness, writes the feed and checks
+the file: everything a channel costs when it runs on its own. The floor is a bare
+``lxml.etree.xmlfile`` loop writing as many 12-field ``<item>`` elements (the shape of a
+Google item) in this benchmark's own process (best of three, while no step runs), and
+each channel's rate is shown as a share of it. ``--profile MARKET`` adds a
 cProfile of that market's build; ``--markets DE FR`` limits the run to those markets
 (the memory seeded for them, their translation, their builds and the channels they have
 for the rates).
@@ -105,17 +106,21 @@ class StepFailed(Exception):
     """A step failed in its process (its traceback as text: not every error pickles)."""
 
 
-def _measured(step: Callable[..., Any], *args: Any) -> tuple[Any, float, float]:
-    """Run one step in this (fresh) process: its result, seconds and peak RSS in MiB."""
+def _measured(step: Callable[..., Any], *args: Any) -> tuple[Any, float, float, float]:
+    """Run one step in this (fresh) process: its result, seconds, peak RSS in MiB and CPU
+    seconds (`time.process_time`: on a shared machine other processes take wall time from
+    a step, hardly CPU time)."""
     import traceback
 
     started = time.perf_counter()
+    cpu_started = time.process_time()
     try:
         result = step(*args)
     except Exception:
         raise StepFailed(f"{step.__name__}: {traceback.format_exc()}") from None
     seconds = time.perf_counter() - started
-    return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu = time.process_time() - cpu_started
+    return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, cpu
 
 
 def generate_catalog(work: Path, products: int) -> int:
@@ -366,9 +371,12 @@ def lxml_floor(path: Path, items: int) -> float:
     return items / (time.perf_counter() - started)
 
 
-def _row(label: str, seconds: float, rss: float | None, note: str = "") -> None:
+def _row(
+    label: str, seconds: float, rss: float | None, note: str = "", cpu: float | None = None
+) -> None:
     memory = f"{rss:9,.0f}" if rss is not None else " " * 9
-    print(f"  {label:<28} {seconds:9.1f} {memory}   {note}")
+    cpu_text = f"{cpu:9.1f}" if cpu is not None else " " * 9
+    print(f"  {label:<28} {seconds:9.1f} {cpu_text} {memory}   {note}")
 
 
 def run(
@@ -395,17 +403,19 @@ def run(
     )
     with pool() as executor:
 
-        def step(function: Callable[..., Any], *step_args: Any) -> tuple[Any, float, float]:
+        def step(function: Callable[..., Any], *step_args: Any) -> tuple[Any, float, float, float]:
             return executor.submit(_measured, function, work, *step_args).result()
 
-        _, generate_seconds, _ = step(generate_catalog, products)
+        _, generate_seconds, _, _ = step(generate_catalog, products)
         run_started = time.perf_counter()
-        staged, extract_seconds, extract_rss = step(extract)
+        staged, extract_seconds, extract_rss, extract_cpu = step(extract)
         paused = time.perf_counter()
-        seeded, seed_seconds, _ = step(seed_memory, staged["snapshot"], codes)
+        seeded, seed_seconds, _, _ = step(seed_memory, staged["snapshot"], codes)
         seeding = time.perf_counter() - paused
-        validated, validate_seconds, validate_rss = step(validate, staged)
-        translated, translate_seconds, translate_rss = step(translate, staged, validated, codes)
+        validated, validate_seconds, validate_rss, validate_cpu = step(validate, staged)
+        translated, translate_seconds, translate_rss, translate_cpu = step(
+            translate, staged, validated, codes
+        )
         build_started = time.perf_counter()
         futures = {
             code: executor.submit(_measured, build, work, code, staged, validated, translated)
@@ -413,27 +423,29 @@ def run(
         }
         market_builds = {code: future.result() for code, future in futures.items()}
         build_wall = time.perf_counter() - build_started
-        built = [result for result, _, _ in market_builds.values()]
-        held, gates_seconds, gates_rss = step(check_gates, built)
-        published, publish_seconds, publish_rss = step(publish, staged, built, held)
+        built = [result for result, _, _, _ in market_builds.values()]
+        held, gates_seconds, gates_rss, gates_cpu = step(check_gates, built)
+        published, publish_seconds, publish_rss, publish_cpu = step(publish, staged, built, held)
         run_wall = time.perf_counter() - run_started - seeding
 
     print(
         f"setup (outside the run): catalog generated in {generate_seconds:.1f} s; "
         f"translation memory seeded with {seeded:,} machine entries in {seed_seconds:.1f} s"
     )
-    print(f"  {'step':<28} {'seconds':>9} {'peak MiB':>9}")
+    print(f"  {'step':<28} {'seconds':>9} {'CPU s':>9} {'peak MiB':>9}")
     _row(
         "extract",
         extract_seconds,
         extract_rss,
         f"{staged['products']:,} products, {staged['rejected_rows']} rejected rows",
+        extract_cpu,
     )
     _row(
         "validate",
         validate_seconds,
         validate_rss,
         f"{validated['quarantined']:,} quarantined, {validated['warnings']:,} warnings",
+        validate_cpu,
     )
     languages = translated["report"]["languages"]
     segments = sum(lang["segments"] for lang in languages.values())
@@ -443,24 +455,33 @@ def run(
         translate_seconds,
         translate_rss,
         f"{segments:,} segments in {len(languages)} languages, {pending:,} pending or flagged",
+        translate_cpu,
     )
-    for code, (result, seconds, rss) in market_builds.items():
+    for code, (result, seconds, rss, cpu) in market_builds.items():
         written = sum(feed["items"] for feed in result["feeds"])
         channels = result["channels"]
         aside = {c: info["reasons"] for c, info in channels.items() if info["set_aside"]}
         note = f"{', '.join(channels)}: {written:,} items written"
         if aside:
             note += f"; set aside {aside}"
-        _row(f"build {code}", seconds, rss, note)
-    build_cpu = sum(seconds for _, seconds, _ in market_builds.values())
+        _row(f"build {code}", seconds, rss, note, cpu)
+    build_seconds = sum(seconds for _, seconds, _, _ in market_builds.values())
+    build_cpu = sum(cpu for _, _, _, cpu in market_builds.values())
     _row(
         f"build, {len(codes)} markets",
         build_wall,
-        max(rss for _, _, rss in market_builds.values()),
-        f"wall, {PARALLEL} at a time ({build_cpu:,.1f} s of builds)",
+        max(rss for _, _, rss, _ in market_builds.values()),
+        f"wall, {PARALLEL} at a time ({build_seconds:,.1f} s of builds)",
+        build_cpu,
     )
-    _row("check_gates", gates_seconds, gates_rss, f"{len(held['feeds'])} feeds held back")
-    _row("publish", publish_seconds, publish_rss, f"{len(published)} files published")
+    _row(
+        "check_gates",
+        gates_seconds,
+        gates_rss,
+        f"{len(held['feeds'])} feeds held back",
+        gates_cpu,
+    )
+    _row("publish", publish_seconds, publish_rss, f"{len(published)} files published", publish_cpu)
     print(f"  {'extract to publish (wall)':<28} {run_wall:9.1f}   (without seeding the memory)")
 
     # Best of three: a floor is what the loop can do, and this machine's speed drifts.
@@ -492,13 +513,13 @@ def run(
     print("localize + write, one channel per process (build_market_feeds with that channel only)")
     print(
         f"  {'channel':<10} {'market':<6} {'listed':>9} {'seconds':>8} "
-        f"{'listings/s':>11} {'x floor':>8} {'peak MiB':>9}"
+        f"{'listings/s':>11} {'x floor':>8} {'peak MiB':>9} {'CPU s':>8}"
     )
-    for channel, ((listed, seconds), _, rss) in rates.items():
+    for channel, ((listed, seconds), _, rss, cpu) in rates.items():
         rate = listed / seconds
         print(
             f"  {channel:<10} {rate_runs[channel]:<6} {listed:>9,} {seconds:8.1f} "
-            f"{rate:>11,.0f} {rate / floor:8.2f} {rss:9,.0f}"
+            f"{rate:>11,.0f} {rate / floor:8.2f} {rss:9,.0f} {cpu:8.1f}"
         )
     if profile is not None:
         print(f"cProfile of build {profile_market} ({profile[1]:.1f} s under the profiler):")

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, ClassVar, TypeVar
 # At module level: the writers clean several texts per item, and an import statement
 # in a method costs about a microsecond per call.
 from feeds.text import cut_at_word
-from feeds.titles import TitleBook, compose_title
+from feeds.titles import TitleBook, compose_title, rule_key
 from schemas.compliance import gpsr_applies, gpsr_problems
 from schemas.energy import energy_label_applies, energy_label_problems
 from schemas.text import SAFE_TAGS, clean_html, clean_text
@@ -108,6 +108,19 @@ class WriterContext:
     outside a run), every sale counts as running."""
 
 
+def _prepared(listing: Listing, markup: str) -> CleanText | None:
+    """The listing's title or description as its market's ``localize_shard`` task cleaned
+    it (`feeds.prepared`), when ``markup`` is one of them; None otherwise."""
+    prepared = listing.prepared
+    if prepared is None:
+        return None
+    if markup == listing.description:
+        return prepared.description
+    if markup == listing.title:
+        return prepared.title
+    return None
+
+
 class FeedWriter(ABC):
     """Base of all feed writers; see the module docstring for the call order."""
 
@@ -174,7 +187,7 @@ class FeedWriter(ABC):
 
     def plain(self, listing: Listing, findings: list[Finding], field: str, markup: str) -> str:
         """``markup`` as plain text (`schemas.text.clean_text`); what had to go is reported."""
-        cleaned = clean_text(markup)
+        cleaned = _prepared(listing, markup) or clean_text(markup)
         self.report_cleaning(listing, findings, field, markup, cleaned)
         return cleaned.text
 
@@ -237,7 +250,9 @@ class FeedWriter(ABC):
         ):
             book.release_last()  # the item before was left out: its title is free again
         name = " ".join(self.plain(listing, findings, field, listing.title).split())
-        title = compose_title(listing, name, rule, limit, book)
+        prepared = listing.prepared
+        draft = prepared.draft(rule_key(rule)) if prepared is not None else None
+        title = compose_title(listing, name, rule, limit, book, draft)
         self._title_claimed_at = self.items_written
         if title.shortened:
             parts = title.left_out

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from collections.abc import MutableMapping, Sequence
 
     from schemas.config.channel import TitleRule
-    from schemas.listing import Listing
+    from schemas.listing import Listing, TitleDraft
 
 NO_BREAK_SPACE = "\u00a0"
 
@@ -167,12 +167,58 @@ def _key(title: str) -> bytes:
     return blake2b(" ".join(title.casefold().split()).encode(), digest_size=16).digest()
 
 
+def rule_key(rule: TitleRule) -> str:
+    """The rule as one string: a `schemas.listing.TitleDraft` composed by it says so.
+
+    >>> from schemas.config.channel import TitleRule
+    >>> rule_key(TitleRule(parts=["name", "brand"], drop_order=["brand"], distinguish_by=[]))
+    'name,brand;brand;;0'
+    """
+    return ";".join(
+        (
+            ",".join(rule.parts),
+            ",".join(rule.drop_order),
+            ",".join(rule.distinguish_by),
+            "1" if rule.no_break_units else "0",
+        )
+    )
+
+
+def draft_title(listing: Listing, name: str, rule: TitleRule) -> TitleDraft | None:
+    """The listing's title by ``rule`` with every part, before any limit or other title
+    of a feed is looked at: what `compose_title` gives every channel with this rule whose
+    limit it fits and whose feed has no product with the title yet. None without a name.
+
+    >>> from schemas.listing import Listing
+    >>> from schemas.config.channel import TitleRule
+    >>> tea = Listing(sku="T1", market="CN", locale="zh_CN", text_locale="zh_CN",
+    ...     title="Chamomile 100 g", description="", link="",
+    ...     price=None, availability="in_stock", brand="Teegarten Sieben")  # type: ignore[arg-type]
+    >>> draft = draft_title(tea, tea.title, TitleRule(distinguish_by=["brand"]))
+    >>> draft.text, draft.length, draft.values
+    ('Teegarten Sieben Chamomile 100 g', 32, ('teegarten sieben',))
+    """
+    from schemas.listing import TitleDraft
+
+    if not name.strip():
+        return None
+    values = _values(listing, rule, listing.varies_by)
+    varying = [p for p in listing.varies_by if p in values and p != "name"]
+    forced = [p for p in varying if p not in rule.distinguish_by]
+    order, words, _, _ = _parts(name, values, rule, forced)
+    full = _join(order, words)
+    text = _no_break(full) if rule.no_break_units else full
+    mine = tuple(" ".join(values[p].folded) if p in values else "" for p in rule.distinguish_by)
+    return TitleDraft(rule_key(rule), text, len(full), mine)
+
+
 def compose_title(
     listing: Listing,
     name: str,
     rule: TitleRule,
     limit: int,
     book: TitleBook | None = None,
+    draft: TitleDraft | None = None,
 ) -> Title:
     """The listing's title by ``rule``, at most ``limit`` characters, unique in ``book``.
 
@@ -182,6 +228,9 @@ def compose_title(
         rule: The channel's title rule.
         limit: Most characters the channel takes.
         book: The feed's titles so far; the title is claimed in it.
+        draft: The title `draft_title` composed for this listing, name and rule (in the
+            market's ``localize_shard`` task, for all its channels): taken as it is when it
+            fits ``limit`` and no other product has it, else the title is composed here.
 
     >>> from schemas.listing import Listing
     >>> from schemas.config.channel import TitleRule
@@ -193,6 +242,14 @@ def compose_title(
     """
     if not name.strip():
         return Title("", "")  # no name, no title: the writer reports it empty
+    if draft is not None and draft.length <= limit:
+        # Most titles fit and are the feed's first: the draft is the title.
+        if book is None:
+            return Title(draft.text, draft.text)
+        taken = book.owner(draft.text)
+        if taken is None or taken[0] == listing.sku:
+            book.claim(draft.text, listing.sku, draft.values)
+            return Title(draft.text, draft.text)
     values = _values(listing, rule, listing.varies_by)
     # What the group varies by tells its variants apart first; a part the rule does not
     # compare (a TV's display_diagonal) is shown from the start.
@@ -232,6 +289,31 @@ def _fit(
     name: str, values: dict[str, _Value], rule: TitleRule, limit: int, forced: Sequence[str]
 ) -> Title:
     """Compose the title with every part it can show, then shorten it to ``limit``."""
+    order, words, name_words, forced = _parts(name, values, rule, forced)
+    full = _join(order, words)
+    left_out: list[str] = []
+    cut = False
+    if len(full) <= limit:  # most titles fit as they are
+        text = full
+    else:
+        text, cut = _shorten(order, words, name_words, rule, limit, forced, left_out)
+    if rule.no_break_units:
+        text = _no_break(text)
+        full = _no_break(full)
+    return Title(text, full, tuple(left_out), cut)
+
+
+def _no_break(text: str) -> str:
+    """``text`` with each number and its unit joined by a no-break space."""
+    return " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(text))
+
+
+def _parts(
+    name: str, values: dict[str, _Value], rule: TitleRule, forced: Sequence[str]
+) -> tuple[list[str], dict[str, tuple[str, ...]], list[str], list[str]]:
+    """The parts the title shows in their order, the words of each, the name's words
+    (less what the parts show) and the parts that must stay (``forced`` and the
+    distinguishing attributes the name ended with)."""
     name_words = quantity_words(name)
     shown: dict[str, tuple[str, ...]] = {}
     wanted = [p for p in (*rule.parts, *forced) if p != "name" and p in values]
@@ -268,17 +350,7 @@ def _fit(
     order = [p for p in rule.parts if p == "name" or p in shown]
     order += [p for p in forced if p not in order and p in shown]
     words = {**shown, "name": tuple(name_words)}
-    full = _join(order, words)
-    left_out: list[str] = []
-    cut = False
-    if len(full) <= limit:  # most titles fit as they are
-        text = full
-    else:
-        text, cut = _shorten(order, words, name_words, rule, limit, forced, left_out)
-    if rule.no_break_units:
-        text = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(text))
-        full = " ".join(w.replace(" ", NO_BREAK_SPACE) for w in quantity_words(full))
-    return Title(text, full, tuple(left_out), cut)
+    return order, words, name_words, forced
 
 
 def _shorten(

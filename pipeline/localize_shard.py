@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from feeds.prepared import prepare_texts
+from feeds.titles import rule_key
 from pipeline.layout import (
     COMPLETENESS,
     KEYED_FINDINGS,
@@ -21,6 +23,7 @@ from pipeline.layout import (
 )
 from pipeline.records import ShardResult, ShardSpec, write_staged
 from pipeline.staged_parts import MARKET, write_keyed, write_record
+from schemas.config.channel import TitleRule
 from schemas.findings import Finding
 from transforms.completeness import completeness
 from transforms.infra.storage import ensure_dir
@@ -54,6 +57,7 @@ def localize_shard(
     translations: StoragePath | Path | None = None,
     source_locale: str = "en_US",
     clock: SaleClock | None = None,
+    title_rules: Sequence[TitleRule] | None = None,
 ) -> ShardResult:
     """The ``localize_shard`` task: one shard of the snapshot (`stage_catalog`'s
     ``shards``; None: all of it) localized for one market.
@@ -65,6 +69,12 @@ def localize_shard(
     of the market's findings (keyed by position, for `assemble_market` to merge in
     snapshot order), completeness and prices (with the sale's price, period and steps;
     ``clock``: the run's day and the merchant's time zone, `transforms.localize.localize`).
+
+    Each listing carries its title and description cleaned and its title composed by
+    each of ``title_rules`` (the title rules of the market's channels; default: the
+    default rule, which channels without a rule of their own use), made here once for
+    every channel of the market (`feeds.prepared`) rather than once in each channel's task;
+    a market with one channel gets no titles composed ahead.
 
     Returns:
         The shard's counts (products, set aside and why, required attributes missing
@@ -80,6 +90,11 @@ def localize_shard(
     products = set_aside = 0
     encode = msgspec.msgpack.Encoder(decimal_format="string").encode
     pricer = Pricer(market, pricing, rates)
+    # A market with one channel gains nothing from a title composed ahead of it (its one
+    # writer composes the same title), only its cleaned texts.
+    rules = list({rule_key(r): r for r in title_rules or (TitleRule(),)}.values())
+    if len(market.channels) < 2:
+        rules = []
     with (
         (folder / LISTINGS).open("wb") as listings_stream,
         (folder / KEYED_FINDINGS).open("w", encoding="utf-8") as findings_stream,
@@ -118,6 +133,7 @@ def localize_shard(
                 write_keyed(findings_stream, position, MARKET, listing)
                 continue
             write_keyed(findings_stream, position, MARKET, listing.warnings)
+            listing.prepared = prepare_texts(listing, rules)
             price = listing.price
             price_rows.writerow(
                 (

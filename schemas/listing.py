@@ -9,6 +9,7 @@ from datetime import datetime  # noqa: TC003 (msgspec decodes by the annotations
 # channel tasks as msgpack records, which msgspec decodes by these annotations.
 from schemas.findings import Finding  # noqa: TC001
 from schemas.product import Availability, Condition, Money, Quantity  # noqa: TC001
+from schemas.text import CleanText  # noqa: TC001
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,51 @@ class Sale:
     start: datetime | None = None
     end: datetime | None = None
     reference: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TitleDraft:
+    """A listing's title composed once by one title rule, with every part and unclaimed,
+    for each channel of the market whose rule it is (`feeds.prepared`).
+
+    Attributes:
+        rule: The rule it was composed by (`feeds.titles.rule_key`).
+        text: The title with every part (``Title.full``), as a channel carries it when
+            ``length`` is within its limit.
+        length: Characters of the title before units were joined by no-break spaces (what
+            the limit is compared with).
+        values: The listing's ``distinguish_by`` values, as a `feeds.titles.TitleBook`
+            keeps them for the product that has the title.
+    """
+
+    rule: str
+    text: str
+    length: int
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTexts:
+    """What every channel of a market makes of a listing's texts, made once in the
+    market's ``localize_shard`` task rather than once per channel (`feeds.prepared`).
+
+    Each value is the one its function gives for the listing's ``title`` and
+    ``description`` as they were when it was made: code that changes them (or a part a
+    title shows) drops it, ``dataclasses.replace(listing, ..., prepared=None)``.
+
+    Attributes:
+        title: ``schemas.text.clean_text(title)``.
+        description: ``schemas.text.clean_text(description)``.
+        titles: The title composed by each rule of the market's channels.
+    """
+
+    title: CleanText
+    description: CleanText
+    titles: tuple[TitleDraft, ...] = ()
+
+    def draft(self, rule: str) -> TitleDraft | None:
+        """The title composed by ``rule`` (`feeds.titles.rule_key`), if it was."""
+        return next((draft for draft in self.titles if draft.rule == rule), None)
 
 
 @dataclass(slots=True)
@@ -84,6 +130,8 @@ class Listing:
         sale: The reduced price this listing is offered at, with its period and the price
             the reduction is announced against; None when there is no sale. ``price`` stays
             the regular price.
+        prepared: Its texts cleaned and its titles composed once for every channel of the
+            market (`PreparedTexts`); None: each writer makes them itself.
     """
 
     sku: str
@@ -121,3 +169,4 @@ class Listing:
     varies_by: tuple[str, ...] = ()
     condition: Condition = "new"
     sale: Sale | None = None
+    prepared: PreparedTexts | None = None

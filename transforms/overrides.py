@@ -277,7 +277,8 @@ def apply_overrides(
             attributes[item.field] = item.value
     if attributes != listing.attributes:
         changes["attributes"] = attributes
-    changed = replace(listing, **changes) if changes else listing  # type: ignore[arg-type]
+    # Texts and titles prepared for the unchanged listing no longer hold (`feeds.prepared`).
+    changed = replace(listing, **changes, prepared=None) if changes else listing  # type: ignore[arg-type]
     return Applied(None if excluded else changed, findings, price_row, took_effect)
 
 
