@@ -281,8 +281,9 @@ def cluster(
         # The DAG files do not change during the tests: parsed once at start, not again
         # every 30 s on the cores the runs need.
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
-        # A throw-away cluster: what has not stopped 5 s after TERM is killed.
-        "GRENZENLOS_CLUSTER_STOP_GRACE": "5",
+        # A throw-away cluster, stopped when no task runs: what has not stopped 2 s
+        # after TERM is killed.
+        "GRENZENLOS_CLUSTER_STOP_GRACE": "2",
     }
     cluster = CeleryCluster(tmp_path_factory.mktemp("cluster"), environment)
     try:
