@@ -48,8 +48,8 @@ onboard: install
 	$(BIN)/python -m pipeline.onboarding $(if $(CONFIG),--config $(CONFIG)) $(if $(MARKETS),--markets $(MARKETS))
 
 # The whole suite in two processes (pytest-xdist, one file per process at a time) and, at
-# the same time, the Celery cluster tests: they start a cluster of their own (scheduler,
-# API server, DAG processor, triggerer, two workers) whose time goes mostly to waiting
+# the same time, the Celery cluster tests: they share one cluster (scheduler, API server,
+# DAG processor, triggerer, two workers) and one run on it, whose time goes mostly to waiting
 # (process starts, scheduler loops, a missed heartbeat), so they run beside the rest; the
 # rest runs under `nice`, so the cluster's processes get the cores first when they need
 # them to meet their timeouts. CLUSTER_ALONE=1 runs them afterwards, alone, instead.

@@ -7,6 +7,11 @@ relies on the script alone: every component's process group named in a pid file 
 afterwards, so a failed or hung ``up`` leaves nothing running. One component can be killed
 (`CeleryCluster.kill`, as when its machine goes away) and started again
 (`CeleryCluster.start`, with the script's settings, as a supervisor would restart it).
+
+The cluster tier (marker ``cluster``) shares one such cluster for the whole session
+(``tests/integration/conftest.py``): `LocalizeRun` is the one ``localize_catalog`` run of
+DE and FR it makes, during which ``worker-a`` is killed; the Celery test reads what the run
+left, the triggerer test delivers the feeds it published.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+
+    from tests.s3_server import S3Bucket
 
 from tests.conftest import ROOT
 
@@ -37,6 +45,15 @@ COMMANDS = {
     "api-server": ("airflow", "api-server"),
 }
 """How `CeleryCluster.start` starts a component again (as ``cluster.sh up`` does)."""
+POLL_SECONDS = 0.5
+"""Between two reads of a run's or task's state through the REST API."""
+
+MARKETS = ["DE", "FR"]
+RUN = "2026-11-24"
+"""The run day of the session's one localize_catalog run on the cluster."""
+SHARD_PRODUCTS = 25
+"""72 products in 3 shards: enough mapped tasks for both workers to get some."""
+SHARDS = 3
 
 
 def free_port() -> int:
@@ -243,5 +260,71 @@ class CeleryCluster:
             state = self.api("GET", self.run_url(dag_id, run_id))["state"]
             if state in ("success", "failed"):
                 return str(state)
-            time.sleep(2)
+            time.sleep(POLL_SECONDS)
         return str(state)
+
+    def trigger(self, dag_id: str, conf: dict[str, Any], logical_date: str | None) -> str:
+        """``dag_id`` unpaused and run by hand with ``conf``; the run id."""
+        self.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
+        run = self.api(
+            "POST", f"/dags/{dag_id}/dagRuns", {"logical_date": logical_date, "conf": conf}
+        )
+        return str(run["dag_run_id"])
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of the run, as the UI lists them."""
+        url = f"{self.run_url(dag_id, run_id)}/taskInstances?limit=500"
+        found: list[dict[str, Any]] = self.api("GET", url)["task_instances"]
+        return found
+
+    def kill_in_task(
+        self, name: str, dag_id: str, run_id: str, task_id: str
+    ) -> tuple[str, int] | None:
+        """`kill` the worker ``name`` as soon as it runs a ``task_id`` task of the run;
+        that task's (id, map index), or None when it ran none within three minutes or
+        before the run ended."""
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            for ti in self.task_instances(dag_id, run_id):
+                if ti["state"] == "running" and ti["hostname"] == name and ti["task_id"] == task_id:
+                    self.kill(name)
+                    return (ti["task_id"], ti["map_index"])
+            if self.api("GET", self.run_url(dag_id, run_id))["state"] in ("success", "failed"):
+                return None
+            time.sleep(0.3)
+        return None
+
+
+class PublishedObjects:
+    """What was under a bucket's prefix at one moment, read with boto3 (`S3Bucket`), with
+    the bucket's ``keys``/``read``: the session's later runs (a delivery writes its
+    answers into the publishing run's findings) do not change what a test reads here."""
+
+    def __init__(self, bucket: S3Bucket, prefix: str) -> None:
+        self._objects = {key: bucket.read(key) for key in bucket.keys(prefix)}
+
+    def keys(self, prefix: str = "") -> list[str]:
+        return sorted(key for key in self._objects if key.startswith(prefix))
+
+    def read(self, key: str) -> bytes:
+        return self._objects[key]
+
+
+@dataclass(frozen=True)
+class LocalizeRun:
+    """The session's one localize_catalog run on the cluster, and what was done to it."""
+
+    run_id: str
+    state: str
+    instances: list[dict[str, Any]]
+    killed: tuple[str, int] | None
+    """The task instance ``worker-a`` ran when it was killed (None: it ran none)."""
+    published: PublishedObjects
+    """The bucket's ``output/`` as the run left it."""
+    reference: Path
+    """The output folder of the same run through the steps on the local disk."""
+
+    @property
+    def workers_left(self) -> tuple[str, ...]:
+        """The workers still running after the run (the killed one is not restarted)."""
+        return WORKERS[1:] if self.killed else WORKERS
