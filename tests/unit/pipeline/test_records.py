@@ -67,6 +67,7 @@ SUMMARY = {
     "sales": 1,
     "prior_price_corrections": 1,
     "history": "/s/DE/price_history.amazon.jsonl",
+    "team_files": {"DE-amazon.csv": "9f2c"},
 }
 STAGED = {
     "snapshot": "s3://staging/r/catalog.msgpack",
