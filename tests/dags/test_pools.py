@@ -9,12 +9,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.conftest import ROOT, migrated_airflow_db
-
-if TYPE_CHECKING:
-    import pytest
 
 POOLS = json.loads((ROOT / "config" / "pools.json").read_text(encoding="utf-8"))
 
@@ -34,6 +32,7 @@ def test_the_amazon_pool_keeps_every_operation_of_a_delivery_within_its_burst() 
     assert POOLS["amazon_sp_api"]["slots"] == min(RATE_LIMITS[op].burst for op in once)
 
 
+@pytest.mark.integration  # Airflow's CLI on a migrated metadata database
 def test_airflow_imports_the_pools(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

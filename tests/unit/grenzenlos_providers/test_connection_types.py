@@ -84,6 +84,7 @@ def airflow_sees(tmp_path_factory: pytest.TempPathFactory, airflow_db: Path) -> 
     return seen
 
 
+@pytest.mark.integration  # an Airflow process on a migrated metadata database
 def test_airflow_discovers_the_connection_types_through_the_entry_point(
     airflow_sees: dict[str, Any],
 ) -> None:
@@ -126,6 +127,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.integration  # an Airflow process on a migrated metadata database
 def test_the_ui_builds_the_amazon_form_from_it(airflow_sees: dict[str, Any]) -> None:
     """What the connection form of Airflow's UI is built from (its ``hook_meta`` call)."""
     form = airflow_sees["forms"]["amazon_sp_api"]
