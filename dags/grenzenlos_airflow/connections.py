@@ -5,8 +5,7 @@ servers. Every secret read here is registered with Airflow's secrets masker."""
 
 from __future__ import annotations
 
-import json
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -107,23 +106,9 @@ class AirflowConnections:
     """The senders' `pipeline.delivery.senders.Connections`, read from Airflow."""
 
     def fields(self, conn_id: str) -> ConnectionFields:
-        from airflow.sdk.log import mask_secret
+        from grenzenlos_providers.hooks.fields import masked_fields
 
-        from pipeline.delivery.senders import ConnectionFields
-
-        conn = marketplace_connection(conn_id)
-        extra = conn.extra_dejson
-        if conn.password:
-            mask_secret(conn.password)
-        # Airflow masks the values of the extra's sensitive keys (refresh_token,
-        # service_account_info, private_key, ...); a service account key given as JSON
-        # text has its private key masked on its own too (Google's Merchant API).
-        mask_secret(extra)
-        info = extra.get("service_account_info")
-        if isinstance(info, str):
-            with suppress(ValueError):
-                mask_secret(json.loads(info))
-        return ConnectionFields(conn.login or "", conn.password or "", extra)
+        return masked_fields(marketplace_connection(conn_id))
 
     def oauth(self, conn_id: str) -> OAuthCredentials:
         return oauth(conn_id)

@@ -8,8 +8,6 @@ and authorizes for the account.
 
 from __future__ import annotations
 
-import json
-from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar
 
 from airflow.sdk import BaseHook
@@ -43,9 +41,9 @@ class GoogleMerchantHook(BaseHook):
         from airflow.sdk.exceptions import AirflowNotFoundException
         from airflow.sdk.log import mask_secret
 
+        from grenzenlos_providers.hooks.fields import masked_fields
         from pipeline.delivery.google_merchant.access import MerchantApiAccess
         from pipeline.delivery.outcome import ConnectionNotDefined
-        from pipeline.delivery.senders import ConnectionFields
 
         try:
             conn = self.get_connection(self.conn_id)
@@ -55,18 +53,9 @@ class GoogleMerchantHook(BaseHook):
                 f"the Airflow connection {self.conn_id!r} is not defined (Admin -> "
                 f"Connections, or AIRFLOW_CONN_{self.conn_id.upper()})",
             ) from None
-        extra = dict(conn.extra_dejson)
-        if conn.password:
-            mask_secret(conn.password)
-        mask_secret(extra)
-        info = extra.get("service_account_info")
-        if isinstance(info, str):
-            with suppress(ValueError):
-                mask_secret(json.loads(info))
-        access = MerchantApiAccess.from_connection(
-            self.conn_id, ConnectionFields(conn.login or "", conn.password or "", extra)
-        )
-        account = str(extra.get("merchant_account") or "") or None
+        fields = masked_fields(conn)
+        access = MerchantApiAccess.from_connection(self.conn_id, fields)
+        account = str(fields.extra.get("merchant_account") or "") or None
         for secret in access.secrets():
             mask_secret(secret)
         return access, account
